@@ -1,0 +1,1263 @@
+/*
+ * conductor.c - Nova's API checks and conductor/compute flows (see
+ * conductor.h).  References are to Nova's source: nova/compute/api.py
+ * (API checks), nova/conductor/manager.py and nova/conductor/tasks/
+ * (live_migrate.py, migrate.py), nova/compute/manager.py (statuses).
+ *
+ * Conventions: servers have no UUIDs here, so Nova's messages print the
+ * server's name where Nova prints the instance UUID.  The API is taken at
+ * the newest microversion of the scenario's release unless the step names
+ * one (live-migrate and evacuate accept `microversion`).
+ */
+#include "conductor.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scheduler.h"
+
+/* Newest API microversion per release (nova/api/openstack/api_version_request.py). */
+int release_max_microversion(int rel)
+{
+    static const int mv[] = {
+        /* pike */ 53, /* queens */ 60, /* rocky */ 65, /* stein */ 72, /* train */ 79,
+        /* ussuri */ 87, /* victoria */ 87, /* wallaby */ 88, /* xena */ 90, /* yoga */ 90,
+        /* zed */ 93, /* 2023.1 */ 95, /* 2023.2 */ 96, /* 2024.1 */ 96, /* 2024.2 */ 100,
+        /* 2025.1 */ 100, /* 2025.2 */ 102, /* 2026.1 */ 103, /* latest */ 104};
+    if (rel < REL_FIRST || rel > REL_LATEST)
+        return 1;
+    return mv[rel - REL_FIRST];
+}
+
+static int microversion(const nova_env *env, const command *cmd)
+{
+    if (cmd->microversion) {
+        const char *p = cmd->microversion;
+        if (!strncmp(p, "2.", 2))
+            return atoi(p + 2);
+        return atoi(p);
+    }
+    return release_max_microversion(env->c->conf.release);
+}
+
+static void set_str(char **f, const char *v)
+{
+    free(*f);
+    *f = nv_strdup(v);
+}
+
+/* The step's outcome: an exception name and Nova's text. */
+static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    r->outcome = exc;
+    free(r->message);
+    r->message = sbuf_take(&b);
+    /* the scheduler already recorded its own error event */
+    const event *last = env->t->n ? &env->t->v[env->t->n - 1] : NULL;
+    if (!last || last->kind != EV_ERROR || strcmp(last->message, r->message) != 0)
+        trail_error(env->t, exc, r->message);
+}
+
+static void mig_status(nova_env *env, migration *m, const char *status)
+{
+    trail_migration(env->t, m->id, m->status, status);
+    set_str(&m->status, status);
+}
+
+static server *srv(nova_env *env, int sid) { return &env->c->servers.v[sid]; }
+static const char *hname(nova_env *env, int h) { return h >= 0 ? env->c->hosts.v[h].name : "None"; }
+
+static int find_server(nova_env *env, const command *cmd, cmd_result *r)
+{
+    int sid = cmd->server ? cloud_server(env->c, cmd->server) : -1;
+    if (sid < 0)
+        outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
+                cmd->server ? cmd->server : "");
+    else
+        intvec_push(&r->servers, sid);
+    return sid;
+}
+
+/* Quirk bug-1718455: which num_instances a move asks the scheduler for. */
+static int move_num_instances(nova_env *env, int sid)
+{
+    int persisted = srv(env, sid)->spec.num_instances;
+    if (persisted > 1 && quirk_on(&env->c->conf, Q_BUG_1718455)) {
+        char *why = nv_printf("RequestSpec.num_instances = %d, persisted by the multi-create "
+                              "boot, is used for this move of one server: the scheduler "
+                              "needs %d hosts",
+                              persisted, persisted);
+        trail_quirk(env->t, "bug-1718455", why);
+        free(why);
+        return persisted;
+    }
+    return 1;
+}
+
+/* RequestSpec for moving server sid, from what Nova persisted. */
+static void move_spec(nova_env *env, int sid, request_spec *rs)
+{
+    server *s = srv(env, sid);
+    request_spec_init(rs);
+    rs->flavor = s->flavor;
+    rs->image = s->image;
+    rs->is_bfv = s->boot_from_volume;
+    rs->project = s->project;
+    rs->group = s->group;
+    rs->availability_zone = s->spec.availability_zone;
+    kvlist_copy(&rs->hints, &s->spec.hints);
+    intvec_push(&rs->instances, sid);
+    rs->num_instances = move_num_instances(env, sid);
+    /* force_hosts/force_nodes are reset for every move */
+    if (quirk_on(&env->c->conf, Q_BUG_1669054) && s->spec.ignore_hosts.n) {
+        for (int i = 0; i < s->spec.ignore_hosts.n; i++)
+            strlist_push(&rs->ignore_hosts, s->spec.ignore_hosts.v[i]);
+        trail_quirk(env->t, "bug-1669054",
+                    "ignore_hosts persisted by an earlier resize/migration excludes those hosts "
+                    "from this move");
+    }
+    if (quirk_on(&env->c->conf, Q_BUG_1797580) && s->spec.requested_host) {
+        rs->dest_host = nv_strdup(s->spec.requested_host);
+        char *why = nv_printf("requested_destination %s persisted by an earlier targeted move "
+                              "pins this move",
+                              s->spec.requested_host);
+        trail_quirk(env->t, "bug-1797580", why);
+        free(why);
+    }
+}
+
+static void ignore_host(request_spec *rs, const char *h)
+{
+    if (strlist_find(&rs->ignore_hosts, h) < 0)
+        strlist_push(&rs->ignore_hosts, h);
+}
+
+/* Give the instance's allocation on its source host to the migration
+ * (replace_allocation_with_migration) and back. */
+static void alloc_to_migration(nova_env *env, int sid, migration *m)
+{
+    int64_t a[RC_COUNT];
+    cloud *c = env->c;
+    if (!placement_consumer_on(c, CONSUMER_SERVER, sid, m->source, a))
+        return;
+    placement_delete(c, CONSUMER_SERVER, sid, m->source);
+    placement_force(c, CONSUMER_MIGRATION, m->id - 1, m->source, a);
+}
+
+static void alloc_from_migration(nova_env *env, int sid, migration *m)
+{
+    int64_t a[RC_COUNT];
+    cloud *c = env->c;
+    if (!placement_consumer_on(c, CONSUMER_MIGRATION, m->id - 1, -1, a))
+        return;
+    placement_delete(c, CONSUMER_MIGRATION, m->id - 1, -1);
+    placement_force(c, CONSUMER_SERVER, sid, m->source, a);
+}
+
+static void record_fault(server *s, const char *msg)
+{
+    /* instance faults keep at most 255 characters */
+    free(s->fault);
+    s->fault = nv_strndup(msg, strlen(msg) > 255 ? 255 : strlen(msg));
+}
+
+static bool group_policy_supported(nova_env *env, int g, cmd_result *r)
+{
+    if (g < 0)
+        return true;
+    const nova_config *cf = &env->c->conf;
+    const char *need = NULL;
+    bool weigher = false;
+    switch (env->c->groups.v[g].policy) {
+    case POLICY_AFFINITY: need = "ServerGroupAffinityFilter"; break;
+    case POLICY_ANTI_AFFINITY: need = "ServerGroupAntiAffinityFilter"; break;
+    case POLICY_SOFT_AFFINITY: need = "ServerGroupSoftAffinityWeigher"; weigher = true; break;
+    case POLICY_SOFT_ANTI_AFFINITY: need = "ServerGroupSoftAntiAffinityWeigher"; weigher = true; break;
+    }
+    int id = weigher ? weigher_lookup(need) : filter_lookup(need);
+    const intvec *l = weigher ? &cf->weight_classes : &cf->enabled_filters;
+    if (intvec_find(l, id) >= 0)
+        return true;
+    outcome(env, r, "UnsupportedPolicyException",
+            "ServerGroup policy is not supported: %s not configured", need);
+    return false;
+}
+
+/* "same_host=vm-1" strings -> a (multi-)map */
+static void hints_to_kv(const strlist *in, kvlist *out)
+{
+    for (int i = 0; i < in->n; i++) {
+        char *k, *v;
+        if (kv_split(in->v[i], &k, &v)) {
+            kvlist_push(out, k, v);
+            free(k);
+            free(v);
+        }
+    }
+}
+
+/* ---- boot ------------------------------------------------------------------ */
+
+static char *instance_name(const char *tmpl, const char *name, int count)
+{
+    sbuf b = {0};
+    for (const char *p = tmpl; *p;) {
+        if (!strncmp(p, "%(name)s", 8)) {
+            sbuf_add(&b, name);
+            p += 8;
+        } else if (!strncmp(p, "%(count)d", 9)) {
+            sbuf_addf(&b, "%d", count);
+            p += 9;
+        } else if (!strncmp(p, "%(uuid)s", 8)) {
+            sbuf_add(&b, name);
+            p += 8;
+        } else {
+            sbuf_addc(&b, *p++);
+        }
+    }
+    return sbuf_take(&b);
+}
+
+/* Build on the chosen host; on an injected `build` failure reschedule to
+ * the alternates (conductor build_instances with host_list).  Returns the
+ * host the server ended on, or -1 with the outcome set. */
+static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *alts,
+                                  const int64_t res[RC_COUNT], cmd_result *r)
+{
+    cloud *c = env->c;
+    int attempts = 1;
+    for (;;) {
+        const char *f = cloud_take_fault(c, dst_host, "build");
+        if (!f) {
+            trail_check(env->t, "build_and_run_instance", hname(env, dst_host), true, NULL);
+            c->hosts.v[dst_host].failed_builds = 0;
+            return dst_host;
+        }
+        char *msg = nv_printf("Build of instance %s was re-scheduled: %s", srv(env, sid)->name, f);
+        trail_check(env->t, "build_and_run_instance", hname(env, dst_host), false, msg);
+        if (c->conf.consecutive_build_service_disable_threshold)
+            c->hosts.v[dst_host].failed_builds++;
+        placement_delete(c, CONSUMER_SERVER, sid, dst_host);
+        if (c->conf.max_attempts == 1) {
+            outcome(env, r, "RescheduledException", "%s", msg);
+            free(msg);
+            return -1;
+        }
+        attempts++;
+        if (attempts > c->conf.max_attempts) {
+            outcome(env, r, "MaxRetriesExceeded",
+                    "Exceeded maximum number of retries. Exceeded max scheduling attempts %lld "
+                    "for instance %s. Last exception: %s",
+                    (long long)c->conf.max_attempts, srv(env, sid)->name, f);
+            free(msg);
+            return -1;
+        }
+        free(msg);
+        int next = -1;
+        while (alts->n && next < 0) {
+            int h = alts->v[0];
+            memmove(alts->v, alts->v + 1, (size_t)(alts->n - 1) * sizeof *alts->v);
+            alts->n--;
+            bool ok = placement_claim(c, CONSUMER_SERVER, sid, h, res);
+            event *ce = trail_add(env->t, EV_CLAIM);
+            ce->host = nv_strdup(hname(env, h));
+            ce->ok = ok;
+            if (ok)
+                next = h;
+        }
+        if (next < 0) {
+            outcome(env, r, "MaxRetriesExceeded",
+                    "Exceeded maximum number of retries. Exhausted all hosts available for "
+                    "retrying build failures for instance %s.",
+                    srv(env, sid)->name);
+            return -1;
+        }
+        trail_note(env->t, "Rescheduling %s to alternate host %s", srv(env, sid)->name,
+                   hname(env, next));
+        dst_host = next;
+    }
+}
+
+static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int fl = cmd->flavor ? cloud_flavor(c, cmd->flavor) : -1;
+    if (fl < 0) {
+        outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
+                cmd->flavor ? cmd->flavor : "");
+        return;
+    }
+    int img = -1;
+    if (cmd->image) {
+        img = cloud_image(c, cmd->image);
+        if (img < 0) {
+            outcome(env, r, "ImageNotFound", "Image %s could not be found.", cmd->image);
+            return;
+        }
+    } else if (!cmd->boot_from_volume && c->images.n) {
+        img = 0;
+    }
+    int g = -1;
+    if (cmd->group) {
+        g = cloud_group(c, cmd->group);
+        if (g < 0) {
+            outcome(env, r, "InstanceGroupNotFound", "Instance group %s could not be found.",
+                    cmd->group);
+            return;
+        }
+    }
+    /* availability zone, with the legacy forced host "az:host[:node]" */
+    char *az = NULL, *fhost = NULL, *fnode = NULL;
+    const char *azs = cmd->az ? cmd->az : c->conf.default_schedule_zone;
+    if (azs && *azs) {
+        const char *c1 = strchr(azs, ':');
+        if (c1) {
+            az = c1 > azs ? nv_strndup(azs, (size_t)(c1 - azs)) : NULL;
+            const char *c2 = strchr(c1 + 1, ':');
+            if (c2) {
+                fhost = c2 > c1 + 1 ? nv_strndup(c1 + 1, (size_t)(c2 - c1 - 1)) : NULL;
+                fnode = *(c2 + 1) ? nv_strdup(c2 + 1) : NULL;
+            } else {
+                fhost = *(c1 + 1) ? nv_strdup(c1 + 1) : NULL;
+            }
+        } else {
+            az = nv_strdup(azs);
+        }
+    }
+    if (az && !fhost && !fnode) {
+        bool available = false;
+        for (int h = 0; h < c->hosts.n && !available; h++)
+            if (!c->hosts.v[h].disabled && !strcmp(host_az(c, h), az))
+                available = true;
+        if (!available) {
+            outcome(env, r, "InvalidRequest", "The requested availability zone is not available");
+            free(az);
+            return;
+        }
+    }
+    int64_t n = cmd->max_count > 0 ? cmd->max_count : (cmd->min_count > 0 ? cmd->min_count : 1);
+
+    /* the API creates every instance (and its group membership) up front */
+    request_spec rs;
+    request_spec_init(&rs);
+    rs.flavor = fl;
+    rs.image = img;
+    rs.is_bfv = cmd->boot_from_volume;
+    rs.project = cmd->project ? cmd->project : "demo";
+    rs.group = g;
+    rs.availability_zone = az;
+    rs.num_instances = (int)n;
+    rs.return_alternates = true;
+    hints_to_kv(&cmd->hints, &rs.hints);
+    if (fhost)
+        strlist_push(&rs.force_hosts, fhost);
+    if (fnode)
+        strlist_push(&rs.force_nodes, fnode);
+    const char *base = cmd->name ? cmd->name : "server";
+    for (int64_t i = 0; i < n; i++) {
+        char *name = n > 1 ? instance_name(c->conf.multi_instance_display_name_template, base,
+                                           (int)i + 1)
+                           : nv_strdup(base);
+        int sid = cloud_add_server(c, name, fl);
+        free(name);
+        server *s = srv(env, sid);
+        s->image = img;
+        s->boot_from_volume = cmd->boot_from_volume;
+        s->group = g;
+        set_str(&s->project, rs.project);
+        set_str(&s->vm_state, "building");
+        set_str(&s->task_state, "scheduling");
+        s->spec.num_instances = (int)n;
+        s->spec.availability_zone = nv_strdup(az);
+        hints_to_kv(&cmd->hints, &s->spec.hints);
+        if (fhost)
+            strlist_push(&s->spec.force_hosts, fhost);
+        if (fnode)
+            strlist_push(&s->spec.force_nodes, fnode);
+        intvec_push(&rs.instances, sid);
+        intvec_push(&r->servers, sid);
+    }
+    free(fhost);
+    free(fnode);
+
+    sched_result sr;
+    memset(&sr, 0, sizeof sr);
+    bool ok = group_policy_supported(env, g, r);
+    if (ok) {
+        scheduler_select(c, &rs, env->rng, env->t, &sr);
+        if (!sr.ok) {
+            outcome(env, r, sr.exception, "%s", sr.message);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        /* every instance of the request is buried in cell0 in ERROR */
+        for (int i = 0; i < rs.instances.n; i++) {
+            server *s = srv(env, rs.instances.v[i]);
+            set_str(&s->vm_state, "error");
+            set_str(&s->task_state, NULL);
+            record_fault(s, r->message);
+        }
+    } else {
+        int64_t res[RC_COUNT];
+        spec_resources(c, &rs, res);
+        for (int i = 0; i < rs.instances.n; i++) {
+            int sid = rs.instances.v[i];
+            int h = build_with_reschedules(env, sid, sr.hosts.v[i], &sr.alternates[i], res, r);
+            server *s = srv(env, sid);
+            set_str(&s->task_state, NULL);
+            if (h < 0) {
+                set_str(&s->vm_state, "error");
+                record_fault(s, r->message);
+                continue;
+            }
+            cloud_server_set_host(c, sid, h);
+            set_str(&s->vm_state, "active");
+            set_str(&s->availability_zone, host_az(c, h));
+        }
+    }
+    sched_result_done(&sr);
+    free(az);
+    rs.availability_zone = NULL;
+    request_spec_done(&rs);
+}
+
+/* ---- live migration ---------------------------------------------------------- */
+
+static bool hypervisor_compatible(nova_env *env, int src, int dst, char **why, const char **exc)
+{
+    const host *s = &env->c->hosts.v[src], *d = &env->c->hosts.v[dst];
+    if (strcmp(s->hypervisor_type, d->hypervisor_type) != 0) {
+        *exc = "InvalidHypervisorType";
+        *why = nv_strdup("The supplied hypervisor type of is invalid.");
+        return false;
+    }
+    bool skip = env->c->conf.skip_hypervisor_version_check_on_lm && env->c->conf.release >= REL_ZED;
+    if (s->hypervisor_version > d->hypervisor_version && !skip) {
+        *exc = "DestinationHypervisorTooOld";
+        *why = nv_strdup("The instance requires a newer hypervisor version than has been provided.");
+        return false;
+    }
+    return true;
+}
+
+/* The source compute's part once the conductor cast live_migration. */
+static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_result *r)
+{
+    cloud *c = env->c;
+    server *s = srv(env, sid);
+    mig_status(env, m, "queued");
+    mig_status(env, m, "preparing");
+    const char *f = cloud_take_fault(c, m->dest, "pre_live_migration");
+    const char *stage = "pre_live_migration";
+    if (!f) {
+        mig_status(env, m, "running");
+        f = cloud_take_fault(c, m->source, "live_migration");
+        stage = "live_migration";
+    }
+    if (f) {
+        trail_check(env->t, stage, hname(env, !strcmp(stage, "live_migration") ? m->source : m->dest),
+                    false, f);
+        if (!strcmp(stage, "pre_live_migration"))
+            mig_status(env, m, "error");
+        /* _rollback_live_migration: destination allocation dropped, the
+         * migration's source allocation goes back to the instance */
+        placement_delete(c, CONSUMER_SERVER, sid, m->dest);
+        alloc_from_migration(env, sid, m);
+        set_str(&s->task_state, NULL);
+        mig_status(env, m, "failed");
+        outcome(env, r, "MigrationError", "Migration error: %s", f);
+        return;
+    }
+    trail_check(env->t, "live_migration", hname(env, m->source), true, NULL);
+    /* _post_live_migration */
+    placement_delete(c, CONSUMER_MIGRATION, m->id - 1, -1);
+    cloud_server_set_host(c, sid, m->dest);
+    set_str(&s->task_state, NULL);
+    mig_status(env, m, "completed");
+}
+
+static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    int mv = microversion(env, cmd);
+    bool force = cmd->force;
+    /* API checks, in Nova's order */
+    if (force && mv >= 68) {
+        outcome(env, r, "ValidationError",
+                "Invalid input for field/attribute os-migrateLive. Value: force. Additional "
+                "properties are not allowed ('force' was unexpected)");
+        return;
+    }
+    if (force && mv >= 30 && !cmd->host) {
+        outcome(env, r, "ValidationError", "Can't force to a non-provided destination");
+        return;
+    }
+    if (cmd->host && mv < 30)
+        force = true;   /* before 2.30 a given host bypasses the scheduler */
+    if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "paused")) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot 'os-migrateLive' instance %s while it is in vm_state %s", s->name,
+                s->vm_state);
+        return;
+    }
+    if (s->task_state) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot 'os-migrateLive' instance %s while it is in task_state %s", s->name,
+                s->task_state);
+        return;
+    }
+    int dest = -1;
+    if (cmd->host) {
+        dest = cloud_host(c, cmd->host);
+        if (dest < 0) {
+            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+                    cmd->host);
+            return;
+        }
+    }
+    set_str(&s->task_state, "migrating");
+
+    /* conductor _live_migrate */
+    int src = s->host;
+    migration *m = cloud_add_migration(c, sid, "live-migration", src, force ? dest : -1);
+    int mid = m->id - 1;
+    r->migration = mid;
+    trail_migration(env->t, m->id, NULL, "accepted");
+    const char *exc = NULL;
+    char *msg = NULL;
+
+    /* LiveMigrationTask._execute */
+    if (!host_is_up(c, src)) {
+        exc = "ComputeServiceUnavailable";
+        msg = nv_printf("Compute service of %s is unavailable at this time.", hname(env, src));
+        trail_check(env->t, "source service up", hname(env, src), false, msg);
+        goto failed;
+    }
+    alloc_to_migration(env, sid, &c->migrations.v[mid]);
+
+    if (force) {
+        if (dest == src) {
+            exc = "UnableToMigrateToSelf";
+            msg = nv_printf("Unable to migrate instance (%s) to current host (%s).", s->name,
+                            hname(env, src));
+            goto failed;
+        }
+        if (!host_is_up(c, dest)) {
+            exc = "ComputeServiceUnavailable";
+            msg = nv_printf("Compute service of %s is unavailable at this time.", hname(env, dest));
+            trail_check(env->t, "destination service up", hname(env, dest), false, msg);
+            goto failed;
+        }
+        trail_check(env->t, "destination service up", hname(env, dest), true, NULL);
+        /* _check_destination_has_enough_memory on the ComputeNode numbers */
+        const host *d = &c->hosts.v[dest];
+        int64_t res_mem = d->reserved_host_memory_mb >= 0 ? d->reserved_host_memory_mb
+                                                          : c->conf.reserved_host_memory_mb;
+        int64_t free_ram = d->memory_mb - res_mem - placement_used(c, dest, RC_MEMORY_MB);
+        double avail = (double)d->memory_mb * host_ratio(c, dest, RC_MEMORY_MB) -
+                       (double)(d->memory_mb - free_ram);
+        int64_t mem = c->flavors.v[s->flavor].memory_mb;
+        if (!mem || avail <= (double)mem) {
+            char a[32];
+            nv_fmt_double(a, sizeof a, avail);
+            exc = "MigrationPreCheckError";
+            msg = nv_printf("Migration pre-check error: Unable to migrate %s to %s: Lack of "
+                            "memory(host:%s <= instance:%lld)",
+                            s->name, d->name, a, (long long)mem);
+            trail_check(env->t, "destination memory", d->name, false, msg);
+            goto failed;
+        }
+        trail_check(env->t, "destination memory", d->name, true, NULL);
+        if (!hypervisor_compatible(env, src, dest, &msg, &exc)) {
+            trail_check(env->t, "hypervisor compatibility", d->name, false, msg);
+            goto failed;
+        }
+        trail_check(env->t, "hypervisor compatibility", d->name, true, NULL);
+        /* copy the source allocation to the destination for the instance */
+        int64_t a[RC_COUNT];
+        placement_consumer_on(c, CONSUMER_MIGRATION, mid, src, a);
+        if (!placement_claim(c, CONSUMER_SERVER, sid, dest, a)) {
+            exc = "NoValidHost";
+            msg = nv_printf("No valid host was found. Unable to move instance %s to host %s. "
+                            "There is not enough capacity on the host for the instance.",
+                            s->name, d->name);
+            goto failed;
+        }
+        event *ce = trail_add(env->t, EV_CLAIM);
+        ce->host = nv_strdup(d->name);
+        ce->ok = true;
+        const char *f = cloud_take_fault(c, dest, "check_can_live_migrate_destination");
+        if (!f && strcmp(c->hosts.v[src].cell, d->cell) != 0)
+            f = "Unable to force live migrate instance across cells.";
+        if (f) {
+            placement_delete(c, CONSUMER_SERVER, sid, dest);
+            exc = "MigrationPreCheckError";
+            msg = nv_printf("Migration pre-check error: %s", f);
+            trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
+            goto failed;
+        }
+        trail_check(env->t, "check_can_live_migrate_destination", d->name, true, NULL);
+    } else {
+        request_spec rs;
+        move_spec(env, sid, &rs);
+        rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
+        if (dest >= 0) {
+            free(rs.dest_host);
+            rs.dest_host = nv_strdup(c->hosts.v[dest].name);
+            rs.dest_node = nv_strdup(c->hosts.v[dest].name);
+        }
+        strlist attempted = {0};
+        strlist_push(&attempted, hname(env, src));
+        int chosen = -1;
+        for (;;) {
+            int64_t maxr = c->conf.migrate_max_retries;
+            if (maxr != -1 && attempted.n - 1 > maxr) {
+                mig_status(env, &c->migrations.v[mid], "failed");
+                exc = "MaxRetriesExceeded";
+                msg = nv_printf("Exceeded maximum number of retries. Exceeded max scheduling "
+                                "retries %d for instance %s during live migration",
+                                attempted.n - 1, s->name);
+                break;
+            }
+            strlist_free(&rs.ignore_hosts);
+            strlist_copy(&rs.ignore_hosts, &attempted);
+            sched_result sr;
+            scheduler_select(c, &rs, env->rng, env->t, &sr);
+            s = srv(env, sid);
+            if (!sr.ok) {
+                exc = sr.exception;
+                msg = nv_strdup(sr.message);
+                sched_result_done(&sr);
+                break;
+            }
+            int h = sr.hosts.v[0];
+            sched_result_done(&sr);
+            char *why = NULL;
+            const char *cexc = NULL;
+            if (!hypervisor_compatible(env, src, h, &why, &cexc)) {
+                /* Invalid subclasses: skip the host */
+            } else {
+                const char *f = cloud_take_fault(c, h, "check_can_live_migrate_destination");
+                if (f)
+                    why = nv_printf("Migration pre-check error: %s", f);
+            }
+            if (why) {
+                trail_check(env->t, "check_can_live_migrate_destination", hname(env, h), false, why);
+                free(why);
+                strlist_push(&attempted, hname(env, h));
+                placement_delete(c, CONSUMER_SERVER, sid, h);
+                continue;
+            }
+            trail_check(env->t, "check_can_live_migrate_destination", hname(env, h), true, NULL);
+            chosen = h;
+            break;
+        }
+        strlist_free(&attempted);
+        if (chosen >= 0 && quirk_on(&c->conf, Q_BUG_1797580) && dest >= 0)
+            set_str(&s->spec.requested_host, hname(env, dest));
+        request_spec_done(&rs);
+        if (chosen < 0)
+            goto failed;
+        dest = chosen;
+    }
+    s = srv(env, sid);
+    set_str(&s->availability_zone, host_az(c, dest));
+    c->migrations.v[mid].dest = dest;
+    live_migration_compute(env, sid, &c->migrations.v[mid], r);
+    return;
+
+failed:
+    /* conductor: migration error, instance keeps vm_state, task_state None,
+     * allocations back to the instance */
+    s = srv(env, sid);
+    alloc_from_migration(env, sid, &c->migrations.v[mid]);
+    set_str(&s->task_state, NULL);
+    mig_status(env, &c->migrations.v[mid], "error");
+    record_fault(s, msg);
+    outcome(env, r, exc, "%s", msg);
+    free(msg);
+}
+
+/* ---- cold migration and resize ------------------------------------------------ */
+
+static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool resize)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    const char *verb = resize ? "resize" : "migrate";
+    if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "stopped")) {
+        outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
+                verb, s->name, s->vm_state);
+        return;
+    }
+    if (s->task_state) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot '%s' instance %s while it is in task_state %s", verb, s->name,
+                s->task_state);
+        return;
+    }
+    int src = s->host;
+    if (!host_is_up(c, src)) {
+        outcome(env, r, "ServiceUnavailable", "Service is unavailable at this time.");
+        return;
+    }
+    int dest = -1;
+    if (cmd->host) {
+        dest = cloud_host(c, cmd->host);
+        if (dest == src) {
+            outcome(env, r, "CannotMigrateToSameHost",
+                    "Cannot migrate to the host where the server exists.");
+            return;
+        }
+        if (dest < 0) {
+            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
+            return;
+        }
+    }
+    int new_fl = s->flavor;
+    if (resize) {
+        new_fl = cmd->flavor ? cloud_flavor(c, cmd->flavor) : -1;
+        if (new_fl < 0) {
+            outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
+                    cmd->flavor ? cmd->flavor : "");
+            return;
+        }
+        if (new_fl == s->flavor) {
+            outcome(env, r, "CannotResizeToSameFlavor", "When resizing, instances must change flavor!");
+            return;
+        }
+    }
+    set_str(&s->task_state, "resize_prep");
+
+    request_spec rs;
+    move_spec(env, sid, &rs);
+    rs.flavor = new_fl;
+    rs.return_alternates = true;
+    rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
+    if (!(resize && c->conf.allow_resize_to_same_host))
+        ignore_host(&rs, hname(env, src));
+    if (dest >= 0) {
+        free(rs.dest_host);
+        rs.dest_host = nv_strdup(c->hosts.v[dest].name);
+        rs.dest_node = nv_strdup(c->hosts.v[dest].name);
+    }
+    migration *m = cloud_add_migration(c, sid, resize ? "resize" : "migration", src, -1);
+    int mid = m->id - 1;
+    m->new_flavor = new_fl;
+    m->old_vm_state = nv_strdup(s->vm_state);
+    r->migration = mid;
+    trail_migration(env->t, m->id, NULL, "pre-migrating");
+    set_str(&m->status, "pre-migrating");
+    alloc_to_migration(env, sid, m);
+
+    sched_result sr;
+    scheduler_select(c, &rs, env->rng, env->t, &sr);
+    s = srv(env, sid);
+    const char *exc = NULL;
+    char *fault = NULL;
+    int dst_host = -1;
+    if (!sr.ok) {
+        exc = sr.exception;
+        fault = nv_strdup(sr.message);
+    } else {
+        dst_host = sr.hosts.v[0];
+        int64_t res[RC_COUNT];
+        spec_resources(c, &rs, res);
+        int attempts = 1;
+        intvec *alts = &sr.alternates[0];
+        for (;;) {
+            const char *f = cloud_take_fault(c, dst_host, "prep_resize");
+            if (!f) {
+                trail_check(env->t, "prep_resize", hname(env, dst_host), true, NULL);
+                break;
+            }
+            char *m2 = nv_printf("Rescheduling: %s", f);
+            trail_check(env->t, "prep_resize", hname(env, dst_host), false, m2);
+            free(m2);
+            placement_delete(c, CONSUMER_SERVER, sid, dst_host);
+            if (dest >= 0 || c->conf.max_attempts == 1) {
+                exc = "NoValidHost";
+                fault = nv_strdup(f);
+                dst_host = -1;
+                break;
+            }
+            if (++attempts > c->conf.max_attempts) {
+                exc = "MaxRetriesExceeded";
+                fault = nv_printf("Exceeded maximum number of retries. Exceeded max scheduling "
+                                  "attempts %lld for instance %s. Last exception: %s",
+                                  (long long)c->conf.max_attempts, s->name, f);
+                dst_host = -1;
+                break;
+            }
+            int next = -1;
+            while (alts->n && next < 0) {
+                int h = alts->v[0];
+                memmove(alts->v, alts->v + 1, (size_t)(alts->n - 1) * sizeof *alts->v);
+                alts->n--;
+                bool ok = placement_claim(c, CONSUMER_SERVER, sid, h, res);
+                event *ce = trail_add(env->t, EV_CLAIM);
+                ce->host = nv_strdup(hname(env, h));
+                ce->ok = ok;
+                if (ok)
+                    next = h;
+            }
+            if (next < 0) {
+                exc = "MaxRetriesExceeded";
+                fault = nv_printf("Exceeded maximum number of retries. Exhausted all hosts "
+                                  "available for retrying build failures for instance %s.",
+                                  s->name);
+                dst_host = -1;
+                break;
+            }
+            dst_host = next;
+        }
+    }
+    sched_result_done(&sr);
+    if (dst_host < 0) {
+        /* rollback: migration error, allocations back, vm_state unchanged */
+        alloc_from_migration(env, sid, &c->migrations.v[mid]);
+        set_str(&s->task_state, NULL);
+        mig_status(env, &c->migrations.v[mid], "error");
+        record_fault(s, fault);
+        /* _cold_migrate re-raises NoValidHost with its own reason */
+        if (!strcmp(exc, "NoValidHost") || !strcmp(exc, "MaxRetriesExceeded"))
+            outcome(env, r, "NoValidHost", "No valid host was found. No valid host found for %s",
+                    resize ? "resize" : "cold migrate");
+        else
+            outcome(env, r, exc, "%s", fault);
+        free(fault);
+        request_spec_done(&rs);
+        return;
+    }
+    if (quirk_on(&c->conf, Q_BUG_1669054))
+        for (int i = 0; i < rs.ignore_hosts.n; i++)
+            if (strlist_find(&s->spec.ignore_hosts, rs.ignore_hosts.v[i]) < 0)
+                strlist_push(&s->spec.ignore_hosts, rs.ignore_hosts.v[i]);
+    if (quirk_on(&c->conf, Q_BUG_1797580) && dest >= 0)
+        set_str(&s->spec.requested_host, hname(env, dest));
+    request_spec_done(&rs);
+    migration *mm = &c->migrations.v[mid];
+    mm->dest = dst_host;
+    set_str(&s->availability_zone, host_az(c, dst_host));
+    mig_status(env, mm, "migrating");
+    mig_status(env, mm, "post-migrating");
+    cloud_server_set_host(c, sid, dst_host);
+    s->old_flavor = s->flavor;
+    s->flavor = new_fl;
+    mig_status(env, mm, "finished");
+    set_str(&s->vm_state, "resized");
+    set_str(&s->task_state, NULL);
+}
+
+static migration *open_resize(nova_env *env, int sid)
+{
+    for (int i = env->c->migrations.n - 1; i >= 0; i--) {
+        migration *m = &env->c->migrations.v[i];
+        if (m->server == sid && !strcmp(m->status, "finished"))
+            return m;
+    }
+    return NULL;
+}
+
+static void op_confirm_revert(nova_env *env, const command *cmd, cmd_result *r, bool confirm)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    migration *m = open_resize(env, sid);
+    if (strcmp(s->vm_state, "resized") || !m) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot '%s' instance %s while it is in vm_state %s",
+                confirm ? "confirmResize" : "revertResize", s->name, s->vm_state);
+        return;
+    }
+    r->migration = m->id - 1;
+    if (confirm) {
+        mig_status(env, m, "confirming");
+        placement_delete(c, CONSUMER_MIGRATION, m->id - 1, -1);
+        mig_status(env, m, "confirmed");
+    } else {
+        mig_status(env, m, "reverting");
+        placement_delete(c, CONSUMER_SERVER, sid, -1);
+        alloc_from_migration(env, sid, m);
+        cloud_server_set_host(c, sid, m->source);
+        s = srv(env, sid);
+        s->flavor = m->old_flavor;
+        set_str(&s->availability_zone, host_az(c, m->source));
+        mig_status(env, m, "reverted");
+    }
+    s->old_flavor = -1;
+    set_str(&s->vm_state, m->old_vm_state ? m->old_vm_state : "active");
+    set_str(&s->task_state, NULL);
+}
+
+/* ---- evacuate ------------------------------------------------------------------- */
+
+static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    int mv = microversion(env, cmd);
+    bool force = cmd->force;
+    int src = s->host;
+    if (force && mv >= 68) {
+        outcome(env, r, "ValidationError",
+                "Invalid input for field/attribute evacuate. Value: force. Additional "
+                "properties are not allowed ('force' was unexpected)");
+        return;
+    }
+    if (force && mv >= 29 && !cmd->host) {
+        outcome(env, r, "ValidationError", "Can't force to a non-provided destination");
+        return;
+    }
+    int dest = -1;
+    if (cmd->host) {
+        dest = cloud_host(c, cmd->host);
+        if (dest < 0) {
+            outcome(env, r, "ComputeHostNotFound", "Compute host %s not found.", cmd->host);
+            return;
+        }
+        if (dest == src) {
+            outcome(env, r, "InvalidHost", "The target host can't be the same one.");
+            return;
+        }
+        if (mv < 29)
+            force = true;
+    }
+    if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "stopped") &&
+        strcmp(s->vm_state, "error")) {
+        outcome(env, r, "InstanceInvalidState", "Cannot 'evacuate' instance %s while it is in vm_state %s",
+                s->name, s->vm_state);
+        return;
+    }
+    if (c->conf.release < REL_ZED && s->task_state) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot 'evacuate' instance %s while it is in task_state %s", s->name, s->task_state);
+        return;
+    }
+    if (host_is_up(c, src)) {
+        outcome(env, r, "InvalidService", "Compute service of %s is still in use.", hname(env, src));
+        return;
+    }
+    set_str(&s->task_state, "rebuilding");
+    migration *m = cloud_add_migration(c, sid, "evacuation", src, force ? dest : -1);
+    int mid = m->id - 1;
+    r->migration = mid;
+    m->old_vm_state = nv_strdup(s->vm_state);
+    trail_migration(env->t, m->id, NULL, "accepted");
+    const char *exc = NULL;
+    char *msg = NULL;
+    int dst_host = -1;
+    int64_t res[RC_COUNT];
+    flavor_resources(c, s->flavor, s->boot_from_volume, res);
+    if (force) {
+        if (!placement_claim(c, CONSUMER_SERVER, sid, dest, res)) {
+            exc = "NoValidHost";
+            msg = nv_printf("No valid host was found. Unable to move instance %s to host %s. There "
+                            "is not enough capacity on the host for the instance.",
+                            s->name, hname(env, dest));
+        } else {
+            dst_host = dest;
+        }
+    } else {
+        request_spec rs;
+        move_spec(env, sid, &rs);
+        ignore_host(&rs, hname(env, src));
+        if (c->conf.release >= REL_USSURI)
+            rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
+        if (dest >= 0) {
+            free(rs.dest_host);
+            rs.dest_host = nv_strdup(hname(env, dest));
+            rs.dest_node = nv_strdup(hname(env, dest));
+        }
+        sched_result sr;
+        scheduler_select(c, &rs, env->rng, env->t, &sr);
+        s = srv(env, sid);
+        if (sr.ok)
+            dst_host = sr.hosts.v[0];
+        else {
+            exc = sr.exception;
+            msg = nv_strdup(sr.message);
+        }
+        sched_result_done(&sr);
+        request_spec_done(&rs);
+    }
+    m = &c->migrations.v[mid];
+    if (dst_host < 0) {
+        set_str(&s->vm_state, "error");
+        set_str(&s->task_state, NULL);
+        mig_status(env, m, "error");
+        record_fault(s, msg);
+        outcome(env, r, exc, "%s", msg);
+        free(msg);
+        return;
+    }
+    m->dest = dst_host;
+    mig_status(env, m, "pre-migrating");
+    const char *f = cloud_take_fault(c, dst_host, "rebuild");
+    if (f) {
+        trail_check(env->t, "rebuild_instance", hname(env, dst_host), false, f);
+        placement_delete(c, CONSUMER_SERVER, sid, dst_host);
+        set_str(&s->vm_state, "error");
+        set_str(&s->task_state, NULL);
+        mig_status(env, m, "failed");
+        record_fault(s, f);
+        outcome(env, r, "BuildAbortException", "Build of instance %s aborted: %s", s->name, f);
+        return;
+    }
+    trail_check(env->t, "rebuild_instance", hname(env, dst_host), true, NULL);
+    cloud_server_set_host(c, sid, dst_host);
+    set_str(&s->availability_zone, host_az(c, dst_host));
+    /* from 2.95 (2023.1) an evacuated server ends stopped */
+    if (mv >= 95)
+        set_str(&s->vm_state, "stopped");
+    else if (!strcmp(s->vm_state, "error"))
+        set_str(&s->vm_state, "active");
+    set_str(&s->task_state, NULL);
+    mig_status(env, m, "done");
+}
+
+/* The source compute restarted: it removes evacuated instances' source
+ * allocations and completes their evacuations. */
+static void cleanup_evacuations(nova_env *env, int h)
+{
+    cloud *c = env->c;
+    for (int i = 0; i < c->migrations.n; i++) {
+        migration *m = &c->migrations.v[i];
+        if (m->source != h || strcmp(m->type, "evacuation") || strcmp(m->status, "done"))
+            continue;
+        placement_delete(c, CONSUMER_SERVER, m->server, h);
+        mig_status(env, m, "completed");
+    }
+}
+
+/* ---- server state actions -------------------------------------------------------- */
+
+static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    const char *need = NULL, *to = NULL, *verb = op_names[cmd->op];
+    switch (cmd->op) {
+    case OP_STOP: need = "active"; to = "stopped"; break;
+    case OP_START: need = "stopped"; to = "active"; break;
+    case OP_PAUSE: need = "active"; to = "paused"; break;
+    case OP_UNPAUSE: need = "paused"; to = "active"; break;
+    default: break;
+    }
+    if (cmd->op == OP_DELETE) {
+        placement_delete(c, CONSUMER_SERVER, sid, -1);
+        cloud_server_set_host(c, sid, -1);
+        s = srv(env, sid);
+        s->deleted = true;
+        set_str(&s->vm_state, "deleted");
+        cloud_reindex(c);
+        trail_note(env->t, "Deleted %s", s->name);
+        return;
+    }
+    if (strcmp(s->vm_state, need) != 0 || s->task_state) {
+        outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
+                verb, s->name, s->vm_state);
+        return;
+    }
+    set_str(&s->vm_state, to);
+    trail_note(env->t, "%s is now %s", s->name, to);
+}
+
+/* ---- compute services ---------------------------------------------------------------- */
+
+static void op_host(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int h = cmd->host ? cloud_host(c, cmd->host) : -1;
+    if (h < 0) {
+        outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+                cmd->host ? cmd->host : "");
+        return;
+    }
+    host *ho = &c->hosts.v[h];
+    const char *set = cmd->set ? cmd->set : "";
+    if (!strcmp(set, "down")) {
+        ho->up = false;
+    } else if (!strcmp(set, "up")) {
+        ho->up = true;
+        if (!ho->forced_down)
+            cleanup_evacuations(env, h);
+    } else if (!strcmp(set, "disable")) {
+        ho->disabled = true;
+        set_str(&ho->disabled_reason, cmd->reason);
+    } else if (!strcmp(set, "enable")) {
+        if (cmd->reason) {
+            outcome(env, r, "ValidationError",
+                    "Specifying 'disabled_reason' with status 'enabled' is invalid.");
+            return;
+        }
+        ho->disabled = false;
+        set_str(&ho->disabled_reason, NULL);
+    } else if (!strcmp(set, "force-down")) {
+        ho->forced_down = true;
+    } else if (!strcmp(set, "unforce-down")) {
+        for (int i = 0; i < c->migrations.n; i++) {
+            const migration *m = &c->migrations.v[i];
+            if (m->source == h && !strcmp(m->type, "evacuation") && !strcmp(m->status, "done")) {
+                outcome(env, r, "ValidationError",
+                        "Unable to force up host %s as `done` evacuation migration records "
+                        "remain associated with the dst_host. Ensure the compute service has been "
+                        "restarted, allowing these records to move to `completed` before "
+                        "retrying this request.",
+                        ho->name);
+                return;
+            }
+        }
+        ho->forced_down = false;
+    } else {
+        outcome(env, r, "ValidationError", "Unknown host state change '%s'", set);
+        return;
+    }
+    trail_note(env->t, "Compute service %s: %s%s%s", ho->name, set, cmd->reason ? ", reason: " : "",
+               cmd->reason ? cmd->reason : "");
+}
+
+/* ---- aggregates ---------------------------------------------------------------------- */
+
+static void op_aggregate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int a = cmd->name ? cloud_aggregate(c, cmd->name) : -1;
+    if (a < 0) {
+        outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
+                cmd->name ? cmd->name : "");
+        return;
+    }
+    if (cmd->add_host || cmd->remove_host) {
+        const char *hn = cmd->add_host ? cmd->add_host : cmd->remove_host;
+        int h = cloud_host(c, hn);
+        if (h < 0) {
+            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", hn);
+            return;
+        }
+        aggregate *ag = &c->aggregates.v[a];
+        if (cmd->add_host) {
+            const char *az = kvlist_get(&ag->metadata, "availability_zone");
+            if (az && host_has_az(c, h) && strcmp(host_az(c, h), az) != 0) {
+                outcome(env, r, "InvalidAggregateActionAdd",
+                        "Cannot add host to aggregate %d. Reason: One or more hosts already in "
+                        "availability zone(s) ['%s'].",
+                        a + 1, host_az(c, h));
+                return;
+            }
+            if (intvec_find(&ag->hosts, h) >= 0) {
+                outcome(env, r, "AggregateHostExists",
+                        "The aggregate %d already has host %s.", a + 1, hn);
+                return;
+            }
+            cloud_aggregate_add_host(c, a, h);
+        } else {
+            if (intvec_find(&ag->hosts, h) < 0) {
+                outcome(env, r, "AggregateHostNotFound", "Aggregate %d has no host %s.", a + 1, hn);
+                return;
+            }
+            cloud_aggregate_remove_host(c, a, h);
+        }
+        trail_note(env->t, "Aggregate %s: %s host %s", ag->name, cmd->add_host ? "added" : "removed",
+                   hn);
+        return;
+    }
+    aggregate *ag = &c->aggregates.v[a];
+    for (int i = 0; i < cmd->metadata.n; i++) {
+        char *k, *v;
+        if (!kv_split(cmd->metadata.v[i], &k, &v))
+            continue;
+        bool found = false;
+        for (int j = 0; j < ag->metadata.n; j++)
+            if (!strcmp(ag->metadata.v[j].key, k)) {
+                if (*v)
+                    set_str(&ag->metadata.v[j].value, v);
+                else {
+                    free(ag->metadata.v[j].key);
+                    free(ag->metadata.v[j].value);
+                    memmove(&ag->metadata.v[j], &ag->metadata.v[j + 1],
+                            (size_t)(ag->metadata.n - j - 1) * sizeof *ag->metadata.v);
+                    ag->metadata.n--;
+                }
+                found = true;
+                break;
+            }
+        if (!found && *v)
+            kvlist_push(&ag->metadata, k, v);
+        trail_note(env->t, "Aggregate %s: metadata %s=%s", ag->name, k, v);
+        free(k);
+        free(v);
+    }
+}
+
+static void op_fault(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int h = cmd->host ? cloud_host(c, cmd->host) : -1;
+    if (h < 0) {
+        outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+                cmd->host ? cmd->host : "");
+        return;
+    }
+    fault_rule f = {h, nv_strdup(cmd->point), cmd->times > 0 ? (int)cmd->times : 1,
+                    nv_strdup(cmd->message ? cmd->message : "injected failure")};
+    NV_PUSH(c->faults, f);
+    trail_note(env->t, "The next %d %s call(s) on %s will fail: %s", f.times, f.point,
+               c->hosts.v[h].name, f.message);
+}
+
+void conductor_exec(nova_env *env, const command *cmd, cmd_result *r)
+{
+    r->outcome = "ok";
+    r->migration = -1;
+    switch (cmd->op) {
+    case OP_BOOT: op_boot(env, cmd, r); break;
+    case OP_LIVE_MIGRATE: op_live_migrate(env, cmd, r); break;
+    case OP_MIGRATE: op_migrate(env, cmd, r, false); break;
+    case OP_RESIZE: op_migrate(env, cmd, r, true); break;
+    case OP_CONFIRM_RESIZE: op_confirm_revert(env, cmd, r, true); break;
+    case OP_REVERT_RESIZE: op_confirm_revert(env, cmd, r, false); break;
+    case OP_EVACUATE: op_evacuate(env, cmd, r); break;
+    case OP_DELETE:
+    case OP_STOP:
+    case OP_START:
+    case OP_PAUSE:
+    case OP_UNPAUSE: op_server_action(env, cmd, r); break;
+    case OP_HOST: op_host(env, cmd, r); break;
+    case OP_AGGREGATE: op_aggregate(env, cmd, r); break;
+    case OP_FAULT: op_fault(env, cmd, r); break;
+    case OP_EXPECT:
+        if (cmd->server) {
+            int sid = cloud_server(env->c, cmd->server);
+            if (sid >= 0)
+                intvec_push(&r->servers, sid);
+        }
+        break;
+    default: break;
+    }
+}

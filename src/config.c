@@ -1,0 +1,356 @@
+/*
+ * config.c - releases, the nova.conf option table and the quirk registry.
+ *
+ * Per-release defaults (nova-model.md §12):
+ *   enabled_filters  16-19 RetryFilter, AvailabilityZoneFilter + the five;
+ *                    20-23 AvailabilityZoneFilter + the five; >= 24 the five
+ *                    (ComputeFilter, ComputeCapabilitiesFilter,
+ *                    ImagePropertiesFilter, ServerGroupAntiAffinityFilter,
+ *                    ServerGroupAffinityFilter).
+ *   initial_*_allocation_ratio  16.0 / 1.5 / 1.0 up to Zed, 4.0 / 1.0 / 1.0
+ *                    from 2023.1 (before Stein the *_allocation_ratio
+ *                    options defaulted to 0.0 meaning the same 16/1.5/1).
+ *   query_placement_for_availability_zone  False up to Wallaby, True from
+ *                    Xena; removed in 2023.2 (the AZ prefilter always runs).
+ *   weight_classes   all_weighers = the weighers the release ships.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "scheduler.h"
+
+static const char *const rel_names[] = {
+    "pike", "queens", "rocky", "stein", "train", "ussuri", "victoria",
+    "wallaby", "xena", "yoga", "zed", "2023.1", "2023.2", "2024.1",
+    "2024.2", "2025.1", "2025.2", "2026.1", "latest"};
+
+const char *release_name(int rel)
+{
+    if (rel < REL_FIRST || rel > REL_LATEST)
+        return "?";
+    return rel_names[rel - REL_FIRST];
+}
+
+int release_from_name(const char *name)
+{
+    for (int r = REL_FIRST; r <= REL_LATEST; r++)
+        if (strcmp(rel_names[r - REL_FIRST], name) == 0)
+            return r;
+    /* Nova's own spellings of the dated releases' code names */
+    static const struct { const char *n; int r; } alias[] = {
+        {"master", REL_LATEST}, {"antelope", REL_2023_1},
+        {"bobcat", REL_2023_2}, {"caracal", REL_2024_1},
+        {"dalmatian", REL_2024_2}, {"epoxy", REL_2025_1},
+        {"flamingo", REL_2025_2}, {"gazpacho", REL_2026_1}};
+    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
+        if (strcmp(alias[i].n, name) == 0)
+            return alias[i].r;
+    return -1;
+}
+
+const quirk_desc quirk_table[Q_COUNT] = {
+    [Q_BUG_1718455] = {"bug-1718455", REL_PIKE, REL_PIKE,
+                       "a move of one server of a multi-create request asks "
+                       "the scheduler for the persisted num_instances"},
+    [Q_BUG_1669054] = {"bug-1669054", REL_PIKE, REL_STEIN,
+                       "ignore_hosts of a resize/migration is persisted in the "
+                       "RequestSpec and excludes that host from later moves"},
+    [Q_BUG_1797580] = {"bug-1797580", REL_PIKE, REL_ROCKY,
+                       "requested_destination is persisted in the RequestSpec "
+                       "and pins later moves to an old target"},
+    [Q_BUG_1996732] = {"bug-1996732", REL_PIKE, REL_2023_1,
+                       "a late anti-affinity reschedule counts as a failed "
+                       "build (BuildFailureWeigher penalty)"},
+    [Q_BUG_2153425] = {"bug-2153425", REL_PIKE, REL_2026_1,
+                       "live-migration destination checks run before the "
+                       "selection's limits are set"},
+};
+
+int quirk_from_name(const char *name)
+{
+    for (int q = 0; q < Q_COUNT; q++)
+        if (strcmp(quirk_table[q].name, name) == 0)
+            return q;
+    return -1;
+}
+
+#define O(sec, nm, ty, field, f, l, mn, help)                                    \
+    {sec, nm, ty, offsetof(nova_config, field), f, l, mn, help}
+#define NOMIN (-1e300)
+
+const nova_option nova_options[] = {
+    O("DEFAULT", "cpu_allocation_ratio", OPT_FLOAT, cpu_allocation_ratio, REL_FIRST, REL_LATEST, 0.0,
+      "VCPU allocation ratio; unset or 0.0 falls back to initial_cpu_allocation_ratio"),
+    O("DEFAULT", "ram_allocation_ratio", OPT_FLOAT, ram_allocation_ratio, REL_FIRST, REL_LATEST, 0.0,
+      "MEMORY_MB allocation ratio; unset or 0.0 falls back to the initial ratio"),
+    O("DEFAULT", "disk_allocation_ratio", OPT_FLOAT, disk_allocation_ratio, REL_FIRST, REL_LATEST, 0.0,
+      "DISK_GB allocation ratio; unset or 0.0 falls back to the initial ratio"),
+    O("DEFAULT", "initial_cpu_allocation_ratio", OPT_FLOAT, initial_cpu_allocation_ratio,
+      REL_STEIN, REL_LATEST, 0.0, "VCPU ratio of a new compute node (16.0; 4.0 from 2023.1)"),
+    O("DEFAULT", "initial_ram_allocation_ratio", OPT_FLOAT, initial_ram_allocation_ratio,
+      REL_STEIN, REL_LATEST, 0.0, "MEMORY_MB ratio of a new compute node (1.5; 1.0 from 2023.1)"),
+    O("DEFAULT", "initial_disk_allocation_ratio", OPT_FLOAT, initial_disk_allocation_ratio,
+      REL_STEIN, REL_LATEST, 0.0, "DISK_GB ratio of a new compute node (1.0)"),
+    O("DEFAULT", "reserved_host_memory_mb", OPT_INT, reserved_host_memory_mb, REL_FIRST, REL_LATEST, 0,
+      "MEMORY_MB reserved for the host (512)"),
+    O("DEFAULT", "reserved_host_disk_mb", OPT_INT, reserved_host_disk_mb, REL_FIRST, REL_LATEST, 0,
+      "disk reserved for the host, in MB (0); DISK_GB reserved = ceil(MB/1024)"),
+    O("DEFAULT", "reserved_host_cpus", OPT_INT, reserved_host_cpus, REL_FIRST, REL_LATEST, 0,
+      "VCPU reserved for the host (0)"),
+    O("DEFAULT", "migrate_max_retries", OPT_INT, migrate_max_retries, REL_FIRST, REL_LATEST, -1,
+      "live-migration destinations to retry after pre-check failures (-1: no limit)"),
+    O("DEFAULT", "allow_resize_to_same_host", OPT_BOOL, allow_resize_to_same_host, REL_FIRST, REL_LATEST, NOMIN,
+      "a resize may pick the server's own host (false)"),
+    O("DEFAULT", "default_availability_zone", OPT_STRING, default_availability_zone, REL_FIRST, REL_LATEST, NOMIN,
+      "AZ of hosts in no AZ aggregate (\"nova\")"),
+    O("DEFAULT", "default_schedule_zone", OPT_STRING, default_schedule_zone, REL_FIRST, REL_LATEST, NOMIN,
+      "AZ given to a boot that names none (unset)"),
+    O("DEFAULT", "service_down_time", OPT_INT, service_down_time, REL_FIRST, REL_LATEST, 1,
+      "seconds without a heartbeat before a service is down (60)"),
+    O("DEFAULT", "report_interval", OPT_INT, report_interval, REL_FIRST, REL_LATEST, 1,
+      "seconds between heartbeats (10)"),
+    O("DEFAULT", "multi_instance_display_name_template", OPT_STRING,
+      multi_instance_display_name_template, REL_FIRST, REL_LATEST, NOMIN,
+      "names of multi-create servers (\"%(name)s-%(count)d\")"),
+
+    O("filter_scheduler", "enabled_filters", OPT_FILTERS, enabled_filters, REL_FIRST, REL_LATEST, NOMIN,
+      "host filters, in the order they run"),
+    O("filter_scheduler", "weight_classes", OPT_WEIGHERS, weight_classes, REL_FIRST, REL_LATEST, NOMIN,
+      "weighers (dotted paths or class names; all_weighers)"),
+    O("filter_scheduler", "host_subset_size", OPT_INT, host_subset_size, REL_FIRST, REL_LATEST, 1,
+      "pick at random among the best N hosts (1)"),
+    O("filter_scheduler", "shuffle_best_same_weighed_hosts", OPT_BOOL,
+      shuffle_best_same_weighed_hosts, REL_QUEENS, REL_LATEST, NOMIN,
+      "shuffle the hosts tied for the best weight (false)"),
+    O("filter_scheduler", "ram_weight_multiplier", OPT_FLOAT, ram_weight_multiplier, REL_FIRST, REL_LATEST, NOMIN,
+      "RAMWeigher multiplier (1.0)"),
+    O("filter_scheduler", "cpu_weight_multiplier", OPT_FLOAT, cpu_weight_multiplier,
+      REL_ROCKY, REL_LATEST, NOMIN, "CPUWeigher multiplier (1.0)"),
+    O("filter_scheduler", "disk_weight_multiplier", OPT_FLOAT, disk_weight_multiplier, REL_FIRST, REL_LATEST, NOMIN,
+      "DiskWeigher multiplier (1.0)"),
+    O("filter_scheduler", "io_ops_weight_multiplier", OPT_FLOAT, io_ops_weight_multiplier, REL_FIRST, REL_LATEST,
+      NOMIN, "IoOpsWeigher multiplier (-1.0)"),
+    O("filter_scheduler", "soft_affinity_weight_multiplier", OPT_FLOAT,
+      soft_affinity_weight_multiplier, REL_FIRST, REL_LATEST, 0.0, "ServerGroupSoftAffinityWeigher multiplier (1.0)"),
+    O("filter_scheduler", "soft_anti_affinity_weight_multiplier", OPT_FLOAT,
+      soft_anti_affinity_weight_multiplier, REL_FIRST, REL_LATEST, 0.0,
+      "ServerGroupSoftAntiAffinityWeigher multiplier (1.0)"),
+    O("filter_scheduler", "build_failure_weight_multiplier", OPT_FLOAT,
+      build_failure_weight_multiplier, REL_FIRST, REL_LATEST, NOMIN, "BuildFailureWeigher multiplier (1000000.0)"),
+    O("filter_scheduler", "cross_cell_move_weight_multiplier", OPT_FLOAT,
+      cross_cell_move_weight_multiplier, REL_USSURI, REL_LATEST, NOMIN,
+      "CrossCellWeigher multiplier (1000000.0)"),
+    O("filter_scheduler", "pci_weight_multiplier", OPT_FLOAT, pci_weight_multiplier,
+      REL_QUEENS, REL_LATEST, 0.0, "PCIWeigher multiplier (1.0)"),
+    O("filter_scheduler", "hypervisor_version_weight_multiplier", OPT_FLOAT,
+      hypervisor_version_weight_multiplier, REL_2023_2, REL_LATEST, NOMIN,
+      "HypervisorVersionWeigher multiplier (1.0)"),
+    O("filter_scheduler", "num_instances_weight_multiplier", OPT_FLOAT,
+      num_instances_weight_multiplier, REL_2023_2, REL_LATEST, NOMIN,
+      "NumInstancesWeigher multiplier (0.0)"),
+    O("filter_scheduler", "image_props_weight_multiplier", OPT_FLOAT,
+      image_props_weight_multiplier, REL_2025_1, REL_LATEST, NOMIN,
+      "ImagePropertiesWeigher multiplier (0.0)"),
+    O("filter_scheduler", "max_io_ops_per_host", OPT_INT, max_io_ops_per_host, REL_FIRST, REL_LATEST, 0,
+      "IoOpsFilter limit (8)"),
+    O("filter_scheduler", "max_instances_per_host", OPT_INT, max_instances_per_host, REL_FIRST, REL_LATEST, 1,
+      "NumInstancesFilter limit (50)"),
+    O("filter_scheduler", "isolated_hosts", OPT_STRLIST, isolated_hosts, REL_FIRST, REL_LATEST, NOMIN,
+      "hosts reserved for isolated images (IsolatedHostsFilter)"),
+    O("filter_scheduler", "isolated_images", OPT_STRLIST, isolated_images, REL_FIRST, REL_LATEST, NOMIN,
+      "images (by name) that run only on isolated hosts"),
+    O("filter_scheduler", "restrict_isolated_hosts_to_isolated_images", OPT_BOOL,
+      restrict_isolated_hosts_to_isolated_images, REL_FIRST, REL_LATEST, NOMIN,
+      "isolated hosts take only isolated images (true)"),
+    O("filter_scheduler", "image_properties_default_architecture", OPT_STRING,
+      image_properties_default_architecture, REL_STEIN, REL_LATEST, NOMIN,
+      "architecture assumed for images without hw_architecture (unset)"),
+    O("filter_scheduler", "aggregate_image_properties_isolation_namespace", OPT_STRING,
+      aggregate_image_properties_isolation_namespace, REL_FIRST, REL_LATEST, NOMIN,
+      "only aggregate keys in this namespace are compared (unset)"),
+    O("filter_scheduler", "aggregate_image_properties_isolation_separator", OPT_STRING,
+      aggregate_image_properties_isolation_separator, REL_FIRST, REL_LATEST, NOMIN,
+      "namespace separator (\".\")"),
+
+    O("scheduler", "max_attempts", OPT_INT, max_attempts, REL_FIRST, REL_LATEST, 1,
+      "hosts tried per build: selected + max_attempts-1 alternates (3)"),
+    O("scheduler", "max_placement_results", OPT_INT, max_placement_results, REL_FIRST, REL_LATEST, 1,
+      "allocation candidates asked of Placement (1000)"),
+    O("scheduler", "query_placement_for_availability_zone", OPT_BOOL,
+      query_placement_for_availability_zone, REL_ROCKY, REL_2023_1, NOMIN,
+      "map the requested AZ to a Placement aggregate (False until Wallaby, True after)"),
+    O("scheduler", "limit_tenants_to_placement_aggregate", OPT_BOOL,
+      limit_tenants_to_placement_aggregate, REL_ROCKY, REL_LATEST, NOMIN,
+      "restrict projects to aggregates with filter_tenant_id (false)"),
+    O("scheduler", "placement_aggregate_required_for_tenants", OPT_BOOL,
+      placement_aggregate_required_for_tenants, REL_ROCKY, REL_LATEST, NOMIN,
+      "projects with no tenant aggregate get no host (false)"),
+    O("scheduler", "query_placement_for_image_type_support", OPT_BOOL,
+      query_placement_for_image_type_support, REL_TRAIN, REL_LATEST, NOMIN,
+      "require COMPUTE_IMAGE_TYPE_<disk_format> (false)"),
+    O("scheduler", "enable_isolated_aggregate_filtering", OPT_BOOL,
+      enable_isolated_aggregate_filtering, REL_TRAIN, REL_LATEST, NOMIN,
+      "forbid aggregates whose trait:X=required the request lacks (false)"),
+    O("scheduler", "image_metadata_prefilter", OPT_BOOL, image_metadata_prefilter,
+      REL_WALLABY, REL_LATEST, NOMIN, "image properties -> required traits (false)"),
+
+    O("workarounds", "skip_hypervisor_version_check_on_lm", OPT_BOOL,
+      skip_hypervisor_version_check_on_lm, REL_ZED, REL_LATEST, NOMIN,
+      "live migration to an older hypervisor is allowed (false)"),
+    O("workarounds", "disable_fallback_pcpu_query", OPT_BOOL, disable_fallback_pcpu_query,
+      REL_TRAIN, REL_LATEST, NOMIN, "no VCPU fallback query for pinned flavors (false)"),
+
+    O("compute", "consecutive_build_service_disable_threshold", OPT_INT,
+      consecutive_build_service_disable_threshold, REL_FIRST, REL_LATEST, 0,
+      "failed builds counted for BuildFailureWeigher unless 0 (10)"),
+};
+const int nova_option_count = sizeof nova_options / sizeof nova_options[0];
+
+const nova_option *nova_option_find(const char *section, const char *name)
+{
+    for (int i = 0; i < nova_option_count; i++)
+        if (strcmp(nova_options[i].section, section) == 0 &&
+            strcmp(nova_options[i].name, name) == 0)
+            return &nova_options[i];
+    return NULL;
+}
+
+static void push_filter(nova_config *c, const char *name)
+{
+    int id = filter_lookup(name);
+    if (id < 0)
+        nv_fatal("filter table lacks %s", name);
+    intvec_push(&c->enabled_filters, id);
+}
+
+void config_init(nova_config *c, int release)
+{
+    memset(c, 0, sizeof *c);
+    c->release = release;
+    for (int q = 0; q < Q_COUNT; q++)
+        if (release >= quirk_table[q].first && release <= quirk_table[q].last)
+            c->quirks |= 1u << q;
+
+    c->cpu_allocation_ratio = c->ram_allocation_ratio = c->disk_allocation_ratio = 0.0;
+    if (release >= REL_2023_1) {
+        c->initial_cpu_allocation_ratio = 4.0;
+        c->initial_ram_allocation_ratio = 1.0;
+    } else {
+        c->initial_cpu_allocation_ratio = 16.0;
+        c->initial_ram_allocation_ratio = 1.5;
+    }
+    c->initial_disk_allocation_ratio = 1.0;
+    c->reserved_host_memory_mb = 512;
+    c->reserved_host_disk_mb = 0;
+    c->reserved_host_cpus = 0;
+    c->migrate_max_retries = -1;
+    c->allow_resize_to_same_host = false;
+    c->default_availability_zone = nv_strdup("nova");
+    c->default_schedule_zone = NULL;
+    c->service_down_time = 60;
+    c->report_interval = 10;
+    c->multi_instance_display_name_template = nv_strdup("%(name)s-%(count)d");
+
+    if (release <= REL_STEIN)
+        push_filter(c, "RetryFilter");
+    if (release <= REL_WALLABY)
+        push_filter(c, "AvailabilityZoneFilter");
+    push_filter(c, "ComputeFilter");
+    push_filter(c, "ComputeCapabilitiesFilter");
+    push_filter(c, "ImagePropertiesFilter");
+    push_filter(c, "ServerGroupAntiAffinityFilter");
+    push_filter(c, "ServerGroupAffinityFilter");
+    weigher_all(release, &c->weight_classes);
+
+    c->host_subset_size = 1;
+    c->shuffle_best_same_weighed_hosts = false;
+    c->ram_weight_multiplier = 1.0;
+    c->cpu_weight_multiplier = 1.0;
+    c->disk_weight_multiplier = 1.0;
+    c->io_ops_weight_multiplier = -1.0;
+    c->soft_affinity_weight_multiplier = 1.0;
+    c->soft_anti_affinity_weight_multiplier = 1.0;
+    c->build_failure_weight_multiplier = 1000000.0;
+    c->cross_cell_move_weight_multiplier = 1000000.0;
+    c->pci_weight_multiplier = 1.0;
+    c->hypervisor_version_weight_multiplier = 1.0;
+    c->num_instances_weight_multiplier = 0.0;
+    c->image_props_weight_multiplier = 0.0;
+    c->max_io_ops_per_host = 8;
+    c->max_instances_per_host = 50;
+    c->restrict_isolated_hosts_to_isolated_images = true;
+    c->aggregate_image_properties_isolation_separator = nv_strdup(".");
+
+    c->max_attempts = 3;
+    c->max_placement_results = 1000;
+    c->query_placement_for_availability_zone = release >= REL_XENA;
+
+    c->consecutive_build_service_disable_threshold = 10;
+}
+
+void config_done(nova_config *c)
+{
+    for (int i = 0; i < nova_option_count; i++) {
+        void *p = (char *)c + nova_options[i].off;
+        switch (nova_options[i].type) {
+        case OPT_STRING:
+            free(*(char **)p);
+            *(char **)p = NULL;
+            break;
+        case OPT_STRLIST:
+            strlist_free(p);
+            break;
+        case OPT_FILTERS:
+        case OPT_WEIGHERS:
+            intvec_free(p);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void config_copy(nova_config *dst, const nova_config *src)
+{
+    *dst = *src;
+    for (int i = 0; i < nova_option_count; i++) {
+        size_t off = nova_options[i].off;
+        void *d = (char *)dst + off;
+        const void *s = (const char *)src + off;
+        switch (nova_options[i].type) {
+        case OPT_STRING:
+            *(char **)d = nv_strdup(*(char *const *)s);
+            break;
+        case OPT_STRLIST:
+            strlist_copy(d, s);
+            break;
+        case OPT_FILTERS:
+        case OPT_WEIGHERS:
+            intvec_copy(d, s);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+double config_ratio(const nova_config *c, int rc)
+{
+    switch (rc) {
+    case RC_VCPU:
+        return c->cpu_allocation_ratio > 0 ? c->cpu_allocation_ratio
+                                           : c->initial_cpu_allocation_ratio;
+    case RC_MEMORY_MB:
+        return c->ram_allocation_ratio > 0 ? c->ram_allocation_ratio
+                                           : c->initial_ram_allocation_ratio;
+    case RC_DISK_GB:
+        return c->disk_allocation_ratio > 0 ? c->disk_allocation_ratio
+                                            : c->initial_disk_allocation_ratio;
+    default:
+        return 1.0;   /* PCPU is never overcommitted */
+    }
+}

@@ -1,0 +1,137 @@
+/*
+ * config.h - Nova releases, nova.conf options and historic-bug quirks.
+ *
+ * One table (nova_options[], config.c) describes every nova.conf option
+ * novalid understands: section, name, type, where it lives in
+ * struct nova_config, and its help line.  The scenario loader, --help
+ * and the docs read that table; nothing else lists options.
+ *
+ * Releases are Nova's major version numbers (16 = Pike ... 33 = 2026.1);
+ * REL_LATEST (34) is Nova master.  config_init() fills a nova_config with
+ * a release's defaults; scenario values then override field by field.
+ *
+ * Quirks are historic Nova bugs (quirk_table[]), each with the releases it
+ * lived in.  Core code asks quirk_on(conf, Q_...) at the exact point where
+ * Nova's behaviour differed.
+ */
+#ifndef NOVALID_CONFIG_H
+#define NOVALID_CONFIG_H
+
+#include "util.h"
+
+enum {
+    REL_PIKE = 16, REL_QUEENS, REL_ROCKY, REL_STEIN, REL_TRAIN, REL_USSURI,
+    REL_VICTORIA, REL_WALLABY, REL_XENA, REL_YOGA, REL_ZED,
+    REL_2023_1, REL_2023_2, REL_2024_1, REL_2024_2, REL_2025_1, REL_2025_2,
+    REL_2026_1, REL_LATEST
+};
+#define REL_FIRST REL_PIKE
+
+const char *release_name(int rel);          /* "pike", ..., "latest" */
+int release_from_name(const char *name);    /* -1 if unknown */
+
+/* Historic bugs that can be reproduced. */
+enum quirk_id {
+    Q_BUG_1718455,          /* moves of a multi-create server use persisted num_instances */
+    Q_BUG_1669054,          /* ignore_hosts persisted in the RequestSpec */
+    Q_BUG_1797580,          /* requested_destination persisted in the RequestSpec */
+    Q_BUG_1996732,          /* late anti-affinity failure counted as a build failure */
+    Q_BUG_2153425,          /* live-migration checks run before limits are set */
+    Q_COUNT
+};
+
+typedef struct quirk_desc {
+    const char *name;       /* "bug-1718455" */
+    int first, last;        /* releases whose default has it on */
+    const char *summary;
+} quirk_desc;
+extern const quirk_desc quirk_table[Q_COUNT];
+int quirk_from_name(const char *name);      /* -1 if unknown */
+
+#define MAX_FILTERS 64
+#define MAX_WEIGHERS 32
+
+typedef struct nova_config {
+    int release;
+    unsigned quirks;            /* bit per enum quirk_id */
+
+    /* [DEFAULT] */
+    double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio; /* <= 0: unset */
+    double initial_cpu_allocation_ratio, initial_ram_allocation_ratio,
+        initial_disk_allocation_ratio;
+    int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;
+    int64_t migrate_max_retries;
+    bool allow_resize_to_same_host;
+    char *default_availability_zone;
+    char *default_schedule_zone;            /* NULL: unset */
+    int64_t service_down_time, report_interval;
+    char *multi_instance_display_name_template;
+
+    /* [filter_scheduler] */
+    intvec enabled_filters;                 /* filter ids, configured order */
+    intvec weight_classes;                  /* weigher ids */
+    int64_t host_subset_size;
+    bool shuffle_best_same_weighed_hosts;
+    double ram_weight_multiplier, cpu_weight_multiplier, disk_weight_multiplier,
+        io_ops_weight_multiplier, soft_affinity_weight_multiplier,
+        soft_anti_affinity_weight_multiplier, build_failure_weight_multiplier,
+        cross_cell_move_weight_multiplier, pci_weight_multiplier,
+        hypervisor_version_weight_multiplier, num_instances_weight_multiplier,
+        image_props_weight_multiplier;
+    int64_t max_io_ops_per_host, max_instances_per_host;
+    strlist isolated_hosts, isolated_images;
+    bool restrict_isolated_hosts_to_isolated_images;
+    char *image_properties_default_architecture;
+    char *aggregate_image_properties_isolation_namespace;
+    char *aggregate_image_properties_isolation_separator;
+
+    /* [scheduler] */
+    int64_t max_attempts, max_placement_results;
+    bool query_placement_for_availability_zone;
+    bool limit_tenants_to_placement_aggregate;
+    bool placement_aggregate_required_for_tenants;
+    bool query_placement_for_image_type_support;
+    bool enable_isolated_aggregate_filtering;
+    bool image_metadata_prefilter;
+
+    /* [workarounds] */
+    bool skip_hypervisor_version_check_on_lm;
+    bool disable_fallback_pcpu_query;
+
+    /* [compute] */
+    int64_t consecutive_build_service_disable_threshold;
+} nova_config;
+
+enum opt_type {
+    OPT_BOOL, OPT_INT, OPT_FLOAT, OPT_STRING, OPT_STRLIST,
+    OPT_FILTERS, OPT_WEIGHERS
+};
+
+typedef struct nova_option {
+    const char *section, *name;
+    enum opt_type type;
+    size_t off;                 /* offsetof(nova_config, field) */
+    int first, last;            /* releases that have the option */
+    double min;                 /* smallest valid value (ints/floats); -1e300 none */
+    const char *help;
+} nova_option;
+
+extern const nova_option nova_options[];
+extern const int nova_option_count;
+const nova_option *nova_option_find(const char *section, const char *name);
+
+/* Fill `c` with the defaults of `release` (quirks included). */
+void config_init(nova_config *c, int release);
+void config_done(nova_config *c);
+void config_copy(nova_config *dst, const nova_config *src);
+
+static inline bool quirk_on(const nova_config *c, enum quirk_id q)
+{
+    return (c->quirks >> q) & 1u;
+}
+
+/* Effective allocation ratio for a class when the host sets none:
+ * [DEFAULT] *_allocation_ratio if > 0, else initial_*. */
+double config_ratio(const nova_config *c, int rc);
+
+#endif

@@ -1,0 +1,515 @@
+/*
+ * model.c - the cloud's arrays, name indexes and derived facts.
+ *
+ * Derived state (name indexes, per-host aggregate and server lists,
+ * Placement usage per host) is rebuilt by cloud_reindex() and kept up to
+ * date by the mutators below; nothing else writes it.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const rc_names[RC_COUNT] = {"VCPU", "MEMORY_MB", "DISK_GB", "PCPU"};
+const char *const group_policy_names[4] = {"affinity", "anti-affinity",
+                                           "soft-affinity", "soft-anti-affinity"};
+
+int rc_from_name(const char *name)
+{
+    for (int i = 0; i < RC_COUNT; i++)
+        if (strcmp(rc_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+cloud *cloud_new(void)
+{
+    cloud *c = nv_calloc(1, sizeof *c);
+    config_init(&c->conf, REL_LATEST);
+    c->seed = 1;
+    return c;
+}
+
+static void spec_free(persisted_spec *p)
+{
+    free(p->availability_zone);
+    kvlist_free(&p->hints);
+    strlist_free(&p->force_hosts);
+    strlist_free(&p->force_nodes);
+    strlist_free(&p->ignore_hosts);
+    free(p->requested_host);
+}
+
+static void spec_copy(persisted_spec *d, const persisted_spec *s)
+{
+    d->num_instances = s->num_instances;
+    d->availability_zone = nv_strdup(s->availability_zone);
+    kvlist_copy(&d->hints, &s->hints);
+    strlist_copy(&d->force_hosts, &s->force_hosts);
+    strlist_copy(&d->force_nodes, &s->force_nodes);
+    strlist_copy(&d->ignore_hosts, &s->ignore_hosts);
+    d->requested_host = nv_strdup(s->requested_host);
+}
+
+static void free_derived(cloud *c)
+{
+    nv_index_free(&c->host_ix);
+    nv_index_free(&c->flavor_ix);
+    nv_index_free(&c->image_ix);
+    nv_index_free(&c->group_ix);
+    nv_index_free(&c->server_ix);
+    nv_index_free(&c->aggregate_ix);
+    free(c->usage);
+    c->usage = NULL;
+    if (c->host_aggs)
+        for (int i = 0; i < c->hosts.n; i++)
+            intvec_free(&c->host_aggs[i]);
+    if (c->host_servers)
+        for (int i = 0; i < c->hosts.n; i++)
+            intvec_free(&c->host_servers[i]);
+    free(c->host_aggs);
+    free(c->host_servers);
+    c->host_aggs = c->host_servers = NULL;
+}
+
+void cloud_free(cloud *c)
+{
+    if (!c)
+        return;
+    free_derived(c);
+    for (int i = 0; i < c->hosts.n; i++) {
+        host *h = &c->hosts.v[i];
+        free(h->name);
+        free(h->cell);
+        free(h->hypervisor_type);
+        free(h->cpu_arch);
+        free(h->host_ip);
+        strlist_free(&h->traits);
+        free(h->disabled_reason);
+    }
+    for (int i = 0; i < c->aggregates.n; i++) {
+        free(c->aggregates.v[i].name);
+        intvec_free(&c->aggregates.v[i].hosts);
+        kvlist_free(&c->aggregates.v[i].metadata);
+    }
+    for (int i = 0; i < c->flavors.n; i++) {
+        free(c->flavors.v[i].name);
+        kvlist_free(&c->flavors.v[i].extra_specs);
+    }
+    for (int i = 0; i < c->images.n; i++) {
+        free(c->images.v[i].name);
+        free(c->images.v[i].disk_format);
+        kvlist_free(&c->images.v[i].properties);
+    }
+    for (int i = 0; i < c->groups.n; i++)
+        free(c->groups.v[i].name);
+    for (int i = 0; i < c->servers.n; i++) {
+        server *s = &c->servers.v[i];
+        free(s->name);
+        free(s->project);
+        free(s->vm_state);
+        free(s->task_state);
+        free(s->fault);
+        free(s->availability_zone);
+        spec_free(&s->spec);
+    }
+    for (int i = 0; i < c->migrations.n; i++) {
+        free(c->migrations.v[i].type);
+        free(c->migrations.v[i].status);
+        free(c->migrations.v[i].old_vm_state);
+    }
+    for (int i = 0; i < c->faults.n; i++) {
+        free(c->faults.v[i].point);
+        free(c->faults.v[i].message);
+    }
+    free(c->faults.v);
+    free(c->hosts.v);
+    free(c->aggregates.v);
+    free(c->flavors.v);
+    free(c->images.v);
+    free(c->groups.v);
+    free(c->servers.v);
+    free(c->migrations.v);
+    free(c->allocations.v);
+    free(c->name);
+    free(c->description);
+    config_done(&c->conf);
+    free(c);
+}
+
+#define COPY_VEC(dst, src)                                                     \
+    do {                                                                       \
+        (dst).n = (dst).cap = (src).n;                                         \
+        (dst).v = nv_malloc((size_t)((src).n ? (src).n : 1) * sizeof *(dst).v); \
+        if ((src).n)                                                           \
+            memcpy((dst).v, (src).v, (size_t)(src).n * sizeof *(dst).v);       \
+    } while (0)
+
+cloud *cloud_clone(const cloud *src)
+{
+    cloud *c = nv_calloc(1, sizeof *c);
+    c->name = nv_strdup(src->name);
+    c->description = nv_strdup(src->description);
+    config_copy(&c->conf, &src->conf);
+    c->seed = src->seed;
+    COPY_VEC(c->hosts, src->hosts);
+    for (int i = 0; i < c->hosts.n; i++) {
+        host *h = &c->hosts.v[i];
+        const host *s = &src->hosts.v[i];
+        h->name = nv_strdup(s->name);
+        h->cell = nv_strdup(s->cell);
+        h->hypervisor_type = nv_strdup(s->hypervisor_type);
+        h->cpu_arch = nv_strdup(s->cpu_arch);
+        h->host_ip = nv_strdup(s->host_ip);
+        strlist_copy(&h->traits, &s->traits);
+        h->disabled_reason = nv_strdup(s->disabled_reason);
+    }
+    COPY_VEC(c->aggregates, src->aggregates);
+    for (int i = 0; i < c->aggregates.n; i++) {
+        aggregate *a = &c->aggregates.v[i];
+        const aggregate *s = &src->aggregates.v[i];
+        a->name = nv_strdup(s->name);
+        intvec_copy(&a->hosts, &s->hosts);
+        kvlist_copy(&a->metadata, &s->metadata);
+    }
+    COPY_VEC(c->flavors, src->flavors);
+    for (int i = 0; i < c->flavors.n; i++) {
+        c->flavors.v[i].name = nv_strdup(src->flavors.v[i].name);
+        kvlist_copy(&c->flavors.v[i].extra_specs, &src->flavors.v[i].extra_specs);
+    }
+    COPY_VEC(c->images, src->images);
+    for (int i = 0; i < c->images.n; i++) {
+        c->images.v[i].name = nv_strdup(src->images.v[i].name);
+        c->images.v[i].disk_format = nv_strdup(src->images.v[i].disk_format);
+        kvlist_copy(&c->images.v[i].properties, &src->images.v[i].properties);
+    }
+    COPY_VEC(c->groups, src->groups);
+    for (int i = 0; i < c->groups.n; i++)
+        c->groups.v[i].name = nv_strdup(src->groups.v[i].name);
+    COPY_VEC(c->servers, src->servers);
+    for (int i = 0; i < c->servers.n; i++) {
+        server *s = &c->servers.v[i];
+        const server *o = &src->servers.v[i];
+        s->name = nv_strdup(o->name);
+        s->project = nv_strdup(o->project);
+        s->vm_state = nv_strdup(o->vm_state);
+        s->task_state = nv_strdup(o->task_state);
+        s->fault = nv_strdup(o->fault);
+        s->availability_zone = nv_strdup(o->availability_zone);
+        memset(&s->spec, 0, sizeof s->spec);
+        spec_copy(&s->spec, &o->spec);
+    }
+    COPY_VEC(c->migrations, src->migrations);
+    for (int i = 0; i < c->migrations.n; i++) {
+        c->migrations.v[i].type = nv_strdup(src->migrations.v[i].type);
+        c->migrations.v[i].status = nv_strdup(src->migrations.v[i].status);
+        c->migrations.v[i].old_vm_state = nv_strdup(src->migrations.v[i].old_vm_state);
+    }
+    COPY_VEC(c->faults, src->faults);
+    for (int i = 0; i < c->faults.n; i++) {
+        c->faults.v[i].point = nv_strdup(src->faults.v[i].point);
+        c->faults.v[i].message = nv_strdup(src->faults.v[i].message);
+    }
+    COPY_VEC(c->allocations, src->allocations);
+    cloud_reindex(c);
+    return c;
+}
+
+void cloud_reindex(cloud *c)
+{
+    free_derived(c);
+    for (int i = 0; i < c->hosts.n; i++)
+        nv_index_put(&c->host_ix, c->hosts.v[i].name, i);
+    for (int i = 0; i < c->flavors.n; i++)
+        nv_index_put(&c->flavor_ix, c->flavors.v[i].name, i);
+    for (int i = 0; i < c->images.n; i++)
+        nv_index_put(&c->image_ix, c->images.v[i].name, i);
+    for (int i = 0; i < c->groups.n; i++)
+        nv_index_put(&c->group_ix, c->groups.v[i].name, i);
+    for (int i = 0; i < c->aggregates.n; i++)
+        nv_index_put(&c->aggregate_ix, c->aggregates.v[i].name, i);
+    for (int i = 0; i < c->servers.n; i++)
+        if (!c->servers.v[i].deleted)
+            nv_index_put(&c->server_ix, c->servers.v[i].name, i);
+    int nh = c->hosts.n ? c->hosts.n : 1;
+    c->usage = nv_calloc((size_t)nh * RC_COUNT, sizeof *c->usage);
+    c->host_aggs = nv_calloc((size_t)nh, sizeof *c->host_aggs);
+    c->host_servers = nv_calloc((size_t)nh, sizeof *c->host_servers);
+    for (int a = 0; a < c->aggregates.n; a++)
+        for (int k = 0; k < c->aggregates.v[a].hosts.n; k++)
+            intvec_push(&c->host_aggs[c->aggregates.v[a].hosts.v[k]], a);
+    for (int i = 0; i < c->servers.n; i++) {
+        const server *s = &c->servers.v[i];
+        if (!s->deleted && s->host >= 0)
+            intvec_push(&c->host_servers[s->host], i);
+    }
+    for (int i = 0; i < c->allocations.n; i++) {
+        const allocation *a = &c->allocations.v[i];
+        for (int r = 0; r < RC_COUNT; r++)
+            c->usage[a->host * RC_COUNT + r] += a->amount[r];
+    }
+}
+
+int cloud_host(const cloud *c, const char *name) { return nv_index_get(&c->host_ix, name); }
+
+int cloud_host_ci(const cloud *c, const char *name)
+{
+    int h = cloud_host(c, name);
+    if (h >= 0 || !name)
+        return h;
+    for (int i = 0; i < c->hosts.n; i++)
+        if (strcasecmp(c->hosts.v[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int cloud_flavor(const cloud *c, const char *name) { return nv_index_get(&c->flavor_ix, name); }
+int cloud_image(const cloud *c, const char *name) { return nv_index_get(&c->image_ix, name); }
+int cloud_group(const cloud *c, const char *name) { return nv_index_get(&c->group_ix, name); }
+int cloud_server(const cloud *c, const char *name) { return nv_index_get(&c->server_ix, name); }
+int cloud_aggregate(const cloud *c, const char *name)
+{
+    return nv_index_get(&c->aggregate_ix, name);
+}
+
+int cloud_add_host(cloud *c, const char *name)
+{
+    host h;
+    memset(&h, 0, sizeof h);
+    h.name = nv_strdup(name);
+    h.cell = nv_strdup("cell1");
+    h.hypervisor_type = nv_strdup("QEMU");
+    h.hypervisor_version = 8002000;
+    h.cpu_arch = nv_strdup("x86_64");
+    h.host_ip = nv_printf("192.0.2.%d", c->hosts.n + 1);
+    h.up = true;
+    h.cpu_allocation_ratio = h.ram_allocation_ratio = h.disk_allocation_ratio = -1;
+    h.reserved_host_memory_mb = h.reserved_host_disk_mb = h.reserved_host_cpus = -1;
+    NV_PUSH(c->hosts, h);
+    int id = c->hosts.n - 1;
+    /* names are heap strings, so the index may borrow them */
+    nv_index_put(&c->host_ix, c->hosts.v[id].name, id);
+    c->usage = nv_realloc(c->usage, (size_t)c->hosts.n * RC_COUNT * sizeof *c->usage);
+    memset(c->usage + (size_t)id * RC_COUNT, 0, RC_COUNT * sizeof *c->usage);
+    c->host_aggs = nv_realloc(c->host_aggs, (size_t)c->hosts.n * sizeof *c->host_aggs);
+    c->host_servers = nv_realloc(c->host_servers, (size_t)c->hosts.n * sizeof *c->host_servers);
+    memset(&c->host_aggs[id], 0, sizeof *c->host_aggs);
+    memset(&c->host_servers[id], 0, sizeof *c->host_servers);
+    return id;
+}
+
+int cloud_add_server(cloud *c, const char *name, int fl)
+{
+    server s;
+    memset(&s, 0, sizeof s);
+    s.name = nv_strdup(name);
+    s.flavor = fl;
+    s.image = -1;
+    s.host = -1;
+    s.group = -1;
+    s.old_flavor = -1;
+    s.project = nv_strdup("demo");
+    s.vm_state = nv_strdup("active");
+    s.spec.num_instances = 1;
+    NV_PUSH(c->servers, s);
+    int id = c->servers.n - 1;
+    nv_index_put(&c->server_ix, c->servers.v[id].name, id);
+    return id;
+}
+
+int cloud_add_aggregate(cloud *c, const char *name)
+{
+    aggregate a;
+    memset(&a, 0, sizeof a);
+    a.name = nv_strdup(name);
+    NV_PUSH(c->aggregates, a);
+    nv_index_put(&c->aggregate_ix, c->aggregates.v[c->aggregates.n - 1].name,
+                 c->aggregates.n - 1);
+    return c->aggregates.n - 1;
+}
+
+void cloud_aggregate_add_host(cloud *c, int agg, int h)
+{
+    aggregate *a = &c->aggregates.v[agg];
+    if (intvec_find(&a->hosts, h) >= 0)
+        return;
+    intvec_push(&a->hosts, h);
+    if (c->host_aggs)
+        intvec_push(&c->host_aggs[h], agg);
+}
+
+void cloud_aggregate_remove_host(cloud *c, int agg, int h)
+{
+    intvec_remove(&c->aggregates.v[agg].hosts, h);
+    if (c->host_aggs)
+        intvec_remove(&c->host_aggs[h], agg);
+}
+
+void cloud_server_set_host(cloud *c, int sid, int h)
+{
+    server *s = &c->servers.v[sid];
+    if (s->host >= 0 && c->host_servers)
+        intvec_remove(&c->host_servers[s->host], sid);
+    s->host = h;
+    if (h >= 0 && c->host_servers && !s->deleted)
+        intvec_push(&c->host_servers[h], sid);
+}
+
+migration *cloud_add_migration(cloud *c, int sid, const char *type, int source, int dest)
+{
+    migration m;
+    memset(&m, 0, sizeof m);
+    m.id = c->migrations.n + 1;
+    m.server = sid;
+    m.type = nv_strdup(type);
+    m.status = nv_strdup("accepted");
+    m.source = source;
+    m.dest = dest;
+    m.old_flavor = m.new_flavor = c->servers.v[sid].flavor;
+    NV_PUSH(c->migrations, m);
+    return &c->migrations.v[c->migrations.n - 1];
+}
+
+/* ---- derived facts ------------------------------------------------------ */
+
+const char *host_az(const cloud *c, int h)
+{
+    const intvec *aggs = &c->host_aggs[h];
+    for (int i = 0; i < aggs->n; i++) {
+        const char *az = kvlist_get(&c->aggregates.v[aggs->v[i]].metadata,
+                                    "availability_zone");
+        if (az)
+            return az;
+    }
+    return c->conf.default_availability_zone;
+}
+
+bool host_has_az(const cloud *c, int h)
+{
+    const intvec *aggs = &c->host_aggs[h];
+    for (int i = 0; i < aggs->n; i++)
+        if (kvlist_get(&c->aggregates.v[aggs->v[i]].metadata, "availability_zone"))
+            return true;
+    return false;
+}
+
+double host_ratio(const cloud *c, int h, int rc)
+{
+    const host *ho = &c->hosts.v[h];
+    double v = -1;
+    switch (rc) {
+    case RC_VCPU: v = ho->cpu_allocation_ratio; break;
+    case RC_MEMORY_MB: v = ho->ram_allocation_ratio; break;
+    case RC_DISK_GB: v = ho->disk_allocation_ratio; break;
+    default: return 1.0;
+    }
+    return v > 0 ? v : config_ratio(&c->conf, rc);
+}
+
+int64_t host_reserved(const cloud *c, int h, int rc)
+{
+    const host *ho = &c->hosts.v[h];
+    switch (rc) {
+    case RC_VCPU:
+        return ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
+                                           : c->conf.reserved_host_cpus;
+    case RC_MEMORY_MB:
+        return ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
+                                                : c->conf.reserved_host_memory_mb;
+    case RC_DISK_GB: {
+        int64_t mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
+                                                    : c->conf.reserved_host_disk_mb;
+        return (mb + 1023) / 1024;
+    }
+    default:
+        return 0;
+    }
+}
+
+bool host_has_trait(const cloud *c, int h, const char *t)
+{
+    const host *ho = &c->hosts.v[h];
+    if (strcmp(t, "COMPUTE_STATUS_DISABLED") == 0 && ho->disabled)
+        return true;
+    return strlist_find(&ho->traits, t) >= 0;
+}
+
+bool host_is_up(const cloud *c, int h)
+{
+    const host *ho = &c->hosts.v[h];
+    return !ho->forced_down && ho->up;
+}
+
+static bool parse_amount(const char *s, int64_t *out)
+{
+    char *end;
+    if (!s || !*s)
+        return false;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+void flavor_resources(const cloud *c, int fl, bool bfv, int64_t out[RC_COUNT])
+{
+    const flavor *f = &c->flavors.v[fl];
+    bool set[RC_COUNT] = {false};
+    memset(out, 0, sizeof(int64_t) * RC_COUNT);
+    /* resources:<RC>=<n> in the unsuffixed group overrides the flavor */
+    for (int i = 0; i < f->extra_specs.n; i++) {
+        const char *k = f->extra_specs.v[i].key;
+        if (strncmp(k, "resources:", 10) != 0)
+            continue;
+        int rc = rc_from_name(k + 10);
+        int64_t amt;
+        if (rc < 0 || !parse_amount(f->extra_specs.v[i].value, &amt))
+            continue;   /* Nova ignores invalid classes/amounts with a warning */
+        out[rc] = amt;
+        set[rc] = true;
+    }
+    const char *pol = kvlist_get(&f->extra_specs, "hw:cpu_policy");
+    if (!set[RC_VCPU] && !set[RC_PCPU]) {
+        if (pol && strcmp(pol, "dedicated") == 0) {
+            out[RC_PCPU] = f->vcpus;
+            const char *emu = kvlist_get(&f->extra_specs, "hw:emulator_threads_policy");
+            if (emu && strcmp(emu, "isolate") == 0)
+                out[RC_PCPU] += 1;
+        } else {
+            out[RC_VCPU] = f->vcpus;
+        }
+    }
+    if (!set[RC_MEMORY_MB])
+        out[RC_MEMORY_MB] = f->memory_mb;
+    if (!set[RC_DISK_GB])
+        out[RC_DISK_GB] = f->ephemeral_gb + (f->swap + 1023) / 1024 + (bfv ? 0 : f->root_gb);
+}
+
+const char *cloud_take_fault(cloud *c, int h, const char *point)
+{
+    for (int i = 0; i < c->faults.n; i++) {
+        fault_rule *f = &c->faults.v[i];
+        if (f->host == h && f->times > 0 && !strcmp(f->point, point)) {
+            f->times--;
+            return f->message ? f->message : "injected failure";
+        }
+    }
+    return NULL;
+}
+
+bool vm_state_counts_io(const server *s)
+{
+    if (s->vm_state && strcmp(s->vm_state, "building") == 0)
+        return true;
+    static const char *const io_tasks[] = {"resize_migrating", "rebuilding", "resize_prep",
+                                           "image_snapshot", "image_backup", "rescuing",
+                                           "unshelving"};
+    if (s->task_state)
+        for (size_t i = 0; i < sizeof io_tasks / sizeof io_tasks[0]; i++)
+            if (strcmp(s->task_state, io_tasks[i]) == 0)
+                return true;
+    return false;
+}

@@ -1,0 +1,260 @@
+/*
+ * model.h - the simulated cloud: plain structs in arrays with integer ids.
+ *
+ * A `cloud` owns every object.  Objects refer to each other by index into
+ * the cloud's arrays (host 3, flavor 0); -1 means "none".  Hosts, flavors,
+ * images, groups and aggregates are never removed once loaded, so their ids
+ * are stable; servers are marked deleted rather than removed, and
+ * migrations only grow.  That makes a cloud cheap to copy (undo, "what if")
+ * and to compare in tests, and lets it scale to 100,000 hosts.
+ *
+ * Nova's vocabulary is kept: a host is a nova-compute service with one
+ * compute node (libvirt: 1 host : 1 node), whose node name equals the host
+ * name; its Placement resource provider carries its inventory.
+ *
+ * No I/O here: loading lives in scenario.c, rendering in the front ends.
+ */
+#ifndef NOVALID_MODEL_H
+#define NOVALID_MODEL_H
+
+#include "config.h"
+#include "util.h"
+
+/* Placement resource classes the model knows. */
+enum rc {
+    RC_VCPU,
+    RC_MEMORY_MB,
+    RC_DISK_GB,
+    RC_PCPU,
+    RC_COUNT
+};
+extern const char *const rc_names[RC_COUNT];
+int rc_from_name(const char *name);   /* -1 if unknown */
+
+typedef struct host {
+    char *name;
+    char *cell;
+    int vcpus;
+    int pcpus;                 /* cpu_dedicated_set size (PCPU inventory) */
+    int64_t memory_mb;
+    int64_t disk_gb;
+    char *hypervisor_type;
+    int64_t hypervisor_version;
+    char *cpu_arch;
+    char *host_ip;
+    strlist traits;            /* as given; COMPUTE_STATUS_DISABLED is implied by disabled */
+    bool up;                   /* service heartbeat within service_down_time */
+    bool disabled;
+    char *disabled_reason;
+    bool forced_down;
+    int failed_builds;
+    /* Per-host overrides of [DEFAULT] options; < 0 means "not set". */
+    double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
+    int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;
+    int line;                  /* where it was defined, for messages */
+} host;
+
+typedef struct aggregate {
+    char *name;
+    intvec hosts;              /* host ids */
+    kvlist metadata;
+} aggregate;
+
+typedef struct flavor {
+    char *name;
+    int vcpus;
+    int64_t memory_mb;
+    int64_t root_gb, ephemeral_gb;
+    int64_t swap;              /* MB, as in Nova */
+    kvlist extra_specs;
+} flavor;
+
+typedef struct image {
+    char *name;
+    char *disk_format;
+    kvlist properties;
+} image;
+
+enum group_policy {
+    POLICY_AFFINITY,
+    POLICY_ANTI_AFFINITY,
+    POLICY_SOFT_AFFINITY,
+    POLICY_SOFT_ANTI_AFFINITY
+};
+extern const char *const group_policy_names[4];
+
+typedef struct group {
+    char *name;
+    enum group_policy policy;
+    int max_server_per_host;   /* anti-affinity rule; 1 by default */
+} group;
+
+/*
+ * The RequestSpec Nova persisted for a server (API database).  Fields Nova
+ * does not persist (ignore_hosts, requested_destination since the fixes of
+ * bugs 1669054 and 1797580) live in struct request_spec only.
+ */
+typedef struct persisted_spec {
+    int num_instances;
+    char *availability_zone;   /* what the user asked, NULL if nothing */
+    kvlist hints;              /* same_host=..., different_host=..., query=... */
+    strlist force_hosts;       /* legacy az:host */
+    strlist force_nodes;
+    strlist ignore_hosts;      /* persisted only while quirk bug-1669054 is on */
+    char *requested_host;      /* persisted only while quirk bug-1797580 is on */
+} persisted_spec;
+
+typedef struct server {
+    char *name;
+    int flavor;
+    int image;                 /* -1 when booted from volume without image */
+    int host;                  /* -1 when not on a host (cell0 / ERROR) */
+    int group;                 /* -1 if none */
+    char *project;
+    char *vm_state;            /* "active", "building", "error", ... */
+    char *task_state;          /* NULL for none */
+    bool boot_from_volume;
+    bool deleted;
+    bool locked;
+    char *fault;               /* latest instance fault message, NULL if none */
+    char *availability_zone;   /* instance.availability_zone */
+    persisted_spec spec;
+    int old_flavor;            /* during resize: flavor before (else -1) */
+    int line;
+} server;
+
+typedef struct migration {
+    int id;                    /* 1-based, as printed */
+    int server;
+    char *type;                /* "live-migration", "migration", "resize", "evacuation" */
+    char *status;
+    int source, dest;          /* host ids, dest -1 while unknown */
+    int old_flavor, new_flavor;
+    char *old_vm_state;        /* vm_state before a resize/migration */
+} migration;
+
+/* An injected compute-side failure (scenario op `fault`). */
+typedef struct fault_rule {
+    int host;
+    char *point;               /* build, prep_resize, check_can_live_migrate_destination, ... */
+    int times;                 /* calls still to fail */
+    char *message;
+} fault_rule;
+
+/* Placement consumers: an instance or a migration record. */
+enum consumer_kind { CONSUMER_SERVER, CONSUMER_MIGRATION };
+
+typedef struct allocation {
+    enum consumer_kind kind;
+    int consumer;              /* server id or migration index */
+    int host;                  /* resource provider = the host's node */
+    int64_t amount[RC_COUNT];
+} allocation;
+
+typedef struct server_vec { server *v; int n, cap; } server_vec;
+typedef struct host_vec { host *v; int n, cap; } host_vec;
+typedef struct aggregate_vec { aggregate *v; int n, cap; } aggregate_vec;
+typedef struct flavor_vec { flavor *v; int n, cap; } flavor_vec;
+typedef struct image_vec { image *v; int n, cap; } image_vec;
+typedef struct group_vec { group *v; int n, cap; } group_vec;
+typedef struct migration_vec { migration *v; int n, cap; } migration_vec;
+typedef struct allocation_vec { allocation *v; int n, cap; } allocation_vec;
+typedef struct fault_vec { fault_rule *v; int n, cap; } fault_vec;
+
+typedef struct cloud {
+    char *name;
+    char *description;
+    nova_config conf;          /* release, quirks, options */
+    uint64_t seed;
+    host_vec hosts;
+    aggregate_vec aggregates;
+    flavor_vec flavors;
+    image_vec images;
+    group_vec groups;
+    server_vec servers;
+    migration_vec migrations;
+    allocation_vec allocations;
+    fault_vec faults;
+    /* Derived, rebuilt by cloud_reindex(): */
+    nv_index host_ix, flavor_ix, image_ix, group_ix, server_ix, aggregate_ix;
+    int64_t *usage;            /* hosts.n * RC_COUNT, Placement usage */
+    intvec *host_aggs;         /* per host: aggregate ids */
+    intvec *host_servers;      /* per host: non-deleted server ids */
+} cloud;
+
+cloud *cloud_new(void);
+void cloud_free(cloud *c);
+cloud *cloud_clone(const cloud *c);
+
+/* Rebuild name indexes and per-host derived lists after loading. */
+void cloud_reindex(cloud *c);
+
+int cloud_host(const cloud *c, const char *name);         /* -1 if absent */
+int cloud_host_ci(const cloud *c, const char *name);      /* case-insensitive */
+int cloud_flavor(const cloud *c, const char *name);
+int cloud_image(const cloud *c, const char *name);
+int cloud_group(const cloud *c, const char *name);
+int cloud_server(const cloud *c, const char *name);       /* live servers only */
+int cloud_aggregate(const cloud *c, const char *name);
+
+/* Adding objects (loader and conductor); they return the new id. */
+int cloud_add_host(cloud *c, const char *name);
+int cloud_add_server(cloud *c, const char *name, int flavor);
+int cloud_add_aggregate(cloud *c, const char *name);
+void cloud_aggregate_add_host(cloud *c, int agg, int host);
+void cloud_aggregate_remove_host(cloud *c, int agg, int host);
+void cloud_server_set_host(cloud *c, int server, int host);
+migration *cloud_add_migration(cloud *c, int server, const char *type,
+                               int source, int dest);
+
+/* ---- derived facts ------------------------------------------------------ */
+
+/* The host's AZ: availability_zone of one of its aggregates, else
+ * [DEFAULT] default_availability_zone. Returned string is borrowed. */
+const char *host_az(const cloud *c, int h);
+/* True if some aggregate of the host sets availability_zone. */
+bool host_has_az(const cloud *c, int h);
+
+/* Effective per-host values of DEFAULT options. */
+double host_ratio(const cloud *c, int h, int rc);   /* allocation_ratio */
+int64_t host_reserved(const cloud *c, int h, int rc);   /* inventory reserved */
+/* Whether the host has trait t (COMPUTE_STATUS_DISABLED implied when disabled). */
+bool host_has_trait(const cloud *c, int h, const char *t);
+/* Service up as Nova's servicegroup API says (not forced down, heartbeat). */
+bool host_is_up(const cloud *c, int h);
+
+/* Resources Nova asks Placement for a flavor (DISK_GB = root unless BFV +
+ * ephemeral + ceil(swap/1024); VCPU or PCPU by hw:cpu_policy; resources:
+ * extra specs override). */
+void flavor_resources(const cloud *c, int flavor, bool bfv, int64_t out[RC_COUNT]);
+
+/* Placement ---------------------------------------------------------------- */
+int64_t placement_total(const cloud *c, int h, int rc);
+double placement_capacity(const cloud *c, int h, int rc); /* (total-reserved)*ratio */
+int64_t placement_used(const cloud *c, int h, int rc);
+/* Write an allocation; false (and nothing written) if it does not fit. */
+bool placement_claim(cloud *c, enum consumer_kind kind, int consumer, int h,
+                     const int64_t amount[RC_COUNT]);
+/* Unconditionally write (loader: servers already running). */
+void placement_force(cloud *c, enum consumer_kind kind, int consumer, int h,
+                     const int64_t amount[RC_COUNT]);
+/* Remove every allocation of the consumer (on host h, or all if h < 0). */
+void placement_delete(cloud *c, enum consumer_kind kind, int consumer, int h);
+/* Move every allocation of one consumer to another (migration swap). */
+void placement_move(cloud *c, enum consumer_kind from_kind, int from,
+                    enum consumer_kind to_kind, int to);
+/* Does `amount` fit on host h now? If not, write why into `why`. */
+bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT],
+                    char *why, size_t whylen);
+/* Allocations of a consumer on a host (summed); false if none. */
+bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer,
+                           int h, int64_t out[RC_COUNT]);
+
+/* Consume one injected failure of `point` on host h; returns its message
+ * (borrowed) or NULL when the call succeeds. */
+const char *cloud_take_fault(cloud *c, int h, const char *point);
+
+/* Server-side counts the resource tracker derives (for HostState). */
+bool vm_state_counts_io(const server *s);
+
+#endif

@@ -1,0 +1,878 @@
+/*
+ * scheduler.c - select_destinations (see scheduler.h for the pipeline and
+ * the determinism rules).
+ *
+ * Data flow: Placement candidates decide which hosts get a host_state at
+ * all (Nova builds HostStates only for providers in the candidates'
+ * provider summaries).  The list of host ids then shrinks through
+ * narrowing and filters, is ordered by the weighers, and the claim loop
+ * walks it.  The list returned for one instance (chosen host first, the
+ * rest in weight order) is the input for the next instance, as in Nova.
+ */
+#include "scheduler.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void request_spec_init(request_spec *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->flavor = rs->image = rs->group = -1;
+    rs->num_instances = 1;
+}
+
+void request_spec_done(request_spec *rs)
+{
+    kvlist_free(&rs->hints);
+    strlist_free(&rs->ignore_hosts);
+    strlist_free(&rs->force_hosts);
+    strlist_free(&rs->force_nodes);
+    strlist_free(&rs->retry_hosts);
+    free(rs->dest_host);
+    free(rs->dest_node);
+    free(rs->dest_cell);
+    intvec_free(&rs->instances);
+    memset(rs, 0, sizeof *rs);
+}
+
+void sched_result_done(sched_result *r)
+{
+    free(r->message);
+    intvec_free(&r->hosts);
+    for (int i = 0; i < r->n_alternates; i++)
+        intvec_free(&r->alternates[i]);
+    free(r->alternates);
+    memset(r, 0, sizeof *r);
+}
+
+void spec_resources(const cloud *c, const request_spec *spec, int64_t out[RC_COUNT])
+{
+    flavor_resources(c, spec->flavor, spec->is_bfv, out);
+}
+
+static void fail(sched_result *out, trail *t, const char *exc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void fail(sched_result *out, trail *t, const char *exc, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    out->ok = false;
+    out->exception = exc;
+    free(out->message);
+    out->message = sbuf_take(&b);
+    trail_error(t, exc, out->message);
+}
+
+/* ---- the request event -------------------------------------------------- */
+
+static void json_strlist(sbuf *b, const strlist *l)
+{
+    sbuf_addc(b, '[');
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            sbuf_add(b, ", ");
+        sbuf_json_str(b, l->v[i]);
+    }
+    sbuf_addc(b, ']');
+}
+
+static void record_request(const cloud *c, const request_spec *s, trail *t)
+{
+    event *e = trail_add(t, EV_REQUEST);
+    sbuf j = {0}, x = {0};
+    sbuf_add(&j, "{\"flavor\": ");
+    sbuf_json_str(&j, c->flavors.v[s->flavor].name);
+    sbuf_add(&j, ", \"image\": ");
+    sbuf_json_str(&j, s->image >= 0 ? c->images.v[s->image].name : NULL);
+    sbuf_addf(&j, ", \"num_instances\": %d, \"instances\": [", s->num_instances);
+    for (int i = 0; i < s->instances.n; i++) {
+        if (i)
+            sbuf_add(&j, ", ");
+        sbuf_json_str(&j, c->servers.v[s->instances.v[i]].name);
+    }
+    sbuf_add(&j, "], \"ignore_hosts\": ");
+    json_strlist(&j, &s->ignore_hosts);
+    sbuf_add(&j, ", \"requested_destination\": ");
+    if (s->dest_host || s->dest_cell) {
+        sbuf_add(&j, "{\"host\": ");
+        sbuf_json_str(&j, s->dest_host);
+        sbuf_add(&j, ", \"node\": ");
+        sbuf_json_str(&j, s->dest_node);
+        sbuf_add(&j, ", \"cell\": ");
+        sbuf_json_str(&j, s->dest_cell);
+        sbuf_add(&j, "}");
+    } else {
+        sbuf_add(&j, "null");
+    }
+    sbuf_add(&j, ", \"force_hosts\": ");
+    json_strlist(&j, &s->force_hosts);
+    sbuf_add(&j, ", \"group\": ");
+    sbuf_json_str(&j, s->group >= 0 ? c->groups.v[s->group].name : NULL);
+    sbuf_add(&j, ", \"az\": ");
+    sbuf_json_str(&j, s->availability_zone);
+    sbuf_add(&j, ", \"project\": ");
+    sbuf_json_str(&j, s->project);
+    sbuf_add(&j, ", \"is_bfv\": ");
+    sbuf_add(&j, s->is_bfv ? "true" : "false");
+    sbuf_add(&j, ", \"hints\": {");
+    strlist keys = {0};
+    for (int i = 0; i < s->hints.n; i++)
+        if (strlist_find(&keys, s->hints.v[i].key) < 0)
+            strlist_push(&keys, s->hints.v[i].key);
+    for (int k = 0; k < keys.n; k++) {
+        if (k)
+            sbuf_add(&j, ", ");
+        sbuf_json_str(&j, keys.v[k]);
+        sbuf_add(&j, ": [");
+        bool first = true;
+        for (int i = 0; i < s->hints.n; i++)
+            if (!strcmp(s->hints.v[i].key, keys.v[k])) {
+                if (!first)
+                    sbuf_add(&j, ", ");
+                sbuf_json_str(&j, s->hints.v[i].value);
+                first = false;
+            }
+        sbuf_add(&j, "]");
+    }
+    strlist_free(&keys);
+    sbuf_add(&j, "}}");
+    e->json = sbuf_take(&j);
+
+    sbuf_addf(&x, "Starting to schedule for instances: [");
+    for (int i = 0; i < s->instances.n; i++)
+        sbuf_addf(&x, "%s'%s'", i ? ", " : "", c->servers.v[s->instances.v[i]].name);
+    sbuf_addf(&x, "] flavor=%s num_instances=%d", c->flavors.v[s->flavor].name,
+              s->num_instances);
+    if (s->ignore_hosts.n) {
+        sbuf_add(&x, " ignore_hosts=");
+        for (int i = 0; i < s->ignore_hosts.n; i++)
+            sbuf_addf(&x, "%s%s", i ? "," : "", s->ignore_hosts.v[i]);
+    }
+    if (s->dest_host)
+        sbuf_addf(&x, " requested_destination=%s", s->dest_host);
+    if (s->force_hosts.n)
+        sbuf_addf(&x, " force_hosts=%s", s->force_hosts.v[0]);
+    if (s->group >= 0)
+        sbuf_addf(&x, " group=%s(%s)", c->groups.v[s->group].name,
+                  group_policy_names[c->groups.v[s->group].policy]);
+    if (s->availability_zone)
+        sbuf_addf(&x, " availability_zone=%s", s->availability_zone);
+    e->text = sbuf_take(&x);
+}
+
+/* ---- request filters and the Placement query ----------------------------- */
+
+typedef struct pquery {
+    int64_t res[RC_COUNT];
+    strlist required, forbidden;
+    intvec *member_of;          /* each: any-of aggregate ids */
+    int n_member_of;
+    intvec forbidden_aggs;
+    int in_tree;                /* host id or -1 */
+    int64_t limit;              /* 0: unlimited */
+} pquery;
+
+static void pquery_done(pquery *q)
+{
+    strlist_free(&q->required);
+    strlist_free(&q->forbidden);
+    for (int i = 0; i < q->n_member_of; i++)
+        intvec_free(&q->member_of[i]);
+    free(q->member_of);
+    intvec_free(&q->forbidden_aggs);
+}
+
+static void add_member_of(pquery *q, const intvec *aggs)
+{
+    q->member_of = nv_realloc(q->member_of, (size_t)(q->n_member_of + 1) * sizeof *q->member_of);
+    intvec_copy(&q->member_of[q->n_member_of++], aggs);
+}
+
+static void add_trait(strlist *l, const char *t)
+{
+    if (strlist_find(l, t) < 0)
+        strlist_push(l, t);
+}
+
+static char *upper_trait(const char *prefix, const char *v)
+{
+    char *s = nv_printf("%s%s", prefix, v);
+    for (char *p = s + strlen(prefix); *p; p++)
+        *p = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    return s;
+}
+
+/* Returns false (and fills out) when a request filter fails. */
+static bool request_filters(cloud *c, const request_spec *s, pquery *q, trail *t,
+                            sched_result *out)
+{
+    const nova_config *cf = &c->conf;
+    /* 1. require_tenant_aggregate */
+    if (cf->limit_tenants_to_placement_aggregate && cf->release >= REL_ROCKY) {
+        intvec aggs = {0};
+        for (int a = 0; a < c->aggregates.n; a++) {
+            const kvlist *md = &c->aggregates.v[a].metadata;
+            bool has_key = false, has_val = false;
+            for (int k = 0; k < md->n; k++) {
+                if (!strncmp(md->v[k].key, "filter_tenant_id", 16))
+                    has_key = true;
+                if (s->project && !strcmp(md->v[k].value, s->project))
+                    has_val = true;
+            }
+            if (has_key && has_val)
+                intvec_push(&aggs, a);
+        }
+        if (aggs.n) {
+            add_member_of(q, &aggs);
+            trail_note(t, "Request filter require_tenant_aggregate: project %s limited to %d "
+                          "aggregate(s)", s->project, aggs.n);
+        } else if (cf->placement_aggregate_required_for_tenants) {
+            intvec_free(&aggs);
+            fail(out, t, "NoValidHost",
+                 "No valid host was found. Scheduling failed: No hosts available for tenant");
+            return false;
+        }
+        intvec_free(&aggs);
+    }
+    /* 2. map_az_to_placement_aggregate */
+    bool az_prefilter = cf->release >= REL_2023_2 ||
+                        (cf->release >= REL_ROCKY && cf->query_placement_for_availability_zone);
+    if (az_prefilter && s->availability_zone) {
+        intvec aggs = {0};
+        for (int a = 0; a < c->aggregates.n; a++) {
+            const char *az = kvlist_get(&c->aggregates.v[a].metadata, "availability_zone");
+            if (az && !strcmp(az, s->availability_zone))
+                intvec_push(&aggs, a);
+        }
+        if (aggs.n) {
+            add_member_of(q, &aggs);
+            trail_note(t, "Request filter map_az_to_placement_aggregate: availability zone %s "
+                          "-> member_of %d aggregate(s)", s->availability_zone, aggs.n);
+        }
+        intvec_free(&aggs);
+    }
+    /* 3. require_image_type_support */
+    if (cf->query_placement_for_image_type_support && !s->is_bfv && s->image >= 0) {
+        const char *fmt = c->images.v[s->image].disk_format;
+        char *tr = upper_trait("COMPUTE_IMAGE_TYPE_", fmt ? fmt : "qcow2");
+        add_trait(&q->required, tr);
+        free(tr);
+    }
+    /* 4. compute_status_filter (Train and later) */
+    if (cf->release >= REL_TRAIN)
+        add_trait(&q->forbidden, "COMPUTE_STATUS_DISABLED");
+    /* 6. transform_image_metadata */
+    if (cf->image_metadata_prefilter && s->image >= 0) {
+        static const struct { const char *prop, *prefix; } map[] = {
+            {"hw_cdrom_bus", "COMPUTE_STORAGE_BUS_"}, {"hw_disk_bus", "COMPUTE_STORAGE_BUS_"},
+            {"hw_video_model", "COMPUTE_GRAPHICS_MODEL_"}, {"hw_vif_model", "COMPUTE_NET_VIF_MODEL_"},
+            {"hw_architecture", "HW_ARCH_"}, {"hw_emulation_architecture", "COMPUTE_ARCH_"},
+            {"hw_viommu_model", "COMPUTE_VIOMMU_"}};
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+            const char *v = image_prop(c, s->image, map[i].prop);
+            if (v) {
+                char *tr = upper_trait(map[i].prefix, v);
+                add_trait(&q->required, tr);
+                free(tr);
+            }
+        }
+    }
+    return true;
+}
+
+static void flavor_traits(const cloud *c, const request_spec *s, pquery *q)
+{
+    const flavor *f = &c->flavors.v[s->flavor];
+    for (int i = 0; i < f->extra_specs.n; i++) {
+        const char *k = f->extra_specs.v[i].key, *v = f->extra_specs.v[i].value;
+        if (strncmp(k, "trait:", 6) != 0 || !k[6])
+            continue;
+        if (!strcmp(v, "required"))
+            add_trait(&q->required, k + 6);
+        else if (!strcmp(v, "forbidden"))
+            add_trait(&q->forbidden, k + 6);
+    }
+    const char *img_traits = image_prop(c, s->image, "traits_required");
+    if (img_traits) {
+        strlist l = {0};
+        nv_split_strip(&l, img_traits, ',');
+        for (int i = 0; i < l.n; i++)
+            add_trait(&q->required, l.v[i]);
+        strlist_free(&l);
+    }
+    const char *pol = kvlist_get(&f->extra_specs, "hw:cpu_policy");
+    const char *thr = kvlist_get(&f->extra_specs, "hw:cpu_thread_policy");
+    if (pol && !strcmp(pol, "dedicated") && thr) {
+        if (!strcmp(thr, "isolate"))
+            add_trait(&q->forbidden, "HW_CPU_HYPERTHREADING");
+        else if (!strcmp(thr, "require"))
+            add_trait(&q->required, "HW_CPU_HYPERTHREADING");
+    }
+}
+
+/* Isolated aggregates need the traits the request asks for. */
+static void isolate_aggregates(const cloud *c, pquery *q)
+{
+    if (!c->conf.enable_isolated_aggregate_filtering)
+        return;
+    for (int a = 0; a < c->aggregates.n; a++) {
+        const kvlist *md = &c->aggregates.v[a].metadata;
+        for (int k = 0; k < md->n; k++)
+            if (!strncmp(md->v[k].key, "trait:", 6) && !strcmp(md->v[k].value, "required") &&
+                strlist_find(&q->required, md->v[k].key + 6) < 0) {
+                intvec_push(&q->forbidden_aggs, a);
+                break;
+            }
+    }
+}
+
+static bool placement_candidate(const cloud *c, const pquery *q, int h, sbuf *why)
+{
+    char buf[256];
+    if (q->in_tree >= 0 && q->in_tree != h) {
+        sbuf_addf(why, "not in_tree %s", c->hosts.v[q->in_tree].name);
+        return false;
+    }
+    if (!placement_fits(c, h, q->res, buf, sizeof buf)) {
+        sbuf_add(why, buf);
+        return false;
+    }
+    bool first = true;
+    for (int i = 0; i < q->required.n; i++)
+        if (!host_has_trait(c, h, q->required.v[i])) {
+            sbuf_addf(why, "%s%s", first ? "lacks required trait(s) " : ",", q->required.v[i]);
+            first = false;
+        }
+    if (!first)
+        return false;
+    for (int i = 0; i < q->forbidden.n; i++)
+        if (host_has_trait(c, h, q->forbidden.v[i])) {
+            sbuf_addf(why, "%s%s", first ? "has forbidden trait(s) " : ",", q->forbidden.v[i]);
+            first = false;
+        }
+    if (!first)
+        return false;
+    const intvec *ha = &c->host_aggs[h];
+    for (int m = 0; m < q->n_member_of; m++) {
+        bool any = false;
+        for (int k = 0; k < q->member_of[m].n && !any; k++)
+            any = intvec_find(ha, q->member_of[m].v[k]) >= 0;
+        if (!any) {
+            sbuf_add(why, "not in any of aggregates ");
+            for (int k = 0; k < q->member_of[m].n; k++)
+                sbuf_addf(why, "%s%s", k ? "," : "", c->aggregates.v[q->member_of[m].v[k]].name);
+            return false;
+        }
+    }
+    for (int k = 0; k < q->forbidden_aggs.n; k++)
+        if (intvec_find(ha, q->forbidden_aggs.v[k]) >= 0) {
+            sbuf_addf(why, "in forbidden aggregate %s",
+                      c->aggregates.v[q->forbidden_aggs.v[k]].name);
+            return false;
+        }
+    return true;
+}
+
+static void record_placement(const cloud *c, const pquery *q, event *e)
+{
+    sbuf j = {0}, x = {0};
+    sbuf_add(&j, "\"resources\": {");
+    bool first = true;
+    /* Placement spells classes sorted, as the query string does */
+    static const int order[] = {RC_DISK_GB, RC_MEMORY_MB, RC_PCPU, RC_VCPU};
+    sbuf_add(&x, "GET /allocation_candidates?resources=");
+    for (int i = 0; i < RC_COUNT; i++) {
+        int rc = order[i];
+        if (!q->res[rc])
+            continue;
+        sbuf_addf(&j, "%s\"%s\": %lld", first ? "" : ", ", rc_names[rc], (long long)q->res[rc]);
+        sbuf_addf(&x, "%s%s:%lld", first ? "" : ",", rc_names[rc], (long long)q->res[rc]);
+        first = false;
+    }
+    sbuf_add(&j, "}, \"required_traits\": ");
+    json_strlist(&j, &q->required);
+    sbuf_add(&j, ", \"forbidden_traits\": ");
+    json_strlist(&j, &q->forbidden);
+    sbuf_add(&j, ", \"member_of\": [");
+    for (int m = 0; m < q->n_member_of; m++) {
+        sbuf_add(&j, m ? ", [" : "[");
+        for (int k = 0; k < q->member_of[m].n; k++) {
+            if (k)
+                sbuf_add(&j, ", ");
+            sbuf_json_str(&j, c->aggregates.v[q->member_of[m].v[k]].name);
+        }
+        sbuf_add(&j, "]");
+    }
+    sbuf_add(&j, "], \"in_tree\": ");
+    sbuf_json_str(&j, q->in_tree >= 0 ? c->hosts.v[q->in_tree].name : NULL);
+    if (q->limit)
+        sbuf_addf(&j, ", \"limit\": %lld", (long long)q->limit);
+    else
+        sbuf_add(&j, ", \"limit\": null");
+    if (q->required.n) {
+        sbuf_add(&x, "&required=");
+        for (int i = 0; i < q->required.n; i++)
+            sbuf_addf(&x, "%s%s", i ? "," : "", q->required.v[i]);
+    }
+    for (int m = 0; m < q->n_member_of; m++) {
+        sbuf_add(&x, "&member_of=in:");
+        for (int k = 0; k < q->member_of[m].n; k++)
+            sbuf_addf(&x, "%s%s", k ? "," : "", c->aggregates.v[q->member_of[m].v[k]].name);
+    }
+    if (q->forbidden_aggs.n) {
+        sbuf_add(&x, "&member_of=!in:");
+        for (int k = 0; k < q->forbidden_aggs.n; k++)
+            sbuf_addf(&x, "%s%s", k ? "," : "", c->aggregates.v[q->forbidden_aggs.v[k]].name);
+    }
+    if (q->in_tree >= 0)
+        sbuf_addf(&x, "&in_tree=%s", c->hosts.v[q->in_tree].name);
+    if (q->forbidden.n) {
+        sbuf_add(&x, "&root_required=");
+        for (int i = 0; i < q->forbidden.n; i++)
+            sbuf_addf(&x, "%s!%s", i ? "," : "", q->forbidden.v[i]);
+    }
+    if (q->limit)
+        sbuf_addf(&x, "&limit=%lld", (long long)q->limit);
+    e->json = sbuf_take(&j);
+    e->text = sbuf_take(&x);
+}
+
+/* ---- host states ------------------------------------------------------------ */
+
+static void build_host_state(const cloud *c, int h, host_state *hs)
+{
+    const host *ho = &c->hosts.v[h];
+    memset(hs, 0, sizeof *hs);
+    hs->host = h;
+    hs->total_usable_ram_mb = ho->memory_mb;
+    hs->total_usable_disk_gb = ho->disk_gb;
+    int64_t res_mem = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
+                                                      : c->conf.reserved_host_memory_mb;
+    int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
+                                                        : c->conf.reserved_host_disk_mb;
+    int64_t res_cpus = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
+                                                  : c->conf.reserved_host_cpus;
+    /* the resource tracker's view: reserved + what is allocated on the host */
+    hs->free_ram_mb = ho->memory_mb - res_mem - placement_used(c, h, RC_MEMORY_MB);
+    hs->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb - placement_used(c, h, RC_DISK_GB) * 1024;
+    hs->vcpus_total = ho->vcpus + ho->pcpus;
+    hs->vcpus_used = res_cpus + placement_used(c, h, RC_VCPU) + placement_used(c, h, RC_PCPU);
+    hs->cpu_allocation_ratio = host_ratio(c, h, RC_VCPU);
+    hs->ram_allocation_ratio = host_ratio(c, h, RC_MEMORY_MB);
+    hs->disk_allocation_ratio = host_ratio(c, h, RC_DISK_GB);
+    hs->failed_builds = ho->failed_builds;
+    const intvec *sv = &c->host_servers[h];
+    intvec_copy(&hs->instances, sv);
+    hs->num_instances = sv->n;
+    for (int i = 0; i < sv->n; i++)
+        if (vm_state_counts_io(&c->servers.v[sv->v[i]]))
+            hs->num_io_ops++;
+}
+
+/* ---- filtering and weighing --------------------------------------------------- */
+
+typedef struct weighed {
+    int host;
+    double weight;
+    double *parts;
+} weighed;
+
+static int cmp_weighed(const void *a, const void *b)
+{
+    const weighed *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return x->host - y->host;   /* stable: scenario order */
+}
+
+/* Filter `list` in place for instance index `idx`; false if emptied. */
+static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
+{
+    const nova_config *cf = &x->c->conf;
+    for (int f = 0; f < cf->enabled_filters.n; f++) {
+        const filter_desc *fd = &filter_table[cf->enabled_filters.v[f]];
+        if ((fd->flags & F_ONCE) && idx > 0)
+            continue;
+        if (x->spec->rebuild && !(fd->flags & F_REBUILD))
+            continue;
+        event *e = trail_add(t, EV_FILTER);
+        e->name = nv_strdup(fd->name);
+        e->in = list->n;
+        int j = 0;
+        sbuf why = {0};
+        for (int i = 0; i < list->n; i++) {
+            host_state *hs = &x->hs[list->v[i]];
+            sbuf_reset(&why);
+            if (fd->pass(x, hs, &why)) {
+                list->v[j++] = list->v[i];
+            } else {
+                ev_reject r = {nv_strdup(x->c->hosts.v[hs->host].name),
+                               nv_strdup(why.s ? why.s : "")};
+                NV_PUSH(e->rejected, r);
+            }
+        }
+        sbuf_free(&why);
+        list->n = j;
+        e->out = j;
+        if (!j)
+            return false;
+    }
+    return true;
+}
+
+/* Weigh and order `list`; records a weigh event. */
+static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
+{
+    const cloud *c = x->c;
+    const intvec *ws = &c->conf.weight_classes;
+    int n = list->n;
+    weighed *w = nv_calloc((size_t)(n ? n : 1), sizeof *w);
+    for (int i = 0; i < n; i++) {
+        w[i].host = list->v[i];
+        w[i].parts = nv_calloc((size_t)(ws->n ? ws->n : 1), sizeof(double));
+    }
+    if (n > 1) {
+        double *raw = nv_malloc((size_t)n * sizeof *raw);
+        for (int k = 0; k < ws->n; k++) {
+            const weigher_desc *d = &weigher_table[ws->v[k]];
+            double lo = 0, hi = 0;
+            for (int i = 0; i < n; i++) {
+                raw[i] = d->raw(x, &x->hs[w[i].host]);
+                if (d->minval0 && raw[i] < 0)
+                    raw[i] = 0;
+                if (i == 0 || raw[i] < lo)
+                    lo = raw[i];
+                if (i == 0 || raw[i] > hi)
+                    hi = raw[i];
+            }
+            if (d->minval0)
+                lo = 0;
+            for (int i = 0; i < n; i++) {
+                double norm = lo == hi ? 0.0 : (raw[i] - lo) / (hi - lo);
+                double part = weigher_multiplier(c, ws->v[k], w[i].host) * norm;
+                w[i].parts[k] = part;
+                w[i].weight += part;
+            }
+        }
+        free(raw);
+        qsort(w, (size_t)n, sizeof *w, cmp_weighed);
+    }
+    event *e = trail_add(t, EV_WEIGH);
+    for (int k = 0; k < ws->n; k++)
+        strlist_push(&e->weighers, weigher_table[ws->v[k]].name);
+    for (int i = 0; i < n; i++) {
+        ev_weight ew = {nv_strdup(c->hosts.v[w[i].host].name), w[i].weight, w[i].parts};
+        NV_PUSH(e->weights, ew);
+        list->v[i] = w[i].host;
+    }
+    free(w);
+}
+
+/* Nova's host_subset_size / shuffle choice: chosen host first. */
+static void choose(sched_ctx *x, intvec *list, const event *weigh)
+{
+    const nova_config *cf = &x->c->conf;
+    if (list->n == 0)
+        return;
+    if (cf->shuffle_best_same_weighed_hosts && weigh && weigh->weights.n == list->n) {
+        int run = 1;
+        while (run < list->n && weigh->weights.v[run].weight == weigh->weights.v[0].weight)
+            run++;
+        for (int i = run - 1; i > 0; i--) {
+            int j = nv_rng_below(x->rng, i + 1);
+            int tmp = list->v[i];
+            list->v[i] = list->v[j];
+            list->v[j] = tmp;
+        }
+    }
+    int sub = (int)(cf->host_subset_size < list->n ? cf->host_subset_size : list->n);
+    if (sub < 1)
+        sub = 1;
+    int pick = nv_rng_below(x->rng, sub);
+    if (sub > 1 || pick) {
+        int chosen = list->v[pick];
+        memmove(list->v + 1, list->v, (size_t)pick * sizeof *list->v);
+        list->v[0] = chosen;
+    }
+}
+
+/* Host narrowing before filters (get_filtered_hosts); returns true if the
+ * request is forced (filters skipped). */
+static bool narrow(sched_ctx *x, intvec *list, trail *t)
+{
+    const request_spec *s = x->spec;
+    const cloud *c = x->c;
+    int j;
+    if (s->dest_host) {
+        j = 0;
+        for (int i = 0; i < list->n; i++)
+            if (!strcmp(c->hosts.v[list->v[i]].name, s->dest_host))
+                list->v[j++] = list->v[i];
+        if (j != list->n)
+            trail_note(t, "Requested destination %s: %d host(s) left", s->dest_host, j);
+        list->n = j;
+    }
+    if (s->ignore_hosts.n) {
+        j = 0;
+        for (int i = 0; i < list->n; i++) {
+            if (strlist_find_ci(&s->ignore_hosts, c->hosts.v[list->v[i]].name) >= 0)
+                continue;
+            list->v[j++] = list->v[i];
+        }
+        sbuf b = {0};
+        for (int i = 0; i < s->ignore_hosts.n; i++)
+            sbuf_addf(&b, "%s%s", i ? ", " : "", s->ignore_hosts.v[i]);
+        trail_note(t, "Host filter ignoring hosts: %s", b.s ? b.s : "");
+        sbuf_free(&b);
+        list->n = j;
+        if (!j)
+            return false;
+    }
+    if (s->force_hosts.n || s->force_nodes.n) {
+        j = 0;
+        for (int i = 0; i < list->n; i++) {
+            const char *hn = c->hosts.v[list->v[i]].name;
+            if (s->force_hosts.n && strlist_find_ci(&s->force_hosts, hn) < 0)
+                continue;
+            if (s->force_nodes.n && strlist_find(&s->force_nodes, hn) < 0)
+                continue;
+            list->v[j++] = list->v[i];
+        }
+        list->n = j;
+        if (!s->rebuild) {
+            if (j)
+                trail_note(t, "Host filter forcing available hosts to %s",
+                           s->force_hosts.n ? s->force_hosts.v[0] : s->force_nodes.v[0]);
+            else
+                trail_note(t, "No hosts matched due to not matching 'force_hosts' value of '%s'",
+                           s->force_hosts.n ? s->force_hosts.v[0] : "");
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Consumption within one request (consume_from_request). */
+static void consume(sched_ctx *x, host_state *hs)
+{
+    const flavor *f = &x->c->flavors.v[x->spec->flavor];
+    hs->free_ram_mb -= f->memory_mb;
+    hs->free_disk_mb -= ((x->spec->is_bfv ? 0 : f->root_gb) + f->ephemeral_gb) * 1024;
+    hs->vcpus_used += f->vcpus;
+    hs->num_instances += 1;
+    hs->num_io_ops += 1;
+    if (x->spec->group >= 0) {
+        intvec_push(&x->group_hosts, hs->host);
+        if (intvec_find(&hs->instances, x->instance) < 0)
+            intvec_push(&hs->instances, x->instance);
+    }
+}
+
+static void sorted_hosts(sched_ctx *x, intvec *list, int idx, trail *t)
+{
+    bool forced = narrow(x, list, t);
+    if (!list->n)
+        return;
+    if (!forced && !run_filters(x, list, idx, t)) {
+        /* Nova logs which filters removed everything */
+        trail_note(t, "Filtering removed all hosts for the request with instance ID '%s'",
+                   x->c->servers.v[x->instance].name);
+        return;
+    }
+    weigh_hosts(x, list, t);
+    choose(x, list, &t->v[t->n - 1]);
+}
+
+void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out)
+{
+    memset(out, 0, sizeof *out);
+    record_request(c, spec, t);
+
+    pquery q;
+    memset(&q, 0, sizeof q);
+    q.in_tree = -1;
+    sched_ctx x;
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.spec = spec;
+    x.rng = rng;
+
+    intvec list = {0};
+    bool ok = true;
+    if (!spec->rebuild) {
+        if (!request_filters(c, spec, &q, t, out)) {
+            pquery_done(&q);
+            return;
+        }
+        spec_resources(c, spec, q.res);
+        flavor_traits(c, spec, &q);
+        isolate_aggregates(c, &q);
+        const char *target = spec->dest_host ? spec->dest_host
+                             : spec->force_hosts.n ? spec->force_hosts.v[0] : NULL;
+        if (target || spec->force_nodes.n) {
+            int h = target ? cloud_host_ci(c, target) : cloud_host(c, spec->force_nodes.v[0]);
+            if (h < 0) {
+                const char *node = spec->dest_node ? spec->dest_node
+                                   : spec->force_nodes.n ? spec->force_nodes.v[0] : NULL;
+                fail(out, t, "NoValidHost", "No valid host was found. No such host - host: %s node: %s ",
+                     target ? target : "None", node ? node : "None");
+                pquery_done(&q);
+                return;
+            }
+            if (c->conf.release >= REL_TRAIN)
+                q.in_tree = h;
+        }
+        q.limit = c->conf.max_placement_results;
+        bool lifts = spec->group >= 0 || kvlist_get(&spec->hints, "same_host") ||
+                     kvlist_get(&spec->hints, "different_host");
+        if (lifts && c->conf.release >= REL_TRAIN)
+            q.limit = 0;
+
+        event *pe = trail_add(t, EV_PLACEMENT);
+        record_placement(c, &q, pe);
+        sbuf why = {0};
+        for (int h = 0; h < c->hosts.n; h++) {
+            sbuf_reset(&why);
+            if (placement_candidate(c, &q, h, &why)) {
+                if (q.limit && list.n >= q.limit) {
+                    ev_reject r = {nv_strdup(c->hosts.v[h].name),
+                                   nv_printf("beyond max_placement_results %lld", (long long)q.limit)};
+                    NV_PUSH(pe->rejected, r);
+                    continue;
+                }
+                intvec_push(&list, h);
+                strlist_push(&pe->hosts, c->hosts.v[h].name);
+            } else {
+                ev_reject r = {nv_strdup(c->hosts.v[h].name), nv_strdup(why.s)};
+                NV_PUSH(pe->rejected, r);
+            }
+        }
+        sbuf_free(&why);
+        pe->in = c->hosts.n;
+        pe->out = list.n;
+        if (!list.n) {
+            trail_note(t, "Got no allocation candidates from the Placement API. This could be due "
+                          "to insufficient resources or a temporary occurrence as compute nodes "
+                          "start up.");
+            fail(out, t, "NoValidHost", "No valid host was found. ");
+            pquery_done(&q);
+            intvec_free(&list);
+            return;
+        }
+    } else {
+        for (int h = 0; h < c->hosts.n; h++)
+            intvec_push(&list, h);
+    }
+
+    /* host states for the candidates only */
+    x.hs = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.hs);
+    for (int i = 0; i < list.n; i++) {
+        build_host_state(c, list.v[i], &x.hs[list.v[i]]);
+        x.hs[list.v[i]].has_candidate = !spec->rebuild;
+    }
+    /* the server group as setup_instance_group loads it */
+    if (spec->group >= 0) {
+        for (int s = 0; s < c->servers.n; s++) {
+            const server *sv = &c->servers.v[s];
+            if (sv->deleted || sv->group != spec->group)
+                continue;
+            intvec_push(&x.group_members, s);
+            if (sv->host >= 0 && intvec_find(&x.group_hosts, sv->host) < 0)
+                intvec_push(&x.group_hosts, sv->host);
+        }
+    }
+
+    int64_t res[RC_COUNT];
+    spec_resources(c, spec, res);
+    int claimed = 0;
+    for (int i = 0; i < spec->instances.n && ok; i++) {
+        x.index = i;
+        x.instance = spec->instances.v[i];
+        sorted_hosts(&x, &list, i, t);
+        if (!list.n)
+            break;
+        int got = -1;
+        for (int k = 0; k < list.n; k++) {
+            int h = list.v[k];
+            if (spec->rebuild) {
+                got = h;
+                break;
+            }
+            if (!x.hs[h].has_candidate)
+                continue;
+            bool cl = placement_claim(c, CONSUMER_SERVER, x.instance, h, res);
+            event *ce = trail_add(t, EV_CLAIM);
+            ce->host = nv_strdup(c->hosts.v[h].name);
+            ce->ok = cl;
+            if (!cl) {
+                char buf[256];
+                placement_fits(c, h, res, buf, sizeof buf);
+                ce->message = nv_strdup(buf);
+            }
+            if (cl) {
+                got = h;
+                break;
+            }
+        }
+        if (got < 0) {
+            trail_note(t, "Unable to successfully claim against any host.");
+            break;
+        }
+        intvec_push(&out->hosts, got);
+        claimed++;
+        consume(&x, &x.hs[got]);
+    }
+
+    if (claimed != spec->num_instances) {
+        /* ensure_sufficient_hosts: undo this request's claims */
+        for (int i = 0; i < claimed; i++)
+            placement_delete(c, CONSUMER_SERVER, spec->instances.v[i], out->hosts.v[i]);
+        trail_note(t, "There are %d hosts available but %d instances requested to build.",
+                   claimed, spec->num_instances);
+        intvec_free(&out->hosts);
+        fail(out, t, "NoValidHost",
+             "No valid host was found. There are not enough hosts available.");
+        goto done;
+    }
+
+    /* alternates */
+    out->n_alternates = claimed;
+    out->alternates = nv_calloc((size_t)(claimed ? claimed : 1), sizeof *out->alternates);
+    int num_alts = spec->return_alternates ? (int)c->conf.max_attempts - 1 : 0;
+    if (num_alts > 0 && claimed > 1) {
+        x.index = claimed - 1;
+        sorted_hosts(&x, &list, claimed - 1, t);
+    }
+    for (int i = 0; i < claimed; i++) {
+        int sel = out->hosts.v[i];
+        const char *cell = c->hosts.v[sel].cell;
+        for (int k = 0; k < list.n && out->alternates[i].n < num_alts; k++) {
+            int h = list.v[k];
+            if (intvec_find(&out->hosts, h) >= 0 || strcmp(c->hosts.v[h].cell, cell) != 0)
+                continue;
+            if (!x.hs[h].has_candidate)
+                continue;
+            intvec_push(&out->alternates[i], h);
+        }
+        event *se = trail_add(t, EV_SELECT);
+        se->host = nv_strdup(c->hosts.v[sel].name);
+        se->name = nv_strdup(c->servers.v[spec->instances.v[i]].name);
+        for (int k = 0; k < out->alternates[i].n; k++)
+            strlist_push(&se->hosts, c->hosts.v[out->alternates[i].v[k]].name);
+    }
+    out->ok = true;
+done:
+    for (int h = 0; h < c->hosts.n; h++)
+        intvec_free(&x.hs[h].instances);
+    free(x.hs);
+    intvec_free(&x.group_hosts);
+    intvec_free(&x.group_members);
+    intvec_free(&list);
+    pquery_done(&q);
+}

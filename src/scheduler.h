@@ -1,0 +1,143 @@
+/*
+ * scheduler.h - Nova's select_destinations: request filters, Placement
+ * allocation candidates, host narrowing, host filters, weighers,
+ * host_subset_size choice, claims, alternates, NoValidHost.
+ *
+ * Pipeline (nova/scheduler/manager.py, host_manager.py):
+ *   request filters -> placement candidates -> requested destination /
+ *   ignore_hosts / force_hosts -> enabled filters (in order; once-per-request
+ *   filters skipped for later instances) -> weighers (normalised, multiplied,
+ *   summed) -> random pick among the top host_subset_size -> claim ->
+ *   consume -> next instance -> alternates.
+ *
+ * Filters and weighers are tables (filter_table[], weigher_table[]) of
+ * const descriptors: Nova class name, flags, function, one-line summary.
+ *
+ * Determinism: Nova iterates host states in Python set order, so ties break
+ * arbitrarily there.  novalid keeps hosts in scenario order (host id) and
+ * sorts by weight with a stable sort, so equal weights keep scenario order;
+ * host_subset_size and shuffle_best_same_weighed_hosts draw from the run's
+ * seeded RNG.  Placement returns candidates in provider creation order.
+ */
+#ifndef NOVALID_SCHEDULER_H
+#define NOVALID_SCHEDULER_H
+
+#include "model.h"
+#include "trail.h"
+
+/* The in-memory RequestSpec of one scheduling call. */
+typedef struct request_spec {
+    int flavor;
+    int image;                  /* -1: none (BFV without image) */
+    bool is_bfv;
+    const char *project;
+    int num_instances;          /* what Nova's spec says (persisted value) */
+    const char *availability_zone;
+    kvlist hints;
+    int group;                  /* -1: none */
+    strlist ignore_hosts, force_hosts, force_nodes;
+    char *dest_host, *dest_node, *dest_cell;   /* requested_destination */
+    bool allow_cross_cell_move;
+    bool rebuild;               /* _nova_check_type == rebuild */
+    bool return_alternates;
+    strlist retry_hosts;        /* RetryFilter: hosts already tried (<= Ussuri) */
+    intvec instances;           /* server ids being scheduled (instance_uuids) */
+} request_spec;
+
+void request_spec_init(request_spec *rs);
+void request_spec_done(request_spec *rs);
+
+/* What the scheduler sees of one host (HostState), rebuilt per request. */
+typedef struct host_state {
+    int host;
+    int64_t total_usable_ram_mb, free_ram_mb;
+    int64_t total_usable_disk_gb, free_disk_mb;
+    int64_t vcpus_total, vcpus_used;
+    int64_t num_instances, num_io_ops, failed_builds;
+    double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
+    intvec instances;           /* server ids on the host, plus those placed in this request */
+    bool has_candidate;
+} host_state;
+
+typedef struct sched_ctx {
+    cloud *c;
+    const request_spec *spec;
+    int index;                  /* instance index in the request */
+    int instance;               /* server id being scheduled now */
+    /* server group as setup_instance_group loaded it, plus consumption */
+    intvec group_hosts;
+    intvec group_members;
+    host_state *hs;             /* indexed by host id */
+    int64_t resources[RC_COUNT];
+    nv_rng *rng;
+} sched_ctx;
+
+enum filter_flags {
+    F_ONCE = 1,                 /* run_filter_once_per_request */
+    F_REBUILD = 2,              /* RUN_ON_REBUILD */
+};
+
+typedef struct filter_desc {
+    const char *name;
+    unsigned flags;
+    int first, last;            /* releases that have it */
+    /* true if the host passes; on rejection write a one-line reason naming
+     * the numbers into `why` */
+    bool (*pass)(const sched_ctx *x, const host_state *h, sbuf *why);
+    const char *summary;
+} filter_desc;
+
+extern const filter_desc filter_table[];
+extern const int filter_count;
+int filter_lookup(const char *name);        /* -1 if unknown */
+
+typedef struct weigher_desc {
+    const char *name;           /* class name: "RAMWeigher" */
+    const char *path;           /* nova.scheduler.weights.ram.RAMWeigher */
+    const char *multiplier;     /* option and aggregate metadata key */
+    size_t off;                 /* offsetof(nova_config, <multiplier>) */
+    bool minval0;               /* minval = 0 (RAM, Disk, CPU, IoOps) */
+    bool negate;                /* BuildFailureWeigher: -1 * multiplier */
+    int first, last;
+    double (*raw)(const sched_ctx *x, const host_state *h);
+    const char *summary;
+} weigher_desc;
+
+extern const weigher_desc weigher_table[];
+extern const int weigher_count;
+/* Dotted path or bare class name; -1 if unknown.  all_weighers -> -2. */
+int weigher_lookup(const char *name);
+/* Append the ids of nova.scheduler.weights.all_weighers for a release. */
+void weigher_all(int release, intvec *out);
+
+/* Per-host multiplier (aggregate override = minimum of aggregate values). */
+double weigher_multiplier(const cloud *c, int weigher, int host);
+
+/* The scheduler's answer. */
+typedef struct sched_result {
+    bool ok;
+    const char *exception;      /* "NoValidHost", ... (static) */
+    char *message;              /* exact Nova text */
+    intvec hosts;               /* selected host per instance */
+    intvec *alternates;         /* per instance */
+    int n_alternates;
+} sched_result;
+
+void sched_result_done(sched_result *r);
+
+/*
+ * Run select_destinations for spec->instances.  Claims are written to
+ * Placement for each instance consumer (undone on failure).  Every decision
+ * is appended to `t`.
+ */
+void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t,
+                      sched_result *out);
+
+/* Build the resource amounts Nova requests for the spec's flavor. */
+void spec_resources(const cloud *c, const request_spec *spec, int64_t out[RC_COUNT]);
+
+/* Helpers shared with filters/weighers. */
+const char *image_prop(const cloud *c, int image, const char *key);
+void host_agg_values(const cloud *c, int h, const char *key, strlist *out);
+
+#endif

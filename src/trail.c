@@ -1,0 +1,393 @@
+/*
+ * trail.c - decision trail storage and its renderers (see trail.h).
+ *
+ * Text follows Nova's log vocabulary ("Filter ComputeFilter returned 2
+ * host(s)", "Skipping host: host2 because: ...").  JSON follows the event
+ * kinds of the scenario format: every event is one object with "kind".
+ */
+#include "trail.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ev_kind_names[EV_KIND_COUNT] = {
+    "request", "placement", "filter", "weigh", "select", "claim",
+    "check", "migration", "quirk", "error", "note"};
+
+static void event_free(event *e)
+{
+    free(e->name);
+    free(e->message);
+    free(e->host);
+    free(e->json);
+    free(e->text);
+    for (int i = 0; i < e->rejected.n; i++) {
+        free(e->rejected.v[i].host);
+        free(e->rejected.v[i].reason);
+    }
+    free(e->rejected.v);
+    strlist_free(&e->hosts);
+    strlist_free(&e->weighers);
+    for (int i = 0; i < e->weights.n; i++) {
+        free(e->weights.v[i].host);
+        free(e->weights.v[i].parts);
+    }
+    free(e->weights.v);
+}
+
+void trail_clear(trail *t)
+{
+    for (int i = 0; i < t->n; i++)
+        event_free(&t->v[i]);
+    t->n = 0;
+}
+
+void trail_free(trail *t)
+{
+    trail_clear(t);
+    free(t->v);
+    t->v = NULL;
+    t->cap = 0;
+}
+
+event *trail_add(trail *t, enum ev_kind kind)
+{
+    NV_GROW(*t);
+    event *e = &t->v[t->n++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    return e;
+}
+
+void event_reject(event *e, const char *host, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    ev_reject r = {nv_strdup(host), sbuf_take(&b)};
+    NV_PUSH(e->rejected, r);
+}
+
+void trail_check(trail *t, const char *name, const char *host, bool ok, const char *message)
+{
+    event *e = trail_add(t, EV_CHECK);
+    e->name = nv_strdup(name);
+    e->host = nv_strdup(host);
+    e->ok = ok;
+    e->message = nv_strdup(message);
+}
+
+void trail_migration(trail *t, int id, const char *from, const char *to)
+{
+    event *e = trail_add(t, EV_MIGRATION);
+    e->in = id;
+    e->name = nv_strdup(from);
+    e->host = nv_strdup(to);
+}
+
+void trail_quirk(trail *t, const char *bug, const char *effect)
+{
+    event *e = trail_add(t, EV_QUIRK);
+    e->name = nv_strdup(bug);
+    e->message = nv_strdup(effect);
+}
+
+void trail_error(trail *t, const char *exception, const char *message)
+{
+    event *e = trail_add(t, EV_ERROR);
+    e->name = nv_strdup(exception);
+    e->message = nv_strdup(message);
+}
+
+void trail_note(trail *t, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    event *e = trail_add(t, EV_NOTE);
+    e->message = sbuf_take(&b);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+static void fmt_num(sbuf *out, double d)
+{
+    char tmp[64];
+    nv_fmt_double(tmp, sizeof tmp, d);
+    sbuf_add(out, tmp);
+}
+
+void event_text(const event *e, sbuf *out)
+{
+    switch (e->kind) {
+    case EV_REQUEST:
+        sbuf_addf(out, "%s\n", e->text ? e->text : "request");
+        break;
+    case EV_PLACEMENT:
+        sbuf_addf(out, "Placement: %s\n", e->text ? e->text : "");
+        sbuf_addf(out, "Placement returned %d allocation candidate(s) of %d host(s)\n", e->out,
+                  e->in);
+        for (int i = 0; i < e->rejected.n; i++)
+            sbuf_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+        break;
+    case EV_FILTER:
+        if (e->out)
+            sbuf_addf(out, "Filter %s returned %d host(s)\n", e->name, e->out);
+        else
+            sbuf_addf(out, "Filter %s returned 0 hosts\n", e->name);
+        for (int i = 0; i < e->rejected.n; i++)
+            sbuf_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+        break;
+    case EV_WEIGH:
+        sbuf_add(out, "Weighed [");
+        for (int i = 0; i < e->weights.n; i++) {
+            sbuf_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
+                      e->weights.v[i].host);
+            fmt_num(out, e->weights.v[i].weight);
+            sbuf_add(out, "]");
+        }
+        sbuf_add(out, "]\n");
+        if (e->weights.n > 1)
+            for (int i = 0; i < e->weights.n; i++) {
+                sbuf_addf(out, "  %s:", e->weights.v[i].host);
+                for (int k = 0; k < e->weighers.n; k++) {
+                    sbuf_addf(out, " %s=", e->weighers.v[k]);
+                    fmt_num(out, e->weights.v[i].parts[k]);
+                }
+                sbuf_add(out, "\n");
+            }
+        break;
+    case EV_SELECT:
+        sbuf_addf(out, "Selected host: %s for %s", e->host, e->name ? e->name : "instance");
+        if (e->hosts.n) {
+            sbuf_add(out, "; alternates: ");
+            for (int i = 0; i < e->hosts.n; i++)
+                sbuf_addf(out, "%s%s", i ? ", " : "", e->hosts.v[i]);
+        }
+        sbuf_add(out, "\n");
+        break;
+    case EV_CLAIM:
+        if (e->ok)
+            sbuf_addf(out, "Claimed resources on %s\n", e->host);
+        else
+            sbuf_addf(out, "Unable to claim resources on %s: %s\n", e->host,
+                      e->message ? e->message : "");
+        break;
+    case EV_CHECK:
+        if (e->ok)
+            sbuf_addf(out, "Check %s on %s: ok\n", e->name, e->host ? e->host : "-");
+        else if (e->name && !strcmp(e->name, "check_can_live_migrate_destination"))
+            sbuf_addf(out, "Skipping host: %s because: %s\n", e->host ? e->host : "-",
+                      e->message ? e->message : "");
+        else
+            sbuf_addf(out, "Check %s on %s failed: %s\n", e->name, e->host ? e->host : "-",
+                      e->message ? e->message : "");
+        break;
+    case EV_MIGRATION:
+        sbuf_addf(out, "Migration %d: %s -> %s\n", e->in, e->name ? e->name : "new", e->host);
+        break;
+    case EV_QUIRK:
+        sbuf_addf(out, "Quirk %s: %s\n", e->name, e->message);
+        break;
+    case EV_ERROR:
+        sbuf_addf(out, "%s: %s\n", e->name, e->message);
+        break;
+    case EV_NOTE:
+        sbuf_addf(out, "%s\n", e->message);
+        break;
+    default:
+        break;
+    }
+}
+
+void trail_text(const trail *t, int from, sbuf *out)
+{
+    for (int i = from; i < t->n; i++)
+        event_text(&t->v[i], out);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void json_rejected(const event *e, sbuf *out)
+{
+    sbuf_add(out, "\"rejected\": [");
+    for (int i = 0; i < e->rejected.n; i++) {
+        sbuf_add(out, i ? ", {\"host\": " : "{\"host\": ");
+        sbuf_json_str(out, e->rejected.v[i].host);
+        sbuf_add(out, ", \"reason\": ");
+        sbuf_json_str(out, e->rejected.v[i].reason);
+        sbuf_add(out, "}");
+    }
+    sbuf_add(out, "]");
+}
+
+static void json_hosts(const strlist *l, sbuf *out)
+{
+    sbuf_addc(out, '[');
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            sbuf_add(out, ", ");
+        sbuf_json_str(out, l->v[i]);
+    }
+    sbuf_addc(out, ']');
+}
+
+void event_json(const event *e, sbuf *out)
+{
+    sbuf_add(out, "{\"kind\": ");
+    sbuf_json_str(out, ev_kind_names[e->kind]);
+    switch (e->kind) {
+    case EV_REQUEST:
+        sbuf_add(out, ", \"spec\": ");
+        sbuf_add(out, e->json ? e->json : "{}");
+        break;
+    case EV_PLACEMENT:
+        if (e->json) {
+            sbuf_add(out, ", ");
+            sbuf_add(out, e->json);
+        }
+        sbuf_add(out, ", \"candidates\": ");
+        json_hosts(&e->hosts, out);
+        sbuf_add(out, ", ");
+        json_rejected(e, out);
+        break;
+    case EV_FILTER:
+        sbuf_add(out, ", \"name\": ");
+        sbuf_json_str(out, e->name);
+        sbuf_addf(out, ", \"in\": %d, \"out\": %d, ", e->in, e->out);
+        json_rejected(e, out);
+        break;
+    case EV_WEIGH:
+        sbuf_add(out, ", \"hosts\": [");
+        for (int i = 0; i < e->weights.n; i++) {
+            sbuf_add(out, i ? ", {\"host\": " : "{\"host\": ");
+            sbuf_json_str(out, e->weights.v[i].host);
+            sbuf_add(out, ", \"weight\": ");
+            sbuf_json_num(out, e->weights.v[i].weight);
+            sbuf_add(out, ", \"parts\": {");
+            for (int k = 0; k < e->weighers.n; k++) {
+                if (k)
+                    sbuf_add(out, ", ");
+                sbuf_json_str(out, e->weighers.v[k]);
+                sbuf_add(out, ": ");
+                sbuf_json_num(out, e->weights.v[i].parts[k]);
+            }
+            sbuf_add(out, "}}");
+        }
+        sbuf_add(out, "]");
+        break;
+    case EV_SELECT:
+        sbuf_add(out, ", \"host\": ");
+        sbuf_json_str(out, e->host);
+        sbuf_add(out, ", \"server\": ");
+        sbuf_json_str(out, e->name);
+        sbuf_add(out, ", \"alternates\": ");
+        json_hosts(&e->hosts, out);
+        break;
+    case EV_CLAIM:
+        sbuf_add(out, ", \"host\": ");
+        sbuf_json_str(out, e->host);
+        sbuf_addf(out, ", \"ok\": %s", e->ok ? "true" : "false");
+        if (e->message) {
+            sbuf_add(out, ", \"reason\": ");
+            sbuf_json_str(out, e->message);
+        }
+        break;
+    case EV_CHECK:
+        sbuf_add(out, ", \"name\": ");
+        sbuf_json_str(out, e->name);
+        sbuf_add(out, ", \"host\": ");
+        sbuf_json_str(out, e->host);
+        sbuf_addf(out, ", \"ok\": %s, \"message\": ", e->ok ? "true" : "false");
+        sbuf_json_str(out, e->message);
+        break;
+    case EV_MIGRATION:
+        sbuf_addf(out, ", \"id\": %d, \"from\": ", e->in);
+        sbuf_json_str(out, e->name);
+        sbuf_add(out, ", \"to\": ");
+        sbuf_json_str(out, e->host);
+        break;
+    case EV_QUIRK:
+        sbuf_add(out, ", \"bug\": ");
+        sbuf_json_str(out, e->name);
+        sbuf_add(out, ", \"effect\": ");
+        sbuf_json_str(out, e->message);
+        break;
+    case EV_ERROR:
+        sbuf_add(out, ", \"exception\": ");
+        sbuf_json_str(out, e->name);
+        sbuf_add(out, ", \"message\": ");
+        sbuf_json_str(out, e->message);
+        break;
+    case EV_NOTE:
+        sbuf_add(out, ", \"message\": ");
+        sbuf_json_str(out, e->message);
+        break;
+    default:
+        break;
+    }
+    sbuf_add(out, "}");
+}
+
+void trail_json(const trail *t, int from, int to, sbuf *out)
+{
+    sbuf_add(out, "[");
+    for (int i = from; i < to && i < t->n; i++) {
+        if (i > from)
+            sbuf_add(out, ", ");
+        event_json(&t->v[i], out);
+    }
+    sbuf_add(out, "]");
+}
+
+void trail_summary(const trail *t, int from, int to, sbuf *out)
+{
+    /* the last scheduling decision in [from, to) */
+    int start = -1;
+    for (int i = from; i < to && i < t->n; i++)
+        if (t->v[i].kind == EV_PLACEMENT || t->v[i].kind == EV_REQUEST)
+            start = i;
+    for (int i = to - 1; i >= from && i < t->n; i--)
+        if (t->v[i].kind == EV_REQUEST) {
+            start = i;
+            break;
+        }
+    if (start < 0) {
+        sbuf_add(out, "no scheduling decision");
+        return;
+    }
+    int total = -1, passed = -1;
+    sbuf parts = {0};
+    const char *selected = NULL;
+    for (int i = start; i < to && i < t->n; i++) {
+        const event *e = &t->v[i];
+        if (i > start && e->kind == EV_REQUEST)
+            break;
+        if (e->kind == EV_PLACEMENT) {
+            total = e->in;
+            passed = e->out;
+            if (e->rejected.n)
+                sbuf_addf(&parts, "%s%d Placement", parts.len ? ", " : "", e->rejected.n);
+        } else if (e->kind == EV_FILTER) {
+            if (total < 0)
+                total = e->in;
+            passed = e->out;
+            if (e->rejected.n)
+                sbuf_addf(&parts, "%s%d %s", parts.len ? ", " : "", e->rejected.n, e->name);
+        } else if (e->kind == EV_SELECT && !selected) {
+            selected = e->host;
+        }
+    }
+    sbuf_addf(out, "%d/%d hosts", selected ? (passed < 0 ? 1 : passed) : 0,
+              total < 0 ? 0 : total);
+    if (parts.len)
+        sbuf_addf(out, ": %s", parts.s);
+    if (selected)
+        sbuf_addf(out, "; selected %s", selected);
+    sbuf_free(&parts);
+}

@@ -1,0 +1,77 @@
+/*
+ * trail.h - the decision trail: structured events appended by placement,
+ * the scheduler and the conductor, rendered as Nova-style log text or JSON.
+ *
+ * Events own their strings.  Per-host detail is kept only where it is the
+ * point (rejections, weights): a filter event stores its in/out counts and
+ * one line per rejected host, never a copy of every host.
+ */
+#ifndef NOVALID_TRAIL_H
+#define NOVALID_TRAIL_H
+
+#include "util.h"
+
+enum ev_kind {
+    EV_REQUEST, EV_PLACEMENT, EV_FILTER, EV_WEIGH, EV_SELECT, EV_CLAIM,
+    EV_CHECK, EV_MIGRATION, EV_QUIRK, EV_ERROR, EV_NOTE, EV_KIND_COUNT
+};
+extern const char *const ev_kind_names[EV_KIND_COUNT];
+
+typedef struct ev_reject {
+    char *host;
+    char *reason;
+} ev_reject;
+typedef struct ev_reject_vec { ev_reject *v; int n, cap; } ev_reject_vec;
+
+typedef struct ev_weight {
+    char *host;
+    double weight;
+    double *parts;              /* one per event's weigher name */
+} ev_weight;
+typedef struct ev_weight_vec { ev_weight *v; int n, cap; } ev_weight_vec;
+
+typedef struct event {
+    enum ev_kind kind;
+    char *name;         /* filter / check name, exception, bug, status from */
+    char *message;      /* check message, error text, quirk effect, note */
+    char *host;         /* select / claim / check host, migration "to" status */
+    int in, out;        /* filter counts; migration id in `in` */
+    bool ok;
+    char *json;         /* request: spec object; placement: extra members */
+    char *text;         /* pre-rendered text line(s) where the kind needs it */
+    ev_reject_vec rejected;
+    strlist hosts;      /* placement candidates, select alternates */
+    strlist weighers;   /* weigh: part names */
+    ev_weight_vec weights;
+} event;
+
+typedef struct trail {
+    event *v;
+    int n, cap;
+} trail;
+
+void trail_free(trail *t);
+void trail_clear(trail *t);
+event *trail_add(trail *t, enum ev_kind kind);   /* zeroed event */
+void event_reject(event *e, const char *host, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Convenience constructors. */
+void trail_check(trail *t, const char *name, const char *host, bool ok,
+                 const char *message);
+void trail_migration(trail *t, int id, const char *from, const char *to);
+void trail_quirk(trail *t, const char *bug, const char *effect);
+void trail_error(trail *t, const char *exception, const char *message);
+void trail_note(trail *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Renderers: append to `out`. Text is one or more lines per event, in the
+ * style of Nova's DEBUG/INFO log lines. */
+void event_text(const event *e, sbuf *out);
+void trail_text(const trail *t, int from, sbuf *out);
+void event_json(const event *e, sbuf *out);
+void trail_json(const trail *t, int from, int to, sbuf *out);
+/* kubectl-describe style one-liner for a scheduling decision that starts at
+ * event `from`: "0/5 hosts: 3 ComputeFilter, 2 ServerGroupAntiAffinityFilter". */
+void trail_summary(const trail *t, int from, int to, sbuf *out);
+
+#endif

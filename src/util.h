@@ -1,0 +1,132 @@
+/*
+ * util.h - allocation wrappers, growable arrays, string buffers.
+ *
+ * Allocation wrappers never return NULL: running out of memory is a
+ * programmer-tier error and goes through nv_fatal(), which runs the
+ * registered cleanup hook first (the UI restores the terminal there).
+ *
+ * Growable arrays are plain structs { T *v; int n, cap; } grown with
+ * NV_PUSH(); they own their storage, not what the elements point to,
+ * unless the owning module says so.
+ */
+#ifndef NOVALID_UTIL_H
+#define NOVALID_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *nv_malloc(size_t n);
+void *nv_calloc(size_t nmemb, size_t size);
+void *nv_realloc(void *p, size_t n);
+char *nv_strdup(const char *s);          /* NULL stays NULL */
+char *nv_strndup(const char *s, size_t n);
+char *nv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void nv_fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Called by nv_fatal() before it prints (the UI restores the terminal). */
+void nv_set_fatal_hook(void (*hook)(void));
+
+/* Grow array `a` (struct with v, n, cap) by one and return the new slot. */
+#define NV_GROW(a)                                                         \
+    do {                                                                   \
+        if ((a).n >= (a).cap) {                                            \
+            (a).cap = (a).cap ? (a).cap * 2 : 8;                           \
+            (a).v = nv_realloc((a).v, (size_t)(a).cap * sizeof *(a).v);    \
+        }                                                                  \
+    } while (0)
+#define NV_PUSH(a, x)                                                      \
+    do {                                                                   \
+        NV_GROW(a);                                                        \
+        (a).v[(a).n++] = (x);                                              \
+    } while (0)
+
+/* A list of ints (ids). */
+typedef struct intvec {
+    int *v;
+    int n, cap;
+} intvec;
+void intvec_push(intvec *l, int x);
+void intvec_free(intvec *l);
+void intvec_copy(intvec *dst, const intvec *src);
+int intvec_find(const intvec *l, int x);      /* index or -1 */
+void intvec_remove(intvec *l, int x);         /* first occurrence */
+
+/* A list of owned strings. */
+typedef struct strlist {
+    char **v;
+    int n, cap;
+} strlist;
+
+void strlist_push(strlist *l, const char *s);
+void strlist_free(strlist *l);
+void strlist_copy(strlist *dst, const strlist *src);
+int strlist_find(const strlist *l, const char *s);      /* -1 if absent */
+int strlist_find_ci(const strlist *l, const char *s);   /* case-insensitive */
+
+/* An ordered list of owned key=value pairs (keys may repeat). */
+typedef struct kv {
+    char *key, *value;
+} kv;
+typedef struct kvlist {
+    kv *v;
+    int n, cap;
+} kvlist;
+
+void kvlist_push(kvlist *l, const char *key, const char *value);
+void kvlist_free(kvlist *l);
+void kvlist_copy(kvlist *dst, const kvlist *src);
+const char *kvlist_get(const kvlist *l, const char *key); /* first match */
+/* Split "key=value" on the first '='; false if there is no '='. */
+bool kv_split(const char *s, char **key, char **value);
+
+/* A growable string buffer. */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+} sbuf;
+
+void sbuf_add(sbuf *b, const char *s);
+void sbuf_addn(sbuf *b, const char *s, size_t n);
+void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_vaddf(sbuf *b, const char *fmt, va_list ap);
+void sbuf_addc(sbuf *b, char c);
+void sbuf_json_str(sbuf *b, const char *s);   /* quoted, escaped; NULL -> null */
+void sbuf_json_num(sbuf *b, double d);         /* shortest round-trip form */
+void sbuf_reset(sbuf *b);
+void sbuf_free(sbuf *b);
+char *sbuf_take(sbuf *b);                      /* caller owns; b is reset */
+
+/* Format a double the way Python's repr() does (1.0, 0.5, 1e-06, 16.0). */
+void nv_fmt_double(char *out, size_t n, double d);
+
+/* Split `s` on `sep`, strip blanks, drop empty parts (Nova's set split). */
+void nv_split_strip(strlist *out, const char *s, char sep);
+
+bool nv_streq(const char *a, const char *b);   /* NULL-safe */
+bool nv_strcaseeq(const char *a, const char *b);
+
+/* Edit distance, for "did you mean" suggestions. */
+int nv_levenshtein(const char *a, const char *b);
+
+/* Deterministic PRNG (xorshift64*), seeded per run. */
+typedef struct nv_rng {
+    uint64_t s;
+} nv_rng;
+void nv_rng_seed(nv_rng *r, uint64_t seed);
+uint64_t nv_rng_next(nv_rng *r);
+int nv_rng_below(nv_rng *r, int n);   /* uniform in [0, n) */
+
+/* Name -> id hash index (open addressing; names are borrowed). */
+typedef struct nv_index {
+    const char **keys;
+    int *ids;
+    int cap, n;
+} nv_index;
+void nv_index_put(nv_index *ix, const char *key, int id);
+int nv_index_get(const nv_index *ix, const char *key);   /* -1 if absent */
+void nv_index_free(nv_index *ix);
+
+#endif

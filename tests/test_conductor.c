@@ -1,0 +1,656 @@
+/*
+ * test_conductor.c - the conductor's flows with Nova's checks, statuses
+ * and exact messages (nova-model.md §7-§10), and the bug-1718455 quirk.
+ */
+#include "testutil.h"
+
+typedef struct fx {
+    cloud *c;
+    trail t;
+    nv_rng rng;
+    int small;
+} fx;
+
+/* Two 8-vCPU / 8 GiB / 80 GB hosts, flavor m1.small, image cirros. */
+static void fx_init(fx *f, int release)
+{
+    memset(f, 0, sizeof *f);
+    f->c = t_cloud(release);
+    t_host(f->c, "host1", 8, 8192, 80);
+    t_host(f->c, "host2", 8, 8192, 80);
+    f->small = t_flavor(f->c, "m1.small", 1, 2048, 20);
+    t_image(f->c, "cirros");
+    nv_rng_seed(&f->rng, 1);
+}
+
+static void fx_done(fx *f)
+{
+    trail_free(&f->t);
+    cloud_free(f->c);
+}
+
+static const char *boot(fx *f, const char *name, int count, cmd_result *r)
+{
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup(name);
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.min_count = cmd.max_count = count;
+    const char *o = t_exec(f->c, &f->t, &f->rng, &cmd, r);
+    command_done(&cmd);
+    return o;
+}
+
+static const char *live(fx *f, const char *srv, const char *dst, bool force, cmd_result *r)
+{
+    command cmd;
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup(srv);
+    cmd.host = nv_strdup(dst);
+    cmd.force = force;
+    const char *o = t_exec(f->c, &f->t, &f->rng, &cmd, r);
+    command_done(&cmd);
+    return o;
+}
+
+static const server *S(fx *f, const char *name)
+{
+    int s = cloud_server(f->c, name);
+    assert_true(s >= 0);
+    return &f->c->servers.v[s];
+}
+
+static const char *host_of(fx *f, const char *name)
+{
+    const server *s = S(f, name);
+    return s->host >= 0 ? f->c->hosts.v[s->host].name : "";
+}
+
+static void multi_create_then_move(int release, bool quirk_off)
+{
+    fx f;
+    fx_init(&f, release);
+    if (quirk_off)
+        f.c->conf.quirks &= ~(1u << Q_BUG_1718455);
+    cmd_result r;
+    assert_string_equal(boot(&f, "vm", 2, &r), "ok");
+    assert_int_equal(r.servers.n, 2);
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(host_of(&f, "vm-2"), "host2");
+    assert_int_equal(S(&f, "vm-1")->spec.num_instances, 2);
+    cmd_result_done(&r);
+
+    int from = f.t.n;
+    const char *o = live(&f, "vm-1", "host2", false, &r);
+    const migration *m = &f.c->migrations.v[r.migration];
+    bool buggy = release == REL_PIKE && !quirk_off;
+    if (buggy) {
+        assert_string_equal(o, "NoValidHost");
+        assert_string_equal(r.message,
+                            "No valid host was found. There are not enough hosts available.");
+        assert_string_equal(m->status, "error");
+        assert_string_equal(host_of(&f, "vm-1"), "host1");
+        assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+        assert_null(S(&f, "vm-1")->task_state);
+        /* the trail says the quirk did it */
+        bool quirk = false;
+        for (int i = from; i < f.t.n; i++)
+            if (f.t.v[i].kind == EV_QUIRK && !strcmp(f.t.v[i].name, "bug-1718455"))
+                quirk = true;
+        assert_true(quirk);
+        /* allocations went back to the instance on its source */
+        assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+        assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 2048);
+    } else {
+        assert_string_equal(o, "ok");
+        assert_string_equal(m->status, "completed");
+        assert_string_equal(host_of(&f, "vm-1"), "host2");
+        assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
+        assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 4096);
+        for (int i = from; i < f.t.n; i++)
+            assert_true(f.t.v[i].kind != EV_QUIRK);
+    }
+    assert_string_equal(m->type, "live-migration");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_bug_1718455_pike(void **st) { (void)st; multi_create_then_move(REL_PIKE, false); }
+static void test_bug_1718455_pike_quirk_off(void **st) { (void)st; multi_create_then_move(REL_PIKE, true); }
+static void test_bug_1718455_latest(void **st) { (void)st; multi_create_then_move(REL_LATEST, false); }
+static void test_bug_1718455_queens(void **st) { (void)st; multi_create_then_move(REL_QUEENS, false); }
+
+static void test_migration_statuses(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    int from = f.t.n;
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ok");
+    const char *want[] = {"accepted", "queued", "preparing", "running", "completed"};
+    int k = 0;
+    for (int i = from; i < f.t.n; i++)
+        if (f.t.v[i].kind == EV_MIGRATION) {
+            assert_true(k < 5);
+            assert_string_equal(f.t.v[i].host, want[k]);
+            k++;
+        }
+    assert_int_equal(k, 5);
+    /* the source is always in ignore_hosts: the other host was chosen */
+    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_forced_live_migration_memory_check(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ROCKY);   /* 2.65: force still exists */
+    f.c->hosts.v[1].memory_mb = 4096;
+    f.c->hosts.v[1].ram_allocation_ratio = 1.0;
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    /* fill host2 with 2048 MB */
+    t_server(f.c, "filler", f.small, 1);
+    int from = f.t.n;
+    /* free_ram = 4096 - 512 - 2048 = 1536; avail = 4096*1.0 - (4096 - 1536) */
+    assert_string_equal(live(&f, "vm-1", "host2", true, &r), "MigrationPreCheckError");
+    assert_string_equal(r.message, "Migration pre-check error: Unable to migrate vm-1 to host2: "
+                                   "Lack of memory(host:1536.0 <= instance:2048)");
+    assert_string_equal(f.c->migrations.v[r.migration].status, "error");
+    /* the scheduler never ran */
+    for (int i = from; i < f.t.n; i++)
+        assert_true(f.t.v[i].kind != EV_PLACEMENT && f.t.v[i].kind != EV_FILTER);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_forced_to_disabled_host_allowed(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ROCKY);
+    f.c->hosts.v[1].disabled = true;
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    cmd_result_done(&r);
+    int from = f.t.n;
+    assert_string_equal(live(&f, "vm-1", "host2", true, &r), "ok");
+    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    for (int i = from; i < f.t.n; i++)
+        assert_true(f.t.v[i].kind != EV_FILTER && f.t.v[i].kind != EV_PLACEMENT);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_force_refused_at_latest_microversion(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    assert_string_equal(live(&f, "vm-1", "host2", true, &r), "ValidationError");
+    assert_int_equal(f.c->migrations.n, 0);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_targeted_to_disabled_host(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    f.c->hosts.v[1].disabled = true;
+    assert_string_equal(live(&f, "vm-1", "host2", false, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. ");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void add_fault(fx *f, int h, const char *point, int times)
+{
+    fault_rule fr = {h, nv_strdup(point), times, nv_strdup("CPU doesn't have compatibility")};
+    NV_PUSH(f->c->faults, fr);
+}
+
+static void test_live_migration_retries(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_host(f.c, "host3", 8, 8192, 80);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    /* the scheduler picks host2 first (tie -> scenario order); its pre-check fails */
+    add_fault(&f, 1, "check_can_live_migrate_destination", 1);
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ok");
+    assert_string_equal(host_of(&f, "vm-1"), "host3");
+    const event *skip = NULL;
+    for (int i = 0; i < f.t.n; i++)
+        if (f.t.v[i].kind == EV_CHECK && !f.t.v[i].ok)
+            skip = &f.t.v[i];
+    assert_non_null(skip);
+    assert_string_equal(skip->host, "host2");
+    /* the rejected destination's allocation is gone */
+    assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_live_migration_max_retries_zero(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_host(f.c, "host3", 8, 8192, 80);
+    f.c->conf.migrate_max_retries = 0;
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    add_fault(&f, 1, "check_can_live_migrate_destination", 1);
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "MaxRetriesExceeded");
+    assert_string_equal(r.message, "Exceeded maximum number of retries. Exceeded max scheduling "
+                                   "retries 1 for instance vm-1 during live migration");
+    assert_string_equal(f.c->migrations.v[r.migration].status, "error");
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_targeted_precheck_failure(void **st)
+{
+    (void)st;
+    /* the requested host is the only candidate and, once failed, ignored */
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_host(f.c, "host3", 8, 8192, 80);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    add_fault(&f, 2, "check_can_live_migrate_destination", 1);
+    assert_string_equal(live(&f, "vm-1", "host3", false, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. There are not enough hosts available.");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_source_down(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    f.c->hosts.v[0].up = false;
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ComputeServiceUnavailable");
+    assert_string_equal(r.message, "Compute service of host1 is unavailable at this time.");
+    assert_string_equal(f.c->migrations.v[r.migration].status, "error");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_invalid_state(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    int s = cloud_server(f.c, "vm-1");
+    free(f.c->servers.v[s].vm_state);
+    f.c->servers.v[s].vm_state = nv_strdup("stopped");
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "InstanceInvalidState");
+    assert_string_equal(r.message,
+                        "Cannot 'os-migrateLive' instance vm-1 while it is in vm_state stopped");
+    assert_int_equal(f.c->migrations.n, 0);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_multi_create_all_or_nothing(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    int g = t_group(f.c, "web", POLICY_ANTI_AFFINITY, 1);
+    (void)g;
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("web");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.group = nv_strdup("web");
+    cmd.min_count = cmd.max_count = 3;
+    cmd_result r;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. There are not enough hosts available.");
+    assert_int_equal(r.servers.n, 3);
+    for (int i = 0; i < 3; i++) {
+        const server *s = &f.c->servers.v[r.servers.v[i]];
+        assert_string_equal(s->vm_state, "error");
+        assert_int_equal(s->host, -1);
+        assert_string_equal(s->fault, "No valid host was found. There are not enough hosts available.");
+    }
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
+    assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
+    /* two fit on two hosts */
+    cmd_result_done(&r);
+    cmd.min_count = cmd.max_count = 2;
+    free(cmd.name);
+    cmd.name = nv_strdup("app");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    assert_string_equal(host_of(&f, "app-1"), "host1");
+    assert_string_equal(host_of(&f, "app-2"), "host2");
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_unsupported_policy(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_group(f.c, "web", POLICY_AFFINITY, 1);
+    const char *only[] = {"ComputeFilter"};
+    t_filters(f.c, only, 1);
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("a");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.group = nv_strdup("web");
+    cmd_result r;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "UnsupportedPolicyException");
+    assert_string_equal(r.message,
+                        "ServerGroup policy is not supported: ServerGroupAffinityFilter not configured");
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_cold_migrate_no_host(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    f.c->hosts.v[1].disabled = true;
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    command cmd;
+    command_init(&cmd, OP_MIGRATE);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. No valid host found for cold migrate");
+    /* the instance fault keeps the scheduler's text */
+    assert_string_equal(S(&f, "vm-1")->fault,
+                        "No valid host was found. There are not enough hosts available.");
+    assert_string_equal(f.c->migrations.v[r.migration].status, "error");
+    assert_string_equal(f.c->migrations.v[r.migration].type, "migration");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_resize_confirm_revert(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_flavor(f.c, "m1.medium", 2, 4096, 40);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    command cmd;
+    command_init(&cmd, OP_RESIZE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.flavor = nv_strdup("m1.medium");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    const migration *m = &f.c->migrations.v[r.migration];
+    assert_string_equal(m->status, "finished");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "resized");
+    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    /* the migration holds the old flavor on the source until confirm */
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 4096);
+    cmd_result_done(&r);
+    command_done(&cmd);
+    command_init(&cmd, OP_REVERT_RESIZE);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    assert_string_equal(f.c->migrations.v[r.migration].status, "reverted");
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_same_host_resize_needs_both(void **st)
+{
+    (void)st;
+    /* bug 1790204: migration holds old flavor, instance claims new, same provider */
+    fx f;
+    fx_init(&f, REL_LATEST);
+    f.c->hosts.v[1].disabled = true;
+    f.c->conf.allow_resize_to_same_host = true;
+    t_flavor(f.c, "m1.big", 2, 6144, 20);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    command cmd;
+    command_init(&cmd, OP_RESIZE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.flavor = nv_strdup("m1.big");
+    /* 2048 + 6144 > 8192 - 512 */
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. No valid host found for resize");
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_evacuate(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    command cmd;
+    command_init(&cmd, OP_EVACUATE);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "InvalidService");
+    assert_string_equal(r.message, "Compute service of host1 is still in use.");
+    cmd_result_done(&r);
+    f.c->hosts.v[0].up = false;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");   /* 2.95 */
+    assert_string_equal(f.c->migrations.v[r.migration].status, "done");
+    /* doubled allocation until the source compute restarts */
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 2048);
+    int mig = r.migration;
+    cmd_result_done(&r);
+    command_done(&cmd);
+    command_init(&cmd, OP_HOST);
+    cmd.host = nv_strdup("host1");
+    cmd.set = nv_strdup("up");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    assert_string_equal(f.c->migrations.v[mig].status, "completed");
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_evacuate_no_host_sets_error(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    f.c->hosts.v[0].up = false;
+    f.c->hosts.v[1].up = false;
+    command cmd;
+    command_init(&cmd, OP_EVACUATE);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
+    assert_string_equal(f.c->migrations.v[r.migration].status, "error");
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+static void test_build_reschedule(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    add_fault(&f, 0, "build", 1);
+    cmd_result r;
+    assert_string_equal(boot(&f, "vm-1", 1, &r), "ok");
+    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    assert_int_equal(f.c->hosts.v[0].failed_builds, 1);
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
+    cmd_result_done(&r);
+    /* with max_attempts = 1 there is no alternate to go to */
+    f.c->conf.max_attempts = 1;
+    add_fault(&f, 1, "build", 1);
+    f.c->hosts.v[0].disabled = true;
+    assert_string_equal(boot(&f, "vm-2", 1, &r), "RescheduledException");
+    assert_string_equal(S(&f, "vm-2")->vm_state, "error");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_names_from_template(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    free(f.c->conf.multi_instance_display_name_template);
+    f.c->conf.multi_instance_display_name_template = nv_strdup("%(name)s-node%(count)d");
+    cmd_result r;
+    assert_string_equal(boot(&f, "db", 2, &r), "ok");
+    assert_true(cloud_server(f.c, "db-node1") >= 0);
+    assert_true(cloud_server(f.c, "db-node2") >= 0);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_session_undo_replays(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_PIKE);
+    session *s = session_new(f.c);
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("vm");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.min_count = cmd.max_count = 2;
+    assert_string_equal(session_exec(s, &cmd)->outcome, "ok");
+    command_done(&cmd);
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.host = nv_strdup("host2");
+    assert_string_equal(session_exec(s, &cmd)->outcome, "NoValidHost");
+    /* switch the quirk off: history replays and the move now succeeds */
+    session_set_quirk(s, Q_BUG_1718455, false);
+    assert_int_equal(s->n_done, 2);
+    assert_string_equal(s->results[1].outcome, "ok");
+    assert_int_equal(s->c->servers.v[cloud_server(s->c, "vm-1")].host, 1);
+    assert_true(session_undo(s));
+    assert_int_equal(s->n_done, 1);
+    assert_int_equal(s->c->servers.v[cloud_server(s->c, "vm-1")].host, 0);
+    assert_int_equal(s->c->migrations.n, 0);
+    assert_true(session_undo(s));
+    assert_int_equal(s->c->servers.n, 0);
+    assert_false(session_undo(s));
+    command_done(&cmd);
+    f.c = NULL;
+    session_free(s);
+    fx_done(&f);
+}
+
+static void test_prompt_parse(void **st)
+{
+    (void)st;
+    command c;
+    char err[200];
+    assert_true(command_parse("live-migrate web-1 host3 --force", &c, err, sizeof err));
+    assert_int_equal(c.op, OP_LIVE_MIGRATE);
+    assert_string_equal(c.server, "web-1");
+    assert_string_equal(c.host, "host3");
+    assert_true(c.force);
+    sbuf b = {0};
+    command_format(&c, &b);
+    assert_string_equal(b.s, "live-migrate web-1 host3 --force");
+    sbuf_free(&b);
+    command_done(&c);
+    assert_true(command_parse("boot vm m1.small min_count=2 hint=same_host=db-1", &c, err, sizeof err));
+    assert_int_equal(c.min_count, 2);
+    assert_int_equal(c.max_count, 2);
+    assert_string_equal(c.hints.v[0], "same_host=db-1");
+    command_done(&c);
+    assert_false(command_parse("fly vm-1", &c, err, sizeof err));
+    assert_non_null(strstr(err, "unknown command 'fly'"));
+    assert_false(command_parse("resize vm-1", &c, err, sizeof err));
+    assert_false(command_parse("boot vm m1.small min_count=zero", &c, err, sizeof err));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bug_1718455_pike),
+        cmocka_unit_test(test_bug_1718455_pike_quirk_off),
+        cmocka_unit_test(test_bug_1718455_latest),
+        cmocka_unit_test(test_bug_1718455_queens),
+        cmocka_unit_test(test_migration_statuses),
+        cmocka_unit_test(test_forced_live_migration_memory_check),
+        cmocka_unit_test(test_forced_to_disabled_host_allowed),
+        cmocka_unit_test(test_force_refused_at_latest_microversion),
+        cmocka_unit_test(test_targeted_to_disabled_host),
+        cmocka_unit_test(test_live_migration_retries),
+        cmocka_unit_test(test_live_migration_max_retries_zero),
+        cmocka_unit_test(test_targeted_precheck_failure),
+        cmocka_unit_test(test_source_down),
+        cmocka_unit_test(test_invalid_state),
+        cmocka_unit_test(test_multi_create_all_or_nothing),
+        cmocka_unit_test(test_unsupported_policy),
+        cmocka_unit_test(test_cold_migrate_no_host),
+        cmocka_unit_test(test_resize_confirm_revert),
+        cmocka_unit_test(test_same_host_resize_needs_both),
+        cmocka_unit_test(test_evacuate),
+        cmocka_unit_test(test_evacuate_no_host_sets_error),
+        cmocka_unit_test(test_build_reschedule),
+        cmocka_unit_test(test_names_from_template),
+        cmocka_unit_test(test_session_undo_replays),
+        cmocka_unit_test(test_prompt_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
