@@ -60,10 +60,15 @@ static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *f
     r->outcome = exc;
     free(r->message);
     r->message = sbuf_take(&b);
-    /* the scheduler already recorded its own error event */
-    const event *last = env->t->n ? &env->t->v[env->t->n - 1] : NULL;
-    if (!last || last->kind != EV_ERROR || strcmp(last->message, r->message) != 0)
-        trail_error(env->t, exc, r->message);
+    /* the scheduler may already have recorded this very error */
+    for (int i = env->t->n - 1; i >= 0; i--) {
+        const event *e = &env->t->v[i];
+        if (e->kind == EV_ERROR && !strcmp(e->message, r->message))
+            return;
+        if (e->kind == EV_REQUEST)
+            break;
+    }
+    trail_error(env->t, exc, r->message);
 }
 
 static void mig_status(nova_env *env, migration *m, const char *status)

@@ -62,12 +62,6 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_1797580] = {"bug-1797580", REL_PIKE, REL_ROCKY,
                        "requested_destination is persisted in the RequestSpec "
                        "and pins later moves to an old target"},
-    [Q_BUG_1996732] = {"bug-1996732", REL_PIKE, REL_2023_1,
-                       "a late anti-affinity reschedule counts as a failed "
-                       "build (BuildFailureWeigher penalty)"},
-    [Q_BUG_2153425] = {"bug-2153425", REL_PIKE, REL_2026_1,
-                       "live-migration destination checks run before the "
-                       "selection's limits are set"},
 };
 
 int quirk_from_name(const char *name)
@@ -227,7 +221,7 @@ static void push_filter(nova_config *c, const char *name)
     intvec_push(&c->enabled_filters, id);
 }
 
-void config_init(nova_config *c, int release)
+void nova_config_init(nova_config *c, int release)
 {
     memset(c, 0, sizeof *c);
     c->release = release;
@@ -292,7 +286,7 @@ void config_init(nova_config *c, int release)
     c->consecutive_build_service_disable_threshold = 10;
 }
 
-void config_done(nova_config *c)
+void nova_config_done(nova_config *c)
 {
     for (int i = 0; i < nova_option_count; i++) {
         void *p = (char *)c + nova_options[i].off;
@@ -314,7 +308,7 @@ void config_done(nova_config *c)
     }
 }
 
-void config_copy(nova_config *dst, const nova_config *src)
+void nova_config_copy(nova_config *dst, const nova_config *src)
 {
     *dst = *src;
     for (int i = 0; i < nova_option_count; i++) {

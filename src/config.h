@@ -7,11 +7,13 @@
  * and the docs read that table; nothing else lists options.
  *
  * Releases are Nova's major version numbers (16 = Pike ... 33 = 2026.1);
- * REL_LATEST (34) is Nova master.  config_init() fills a nova_config with
+ * REL_LATEST (34) is Nova master.  nova_config_init() fills a nova_config with
  * a release's defaults; scenario values then override field by field.
  *
  * Quirks are historic Nova bugs (quirk_table[]), each with the releases it
- * lived in.  Core code asks quirk_on(conf, Q_...) at the exact point where
+ * lived in.  A release stands for its first version (16.0.0 for pike):
+ * fixes backported to later point releases are not applied, so a quirk is
+ * on for every release whose .0.0 had the bug.  Core code asks quirk_on(conf, Q_...) at the exact point where
  * Nova's behaviour differed.
  */
 #ifndef NOVALID_CONFIG_H
@@ -35,8 +37,6 @@ enum quirk_id {
     Q_BUG_1718455,          /* moves of a multi-create server use persisted num_instances */
     Q_BUG_1669054,          /* ignore_hosts persisted in the RequestSpec */
     Q_BUG_1797580,          /* requested_destination persisted in the RequestSpec */
-    Q_BUG_1996732,          /* late anti-affinity failure counted as a build failure */
-    Q_BUG_2153425,          /* live-migration checks run before limits are set */
     Q_COUNT
 };
 
@@ -121,9 +121,9 @@ extern const int nova_option_count;
 const nova_option *nova_option_find(const char *section, const char *name);
 
 /* Fill `c` with the defaults of `release` (quirks included). */
-void config_init(nova_config *c, int release);
-void config_done(nova_config *c);
-void config_copy(nova_config *dst, const nova_config *src);
+void nova_config_init(nova_config *c, int release);
+void nova_config_done(nova_config *c);
+void nova_config_copy(nova_config *dst, const nova_config *src);
 
 static inline bool quirk_on(const nova_config *c, enum quirk_id q)
 {

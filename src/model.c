@@ -27,7 +27,7 @@ int rc_from_name(const char *name)
 cloud *cloud_new(void)
 {
     cloud *c = nv_calloc(1, sizeof *c);
-    config_init(&c->conf, REL_LATEST);
+    nova_config_init(&c->conf, REL_LATEST);
     c->seed = 1;
     return c;
 }
@@ -135,7 +135,7 @@ void cloud_free(cloud *c)
     free(c->allocations.v);
     free(c->name);
     free(c->description);
-    config_done(&c->conf);
+    nova_config_done(&c->conf);
     free(c);
 }
 
@@ -152,7 +152,7 @@ cloud *cloud_clone(const cloud *src)
     cloud *c = nv_calloc(1, sizeof *c);
     c->name = nv_strdup(src->name);
     c->description = nv_strdup(src->description);
-    config_copy(&c->conf, &src->conf);
+    nova_config_copy(&c->conf, &src->conf);
     c->seed = src->seed;
     COPY_VEC(c->hosts, src->hosts);
     for (int i = 0; i < c->hosts.n; i++) {

@@ -20,8 +20,8 @@
 static inline cloud *t_cloud(int release)
 {
     cloud *c = cloud_new();
-    config_done(&c->conf);
-    config_init(&c->conf, release);
+    nova_config_done(&c->conf);
+    nova_config_init(&c->conf, release);
     return c;
 }
 
