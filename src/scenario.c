@@ -1,0 +1,2468 @@
+/*
+ * scenario.c - scenario files (libconfig) to a cloud plus steps, and back.
+ *
+ * Loading
+ *   The raw text is checked first (no `@include` line, no NUL byte), then
+ *   parsed by libconfig, then walked in a fixed order: release, nova
+ *   defaults of that release, quirks, seed, name, description, config,
+ *   hosts, aggregates, `az` shorthands, flavors, images, groups, servers,
+ *   steps.  The walk never stops at the first problem: each one becomes a
+ *   "FILE:LINE: key.path: message" line in the caller's list (at most
+ *   MAX_ERRORS, so hostile input cannot grow the list without bound), and
+ *   any error at all throws the whole result away.
+ *
+ *   Every group-shaped object has a table of the keys valid there; a key
+ *   not in it is reported with a "did you mean" taken from that table.
+ *   Objects are referred to by name: a `names` index per kind maps a name
+ *   to its id (borrowing the cloud's own copy of the string) and remembers
+ *   the line that defined it, for duplicate reports.  These indexes are the
+ *   loader's own, so nothing depends on when cloud_reindex() runs.
+ *
+ *   Servers are added with their Placement allocation (placement_force),
+ *   as Nova would have them after a successful boot.  Steps become command
+ *   records; their arguments are described once in step_args[] and the set
+ *   each op takes (and needs) in op_args[], which both the loader and the
+ *   writer use.  Step arguments that name servers, hosts or flavors are not
+ *   resolved here: a boot step creates servers later steps name, and a
+ *   step may name a missing host on purpose to get Nova's error.
+ *
+ * Saving
+ *   The cloud's state and a list of commands are written in the layout of
+ *   the format document, one object per line, only values that differ from
+ *   the defaults the loader applies, so that loading the file gives the
+ *   same state.  The file is written as PATH.tmp and renamed over PATH.
+ */
+#include <libconfig.h>
+
+#include "scenario.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scheduler.h"
+
+#define MAX_ERRORS 100                  /* messages kept per load */
+#define MAX_FILE_BYTES (256L << 20)     /* largest scenario file read */
+#define MAX_BOOT_COUNT 100000           /* largest min_count / max_count */
+#define MAX_SUGGEST_NAMES 2000          /* name sets searched for "did you mean" */
+
+/* ---- nova defaults -------------------------------------------------------- */
+
+/* The defaults of a release (config.h); the one call site of that API. */
+static void conf_defaults(nova_config *conf, int rel)
+{
+    nova_config_init(conf, rel);
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+typedef struct names {
+    nv_index ix;        /* name -> id; keys borrowed from the cloud */
+    intvec lines;       /* id -> line that defined it */
+} names;
+
+typedef struct loader {
+    const char *file;
+    strlist *errors;
+    int nerr;
+    cloud *c;
+    int rel;
+    names hosts, aggs, flavors, images, groups, servers;
+} loader;
+
+static void lerr(loader *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void lerr(loader *ld, int line, const char *fmt, ...)
+{
+    ld->nerr++;
+    if (ld->nerr > MAX_ERRORS + 1)
+        return;
+    sbuf b = {0};
+    sbuf_addf(&b, "%s:%d: ", ld->file, line > 0 ? line : 1);
+    if (ld->nerr == MAX_ERRORS + 1) {
+        sbuf_add(&b, "too many errors; the rest are not shown");
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        sbuf_vaddf(&b, fmt, ap);
+        va_end(ap);
+    }
+    char *m = sbuf_take(&b);
+    NV_PUSH(*ld->errors, m);
+}
+
+/* True once no further message would be shown: skip costly suggestions. */
+static bool ld_full(const loader *ld)
+{
+    return ld->nerr >= MAX_ERRORS;
+}
+
+/* Count an error whose message would not be shown anyway. */
+static void lerr_suppressed(loader *ld, int line)
+{
+    lerr(ld, line, "%s", "");
+}
+
+static int line_of(const config_setting_t *s)
+{
+    return s ? (int)config_setting_source_line(s) : 1;
+}
+
+/* "path.key" pieces for messages, built only when a message is written:
+ * printf(WHERE, AT(path, key)).  A key starting with '[' is an index. */
+#define WHERE "%s%s%s"
+#define AT(path, key) (path), ((path)[0] && (key)[0] && (key)[0] != '[' ? "." : ""), (key)
+
+/* ---- "did you mean" ----------------------------------------------------- */
+
+typedef struct suggestion {
+    const char *word;
+    const char *best;
+    int dist;
+} suggestion;
+
+static void sugg_init(suggestion *sg, const char *word)
+{
+    sg->word = word;
+    sg->best = NULL;
+    sg->dist = INT_MAX;
+}
+
+static void sugg_try(suggestion *sg, const char *cand)
+{
+    if (!cand)
+        return;
+    int d = nv_strcaseeq(sg->word, cand) ? 0 : nv_levenshtein(sg->word, cand);
+    if (d < sg->dist) {
+        sg->dist = d;
+        sg->best = cand;
+    }
+}
+
+/* " (did you mean 'X'?)" when the best candidate is close enough, else "". */
+static const char *sugg_text(const suggestion *sg, char *buf, size_t n)
+{
+    size_t len = strlen(sg->word);
+    int limit = len <= 3 ? 1 : len <= 12 ? 2 : 3;
+    if (!sg->best || sg->dist > limit) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, n, " (did you mean '%s'?)", sg->best);
+    return buf;
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
+/* ---- name indexes -------------------------------------------------------- */
+
+static void names_add(names *n, const char *name, int id, int line)
+{
+    nv_index_put(&n->ix, name, id);
+    while (n->lines.n <= id)
+        intvec_push(&n->lines, 0);
+    n->lines.v[id] = line;
+}
+
+static int names_get(const names *n, const char *name)
+{
+    return nv_index_get(&n->ix, name);
+}
+
+static void names_free(names *n)
+{
+    nv_index_free(&n->ix);
+    intvec_free(&n->lines);
+}
+
+/* Kinds of named objects a reference can point to. */
+enum ref_kind { REF_HOST, REF_FLAVOR, REF_IMAGE, REF_GROUP };
+
+static const char *ref_kind_name(enum ref_kind k)
+{
+    static const char *const n[] = {"host", "flavor", "image", "server group"};
+    return n[k];
+}
+
+static int ref_count(const cloud *c, enum ref_kind k)
+{
+    switch (k) {
+    case REF_HOST: return c->hosts.n;
+    case REF_FLAVOR: return c->flavors.n;
+    case REF_IMAGE: return c->images.n;
+    case REF_GROUP: return c->groups.n;
+    }
+    return 0;
+}
+
+static const char *ref_name(const cloud *c, enum ref_kind k, int i)
+{
+    switch (k) {
+    case REF_HOST: return c->hosts.v[i].name;
+    case REF_FLAVOR: return c->flavors.v[i].name;
+    case REF_IMAGE: return c->images.v[i].name;
+    case REF_GROUP: return c->groups.v[i].name;
+    }
+    return NULL;
+}
+
+/* Report an unknown reference, suggesting a close name of that kind. */
+static void unknown_ref(loader *ld, int line, const char *path, const char *key,
+                        enum ref_kind kind, const char *name)
+{
+    if (ld_full(ld)) {
+        lerr_suppressed(ld, line);
+        return;
+    }
+    suggestion sg;
+    char dym[160];
+    int n = ref_count(ld->c, kind);
+    sugg_init(&sg, name);
+    if (n <= MAX_SUGGEST_NAMES)
+        for (int i = 0; i < n; i++)
+            sugg_try(&sg, ref_name(ld->c, kind, i));
+    lerr(ld, line, WHERE ": unknown %s '%s'%s", AT(path, key), ref_kind_name(kind), name,
+         sugg_text(&sg, dym, sizeof dym));
+}
+
+/* ---- typed values --------------------------------------------------------- */
+
+static const config_setting_t *member(const config_setting_t *g, const char *key)
+{
+    return g ? config_setting_get_member(g, key) : NULL;
+}
+
+static bool is_seq(const config_setting_t *s)
+{
+    return config_setting_is_array(s) || config_setting_is_list(s);
+}
+
+static bool as_int(loader *ld, const config_setting_t *s, const char *path, const char *key,
+                   int64_t min, int64_t max, int64_t *out)
+{
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+        lerr(ld, line_of(s), WHERE ": expected an integer", AT(path, key));
+        return false;
+    }
+    long long v = config_setting_get_int64(s);
+    if (v < min) {
+        if (min == 0)
+            lerr(ld, line_of(s), WHERE ": must not be negative (got %lld)", AT(path, key), v);
+        else
+            lerr(ld, line_of(s), WHERE ": must be at least %lld (got %lld)", AT(path, key),
+                 (long long)min, v);
+        return false;
+    }
+    if (v > max) {
+        lerr(ld, line_of(s), WHERE ": must be at most %lld (got %lld)", AT(path, key),
+             (long long)max, v);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool as_float(loader *ld, const config_setting_t *s, const char *path, const char *key,
+                     double min, double *out)
+{
+    int t = config_setting_type(s);
+    double v;
+    if (t == CONFIG_TYPE_FLOAT)
+        v = config_setting_get_float(s);
+    else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+        v = (double)config_setting_get_int64(s);
+    else {
+        lerr(ld, line_of(s), WHERE ": expected a number", AT(path, key));
+        return false;
+    }
+    if (isnan(v) || v < min) {
+        char a[64], b[64];
+        nv_fmt_double(a, sizeof a, min);
+        nv_fmt_double(b, sizeof b, v);
+        if (min == 0.0)
+            lerr(ld, line_of(s), WHERE ": must not be negative (got %s)", AT(path, key), b);
+        else
+            lerr(ld, line_of(s), WHERE ": must be at least %s (got %s)", AT(path, key), a, b);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool as_bool(loader *ld, const config_setting_t *s, const char *path, const char *key,
+                    bool *out)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        lerr(ld, line_of(s), WHERE ": expected true or false", AT(path, key));
+        return false;
+    }
+    *out = config_setting_get_bool(s) != 0;
+    return true;
+}
+
+static bool as_str(loader *ld, const config_setting_t *s, const char *path, const char *key,
+                   const char **out)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        lerr(ld, line_of(s), WHERE ": expected a string", AT(path, key));
+        return false;
+    }
+    *out = config_setting_get_string(s);
+    return true;
+}
+
+/* A list of strings: an array or list of strings; with `commas`, a single
+ * comma-separated string too (nova.conf's spelling of list options).
+ * `lines`, if given, receives each element's line. */
+static bool as_strs(loader *ld, const config_setting_t *s, const char *path, const char *key,
+                    bool commas, strlist *out, intvec *lines)
+{
+    if (commas && config_setting_type(s) == CONFIG_TYPE_STRING) {
+        int before = out->n;
+        nv_split_strip(out, config_setting_get_string(s), ',');
+        if (lines)
+            for (int i = before; i < out->n; i++)
+                intvec_push(lines, line_of(s));
+        return true;
+    }
+    if (!is_seq(s)) {
+        lerr(ld, line_of(s), WHERE ": expected an array of strings", AT(path, key));
+        return false;
+    }
+    bool ok = true;
+    int n = config_setting_length(s);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            lerr(ld, line_of(e), WHERE "[%d]: expected a string", AT(path, key), i);
+            ok = false;
+            continue;
+        }
+        strlist_push(out, config_setting_get_string(e));
+        if (lines)
+            intvec_push(lines, line_of(e));
+    }
+    return ok;
+}
+
+/* Check one "key=value" string; the key must not be empty. */
+static bool kv_check(loader *ld, const config_setting_t *e, const char *path, const char *key,
+                     int i, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v) {
+        lerr(ld, line_of(e), WHERE "[%d]: expected \"key=value\", got \"%s\"", AT(path, key), i,
+             v);
+        return false;
+    }
+    return true;
+}
+
+/* An array of "key=value" strings: into a kvlist (split) or, when `raw`
+ * is given instead, kept as the strings themselves. */
+static bool as_kvs(loader *ld, const config_setting_t *s, const char *path, const char *key,
+                   kvlist *out, strlist *raw)
+{
+    if (!is_seq(s)) {
+        lerr(ld, line_of(s), WHERE ": expected an array of \"key=value\" strings",
+             AT(path, key));
+        return false;
+    }
+    bool ok = true;
+    int n = config_setting_length(s);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            lerr(ld, line_of(e), WHERE "[%d]: expected a string \"key=value\"", AT(path, key), i);
+            ok = false;
+            continue;
+        }
+        const char *v = config_setting_get_string(e);
+        if (!kv_check(ld, e, path, key, i, v)) {
+            ok = false;
+            continue;
+        }
+        if (raw) {
+            strlist_push(raw, v);
+        } else {
+            char *k, *val;
+            kv_split(v, &k, &val);
+            kv pair = {k, val};
+            NV_PUSH(*out, pair);
+        }
+    }
+    return ok;
+}
+
+/* Member getters: true when present and valid (errors reported). */
+static bool get_int(loader *ld, const config_setting_t *g, const char *path, const char *key,
+                    int64_t min, int64_t max, int64_t *out)
+{
+    const config_setting_t *s = member(g, key);
+    return s && as_int(ld, s, path, key, min, max, out);
+}
+
+static bool get_float(loader *ld, const config_setting_t *g, const char *path,
+                      const char *key, double min, double *out)
+{
+    const config_setting_t *s = member(g, key);
+    return s && as_float(ld, s, path, key, min, out);
+}
+
+static bool get_bool(loader *ld, const config_setting_t *g, const char *path, const char *key,
+                     bool *out)
+{
+    const config_setting_t *s = member(g, key);
+    return s && as_bool(ld, s, path, key, out);
+}
+
+static bool get_str(loader *ld, const config_setting_t *g, const char *path, const char *key,
+                    const char **out)
+{
+    const config_setting_t *s = member(g, key);
+    return s && as_str(ld, s, path, key, out);
+}
+
+static bool get_strs(loader *ld, const config_setting_t *g, const char *path,
+                     const char *key, strlist *out)
+{
+    const config_setting_t *s = member(g, key);
+    return s && as_strs(ld, s, path, key, false, out, NULL);
+}
+
+static bool get_kvs(loader *ld, const config_setting_t *g, const char *path, const char *key,
+                    kvlist *out)
+{
+    const config_setting_t *s = member(g, key);
+    return s && as_kvs(ld, s, path, key, out, NULL);
+}
+
+/* Report a missing required key; true if present. */
+static bool need(loader *ld, const config_setting_t *g, const char *path, const char *key)
+{
+    if (member(g, key))
+        return true;
+    if (path[0])
+        lerr(ld, line_of(g), "%s: missing required key '%s'", path, key);
+    else
+        lerr(ld, 1, "missing required key '%s'", key);
+    return false;
+}
+
+/* need() for each of a NULL-terminated list of keys; true if all present. */
+static bool need_all(loader *ld, const config_setting_t *g, const char *path,
+                     const char *const *keys)
+{
+    bool ok = true;
+    for (; *keys; keys++)
+        if (!need(ld, g, path, *keys))
+            ok = false;
+    return ok;
+}
+
+/* Report every member of group `g` whose name is not in `keys`. */
+static void check_keys(loader *ld, const config_setting_t *g, const char *path,
+                       const char *const *keys)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *k = config_setting_name(m);
+        if (!k || in_list(keys, k))
+            continue;
+        if (ld_full(ld)) {
+            lerr_suppressed(ld, line_of(m));
+            continue;
+        }
+        suggestion sg;
+        char dym[160];
+        sugg_init(&sg, k);
+        for (const char *const *p = keys; *p; p++)
+            sugg_try(&sg, *p);
+        lerr(ld, line_of(m), "%s%sunknown key '%s'%s", path, path[0] ? ": " : "", k,
+             sugg_text(&sg, dym, sizeof dym));
+    }
+}
+
+/* A top-level list of groups: NULL (reported) if it is something else. */
+static const config_setting_t *get_list(loader *ld, const config_setting_t *root,
+                                        const char *key)
+{
+    const config_setting_t *s = member(root, key);
+    if (!s)
+        return NULL;
+    if (!is_seq(s)) {
+        lerr(ld, line_of(s), "%s: expected a list ( { ... }, ... )", key);
+        return NULL;
+    }
+    return s;
+}
+
+/* Element i of a list of groups; NULL (reported) if it is not a group. */
+static const config_setting_t *list_group(loader *ld, const config_setting_t *list,
+                                          const char *key, int i)
+{
+    const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+    if (!config_setting_is_group(e)) {
+        lerr(ld, line_of(e), "%s[%d]: expected a group { ... }", key, i);
+        return NULL;
+    }
+    return e;
+}
+
+/* The `name` of an object: a non-empty string not yet used in `n`.
+ * NULL (reported) when missing, invalid or a duplicate. */
+static const char *get_name(loader *ld, const config_setting_t *g, const char *path,
+                            const char *kind, const names *n)
+{
+    const char *name;
+    if (!need(ld, g, path, "name") || !get_str(ld, g, path, "name", &name))
+        return NULL;
+    const config_setting_t *s = member(g, "name");
+    if (!name[0]) {
+        lerr(ld, line_of(s), "%s.name: must not be empty", path);
+        return NULL;
+    }
+    int prev = names_get(n, name);
+    if (prev >= 0) {
+        lerr(ld, line_of(s), "%s.name: duplicate %s name '%s' (first defined at line %d)", path,
+             kind, name, n->lines.v[prev]);
+        return NULL;
+    }
+    return name;
+}
+
+static void replace_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = nv_strdup(v);
+}
+
+/* ---- value sets ------------------------------------------------------------ */
+
+static const char *const vm_states[] = {
+    "active", "building", "paused", "suspended", "stopped", "rescued", "resized",
+    "soft-delete", "deleted", "error", "shelved", "shelved_offloaded", NULL};
+static const char *const migration_types[] = {
+    "live-migration", "migration", "resize", "evacuation", NULL};
+static const char *const host_set_values[] = {
+    "down", "up", "disable", "enable", "force-down", "unforce-down", NULL};
+static const char *const fault_points[] = {
+    "build", "prep_resize", "check_can_live_migrate_destination", "pre_live_migration",
+    "live_migration", "rebuild", NULL};
+
+/* A string that must be one of `set`; false (reported) otherwise. */
+static bool check_one_of(loader *ld, const config_setting_t *g, const char *path,
+                         const char *key, const char *v, const char *const *set)
+{
+    if (in_list(set, v))
+        return true;
+    suggestion sg;
+    char dym[160];
+    sbuf all = {0};
+    sugg_init(&sg, v);
+    for (const char *const *p = set; *p; p++) {
+        sugg_try(&sg, *p);
+        sbuf_addf(&all, "%s%s", p == set ? "" : ", ", *p);
+    }
+    sugg_text(&sg, dym, sizeof dym);
+    lerr(ld, line_of(member(g, key)), WHERE ": unknown value '%s'%s; expected one of: %s",
+         AT(path, key), v, dym, all.s);
+    sbuf_free(&all);
+    return false;
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+static const char *const top_keys[] = {
+    "name", "description", "release", "quirks", "seed", "config", "hosts", "aggregates",
+    "flavors", "images", "groups", "servers", "steps", NULL};
+
+static void load_release(loader *ld, const config_setting_t *root)
+{
+    const char *v;
+    ld->rel = REL_LATEST;
+    if (get_str(ld, root, "", "release", &v)) {
+        int r = release_from_name(v);
+        if (r >= 0) {
+            ld->rel = r;
+        } else {
+            suggestion sg;
+            char dym[160];
+            sbuf all = {0};
+            sugg_init(&sg, v);
+            for (int i = REL_FIRST; i <= REL_LATEST; i++) {
+                sugg_try(&sg, release_name(i));
+                sbuf_addf(&all, "%s%s", i == REL_FIRST ? "" : ", ", release_name(i));
+            }
+            lerr(ld, line_of(member(root, "release")), "release: unknown release '%s'%s; known: %s",
+                 v, sugg_text(&sg, dym, sizeof dym), all.s);
+            sbuf_free(&all);
+        }
+    }
+    nova_config_done(&ld->c->conf);
+    conf_defaults(&ld->c->conf, ld->rel);
+}
+
+static void load_quirks(loader *ld, const config_setting_t *root)
+{
+    const config_setting_t *s = member(root, "quirks");
+    if (!s)
+        return;
+    if (!is_seq(s)) {
+        lerr(ld, line_of(s), "quirks: expected an array of strings");
+        return;
+    }
+    int n = config_setting_length(s);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            lerr(ld, line_of(e), "quirks[%d]: expected a string (\"bug-N\" or \"!bug-N\")", i);
+            continue;
+        }
+        const char *v = config_setting_get_string(e);
+        bool off = v[0] == '!';
+        int q = quirk_from_name(v + off);
+        if (q < 0) {
+            suggestion sg;
+            char dym[160];
+            sugg_init(&sg, v + off);
+            for (int k = 0; k < Q_COUNT; k++)
+                sugg_try(&sg, quirk_table[k].name);
+            lerr(ld, line_of(e), "quirks[%d]: unknown quirk '%s'%s", i, v + off,
+                 sugg_text(&sg, dym, sizeof dym));
+            continue;
+        }
+        if (off)
+            ld->c->conf.quirks &= ~(1u << q);
+        else
+            ld->c->conf.quirks |= 1u << q;
+    }
+}
+
+static void load_header(loader *ld, const config_setting_t *root)
+{
+    int64_t seed;
+    const char *v;
+    if (get_int(ld, root, "", "seed", 0, INT64_MAX, &seed))
+        ld->c->seed = (uint64_t)seed;
+    if (need(ld, root, "", "name") && get_str(ld, root, "", "name", &v))
+        replace_str(&ld->c->name, v);
+    replace_str(&ld->c->description, "");
+    if (get_str(ld, root, "", "description", &v))
+        replace_str(&ld->c->description, v);
+}
+
+/* ---- config ------------------------------------------------------------- */
+
+static bool section_known(const char *sec)
+{
+    for (int i = 0; i < nova_option_count; i++)
+        if (strcmp(nova_options[i].section, sec) == 0)
+            return true;
+    return false;
+}
+
+static void unknown_option(loader *ld, const config_setting_t *o, const char *sec)
+{
+    const char *name = config_setting_name(o);
+    if (ld_full(ld)) {
+        lerr_suppressed(ld, line_of(o));
+        return;
+    }
+    for (int i = 0; i < nova_option_count; i++)
+        if (strcmp(nova_options[i].name, name) == 0) {
+            lerr(ld, line_of(o), "config.%s: unknown option '%s' (it belongs in section '%s')",
+                 sec, name, nova_options[i].section);
+            return;
+        }
+    suggestion sg;
+    char dym[160];
+    sugg_init(&sg, name);
+    for (int i = 0; i < nova_option_count; i++)
+        if (strcmp(nova_options[i].section, sec) == 0)
+            sugg_try(&sg, nova_options[i].name);
+    lerr(ld, line_of(o), "config.%s: unknown option '%s'%s", sec, name,
+         sugg_text(&sg, dym, sizeof dym));
+}
+
+static bool in_release(int rel, int first, int last)
+{
+    return rel >= first && rel <= last;
+}
+
+static void load_filters(loader *ld, const config_setting_t *s, const char *path, intvec *dst)
+{
+    strlist names_ = {0};
+    intvec lines = {0}, ids = {0};
+    bool ok = as_strs(ld, s, path, "", true, &names_, &lines);
+    for (int i = 0; i < names_.n; i++) {
+        int id = filter_lookup(names_.v[i]);
+        if (id >= 0 && in_release(ld->rel, filter_table[id].first, filter_table[id].last)) {
+            intvec_push(&ids, id);
+            continue;
+        }
+        ok = false;
+        suggestion sg;
+        char dym[160];
+        sugg_init(&sg, names_.v[i]);
+        for (int k = 0; k < filter_count && !ld_full(ld); k++)
+            if (in_release(ld->rel, filter_table[k].first, filter_table[k].last))
+                sugg_try(&sg, filter_table[k].name);
+        if (id >= 0)
+            lerr(ld, lines.v[i], "%s[%d]: Scheduler Host Filter %s could not be found. "
+                 "(it exists in %s to %s, not in %s)", path, i, names_.v[i],
+                 release_name(filter_table[id].first), release_name(filter_table[id].last),
+                 release_name(ld->rel));
+        else
+            lerr(ld, lines.v[i], "%s[%d]: Scheduler Host Filter %s could not be found.%s", path, i,
+                 names_.v[i], sugg_text(&sg, dym, sizeof dym));
+    }
+    if (ok) {
+        intvec_free(dst);
+        *dst = ids;
+    } else {
+        intvec_free(&ids);
+    }
+    strlist_free(&names_);
+    intvec_free(&lines);
+}
+
+static void load_weighers(loader *ld, const config_setting_t *s, const char *path, intvec *dst)
+{
+    strlist names_ = {0};
+    intvec lines = {0}, ids = {0};
+    bool ok = as_strs(ld, s, path, "", true, &names_, &lines);
+    for (int i = 0; i < names_.n; i++) {
+        int id = weigher_lookup(names_.v[i]);
+        if (id == -2) {
+            weigher_all(ld->rel, &ids);
+            continue;
+        }
+        if (id >= 0 && in_release(ld->rel, weigher_table[id].first, weigher_table[id].last)) {
+            intvec_push(&ids, id);
+            continue;
+        }
+        ok = false;
+        suggestion sg;
+        char dym[160];
+        sugg_init(&sg, names_.v[i]);
+        for (int k = 0; k < weigher_count && !ld_full(ld); k++)
+            if (in_release(ld->rel, weigher_table[k].first, weigher_table[k].last)) {
+                sugg_try(&sg, weigher_table[k].name);
+                sugg_try(&sg, weigher_table[k].path);
+            }
+        if (id >= 0)
+            lerr(ld, lines.v[i], "%s[%d]: Weigher class %s could not be found. "
+                 "(it exists in %s to %s, not in %s)", path, i, names_.v[i],
+                 release_name(weigher_table[id].first), release_name(weigher_table[id].last),
+                 release_name(ld->rel));
+        else
+            lerr(ld, lines.v[i], "%s[%d]: Weigher class %s could not be found.%s", path, i,
+                 names_.v[i], sugg_text(&sg, dym, sizeof dym));
+    }
+    if (ok) {
+        intvec_free(dst);
+        *dst = ids;
+    } else {
+        intvec_free(&ids);
+    }
+    strlist_free(&names_);
+    intvec_free(&lines);
+}
+
+/* Store one option value into the nova_config field the table names. */
+static void set_option(loader *ld, const config_setting_t *s, const nova_option *opt)
+{
+    char path[160];
+    snprintf(path, sizeof path, "config.%s.%s", opt->section, opt->name);
+    void *p = (char *)&ld->c->conf + opt->off;
+    switch (opt->type) {
+    case OPT_BOOL: {
+        bool b;
+        if (as_bool(ld, s, path, "", &b))
+            *(bool *)p = b;
+        break;
+    }
+    case OPT_INT: {
+        int64_t v, min = opt->min < -9e18 ? INT64_MIN : (int64_t)ceil(opt->min);
+        if (as_int(ld, s, path, "", min, INT64_MAX, &v))
+            *(int64_t *)p = v;
+        break;
+    }
+    case OPT_FLOAT: {
+        double v;
+        if (as_float(ld, s, path, "", opt->min, &v))
+            *(double *)p = v;
+        break;
+    }
+    case OPT_STRING: {
+        const char *v;
+        if (as_str(ld, s, path, "", &v))
+            replace_str((char **)p, v);
+        break;
+    }
+    case OPT_STRLIST: {
+        strlist l = {0};
+        if (as_strs(ld, s, path, "", true, &l, NULL)) {
+            strlist_free(p);
+            *(strlist *)p = l;
+        } else {
+            strlist_free(&l);
+        }
+        break;
+    }
+    case OPT_FILTERS:
+        load_filters(ld, s, path, p);
+        break;
+    case OPT_WEIGHERS:
+        load_weighers(ld, s, path, p);
+        break;
+    }
+}
+
+static void load_config(loader *ld, const config_setting_t *root)
+{
+    const config_setting_t *cfg = member(root, "config");
+    if (!cfg)
+        return;
+    if (!config_setting_is_group(cfg)) {
+        lerr(ld, line_of(cfg), "config: expected a group { section = { option = value; }; }");
+        return;
+    }
+    int n = config_setting_length(cfg);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *sec = config_setting_get_elem(cfg, (unsigned)i);
+        const char *sname = config_setting_name(sec);
+        if (!section_known(sname)) {
+            suggestion sg;
+            char dym[160];
+            sugg_init(&sg, sname);
+            for (int k = 0; k < nova_option_count; k++)
+                sugg_try(&sg, nova_options[k].section);
+            lerr(ld, line_of(sec), "config: unknown section '%s'%s", sname,
+                 sugg_text(&sg, dym, sizeof dym));
+            continue;
+        }
+        if (!config_setting_is_group(sec)) {
+            lerr(ld, line_of(sec), "config.%s: expected a group { option = value; }", sname);
+            continue;
+        }
+        int m = config_setting_length(sec);
+        for (int j = 0; j < m; j++) {
+            const config_setting_t *o = config_setting_get_elem(sec, (unsigned)j);
+            const nova_option *opt = nova_option_find(sname, config_setting_name(o));
+            if (!opt) {
+                unknown_option(ld, o, sname);
+                continue;
+            }
+            if (!in_release(ld->rel, opt->first, opt->last)) {
+                lerr(ld, line_of(o), "config.%s.%s: option %s does not exist in release %s "
+                     "(it exists in %s to %s)", sname, opt->name, opt->name,
+                     release_name(ld->rel), release_name(opt->first), release_name(opt->last));
+                continue;
+            }
+            set_option(ld, o, opt);
+        }
+    }
+}
+
+/* ---- hosts, aggregates ----------------------------------------------------- */
+
+static const char *const host_keys[] = {
+    "name", "vcpus", "pcpus", "memory_mb", "disk_gb", "az", "cell", "hypervisor_type",
+    "hypervisor_version", "cpu_arch", "host_ip", "traits", "state", "disabled",
+    "disabled_reason", "forced_down", "failed_builds", "cpu_allocation_ratio",
+    "ram_allocation_ratio", "disk_allocation_ratio", "reserved_host_memory_mb",
+    "reserved_host_disk_mb", "reserved_host_cpus", NULL};
+
+/* The host_ip a host gets when the file gives none: 192.0.2.<position>
+ * (TEST-NET-1) for the first 254 hosts, then 198.18.0.0/15 (benchmarks). */
+static char *default_host_ip(int id)
+{
+    int p = id + 1;
+    if (p <= 254)
+        return nv_printf("192.0.2.%d", p);
+    p -= 254;
+    return nv_printf("198.%d.%d.%d", 18 + p / 65536, (p / 256) % 256, p % 256);
+}
+
+/* Where each host's `az` shorthand was given, applied after aggregates. */
+typedef struct host_az_ref {
+    const config_setting_t *az;
+    int pos;            /* index in the hosts list, for messages */
+} host_az_ref;
+
+static void load_host(loader *ld, const config_setting_t *e, int i, host_az_ref *azs)
+{
+    char path[48];
+    snprintf(path, sizeof path, "hosts[%d]", i);
+    check_keys(ld, e, path, host_keys);
+    const char *name = get_name(ld, e, path, "host", &ld->hosts);
+
+    int64_t vcpus = 0, pcpus = 0, mem = 0, disk = 0, hv_version = 8002000, failed = 0;
+    int64_t res_mem = -1, res_disk = -1, res_cpus = -1;
+    double ratios[3] = {-1, -1, -1};
+    const char *cell = "cell1", *hv_type = "QEMU", *arch = "x86_64", *ip = NULL;
+    const char *reason = NULL, *state = NULL, *az = NULL;
+    bool up = true, disabled = false, forced_down = false;
+    strlist traits = {0};
+    bool ok = name != NULL;
+
+    static const char *const required[] = {"vcpus", "memory_mb", "disk_gb", NULL};
+    if (!need_all(ld, e, path, required))
+        ok = false;
+    get_int(ld, e, path, "vcpus", 0, INT_MAX, &vcpus);
+    get_int(ld, e, path, "pcpus", 0, INT_MAX, &pcpus);
+    get_int(ld, e, path, "memory_mb", 0, INT64_MAX, &mem);
+    get_int(ld, e, path, "disk_gb", 0, INT64_MAX, &disk);
+    get_int(ld, e, path, "hypervisor_version", 0, INT64_MAX, &hv_version);
+    get_int(ld, e, path, "failed_builds", 0, INT_MAX, &failed);
+    get_int(ld, e, path, "reserved_host_memory_mb", 0, INT64_MAX, &res_mem);
+    get_int(ld, e, path, "reserved_host_disk_mb", 0, INT64_MAX, &res_disk);
+    get_int(ld, e, path, "reserved_host_cpus", 0, INT64_MAX, &res_cpus);
+    get_float(ld, e, path, "cpu_allocation_ratio", 0.0, &ratios[0]);
+    get_float(ld, e, path, "ram_allocation_ratio", 0.0, &ratios[1]);
+    get_float(ld, e, path, "disk_allocation_ratio", 0.0, &ratios[2]);
+    get_str(ld, e, path, "cell", &cell);
+    get_str(ld, e, path, "hypervisor_type", &hv_type);
+    get_str(ld, e, path, "cpu_arch", &arch);
+    get_str(ld, e, path, "host_ip", &ip);
+    get_str(ld, e, path, "disabled_reason", &reason);
+    get_bool(ld, e, path, "disabled", &disabled);
+    get_bool(ld, e, path, "forced_down", &forced_down);
+    get_strs(ld, e, path, "traits", &traits);
+    if (get_str(ld, e, path, "state", &state)) {
+        if (strcmp(state, "up") == 0 || strcmp(state, "down") == 0)
+            up = strcmp(state, "up") == 0;
+        else
+            lerr(ld, line_of(member(e, "state")),
+                 "%s.state: expected \"up\" or \"down\", got \"%s\"", path, state);
+    }
+    if (get_str(ld, e, path, "az", &az) && !az[0]) {
+        lerr(ld, line_of(member(e, "az")), "%s.az: must not be empty", path);
+        az = NULL;
+    }
+    if (!ok) {
+        strlist_free(&traits);
+        return;
+    }
+
+    cloud *c = ld->c;
+    int id = cloud_add_host(c, name);
+    host *h = &c->hosts.v[id];
+    names_add(&ld->hosts, h->name, id, line_of(e));
+    h->vcpus = (int)vcpus;
+    h->pcpus = (int)pcpus;
+    h->memory_mb = mem;
+    h->disk_gb = disk;
+    h->hypervisor_version = hv_version;
+    h->failed_builds = (int)failed;
+    h->reserved_host_memory_mb = res_mem;
+    h->reserved_host_disk_mb = res_disk;
+    h->reserved_host_cpus = res_cpus;
+    h->cpu_allocation_ratio = ratios[0];
+    h->ram_allocation_ratio = ratios[1];
+    h->disk_allocation_ratio = ratios[2];
+    replace_str(&h->cell, cell);
+    replace_str(&h->hypervisor_type, hv_type);
+    replace_str(&h->cpu_arch, arch);
+    free(h->host_ip);
+    h->host_ip = ip ? nv_strdup(ip) : default_host_ip(id);
+    if (reason)
+        replace_str(&h->disabled_reason, reason);
+    h->up = up;
+    h->disabled = disabled;
+    h->forced_down = forced_down;
+    strlist_free(&h->traits);
+    h->traits = traits;
+    h->line = line_of(e);
+    azs[id].az = az ? member(e, "az") : NULL;
+    azs[id].pos = i;
+}
+
+static const char *const agg_keys[] = {"name", "hosts", "metadata", NULL};
+
+static void load_aggregate(loader *ld, const config_setting_t *e, int i)
+{
+    char path[48];
+    snprintf(path, sizeof path, "aggregates[%d]", i);
+    check_keys(ld, e, path, agg_keys);
+    const char *name = get_name(ld, e, path, "aggregate", &ld->aggs);
+    strlist hosts = {0};
+    intvec lines = {0}, ids = {0};
+    kvlist meta = {0};
+    bool ok = name != NULL;
+
+    const config_setting_t *hs = member(e, "hosts");
+    if (hs && !as_strs(ld, hs, path, "hosts", false, &hosts, &lines))
+        ok = false;
+    for (int k = 0; k < hosts.n; k++) {
+        int h = names_get(&ld->hosts, hosts.v[k]);
+        char key[32];
+        snprintf(key, sizeof key, "hosts[%d]", k);
+        if (h < 0) {
+            unknown_ref(ld, lines.v[k], path, key, REF_HOST, hosts.v[k]);
+            ok = false;
+        } else {
+            intvec_push(&ids, h);
+        }
+    }
+    if (member(e, "metadata") && !get_kvs(ld, e, path, "metadata", &meta))
+        ok = false;
+    const char *zone = kvlist_get(&meta, "availability_zone");
+    if (zone && !zone[0]) {
+        lerr(ld, line_of(member(e, "metadata")),
+             "%s.metadata: Aggregate %s does not support empty named availability zone", path,
+             name ? name : "");
+        ok = false;
+    }
+    if (ok) {
+        cloud *c = ld->c;
+        int a = cloud_add_aggregate(c, name);
+        names_add(&ld->aggs, c->aggregates.v[a].name, a, line_of(e));
+        for (int k = 0; k < ids.n; k++)
+            cloud_aggregate_add_host(c, a, ids.v[k]);
+        kvlist_free(&c->aggregates.v[a].metadata);
+        c->aggregates.v[a].metadata = meta;
+    } else {
+        kvlist_free(&meta);
+    }
+    strlist_free(&hosts);
+    intvec_free(&lines);
+    intvec_free(&ids);
+}
+
+/* `az = "X"` on a host: the host joins aggregate X (created if absent)
+ * whose availability_zone is X. */
+static void apply_az_shorthands(loader *ld, const host_az_ref *azs)
+{
+    cloud *c = ld->c;
+    for (int h = 0; h < c->hosts.n; h++) {
+        const config_setting_t *s = azs[h].az;
+        if (!s)
+            continue;
+        const char *zone = config_setting_get_string(s);
+        int a = names_get(&ld->aggs, zone);
+        if (a < 0) {
+            a = cloud_add_aggregate(c, zone);
+            names_add(&ld->aggs, c->aggregates.v[a].name, a, line_of(s));
+            kvlist_push(&c->aggregates.v[a].metadata, "availability_zone", zone);
+        } else {
+            const char *cur = kvlist_get(&c->aggregates.v[a].metadata, "availability_zone");
+            if (!cur) {
+                kvlist_push(&c->aggregates.v[a].metadata, "availability_zone", zone);
+            } else if (strcmp(cur, zone) != 0) {
+                lerr(ld, line_of(s), "hosts[%d].az: aggregate '%s' (line %d) already has "
+                     "availability_zone=%s", azs[h].pos, zone, ld->aggs.lines.v[a], cur);
+                continue;
+            }
+        }
+        cloud_aggregate_add_host(c, a, h);
+    }
+}
+
+/* A host can be in several aggregates but in one availability zone only
+ * (Nova refuses the aggregate change that would break this). */
+static void check_host_zones(loader *ld)
+{
+    cloud *c = ld->c;
+    int *first = nv_malloc((size_t)(c->hosts.n ? c->hosts.n : 1) * sizeof *first);
+    for (int h = 0; h < c->hosts.n; h++)
+        first[h] = -1;
+    for (int a = 0; a < c->aggregates.n; a++) {
+        const char *zone = kvlist_get(&c->aggregates.v[a].metadata, "availability_zone");
+        if (!zone)
+            continue;
+        const intvec *hs = &c->aggregates.v[a].hosts;
+        for (int k = 0; k < hs->n; k++) {
+            int h = hs->v[k];
+            if (first[h] < 0) {
+                first[h] = a;
+                continue;
+            }
+            const aggregate *f = &c->aggregates.v[first[h]];
+            const char *fz = kvlist_get(&f->metadata, "availability_zone");
+            if (strcmp(fz, zone) != 0)
+                lerr(ld, ld->aggs.lines.v[a], "aggregate '%s': host '%s' is already in "
+                     "availability zone '%s' (aggregate '%s'); a host can be in only one "
+                     "availability zone", c->aggregates.v[a].name, c->hosts.v[h].name, fz,
+                     f->name);
+        }
+    }
+    free(first);
+}
+
+/* ---- flavors, images, groups ------------------------------------------------ */
+
+static const char *const flavor_keys[] = {
+    "name", "vcpus", "memory_mb", "root_gb", "ephemeral_gb", "swap", "extra_specs", NULL};
+
+static void load_flavor(loader *ld, const config_setting_t *e, int i)
+{
+    char path[48];
+    snprintf(path, sizeof path, "flavors[%d]", i);
+    check_keys(ld, e, path, flavor_keys);
+    const char *name = get_name(ld, e, path, "flavor", &ld->flavors);
+    flavor f;
+    memset(&f, 0, sizeof f);
+    int64_t vcpus = 1, mem = 1;
+    bool ok = name != NULL;
+    static const char *const required[] = {"vcpus", "memory_mb", "root_gb", NULL};
+    if (!need_all(ld, e, path, required))
+        ok = false;
+    /* the limits of Nova's flavor API */
+    get_int(ld, e, path, "vcpus", 1, INT_MAX, &vcpus);
+    get_int(ld, e, path, "memory_mb", 1, INT_MAX, &mem);
+    get_int(ld, e, path, "root_gb", 0, INT_MAX, &f.root_gb);
+    get_int(ld, e, path, "ephemeral_gb", 0, INT_MAX, &f.ephemeral_gb);
+    get_int(ld, e, path, "swap", 0, INT_MAX, &f.swap);
+    if (member(e, "extra_specs") && !get_kvs(ld, e, path, "extra_specs", &f.extra_specs))
+        ok = false;
+    if (!ok) {
+        kvlist_free(&f.extra_specs);
+        return;
+    }
+    f.name = nv_strdup(name);
+    f.vcpus = (int)vcpus;
+    f.memory_mb = mem;
+    NV_PUSH(ld->c->flavors, f);
+    int id = ld->c->flavors.n - 1;
+    names_add(&ld->flavors, ld->c->flavors.v[id].name, id, line_of(e));
+}
+
+static const char *const image_keys[] = {"name", "properties", "disk_format", NULL};
+
+static void add_image(loader *ld, const char *name, const char *disk_format, kvlist *props,
+                      int line)
+{
+    image im;
+    memset(&im, 0, sizeof im);
+    im.name = nv_strdup(name);
+    im.disk_format = nv_strdup(disk_format);
+    if (props)
+        im.properties = *props;
+    NV_PUSH(ld->c->images, im);
+    int id = ld->c->images.n - 1;
+    names_add(&ld->images, ld->c->images.v[id].name, id, line);
+}
+
+static void load_image(loader *ld, const config_setting_t *e, int i)
+{
+    char path[48];
+    snprintf(path, sizeof path, "images[%d]", i);
+    check_keys(ld, e, path, image_keys);
+    const char *name = get_name(ld, e, path, "image", &ld->images);
+    const char *fmt = "qcow2";
+    kvlist props = {0};
+    bool ok = name != NULL;
+    if (member(e, "disk_format") && !get_str(ld, e, path, "disk_format", &fmt))
+        ok = false;
+    if (member(e, "properties") && !get_kvs(ld, e, path, "properties", &props))
+        ok = false;
+    if (ok)
+        add_image(ld, name, fmt, &props, line_of(e));
+    else
+        kvlist_free(&props);
+}
+
+static const char *const group_keys[] = {"name", "policy", "max_server_per_host", NULL};
+
+static void load_group(loader *ld, const config_setting_t *e, int i)
+{
+    char path[48];
+    snprintf(path, sizeof path, "groups[%d]", i);
+    check_keys(ld, e, path, group_keys);
+    const char *name = get_name(ld, e, path, "server group", &ld->groups);
+    const char *pol = NULL;
+    int policy = -1;
+    int64_t max_per_host = 1;
+    bool ok = name != NULL;
+
+    if (need(ld, e, path, "policy") && get_str(ld, e, path, "policy", &pol)) {
+        for (int k = 0; k < 4; k++)
+            if (strcmp(group_policy_names[k], pol) == 0)
+                policy = k;
+        if (policy < 0) {
+            const char *const set[] = {group_policy_names[0], group_policy_names[1],
+                                       group_policy_names[2], group_policy_names[3], NULL};
+            check_one_of(ld, e, path, "policy", pol, set);
+        }
+    }
+    if (policy < 0)
+        ok = false;
+    const config_setting_t *rule = member(e, "max_server_per_host");
+    if (rule) {
+        if (!as_int(ld, rule, path, "max_server_per_host", 1, INT_MAX, &max_per_host)) {
+            ok = false;
+        } else if (policy >= 0 && policy != POLICY_ANTI_AFFINITY) {
+            lerr(ld, line_of(rule), "%s.max_server_per_host: Only anti-affinity policy "
+                 "supports rules.", path);
+            ok = false;
+        }
+    }
+    if (!ok)
+        return;
+    group g;
+    memset(&g, 0, sizeof g);
+    g.name = nv_strdup(name);
+    g.policy = (enum group_policy)policy;
+    g.max_server_per_host = (int)max_per_host;
+    NV_PUSH(ld->c->groups, g);
+    int id = ld->c->groups.n - 1;
+    names_add(&ld->groups, ld->c->groups.v[id].name, id, line_of(e));
+}
+
+/* ---- servers ---------------------------------------------------------------- */
+
+static const char *const server_keys[] = {
+    "name", "flavor", "image", "host", "group", "project", "vm_state", "task_state",
+    "boot_from_volume", "locked", "fault", "request_spec", NULL};
+static const char *const spec_keys[] = {
+    "num_instances", "availability_zone", "hints", "ignore_hosts", "force_hosts",
+    "force_nodes", "requested_host", NULL};
+
+/* A reference by name: id, or -1 (reported) when invalid; -2 if absent. */
+static int get_ref(loader *ld, const config_setting_t *g, const char *path, const char *key,
+                   enum ref_kind kind, const names *n, bool *ok)
+{
+    const char *v;
+    const config_setting_t *s = member(g, key);
+    if (!s)
+        return -2;
+    if (!as_str(ld, s, path, key, &v)) {
+        *ok = false;
+        return -1;
+    }
+    int id = names_get(n, v);
+    if (id >= 0)
+        return id;
+    *ok = false;
+    unknown_ref(ld, line_of(s), path, key, kind, v);
+    return -1;
+}
+
+static void load_spec(loader *ld, const config_setting_t *s, const char *spath,
+                      persisted_spec *p)
+{
+    if (!config_setting_is_group(s)) {
+        lerr(ld, line_of(s), "%s: expected a group { num_instances = ...; }", spath);
+        return;
+    }
+    int64_t num = 1;
+    const char *v;
+    check_keys(ld, s, spath, spec_keys);
+    if (get_int(ld, s, spath, "num_instances", 1, MAX_BOOT_COUNT, &num))
+        p->num_instances = (int)num;
+    if (get_str(ld, s, spath, "availability_zone", &v))
+        replace_str(&p->availability_zone, v);
+    if (get_str(ld, s, spath, "requested_host", &v))
+        replace_str(&p->requested_host, v);
+    get_kvs(ld, s, spath, "hints", &p->hints);
+    get_strs(ld, s, spath, "ignore_hosts", &p->ignore_hosts);
+    get_strs(ld, s, spath, "force_hosts", &p->force_hosts);
+    get_strs(ld, s, spath, "force_nodes", &p->force_nodes);
+}
+
+static void load_server(loader *ld, const config_setting_t *e, int i)
+{
+    char path[48], spath[64];
+    snprintf(path, sizeof path, "servers[%d]", i);
+    snprintf(spath, sizeof spath, "%s.request_spec", path);
+    check_keys(ld, e, path, server_keys);
+    int before = ld->nerr;
+    bool ok = true;
+    const char *name = get_name(ld, e, path, "server", &ld->servers);
+    const char *project = "demo", *vm_state = "active", *task_state = NULL, *fault = NULL;
+    bool bfv = false, locked = false;
+
+    if (!need(ld, e, path, "flavor"))
+        ok = false;
+    if (!member(e, "host")) {
+        lerr(ld, line_of(e), "%s: missing required key 'host' (servers listed here are "
+             "already running; use a boot step for new ones)", path);
+        ok = false;
+    }
+    int fl = get_ref(ld, e, path, "flavor", REF_FLAVOR, &ld->flavors, &ok);
+    int h = get_ref(ld, e, path, "host", REF_HOST, &ld->hosts, &ok);
+    int img = get_ref(ld, e, path, "image", REF_IMAGE, &ld->images, &ok);
+    int grp = get_ref(ld, e, path, "group", REF_GROUP, &ld->groups, &ok);
+    get_str(ld, e, path, "project", &project);
+    get_str(ld, e, path, "task_state", &task_state);
+    get_str(ld, e, path, "fault", &fault);
+    get_bool(ld, e, path, "boot_from_volume", &bfv);
+    get_bool(ld, e, path, "locked", &locked);
+    if (get_str(ld, e, path, "vm_state", &vm_state))
+        check_one_of(ld, e, path, "vm_state", vm_state, vm_states);
+    if (img == -2) {
+        img = -1;
+        if (!bfv && ld->c->images.n > 0)
+            img = 0;
+        else if (!bfv) {
+            lerr(ld, line_of(e), "%s: no image: the scenario defines no images (give one, or "
+                 "boot_from_volume = true)", path);
+            ok = false;
+        }
+    }
+    persisted_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.num_instances = 1;
+    const config_setting_t *rs = member(e, "request_spec");
+    if (rs)
+        load_spec(ld, rs, spath, &spec);
+    if (!ok || !name || ld->nerr != before) {
+        free(spec.availability_zone);
+        free(spec.requested_host);
+        kvlist_free(&spec.hints);
+        strlist_free(&spec.ignore_hosts);
+        strlist_free(&spec.force_hosts);
+        strlist_free(&spec.force_nodes);
+        return;
+    }
+
+    cloud *c = ld->c;
+    int id = cloud_add_server(c, name, fl);
+    server *s = &c->servers.v[id];
+    names_add(&ld->servers, s->name, id, line_of(e));
+    s->image = img;
+    s->group = grp >= 0 ? grp : -1;
+    s->boot_from_volume = bfv;
+    s->locked = locked;
+    s->line = line_of(e);
+    replace_str(&s->project, project);
+    replace_str(&s->vm_state, vm_state);
+    replace_str(&s->task_state, task_state && task_state[0] ? task_state : NULL);
+    replace_str(&s->fault, fault);
+    free(s->spec.availability_zone);
+    free(s->spec.requested_host);
+    kvlist_free(&s->spec.hints);
+    strlist_free(&s->spec.ignore_hosts);
+    strlist_free(&s->spec.force_hosts);
+    strlist_free(&s->spec.force_nodes);
+    s->spec = spec;
+
+    int64_t amt[RC_COUNT];
+    cloud_server_set_host(c, id, h);
+    flavor_resources(c, fl, bfv, amt);
+    placement_force(c, CONSUMER_SERVER, id, h, amt);
+    s = &c->servers.v[id];
+    replace_str(&s->availability_zone, host_az(c, h));
+}
+
+/* ---- steps ------------------------------------------------------------------- */
+
+enum step_arg {
+    SA_NAME, SA_SERVER, SA_FLAVOR, SA_IMAGE, SA_HOST, SA_AZ, SA_GROUP, SA_PROJECT,
+    SA_MIN_COUNT, SA_MAX_COUNT, SA_HINTS, SA_BFV, SA_FORCE, SA_BLOCK_MIGRATION, SA_SET,
+    SA_REASON, SA_POINT, SA_TIMES, SA_MESSAGE, SA_ADD_HOST, SA_REMOVE_HOST, SA_SET_METADATA,
+    SA_COUNT
+};
+
+enum arg_type { AT_STR, AT_INT, AT_BOOL, AT_KVSTRS, AT_BLOCK };
+
+/* Every step argument: its key, type and command field. */
+static const struct step_arg_desc {
+    const char *key;
+    enum arg_type type;
+    size_t off;
+} step_args[SA_COUNT] = {
+    [SA_NAME] = {"name", AT_STR, offsetof(command, name)},
+    [SA_SERVER] = {"server", AT_STR, offsetof(command, server)},
+    [SA_FLAVOR] = {"flavor", AT_STR, offsetof(command, flavor)},
+    [SA_IMAGE] = {"image", AT_STR, offsetof(command, image)},
+    [SA_HOST] = {"host", AT_STR, offsetof(command, host)},
+    [SA_AZ] = {"az", AT_STR, offsetof(command, az)},
+    [SA_GROUP] = {"group", AT_STR, offsetof(command, group)},
+    [SA_PROJECT] = {"project", AT_STR, offsetof(command, project)},
+    [SA_MIN_COUNT] = {"min_count", AT_INT, offsetof(command, min_count)},
+    [SA_MAX_COUNT] = {"max_count", AT_INT, offsetof(command, max_count)},
+    [SA_HINTS] = {"hints", AT_KVSTRS, offsetof(command, hints)},
+    [SA_BFV] = {"boot_from_volume", AT_BOOL, offsetof(command, boot_from_volume)},
+    [SA_FORCE] = {"force", AT_BOOL, offsetof(command, force)},
+    [SA_BLOCK_MIGRATION] = {"block_migration", AT_BLOCK, offsetof(command, block_migration)},
+    [SA_SET] = {"set", AT_STR, offsetof(command, set)},
+    [SA_REASON] = {"reason", AT_STR, offsetof(command, reason)},
+    [SA_POINT] = {"point", AT_STR, offsetof(command, point)},
+    [SA_TIMES] = {"times", AT_INT, offsetof(command, times)},
+    [SA_MESSAGE] = {"message", AT_STR, offsetof(command, message)},
+    [SA_ADD_HOST] = {"add_host", AT_STR, offsetof(command, add_host)},
+    [SA_REMOVE_HOST] = {"remove_host", AT_STR, offsetof(command, remove_host)},
+    [SA_SET_METADATA] = {"set_metadata", AT_KVSTRS, offsetof(command, metadata)},
+};
+
+#define B(a) (1u << (a))
+#define SERVER_ONLY {B(SA_SERVER), B(SA_SERVER)}
+
+/* The arguments each op takes, and those it needs. */
+static const struct {
+    unsigned allowed, required;
+} op_args[OP_COUNT] = {
+    [OP_BOOT] = {B(SA_NAME) | B(SA_FLAVOR) | B(SA_IMAGE) | B(SA_MIN_COUNT) | B(SA_MAX_COUNT) |
+                     B(SA_AZ) | B(SA_GROUP) | B(SA_HINTS) | B(SA_PROJECT) | B(SA_BFV),
+                 B(SA_NAME) | B(SA_FLAVOR)},
+    [OP_LIVE_MIGRATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE) | B(SA_BLOCK_MIGRATION),
+                         B(SA_SERVER)},
+    [OP_MIGRATE] = {B(SA_SERVER) | B(SA_HOST), B(SA_SERVER)},
+    [OP_RESIZE] = {B(SA_SERVER) | B(SA_FLAVOR), B(SA_SERVER) | B(SA_FLAVOR)},
+    [OP_CONFIRM_RESIZE] = SERVER_ONLY,
+    [OP_REVERT_RESIZE] = SERVER_ONLY,
+    [OP_EVACUATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE), B(SA_SERVER)},
+    [OP_DELETE] = SERVER_ONLY,
+    [OP_STOP] = SERVER_ONLY,
+    [OP_START] = SERVER_ONLY,
+    [OP_PAUSE] = SERVER_ONLY,
+    [OP_UNPAUSE] = SERVER_ONLY,
+    [OP_HOST] = {B(SA_HOST) | B(SA_SET) | B(SA_REASON), B(SA_HOST) | B(SA_SET)},
+    [OP_AGGREGATE] = {B(SA_NAME) | B(SA_ADD_HOST) | B(SA_REMOVE_HOST) | B(SA_SET_METADATA),
+                      B(SA_NAME)},
+    [OP_FAULT] = {B(SA_HOST) | B(SA_POINT) | B(SA_TIMES) | B(SA_MESSAGE),
+                  B(SA_HOST) | B(SA_POINT)},
+    [OP_EXPECT] = {0, 0},
+};
+
+/* expect = { ... }: its string keys and their fields. */
+static const struct {
+    const char *key;
+    size_t off;
+} expect_strs[] = {
+    {"outcome", offsetof(expect, outcome)},
+    {"message", offsetof(expect, message)},
+    {"server", offsetof(expect, server)},
+    {"host", offsetof(expect, host)},
+    {"migration_status", offsetof(expect, migration_status)},
+    {"migration_type", offsetof(expect, migration_type)},
+    {"vm_state", offsetof(expect, vm_state)},
+    {"task_state", offsetof(expect, task_state)},
+    {"fault", offsetof(expect, fault)},
+};
+#define N_EXPECT_STRS ((int)(sizeof expect_strs / sizeof expect_strs[0]))
+
+static void load_usage(loader *ld, const config_setting_t *u, const char *path, expect *ex)
+{
+    const char *keys[RC_COUNT + 2];
+    keys[0] = "host";
+    for (int r = 0; r < RC_COUNT; r++)
+        keys[r + 1] = rc_names[r];
+    keys[RC_COUNT + 1] = NULL;
+
+    if (!is_seq(u)) {
+        lerr(ld, line_of(u), "%s.usage: expected a list ( { host = ...; VCPU = ...; }, ... )",
+             path);
+        return;
+    }
+    int n = config_setting_length(u);
+    ex->usage = nv_calloc((size_t)(n ? n : 1), sizeof *ex->usage);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(u, (unsigned)i);
+        char upath[96];
+        snprintf(upath, sizeof upath, "%s.usage[%d]", path, i);
+        if (!config_setting_is_group(g)) {
+            lerr(ld, line_of(g), "%s: expected a group { host = ...; VCPU = ...; }", upath);
+            continue;
+        }
+        check_keys(ld, g, upath, keys);
+        expect_usage *eu = &ex->usage[ex->n_usage++];
+        const char *h;
+        if (need(ld, g, upath, "host") && get_str(ld, g, upath, "host", &h))
+            eu->host = nv_strdup(h);
+        for (int r = 0; r < RC_COUNT; r++)
+            if (get_int(ld, g, upath, rc_names[r], 0, INT64_MAX, &eu->amount[r]))
+                eu->has[r] = true;
+    }
+}
+
+static void load_expect(loader *ld, const config_setting_t *x, const char *spath, expect *ex)
+{
+    static const char *const keys[] = {
+        "outcome", "message", "server", "host", "hosts", "migration_status", "migration_type",
+        "vm_state", "task_state", "fault", "usage", NULL};
+    char path[64];
+    snprintf(path, sizeof path, "%s.expect", spath);
+    if (!config_setting_is_group(x)) {
+        lerr(ld, line_of(x), "%s: expected a group { outcome = ...; }", path);
+        return;
+    }
+    check_keys(ld, x, path, keys);
+    ex->present = true;
+    ex->line = line_of(x);
+    for (int i = 0; i < N_EXPECT_STRS; i++) {
+        const char *v;
+        if (get_str(ld, x, path, expect_strs[i].key, &v))
+            replace_str((char **)((char *)ex + expect_strs[i].off), v);
+    }
+    if (ex->migration_type)
+        check_one_of(ld, x, path, "migration_type", ex->migration_type, migration_types);
+    if (ex->vm_state)
+        check_one_of(ld, x, path, "vm_state", ex->vm_state, vm_states);
+    if (get_strs(ld, x, path, "hosts", &ex->hosts))
+        ex->has_hosts = true;
+    const config_setting_t *u = member(x, "usage");
+    if (u)
+        load_usage(ld, u, path, ex);
+}
+
+static int step_arg_index(const char *key)
+{
+    for (int a = 0; a < SA_COUNT; a++)
+        if (strcmp(step_args[a].key, key) == 0)
+            return a;
+    return -1;
+}
+
+static void check_step_keys(loader *ld, const config_setting_t *e, const char *path, int op)
+{
+    unsigned allowed = op_args[op].allowed;
+    int n = config_setting_length(e);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *m = config_setting_get_elem(e, (unsigned)i);
+        const char *k = config_setting_name(m);
+        if (strcmp(k, "op") == 0 || strcmp(k, "expect") == 0)
+            continue;
+        int a = step_arg_index(k);
+        if (a >= 0 && (allowed & B(a)))
+            continue;
+        if (ld_full(ld)) {
+            lerr_suppressed(ld, line_of(m));
+            continue;
+        }
+        suggestion sg;
+        char dym[160];
+        sugg_init(&sg, k);
+        sugg_try(&sg, "op");
+        sugg_try(&sg, "expect");
+        for (int b = 0; b < SA_COUNT; b++)
+            if (allowed & B(b))
+                sugg_try(&sg, step_args[b].key);
+        lerr(ld, line_of(m), "%s: unknown key '%s' for op '%s'%s", path, k, op_names[op],
+             sugg_text(&sg, dym, sizeof dym));
+    }
+}
+
+/* Read the arguments op_args[] allows into `cmd`. */
+static void load_step_args(loader *ld, const config_setting_t *e, const char *path,
+                           command *cmd)
+{
+    unsigned allowed = op_args[cmd->op].allowed;
+    for (int a = 0; a < SA_COUNT; a++) {
+        const struct step_arg_desc *d = &step_args[a];
+        const config_setting_t *s = (allowed & B(a)) ? member(e, d->key) : NULL;
+        if (!s)
+            continue;
+        void *p = (char *)cmd + d->off;
+        switch (d->type) {
+        case AT_STR: {
+            const char *v;
+            if (as_str(ld, s, path, d->key, &v))
+                replace_str(p, v);
+            break;
+        }
+        case AT_INT: {
+            int64_t v, max = a == SA_TIMES ? INT_MAX : MAX_BOOT_COUNT;
+            if (as_int(ld, s, path, d->key, 1, max, &v))
+                *(int64_t *)p = v;
+            break;
+        }
+        case AT_BOOL: {
+            bool v;
+            if (as_bool(ld, s, path, d->key, &v))
+                *(bool *)p = v;
+            break;
+        }
+        case AT_KVSTRS:
+            as_kvs(ld, s, path, d->key, NULL, p);
+            break;
+        case AT_BLOCK:
+            if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
+                replace_str(p, config_setting_get_bool(s) ? "true" : "false");
+            } else if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+                       strcmp(config_setting_get_string(s), "auto") == 0) {
+                replace_str(p, "auto");
+            } else {
+                lerr(ld, line_of(s), "%s.%s: expected true, false or \"auto\"", path, d->key);
+            }
+            break;
+        }
+    }
+}
+
+/* Defaults and the rules between arguments. */
+static void check_step_args(loader *ld, const config_setting_t *e, const char *path,
+                            command *cmd)
+{
+    unsigned req = op_args[cmd->op].required;
+    for (int a = 0; a < SA_COUNT; a++)
+        if ((req & B(a)) && !member(e, step_args[a].key))
+            lerr(ld, line_of(e), "%s: missing required key '%s' for op '%s'", path,
+                 step_args[a].key, op_names[cmd->op]);
+
+    switch (cmd->op) {
+    case OP_BOOT:
+        if (!member(e, "min_count"))
+            cmd->min_count = 1;
+        if (!member(e, "max_count"))
+            cmd->max_count = cmd->min_count;
+        else if (cmd->max_count < cmd->min_count)
+            lerr(ld, line_of(member(e, "max_count")),
+                 "%s.max_count: must be at least min_count (%lld), got %lld", path,
+                 (long long)cmd->min_count, (long long)cmd->max_count);
+        break;
+    case OP_HOST:
+        if (cmd->set)
+            check_one_of(ld, e, path, "set", cmd->set, host_set_values);
+        break;
+    case OP_FAULT:
+        if (!member(e, "times"))
+            cmd->times = 1;
+        if (cmd->point)
+            check_one_of(ld, e, path, "point", cmd->point, fault_points);
+        break;
+    case OP_AGGREGATE: {
+        int n = !!member(e, "add_host") + !!member(e, "remove_host") +
+                !!member(e, "set_metadata");
+        if (n != 1)
+            lerr(ld, line_of(e), "%s: op 'aggregate' needs exactly one of add_host, "
+                 "remove_host, set_metadata", path);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* One step into `cmd`; false (reported) if there is no usable op. */
+static bool load_step(loader *ld, const config_setting_t *e, int i, command *cmd)
+{
+    char path[48];
+    const char *opname;
+    snprintf(path, sizeof path, "steps[%d]", i);
+    if (!need(ld, e, path, "op") || !get_str(ld, e, path, "op", &opname))
+        return false;
+    int op = op_from_name(opname);
+    if (op < 0) {
+        suggestion sg;
+        char dym[160];
+        sugg_init(&sg, opname);
+        for (int k = 0; k < OP_COUNT; k++)
+            sugg_try(&sg, op_names[k]);
+        lerr(ld, line_of(member(e, "op")), "%s.op: unknown op '%s'%s", path, opname,
+             sugg_text(&sg, dym, sizeof dym));
+        return false;
+    }
+    command_init(cmd, (enum cmd_op)op);
+    cmd->line = line_of(e);
+    check_step_keys(ld, e, path, op);
+    load_step_args(ld, e, path, cmd);
+    check_step_args(ld, e, path, cmd);
+    const config_setting_t *x = member(e, "expect");
+    if (x)
+        load_expect(ld, x, path, &cmd->ex);
+    else if (op == OP_EXPECT)
+        lerr(ld, line_of(e), "%s: op 'expect' needs an expect group", path);
+    return true;
+}
+
+/* ---- driver ------------------------------------------------------------------- */
+
+/* Lines a libconfig parse would act on but a scenario must not have. */
+static void prescan(loader *ld, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    for (int line = 1; p < end; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        const char *q = p;
+        while (q < eol && (*q == ' ' || *q == '\t'))
+            q++;
+        if (eol - q >= 8 && memcmp(q, "@include", 8) == 0)
+            lerr(ld, line, "@include is not allowed: a scenario is one self-contained file");
+        if (memchr(p, '\0', (size_t)(eol - p)))
+            lerr(ld, line, "NUL byte in the file (not a text file?)");
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+}
+
+static void free_steps(command *steps, int n)
+{
+    for (int i = 0; i < n; i++)
+        command_done(&steps[i]);
+    free(steps);
+}
+
+static bool has_boot_step(const command *steps, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (steps[i].op == OP_BOOT)
+            return true;
+    return false;
+}
+
+static void load_tree(loader *ld, const config_setting_t *root, command **steps_out,
+                      int *n_steps_out)
+{
+    cloud *c = ld->c;
+    check_keys(ld, root, "", top_keys);
+    load_release(ld, root);
+    load_quirks(ld, root);
+    load_header(ld, root);
+    load_config(ld, root);
+
+    const config_setting_t *l = get_list(ld, root, "hosts");
+    if (!member(root, "hosts"))
+        need(ld, root, "", "hosts");
+    else if (l && config_setting_length(l) == 0)
+        lerr(ld, line_of(l), "hosts: at least one host is required");
+    int nl = l ? config_setting_length(l) : 0;
+    host_az_ref *azs = nv_calloc((size_t)(nl ? nl : 1), sizeof *azs);
+    for (int i = 0; i < nl; i++) {
+        const config_setting_t *e = list_group(ld, l, "hosts", i);
+        if (e)
+            load_host(ld, e, i, azs);
+    }
+
+    l = get_list(ld, root, "aggregates");
+    for (int i = 0, n = l ? config_setting_length(l) : 0; i < n; i++) {
+        const config_setting_t *e = list_group(ld, l, "aggregates", i);
+        if (e)
+            load_aggregate(ld, e, i);
+    }
+    apply_az_shorthands(ld, azs);
+    free(azs);
+    check_host_zones(ld);
+
+    l = get_list(ld, root, "flavors");
+    for (int i = 0, n = l ? config_setting_length(l) : 0; i < n; i++) {
+        const config_setting_t *e = list_group(ld, l, "flavors", i);
+        if (e)
+            load_flavor(ld, e, i);
+    }
+
+    if (!member(root, "images"))
+        add_image(ld, "cirros", "qcow2", NULL, 1);
+    l = get_list(ld, root, "images");
+    for (int i = 0, n = l ? config_setting_length(l) : 0; i < n; i++) {
+        const config_setting_t *e = list_group(ld, l, "images", i);
+        if (e)
+            load_image(ld, e, i);
+    }
+
+    l = get_list(ld, root, "groups");
+    for (int i = 0, n = l ? config_setting_length(l) : 0; i < n; i++) {
+        const config_setting_t *e = list_group(ld, l, "groups", i);
+        if (e)
+            load_group(ld, e, i);
+    }
+
+    cloud_reindex(c);
+
+    const config_setting_t *servers = get_list(ld, root, "servers");
+    int n_servers = servers ? config_setting_length(servers) : 0;
+    for (int i = 0; i < n_servers; i++) {
+        const config_setting_t *e = list_group(ld, servers, "servers", i);
+        if (e)
+            load_server(ld, e, i);
+    }
+
+    l = get_list(ld, root, "steps");
+    int n = l ? config_setting_length(l) : 0;
+    command *steps = nv_calloc((size_t)(n ? n : 1), sizeof *steps);
+    int ns = 0;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = list_group(ld, l, "steps", i);
+        if (e && load_step(ld, e, i, &steps[ns]))
+            ns++;
+    }
+    *steps_out = steps;
+    *n_steps_out = ns;
+
+    if (!member(root, "flavors") && (n_servers > 0 || has_boot_step(steps, ns)))
+        lerr(ld, n_servers > 0 ? line_of(servers) : line_of(l),
+             "flavors: required when there are servers or boot steps");
+
+    cloud_reindex(c);
+}
+
+static scenario *load_text(const char *text, size_t len, const char *file, strlist *errors)
+{
+    loader ld;
+    memset(&ld, 0, sizeof ld);
+    ld.file = file;
+    ld.errors = errors;
+    ld.rel = REL_LATEST;
+
+    prescan(&ld, text, len);
+    if (ld.nerr)
+        return NULL;
+
+    config_t cf;
+    config_init(&cf);
+    if (!config_read_string(&cf, text)) {
+        const char *msg = config_error_text(&cf);
+        lerr(&ld, config_error_line(&cf), "%s", msg ? msg : "parse error");
+        config_destroy(&cf);
+        return NULL;
+    }
+
+    command *steps = NULL;
+    int n_steps = 0;
+    ld.c = cloud_new();
+    load_tree(&ld, config_root_setting(&cf), &steps, &n_steps);
+    config_destroy(&cf);
+    names_free(&ld.hosts);
+    names_free(&ld.aggs);
+    names_free(&ld.flavors);
+    names_free(&ld.images);
+    names_free(&ld.groups);
+    names_free(&ld.servers);
+
+    if (ld.nerr) {
+        free_steps(steps, n_steps);
+        cloud_free(ld.c);
+        return NULL;
+    }
+    scenario *s = nv_calloc(1, sizeof *s);
+    s->c = ld.c;
+    s->steps = steps;
+    s->n_steps = n_steps;
+    s->path = nv_strdup(file);
+    return s;
+}
+
+scenario *scenario_load_string(const char *text, const char *name, strlist *errors)
+{
+    return load_text(text, strlen(text), name, errors);
+}
+
+scenario *scenario_load_file(const char *path, strlist *errors)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char *m = nv_printf("%s: cannot open: %s", path, strerror(errno));
+        NV_PUSH(*errors, m);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        char *m = nv_printf("%s: is a directory", path);
+        NV_PUSH(*errors, m);
+        return NULL;
+    }
+    sbuf b = {0};
+    char chunk[65536];
+    size_t got;
+    bool too_big = false;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if ((long)(b.len + got) > MAX_FILE_BYTES) {
+            too_big = true;
+            break;
+        }
+        sbuf_addn(&b, chunk, got);
+    }
+    bool failed = ferror(f) != 0;
+    int err = errno;
+    fclose(f);
+    if (too_big || failed) {
+        char *m = too_big ? nv_printf("%s: file too large (more than %ld MiB)", path,
+                                      MAX_FILE_BYTES >> 20)
+                          : nv_printf("%s: cannot read: %s", path, strerror(err));
+        NV_PUSH(*errors, m);
+        sbuf_free(&b);
+        return NULL;
+    }
+    if (!b.s)
+        sbuf_add(&b, "");
+    scenario *s = load_text(b.s, b.len, path, errors);
+    sbuf_free(&b);
+    return s;
+}
+
+void scenario_free(scenario *s)
+{
+    if (!s)
+        return;
+    cloud_free(s->c);
+    free_steps(s->steps, s->n_steps);
+    free(s->path);
+    free(s);
+}
+
+/* ---- saving --------------------------------------------------------------------- */
+
+static void put_quoted(sbuf *b, const char *s)
+{
+    sbuf_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': sbuf_add(b, "\\\""); break;
+        case '\\': sbuf_add(b, "\\\\"); break;
+        case '\n': sbuf_add(b, "\\n"); break;
+        case '\r': sbuf_add(b, "\\r"); break;
+        case '\t': sbuf_add(b, "\\t"); break;
+        case '\f': sbuf_add(b, "\\f"); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                sbuf_addf(b, "\\x%02x", *p);
+            else
+                sbuf_addc(b, (char)*p);
+        }
+    }
+    sbuf_addc(b, '"');
+}
+
+static void put_str(sbuf *b, const char *key, const char *v)
+{
+    sbuf_addf(b, "%s = ", key);
+    put_quoted(b, v ? v : "");
+    sbuf_add(b, "; ");
+}
+
+static void put_int(sbuf *b, const char *key, int64_t v)
+{
+    bool wide = v < INT_MIN || v > INT_MAX;
+    sbuf_addf(b, "%s = %lld%s; ", key, (long long)v, wide ? "L" : "");
+}
+
+static void put_float_value(sbuf *b, double v)
+{
+    char tmp[64];
+    if (isinf(v)) {
+        sbuf_add(b, v < 0 ? "-1e999" : "1e999");
+        return;
+    }
+    nv_fmt_double(tmp, sizeof tmp, isnan(v) ? 0.0 : v);
+    sbuf_add(b, tmp);
+}
+
+static void put_float(sbuf *b, const char *key, double v)
+{
+    sbuf_addf(b, "%s = ", key);
+    put_float_value(b, v);
+    sbuf_add(b, "; ");
+}
+
+static void put_bool(sbuf *b, const char *key, bool v)
+{
+    sbuf_addf(b, "%s = %s; ", key, v ? "true" : "false");
+}
+
+static void put_strs(sbuf *b, const char *key, const strlist *l)
+{
+    sbuf_addf(b, "%s = [", key);
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            sbuf_add(b, ", ");
+        put_quoted(b, l->v[i]);
+    }
+    sbuf_add(b, "]; ");
+}
+
+static void put_kvs(sbuf *b, const char *key, const kvlist *l)
+{
+    sbuf_addf(b, "%s = [", key);
+    for (int i = 0; i < l->n; i++) {
+        char *s = nv_printf("%s=%s", l->v[i].key, l->v[i].value);
+        if (i)
+            sbuf_add(b, ", ");
+        put_quoted(b, s);
+        free(s);
+    }
+    sbuf_add(b, "]; ");
+}
+
+/* Drop the blank after the last "key = value; " item. */
+static void trim_blank(sbuf *b)
+{
+    if (b->len && b->s[b->len - 1] == ' ')
+        b->s[--b->len] = '\0';
+}
+
+/* End a line of "key = value; " items. */
+static void end_line(sbuf *b)
+{
+    trim_blank(b);
+    sbuf_addc(b, '\n');
+}
+
+/* Close a one-line group of a list. */
+static void end_group(sbuf *b, bool more)
+{
+    sbuf_add(b, more ? "},\n" : "}\n");
+}
+
+static bool strlist_eq(const strlist *a, const strlist *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (strcmp(a->v[i], b->v[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool intvec_eq(const intvec *a, const intvec *b)
+{
+    return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, (size_t)a->n * sizeof *a->v) == 0);
+}
+
+static bool option_differs(const nova_option *o, const nova_config *cur, const nova_config *def)
+{
+    const char *p = (const char *)cur + o->off, *q = (const char *)def + o->off;
+    switch (o->type) {
+    case OPT_BOOL: return *(const bool *)p != *(const bool *)q;
+    case OPT_INT: return *(const int64_t *)p != *(const int64_t *)q;
+    case OPT_FLOAT: return *(const double *)p != *(const double *)q;
+    case OPT_STRING:
+        /* an unset string cannot be written; leave the default */
+        return *(char *const *)p && !nv_streq(*(char *const *)p, *(char *const *)q);
+    case OPT_STRLIST: return !strlist_eq((const strlist *)p, (const strlist *)q);
+    case OPT_FILTERS:
+    case OPT_WEIGHERS: return !intvec_eq((const intvec *)p, (const intvec *)q);
+    }
+    return false;
+}
+
+static void put_option(sbuf *b, const nova_option *o, const nova_config *cur)
+{
+    const char *p = (const char *)cur + o->off;
+    switch (o->type) {
+    case OPT_BOOL: put_bool(b, o->name, *(const bool *)p); break;
+    case OPT_INT: put_int(b, o->name, *(const int64_t *)p); break;
+    case OPT_FLOAT: put_float(b, o->name, *(const double *)p); break;
+    case OPT_STRING: put_str(b, o->name, *(char *const *)p); break;
+    case OPT_STRLIST: put_strs(b, o->name, (const strlist *)p); break;
+    case OPT_FILTERS: {
+        const intvec *v = (const intvec *)p;
+        sbuf_addf(b, "%s = [", o->name);
+        for (int i = 0; i < v->n; i++) {
+            if (i)
+                sbuf_add(b, ", ");
+            put_quoted(b, filter_table[v->v[i]].name);
+        }
+        sbuf_add(b, "]; ");
+        break;
+    }
+    case OPT_WEIGHERS: {
+        const intvec *v = (const intvec *)p;
+        intvec all = {0};
+        weigher_all(cur->release, &all);
+        sbuf_addf(b, "%s = [", o->name);
+        if (v->n && intvec_eq(v, &all)) {
+            put_quoted(b, "nova.scheduler.weights.all_weighers");
+        } else {
+            for (int i = 0; i < v->n; i++) {
+                const weigher_desc *w = &weigher_table[v->v[i]];
+                if (i)
+                    sbuf_add(b, ", ");
+                put_quoted(b, w->path ? w->path : w->name);
+            }
+        }
+        sbuf_add(b, "]; ");
+        intvec_free(&all);
+        break;
+    }
+    }
+}
+
+static void save_config(sbuf *b, const cloud *c)
+{
+    nova_config def;
+    conf_defaults(&def, c->conf.release);
+
+    unsigned diff = c->conf.quirks ^ def.quirks;
+    if (diff) {
+        sbuf_add(b, "quirks = [");
+        bool first = true;
+        for (int q = 0; q < Q_COUNT; q++) {
+            if (!(diff & (1u << q)))
+                continue;
+            char *s = nv_printf("%s%s", quirk_on(&c->conf, (enum quirk_id)q) ? "" : "!",
+                                quirk_table[q].name);
+            sbuf_add(b, first ? "" : ", ");
+            put_quoted(b, s);
+            free(s);
+            first = false;
+        }
+        sbuf_add(b, "];\n");
+    }
+    sbuf_addf(b, "seed = %llu%s;\n", (unsigned long long)c->seed,
+              c->seed > INT_MAX ? "L" : "");
+
+    /* sections in table order, each with the options that changed */
+    bool any = false;
+    for (int i = 0; i < nova_option_count; i++) {
+        const nova_option *o = &nova_options[i];
+        bool seen = false;
+        for (int k = 0; k < i; k++)
+            if (strcmp(nova_options[k].section, o->section) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        bool open = false;
+        for (int k = i; k < nova_option_count; k++) {
+            const nova_option *p = &nova_options[k];
+            if (strcmp(p->section, o->section) != 0 ||
+                !in_release(c->conf.release, p->first, p->last) ||
+                !option_differs(p, &c->conf, &def))
+                continue;
+            if (!any)
+                sbuf_add(b, "config = {\n");
+            if (!open)
+                sbuf_addf(b, "  %s = { ", o->section);
+            any = open = true;
+            put_option(b, p, &c->conf);
+        }
+        if (open)
+            sbuf_add(b, "};\n");
+    }
+    if (any)
+        sbuf_add(b, "};\n");
+    nova_config_done(&def);
+}
+
+static void save_hosts(sbuf *b, const cloud *c)
+{
+    sbuf_add(b, "hosts = (\n");
+    for (int i = 0; i < c->hosts.n; i++) {
+        const host *h = &c->hosts.v[i];
+        sbuf_add(b, "  { ");
+        put_str(b, "name", h->name);
+        put_int(b, "vcpus", h->vcpus);
+        put_int(b, "memory_mb", h->memory_mb);
+        put_int(b, "disk_gb", h->disk_gb);
+        if (h->pcpus)
+            put_int(b, "pcpus", h->pcpus);
+        if (!nv_streq(h->cell, "cell1"))
+            put_str(b, "cell", h->cell);
+        if (!nv_streq(h->hypervisor_type, "QEMU"))
+            put_str(b, "hypervisor_type", h->hypervisor_type);
+        if (h->hypervisor_version != 8002000)
+            put_int(b, "hypervisor_version", h->hypervisor_version);
+        if (!nv_streq(h->cpu_arch, "x86_64"))
+            put_str(b, "cpu_arch", h->cpu_arch);
+        char *ip = default_host_ip(i);
+        if (h->host_ip && !nv_streq(h->host_ip, ip))
+            put_str(b, "host_ip", h->host_ip);
+        free(ip);
+        if (h->traits.n)
+            put_strs(b, "traits", &h->traits);
+        if (!h->up)
+            put_str(b, "state", "down");
+        if (h->disabled)
+            put_bool(b, "disabled", true);
+        if (h->disabled_reason)
+            put_str(b, "disabled_reason", h->disabled_reason);
+        if (h->forced_down)
+            put_bool(b, "forced_down", true);
+        if (h->failed_builds)
+            put_int(b, "failed_builds", h->failed_builds);
+        if (h->cpu_allocation_ratio >= 0)
+            put_float(b, "cpu_allocation_ratio", h->cpu_allocation_ratio);
+        if (h->ram_allocation_ratio >= 0)
+            put_float(b, "ram_allocation_ratio", h->ram_allocation_ratio);
+        if (h->disk_allocation_ratio >= 0)
+            put_float(b, "disk_allocation_ratio", h->disk_allocation_ratio);
+        if (h->reserved_host_memory_mb >= 0)
+            put_int(b, "reserved_host_memory_mb", h->reserved_host_memory_mb);
+        if (h->reserved_host_disk_mb >= 0)
+            put_int(b, "reserved_host_disk_mb", h->reserved_host_disk_mb);
+        if (h->reserved_host_cpus >= 0)
+            put_int(b, "reserved_host_cpus", h->reserved_host_cpus);
+        end_group(b, i + 1 < c->hosts.n);
+    }
+    sbuf_add(b, ");\n");
+}
+
+static void save_catalog(sbuf *b, const cloud *c)
+{
+    if (c->aggregates.n) {
+        sbuf_add(b, "aggregates = (\n");
+        for (int i = 0; i < c->aggregates.n; i++) {
+            const aggregate *a = &c->aggregates.v[i];
+            sbuf_add(b, "  { ");
+            put_str(b, "name", a->name);
+            if (a->hosts.n) {
+                strlist hs = {0};
+                for (int k = 0; k < a->hosts.n; k++)
+                    strlist_push(&hs, c->hosts.v[a->hosts.v[k]].name);
+                put_strs(b, "hosts", &hs);
+                strlist_free(&hs);
+            }
+            if (a->metadata.n)
+                put_kvs(b, "metadata", &a->metadata);
+            end_group(b, i + 1 < c->aggregates.n);
+        }
+        sbuf_add(b, ");\n");
+    }
+    if (c->flavors.n) {
+        sbuf_add(b, "flavors = (\n");
+        for (int i = 0; i < c->flavors.n; i++) {
+            const flavor *f = &c->flavors.v[i];
+            sbuf_add(b, "  { ");
+            put_str(b, "name", f->name);
+            put_int(b, "vcpus", f->vcpus);
+            put_int(b, "memory_mb", f->memory_mb);
+            put_int(b, "root_gb", f->root_gb);
+            if (f->ephemeral_gb)
+                put_int(b, "ephemeral_gb", f->ephemeral_gb);
+            if (f->swap)
+                put_int(b, "swap", f->swap);
+            if (f->extra_specs.n)
+                put_kvs(b, "extra_specs", &f->extra_specs);
+            end_group(b, i + 1 < c->flavors.n);
+        }
+        sbuf_add(b, ");\n");
+    }
+    /* always written: an absent list means the default image */
+    sbuf_add(b, "images = (\n");
+    for (int i = 0; i < c->images.n; i++) {
+        const image *im = &c->images.v[i];
+        sbuf_add(b, "  { ");
+        put_str(b, "name", im->name);
+        if (im->disk_format && !nv_streq(im->disk_format, "qcow2"))
+            put_str(b, "disk_format", im->disk_format);
+        if (im->properties.n)
+            put_kvs(b, "properties", &im->properties);
+        end_group(b, i + 1 < c->images.n);
+    }
+    sbuf_add(b, ");\n");
+    if (c->groups.n) {
+        sbuf_add(b, "groups = (\n");
+        for (int i = 0; i < c->groups.n; i++) {
+            const group *g = &c->groups.v[i];
+            sbuf_add(b, "  { ");
+            put_str(b, "name", g->name);
+            put_str(b, "policy", group_policy_names[g->policy]);
+            if (g->policy == POLICY_ANTI_AFFINITY && g->max_server_per_host != 1)
+                put_int(b, "max_server_per_host", g->max_server_per_host);
+            end_group(b, i + 1 < c->groups.n);
+        }
+        sbuf_add(b, ");\n");
+    }
+}
+
+static void save_spec(sbuf *b, const persisted_spec *p)
+{
+    if (p->num_instances == 1 && !p->availability_zone && !p->hints.n && !p->ignore_hosts.n &&
+        !p->force_hosts.n && !p->force_nodes.n && !p->requested_host)
+        return;
+    end_line(b);
+    sbuf_add(b, "    request_spec = { ");
+    if (p->num_instances != 1)
+        put_int(b, "num_instances", p->num_instances);
+    if (p->availability_zone)
+        put_str(b, "availability_zone", p->availability_zone);
+    if (p->hints.n)
+        put_kvs(b, "hints", &p->hints);
+    if (p->ignore_hosts.n)
+        put_strs(b, "ignore_hosts", &p->ignore_hosts);
+    if (p->force_hosts.n)
+        put_strs(b, "force_hosts", &p->force_hosts);
+    if (p->force_nodes.n)
+        put_strs(b, "force_nodes", &p->force_nodes);
+    if (p->requested_host)
+        put_str(b, "requested_host", p->requested_host);
+    sbuf_add(b, "}; ");
+}
+
+static void save_servers(sbuf *b, const cloud *c)
+{
+    int last = -1;
+    for (int i = 0; i < c->servers.n; i++)
+        if (!c->servers.v[i].deleted && c->servers.v[i].host >= 0)
+            last = i;
+    for (int i = 0; i < c->servers.n; i++) {
+        const server *s = &c->servers.v[i];
+        if (!s->deleted && s->host < 0) {
+            /* the format has no way to express a server Nova keeps in cell0 */
+            sbuf_add(b, "# not saved: server ");
+            put_quoted(b, s->name);
+            sbuf_addf(b, " has no host (vm_state %s)\n", s->vm_state ? s->vm_state : "none");
+        }
+    }
+    if (last < 0)
+        return;
+    sbuf_add(b, "servers = (\n");
+    for (int i = 0; i <= last; i++) {
+        const server *s = &c->servers.v[i];
+        if (s->deleted || s->host < 0)
+            continue;
+        sbuf_add(b, "  { ");
+        put_str(b, "name", s->name);
+        put_str(b, "flavor", c->flavors.v[s->flavor].name);
+        if (s->image >= 0 && (s->boot_from_volume || s->image != 0))
+            put_str(b, "image", c->images.v[s->image].name);
+        put_str(b, "host", c->hosts.v[s->host].name);
+        if (s->group >= 0)
+            put_str(b, "group", c->groups.v[s->group].name);
+        if (!nv_streq(s->project, "demo"))
+            put_str(b, "project", s->project);
+        if (!nv_streq(s->vm_state, "active"))
+            put_str(b, "vm_state", s->vm_state);
+        if (s->task_state)
+            put_str(b, "task_state", s->task_state);
+        if (s->boot_from_volume)
+            put_bool(b, "boot_from_volume", true);
+        if (s->locked)
+            put_bool(b, "locked", true);
+        if (s->fault)
+            put_str(b, "fault", s->fault);
+        save_spec(b, &s->spec);
+        end_group(b, i < last);
+    }
+    sbuf_add(b, ");\n");
+}
+
+static void save_expect(sbuf *b, const expect *ex)
+{
+    end_line(b);
+    sbuf_add(b, "    expect = { ");
+    for (int i = 0; i < N_EXPECT_STRS; i++) {
+        const char *v = *(char *const *)((const char *)ex + expect_strs[i].off);
+        if (v)
+            put_str(b, expect_strs[i].key, v);
+    }
+    if (ex->has_hosts)
+        put_strs(b, "hosts", &ex->hosts);
+    if (ex->n_usage) {
+        sbuf_add(b, "usage = ( ");
+        for (int i = 0; i < ex->n_usage; i++) {
+            const expect_usage *u = &ex->usage[i];
+            sbuf_add(b, i ? ", { " : "{ ");
+            put_str(b, "host", u->host);
+            for (int r = 0; r < RC_COUNT; r++)
+                if (u->has[r])
+                    put_int(b, rc_names[r], u->amount[r]);
+            sbuf_add(b, "}");
+        }
+        sbuf_add(b, " ); ");
+    }
+    sbuf_add(b, "}; ");
+}
+
+static void save_step(sbuf *b, const command *cmd)
+{
+    unsigned allowed = op_args[cmd->op].allowed;
+    sbuf_add(b, "  { ");
+    put_str(b, "op", op_names[cmd->op]);
+    for (int a = 0; a < SA_COUNT; a++) {
+        const struct step_arg_desc *d = &step_args[a];
+        const char *p = (const char *)cmd + d->off;
+        if (!(allowed & B(a)))
+            continue;
+        switch (d->type) {
+        case AT_STR:
+            if (*(char *const *)p)
+                put_str(b, d->key, *(char *const *)p);
+            break;
+        case AT_INT: {
+            /* what the loader assumes when absent: 1, max_count = min_count
+             * (0 in a command record means the same) */
+            int64_t v = *(const int64_t *)p;
+            int64_t def = a == SA_MAX_COUNT ? (cmd->min_count > 1 ? cmd->min_count : 1) : 1;
+            if (v > def)
+                put_int(b, d->key, v);
+            break;
+        }
+        case AT_BOOL:
+            if (*(const bool *)p)
+                put_bool(b, d->key, true);
+            break;
+        case AT_KVSTRS:
+            if (((const strlist *)p)->n)
+                put_strs(b, d->key, (const strlist *)p);
+            break;
+        case AT_BLOCK: {
+            const char *v = *(char *const *)p;
+            if (v && strcmp(v, "auto") != 0)
+                sbuf_addf(b, "%s = %s; ", d->key, strcmp(v, "true") == 0 ? "true" : "false");
+            break;
+        }
+        }
+    }
+    if (cmd->ex.present)
+        save_expect(b, &cmd->ex);
+}
+
+static void save_text(sbuf *b, const cloud *c, const command *steps, int n_steps)
+{
+    sbuf_add(b, "# novalid scenario\n");
+    put_str(b, "name", c->name ? c->name : "saved scenario");
+    end_line(b);
+    if (c->description && c->description[0]) {
+        put_str(b, "description", c->description);
+        end_line(b);
+    }
+    put_str(b, "release", release_name(c->conf.release));
+    end_line(b);
+    save_config(b, c);
+    save_hosts(b, c);
+    save_catalog(b, c);
+    save_servers(b, c);
+    if (n_steps > 0) {
+        sbuf_add(b, "steps = (\n");
+        for (int i = 0; i < n_steps; i++) {
+            save_step(b, &steps[i]);
+            end_group(b, i + 1 < n_steps);
+        }
+        sbuf_add(b, ");\n");
+    }
+}
+
+bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
+                   char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || !errlen) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    sbuf b = {0};
+    save_text(&b, c, steps, n_steps);
+
+    char *tmp = nv_printf("%s.tmp", path);
+    bool ok = false;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    size_t len = b.len;
+    bool wrote = fwrite(b.s, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    if (fclose(f) != 0 && wrote) {
+        wrote = false;
+        e = errno;
+    }
+    if (!wrote) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
+        unlink(tmp);
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    ok = true;
+out:
+    free(tmp);
+    sbuf_free(&b);
+    return ok;
+}

@@ -1,0 +1,36 @@
+/*
+ * scenario.h - scenario files: a libconfig file describing a cloud, the
+ * Nova release and options it behaves like, and steps to replay.
+ *
+ * The format is specified in scenario-format.md.  Loading either yields a
+ * whole scenario or nothing: every problem found is appended to the
+ * caller's list as "FILE:LINE: message" and the result is NULL.  Saving
+ * writes a cloud's current state and a list of commands back in the same
+ * format, so that loading the file gives the same state again.
+ */
+#ifndef NOVALID_SCENARIO_H
+#define NOVALID_SCENARIO_H
+
+#include "command.h"
+
+typedef struct scenario {
+    cloud *c;            /* the loaded cloud, servers placed with Placement allocations */
+    command *steps;      /* steps in order (command records, expect groups included) */
+    int n_steps;
+    char *path;          /* file name as given (used in FILE:LINE: messages) */
+} scenario;
+
+/* Load a file.  On any error returns NULL and appends one message per
+ * error to `errors`, each "FILE:LINE: message". */
+scenario *scenario_load_file(const char *path, strlist *errors);
+/* Same from a string (the built-in demo scenario); `name` is used as FILE. */
+scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
+void scenario_free(scenario *s);
+
+/* Write the cloud's current state and `steps` as a scenario file that loads
+ * back to the same state.  Atomic: writes PATH.tmp, then renames it.
+ * Returns false and a message in `err` on error. */
+bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
+                   char *err, size_t errlen);
+
+#endif
