@@ -462,7 +462,7 @@ static bool anti_affinity_filter(const sched_ctx *x, const host_state *h, sbuf *
         return true;
     int count = 0;
     for (int i = 0; i < h->instances.n; i++)
-        if (intvec_find(&x->group_members, h->instances.v[i]) >= 0)
+        if (sched_is_member(x, h->instances.v[i]))
             count++;
     const group *g = &x->c->groups.v[x->spec->group];
     int max = g->max_server_per_host > 0 ? g->max_server_per_host : 1;

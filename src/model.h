@@ -238,6 +238,10 @@ bool placement_claim(cloud *c, enum consumer_kind kind, int consumer, int h,
 /* Unconditionally write (loader: servers already running). */
 void placement_force(cloud *c, enum consumer_kind kind, int consumer, int h,
                      const int64_t amount[RC_COUNT]);
+/* Append an allocation for a consumer that has none on h yet (the loader:
+ * no merge scan, so loading 100,000 servers stays linear). */
+void placement_add(cloud *c, enum consumer_kind kind, int consumer, int h,
+                   const int64_t amount[RC_COUNT]);
 /* Remove every allocation of the consumer (on host h, or all if h < 0). */
 void placement_delete(cloud *c, enum consumer_kind kind, int consumer, int h);
 /* Move every allocation of one consumer to another (migration swap). */

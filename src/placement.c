@@ -77,6 +77,16 @@ bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char 
     return true;
 }
 
+void placement_add(cloud *c, enum consumer_kind kind, int consumer, int h,
+                   const int64_t amount[RC_COUNT])
+{
+    allocation a = {kind, consumer, h, {0}};
+    memcpy(a.amount, amount, sizeof a.amount);
+    NV_PUSH(c->allocations, a);
+    for (int r = 0; r < RC_COUNT; r++)
+        c->usage[h * RC_COUNT + r] += amount[r];
+}
+
 void placement_force(cloud *c, enum consumer_kind kind, int consumer, int h,
                      const int64_t amount[RC_COUNT])
 {
@@ -91,11 +101,7 @@ void placement_force(cloud *c, enum consumer_kind kind, int consumer, int h,
             return;
         }
     }
-    allocation a = {kind, consumer, h, {0}};
-    memcpy(a.amount, amount, sizeof a.amount);
-    NV_PUSH(c->allocations, a);
-    for (int r = 0; r < RC_COUNT; r++)
-        c->usage[h * RC_COUNT + r] += amount[r];
+    placement_add(c, kind, consumer, h, amount);
 }
 
 bool placement_claim(cloud *c, enum consumer_kind kind, int consumer, int h,

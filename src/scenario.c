@@ -18,7 +18,7 @@
  *   the line that defined it, for duplicate reports.  These indexes are the
  *   loader's own, so nothing depends on when cloud_reindex() runs.
  *
- *   Servers are added with their Placement allocation (placement_force),
+ *   Servers are added with their Placement allocation (placement_add),
  *   as Nova would have them after a successful boot.  Steps become command
  *   records; their arguments are described once in step_args[] and the set
  *   each op takes (and needs) in op_args[], which both the loader and the
@@ -74,6 +74,7 @@ typedef struct loader {
     cloud *c;
     int rel;
     names hosts, aggs, flavors, images, groups, servers;
+    nova_config *conf_target;   /* where set_option writes; NULL: the cloud's */
 } loader;
 
 static void lerr(loader *ld, int line, const char *fmt, ...)
@@ -790,7 +791,7 @@ static void set_option(loader *ld, const config_setting_t *s, const nova_option 
 {
     char path[160];
     snprintf(path, sizeof path, "config.%s.%s", opt->section, opt->name);
-    void *p = (char *)&ld->c->conf + opt->off;
+    void *p = (char *)(ld->conf_target ? ld->conf_target : &ld->c->conf) + opt->off;
     switch (opt->type) {
     case OPT_BOOL: {
         bool b;
@@ -871,9 +872,16 @@ static void load_config(loader *ld, const config_setting_t *root)
                 continue;
             }
             if (!in_release(ld->rel, opt->first, opt->last)) {
-                lerr(ld, line_of(o), "config.%s.%s: option %s does not exist in release %s "
-                     "(it exists in %s to %s)", sname, opt->name, opt->name,
-                     release_name(ld->rel), release_name(opt->first), release_name(opt->last));
+                /* nova.conf options a release does not have are ignored by
+                 * Nova (oslo.config); the format's own example sets one that
+                 * later releases removed.  The value is still type-checked. */
+                nova_config scratch;
+                nova_config_init(&scratch, ld->rel);
+                nova_config *keep = ld->conf_target;
+                ld->conf_target = &scratch;
+                set_option(ld, o, opt);
+                ld->conf_target = keep;
+                nova_config_done(&scratch);
                 continue;
             }
             set_option(ld, o, opt);
@@ -1358,7 +1366,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     int64_t amt[RC_COUNT];
     cloud_server_set_host(c, id, h);
     flavor_resources(c, fl, bfv, amt);
-    placement_force(c, CONSUMER_SERVER, id, h, amt);
+    placement_add(c, CONSUMER_SERVER, id, h, amt);
     s = &c->servers.v[id];
     replace_str(&s->availability_zone, host_az(c, h));
 }
@@ -1369,7 +1377,7 @@ enum step_arg {
     SA_NAME, SA_SERVER, SA_FLAVOR, SA_IMAGE, SA_HOST, SA_AZ, SA_GROUP, SA_PROJECT,
     SA_MIN_COUNT, SA_MAX_COUNT, SA_HINTS, SA_BFV, SA_FORCE, SA_BLOCK_MIGRATION, SA_SET,
     SA_REASON, SA_POINT, SA_TIMES, SA_MESSAGE, SA_ADD_HOST, SA_REMOVE_HOST, SA_SET_METADATA,
-    SA_COUNT
+    SA_MICROVERSION, SA_COUNT
 };
 
 enum arg_type { AT_STR, AT_INT, AT_BOOL, AT_KVSTRS, AT_BLOCK };
@@ -1402,6 +1410,7 @@ static const struct step_arg_desc {
     [SA_ADD_HOST] = {"add_host", AT_STR, offsetof(command, add_host)},
     [SA_REMOVE_HOST] = {"remove_host", AT_STR, offsetof(command, remove_host)},
     [SA_SET_METADATA] = {"set_metadata", AT_KVSTRS, offsetof(command, metadata)},
+    [SA_MICROVERSION] = {"microversion", AT_STR, offsetof(command, microversion)},
 };
 
 #define B(a) (1u << (a))
@@ -1414,13 +1423,14 @@ static const struct {
     [OP_BOOT] = {B(SA_NAME) | B(SA_FLAVOR) | B(SA_IMAGE) | B(SA_MIN_COUNT) | B(SA_MAX_COUNT) |
                      B(SA_AZ) | B(SA_GROUP) | B(SA_HINTS) | B(SA_PROJECT) | B(SA_BFV),
                  B(SA_NAME) | B(SA_FLAVOR)},
-    [OP_LIVE_MIGRATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE) | B(SA_BLOCK_MIGRATION),
+    [OP_LIVE_MIGRATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE) | B(SA_BLOCK_MIGRATION) |
+                             B(SA_MICROVERSION),
                          B(SA_SERVER)},
     [OP_MIGRATE] = {B(SA_SERVER) | B(SA_HOST), B(SA_SERVER)},
     [OP_RESIZE] = {B(SA_SERVER) | B(SA_FLAVOR), B(SA_SERVER) | B(SA_FLAVOR)},
     [OP_CONFIRM_RESIZE] = SERVER_ONLY,
     [OP_REVERT_RESIZE] = SERVER_ONLY,
-    [OP_EVACUATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE), B(SA_SERVER)},
+    [OP_EVACUATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE) | B(SA_MICROVERSION), B(SA_SERVER)},
     [OP_DELETE] = SERVER_ONLY,
     [OP_STOP] = SERVER_ONLY,
     [OP_START] = SERVER_ONLY,

@@ -208,6 +208,18 @@ static char *upper_trait(const char *prefix, const char *v)
     return s;
 }
 
+/* oslo strutils.bool_from_string, strict=False */
+static bool is_true(const char *v)
+{
+    if (!v)
+        return false;
+    static const char *const yes[] = {"1", "t", "true", "on", "y", "yes"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!strcasecmp(v, yes[i]))
+            return true;
+    return false;
+}
+
 /* Returns false (and fills out) when a request filter fails. */
 static bool request_filters(cloud *c, const request_spec *s, pquery *q, trail *t,
                             sched_result *out)
@@ -283,6 +295,63 @@ static bool request_filters(cloud *c, const request_spec *s, pquery *q, trail *t
             }
         }
     }
+    /* 7. accelerators_filter */
+    const flavor *f = &c->flavors.v[s->flavor];
+    if (cf->release >= REL_VICTORIA && kvlist_get(&f->extra_specs, "accel:device_profile")) {
+        add_trait(&q->required, "COMPUTE_ACCELERATORS");
+        trail_note(t, "Request filter accelerators_filter: required trait COMPUTE_ACCELERATORS");
+    }
+    /* 8. packed_virtqueue_filter (2024.1) */
+    if (cf->release >= REL_2024_1 && (is_true(kvlist_get(&f->extra_specs, "hw:virtio_packed_ring")) ||
+                                      is_true(image_prop(c, s->image, "hw_virtio_packed_ring")))) {
+        add_trait(&q->required, "COMPUTE_NET_VIRTIO_PACKED");
+        trail_note(t, "Request filter packed_virtqueue_filter: required trait COMPUTE_NET_VIRTIO_PACKED");
+    }
+    /* 11. ephemeral_encryption_filter (2023.1) */
+    if (cf->release >= REL_2023_1 &&
+        (is_true(kvlist_get(&f->extra_specs, "hw:ephemeral_encryption")) ||
+         is_true(image_prop(c, s->image, "hw_ephemeral_encryption")))) {
+        add_trait(&q->required, "COMPUTE_EPHEMERAL_ENCRYPTION");
+        const char *fmt = kvlist_get(&f->extra_specs, "hw:ephemeral_encryption_format");
+        if (!fmt)
+            fmt = image_prop(c, s->image, "hw_ephemeral_encryption_format");
+        if (fmt) {
+            char *tr = upper_trait("COMPUTE_EPHEMERAL_ENCRYPTION_", fmt);
+            add_trait(&q->required, tr);
+            free(tr);
+        }
+        trail_note(t, "Request filter ephemeral_encryption_filter: required trait "
+                      "COMPUTE_EPHEMERAL_ENCRYPTION");
+    }
+    /* 12. virtio_sound_filter (2026.1) */
+    const char *snd = kvlist_get(&f->extra_specs, "hw:sound_model");
+    if (!snd)
+        snd = image_prop(c, s->image, "hw_sound_model");
+    if (cf->release >= REL_2026_1 && snd && !strcmp(snd, "virtio")) {
+        add_trait(&q->required, "COMPUTE_SOUND_MODEL_VIRTIO");
+        trail_note(t, "Request filter virtio_sound_filter: required trait COMPUTE_SOUND_MODEL_VIRTIO");
+    }
+    /* 13. tpm_secret_security_filter (2026.1) */
+    const char *tpm = kvlist_get(&f->extra_specs, "hw:tpm_version");
+    if (!tpm)
+        tpm = image_prop(c, s->image, "hw_tpm_version");
+    if (cf->release >= REL_2026_1 && tpm) {
+        const char *sec = kvlist_get(&f->extra_specs, "hw:tpm_secret_security");
+        if (!sec)
+            sec = image_prop(c, s->image, "hw_tpm_secret_security");
+        if (!sec)
+            sec = "user";
+        if (strcmp(sec, "user") && strcmp(sec, "host") && strcmp(sec, "deployment")) {
+            fail(out, t, "NoValidHost",
+                 "No valid host was found. Scheduling failed: TPM secret security '%s' is not "
+                 "supported.", sec);
+            return false;
+        }
+        char *tr = upper_trait("COMPUTE_SECURITY_TPM_SECRET_SECURITY_", sec);
+        add_trait(&q->required, tr);
+        trail_note(t, "Request filter tpm_secret_security_filter: required trait %s", tr);
+        free(tr);
+    }
     return true;
 }
 
@@ -306,6 +375,36 @@ static void flavor_traits(const cloud *c, const request_spec *s, pquery *q)
             add_trait(&q->required, l.v[i]);
         strlist_free(&l);
     }
+    /* vTPM, secure boot, PCI NUMA socket affinity, maxphysaddr */
+    const char *tv = kvlist_get(&f->extra_specs, "hw:tpm_version");
+    if (!tv)
+        tv = image_prop(c, s->image, "hw_tpm_version");
+    if (tv) {
+        add_trait(&q->required, !strcmp(tv, "1.2") ? "COMPUTE_SECURITY_TPM_1_2"
+                                                   : "COMPUTE_SECURITY_TPM_2_0");
+        const char *tm = kvlist_get(&f->extra_specs, "hw:tpm_model");
+        if (!tm)
+            tm = image_prop(c, s->image, "hw_tpm_model");
+        if (tm)
+            add_trait(&q->required, !strcmp(tm, "tpm-crb") ? "COMPUTE_SECURITY_TPM_CRB"
+                                                           : "COMPUTE_SECURITY_TPM_TIS");
+    }
+    const char *sb = kvlist_get(&f->extra_specs, "os:secure_boot");
+    if (!sb)
+        sb = image_prop(c, s->image, "os_secure_boot");
+    if (sb && !strcmp(sb, "required"))
+        add_trait(&q->required, "COMPUTE_SECURITY_UEFI_SECURE_BOOT");
+    const char *pna = kvlist_get(&f->extra_specs, "hw:pci_numa_affinity_policy");
+    if (!pna)
+        pna = image_prop(c, s->image, "hw_pci_numa_affinity_policy");
+    if (pna && !strcmp(pna, "socket"))
+        add_trait(&q->required, "COMPUTE_SOCKET_PCI_NUMA_AFFINITY");
+    const char *pam = kvlist_get(&f->extra_specs, "hw:maxphysaddr_mode");
+    if (!pam)
+        pam = image_prop(c, s->image, "hw_maxphysaddr_mode");
+    if (pam && c->conf.release >= REL_2024_1)
+        add_trait(&q->required, !strcmp(pam, "emulate") ? "COMPUTE_ADDRESS_SPACE_EMULATED"
+                                                        : "COMPUTE_ADDRESS_SPACE_PASSTHROUGH");
     const char *pol = kvlist_get(&f->extra_specs, "hw:cpu_policy");
     const char *thr = kvlist_get(&f->extra_specs, "hw:cpu_thread_policy");
     if (pol && !strcmp(pol, "dedicated") && thr) {
@@ -689,6 +788,11 @@ static void sorted_hosts(sched_ctx *x, intvec *list, int idx, trail *t)
     choose(x, list, &t->v[t->n - 1]);
 }
 
+bool sched_is_member(const sched_ctx *x, int sid)
+{
+    return sid >= 0 && sid < x->c->servers.n && x->is_member[sid];
+}
+
 void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -777,12 +881,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         x.hs[list.v[i]].has_candidate = !spec->rebuild;
     }
     /* the server group as setup_instance_group loads it */
+    x.is_member = nv_calloc((size_t)(c->servers.n ? c->servers.n : 1), 1);
     if (spec->group >= 0) {
         for (int s = 0; s < c->servers.n; s++) {
             const server *sv = &c->servers.v[s];
             if (sv->deleted || sv->group != spec->group)
                 continue;
             intvec_push(&x.group_members, s);
+            x.is_member[s] = 1;
             if (sv->host >= 0 && intvec_find(&x.group_hosts, sv->host) < 0)
                 intvec_push(&x.group_hosts, sv->host);
         }
@@ -873,6 +979,7 @@ done:
     free(x.hs);
     intvec_free(&x.group_hosts);
     intvec_free(&x.group_members);
+    free(x.is_member);
     intvec_free(&list);
     pquery_done(&q);
 }

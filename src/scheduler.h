@@ -67,6 +67,7 @@ typedef struct sched_ctx {
     /* server group as setup_instance_group loaded it, plus consumption */
     intvec group_hosts;
     intvec group_members;
+    unsigned char *is_member;   /* per server id: in group_members */
     host_state *hs;             /* indexed by host id */
     int64_t resources[RC_COUNT];
     nv_rng *rng;
@@ -137,6 +138,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t,
 void spec_resources(const cloud *c, const request_spec *spec, int64_t out[RC_COUNT]);
 
 /* Helpers shared with filters/weighers. */
+bool sched_is_member(const sched_ctx *x, int sid);
 const char *image_prop(const cloud *c, int image, const char *key);
 void host_agg_values(const cloud *c, int h, const char *key, strlist *out);
 

@@ -46,7 +46,7 @@ static double members_on_host(const sched_ctx *x, const host_state *h, enum grou
         return 0;
     int n = 0;
     for (int i = 0; i < h->instances.n; i++)
-        if (intvec_find(&x->group_members, h->instances.v[i]) >= 0)
+        if (sched_is_member(x, h->instances.v[i]))
             n++;
     return n;
 }
