@@ -198,6 +198,9 @@ const nova_option nova_options[] = {
     O("workarounds", "disable_fallback_pcpu_query", OPT_BOOL, disable_fallback_pcpu_query,
       REL_TRAIN, REL_LATEST, NOMIN, "no VCPU fallback query for pinned flavors (false)"),
 
+    O("pci", "alias", OPT_STRLIST, pci_alias, REL_FIRST, REL_LATEST, NOMIN,
+      "PCI aliases, each a JSON object {\"name\", \"vendor_id\", \"product_id\"}"),
+
     O("compute", "consecutive_build_service_disable_threshold", OPT_INT,
       consecutive_build_service_disable_threshold, REL_FIRST, REL_LATEST, 0,
       "failed builds counted for BuildFailureWeigher unless 0 (10)"),

@@ -98,6 +98,9 @@ typedef struct nova_config {
     bool skip_hypervisor_version_check_on_lm;
     bool disable_fallback_pcpu_query;
 
+    /* [pci] */
+    strlist pci_alias;                      /* JSON objects, as nova.conf spells them */
+
     /* [compute] */
     int64_t consecutive_build_service_disable_threshold;
 } nova_config;

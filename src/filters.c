@@ -1208,31 +1208,42 @@ static bool agg_disk_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 
 static bool numa_topology_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 {
-    /* Hosts carry no NUMA topology in this model; an instance asking for
-     * one (hw:numa_nodes, or dedicated CPUs) cannot fit a host without. */
-    const flavor *f = req_flavor(x);
-    const char *numa = kvlist_get(&f->extra_specs, "hw:numa_nodes");
-    if (!numa)
-        numa = image_prop(x->c, x->spec->image, "hw_numa_nodes");
-    const char *pol = kvlist_get(&f->extra_specs, "hw:cpu_policy");
-    if (!pol)
-        pol = image_prop(x->c, x->spec->image, "hw_cpu_policy");
-    bool wants = numa || (pol && (!strcmp(pol, "dedicated") || !strcmp(pol, "mixed")));
-    if (!wants)
+    if (x->numa_invalid) {
+        sbuf_add(why, x->numa_error);
+        return false;
+    }
+    const host *ho = &x->c->hosts.v[h->host];
+    /* thread policy require on a host without SMT (any cell) */
+    if (ho->n_cells && x->numa.dedicated && x->numa.require_smt) {
+        bool smt = false;
+        for (int i = 0; i < ho->n_cells; i++)
+            if (ho->cells[i].threads_per_core > 1)
+                smt = true;
+        if (!smt) {
+            sbuf_add(why, "hw:cpu_thread_policy=require, host has no SMT");
+            return false;
+        }
+    }
+    if (!x->numa.n)
         return true;
-    sbuf_addf(why, "instance needs a NUMA topology (%s), %s reports none",
-              numa ? "hw:numa_nodes" : "dedicated CPUs", x->c->hosts.v[h->host].name);
-    return false;
+    int assign[NUMA_MAX_CELLS];
+    return numa_fit(x->c, h->host, h->cells, &x->numa, assign, why);
 }
 
 static bool pci_passthrough_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 {
-    const char *alias = kvlist_get(&req_flavor(x)->extra_specs, "pci_passthrough:alias");
-    if (!alias)
+    if (x->n_pci == 0)
         return true;
-    sbuf_addf(why, "PCI request %s: host has no PCI devices", alias);
-    (void)h;
-    return false;
+    if (x->n_pci < 0) {
+        sbuf_add(why, x->pci_error);
+        return false;
+    }
+    const host *ho = &x->c->hosts.v[h->host];
+    if (!ho->n_pci) {
+        sbuf_add(why, "host has no PCI devices");
+        return false;
+    }
+    return pci_fit(x->c, h->host, h->pci_free, x->pci, x->n_pci, false, why);
 }
 
 /* ---- the table -------------------------------------------------------------------- */

@@ -88,6 +88,12 @@ void cloud_free(cloud *c)
         free(h->host_ip);
         strlist_free(&h->traits);
         free(h->disabled_reason);
+        free(h->cells);
+        for (int k = 0; k < h->n_pci; k++) {
+            free(h->pci[k].vendor_id);
+            free(h->pci[k].product_id);
+        }
+        free(h->pci);
     }
     for (int i = 0; i < c->aggregates.n; i++) {
         free(c->aggregates.v[i].name);
@@ -165,6 +171,18 @@ cloud *cloud_clone(const cloud *src)
         h->host_ip = nv_strdup(s->host_ip);
         strlist_copy(&h->traits, &s->traits);
         h->disabled_reason = nv_strdup(s->disabled_reason);
+        if (s->n_cells) {
+            h->cells = nv_malloc((size_t)s->n_cells * sizeof *h->cells);
+            memcpy(h->cells, s->cells, (size_t)s->n_cells * sizeof *h->cells);
+        }
+        if (s->n_pci) {
+            h->pci = nv_malloc((size_t)s->n_pci * sizeof *h->pci);
+            for (int k = 0; k < s->n_pci; k++) {
+                h->pci[k] = s->pci[k];
+                h->pci[k].vendor_id = nv_strdup(s->pci[k].vendor_id);
+                h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
+            }
+        }
     }
     COPY_VEC(c->aggregates, src->aggregates);
     for (int i = 0; i < c->aggregates.n; i++) {

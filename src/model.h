@@ -31,6 +31,21 @@ enum rc {
 extern const char *const rc_names[RC_COUNT];
 int rc_from_name(const char *name);   /* -1 if unknown */
 
+/* A host NUMA cell (libvirt reports one per socket/node). */
+typedef struct numa_cell {
+    int cpus;                  /* CPUs for shared (unpinned) guests */
+    int pcpus;                 /* CPUs of cpu_dedicated_set in this cell */
+    int64_t memory_mb;
+    int threads_per_core;      /* SMT siblings; 1 = no hyperthreading */
+} numa_cell;
+
+/* A PCI device pool (PciDeviceStats): identical devices on one NUMA node. */
+typedef struct pci_pool {
+    char *vendor_id, *product_id;
+    int count;
+    int numa_node;             /* -1: unknown */
+} pci_pool;
+
 typedef struct host {
     char *name;
     char *cell;
@@ -48,6 +63,10 @@ typedef struct host {
     char *disabled_reason;
     bool forced_down;
     int failed_builds;
+    numa_cell *cells;          /* NULL: the host reports no NUMA topology */
+    int n_cells;
+    pci_pool *pci;             /* passthrough-capable devices */
+    int n_pci;
     /* Per-host overrides of [DEFAULT] options; < 0 means "not set". */
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;

@@ -896,7 +896,80 @@ static const char *const host_keys[] = {
     "hypervisor_version", "cpu_arch", "host_ip", "traits", "state", "disabled",
     "disabled_reason", "forced_down", "failed_builds", "cpu_allocation_ratio",
     "ram_allocation_ratio", "disk_allocation_ratio", "reserved_host_memory_mb",
-    "reserved_host_disk_mb", "reserved_host_cpus", NULL};
+    "reserved_host_disk_mb", "reserved_host_cpus", "numa_cells", "pci_devices", NULL};
+
+static const char *const numa_cell_keys[] = {"cpus", "pcpus", "memory_mb", "threads_per_core",
+                                             NULL};
+static const char *const pci_device_keys[] = {"vendor_id", "product_id", "count", "numa_node",
+                                              NULL};
+
+/* numa_cells = ( { cpus; pcpus; memory_mb; threads_per_core; }, ... ) and
+ * pci_devices = ( { vendor_id; product_id; count; numa_node; }, ... ). */
+static void load_host_devices(loader *ld, const config_setting_t *e, const char *path, host *h)
+{
+    const config_setting_t *cells = member(e, "numa_cells");
+    if (cells) {
+        if (!config_setting_is_list(cells)) {
+            lerr(ld, line_of(cells), "%s.numa_cells: expected a list ( { cpus = N; ... } )", path);
+        } else {
+            int n = config_setting_length(cells);
+            h->cells = nv_calloc((size_t)(n ? n : 1), sizeof *h->cells);
+            for (int k = 0; k < n; k++) {
+                const config_setting_t *ce = config_setting_get_elem(cells, (unsigned)k);
+                char cp[96];
+                snprintf(cp, sizeof cp, "%s.numa_cells[%d]", path, k);
+                if (!config_setting_is_group(ce)) {
+                    lerr(ld, line_of(ce), "%s: expected a group { cpus = N; ... }", cp);
+                    continue;
+                }
+                check_keys(ld, ce, cp, numa_cell_keys);
+                static const char *const req[] = {"cpus", "memory_mb", NULL};
+                need_all(ld, ce, cp, req);
+                int64_t cpus = 0, pcpus = 0, mem = 0, tpc = 1;
+                get_int(ld, ce, cp, "cpus", 0, 65536, &cpus);
+                get_int(ld, ce, cp, "pcpus", 0, 65536, &pcpus);
+                get_int(ld, ce, cp, "memory_mb", 0, INT64_MAX, &mem);
+                get_int(ld, ce, cp, "threads_per_core", 1, 64, &tpc);
+                numa_cell cell = {(int)cpus, (int)pcpus, mem, (int)tpc};
+                h->cells[h->n_cells++] = cell;
+            }
+            /* the PCPU inventory is the cells' dedicated CPUs unless given */
+            if (!member(e, "pcpus"))
+                for (int k = 0; k < h->n_cells; k++)
+                    h->pcpus += h->cells[k].pcpus;
+        }
+    }
+    const config_setting_t *devs = member(e, "pci_devices");
+    if (devs) {
+        if (!config_setting_is_list(devs)) {
+            lerr(ld, line_of(devs), "%s.pci_devices: expected a list ( { vendor_id = \"...\"; ... } )",
+                 path);
+        } else {
+            int n = config_setting_length(devs);
+            h->pci = nv_calloc((size_t)(n ? n : 1), sizeof *h->pci);
+            for (int k = 0; k < n; k++) {
+                const config_setting_t *de = config_setting_get_elem(devs, (unsigned)k);
+                char dp[96];
+                snprintf(dp, sizeof dp, "%s.pci_devices[%d]", path, k);
+                if (!config_setting_is_group(de)) {
+                    lerr(ld, line_of(de), "%s: expected a group { vendor_id = \"...\"; ... }", dp);
+                    continue;
+                }
+                check_keys(ld, de, dp, pci_device_keys);
+                static const char *const req[] = {"vendor_id", "product_id", NULL};
+                need_all(ld, de, dp, req);
+                const char *ven = "", *prod = "";
+                int64_t count = 1, node = -1;
+                get_str(ld, de, dp, "vendor_id", &ven);
+                get_str(ld, de, dp, "product_id", &prod);
+                get_int(ld, de, dp, "count", 1, 65536, &count);
+                get_int(ld, de, dp, "numa_node", -1, 65536, &node);
+                pci_pool pp = {nv_strdup(ven), nv_strdup(prod), (int)count, (int)node};
+                h->pci[h->n_pci++] = pp;
+            }
+        }
+    }
+}
 
 /* The host_ip a host gets when the file gives none: 192.0.2.<position>
  * (TEST-NET-1) for the first 254 hosts, then 198.18.0.0/15 (benchmarks). */
@@ -999,6 +1072,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_ref 
     strlist_free(&h->traits);
     h->traits = traits;
     h->line = line_of(e);
+    load_host_devices(ld, e, path, h);
     azs[id].az = az ? member(e, "az") : NULL;
     azs[id].pos = i;
 }
@@ -2193,6 +2267,26 @@ static void save_hosts(sbuf *b, const cloud *c)
             put_int(b, "reserved_host_disk_mb", h->reserved_host_disk_mb);
         if (h->reserved_host_cpus >= 0)
             put_int(b, "reserved_host_cpus", h->reserved_host_cpus);
+        if (h->n_cells) {
+            sbuf_add(b, "numa_cells = (");
+            for (int k = 0; k < h->n_cells; k++)
+                sbuf_addf(b, "%s { cpus = %d; pcpus = %d; memory_mb = %lld; threads_per_core = %d; }",
+                          k ? "," : "", h->cells[k].cpus, h->cells[k].pcpus,
+                          (long long)h->cells[k].memory_mb, h->cells[k].threads_per_core);
+            sbuf_add(b, " ); ");
+        }
+        if (h->n_pci) {
+            sbuf_add(b, "pci_devices = (");
+            for (int k = 0; k < h->n_pci; k++) {
+                sbuf_add(b, k ? ", { " : " { ");
+                put_str(b, "vendor_id", h->pci[k].vendor_id);
+                put_str(b, "product_id", h->pci[k].product_id);
+                put_int(b, "count", h->pci[k].count);
+                put_int(b, "numa_node", h->pci[k].numa_node);
+                sbuf_add(b, "}");
+            }
+            sbuf_add(b, " ); ");
+        }
         end_group(b, i + 1 < c->hosts.n);
     }
     sbuf_add(b, ");\n");

@@ -566,6 +566,14 @@ static void build_host_state(const cloud *c, int h, host_state *hs)
     hs->ram_allocation_ratio = host_ratio(c, h, RC_MEMORY_MB);
     hs->disk_allocation_ratio = host_ratio(c, h, RC_DISK_GB);
     hs->failed_builds = ho->failed_builds;
+    if (ho->n_cells) {
+        hs->cells = nv_calloc((size_t)ho->n_cells, sizeof *hs->cells);
+        numa_host_usage(c, h, hs->cells);
+    }
+    if (ho->n_pci) {
+        hs->pci_free = nv_calloc((size_t)ho->n_pci, sizeof *hs->pci_free);
+        pci_host_free(c, h, hs->pci_free);
+    }
     const intvec *sv = &c->host_servers[h];
     intvec_copy(&hs->instances, sv);
     hs->num_instances = sv->n;
@@ -766,6 +774,15 @@ static void consume(sched_ctx *x, host_state *hs)
     hs->vcpus_used += f->vcpus;
     hs->num_instances += 1;
     hs->num_io_ops += 1;
+    if (x->numa.n && hs->cells) {
+        int assign[NUMA_MAX_CELLS];
+        sbuf why = {0};
+        if (numa_fit(x->c, hs->host, hs->cells, &x->numa, assign, &why))
+            numa_consume(hs->cells, &x->numa, assign);
+        sbuf_free(&why);
+    }
+    if (x->n_pci > 0 && hs->pci_free)
+        pci_fit(x->c, hs->host, hs->pci_free, x->pci, x->n_pci, true, NULL);
     if (x->spec->group >= 0) {
         intvec_push(&x->group_hosts, hs->host);
         if (intvec_find(&hs->instances, x->instance) < 0)
@@ -874,6 +891,12 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             intvec_push(&list, h);
     }
 
+    /* the instance's NUMA topology and PCI requests, once per request */
+    x.numa_invalid = !numa_request(c, spec->flavor, spec->image, &x.numa, x.numa_error,
+                                   sizeof x.numa_error);
+    x.n_pci = pci_requests(c, spec->flavor, x.pci, PCI_MAX_REQUESTS, x.pci_error,
+                           sizeof x.pci_error);
+
     /* host states for the candidates only */
     x.hs = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.hs);
     for (int i = 0; i < list.n; i++) {
@@ -974,9 +997,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     }
     out->ok = true;
 done:
-    for (int h = 0; h < c->hosts.n; h++)
+    for (int h = 0; h < c->hosts.n; h++) {
         intvec_free(&x.hs[h].instances);
+        free(x.hs[h].cells);
+        free(x.hs[h].pci_free);
+    }
     free(x.hs);
+    if (x.n_pci > 0)
+        pci_requests_free(x.pci, x.n_pci);
     intvec_free(&x.group_hosts);
     intvec_free(&x.group_members);
     free(x.is_member);

@@ -23,6 +23,7 @@
 #define NOVALID_SCHEDULER_H
 
 #include "model.h"
+#include "numa.h"
 #include "trail.h"
 
 /* The in-memory RequestSpec of one scheduling call. */
@@ -57,6 +58,8 @@ typedef struct host_state {
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     intvec instances;           /* server ids on the host, plus those placed in this request */
     bool has_candidate;
+    cell_usage *cells;          /* NUMA cell usage (host's n_cells), NULL if none */
+    int *pci_free;              /* free devices per PCI pool, NULL if none */
 } host_state;
 
 typedef struct sched_ctx {
@@ -71,6 +74,12 @@ typedef struct sched_ctx {
     host_state *hs;             /* indexed by host id */
     int64_t resources[RC_COUNT];
     nv_rng *rng;
+    numa_req numa;              /* the instance NUMA topology asked for */
+    bool numa_invalid;          /* flavor/image topology Nova would refuse */
+    char numa_error[160];
+    pci_req pci[PCI_MAX_REQUESTS];
+    int n_pci;                  /* PCI requests; -1: an undefined alias */
+    char pci_error[160];
 } sched_ctx;
 
 enum filter_flags {

@@ -77,8 +77,12 @@ static double cross_cell_raw(const sched_ctx *x, const host_state *h)
 
 static double pci_raw(const sched_ctx *x, const host_state *h)
 {
-    (void)x, (void)h;
-    return 100 - 0;   /* MAX_DEVS - min(free devices (none modelled), 99) */
+    /* MAX_DEVS - min(free devices, MAX_DEVS - 1): fewer free devices wins */
+    int free_ = 0;
+    const host *ho = &x->c->hosts.v[h->host];
+    for (int p = 0; h->pci_free && p < ho->n_pci; p++)
+        free_ += h->pci_free[p];
+    return 100 - (free_ < 99 ? free_ : 99);
 }
 
 static double metrics_raw(const sched_ctx *x, const host_state *h)
@@ -138,7 +142,7 @@ const weigher_desc weigher_table[] = {
      "instances building, resizing, rebuilding... (fewer wins by default)"},
     {"PCIWeigher", "nova.scheduler.weights.pci.PCIWeigher", "pci_weight_multiplier",
      OFF(pci_weight_multiplier), false, false, REL_QUEENS, REL_LATEST, pci_raw,
-     "100 - free PCI devices (none modelled)"},
+     "100 - free PCI devices (hosts without devices win)"},
     {"ServerGroupSoftAffinityWeigher", "nova.scheduler.weights.affinity.ServerGroupSoftAffinityWeigher",
      "soft_affinity_weight_multiplier", OFF(soft_affinity_weight_multiplier), false, false,
      REL_FIRST, REL_LATEST, soft_affinity_raw, "soft-affinity: group members on the host"},
