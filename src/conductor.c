@@ -975,7 +975,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     char *msg = NULL;
     int dst_host = -1;
     int64_t res[RC_COUNT];
-    flavor_resources(c, s->flavor, s->boot_from_volume, res);
+    resources_of(c, s->flavor, s->image, s->boot_from_volume, res);
     if (force) {
         if (!placement_claim(c, CONSUMER_SERVER, sid, dest, res)) {
             exc = "NoValidHost";

@@ -7,7 +7,9 @@
  */
 #include "model.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -460,19 +462,65 @@ bool host_is_up(const cloud *c, int h)
     return !ho->forced_down && ho->up;
 }
 
+/* Python int(): blanks around, an optional sign, digits with single
+ * underscores between them.  Nova ignores amounts int() refuses and
+ * negative ones. */
 static bool parse_amount(const char *s, int64_t *out)
 {
-    char *end;
-    if (!s || !*s)
+    if (!s)
         return false;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < 0)
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    bool neg = false;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    if (*s < '0' || *s > '9')
+        return false;
+    long long v = 0;
+    for (; (*s >= '0' && *s <= '9') || *s == '_'; s++) {
+        if (*s == '_') {
+            if (s[1] < '0' || s[1] > '9')
+                return false;
+            continue;
+        }
+        if (v > (LLONG_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (*s - '0');
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    if (*s || neg)
         return false;
     *out = v;
     return true;
 }
 
-void flavor_resources(const cloud *c, int fl, bool bfv, int64_t out[RC_COUNT])
+/* CPUs a mask such as "2-3" or "^0" selects out of `vcpus`. */
+static int mask_count(const char *mask, int vcpus)
+{
+    int pos = 0, neg = 0;
+    char *copy = nv_strdup(mask);
+    for (char *t = strtok(copy, ","); t; t = strtok(NULL, ",")) {
+        while (*t == ' ')
+            t++;
+        bool ex = *t == '^';
+        if (ex)
+            t++;
+        int a, b, k = 0;
+        if (sscanf(t, "%d-%d", &a, &b) == 2 && b >= a)
+            k = b - a + 1;
+        else if (sscanf(t, "%d", &a) == 1)
+            k = 1;
+        if (ex)
+            neg += k;
+        else
+            pos += k;
+    }
+    free(copy);
+    return pos ? pos - neg : vcpus - neg;
+}
+
+void resources_of(const cloud *c, int fl, int img, bool bfv, int64_t out[RC_COUNT])
 {
     const flavor *f = &c->flavors.v[fl];
     bool set[RC_COUNT] = {false};
@@ -489,13 +537,31 @@ void flavor_resources(const cloud *c, int fl, bool bfv, int64_t out[RC_COUNT])
         out[rc] = amt;
         set[rc] = true;
     }
+    /* CPU policy from the flavor, else the image */
     const char *pol = kvlist_get(&f->extra_specs, "hw:cpu_policy");
+    if (!pol && img >= 0)
+        pol = kvlist_get(&c->images.v[img].properties, "hw_cpu_policy");
+    /* PCPU exists from Train; before it pinned guests asked for VCPU */
+    if (c->conf.release < REL_TRAIN)
+        pol = NULL;
     if (!set[RC_VCPU] && !set[RC_PCPU]) {
-        if (pol && strcmp(pol, "dedicated") == 0) {
-            out[RC_PCPU] = f->vcpus;
-            const char *emu = kvlist_get(&f->extra_specs, "hw:emulator_threads_policy");
-            if (emu && strcmp(emu, "isolate") == 0)
-                out[RC_PCPU] += 1;
+        const char *emu = kvlist_get(&f->extra_specs, "hw:emulator_threads_policy");
+        if (!emu && img >= 0)
+            emu = kvlist_get(&c->images.v[img].properties, "hw_emulator_threads_policy");
+        int extra = emu && !strcmp(emu, "isolate") ? 1 : 0;
+        if (pol && !strcmp(pol, "dedicated")) {
+            out[RC_PCPU] = f->vcpus + extra;
+        } else if (pol && !strcmp(pol, "mixed")) {
+            const char *mask = kvlist_get(&f->extra_specs, "hw:cpu_dedicated_mask");
+            if (!mask)
+                mask = kvlist_get(&f->extra_specs, "hw:cpu_realtime_mask");
+            int ded = mask ? mask_count(mask, f->vcpus) : 0;
+            if (ded < 0)
+                ded = 0;
+            if (ded > f->vcpus)
+                ded = f->vcpus;
+            out[RC_PCPU] = ded + extra;
+            out[RC_VCPU] = f->vcpus - ded;
         } else {
             out[RC_VCPU] = f->vcpus;
         }
@@ -504,6 +570,11 @@ void flavor_resources(const cloud *c, int fl, bool bfv, int64_t out[RC_COUNT])
         out[RC_MEMORY_MB] = f->memory_mb;
     if (!set[RC_DISK_GB])
         out[RC_DISK_GB] = f->ephemeral_gb + (f->swap + 1023) / 1024 + (bfv ? 0 : f->root_gb);
+}
+
+void flavor_resources(const cloud *c, int fl, bool bfv, int64_t out[RC_COUNT])
+{
+    resources_of(c, fl, -1, bfv, out);
 }
 
 const char *cloud_take_fault(cloud *c, int h, const char *point)

@@ -246,6 +246,8 @@ bool host_is_up(const cloud *c, int h);
  * ephemeral + ceil(swap/1024); VCPU or PCPU by hw:cpu_policy; resources:
  * extra specs override). */
 void flavor_resources(const cloud *c, int flavor, bool bfv, int64_t out[RC_COUNT]);
+/* The same with the image's CPU policy properties taken into account. */
+void resources_of(const cloud *c, int flavor, int image, bool bfv, int64_t out[RC_COUNT]);
 
 /* Placement ---------------------------------------------------------------- */
 int64_t placement_total(const cloud *c, int h, int rc);

@@ -1439,7 +1439,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
 
     int64_t amt[RC_COUNT];
     cloud_server_set_host(c, id, h);
-    flavor_resources(c, fl, bfv, amt);
+    resources_of(c, fl, c->servers.v[id].image, bfv, amt);
     placement_add(c, CONSUMER_SERVER, id, h, amt);
     s = &c->servers.v[id];
     replace_str(&s->availability_zone, host_az(c, h));

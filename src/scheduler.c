@@ -49,7 +49,7 @@ void sched_result_done(sched_result *r)
 
 void spec_resources(const cloud *c, const request_spec *spec, int64_t out[RC_COUNT])
 {
-    flavor_resources(c, spec->flavor, spec->is_bfv, out);
+    resources_of(c, spec->flavor, spec->image, spec->is_bfv, out);
 }
 
 static void fail(sched_result *out, trail *t, const char *exc, const char *fmt, ...)
@@ -826,6 +826,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
 
     intvec list = {0};
     bool ok = true;
+    int64_t (*cand_res)[RC_COUNT] = NULL;   /* per host: what its candidate asks */
     if (!spec->rebuild) {
         if (!request_filters(c, spec, &q, t, out)) {
             pquery_done(&q);
@@ -857,24 +858,67 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
 
         event *pe = trail_add(t, EV_PLACEMENT);
         record_placement(c, &q, pe);
+        /* pinned CPUs: a second query asks for VCPU instead (Train+) */
+        const flavor *fv = &c->flavors.v[spec->flavor];
+        bool fallback = q.res[RC_PCPU] > 0 && !c->conf.disable_fallback_pcpu_query &&
+                        !kvlist_get(&fv->extra_specs, "resources:PCPU") &&
+                        !kvlist_get(&fv->extra_specs, "resources:VCPU");
+        int64_t res2[RC_COUNT];
+        memcpy(res2, q.res, sizeof res2);
+        res2[RC_PCPU] = 0;
+        res2[RC_VCPU] = fv->vcpus;
+        cand_res = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *cand_res);
+        bool *is_cand = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *is_cand);
         sbuf why = {0};
-        for (int h = 0; h < c->hosts.n; h++) {
-            sbuf_reset(&why);
-            if (placement_candidate(c, &q, h, &why)) {
-                if (q.limit && list.n >= q.limit) {
-                    ev_reject r = {nv_strdup(c->hosts.v[h].name),
-                                   nv_printf("beyond max_placement_results %lld", (long long)q.limit)};
-                    NV_PUSH(pe->rejected, r);
+        for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
+            if (pass) {
+                memcpy(q.res, res2, sizeof res2);
+                trail_note(t, "Placement: no pinning translation for the fallback query: "
+                              "VCPU:%d instead of PCPU", fv->vcpus);
+            }
+            int found = 0;
+            for (int h = 0; h < c->hosts.n; h++) {
+                if (is_cand[h])
                     continue;
+                sbuf_reset(&why);
+                if (placement_candidate(c, &q, h, &why)) {
+                    if (q.limit && found >= q.limit) {
+                        if (!pass) {
+                            ev_reject r = {nv_strdup(c->hosts.v[h].name),
+                                           nv_printf("beyond max_placement_results %lld",
+                                                     (long long)q.limit)};
+                            NV_PUSH(pe->rejected, r);
+                        }
+                        continue;
+                    }
+                    found++;
+                    is_cand[h] = true;
+                    memcpy(cand_res[h], q.res, sizeof q.res);
+                } else if (!pass) {
+                    ev_reject r = {nv_strdup(c->hosts.v[h].name), nv_strdup(why.s)};
+                    NV_PUSH(pe->rejected, r);
                 }
-                intvec_push(&list, h);
-                strlist_push(&pe->hosts, c->hosts.v[h].name);
-            } else {
-                ev_reject r = {nv_strdup(c->hosts.v[h].name), nv_strdup(why.s)};
-                NV_PUSH(pe->rejected, r);
             }
         }
         sbuf_free(&why);
+        /* candidates in host order; the fallback's drop out of `rejected` */
+        int j = 0;
+        for (int i = 0; i < pe->rejected.n; i++) {
+            int h = cloud_host(c, pe->rejected.v[i].host);
+            if (h >= 0 && is_cand[h]) {
+                free(pe->rejected.v[i].host);
+                free(pe->rejected.v[i].reason);
+                continue;
+            }
+            pe->rejected.v[j++] = pe->rejected.v[i];
+        }
+        pe->rejected.n = j;
+        for (int h = 0; h < c->hosts.n; h++)
+            if (is_cand[h]) {
+                intvec_push(&list, h);
+                strlist_push(&pe->hosts, c->hosts.v[h].name);
+            }
+        free(is_cand);
         pe->in = c->hosts.n;
         pe->out = list.n;
         if (!list.n) {
@@ -884,6 +928,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             fail(out, t, "NoValidHost", "No valid host was found. ");
             pquery_done(&q);
             intvec_free(&list);
+            free(cand_res);
             return;
         }
     } else {
@@ -935,13 +980,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             }
             if (!x.hs[h].has_candidate)
                 continue;
-            bool cl = placement_claim(c, CONSUMER_SERVER, x.instance, h, res);
+            const int64_t *want = cand_res ? cand_res[h] : res;
+            bool cl = placement_claim(c, CONSUMER_SERVER, x.instance, h, want);
             event *ce = trail_add(t, EV_CLAIM);
             ce->host = nv_strdup(c->hosts.v[h].name);
             ce->ok = cl;
             if (!cl) {
                 char buf[256];
-                placement_fits(c, h, res, buf, sizeof buf);
+                placement_fits(c, h, want, buf, sizeof buf);
                 ce->message = nv_strdup(buf);
             }
             if (cl) {
@@ -1008,6 +1054,7 @@ done:
     intvec_free(&x.group_hosts);
     intvec_free(&x.group_members);
     free(x.is_member);
+    free(cand_res);
     intvec_free(&list);
     pquery_done(&q);
 }

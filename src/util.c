@@ -269,6 +269,8 @@ void sbuf_json_str(sbuf *b, const char *s)
 
 void nv_fmt_double(char *out, size_t n, double d)
 {
+    /* Python's repr(float): the shortest digits that read back, in fixed
+     * notation when the decimal exponent is in [-4, 16), else 1.5e+16. */
     if (isnan(d)) {
         snprintf(out, n, "nan");
         return;
@@ -277,20 +279,40 @@ void nv_fmt_double(char *out, size_t n, double d)
         snprintf(out, n, d < 0 ? "-inf" : "inf");
         return;
     }
-    /* Shortest %.*g that reads back to the same double. */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, d);
-        if (strtod(out, NULL) == d)
+    char e[40];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, d);
+        if (strtod(e, NULL) == d)
             break;
     }
-    if (!strpbrk(out, ".eEn")) {
-        size_t l = strlen(out);
-        if (l + 2 < n) {
-            out[l] = '.';
-            out[l + 1] = '0';
-            out[l + 2] = '\0';
+    const char *ep = strchr(e, 'e');
+    int exp10 = ep ? atoi(ep + 1) : 0;
+    if (exp10 >= -4 && exp10 < 16) {
+        int decimals = prec - 1 - exp10;
+        if (decimals < 1)
+            decimals = 1;
+        snprintf(out, n, "%.*f", decimals, d);
+        /* drop trailing zeros beyond the first decimal */
+        char *dot = strchr(out, '.');
+        if (dot) {
+            char *end = out + strlen(out) - 1;
+            while (end > dot + 1 && *end == '0')
+                *end-- = '\0';
         }
+        return;
     }
+    /* mantissa without trailing zeros, exponent with sign and 2+ digits */
+    char mant[40];
+    snprintf(mant, sizeof mant, "%.*s", (int)(ep - e), e);
+    if (strchr(mant, '.')) {
+        char *end = mant + strlen(mant) - 1;
+        while (*end == '0')
+            *end-- = '\0';
+        if (*end == '.')
+            *end = '\0';
+    }
+    snprintf(out, n, "%se%c%02d", mant, exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
 }
 
 void sbuf_json_num(sbuf *b, double d)
