@@ -640,6 +640,56 @@ static const char *const image_meta_props[] = {
     "os_require_quiesce", "os_secure_boot", "os_skip_agent_inject_files_at_boot",
     "os_skip_agent_inject_ssh", "os_type", "traits_required"};
 
+/* ImageMetaProps FlexibleBooleanField and IntegerField members: their
+ * values are coerced before the filter compares str(value). */
+static const char *const image_bool_props[] = {
+    "hw_boot_menu", "hw_ephemeral_encryption", "hw_ipxe_boot", "hw_locked_memory",
+    "hw_mem_encryption", "hw_pmu", "hw_qemu_guest_agent", "hw_time_hpet",
+    "hw_vif_multiqueue_enabled", "img_bdm_v2", "img_bittorrent", "img_cache_in_nova",
+    "img_hide_hypervisor_id", "img_linked_clone", "img_use_agent", "os_require_quiesce",
+    "os_skip_agent_inject_files_at_boot", "os_skip_agent_inject_ssh", "hw_firmware_stateless",
+    "hw_virtio_packed_ring", NULL};
+static const char *const image_int_props[] = {
+    "hw_cpu_cores", "hw_cpu_max_cores", "hw_cpu_max_sockets", "hw_cpu_max_threads",
+    "hw_cpu_sockets", "hw_cpu_threads", "hw_device_id", "hw_numa_nodes", "hw_serial_port_count",
+    "hw_video_ram", "img_compression_level", "img_version", "hw_maxphysaddr_bits", NULL};
+
+static bool in_list(const char *const *l, const char *k)
+{
+    for (; *l; l++)
+        if (!strcmp(*l, k))
+            return true;
+    return false;
+}
+
+/* str() of the coerced property, or NULL when it is falsy (never compared). */
+static char *image_prop_str(const char *key, const char *raw)
+{
+    if (in_list(image_bool_props, key)) {
+        static const char *const yes[] = {"1", "t", "true", "on", "y", "yes"};
+        for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+            if (!strcasecmp(raw, yes[i]))
+                return nv_strdup("True");
+        return NULL;   /* False */
+    }
+    if (in_list(image_int_props, key)) {
+        char *end;
+        long long v = strtoll(raw, &end, 10);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (*end || !v)
+            return NULL;
+        return nv_printf("%lld", v);
+    }
+    if (!strcmp(key, "hw_architecture"))
+        return canon_arch(raw);
+    if (!strcmp(key, "img_hv_type"))
+        return canon_hv(raw);
+    if (!strcmp(key, "hw_vm_mode"))
+        return canon_mode(raw);
+    return nv_strdup(raw);
+}
+
 static bool is_image_meta_prop(const char *k)
 {
     for (size_t i = 0; i < sizeof image_meta_props / sizeof image_meta_props[0]; i++)
@@ -677,10 +727,9 @@ static bool agg_image_props_isolation(const sched_ctx *x, const host_state *h, s
         const char *raw = image_prop(c, x->spec->image, key);
         if (!raw || !*raw)
             continue;
-        char *prop = !strcmp(key, "hw_architecture") ? canon_arch(raw)
-                   : !strcmp(key, "img_hv_type")     ? canon_hv(raw)
-                   : !strcmp(key, "hw_vm_mode")      ? canon_mode(raw)
-                                                     : nv_strdup(raw);
+        char *prop = image_prop_str(key, raw);
+        if (!prop)
+            continue;
         strlist opts = {0};
         agg_meta_set(c, h->host, key, &opts);
         if (strlist_find(&opts, prop) < 0) {

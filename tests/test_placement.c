@@ -1,0 +1,667 @@
+/*
+ * test_placement.c - Placement arithmetic and the resources Nova asks for.
+ *
+ * Reference: nova-model.md section 2 (openstack/placement capacity check,
+ * nova/virt/driver.py allocation ratios, nova/scheduler/utils.py
+ * ResourceRequest.from_request_spec, nova/objects/request_spec.py
+ * RequestGroup.add_resource).
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "testutil.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void amounts(int64_t a[RC_COUNT], int64_t vcpu, int64_t mem, int64_t disk, int64_t pcpu)
+{
+    a[RC_VCPU] = vcpu;
+    a[RC_MEMORY_MB] = mem;
+    a[RC_DISK_GB] = disk;
+    a[RC_PCPU] = pcpu;
+}
+
+static void assert_double(double got, double want)
+{
+    if (fabs(got - want) >= 1e-9)
+        fprintf(stderr, "  got %.17g, want %.17g\n", got, want);
+    assert_true(fabs(got - want) < 1e-9);
+}
+
+static void assert_str(const char *got, const char *want)
+{
+    if (!got || strcmp(got, want) != 0)
+        fprintf(stderr, "  got  '%s'\n  want '%s'\n", got ? got : "(null)", want);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+}
+
+static int add_flavor_spec(cloud *c, int fl, const char *k, const char *v)
+{
+    kvlist_push(&c->flavors.v[fl].extra_specs, k, v);
+    return fl;
+}
+
+static void res_of(cloud *c, int fl, bool bfv, int64_t out[RC_COUNT])
+{
+    flavor_resources(c, fl, bfv, out);
+}
+
+static void run(cloud *c, request_spec *rs, trail *t, sched_result *r)
+{
+    nv_rng rng;
+    nv_rng_seed(&rng, 1);
+    memset(t, 0, sizeof *t);
+    scheduler_select(c, rs, &rng, t, r);
+}
+
+/* ---- capacity ------------------------------------------------------------ */
+
+/* 16384 MB, reserved_host_memory_mb 512 (default), ratio 1.0 (latest). */
+static void test_capacity_memory_reserved_default(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 16384, 200);
+    assert_int_equal(host_reserved(c, h, RC_MEMORY_MB), 512);
+    assert_double(host_ratio(c, h, RC_MEMORY_MB), 1.0);
+    assert_double(placement_capacity(c, h, RC_MEMORY_MB), 15872.0);
+    assert_int_equal(placement_total(c, h, RC_MEMORY_MB), 16384);
+
+    int64_t used[RC_COUNT];
+    amounts(used, 0, 14000, 0, 0);
+    placement_force(c, CONSUMER_SERVER, 0, h, used);
+    assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 14000);
+
+    char why[256] = "";
+    int64_t a[RC_COUNT];
+    amounts(a, 0, 2048, 0, 0);
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_str(why, "MEMORY_MB: used 14000 + requested 2048 > capacity 15872.0 "
+                    "((total 16384 - reserved 512) * ratio 1.0)");
+
+    /* used + a <= capacity: exactly full fits, one more does not */
+    amounts(a, 0, 1872, 0, 0);
+    assert_true(placement_fits(c, h, a, NULL, 0));
+    amounts(a, 0, 1873, 0, 0);
+    assert_false(placement_fits(c, h, a, NULL, 0));
+    cloud_free(c);
+}
+
+/* Float compare with an overcommit ratio: (1000 - 0) * 1.5 = 1500.0. */
+static void test_capacity_float_ratio(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_ZED);
+    int h = t_host(c, "host1", 8, 1000, 100);
+    c->hosts.v[h].reserved_host_memory_mb = 0;
+    double cap = placement_capacity(c, h, RC_MEMORY_MB);
+    int64_t a[RC_COUNT];
+    amounts(a, 0, 600, 0, 0);
+    placement_force(c, CONSUMER_SERVER, 0, h, a);
+    amounts(a, 0, 900, 0, 0);
+    bool fits900 = placement_fits(c, h, a, NULL, 0);
+    amounts(a, 0, 901, 0, 0);
+    char why[256] = "";
+    bool fits901 = placement_fits(c, h, a, why, sizeof why);
+    cloud_free(c);
+    assert_double(cap, 1500.0);
+    assert_true(fits900);
+    assert_false(fits901);
+    /* Python repr(1500.0) is "1500.0" */
+    assert_str(why, "MEMORY_MB: used 600 + requested 901 > capacity 1500.0 "
+                    "((total 1000 - reserved 0) * ratio 1.5)");
+}
+
+/* max_unit = total, even when the ratio would leave room. */
+static void test_max_unit_is_total(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 16384, 200);
+    char why[256] = "";
+    int64_t a[RC_COUNT];
+    amounts(a, 0, 0, 400, 0);
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_str(why, "DISK_GB: requested 400 > max_unit 200");
+
+    c->conf.disk_allocation_ratio = 2.0;            /* capacity 400.0 */
+    assert_double(placement_capacity(c, h, RC_DISK_GB), 400.0);
+    amounts(a, 0, 0, 250, 0);
+    why[0] = '\0';
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_str(why, "DISK_GB: requested 250 > max_unit 200");
+    amounts(a, 0, 0, 200, 0);
+    assert_true(placement_fits(c, h, a, NULL, 0));
+
+    /* VCPU max_unit = vcpus although capacity is vcpus * 4.0 */
+    amounts(a, 9, 0, 0, 0);
+    why[0] = '\0';
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_str(why, "VCPU: requested 9 > max_unit 8");
+    cloud_free(c);
+}
+
+/* DISK_GB reserved = ceil(reserved_host_disk_mb / 1024). */
+static void test_reserved_disk_ceil(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 16384, 100);
+    static const struct { int64_t mb, gb; } cases[] = {
+        {0, 0}, {1, 1}, {1023, 1}, {1024, 1}, {1025, 2}, {2048, 2}, {10240, 10}, {10241, 11}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        c->conf.reserved_host_disk_mb = cases[i].mb;
+        assert_int_equal(host_reserved(c, h, RC_DISK_GB), cases[i].gb);
+    }
+    c->conf.reserved_host_disk_mb = 1025;          /* -> 2 GB */
+    assert_double(placement_capacity(c, h, RC_DISK_GB), 98.0);
+    /* per-host override wins over [DEFAULT] */
+    c->hosts.v[h].reserved_host_disk_mb = 0;
+    assert_int_equal(host_reserved(c, h, RC_DISK_GB), 0);
+    assert_double(placement_capacity(c, h, RC_DISK_GB), 100.0);
+    cloud_free(c);
+}
+
+static void test_reserved_memory_and_cpus(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 4096, 100);
+    assert_int_equal(host_reserved(c, h, RC_VCPU), 0);          /* reserved_host_cpus 0 */
+    assert_int_equal(host_reserved(c, h, RC_PCPU), 0);
+    c->conf.reserved_host_memory_mb = 1024;
+    c->conf.reserved_host_cpus = 2;
+    assert_int_equal(host_reserved(c, h, RC_MEMORY_MB), 1024);
+    assert_int_equal(host_reserved(c, h, RC_VCPU), 2);
+    assert_double(placement_capacity(c, h, RC_VCPU), (8 - 2) * 4.0);
+    /* per-host 0 is a real value, not "unset" */
+    c->hosts.v[h].reserved_host_memory_mb = 0;
+    c->hosts.v[h].reserved_host_cpus = 0;
+    assert_int_equal(host_reserved(c, h, RC_MEMORY_MB), 0);
+    assert_int_equal(host_reserved(c, h, RC_VCPU), 0);
+    assert_double(placement_capacity(c, h, RC_MEMORY_MB), 4096.0);
+    cloud_free(c);
+}
+
+/* ---- allocation ratios --------------------------------------------------- */
+
+static void test_initial_ratios_latest(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 16384, 100);
+    assert_double(host_ratio(c, h, RC_VCPU), 4.0);
+    assert_double(host_ratio(c, h, RC_MEMORY_MB), 1.0);
+    assert_double(host_ratio(c, h, RC_DISK_GB), 1.0);
+    assert_double(host_ratio(c, h, RC_PCPU), 1.0);
+    assert_double(placement_capacity(c, h, RC_VCPU), 32.0);
+    cloud_free(c);
+
+    c = t_cloud(REL_2023_1);          /* 27: the first release with 4.0 / 1.0 */
+    h = t_host(c, "host1", 8, 16384, 100);
+    assert_double(host_ratio(c, h, RC_VCPU), 4.0);
+    assert_double(host_ratio(c, h, RC_MEMORY_MB), 1.0);
+    cloud_free(c);
+}
+
+static void test_initial_ratios_zed(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_ZED);
+    int h = t_host(c, "host1", 8, 16384, 100);
+    assert_double(host_ratio(c, h, RC_VCPU), 16.0);
+    assert_double(host_ratio(c, h, RC_MEMORY_MB), 1.5);
+    assert_double(host_ratio(c, h, RC_DISK_GB), 1.0);
+    assert_double(placement_capacity(c, h, RC_VCPU), 128.0);
+    assert_double(placement_capacity(c, h, RC_MEMORY_MB), (16384 - 512) * 1.5);
+    cloud_free(c);
+}
+
+/* [DEFAULT] *_allocation_ratio wins over initial_*; 0.0 means unset;
+ * a per-host value wins over both; initial_* can be changed. */
+static void test_ratio_precedence(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_ZED);
+    int h = t_host(c, "host1", 8, 16384, 100);
+
+    c->conf.cpu_allocation_ratio = 0.0;             /* unset */
+    assert_double(host_ratio(c, h, RC_VCPU), 16.0);
+    c->conf.initial_cpu_allocation_ratio = 8.0;
+    assert_double(host_ratio(c, h, RC_VCPU), 8.0);
+    c->conf.cpu_allocation_ratio = 2.0;
+    assert_double(host_ratio(c, h, RC_VCPU), 2.0);
+    assert_double(placement_capacity(c, h, RC_VCPU), 16.0);
+    c->conf.ram_allocation_ratio = 0.75;
+    assert_double(host_ratio(c, h, RC_MEMORY_MB), 0.75);
+    c->conf.disk_allocation_ratio = 3.0;
+    assert_double(host_ratio(c, h, RC_DISK_GB), 3.0);
+
+    c->hosts.v[h].cpu_allocation_ratio = 3.0;       /* the host's own nova.conf */
+    assert_double(host_ratio(c, h, RC_VCPU), 3.0);
+    c->hosts.v[h].ram_allocation_ratio = 1.25;
+    assert_double(host_ratio(c, h, RC_MEMORY_MB), 1.25);
+    c->hosts.v[h].disk_allocation_ratio = 0.0;      /* 0.0 on the host: unset too */
+    assert_double(host_ratio(c, h, RC_DISK_GB), 3.0);
+    c->hosts.v[h].cpu_allocation_ratio = 0.0;
+    assert_double(host_ratio(c, h, RC_VCPU), 2.0);
+    cloud_free(c);
+}
+
+/* PCPU is never overcommitted, whatever cpu_allocation_ratio says. */
+static void test_pcpu_not_overcommitted(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_ZED);
+    int h = t_host(c, "host1", 8, 16384, 100);
+    c->hosts.v[h].pcpus = 4;
+    c->conf.cpu_allocation_ratio = 16.0;
+    assert_double(host_ratio(c, h, RC_PCPU), 1.0);
+    assert_double(placement_capacity(c, h, RC_PCPU), 4.0);
+    int64_t a[RC_COUNT];
+    amounts(a, 0, 0, 0, 4);
+    assert_true(placement_fits(c, h, a, NULL, 0));
+    placement_force(c, CONSUMER_SERVER, 0, h, a);
+    amounts(a, 0, 0, 0, 1);
+    char why[256] = "";
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_str(why, "PCPU: used 4 + requested 1 > capacity 4.0 "
+                    "((total 4 - reserved 0) * ratio 1.0)");
+    cloud_free(c);
+}
+
+/* A class the host has no inventory of cannot be allocated. */
+static void test_no_inventory(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 16384, 100);
+    int64_t a[RC_COUNT];
+    amounts(a, 0, 0, 0, 2);
+    char why[256] = "";
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_str(why, "PCPU: no inventory (requested 2)");
+    cloud_free(c);
+}
+
+/* ---- flavor_resources ---------------------------------------------------- */
+
+static void test_flavor_disk_gb(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int fl = t_flavor(c, "f", 2, 4096, 20);
+    c->flavors.v[fl].ephemeral_gb = 5;
+    c->flavors.v[fl].swap = 1536;                    /* MB -> ceil 2 GB */
+    int64_t r[RC_COUNT];
+    res_of(c, fl, false, r);
+    assert_int_equal(r[RC_VCPU], 2);
+    assert_int_equal(r[RC_MEMORY_MB], 4096);
+    assert_int_equal(r[RC_DISK_GB], 20 + 5 + 2);
+    assert_int_equal(r[RC_PCPU], 0);
+    res_of(c, fl, true, r);                          /* BFV: no root disk */
+    assert_int_equal(r[RC_DISK_GB], 5 + 2);
+
+    static const struct { int64_t swap, gb; } sw[] = {{0, 0}, {1, 1}, {1023, 1}, {1024, 1},
+                                                      {1025, 2}, {2048, 2}};
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
+        c->flavors.v[fl].swap = sw[i].swap;
+        c->flavors.v[fl].ephemeral_gb = 0;
+        res_of(c, fl, true, r);
+        assert_int_equal(r[RC_DISK_GB], sw[i].gb);
+    }
+    cloud_free(c);
+}
+
+static void test_flavor_resources_overrides(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int64_t r[RC_COUNT];
+
+    int f0 = add_flavor_spec(c, t_flavor(c, "novcpu", 2, 4096, 20), "resources:VCPU", "0");
+    res_of(c, f0, false, r);
+    assert_int_equal(r[RC_VCPU], 0);
+    assert_int_equal(r[RC_PCPU], 0);
+    assert_int_equal(r[RC_MEMORY_MB], 4096);
+
+    int f1 = add_flavor_spec(c, t_flavor(c, "mem", 2, 4096, 20), "resources:MEMORY_MB", "1024");
+    res_of(c, f1, false, r);
+    assert_int_equal(r[RC_MEMORY_MB], 1024);
+    assert_int_equal(r[RC_VCPU], 2);
+    assert_int_equal(r[RC_DISK_GB], 20);
+
+    int f2 = add_flavor_spec(c, t_flavor(c, "nodisk", 2, 4096, 20), "resources:DISK_GB", "0");
+    res_of(c, f2, false, r);
+    assert_int_equal(r[RC_DISK_GB], 0);
+
+    /* explicit PCPU: no VCPU default */
+    int f3 = add_flavor_spec(c, t_flavor(c, "pcpu", 4, 4096, 20), "resources:PCPU", "2");
+    res_of(c, f3, false, r);
+    assert_int_equal(r[RC_PCPU], 2);
+    assert_int_equal(r[RC_VCPU], 0);
+    cloud_free(c);
+}
+
+/* Invalid class or non-integer/negative amount: ignored with a warning,
+ * the flavor value stays. */
+static void test_flavor_resources_invalid_ignored(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int64_t r[RC_COUNT];
+    static const char *const bad[] = {"abc", "-1", "1.5", "", "2x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "bad%zu", i);
+        int f = add_flavor_spec(c, t_flavor(c, name, 3, 2048, 10), "resources:VCPU", bad[i]);
+        res_of(c, f, false, r);
+        assert_int_equal(r[RC_VCPU], 3);
+    }
+    int f = add_flavor_spec(c, t_flavor(c, "badclass", 3, 2048, 10), "resources:FOO", "7");
+    res_of(c, f, false, r);
+    assert_int_equal(r[RC_VCPU], 3);
+    assert_int_equal(r[RC_MEMORY_MB], 2048);
+    assert_int_equal(r[RC_DISK_GB], 10);
+    cloud_free(c);
+}
+
+/* RequestGroup.add_resource does int(amount): Python's int() accepts
+ * surrounding blanks, so "resources:MEMORY_MB= 1024 " is 1024. */
+static void test_flavor_resources_python_int(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int64_t r[RC_COUNT];
+    int f = add_flavor_spec(c, t_flavor(c, "blank", 2, 4096, 10), "resources:MEMORY_MB", " 1024 ");
+    res_of(c, f, false, r);
+    cloud_free(c);
+    assert_int_equal(r[RC_MEMORY_MB], 1024);
+}
+
+static void test_flavor_cpu_policy(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int64_t r[RC_COUNT];
+
+    int d = add_flavor_spec(c, t_flavor(c, "ded", 4, 4096, 10), "hw:cpu_policy", "dedicated");
+    res_of(c, d, false, r);
+    assert_int_equal(r[RC_PCPU], 4);
+    assert_int_equal(r[RC_VCPU], 0);
+
+    int e = add_flavor_spec(c, t_flavor(c, "ded-emu", 4, 4096, 10), "hw:cpu_policy", "dedicated");
+    add_flavor_spec(c, e, "hw:emulator_threads_policy", "isolate");
+    res_of(c, e, false, r);
+    assert_int_equal(r[RC_PCPU], 5);
+    assert_int_equal(r[RC_VCPU], 0);
+
+    int s = add_flavor_spec(c, t_flavor(c, "shared", 4, 4096, 10), "hw:cpu_policy", "shared");
+    add_flavor_spec(c, s, "hw:emulator_threads_policy", "isolate");   /* no effect when shared */
+    res_of(c, s, false, r);
+    assert_int_equal(r[RC_VCPU], 4);
+    assert_int_equal(r[RC_PCPU], 0);
+    cloud_free(c);
+}
+
+/* hw:cpu_policy=mixed: PCPU = size of hw:cpu_dedicated_mask, VCPU = rest
+ * (ResourceRequest._translate_pinning_policies). */
+static void test_flavor_cpu_policy_mixed(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int64_t r[RC_COUNT], x[RC_COUNT];
+    int m = add_flavor_spec(c, t_flavor(c, "mixed", 4, 4096, 10), "hw:cpu_policy", "mixed");
+    add_flavor_spec(c, m, "hw:cpu_dedicated_mask", "2-3");
+    res_of(c, m, false, r);
+    int e = add_flavor_spec(c, t_flavor(c, "mixed-excl", 4, 4096, 10), "hw:cpu_policy", "mixed");
+    add_flavor_spec(c, e, "hw:cpu_dedicated_mask", "^0");          /* 1-3 dedicated */
+    add_flavor_spec(c, e, "hw:emulator_threads_policy", "isolate");
+    res_of(c, e, false, x);
+    cloud_free(c);
+    assert_int_equal(r[RC_PCPU], 2);
+    assert_int_equal(r[RC_VCPU], 2);
+    assert_int_equal(x[RC_PCPU], 3 + 1);
+    assert_int_equal(x[RC_VCPU], 1);
+}
+
+/* The image's hw_cpu_policy counts too (hardware.get_cpu_policy_constraint
+ * reads flavor and image). */
+static void test_image_cpu_policy_dedicated(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int fl = t_flavor(c, "f", 2, 2048, 10);
+    int im = t_image(c, "pinned");
+    kvlist_push(&c->images.v[im].properties, "hw_cpu_policy", "dedicated");
+    request_spec rs;
+    request_spec_init(&rs);
+    rs.flavor = fl;
+    rs.image = im;
+    int64_t r[RC_COUNT];
+    spec_resources(c, &rs, r);
+    request_spec_done(&rs);
+    cloud_free(c);
+    assert_int_equal(r[RC_PCPU], 2);
+    assert_int_equal(r[RC_VCPU], 0);
+}
+
+/* ---- allocations ---------------------------------------------------------- */
+
+static void test_claim_refuses_without_writing(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 4, 2048, 20);           /* MEMORY capacity 1536 */
+    int64_t a[RC_COUNT];
+    amounts(a, 1, 1024, 10, 0);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 0, h, a));
+    assert_int_equal(c->allocations.n, 1);
+    assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 1024);
+
+    amounts(a, 1, 1024, 1, 0);                         /* 1024 + 1024 > 1536 */
+    assert_false(placement_claim(c, CONSUMER_SERVER, 1, h, a));
+    assert_int_equal(c->allocations.n, 1);
+    assert_int_equal(placement_used(c, h, RC_VCPU), 1);
+    assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 1024);
+    assert_int_equal(placement_used(c, h, RC_DISK_GB), 10);
+    int64_t out[RC_COUNT];
+    assert_false(placement_consumer_on(c, CONSUMER_SERVER, 1, h, out));
+
+    /* a failing class refuses the whole claim (no partial write) */
+    amounts(a, 1, 100, 11, 0);                         /* disk 10 + 11 > 20 */
+    assert_false(placement_claim(c, CONSUMER_SERVER, 2, h, a));
+    assert_int_equal(placement_used(c, h, RC_VCPU), 1);
+    assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 1024);
+
+    /* a second claim of the same consumer on the same host merges */
+    amounts(a, 1, 512, 10, 0);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 0, h, a));
+    assert_int_equal(c->allocations.n, 1);
+    assert_true(placement_consumer_on(c, CONSUMER_SERVER, 0, h, out));
+    assert_int_equal(out[RC_VCPU], 2);
+    assert_int_equal(out[RC_MEMORY_MB], 1536);
+    assert_int_equal(out[RC_DISK_GB], 20);
+    cloud_free(c);
+}
+
+static void test_delete_and_move(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h1 = t_host(c, "host1", 8, 16384, 100);
+    int h2 = t_host(c, "host2", 8, 16384, 100);
+    int64_t a[RC_COUNT], b[RC_COUNT], out[RC_COUNT];
+    amounts(a, 2, 2048, 20, 0);
+    amounts(b, 1, 512, 5, 0);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 7, h1, a));
+    assert_true(placement_claim(c, CONSUMER_SERVER, 7, h2, a));   /* evacuate-style double */
+    assert_true(placement_claim(c, CONSUMER_SERVER, 8, h1, b));
+    assert_int_equal(placement_used(c, h1, RC_MEMORY_MB), 2560);
+    assert_int_equal(placement_used(c, h2, RC_MEMORY_MB), 2048);
+
+    /* migration swap: the instance's allocation becomes the migration's */
+    placement_move(c, CONSUMER_SERVER, 7, CONSUMER_MIGRATION, 0);
+    assert_int_equal(placement_used(c, h1, RC_MEMORY_MB), 2560);
+    assert_int_equal(placement_used(c, h2, RC_VCPU), 2);
+    assert_false(placement_consumer_on(c, CONSUMER_SERVER, 7, -1, out));
+    assert_true(placement_consumer_on(c, CONSUMER_MIGRATION, 0, h1, out));
+    assert_int_equal(out[RC_MEMORY_MB], 2048);
+    assert_true(placement_consumer_on(c, CONSUMER_MIGRATION, 0, -1, out));
+    assert_int_equal(out[RC_MEMORY_MB], 4096);
+    assert_int_equal(out[RC_DISK_GB], 40);
+
+    /* delete on one host only */
+    placement_delete(c, CONSUMER_MIGRATION, 0, h2);
+    assert_int_equal(placement_used(c, h2, RC_MEMORY_MB), 0);
+    assert_int_equal(placement_used(c, h2, RC_VCPU), 0);
+    assert_int_equal(placement_used(c, h2, RC_DISK_GB), 0);
+    assert_int_equal(placement_used(c, h1, RC_MEMORY_MB), 2560);
+
+    /* delete everywhere; the other consumer stays */
+    placement_delete(c, CONSUMER_MIGRATION, 0, -1);
+    assert_int_equal(placement_used(c, h1, RC_MEMORY_MB), 512);
+    assert_int_equal(placement_used(c, h1, RC_VCPU), 1);
+    assert_int_equal(placement_used(c, h1, RC_DISK_GB), 5);
+    assert_int_equal(c->allocations.n, 1);
+    assert_true(placement_consumer_on(c, CONSUMER_SERVER, 8, h1, out));
+
+    /* the freed room can be claimed again */
+    amounts(a, 0, 16384 - 512 - 512, 0, 0);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 9, h1, a));
+    assert_int_equal(placement_used(c, h1, RC_MEMORY_MB), 15872);
+    cloud_free(c);
+}
+
+/* Usage survives cloud_reindex (rebuilt from the allocations). */
+static void test_usage_rebuilt_by_reindex(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "host1", 8, 16384, 100);
+    int64_t a[RC_COUNT];
+    amounts(a, 3, 3000, 30, 0);
+    placement_force(c, CONSUMER_SERVER, 0, h, a);
+    cloud_reindex(c);
+    assert_int_equal(placement_used(c, h, RC_VCPU), 3);
+    assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 3000);
+    assert_int_equal(placement_used(c, h, RC_DISK_GB), 30);
+    cloud_free(c);
+}
+
+/* ---- the allocation-candidates query (EV_PLACEMENT) ------------------------ */
+
+/* The candidate test uses the same arithmetic: a host too full for the
+ * flavor is not a candidate, and the reason is placement_fits()'s. */
+static void test_candidates_capacity(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h1 = t_host(c, "host1", 8, 16384, 200);
+    t_host(c, "host2", 8, 16384, 200);
+    int fl = t_flavor(c, "big", 2, 2048, 20);
+    int64_t used[RC_COUNT];
+    amounts(used, 0, 14000, 0, 0);
+    placement_force(c, CONSUMER_SERVER, 99, h1, used);
+    request_spec rs;
+    request_spec_init(&rs);
+    rs.flavor = fl;
+    intvec_push(&rs.instances, cloud_add_server(c, "vm", fl));
+    trail t;
+    sched_result r;
+    run(c, &rs, &t, &r);
+    const event *p = t_find(&t, EV_PLACEMENT, NULL);
+    assert_non_null(p);
+    assert_int_equal(p->in, 2);
+    assert_int_equal(p->out, 1);
+    assert_str(t_reason(p, "host1"), "MEMORY_MB: used 14000 + requested 2048 > capacity 15872.0 "
+                                     "((total 16384 - reserved 512) * ratio 1.0)");
+    assert_null(t_reason(p, "host2"));
+    assert_true(r.ok);
+    assert_int_equal(r.hosts.n, 1);
+    assert_int_equal(r.hosts.v[0], 1);
+    sched_result_done(&r);
+    trail_free(&t);
+    request_spec_done(&rs);
+    cloud_free(c);
+}
+
+/* A pinned flavor on a host without PCPU inventory: Nova makes a second
+ * allocation-candidates query with VCPU instead of PCPU unless
+ * [workarounds] disable_fallback_pcpu_query (manager.py select_destinations),
+ * so the host is still a candidate. */
+static void pcpu_fallback(bool disable)
+{
+    cloud *c = t_cloud(REL_LATEST);
+    t_host(c, "host1", 8, 16384, 200);           /* pcpus 0: no PCPU inventory */
+    int fl = add_flavor_spec(c, t_flavor(c, "pinned", 2, 2048, 20), "hw:cpu_policy",
+                             "dedicated");
+    c->conf.disable_fallback_pcpu_query = disable;
+    request_spec rs;
+    request_spec_init(&rs);
+    rs.flavor = fl;
+    intvec_push(&rs.instances, cloud_add_server(c, "vm", fl));
+    trail t;
+    sched_result r;
+    run(c, &rs, &t, &r);
+    bool ok = r.ok;
+    int got = r.hosts.n ? r.hosts.v[0] : -1;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", r.message ? r.message : "");
+    sched_result_done(&r);
+    trail_free(&t);
+    request_spec_done(&rs);
+    cloud_free(c);
+    if (disable) {
+        assert_false(ok);
+        assert_string_equal(msg, "No valid host was found. ");
+    } else {
+        if (!ok)
+            fprintf(stderr, "  fallback query: got '%s'\n", msg);
+        assert_true(ok);
+        assert_int_equal(got, 0);
+    }
+}
+
+static void test_pcpu_fallback_query(void **state)
+{
+    (void)state;
+    pcpu_fallback(false);
+}
+
+static void test_pcpu_fallback_query_disabled(void **state)
+{
+    (void)state;
+    pcpu_fallback(true);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_capacity_memory_reserved_default),
+        cmocka_unit_test(test_capacity_float_ratio),
+        cmocka_unit_test(test_max_unit_is_total),
+        cmocka_unit_test(test_reserved_disk_ceil),
+        cmocka_unit_test(test_reserved_memory_and_cpus),
+        cmocka_unit_test(test_initial_ratios_latest),
+        cmocka_unit_test(test_initial_ratios_zed),
+        cmocka_unit_test(test_ratio_precedence),
+        cmocka_unit_test(test_pcpu_not_overcommitted),
+        cmocka_unit_test(test_no_inventory),
+        cmocka_unit_test(test_flavor_disk_gb),
+        cmocka_unit_test(test_flavor_resources_overrides),
+        cmocka_unit_test(test_flavor_resources_invalid_ignored),
+        cmocka_unit_test(test_flavor_resources_python_int),
+        cmocka_unit_test(test_flavor_cpu_policy),
+        cmocka_unit_test(test_flavor_cpu_policy_mixed),
+        cmocka_unit_test(test_image_cpu_policy_dedicated),
+        cmocka_unit_test(test_claim_refuses_without_writing),
+        cmocka_unit_test(test_delete_and_move),
+        cmocka_unit_test(test_usage_rebuilt_by_reindex),
+        cmocka_unit_test(test_candidates_capacity),
+        cmocka_unit_test(test_pcpu_fallback_query),
+        cmocka_unit_test(test_pcpu_fallback_query_disabled),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
