@@ -1,0 +1,149 @@
+/*
+ * keys.c - the key table (see keys.h).
+ *
+ * Order matters twice: keys_lookup() takes the first entry that matches a
+ * key and context, and the help overlay and footer list entries in table
+ * order, merging neighbours with the same action and context mask.  Keys
+ * follow the habits of htop, tig and k9s: ? help, q quit, / n N search,
+ * arrows and hjkl, Tab between panes, Enter to act, Esc to cancel, ^L
+ * redraw, : command prompt.
+ */
+#include "keys.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const keys_action_names[ACT_COUNT] = {
+#define X(e, s) s,
+    KEYS_ACTIONS(X)
+#undef X
+};
+
+#define CTRL(c) ((c) & 0x1f)
+#define ESC 27
+#define SCROLLS (KEYS_PANES | KEYS_DIALOG | KEYS_QUIRKS | KEYS_HELP)
+
+const key_binding keys_table[] = {
+    /* everywhere in the main screen */
+    {'?', "?", ACT_HELP, KEYS_PANES, "show this help", "help"},
+    {KEY_F(1), "F1", ACT_HELP, KEYS_PANES, "show this help", NULL},
+    {'q', "q", ACT_QUIT, KEYS_PANES, "quit (the terminal is restored)", "quit"},
+    {'\t', "Tab", ACT_NEXT_PANE, KEYS_PANES, "focus the next pane", "pane"},
+    {KEY_BTAB, "S-Tab", ACT_PREV_PANE, KEYS_PANES, "focus the previous pane", NULL},
+    {KEY_UP, "Up", ACT_UP, SCROLLS, "move up / scroll up", NULL},
+    {'k', "k", ACT_UP, SCROLLS, "move up / scroll up", NULL},
+    {KEY_DOWN, "Down", ACT_DOWN, SCROLLS, "move down / scroll down", NULL},
+    {'j', "j", ACT_DOWN, SCROLLS, "move down / scroll down", NULL},
+    {KEY_LEFT, "Left", ACT_PREV_PANE, KEYS_LISTS, "focus the pane on the left", NULL},
+    {'h', "h", ACT_PREV_PANE, KEYS_LISTS, "focus the pane on the left", NULL},
+    {KEY_RIGHT, "Right", ACT_NEXT_PANE, KEYS_LISTS, "focus the pane on the right", NULL},
+    {'l', "l", ACT_NEXT_PANE, KEYS_LISTS, "focus the pane on the right", NULL},
+    {KEY_LEFT, "Left", ACT_LEFT, KEYS_TRAIL, "scroll the trail left", NULL},
+    {'h', "h", ACT_LEFT, KEYS_TRAIL, "scroll the trail left", NULL},
+    {KEY_RIGHT, "Right", ACT_RIGHT, KEYS_TRAIL, "scroll the trail right", NULL},
+    {'l', "l", ACT_RIGHT, KEYS_TRAIL, "scroll the trail right", NULL},
+    {KEY_PPAGE, "PgUp", ACT_PAGE_UP, SCROLLS, "one page up", NULL},
+    {KEY_NPAGE, "PgDn", ACT_PAGE_DOWN, SCROLLS, "one page down", NULL},
+    {KEY_HOME, "Home", ACT_HOME, SCROLLS, "first line", NULL},
+    {'g', "g", ACT_HOME, SCROLLS, "first line", NULL},
+    {KEY_END, "End", ACT_END, SCROLLS, "last line", NULL},
+    {'G', "G", ACT_END, SCROLLS, "last line", NULL},
+
+    /* actions on the selected server */
+    {'m', "m", ACT_LIVE_MIGRATE, KEYS_SERVERS,
+     "live-migrate the selected server (pick auto or a host; f forces)", "live-migrate"},
+    {'M', "M", ACT_MIGRATE, KEYS_SERVERS, "cold-migrate the selected server", "migrate"},
+    {'e', "e", ACT_EVACUATE, KEYS_SERVERS,
+     "evacuate the selected server (its host must be down)", "evacuate"},
+
+    /* actions on the selected host */
+    {'d', "d", ACT_HOST_DOWN, KEYS_HOSTS, "take the selected host down / bring it up",
+     "down/up"},
+    {'x', "x", ACT_HOST_DISABLE, KEYS_HOSTS, "disable / enable the selected host's service",
+     "disable"},
+    {'w', "w", ACT_WHY_NOT, KEYS_HOSTS,
+     "why not this host? (its fate in the last decision)", "why-not"},
+
+    /* session */
+    {'u', "u", ACT_UNDO, KEYS_PANES, "undo the last command (replays the others)", "undo"},
+    {'.', ".", ACT_STEP, KEYS_PANES,
+     "run the next scripted step of the scenario and check its expectations", "step"},
+    {'Q', "Q", ACT_QUIRKS, KEYS_PANES, "quirks: switch historic Nova bugs on or off", "quirks"},
+    {':', ":", ACT_PROMPT, KEYS_PANES, "command prompt, e.g. :live-migrate web-1 host3", "cmd"},
+    {'s', "s", ACT_SAVE, KEYS_PANES,
+     "save the start state and the commands performed as a scenario", "save"},
+    {'/', "/", ACT_SEARCH, KEYS_PANES, "search servers and hosts by name", "search"},
+    {'n', "n", ACT_SEARCH_NEXT, KEYS_PANES, "next search match", NULL},
+    {'N', "N", ACT_SEARCH_PREV, KEYS_PANES, "previous search match", NULL},
+    {CTRL('l'), "^L", ACT_REDRAW, KEYS_PANES | KEYS_OVERLAYS | KEYS_PROMPT, "redraw the screen",
+     NULL},
+
+    /* move dialog */
+    {'\n', "Enter", ACT_PICK, KEYS_DIALOG, "move to the highlighted choice", "go"},
+    {'\r', "Enter", ACT_PICK, KEYS_DIALOG, "move to the highlighted choice", NULL},
+    {KEY_ENTER, "Enter", ACT_PICK, KEYS_DIALOG, "move to the highlighted choice", NULL},
+    {'f', "f", ACT_FORCE, KEYS_DIALOG,
+     "toggle force: skip the scheduler (needs a host; live-migrate, evacuate)", "force"},
+    {ESC, "Esc", ACT_CLOSE, KEYS_DIALOG, "cancel", "cancel"},
+
+    /* quirk list */
+    {' ', "Space", ACT_TOGGLE, KEYS_QUIRKS,
+     "switch the highlighted quirk on/off (replays the commands)", "toggle"},
+    {'\n', "Enter", ACT_CLOSE, KEYS_QUIRKS, "close the quirk list", "close"},
+    {'\r', "Enter", ACT_CLOSE, KEYS_QUIRKS, "close the quirk list", NULL},
+    {KEY_ENTER, "Enter", ACT_CLOSE, KEYS_QUIRKS, "close the quirk list", NULL},
+    {ESC, "Esc", ACT_CLOSE, KEYS_QUIRKS, "close the quirk list", NULL},
+    {'Q', "Q", ACT_CLOSE, KEYS_QUIRKS, "close the quirk list", NULL},
+
+    /* prompt line (other keys are typed in) */
+    {'\n', "Enter", ACT_PICK, KEYS_PROMPT, "run the command / search / save", "run"},
+    {'\r', "Enter", ACT_PICK, KEYS_PROMPT, "run the command / search / save", NULL},
+    {KEY_ENTER, "Enter", ACT_PICK, KEYS_PROMPT, "run the command / search / save", NULL},
+    {ESC, "Esc", ACT_CLOSE, KEYS_PROMPT, "cancel", "cancel"},
+    {KEY_UP, "Up", ACT_UP, KEYS_PROMPT, "previous command line", "history"},
+    {KEY_DOWN, "Down", ACT_DOWN, KEYS_PROMPT, "next command line", NULL},
+    {KEY_BACKSPACE, "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
+    {127, "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
+    {CTRL('h'), "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
+    {CTRL('u'), "^U", ACT_KILL_LINE, KEYS_PROMPT, "clear the line", "clear"},
+
+    /* help overlay */
+    {ESC, "Esc", ACT_CLOSE, KEYS_HELP, "close the help", "close"},
+    {'q', "q", ACT_CLOSE, KEYS_HELP, "close the help", NULL},
+    {'?', "?", ACT_CLOSE, KEYS_HELP, "close the help", NULL},
+    {KEY_F(1), "F1", ACT_CLOSE, KEYS_HELP, "close the help", NULL},
+};
+const int keys_count = (int)(sizeof keys_table / sizeof keys_table[0]);
+
+enum keys_action keys_lookup(int key, unsigned ctx)
+{
+    for (int i = 0; i < keys_count; i++)
+        if (keys_table[i].key == key && (keys_table[i].where & ctx))
+            return keys_table[i].action;
+    return ACT_NONE;
+}
+
+void keys_labels(enum keys_action action, unsigned ctx, char *out, int outlen)
+{
+    int len = 0;
+    if (outlen <= 0)
+        return;
+    out[0] = '\0';
+    for (int i = 0; i < keys_count; i++) {
+        const key_binding *k = &keys_table[i];
+        if (k->action != action || !(k->where & ctx))
+            continue;
+        /* the same label twice (Enter is three key codes) shows once */
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = keys_table[j].action == action && (keys_table[j].where & ctx) &&
+                   !strcmp(keys_table[j].label, k->label);
+        if (seen)
+            continue;
+        int w = snprintf(out + len, (size_t)(outlen - len), "%s%s", len ? "/" : "", k->label);
+        if (w < 0 || w >= outlen - len)
+            break;
+        len += w;
+    }
+}

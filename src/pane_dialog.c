@@ -1,0 +1,143 @@
+/*
+ * pane_dialog.c - the move dialog: where should the selected server go?
+ * One choice "auto (scheduler picks)" and then every host, in host order;
+ * for live-migrate and evacuate a force toggle (Nova's `force`, which
+ * skips the scheduler and needs a host).  Enter builds the same command
+ * the `:` prompt or a scenario step would (op, server, host or none,
+ * force) and runs it through tui_exec(); Esc cancels.
+ *
+ * State: t->dlg_op, t->dlg_server (server id, valid while the dialog is
+ * open: nothing changes the session meanwhile), t->dlg_force; the
+ * pane's sel/top are the highlighted choice and the first one shown.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "theme.h"
+#include "tui.h"
+
+static bool can_force(enum cmd_op op) { return op == OP_LIVE_MIGRATE || op == OP_EVACUATE; }
+
+/* Box size and list height; the same for drawing and for page keys. */
+static void geometry(const tui *t, int *h, int *w, int *page)
+{
+    int rows = 1 + t->s->c->hosts.n;
+    *w = COLS - 8 < 76 ? COLS - 8 : 76;
+    if (*w < 40)
+        *w = COLS;
+    *h = rows + 7;
+    if (*h > LINES - 4)
+        *h = LINES - 4;
+    if (*h < 8)
+        *h = LINES;
+    *page = *h - 7;
+    if (*page < 1)
+        *page = 1;
+}
+
+void pane_dialog_open(tui *t, enum cmd_op op, int sid)
+{
+    t->dlg_op = op;
+    t->dlg_server = sid;
+    t->dlg_force = false;
+    t->dialog.sel = 0;
+    t->dialog.top = 0;
+    t->overlay = &t->dialog;
+}
+
+static void draw(tui *t, tui_pane *p)
+{
+    const cloud *c = t->s->c;
+    const server *s = &c->servers.v[t->dlg_server];
+    int h, w, page;
+    geometry(t, &h, &w, &page);
+    int rows = 1 + c->hosts.n;
+    tui_list_clamp(p, rows, page);
+    char title[160];
+    snprintf(title, sizeof title, "%s %s", op_names[t->dlg_op], s->name);
+    int y0, x0;
+    tui_box(h, w, TH_DIALOG, title, &y0, &x0);
+    int x = x0 + 2, iw = w - 4;
+    tui_putf(y0 + 1, x, iw, TH_DIALOG, "%s is on %s (%s, %s). Where to?", s->name,
+             s->host >= 0 ? c->hosts.v[s->host].name : "no host",
+             c->flavors.v[s->flavor].name, s->vm_state ? s->vm_state : "-");
+    for (int i = 0; i < page && p->top + i < rows; i++) {
+        int row = p->top + i, y = y0 + 2 + i;
+        int elem = row == p->sel ? TH_DIALOG_SELECTED : TH_DIALOG;
+        tui_fill(y, x, iw, elem);
+        if (row == 0) {
+            tui_put(y, x, iw, elem,
+                    t->dlg_op == OP_EVACUATE ? " auto (the scheduler picks a host)"
+                                             : " auto (the scheduler picks)");
+            continue;
+        }
+        int hid = row - 1;
+        const host *ho = &c->hosts.v[hid];
+        const char *az = host_az(c, hid);
+        const char *state = !host_is_up(c, hid) ? "down" : ho->disabled ? "disabled" : "up";
+        tui_putf(y, x, iw, elem, " %-16.16s %-10.10s %-8s %3d server(s)%s", ho->name,
+                 az ? az : "-", state, c->host_servers ? c->host_servers[hid].n : 0,
+                 hid == s->host ? "  (current host)" : "");
+    }
+    int yf = y0 + h - 4;
+    if (can_force(t->dlg_op))
+        tui_putf(yf, x, iw, TH_DIALOG, "[%c] force: skip the scheduler (needs a host)",
+                 t->dlg_force ? 'x' : ' ');
+    else
+        tui_put(yf, x, iw, TH_DIALOG, "    (a cold migration cannot be forced)");
+    char go[24], fo[24], esc[24];
+    keys_labels(ACT_PICK, KEYS_DIALOG, go, sizeof go);
+    keys_labels(ACT_FORCE, KEYS_DIALOG, fo, sizeof fo);
+    keys_labels(ACT_CLOSE, KEYS_DIALOG, esc, sizeof esc);
+    if (can_force(t->dlg_op))
+        tui_putf(y0 + h - 2, x, iw, TH_DIALOG, "%s go   %s force   %s cancel", go, fo, esc);
+    else
+        tui_putf(y0 + h - 2, x, iw, TH_DIALOG, "%s go   %s cancel", go, esc);
+}
+
+static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
+{
+    const cloud *c = t->s->c;
+    int h, w, page;
+    geometry(t, &h, &w, &page);
+    if (tui_nav(p, a, 1 + c->hosts.n, page))
+        return true;
+    switch (a) {
+    case ACT_FORCE:
+        if (can_force(t->dlg_op))
+            t->dlg_force = !t->dlg_force;
+        else
+            tui_status(t, TH_STATUS_ERROR, "a cold migration cannot be forced");
+        return true;
+    case ACT_CLOSE:
+        t->overlay = NULL;
+        tui_status(t, TH_STATUS, "cancelled");
+        return true;
+    case ACT_PICK: {
+        if (t->dlg_force && p->sel == 0) {
+            tui_status(t, TH_STATUS_ERROR, "force needs a host: pick one, or toggle force off");
+            return true;
+        }
+        command cmd;
+        command_init(&cmd, t->dlg_op);
+        cmd.server = nv_strdup(c->servers.v[t->dlg_server].name);
+        if (p->sel > 0)
+            cmd.host = nv_strdup(c->hosts.v[p->sel - 1].name);
+        cmd.force = t->dlg_force && p->sel > 0;
+        t->overlay = NULL;
+        tui_exec(t, &cmd, -1);
+        command_done(&cmd);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+const pane_ops pane_dialog_ops = {
+    .name = "dialog",
+    .ctx = KEYS_DIALOG,
+    .draw = draw,
+    .key = key,
+};

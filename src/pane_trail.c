@@ -1,0 +1,219 @@
+/*
+ * pane_trail.c - the decision trail of the last command: the command line,
+ * then every event it appended, rendered by the core's event_text() (the
+ * same Nova-style lines `novalid run` prints), one theme element per line
+ * by event kind; the expectation checks of a scripted step come right
+ * after the command line.  The pane scrolls both ways; `top` is the first line
+ * shown and `xoff` the first column.
+ *
+ * t->trail_lines/trail_elems and t->summary are rebuilt by
+ * pane_trail_build() when the session changes; the check lines live in
+ * t->check_lines and are shown while t->checks_gen == t->gen.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "theme.h"
+#include "tui.h"
+
+static void push(tui *t, const char *line, int elem)
+{
+    strlist_push(&t->trail_lines, line);
+    intvec_push(&t->trail_elems, elem);
+}
+
+static int first_line_elem(const event *e)
+{
+    switch (e->kind) {
+    case EV_REQUEST:
+    case EV_PLACEMENT: return TH_TRAIL_HEAD;
+    case EV_FILTER: return e->out ? TH_TRAIL_FILTER : TH_TRAIL_ERROR;
+    case EV_WEIGH: return TH_NORMAL;
+    case EV_SELECT: return TH_TRAIL_SELECT;
+    case EV_CLAIM:
+    case EV_CHECK: return e->ok ? TH_TRAIL_SELECT : TH_TRAIL_ERROR;
+    case EV_MIGRATION: return TH_TRAIL_HEAD;
+    case EV_QUIRK: return TH_TRAIL_QUIRK;
+    case EV_ERROR: return TH_TRAIL_ERROR;
+    default: return TH_NORMAL;
+    }
+}
+
+/* Continuation lines: rejected hosts, per-weigher parts. */
+static int more_lines_elem(const event *e)
+{
+    if (e->kind == EV_FILTER || e->kind == EV_PLACEMENT)
+        return TH_TRAIL_REJECT;
+    if (e->kind == EV_WEIGH)
+        return TH_DIM;
+    return first_line_elem(e);
+}
+
+static void hint_lines(tui *t)
+{
+    char m[16], mm[16], e[16], st[16], p[16], q[16];
+    keys_labels(ACT_LIVE_MIGRATE, KEYS_SERVERS, m, sizeof m);
+    keys_labels(ACT_MIGRATE, KEYS_SERVERS, mm, sizeof mm);
+    keys_labels(ACT_EVACUATE, KEYS_SERVERS, e, sizeof e);
+    keys_labels(ACT_STEP, KEYS_SERVERS, st, sizeof st);
+    keys_labels(ACT_PROMPT, KEYS_SERVERS, p, sizeof p);
+    keys_labels(ACT_QUIRKS, KEYS_SERVERS, q, sizeof q);
+    const cloud *c = t->s->c;
+    if (c->description && *c->description) {
+        /* wrap the description at ~100 columns on spaces */
+        const char *d = c->description;
+        while (*d) {
+            size_t n = strlen(d), cut = n;
+            if (n > 100) {
+                cut = 100;
+                while (cut > 40 && d[cut] != ' ')
+                    cut--;
+            }
+            char *line = nv_strndup(d, cut);
+            push(t, line, TH_DIM);
+            free(line);
+            d += cut;
+            while (*d == ' ')
+                d++;
+        }
+        push(t, "", TH_NORMAL);
+    }
+    push(t, "No decision yet.", TH_TRAIL_HEAD);
+    char *s = nv_printf("Select a server and press %s (live-migrate), %s (migrate) or %s "
+                        "(evacuate); the trail of the decision shows here.",
+                        m, mm, e);
+    push(t, s, TH_NORMAL);
+    free(s);
+    s = nv_printf("%s runs the scenario's next scripted step (%d of them), %s opens the "
+                  "command prompt, %s the quirks.",
+                  st, t->sc->n_steps, p, q);
+    push(t, s, TH_NORMAL);
+    free(s);
+}
+
+void pane_trail_build(tui *t)
+{
+    strlist_free(&t->trail_lines);
+    intvec_free(&t->trail_elems);
+    free(t->summary);
+    t->summary = NULL;
+    const cmd_result *r = tui_last_result(t);
+    if (!r) {
+        hint_lines(t);
+        return;
+    }
+    sbuf b = {0};
+    sbuf_add(&b, "> ");
+    command_format(tui_last_command(t), &b);
+    sbuf_addf(&b, "  => %s", r->outcome ? r->outcome : "ok");
+    push(t, b.s, TH_TRAIL_HEAD);
+    const trail *tr = &t->s->t;
+    for (int i = r->trail_from; i < r->trail_to && i < tr->n; i++) {
+        const event *e = &tr->v[i];
+        sbuf_reset(&b);
+        event_text(e, &b);
+        const char *p = b.s ? b.s : "";
+        bool first = true;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            char *line = nv_strndup(p, n);
+            push(t, line, first ? first_line_elem(e) : more_lines_elem(e));
+            free(line);
+            first = false;
+            p += n + (nl ? 1 : 0);
+        }
+    }
+    if (r->trail_from == r->trail_to)
+        push(t, "(no events)", TH_DIM);
+    sbuf_reset(&b);
+    trail_summary(tr, r->trail_from, r->trail_to, &b);
+    t->summary = sbuf_take(&b);
+    sbuf_free(&b);
+}
+
+static int n_lines(const tui *t)
+{
+    return t->trail_lines.n + (t->checks_gen == t->gen ? t->check_lines.n : 0);
+}
+
+/* Line `li` of the pane: the command line, the expectation checks of a
+ * scripted step (so they show without scrolling), then the events. */
+static const char *line_at(const tui *t, int li, int *elem)
+{
+    int nc = t->checks_gen == t->gen ? t->check_lines.n : 0;
+    if (li > 0 && li <= nc) {
+        *elem = t->check_elems.v[li - 1];
+        return t->check_lines.v[li - 1];
+    }
+    if (li > nc)
+        li -= nc;
+    *elem = t->trail_elems.v[li];
+    return t->trail_lines.v[li];
+}
+
+static void draw(tui *t, tui_pane *p)
+{
+    int total = n_lines(t), page = p->h - 1;
+    if (p->top > total - page)
+        p->top = total - page;
+    if (p->top < 0)
+        p->top = 0;
+    bool foc = !t->overlay && &t->panes[t->focus] == p;
+    int helem = foc ? TH_PANE_FOCUS : TH_PANE_TITLE;
+    tui_fill(p->y, p->x, p->w, helem);
+    const cmd_result *r = tui_last_result(t);
+    if (r)
+        tui_putf(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL  (%d event(s) of command %d)",
+                 r->trail_to - r->trail_from, t->s->n_done);
+    else
+        tui_put(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL");
+    if (total > page) {
+        char pos[48];
+        snprintf(pos, sizeof pos, " lines %d-%d/%d ", p->top + 1,
+                 p->top + page < total ? p->top + page : total, total);
+        int pw = (int)strlen(pos);
+        tui_put(p->y, p->x + p->w - pw, pw, helem, pos);
+    }
+    for (int i = 0; i < page && p->top + i < total; i++) {
+        int elem;
+        const char *line = line_at(t, p->top + i, &elem);
+        /* horizontal scroll by characters (lines are ASCII but for names) */
+        const char *s = line;
+        for (int k = 0; k < p->xoff && *s; k++) {
+            s++;
+            while ((*s & 0xC0) == 0x80)
+                s++;
+        }
+        tui_put(p->y + 1 + i, p->x + 1, p->w - 1, elem, s);
+    }
+}
+
+static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
+{
+    int total = n_lines(t), page = p->h - 1;
+    switch (a) {
+    case ACT_UP: p->top--; break;
+    case ACT_DOWN: p->top++; break;
+    case ACT_PAGE_UP: p->top -= page; break;
+    case ACT_PAGE_DOWN: p->top += page; break;
+    case ACT_HOME: p->top = 0; p->xoff = 0; break;
+    case ACT_END: p->top = total - page; break;
+    case ACT_LEFT: p->xoff = p->xoff > 8 ? p->xoff - 8 : 0; break;
+    case ACT_RIGHT: p->xoff += 8; break;
+    default: return false;
+    }
+    if (p->top > total - page)
+        p->top = total - page;
+    if (p->top < 0)
+        p->top = 0;
+    return true;
+}
+
+const pane_ops pane_trail_ops = {
+    .name = "trail",
+    .ctx = KEYS_TRAIL,
+    .draw = draw,
+    .key = key,
+};

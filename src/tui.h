@@ -1,0 +1,157 @@
+/*
+ * tui.h - the ncurses front end.
+ *
+ * tui_main() is the whole public interface.  The rest of this header is
+ * shared by tui.c and the pane_*.c files only; it does not include curses,
+ * so the command line can include it freely.
+ *
+ * Data
+ *   A `tui` owns a session (the cloud, its trail and the commands done),
+ *   the scenario it came from (for its scripted steps), the theme, and the
+ *   view state: four panes (hosts, servers, migrations, trail), at most one
+ *   overlay (help, move dialog, quirk list), at most one prompt line (:,
+ *   /, save), the status message.  The core is only read here; every
+ *   change goes through tui_exec() -> session_exec() as a command record,
+ *   or session_undo() / session_set_quirk().
+ *
+ * Panes
+ *   Every pane and overlay is a tui_pane with a pane_ops vtable (draw,
+ *   key).  The three lists share one implementation in tui.c (tui_list_*)
+ *   and only say how many rows they have and how to draw one.  The trail
+ *   pane scrolls lines; its `sel` is unused and `top` is the first line.
+ *
+ * Invariants
+ *   - `gen` changes whenever the session changes (exec, undo, quirk);
+ *     derived views (server rows, trail lines) are rebuilt when it does.
+ *   - `step_of` has one entry per command done: the scripted step it came
+ *     from, or -1; undo pops it and rewinds `next_step` with it.
+ *   - Selection is kept by name across commands: ids of servers booted by
+ *     an undone command do not survive an undo.
+ */
+#ifndef NOVALID_TUI_H
+#define NOVALID_TUI_H
+
+#include "keys.h"
+#include "scenario.h"
+
+/* Run the UI on a loaded scenario (takes ownership); `path` is the file it
+ * came from (NULL for the built-in demo), used by save.  Returns the exit
+ * status. */
+int tui_main(scenario *sc, const char *path);
+
+/* ---- shared by tui.c and pane_*.c --------------------------------------------- */
+
+typedef struct tui tui;
+typedef struct tui_pane tui_pane;
+
+typedef struct pane_ops {
+    const char *name;            /* "hosts", "servers", ... */
+    unsigned ctx;                /* KEYS_* context while focused or open */
+    void (*draw)(tui *t, tui_pane *p);
+    /* An action (or raw key) for this pane; true if it was handled. */
+    bool (*key)(tui *t, tui_pane *p, enum keys_action a, int key);
+    /* lists only */
+    int (*rows)(tui *t);
+    void (*heading)(tui *t, tui_pane *p, int y, int elem);   /* column names on line y */
+    void (*draw_row)(tui *t, tui_pane *p, int row, int y, int base_elem);
+    const char *(*row_name)(tui *t, int row);       /* for search; may be NULL */
+} pane_ops;
+
+struct tui_pane {
+    const pane_ops *ops;
+    int sel, top, xoff;          /* selected row, first row shown, trail: column */
+    int y, x, h, w;              /* screen area, heading line included */
+};
+
+enum { PANE_HOSTS, PANE_SERVERS, PANE_MIGRATIONS, PANE_TRAIL, PANE_COUNT };
+enum prompt_kind { PROMPT_NONE, PROMPT_CMD, PROMPT_SEARCH, PROMPT_SAVE };
+
+struct tui {
+    session *s;
+    scenario *sc;                /* steps only (sc->c was given to the session) */
+    const char *path;            /* scenario file, NULL for the built-in demo */
+    int next_step;               /* next scripted step of sc */
+    intvec step_of;              /* per command done: script step or -1 */
+    unsigned gen;                /* bumped on every session change */
+
+    tui_pane panes[PANE_COUNT];
+    int focus;                   /* PANE_* */
+    tui_pane help, dialog, quirks;
+    tui_pane *overlay;           /* NULL or one of the three above */
+    bool too_small;
+
+    /* derived from the session, rebuilt when gen changes */
+    unsigned rows_gen;
+    intvec server_rows;          /* live server ids, display order */
+    unsigned trail_gen;
+    strlist trail_lines;
+    intvec trail_elems;          /* theme element per line */
+    char *summary;
+
+    /* expectation results of the last scripted step, while gen == checks_gen */
+    unsigned checks_gen;
+    strlist check_lines;
+    intvec check_elems;
+
+    /* move dialog */
+    enum cmd_op dlg_op;
+    int dlg_server;
+    bool dlg_force;
+
+    /* prompt line */
+    enum prompt_kind prompt;
+    sbuf input;
+    strlist history;
+    int hist_pos;
+
+    char *search;                /* active search pattern, NULL: none */
+
+    char status[1024];
+    int status_elem;
+    bool quit;
+};
+
+extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
+extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
+
+/* Drawing helpers (tui.c).  Text is clipped to `w` columns, control bytes
+ * and invalid UTF-8 are shown as '?'; they return the columns used. */
+int tui_put(int y, int x, int w, int elem, const char *s);
+int tui_putf(int y, int x, int w, int elem, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void tui_fill(int y, int x, int w, int elem);
+int tui_text_width(const char *s);
+/* A box with a title, filled with `elem`, centred; returns its area. */
+void tui_box(int h, int w, int elem, const char *title, int *y0, int *x0);
+
+/* Session access. */
+const cmd_result *tui_last_result(const tui *t);   /* NULL if nothing done */
+const command *tui_last_command(const tui *t);
+void tui_status(tui *t, int elem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Run one command (status line, trail, selection); `step` is the script
+ * step it comes from or -1.  Returns the result (owned by the session). */
+const cmd_result *tui_exec(tui *t, const command *cmd, int step);
+/* The server selected in the servers pane, -1 if none. */
+int tui_selected_server(tui *t);
+bool tui_search_match(const tui *t, const char *name);
+/* Move a selection for a navigation action (up, down, page, home, end);
+ * false if `a` is not one.  Then keep selection and scroll inside `rows`
+ * with `page` rows visible. */
+bool tui_nav(tui_pane *p, enum keys_action a, int rows, int page);
+void tui_list_clamp(tui_pane *p, int rows, int page);
+void tui_list_draw(tui *t, tui_pane *p);
+bool tui_list_key(tui *t, tui_pane *p, enum keys_action a, int key);
+void tui_refresh_derived(tui *t);
+/* Switch a quirk (replays the commands done, keeps the selection). */
+void tui_set_quirk(tui *t, int quirk, bool on);
+
+/* pane_hosts.c: a host's fate in the last decision ("why not host3?"). */
+void pane_hosts_why(const tui *t, int host, sbuf *out);
+/* pane_trail.c: rebuild t->trail_lines from the last command. */
+void pane_trail_build(tui *t);
+/* pane_help.c / pane_dialog.c / pane_quirks.c: open the overlays. */
+void pane_help_open(tui *t);
+void pane_dialog_open(tui *t, enum cmd_op op, int sid);
+void pane_quirks_open(tui *t);
+
+#endif

@@ -1,0 +1,279 @@
+#!/bin/sh
+# tests/tui.sh - the terminal UI tested for real: a private tmux server runs
+# novalid on the built-in demo, sends keys and reads the screen back.
+#
+# Environment: NOVALID (the binary, default ./novalid), top_srcdir (default .).
+# Hermetic: HOME and XDG_CONFIG_HOME point into a temporary directory, TZ=UTC,
+# C.UTF-8 when the system has it, TERM fixed, a 120x40 window.
+# Each run is wrapped so that its exit status and the terminal modes after
+# it (stty -a) can be checked: every exit path (q, Ctrl-C, SIGTERM, a crash)
+# must leave the terminal sane.
+# Prints one line per check and "N passed, N failed"; exit 77 (skip) only
+# when tmux is missing.
+
+set -u
+
+: "${NOVALID:=./novalid}"
+: "${top_srcdir:=.}"
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "SKIP: tmux is not installed"
+    exit 77
+fi
+
+case $NOVALID in
+/*) ;;
+*) NOVALID=$(pwd)/$NOVALID ;;
+esac
+case $top_srcdir in
+/*) ;;
+*) top_srcdir=$(pwd)/$top_srcdir ;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/novalid-tui.XXXXXX") || exit 1
+sock=novalid-test-$$
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() {
+    T kill-server >/dev/null 2>&1
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# ---- a fixed environment ------------------------------------------------------
+HOME=$tmp/home
+XDG_CONFIG_HOME=$tmp/config
+TZ=UTC
+mkdir -p "$HOME" "$XDG_CONFIG_HOME/novalid/themes"
+if locale -a 2>/dev/null | grep -Eqi '^c\.utf-?8$'; then LC_ALL=C.UTF-8; else LC_ALL=C; fi
+export HOME XDG_CONFIG_HOME TZ LC_ALL
+unset NO_COLOR NOVALID_THEME LANG LANGUAGE COLUMNS LINES TMUX
+UI_TERM=screen-256color
+infocmp "$UI_TERM" >/dev/null 2>&1 || UI_TERM=xterm-256color
+
+passed=0
+failed=0
+ok() {
+    passed=$((passed + 1))
+    echo "ok - $1"
+}
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+}
+
+screen() { T capture-pane -p -t nv 2>/dev/null; }
+dump() { screen | sed 's/^/    | /'; }
+
+# wait_for PATTERN [TENTHS]: until the screen matches (extended regex)
+wait_for() {
+    i=0
+    while [ "$i" -lt "${2:-50}" ]; do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# wait_gone PATTERN [TENTHS]: until the screen no longer matches
+wait_gone() {
+    i=0
+    while [ "$i" -lt "${2:-30}" ]; do
+        screen | grep -Eq -- "$1" || return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+check() {
+    if wait_for "$2" "${3:-30}"; then ok "$1"; else fail "$1 (no /$2/ on screen)"; dump; fi
+}
+check_gone() {
+    if wait_gone "$2"; then ok "$1"; else fail "$1 (/$2/ still on screen)"; dump; fi
+}
+keys() { T send-keys -t nv "$@"; }
+
+# start NAME [VAR=value...]: run the UI in session "nv", in directory $tmp/NAME
+start() {
+    name=$1
+    shift
+    run=$tmp/$name
+    mkdir -p "$run"
+    {
+        echo 'trap : INT TERM HUP'
+        echo "cd '$run' || exit 1"
+        printf "sh -c 'echo \$\$ > pid; exec \"\$0\" \"\$@\"' env TERM=%s" "$UI_TERM"
+        for a in "$@"; do printf " '%s'" "$a"; done
+        printf " '%s' 2>stderr\n" "$NOVALID"
+        echo 'echo $? > rc'
+        echo 'stty -a > stty 2>&1'
+    } >"$run/wrap.sh"
+    T new-session -d -s nv -x 120 -y 40 "sh '$run/wrap.sh'"
+}
+
+# finish NAME WANT: the run ended with status WANT, the session is gone and
+# the terminal is back in cooked mode with echo
+finish() {
+    run=$tmp/$1
+    i=0
+    while [ ! -s "$run/rc" ] && [ "$i" -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    rc=$(cat "$run/rc" 2>/dev/null)
+    if [ "$rc" = "$2" ]; then ok "$1: exit status $2"; else fail "$1: exit status '$rc', want $2"; fi
+    i=0
+    while T has-session -t nv 2>/dev/null && [ "$i" -lt 30 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if T has-session -t nv 2>/dev/null; then
+        fail "$1: the session is still there"
+        T kill-session -t nv 2>/dev/null
+    else
+        ok "$1: the program is gone"
+    fi
+    if [ -s "$run/stty" ] && ! grep -Eq '(^| )-(icanon|echo|isig)( |;|$)' "$run/stty"; then
+        ok "$1: terminal restored (icanon, echo, isig)"
+    else
+        fail "$1: terminal not restored"
+        sed 's/^/    | /' "$run/stty" 2>/dev/null
+    fi
+}
+
+ESC=$(printf '\033')
+COLOR_SGR="$ESC\\[(3[0-7]|4[0-7]|[34]8;5;[0-9]+)m"
+
+# ---- 1: the main walk-through ---------------------------------------------------
+start main
+check "starts and shows the hosts pane" 'HOST +AZ +STATE' 50
+check "hosts listed" 'host1 +az1 +up'
+check "disabled host shown" 'host4 +az2 +disabled'
+check "servers listed" 'web-1 +host1 +active'
+check "servers listed (db-1)" 'db-1 +host3 +active'
+check "footer hints from the key table" '\? help +q quit'
+if T capture-pane -p -e -t nv | grep -Eq "$COLOR_SGR"; then ok "colours in use"; else fail "no colours"; fi
+
+keys '?'
+check "help overlay" 'Help: keys'
+check "help lists the keys" 'live-migrate the selected server'
+keys Escape
+check_gone "Esc closes the help" 'Help: keys'
+
+keys / w e b - 1 Enter
+check "search finds web-1" '/web-1: 1 match'
+
+keys m
+check "live-migrate dialog" 'live-migrate web-1'
+check "dialog offers auto" 'auto \(the scheduler picks\)'
+keys Down Down Down Enter
+check "status line shows the outcome" 'live-migrate web-1 host3: (ok|[A-Za-z]+: )'
+check "trail shows the filters" 'Filter ComputeFilter returned'
+check "decision summary" 'Decision: .*hosts'
+if screen | grep -Eq 'live-migrate web-1 host3: ok'; then
+    check "web-1 moved to host3" 'web-1 +host3'
+    check "migration record completed" '#1 +live-migration +completed +web-1 +host1 -> host3'
+else
+    check "web-1 stayed on host1" 'web-1 +host1'
+fi
+
+keys BTab
+keys Home w
+check "why not host1?" 'why not host1\? '
+
+keys u
+check "undo" 'undone: live-migrate web-1 host3'
+check "web-1 back on host1" 'web-1 +host1'
+check "migration record gone" '\(none\)'
+
+keys : l i v e - m i g r a t e Space d b - 1 Space h o s t 1 Enter
+check ": prompt runs a command" 'live-migrate db-1 host1: (ok|[A-Za-z]+: )'
+keys : f r o b Space x Enter
+check ": prompt reports a parse error" ':frob x: unknown command'
+
+keys u .
+check "scripted step with its expectations" 'step 1/2 \(line [0-9]+\): live-migrate db-1: .*expect (pass|FAIL)'
+check "expectation lines in the trail" 'expect outcome: want'
+
+keys Q
+check "quirk list" 'Quirks: historic Nova bugs'
+keys Space
+check "quirk switched and history replayed" 'quirk bug-[0-9]+ on; replayed 1 command'
+keys Space Escape
+check_gone "quirk list closes" 'Quirks: historic Nova bugs'
+
+keys s
+check "save prompt" 'save to: novalid-session.cfg'
+keys Enter
+check "saved" 'saved the start state and 1 command\(s\) to novalid-session.cfg'
+if [ -s "$tmp/main/novalid-session.cfg" ] &&
+    "$NOVALID" validate "$tmp/main/novalid-session.cfg" >/dev/null 2>&1; then
+    ok "the saved file loads back"
+else
+    fail "the saved file does not load back"
+    "$NOVALID" validate "$tmp/main/novalid-session.cfg" 2>&1 | sed 's/^/    | /'
+fi
+
+T resize-window -t nv -x 40 -y 10
+check "too-small message" 'terminal too small \(need 60x16\)'
+T resize-window -t nv -x 120 -y 40
+check "redraws after growing again" 'HOST +AZ +STATE'
+keys C-l
+check "Ctrl-L redraw" 'web-2 +host2'
+
+keys q
+finish main 0
+
+# ---- 2: no colour --------------------------------------------------------------
+start nocolor NO_COLOR=1
+check "NO_COLOR: starts" 'HOST +AZ +STATE' 50
+if T capture-pane -p -e -t nv | grep -Eq "$COLOR_SGR"; then
+    fail "NO_COLOR: colours on screen"
+else
+    ok "NO_COLOR: attributes only"
+fi
+keys m
+check "NO_COLOR: dialog" 'auto \(the scheduler picks\)'
+keys Escape q
+finish nocolor 0
+
+# ---- 3: a broken theme, then Ctrl-C ------------------------------------------------
+printf 'colors = {\n  titel = ["white", "blue"];\n  ok = ["grene", "default"];\n};\n' \
+    >"$XDG_CONFIG_HOME/novalid/themes/broken.cfg"
+start broken NOVALID_THEME=broken
+check "broken theme: the UI still starts" 'HOST +AZ +STATE' 50
+check "broken theme: said on the status line" 'theme: .*broken.cfg:2:'
+keys C-c
+finish broken 130
+if grep -q 'broken.cfg:2: colors: unknown element .titel.' "$tmp/broken/stderr" &&
+    grep -q 'broken.cfg:3: colors.ok: unknown colour .grene.' "$tmp/broken/stderr"; then
+    ok "broken theme: FILE:LINE: errors on stderr"
+else
+    fail "broken theme: no FILE:LINE: errors on stderr"
+    sed 's/^/    | /' "$tmp/broken/stderr"
+fi
+
+# ---- 4: a shipped theme on an 8-colour terminal, then SIGTERM ----------------------
+cp "$top_srcdir/themes/solarized.cfg" "$XDG_CONFIG_HOME/novalid/themes/"
+UI_TERM=xterm
+start eight NOVALID_THEME=solarized
+check "8 colours + solarized: starts" 'HOST +AZ +STATE' 50
+if [ -s "$tmp/eight/stderr" ]; then
+    fail "solarized: messages on stderr"
+    sed 's/^/    | /' "$tmp/eight/stderr"
+else
+    ok "solarized: loads cleanly"
+fi
+kill -TERM "$(cat "$tmp/eight/pid")" 2>/dev/null
+finish eight 143
+
+# ---- 5: a crash: the handler restores the terminal and dies of the signal --------
+UI_TERM=screen-256color
+infocmp "$UI_TERM" >/dev/null 2>&1 || UI_TERM=xterm-256color
+start crash
+check "crash run: starts" 'HOST +AZ +STATE' 50
+kill -SEGV "$(cat "$tmp/crash/pid")" 2>/dev/null
+finish crash 139
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
