@@ -388,6 +388,26 @@ static void replay(session *s, int keep)
     free(oldr);
 }
 
+void session_expect_result(const session *s, int k, cmd_result *out)
+{
+    *out = s->results[k];
+    if (s->done[k].op != OP_EXPECT)
+        return;
+    const cmd_result *own = &s->results[k];
+    memset(out, 0, sizeof *out);
+    out->outcome = "ok";
+    out->migration = -1;
+    for (int i = k - 1; i >= 0; i--)
+        if (s->done[i].op != OP_EXPECT) {
+            *out = s->results[i];
+            break;
+        }
+    if (own->servers.n)
+        out->servers = own->servers;
+    out->trail_from = own->trail_from;
+    out->trail_to = own->trail_to;
+}
+
 bool session_undo(session *s)
 {
     if (!s->n_done)

@@ -133,6 +133,10 @@ const cmd_result *session_exec(session *s, const command *cmd);
 /* Undo the last command (replays the rest from the initial cloud).
  * false if nothing to undo. */
 bool session_undo(session *s);
+/* The result the expectations of history entry k assert on: its own, or
+ * for an expect-only step the last real command's (with the expect step's
+ * server, if it names one).  `out` borrows from the session. */
+void session_expect_result(const session *s, int k, cmd_result *out);
 /* Start over from the initial cloud with a (possibly) changed quirk set. */
 void session_set_quirk(session *s, int quirk, bool on);
 

@@ -88,25 +88,13 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
             if (quirk_on(&ss->c->conf, q))
                 sbuf_addf(&b, "# quirk %s on: %s\n", quirk_table[q].name, quirk_table[q].summary);
     }
-    const cmd_result *prev = NULL;
-    cmd_result empty;
-    memset(&empty, 0, sizeof empty);
-    empty.outcome = "ok";
-    empty.migration = -1;
     for (int i = 0; i < sc->n_steps; i++) {
         const command *cmd = &sc->steps[i];
         const cmd_result *r = session_exec(ss, cmd);
         /* an expect-only step asserts on the previous step's result */
-        const cmd_result *er = r;
         cmd_result merged;
-        if (cmd->op == OP_EXPECT) {
-            merged = prev ? *prev : empty;
-            if (r->servers.n)
-                merged.servers = r->servers;
-            er = &merged;
-        } else {
-            prev = r;
-        }
+        session_expect_result(ss, ss->n_done - 1, &merged);
+        const cmd_result *er = &merged;
         expect_checks checks = {0};
         if (cmd->ex.present)
             expect_eval(ss->c, &cmd->ex, er, &checks);

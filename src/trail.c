@@ -363,7 +363,7 @@ void trail_summary(const trail *t, int from, int to, sbuf *out)
     }
     int total = -1, passed = -1;
     sbuf parts = {0};
-    const char *selected = NULL;
+    const char *selected = NULL, *error = NULL;
     for (int i = start; i < to && i < t->n; i++) {
         const event *e = &t->v[i];
         if (i > start && e->kind == EV_REQUEST)
@@ -381,6 +381,8 @@ void trail_summary(const trail *t, int from, int to, sbuf *out)
                 sbuf_addf(&parts, "%s%d %s", parts.len ? ", " : "", e->rejected.n, e->name);
         } else if (e->kind == EV_SELECT && !selected) {
             selected = e->host;
+        } else if (e->kind == EV_ERROR && !error) {
+            error = e->message;
         }
     }
     sbuf_addf(out, "%d/%d hosts", selected ? (passed < 0 ? 1 : passed) : 0,
@@ -389,5 +391,7 @@ void trail_summary(const trail *t, int from, int to, sbuf *out)
         sbuf_addf(out, ": %s", parts.s);
     if (selected)
         sbuf_addf(out, "; selected %s", selected);
+    else if (passed > 0 && error)
+        sbuf_addf(out, "; %d passed the filters, then: %s", passed, error);
     sbuf_free(&parts);
 }

@@ -366,21 +366,10 @@ static void step(tui *t)
     const cmd_result *r = tui_exec(t, cmd, i);
     t->next_step = i + 1;
     /* an expect-only step asserts on the previous step's result */
-    const cmd_result *er = r;
+    (void)r;
     cmd_result merged;
-    if (cmd->op == OP_EXPECT) {
-        memset(&merged, 0, sizeof merged);
-        merged.outcome = "ok";
-        merged.migration = -1;
-        for (int k = t->s->n_done - 2; k >= 0; k--)
-            if (t->s->done[k].op != OP_EXPECT) {
-                merged = t->s->results[k];
-                break;
-            }
-        if (r->servers.n)
-            merged.servers = r->servers;
-        er = &merged;
-    }
+    session_expect_result(t->s, t->s->n_done - 1, &merged);
+    const cmd_result *er = &merged;
     strlist_free(&t->check_lines);
     intvec_free(&t->check_elems);
     t->checks_gen = t->gen;
