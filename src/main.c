@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conductor.h"
+#include "keys.h"
 #include "run.h"
 #include "scheduler.h"
 #include "tui.h"
@@ -54,6 +55,24 @@ static void usage(FILE *f)
     for (int q = 0; q < Q_COUNT; q++)
         fprintf(f, "  %-13s %s..%s: %s\n", quirk_table[q].name, release_name(quirk_table[q].first),
                 release_name(quirk_table[q].last), quirk_table[q].summary);
+    fprintf(f, "\nKeys in the UI (? shows them on screen):\n");
+    for (int i = 0; i < keys_count; i++) {
+        const key_binding *k = &keys_table[i];
+        if (!(k->where & (KEYS_PANES | KEYS_DIALOG | KEYS_QUIRKS)))
+            continue;
+        /* one line per action and context, as the help overlay shows it */
+        bool shown = false;
+        for (int j = 0; j < i && !shown; j++)
+            shown = keys_table[j].action == k->action && keys_table[j].where == k->where;
+        if (shown)
+            continue;
+        char labels[64];
+        keys_labels(k->action, k->where, labels, sizeof labels);
+        const char *where = k->where & KEYS_PANES    ? ""
+                            : k->where & KEYS_DIALOG ? " (move dialog)"
+                                                     : " (quirk list)";
+        fprintf(f, "  %-15s %s%s\n", labels, k->help, where);
+    }
     fprintf(f, "\nReleases: ");
     for (int r = REL_FIRST; r <= REL_LATEST; r++)
         fprintf(f, "%s%s", release_name(r), r < REL_LATEST ? ", " : "\n");

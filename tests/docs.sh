@@ -1,0 +1,31 @@
+#!/bin/sh
+# The docs move with the program: every key `novalid --help` lists (from
+# the key table) is in the man page, every scenario op and quirk is in
+# --help and the man page or the format document.
+set -u
+: "${NOVALID:?}" "${top_srcdir:?}"
+man="$top_srcdir/doc/novalid.1"
+help=$("$NOVALID" --help) || { echo "FAIL --help exited non-zero"; exit 1; }
+pass=0
+fail=0
+check() {   # check WHAT FILE NEEDLE
+    if grep -qF -- "$3" "$2"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $1: '$3' not in $(basename "$2")"
+        fail=$((fail + 1))
+    fi
+}
+keys=$(printf '%s\n' "$help" | sed -n '/^Keys in the UI/,/^$/p' | sed '1d;/^$/d' | awk '{print $1}' | tr '/' '\n' | sort -u)
+for k in $keys; do
+    check "key $k" "$man" "$(printf '%s' "$k" | sed 's/-/\\-/g')"
+done
+for op in $(printf '%s\n' "$help" | sed -n '/^Scenario steps/,/^$/p' | sed '1d;/^$/d' | awk '{print $1}'); do
+    check "op $op" "$top_srcdir/docs/scenario-format.md" "\`$op\`"
+done
+for q in $(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p'); do
+    check "quirk $q" "$top_srcdir/docs/releases.md" "$q"
+done
+"$NOVALID" --version | grep -q '^novalid [0-9]' && pass=$((pass + 1)) || { echo "FAIL --version"; fail=$((fail + 1)); }
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
