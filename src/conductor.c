@@ -108,7 +108,7 @@ static int move_num_instances(nova_env *env, int sid)
 }
 
 /* RequestSpec for moving server sid, from what Nova persisted. */
-static void move_spec(nova_env *env, int sid, request_spec *rs)
+static void move_spec(nova_env *env, int sid, request_spec *rs, bool persisted_ignore)
 {
     server *s = srv(env, sid);
     request_spec_init(rs);
@@ -122,7 +122,9 @@ static void move_spec(nova_env *env, int sid, request_spec *rs)
     intvec_push(&rs->instances, sid);
     rs->num_instances = move_num_instances(env, sid);
     /* force_hosts/force_nodes are reset for every move */
-    if (quirk_on(&env->c->conf, Q_BUG_1669054) && s->spec.ignore_hosts.n) {
+    /* live migration and resize overwrite ignore_hosts; evacuation used
+     * the persisted list (bug 1669054) */
+    if (persisted_ignore && quirk_on(&env->c->conf, Q_BUG_1669054) && s->spec.ignore_hosts.n) {
         for (int i = 0; i < s->spec.ignore_hosts.n; i++)
             strlist_push(&rs->ignore_hosts, s->spec.ignore_hosts.v[i]);
         trail_quirk(env->t, "bug-1669054",
@@ -591,6 +593,21 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
             goto failed;
         }
         trail_check(env->t, "hypervisor compatibility", d->name, true, NULL);
+        /* Up to Train the destination checks ran before the allocation
+         * was copied (_check_requested_destination); from Ussuri after. */
+        bool checks_first = c->conf.release < REL_USSURI;
+        const char *f = NULL;
+        if (checks_first) {
+            f = cloud_take_fault(c, dest, "check_can_live_migrate_destination");
+            if (!f && strcmp(c->hosts.v[src].cell, d->cell) != 0)
+                f = "Unable to force live migrate instance across cells.";
+            if (f) {
+                exc = "MigrationPreCheckError";
+                msg = nv_printf("Migration pre-check error: %s", f);
+                trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
+                goto failed;
+            }
+        }
         /* copy the source allocation to the destination for the instance */
         int64_t a[RC_COUNT];
         placement_consumer_on(c, CONSUMER_MIGRATION, mid, src, a);
@@ -604,20 +621,22 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
         event *ce = trail_add(env->t, EV_CLAIM);
         ce->host = nv_strdup(d->name);
         ce->ok = true;
-        const char *f = cloud_take_fault(c, dest, "check_can_live_migrate_destination");
-        if (!f && strcmp(c->hosts.v[src].cell, d->cell) != 0)
-            f = "Unable to force live migrate instance across cells.";
-        if (f) {
-            placement_delete(c, CONSUMER_SERVER, sid, dest);
-            exc = "MigrationPreCheckError";
-            msg = nv_printf("Migration pre-check error: %s", f);
-            trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
-            goto failed;
+        if (!checks_first) {
+            f = cloud_take_fault(c, dest, "check_can_live_migrate_destination");
+            if (!f && strcmp(c->hosts.v[src].cell, d->cell) != 0)
+                f = "Unable to force live migrate instance across cells.";
+            if (f) {
+                placement_delete(c, CONSUMER_SERVER, sid, dest);
+                exc = "MigrationPreCheckError";
+                msg = nv_printf("Migration pre-check error: %s", f);
+                trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
+                goto failed;
+            }
         }
         trail_check(env->t, "check_can_live_migrate_destination", d->name, true, NULL);
     } else {
         request_spec rs;
-        move_spec(env, sid, &rs);
+        move_spec(env, sid, &rs, false);
         rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
         if (dest >= 0) {
             free(rs.dest_host);
@@ -751,7 +770,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     set_str(&s->task_state, "resize_prep");
 
     request_spec rs;
-    move_spec(env, sid, &rs);
+    move_spec(env, sid, &rs, false);
     rs.flavor = new_fl;
     rs.return_alternates = true;
     rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
@@ -962,7 +981,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         return;
     }
     if (host_is_up(c, src)) {
-        outcome(env, r, "InvalidService", "Compute service of %s is still in use.", hname(env, src));
+        outcome(env, r, "ComputeServiceInUse", "Compute service of %s is still in use.", hname(env, src));
         return;
     }
     set_str(&s->task_state, "rebuilding");
@@ -987,7 +1006,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         }
     } else {
         request_spec rs;
-        move_spec(env, sid, &rs);
+        move_spec(env, sid, &rs, true);
         ignore_host(&rs, hname(env, src));
         if (c->conf.release >= REL_USSURI)
             rs.dest_cell = nv_strdup(c->hosts.v[src].cell);

@@ -172,7 +172,7 @@ const nova_option nova_options[] = {
 
     O("scheduler", "max_attempts", OPT_INT, max_attempts, REL_FIRST, REL_LATEST, 1,
       "hosts tried per build: selected + max_attempts-1 alternates (3)"),
-    O("scheduler", "max_placement_results", OPT_INT, max_placement_results, REL_FIRST, REL_LATEST, 1,
+    O("scheduler", "max_placement_results", OPT_INT, max_placement_results, REL_QUEENS, REL_LATEST, 1,
       "allocation candidates asked of Placement (1000)"),
     O("scheduler", "query_placement_for_availability_zone", OPT_BOOL,
       query_placement_for_availability_zone, REL_ROCKY, REL_2023_1, NOMIN,

@@ -850,10 +850,16 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             if (c->conf.release >= REL_TRAIN)
                 q.in_tree = h;
         }
-        q.limit = c->conf.max_placement_results;
+        /* max_placement_results exists from Queens; Rocky and Stein drop it
+         * for forced hosts (bug 1777591) until Train's in_tree; from Train
+         * group / same_host / different_host hints drop it (bug 1827628) */
+        q.limit = c->conf.release >= REL_QUEENS ? c->conf.max_placement_results : 0;
         bool lifts = spec->group >= 0 || kvlist_get(&spec->hints, "same_host") ||
                      kvlist_get(&spec->hints, "different_host");
         if (lifts && c->conf.release >= REL_TRAIN)
+            q.limit = 0;
+        if ((spec->force_hosts.n || spec->force_nodes.n) && c->conf.release >= REL_ROCKY &&
+            c->conf.release < REL_TRAIN)
             q.limit = 0;
 
         event *pe = trail_add(t, EV_PLACEMENT);

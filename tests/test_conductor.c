@@ -479,7 +479,7 @@ static void test_evacuate(void **st)
     command cmd;
     command_init(&cmd, OP_EVACUATE);
     cmd.server = nv_strdup("vm-1");
-    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "InvalidService");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ComputeServiceInUse");
     assert_string_equal(r.message, "Compute service of host1 is still in use.");
     cmd_result_done(&r);
     f.c->hosts.v[0].up = false;
