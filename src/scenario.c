@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "scheduler.h"
+#include "textfile.h"
 
 #define MAX_ERRORS 100                  /* messages kept per load */
 #define MAX_FILE_BYTES (256L << 20)     /* largest scenario file read */
@@ -1761,24 +1762,18 @@ static bool load_step(loader *ld, const config_setting_t *e, int i, command *cmd
 
 /* ---- driver ------------------------------------------------------------------- */
 
+static void prescan_report(void *ctx, int line, enum textfile_problem what)
+{
+    if (what == TEXTFILE_INCLUDE)
+        lerr(ctx, line, "@include is not allowed: a scenario is one self-contained file");
+    else
+        lerr(ctx, line, "NUL byte in the file (not a text file?)");
+}
+
 /* Lines a libconfig parse would act on but a scenario must not have. */
 static void prescan(loader *ld, const char *text, size_t len)
 {
-    const char *p = text, *end = text + len;
-    for (int line = 1; p < end; line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        const char *q = p;
-        while (q < eol && (*q == ' ' || *q == '\t'))
-            q++;
-        if (eol - q >= 8 && memcmp(q, "@include", 8) == 0)
-            lerr(ld, line, "@include is not allowed: a scenario is one self-contained file");
-        if (memchr(p, '\0', (size_t)(eol - p)))
-            lerr(ld, line, "NUL byte in the file (not a text file?)");
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
+    textfile_scan(text, len, prescan_report, ld);
 }
 
 static void free_steps(command *steps, int n)
@@ -1934,45 +1929,16 @@ scenario *scenario_load_string(const char *text, const char *name, strlist *erro
 
 scenario *scenario_load_file(const char *path, strlist *errors)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        char *m = nv_printf("%s: cannot open: %s", path, strerror(errno));
+    char err[256];
+    size_t len = 0;
+    char *text = textfile_read(path, (size_t)MAX_FILE_BYTES, &len, err, sizeof err);
+    if (!text) {
+        char *m = nv_printf("%s: %s", path, err);
         NV_PUSH(*errors, m);
         return NULL;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        char *m = nv_printf("%s: is a directory", path);
-        NV_PUSH(*errors, m);
-        return NULL;
-    }
-    sbuf b = {0};
-    char chunk[65536];
-    size_t got;
-    bool too_big = false;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if ((long)(b.len + got) > MAX_FILE_BYTES) {
-            too_big = true;
-            break;
-        }
-        sbuf_addn(&b, chunk, got);
-    }
-    bool failed = ferror(f) != 0;
-    int err = errno;
-    fclose(f);
-    if (too_big || failed) {
-        char *m = too_big ? nv_printf("%s: file too large (more than %ld MiB)", path,
-                                      MAX_FILE_BYTES >> 20)
-                          : nv_printf("%s: cannot read: %s", path, strerror(err));
-        NV_PUSH(*errors, m);
-        sbuf_free(&b);
-        return NULL;
-    }
-    if (!b.s)
-        sbuf_add(&b, "");
-    scenario *s = load_text(b.s, b.len, path, errors);
-    sbuf_free(&b);
+    scenario *s = load_text(text, len, path, errors);
+    free(text);
     return s;
 }
 

@@ -17,6 +17,8 @@
  */
 #include "theme.h"
 
+#include "textfile.h"
+
 #include <curses.h>
 #include <libconfig.h>
 #include <stdio.h>
@@ -287,46 +289,25 @@ static void read_attrs(reader *r, const config_setting_t *g, theme *t)
 
 static char *slurp(reader *r, size_t *len)
 {
-    FILE *f = fopen(r->path, "rb");
-    if (!f) {
-        rerr(r, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = nv_malloc(THEME_MAX_BYTES + 1);
-    size_t n = fread(buf, 1, THEME_MAX_BYTES + 1, f);
-    bool err = ferror(f);
-    fclose(f);
-    if (err) {
-        rerr(r, 0, "read error");
-    } else if (n > THEME_MAX_BYTES) {
-        rerr(r, 0, "too large for a theme (more than %d bytes)", THEME_MAX_BYTES);
-    } else {
-        buf[n] = '\0';
-        *len = n;
-        return buf;
-    }
-    free(buf);
-    return NULL;
+    char err[256];
+    char *text = textfile_read(r->path, THEME_MAX_BYTES, len, err, sizeof err);
+    if (!text)
+        rerr(r, 0, "%s", err);
+    return text;
+}
+
+static void prescan_report(void *ctx, int line, enum textfile_problem what)
+{
+    if (what == TEXTFILE_INCLUDE)
+        rerr(ctx, line, "@include is not allowed in a theme");
+    else
+        rerr(ctx, line, "NUL byte in the file (not a text file?)");
 }
 
 /* Lines libconfig would act on but a theme must not have. */
 static void prescan(reader *r, const char *text, size_t len)
 {
-    const char *p = text, *end = text + len;
-    for (int line = 1; p < end; line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        const char *q = p;
-        while (q < eol && (*q == ' ' || *q == '\t'))
-            q++;
-        if (eol - q >= 8 && !memcmp(q, "@include", 8))
-            rerr(r, line, "@include is not allowed in a theme");
-        if (memchr(p, '\0', (size_t)(eol - p)))
-            rerr(r, line, "NUL byte in the file (not a text file?)");
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
+    textfile_scan(text, len, prescan_report, r);
 }
 
 bool theme_load_file(theme *t, const char *path, strlist *errors)
