@@ -198,6 +198,14 @@ const nova_option nova_options[] = {
     O("workarounds", "disable_fallback_pcpu_query", OPT_BOOL, disable_fallback_pcpu_query,
       REL_TRAIN, REL_LATEST, NOMIN, "no VCPU fallback query for pinned flavors (false)"),
 
+    O("metrics", "weight_setting", OPT_STRLIST, metrics_weight_setting, REL_FIRST, REL_LATEST, NOMIN,
+      "host metrics and their ratios for MetricsWeigher/MetricsFilter (\"name=ratio\")"),
+    O("metrics", "required", OPT_BOOL, metrics_required, REL_FIRST, REL_LATEST, NOMIN,
+      "a weighed host lacking a metric fails the request (true)"),
+    O("metrics", "weight_of_unavailable", OPT_FLOAT, metrics_weight_of_unavailable, REL_FIRST,
+      REL_LATEST, NOMIN, "weight of a host lacking a metric when not required (-10000.0)"),
+    O("metrics", "weight_multiplier", OPT_FLOAT, metrics_weight_multiplier, REL_FIRST, REL_LATEST,
+      NOMIN, "MetricsWeigher multiplier (1.0)"),
     O("pci", "alias", OPT_STRLIST, pci_alias, REL_FIRST, REL_LATEST, NOMIN,
       "PCI aliases, each a JSON object {\"name\", \"vendor_id\", \"product_id\"}"),
 
@@ -287,6 +295,9 @@ void nova_config_init(nova_config *c, int release)
     c->query_placement_for_availability_zone = release >= REL_XENA;
 
     c->consecutive_build_service_disable_threshold = 10;
+    c->metrics_required = true;
+    c->metrics_weight_of_unavailable = -10000.0;
+    c->metrics_weight_multiplier = 1.0;
 }
 
 void nova_config_done(nova_config *c)

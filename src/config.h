@@ -98,6 +98,12 @@ typedef struct nova_config {
     bool skip_hypervisor_version_check_on_lm;
     bool disable_fallback_pcpu_query;
 
+    /* [metrics] */
+    strlist metrics_weight_setting;         /* "name=ratio" */
+    bool metrics_required;
+    double metrics_weight_of_unavailable;
+    double metrics_weight_multiplier;
+
     /* [pci] */
     strlist pci_alias;                      /* JSON objects, as nova.conf spells them */
 

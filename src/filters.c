@@ -1108,9 +1108,24 @@ static bool json_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 
 static bool metrics_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 {
-    /* [metrics] weight_setting is empty by default: nothing is required */
-    (void)x, (void)h, (void)why;
-    return true;
+    const strlist *ws = &x->c->conf.metrics_weight_setting;
+    const host *ho = &x->c->hosts.v[h->host];
+    bool pass = true;
+    for (int i = 0; i < ws->n; i++) {
+        char *name, *r;
+        if (!kv_split(ws->v[i], &name, &r))
+            continue;
+        char *end;
+        strtod(r, &end);
+        bool valid = end != r && !*end && *name;
+        if (valid && !kvlist_get(&ho->metrics, name)) {
+            sbuf_addf(why, "%s%s", pass ? "host does not report metric(s) " : ", ", name);
+            pass = false;
+        }
+        free(name);
+        free(r);
+    }
+    return pass;
 }
 
 /* ---- AvailabilityZoneFilter (until 2023.1) ------------------------------------- */

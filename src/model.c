@@ -91,6 +91,7 @@ void cloud_free(cloud *c)
         strlist_free(&h->traits);
         free(h->disabled_reason);
         free(h->cells);
+        kvlist_free(&h->metrics);
         for (int k = 0; k < h->n_pci; k++) {
             free(h->pci[k].vendor_id);
             free(h->pci[k].product_id);
@@ -173,6 +174,7 @@ cloud *cloud_clone(const cloud *src)
         h->host_ip = nv_strdup(s->host_ip);
         strlist_copy(&h->traits, &s->traits);
         h->disabled_reason = nv_strdup(s->disabled_reason);
+        kvlist_copy(&h->metrics, &s->metrics);
         if (s->n_cells) {
             h->cells = nv_malloc((size_t)s->n_cells * sizeof *h->cells);
             memcpy(h->cells, s->cells, (size_t)s->n_cells * sizeof *h->cells);

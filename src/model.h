@@ -67,6 +67,7 @@ typedef struct host {
     int n_cells;
     pci_pool *pci;             /* passthrough-capable devices */
     int n_pci;
+    kvlist metrics;            /* monitor metrics, "name" -> value */
     /* Per-host overrides of [DEFAULT] options; < 0 means "not set". */
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;

@@ -897,7 +897,8 @@ static const char *const host_keys[] = {
     "hypervisor_version", "cpu_arch", "host_ip", "traits", "state", "disabled",
     "disabled_reason", "forced_down", "failed_builds", "cpu_allocation_ratio",
     "ram_allocation_ratio", "disk_allocation_ratio", "reserved_host_memory_mb",
-    "reserved_host_disk_mb", "reserved_host_cpus", "numa_cells", "pci_devices", NULL};
+    "reserved_host_disk_mb", "reserved_host_cpus", "numa_cells", "pci_devices", "metrics",
+    NULL};
 
 static const char *const numa_cell_keys[] = {"cpus", "pcpus", "memory_mb", "threads_per_core",
                                              NULL};
@@ -1074,6 +1075,8 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_ref 
     h->traits = traits;
     h->line = line_of(e);
     load_host_devices(ld, e, path, h);
+    if (member(e, "metrics"))
+        get_kvs(ld, e, path, "metrics", &h->metrics);
     azs[id].az = az ? member(e, "az") : NULL;
     azs[id].pos = i;
 }
@@ -2233,6 +2236,8 @@ static void save_hosts(sbuf *b, const cloud *c)
             put_int(b, "reserved_host_disk_mb", h->reserved_host_disk_mb);
         if (h->reserved_host_cpus >= 0)
             put_int(b, "reserved_host_cpus", h->reserved_host_cpus);
+        if (h->metrics.n)
+            put_kvs(b, "metrics", &h->metrics);
         if (h->n_cells) {
             sbuf_add(b, "numa_cells = (");
             for (int k = 0; k < h->n_cells; k++)

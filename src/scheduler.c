@@ -802,6 +802,10 @@ static void sorted_hosts(sched_ctx *x, intvec *list, int idx, trail *t)
         return;
     }
     weigh_hosts(x, list, t);
+    if (x->fatal) {
+        list->n = 0;
+        return;
+    }
     choose(x, list, &t->v[t->n - 1]);
 }
 
@@ -975,6 +979,13 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         x.index = i;
         x.instance = spec->instances.v[i];
         sorted_hosts(&x, &list, i, t);
+        if (x.fatal) {
+            for (int k = 0; k < claimed; k++)
+                placement_delete(c, CONSUMER_SERVER, spec->instances.v[k], out->hosts.v[k]);
+            intvec_free(&out->hosts);
+            fail(out, t, "ComputeHostMetricNotFound", "%s", x.fatal);
+            goto done;
+        }
         if (!list.n)
             break;
         int got = -1;
@@ -1060,6 +1071,7 @@ done:
     intvec_free(&x.group_hosts);
     intvec_free(&x.group_members);
     free(x.is_member);
+    free(x.fatal);
     free(cand_res);
     intvec_free(&list);
     pquery_done(&q);

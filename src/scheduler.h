@@ -80,6 +80,7 @@ typedef struct sched_ctx {
     pci_req pci[PCI_MAX_REQUESTS];
     int n_pci;                  /* PCI requests; -1: an undefined alias */
     char pci_error[160];
+    char *fatal;                /* a weigher raised (ComputeHostMetricNotFound) */
 } sched_ctx;
 
 enum filter_flags {

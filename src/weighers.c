@@ -85,10 +85,41 @@ static double pci_raw(const sched_ctx *x, const host_state *h)
     return 100 - (free_ < 99 ? free_ : 99);
 }
 
+/* Σ metric value × ratio over [metrics] weight_setting (weights/metrics.py). */
 static double metrics_raw(const sched_ctx *x, const host_state *h)
 {
-    (void)x, (void)h;
-    return 0.0;       /* [metrics] weight_setting is empty */
+    const cloud *c = x->c;
+    const host *ho = &c->hosts.v[h->host];
+    const strlist *ws = &c->conf.metrics_weight_setting;
+    double value = 0.0;
+    for (int i = 0; i < ws->n; i++) {
+        char *name, *r;
+        if (!kv_split(ws->v[i], &name, &r))
+            continue;   /* parse_options ignores malformed elements */
+        char *end;
+        double ratio = strtod(r, &end);
+        bool bad = end == r || *end;
+        free(r);
+        if (bad || !*name) {
+            free(name);
+            continue;
+        }
+        const char *mv = kvlist_get(&ho->metrics, name);
+        if (mv) {
+            value += strtod(mv, NULL) * ratio;
+        } else if (c->conf.metrics_required) {
+            if (!x->fatal)
+                ((sched_ctx *)x)->fatal = nv_printf("Metric %s could not be found on the compute "
+                                                     "host node %s.%s.", name, ho->name, ho->name);
+            free(name);
+            return 0.0;
+        } else if (ratio * weigher_multiplier(c, weigher_lookup("MetricsWeigher"), h->host) != 0) {
+            free(name);
+            return c->conf.metrics_weight_of_unavailable;
+        }
+        free(name);
+    }
+    return value;
 }
 
 static double hypervisor_version_raw(const sched_ctx *x, const host_state *h)
@@ -135,8 +166,8 @@ const weigher_desc weigher_table[] = {
      OFF(disk_weight_multiplier), true, false, REL_FIRST, REL_LATEST, disk_raw,
      "free disk (MB)"},
     {"MetricsWeigher", "nova.scheduler.weights.metrics.MetricsWeigher", "metrics_weight_multiplier",
-     (size_t)-1, false, false, REL_FIRST, REL_LATEST, metrics_raw,
-     "host metrics of [metrics] weight_setting (none configured)"},
+     OFF(metrics_weight_multiplier), false, false, REL_FIRST, REL_LATEST, metrics_raw,
+     "host metrics times their [metrics] weight_setting ratios"},
     {"IoOpsWeigher", "nova.scheduler.weights.io_ops.IoOpsWeigher", "io_ops_weight_multiplier",
      OFF(io_ops_weight_multiplier), true, false, REL_FIRST, REL_LATEST, io_ops_raw,
      "instances building, resizing, rebuilding... (fewer wins by default)"},
@@ -203,7 +234,7 @@ static bool parse_float(const char *s, double *out)
 double weigher_multiplier(const cloud *c, int w, int h)
 {
     const weigher_desc *d = &weigher_table[w];
-    double dflt = d->off == (size_t)-1 ? 1.0 : *(const double *)((const char *)&c->conf + d->off);
+    double dflt = *(const double *)((const char *)&c->conf + d->off);
     double m = dflt;
     /* aggregate overrides exist since Stein */
     if (c->conf.release >= REL_STEIN) {

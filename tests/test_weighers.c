@@ -397,6 +397,47 @@ static void test_build_failure_weigher(void **state)
     fx_done(&f);
 }
 
+/* MetricsWeigher: Σ value × ratio, min-max normalised; a missing metric
+ * weighs weight_of_unavailable when not required (weights/metrics.py). */
+static void test_metrics_weigher(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 3, 4096);
+    strlist_push(&f.c->conf.metrics_weight_setting, "cpu.percent=-1.0");
+    strlist_push(&f.c->conf.metrics_weight_setting, "bogus");   /* ignored, as parse_options does */
+    kvlist_push(&f.c->hosts.v[0].metrics, "cpu.percent", "0.8");
+    kvlist_push(&f.c->hosts.v[1].metrics, "cpu.percent", "0.2");
+    f.c->conf.metrics_required = false;
+    fx_weigher1(&f, "MetricsWeigher");
+    const event *e = fx_run(&f);
+    /* raw: -0.8, -0.2, -10000 -> (v - lo) / (hi - lo) */
+    at(e, 0, "host2", 1.0);
+    at(e, 1, "host1", (-0.8 + 10000.0) / (-0.2 + 10000.0));
+    at(e, 2, "host3", 0.0);
+    fx_done(&f);
+}
+
+static void test_metrics_required_fails(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 2, 4096);
+    strlist_push(&f.c->conf.metrics_weight_setting, "cpu.percent=1.0");
+    kvlist_push(&f.c->hosts.v[0].metrics, "cpu.percent", "0.8");
+    fx_weigher1(&f, "MetricsWeigher");
+    fx_vm(&f, "vm");
+    nv_rng rng;
+    nv_rng_seed(&rng, 1);
+    scheduler_select(f.c, &f.rs, &rng, &f.t, &f.r);
+    f.ran = true;
+    assert_false(f.r.ok);
+    assert_string_equal(f.r.exception, "ComputeHostMetricNotFound");
+    assert_string_equal(f.r.message,
+                        "Metric cpu.percent could not be found on the compute host node host2.host2.");
+    fx_done(&f);
+}
+
 /* HypervisorVersionWeigher (2023.2+): min-max of hypervisor_version. */
 static void test_hypervisor_version_weigher(void **state)
 {
@@ -741,6 +782,8 @@ static void test_weigher_all_per_release(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_metrics_weigher, teardown),
+        cmocka_unit_test_teardown(test_metrics_required_fails, teardown),
         cmocka_unit_test_teardown(test_ram_normalised_against_zero, teardown),
         cmocka_unit_test_teardown(test_ram_all_equal_nonzero, teardown),
         cmocka_unit_test_teardown(test_ram_negative_clamped, teardown),
