@@ -190,24 +190,7 @@ static bool caps_lookup(const sched_ctx *x, const host_state *h, char **scope, i
                 return false;
             }
             jval copy;
-            /* deep copy through a print/parse is overkill: re-parse */
-            sbuf b = {0};
-            if (e->t == J_STRING) {
-                memset(&copy, 0, sizeof copy);
-                copy.t = J_STRING;
-                copy.s = nv_strdup(e->s);
-            } else if (e->t == J_INT || e->t == J_FLOAT || e->t == J_BOOL) {
-                copy = *e;
-                copy.s = NULL;
-                copy.items = NULL;
-                copy.keys = NULL;
-                copy.n = 0;
-            } else {
-                json_done(&cur);
-                sbuf_free(&b);
-                return false;
-            }
-            sbuf_free(&b);
+            json_copy(&copy, e);
             json_done(&cur);
             cur = copy;
         } else {
@@ -226,6 +209,16 @@ static bool compute_capabilities_filter(const sched_ctx *x, const host_state *h,
     for (int i = 0; i < f->extra_specs.n; i++) {
         const char *key = f->extra_specs.v[i].key;
         const char *req = f->extra_specs.v[i].value;
+        /* from 2024.1 hw:maxphysaddr_bits=N is checked as
+         * capabilities:cpu_info:maxphysaddr:bits >= N */
+        char rewritten[64];
+        if (!strcmp(key, "hw:maxphysaddr_bits")) {
+            if (x->c->conf.release < REL_2024_1)
+                continue;
+            key = "capabilities:cpu_info:maxphysaddr:bits";
+            snprintf(rewritten, sizeof rewritten, ">= %s", req);
+            req = rewritten;
+        }
         char *copy = nv_strdup(key);
         char *scope[32];
         int n = 0;
@@ -428,6 +421,14 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbu
             continue;
         if (!hv || !req_ver || version_satisfies(req_ver, verstr))
             pass = true;
+    }
+    /* hw_maxphysaddr_bits: host bits unknown passes (2024.1+) */
+    const char *bits = image_prop(c, img, "hw_maxphysaddr_bits");
+    if (pass && bits && c->conf.release >= REL_2024_1 && ho->maxphysaddr_bits &&
+        ho->maxphysaddr_bits < atoi(bits)) {
+        sbuf_addf(why, "image needs hw_maxphysaddr_bits %s, host has %d", bits, ho->maxphysaddr_bits);
+        pass = false;
+        goto out;
     }
     if (!pass) {
         sbuf_addf(why, "image (arch=%s, hv_type=%s, vm_mode=%s%s%s) not supported by host",

@@ -146,6 +146,8 @@ bool hs_attr(const sched_ctx *x, const host_state *h, const char *name, jval *ou
         sbuf b = {0};
         sbuf_add(&b, "{\"arch\": ");
         sbuf_json_str(&b, ho->cpu_arch);
+        if (ho->maxphysaddr_bits)
+            sbuf_addf(&b, ", \"maxphysaddr\": {\"bits\": %d}", ho->maxphysaddr_bits);
         sbuf_add(&b, "}");
         memset(out, 0, sizeof *out);
         out->t = J_STRING;

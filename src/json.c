@@ -253,3 +253,21 @@ const jval *json_get(const jval *obj, const char *key)
             return &obj->items[i];
     return NULL;
 }
+
+void json_copy(jval *dst, const jval *src)
+{
+    *dst = *src;
+    dst->s = nv_strdup(src->s);
+    dst->items = NULL;
+    dst->keys = NULL;
+    if (src->n) {
+        dst->items = nv_calloc((size_t)src->n, sizeof *dst->items);
+        if (src->keys)
+            dst->keys = nv_calloc((size_t)src->n, sizeof *dst->keys);
+        for (int i = 0; i < src->n; i++) {
+            json_copy(&dst->items[i], &src->items[i]);
+            if (src->keys)
+                dst->keys[i] = nv_strdup(src->keys[i]);
+        }
+    }
+}

@@ -27,5 +27,6 @@ jval *json_parse(const char *text, char *err, int errlen);
 void json_free(jval *v);
 void json_done(jval *v);       /* free the contents of an embedded value */
 const jval *json_get(const jval *obj, const char *key);
+void json_copy(jval *dst, const jval *src);   /* deep */
 
 #endif

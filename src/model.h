@@ -68,6 +68,7 @@ typedef struct host {
     pci_pool *pci;             /* passthrough-capable devices */
     int n_pci;
     kvlist metrics;            /* monitor metrics, "name" -> value */
+    int maxphysaddr_bits;      /* cpu_info maxphysaddr bits; 0: not reported */
     /* Per-host overrides of [DEFAULT] options; < 0 means "not set". */
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;

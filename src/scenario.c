@@ -898,7 +898,7 @@ static const char *const host_keys[] = {
     "disabled_reason", "forced_down", "failed_builds", "cpu_allocation_ratio",
     "ram_allocation_ratio", "disk_allocation_ratio", "reserved_host_memory_mb",
     "reserved_host_disk_mb", "reserved_host_cpus", "numa_cells", "pci_devices", "metrics",
-    NULL};
+    "maxphysaddr_bits", NULL};
 
 static const char *const numa_cell_keys[] = {"cpus", "pcpus", "memory_mb", "threads_per_core",
                                              NULL};
@@ -1077,6 +1077,9 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_ref 
     load_host_devices(ld, e, path, h);
     if (member(e, "metrics"))
         get_kvs(ld, e, path, "metrics", &h->metrics);
+    int64_t bits = 0;
+    if (get_int(ld, e, path, "maxphysaddr_bits", 0, 64, &bits))
+        h->maxphysaddr_bits = (int)bits;
     azs[id].az = az ? member(e, "az") : NULL;
     azs[id].pos = i;
 }
@@ -2238,6 +2241,8 @@ static void save_hosts(sbuf *b, const cloud *c)
             put_int(b, "reserved_host_cpus", h->reserved_host_cpus);
         if (h->metrics.n)
             put_kvs(b, "metrics", &h->metrics);
+        if (h->maxphysaddr_bits)
+            put_int(b, "maxphysaddr_bits", h->maxphysaddr_bits);
         if (h->n_cells) {
             sbuf_add(b, "numa_cells = (");
             for (int k = 0; k < h->n_cells; k++)
