@@ -247,7 +247,7 @@ static bool compute_capabilities_filter(const sched_ctx *x, const host_state *h,
         }
         jval v;
         if (!caps_lookup(x, h, path, n, &v)) {
-            sbuf_addf(why, "%s: host has no value for %s", key, key);
+            sbuf_addf(why, "host has no value for %s", key);
             free(copy);
             return false;
         }
