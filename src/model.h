@@ -69,6 +69,9 @@ typedef struct host {
     int n_pci;
     kvlist metrics;            /* monitor metrics, "name" -> value */
     int maxphysaddr_bits;      /* cpu_info maxphysaddr bits; 0: not reported */
+    /* Placement inventory fields set directly (0: what nova-compute reports:
+     * min_unit 1, max_unit total, step_size 1) */
+    int64_t min_unit[RC_COUNT], max_unit[RC_COUNT], step_size[RC_COUNT];
     /* Per-host overrides of [DEFAULT] options; < 0 means "not set". */
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;
@@ -253,6 +256,9 @@ void resources_of(const cloud *c, int flavor, int image, bool bfv, int64_t out[R
 
 /* Placement ---------------------------------------------------------------- */
 int64_t placement_total(const cloud *c, int h, int rc);
+int64_t placement_min_unit(const cloud *c, int h, int rc);
+int64_t placement_max_unit(const cloud *c, int h, int rc);
+int64_t placement_step_size(const cloud *c, int h, int rc);
 double placement_capacity(const cloud *c, int h, int rc); /* (total-reserved)*ratio */
 int64_t placement_used(const cloud *c, int h, int rc);
 /* Write an allocation; false (and nothing written) if it does not fit. */

@@ -31,6 +31,24 @@ int64_t placement_total(const cloud *c, int h, int rc)
     }
 }
 
+int64_t placement_min_unit(const cloud *c, int h, int rc)
+{
+    int64_t v = c->hosts.v[h].min_unit[rc];
+    return v > 0 ? v : 1;
+}
+
+int64_t placement_max_unit(const cloud *c, int h, int rc)
+{
+    int64_t v = c->hosts.v[h].max_unit[rc];
+    return v > 0 ? v : placement_total(c, h, rc);
+}
+
+int64_t placement_step_size(const cloud *c, int h, int rc)
+{
+    int64_t v = c->hosts.v[h].step_size[rc];
+    return v > 0 ? v : 1;
+}
+
 double placement_capacity(const cloud *c, int h, int rc)
 {
     return (double)(placement_total(c, h, rc) - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
@@ -52,10 +70,24 @@ bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char 
                          (long long)a);
             return false;
         }
-        if (a > total) {
+        int64_t max_unit = placement_max_unit(c, h, rc), min_unit = placement_min_unit(c, h, rc);
+        int64_t step = placement_step_size(c, h, rc);
+        if (a > max_unit) {
             if (why)
                 snprintf(why, whylen, "%s: requested %lld > max_unit %lld", rc_names[rc],
-                         (long long)a, (long long)total);
+                         (long long)a, (long long)max_unit);
+            return false;
+        }
+        if (a < min_unit) {
+            if (why)
+                snprintf(why, whylen, "%s: requested %lld < min_unit %lld", rc_names[rc],
+                         (long long)a, (long long)min_unit);
+            return false;
+        }
+        if (a % step) {
+            if (why)
+                snprintf(why, whylen, "%s: requested %lld is not a multiple of step_size %lld",
+                         rc_names[rc], (long long)a, (long long)step);
             return false;
         }
         int64_t used = placement_used(c, h, rc);

@@ -898,7 +898,41 @@ static const char *const host_keys[] = {
     "disabled_reason", "forced_down", "failed_builds", "cpu_allocation_ratio",
     "ram_allocation_ratio", "disk_allocation_ratio", "reserved_host_memory_mb",
     "reserved_host_disk_mb", "reserved_host_cpus", "numa_cells", "pci_devices", "metrics",
-    "maxphysaddr_bits", NULL};
+    "maxphysaddr_bits", "inventory", NULL};
+
+static const char *const inventory_keys[] = {"min_unit", "max_unit", "step_size", NULL};
+
+/* inventory = { VCPU = { min_unit = 1; max_unit = 4; step_size = 2; }; ... }:
+ * Placement inventory fields an operator set directly. */
+static void load_host_inventory(loader *ld, const config_setting_t *e, const char *path, host *h)
+{
+    const config_setting_t *inv = member(e, "inventory");
+    if (!inv)
+        return;
+    if (!config_setting_is_group(inv)) {
+        lerr(ld, line_of(inv), "%s.inventory: expected a group { VCPU = { step_size = N; }; }", path);
+        return;
+    }
+    for (int k = 0, n = config_setting_length(inv); k < n; k++) {
+        const config_setting_t *g = config_setting_get_elem(inv, (unsigned)k);
+        const char *rcname = config_setting_name(g);
+        int rc = rc_from_name(rcname);
+        char ip[96];
+        snprintf(ip, sizeof ip, "%s.inventory.%s", path, rcname);
+        if (rc < 0) {
+            lerr(ld, line_of(g), "%s: unknown resource class (VCPU, MEMORY_MB, DISK_GB, PCPU)", ip);
+            continue;
+        }
+        if (!config_setting_is_group(g)) {
+            lerr(ld, line_of(g), "%s: expected a group { min_unit = N; ... }", ip);
+            continue;
+        }
+        check_keys(ld, g, ip, inventory_keys);
+        get_int(ld, g, ip, "min_unit", 1, INT64_MAX, &h->min_unit[rc]);
+        get_int(ld, g, ip, "max_unit", 1, INT64_MAX, &h->max_unit[rc]);
+        get_int(ld, g, ip, "step_size", 1, INT64_MAX, &h->step_size[rc]);
+    }
+}
 
 static const char *const numa_cell_keys[] = {"cpus", "pcpus", "memory_mb", "threads_per_core",
                                              NULL};
@@ -1080,6 +1114,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_ref 
     int64_t bits = 0;
     if (get_int(ld, e, path, "maxphysaddr_bits", 0, 64, &bits))
         h->maxphysaddr_bits = (int)bits;
+    load_host_inventory(ld, e, path, h);
     azs[id].az = az ? member(e, "az") : NULL;
     azs[id].pos = i;
 }
@@ -2243,6 +2278,22 @@ static void save_hosts(sbuf *b, const cloud *c)
             put_kvs(b, "metrics", &h->metrics);
         if (h->maxphysaddr_bits)
             put_int(b, "maxphysaddr_bits", h->maxphysaddr_bits);
+        bool inv = false;
+        for (int rc = 0; rc < RC_COUNT; rc++)
+            if (h->min_unit[rc] || h->max_unit[rc] || h->step_size[rc]) {
+                sbuf_add(b, inv ? " " : "inventory = { ");
+                sbuf_addf(b, "%s = { ", rc_names[rc]);
+                if (h->min_unit[rc])
+                    put_int(b, "min_unit", h->min_unit[rc]);
+                if (h->max_unit[rc])
+                    put_int(b, "max_unit", h->max_unit[rc]);
+                if (h->step_size[rc])
+                    put_int(b, "step_size", h->step_size[rc]);
+                sbuf_add(b, "};");
+                inv = true;
+            }
+        if (inv)
+            sbuf_add(b, " }; ");
         if (h->n_cells) {
             sbuf_add(b, "numa_cells = (");
             for (int k = 0; k < h->n_cells; k++)

@@ -449,6 +449,31 @@ static void test_image_cpu_policy_dedicated(void **state)
 
 /* ---- allocations ---------------------------------------------------------- */
 
+/* min_unit <= amount <= max_unit and amount % step_size == 0 */
+static void test_inventory_units(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h = t_host(c, "h", 16, 65536, 500);
+    c->hosts.v[h].step_size[RC_MEMORY_MB] = 1024;
+    c->hosts.v[h].min_unit[RC_VCPU] = 2;
+    c->hosts.v[h].max_unit[RC_VCPU] = 4;
+    char why[256];
+    int64_t a[RC_COUNT] = {2, 2048, 10, 0};
+    assert_true(placement_fits(c, h, a, why, sizeof why));
+    a[RC_MEMORY_MB] = 1536;
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_string_equal(why, "MEMORY_MB: requested 1536 is not a multiple of step_size 1024");
+    a[RC_MEMORY_MB] = 2048;
+    a[RC_VCPU] = 1;
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_string_equal(why, "VCPU: requested 1 < min_unit 2");
+    a[RC_VCPU] = 5;
+    assert_false(placement_fits(c, h, a, why, sizeof why));
+    assert_string_equal(why, "VCPU: requested 5 > max_unit 4");
+    cloud_free(c);
+}
+
 static void test_claim_refuses_without_writing(void **state)
 {
     (void)state;
@@ -656,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_flavor_cpu_policy),
         cmocka_unit_test(test_flavor_cpu_policy_mixed),
         cmocka_unit_test(test_image_cpu_policy_dedicated),
+        cmocka_unit_test(test_inventory_units),
         cmocka_unit_test(test_claim_refuses_without_writing),
         cmocka_unit_test(test_delete_and_move),
         cmocka_unit_test(test_usage_rebuilt_by_reindex),
