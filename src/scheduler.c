@@ -952,6 +952,23 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     x.n_pci = pci_requests(c, spec->flavor, x.pci, PCI_MAX_REQUESTS, x.pci_error,
                            sizeof x.pci_error);
 
+    /* only the cells the request may use get host states (host_manager
+     * _get_computes_for_cells): the requested cell unless cross-cell */
+    if (spec->dest_cell && !spec->allow_cross_cell_move) {
+        int j = 0, dropped = 0;
+        for (int i = 0; i < list.n; i++) {
+            if (strcmp(c->hosts.v[list.v[i]].cell, spec->dest_cell) != 0) {
+                dropped++;
+                continue;
+            }
+            list.v[j++] = list.v[i];
+        }
+        list.n = j;
+        if (dropped)
+            trail_note(t, "Restricted to cell %s: %d host(s) of other cells left out",
+                       spec->dest_cell, dropped);
+    }
+
     /* host states for the candidates only */
     x.hs = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.hs);
     for (int i = 0; i < list.n; i++) {

@@ -287,6 +287,28 @@ static void test_targeted_precheck_failure(void **st)
     fx_done(&f);
 }
 
+static void test_live_migration_stays_in_cell(void **st)
+{
+    (void)st;
+    /* host2 is in another cell: live migration never crosses cells */
+    fx f;
+    fx_init(&f, REL_LATEST);
+    free(f.c->hosts.v[1].cell);
+    f.c->hosts.v[1].cell = nv_strdup("cell2");
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. There are not enough hosts available.");
+    cmd_result_done(&r);
+    t_host(f.c, "host3", 8, 8192, 80);
+    assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ok");
+    assert_string_equal(host_of(&f, "vm-1"), "host3");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
 static void test_source_down(void **st)
 {
     (void)st;
@@ -638,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_live_migration_retries),
         cmocka_unit_test(test_live_migration_max_retries_zero),
         cmocka_unit_test(test_targeted_precheck_failure),
+        cmocka_unit_test(test_live_migration_stays_in_cell),
         cmocka_unit_test(test_source_down),
         cmocka_unit_test(test_invalid_state),
         cmocka_unit_test(test_multi_create_all_or_nothing),
