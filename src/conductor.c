@@ -1029,7 +1029,10 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     }
     m = &c->migrations.v[mid];
     if (dst_host < 0) {
-        set_str(&s->vm_state, "error");
+        /* a forced host's claim failure leaves vm_state alone; a
+         * scheduling failure puts the instance in ERROR (bug 1713783) */
+        if (!force)
+            set_str(&s->vm_state, "error");
         set_str(&s->task_state, NULL);
         mig_status(env, m, "error");
         record_fault(s, msg);
