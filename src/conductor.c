@@ -253,7 +253,9 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
         if (c->conf.consecutive_build_service_disable_threshold)
             c->hosts.v[dst_host].failed_builds++;
         placement_delete(c, CONSUMER_SERVER, sid, dst_host);
-        if (c->conf.max_attempts == 1) {
+        /* populate_retry: no retries with max_attempts 1 or one forced host */
+        const persisted_spec *ps = &srv(env, sid)->spec;
+        if (c->conf.max_attempts == 1 || ps->force_hosts.n == 1 || ps->force_nodes.n == 1) {
             outcome(env, r, "RescheduledException", "%s", msg);
             free(msg);
             return -1;
@@ -811,16 +813,24 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                 trail_check(env->t, "prep_resize", hname(env, dst_host), true, NULL);
                 break;
             }
-            char *m2 = nv_printf("Rescheduling: %s", f);
-            trail_check(env->t, "prep_resize", hname(env, dst_host), false, m2);
-            free(m2);
             placement_delete(c, CONSUMER_SERVER, sid, dst_host);
-            if (dest >= 0 || c->conf.max_attempts == 1) {
-                exc = "NoValidHost";
-                fault = nv_strdup(f);
+            bool forced_boot = s->spec.force_hosts.n == 1 || s->spec.force_nodes.n == 1;
+            bool quirk = forced_boot && quirk_on(&c->conf, Q_BUG_1845291);
+            if (dest >= 0 || c->conf.max_attempts == 1 || quirk) {
+                /* no retry: the compute's exception ends the move
+                 * (_reschedule_resize_or_reraise re-raises it) */
+                trail_check(env->t, "prep_resize", hname(env, dst_host), false, f);
+                if (quirk && dest < 0 && c->conf.max_attempts > 1)
+                    trail_quirk(env->t, "bug-1845291",
+                                "force_hosts persisted by the az:host boot disabled the retry");
+                exc = "MigrationError";
+                fault = nv_printf("Migration error: %s", f);
                 dst_host = -1;
                 break;
             }
+            char *m2 = nv_printf("Rescheduling: %s", f);
+            trail_check(env->t, "prep_resize", hname(env, dst_host), false, m2);
+            free(m2);
             if (++attempts > c->conf.max_attempts) {
                 exc = "MaxRetriesExceeded";
                 fault = nv_printf("Exceeded maximum number of retries. Exceeded max scheduling "
@@ -1008,8 +1018,10 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         request_spec rs;
         move_spec(env, sid, &rs, true);
         ignore_host(&rs, hname(env, src));
-        if (c->conf.release >= REL_USSURI)
+        if (!quirk_on(&c->conf, Q_BUG_1823370))
             rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
+        else
+            trail_quirk(env->t, "bug-1823370", "the evacuation may pick a host of any cell");
         if (dest >= 0) {
             free(rs.dest_host);
             rs.dest_host = nv_strdup(hname(env, dest));
@@ -1031,8 +1043,11 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     if (dst_host < 0) {
         /* a forced host's claim failure leaves vm_state alone; a
          * scheduling failure puts the instance in ERROR (bug 1713783) */
-        if (!force)
+        if (!force && !quirk_on(&c->conf, Q_BUG_1713783))
             set_str(&s->vm_state, "error");
+        else if (!force)
+            trail_quirk(env->t, "bug-1713783",
+                        "the failed evacuation leaves the server's vm_state unchanged");
         set_str(&s->task_state, NULL);
         mig_status(env, m, "error");
         record_fault(s, msg);

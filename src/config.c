@@ -62,6 +62,20 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_1797580] = {"bug-1797580", REL_PIKE, REL_ROCKY,
                        "requested_destination is persisted in the RequestSpec "
                        "and pins later moves to an old target"},
+    [Q_BUG_1827628] = {"bug-1827628", REL_QUEENS, REL_STEIN,
+                       "max_placement_results still limits candidates for requests with a "
+                       "server group or same_host/different_host hints, hiding hosts they need"},
+    [Q_BUG_1777591] = {"bug-1777591", REL_QUEENS, REL_QUEENS,
+                       "max_placement_results still limits candidates when a host is forced, "
+                       "so the forced host may never be returned"},
+    [Q_BUG_1713783] = {"bug-1713783", REL_PIKE, REL_PIKE,
+                       "an evacuation that finds no host leaves the server's vm_state as it was "
+                       "instead of ERROR"},
+    [Q_BUG_1823370] = {"bug-1823370", REL_PIKE, REL_TRAIN,
+                       "evacuation is not restricted to the server's cell"},
+    [Q_BUG_1845291] = {"bug-1845291", REL_PIKE, REL_TRAIN,
+                       "a server booted with az:host keeps force_hosts when the retry is set "
+                       "up, so its cold migration or resize never reschedules"},
 };
 
 int quirk_from_name(const char *name)

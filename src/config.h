@@ -37,6 +37,11 @@ enum quirk_id {
     Q_BUG_1718455,          /* moves of a multi-create server use persisted num_instances */
     Q_BUG_1669054,          /* ignore_hosts persisted in the RequestSpec */
     Q_BUG_1797580,          /* requested_destination persisted in the RequestSpec */
+    Q_BUG_1827628,          /* Placement limit kept with group / same_host / different_host */
+    Q_BUG_1777591,          /* Placement limit kept with a forced host */
+    Q_BUG_1713783,          /* failed evacuation leaves the instance's vm_state alone */
+    Q_BUG_1823370,          /* evacuation not restricted to the instance's cell */
+    Q_BUG_1845291,          /* a server booted az:host never reschedules a cold migration */
     Q_COUNT
 };
 

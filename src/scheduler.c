@@ -860,11 +860,23 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         q.limit = c->conf.release >= REL_QUEENS ? c->conf.max_placement_results : 0;
         bool lifts = spec->group >= 0 || kvlist_get(&spec->hints, "same_host") ||
                      kvlist_get(&spec->hints, "different_host");
-        if (lifts && c->conf.release >= REL_TRAIN)
-            q.limit = 0;
-        if ((spec->force_hosts.n || spec->force_nodes.n) && c->conf.release >= REL_ROCKY &&
-            c->conf.release < REL_TRAIN)
-            q.limit = 0;
+        if (q.limit && lifts) {
+            if (!quirk_on(&c->conf, Q_BUG_1827628))
+                q.limit = 0;
+            else
+                trail_quirk(t, "bug-1827628",
+                            "max_placement_results limits the candidates although the request "
+                            "has a server group or same_host/different_host hints");
+        }
+        bool forced = spec->force_hosts.n || spec->force_nodes.n;
+        if (q.limit && forced && c->conf.release < REL_TRAIN) {
+            if (!quirk_on(&c->conf, Q_BUG_1777591))
+                q.limit = 0;
+            else
+                trail_quirk(t, "bug-1777591",
+                            "max_placement_results limits the candidates although a host is "
+                            "forced");
+        }
 
         event *pe = trail_add(t, EV_PLACEMENT);
         record_placement(c, &q, pe);
