@@ -65,6 +65,16 @@ const key_binding keys_table[] = {
     {'w', "w", ACT_WHY_NOT, KEYS_HOSTS,
      "why not this host? (its fate in the last decision)", "why-not"},
 
+    /* the trail pane: log lines or the explain matrix */
+    {'v', "v", ACT_TRAIL_VIEW, KEYS_PANES,
+     "trail pane: Nova's log lines / the hosts x filters matrix of the decision", "matrix"},
+    {'\n', "Enter", ACT_WHY_NOT, KEYS_TRAIL,
+     "why not the highlighted host? (matrix view)", "why-not"},
+    {'\r', "Enter", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)", NULL},
+    {KEY_ENTER, "Enter", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)",
+     NULL},
+    {'w', "w", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)", NULL},
+
     /* session */
     {'u', "u", ACT_UNDO, KEYS_PANES, "undo the last command (replays the others)", "undo"},
     {'.', ".", ACT_STEP, KEYS_PANES,

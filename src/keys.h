@@ -59,6 +59,7 @@ enum keys_ctx {
     X(ACT_HOST_DOWN, "host-down")         \
     X(ACT_HOST_DISABLE, "host-disable")   \
     X(ACT_WHY_NOT, "why-not")             \
+    X(ACT_TRAIL_VIEW, "trail-view")       \
     X(ACT_UNDO, "undo")                   \
     X(ACT_STEP, "step")                   \
     X(ACT_QUIRKS, "quirks")               \

@@ -49,6 +49,12 @@ static void build(const tui *t, strlist *lines, intvec *elems)
     push(lines, elems, TH_DIALOG, "Every action is one command (the : prompt takes the same");
     push(lines, elems, TH_DIALOG, "ones); the trail pane shows the last command's decision in");
     push(lines, elems, TH_DIALOG, "Nova's log vocabulary, the line under it a one-line summary.");
+    char vl[16];
+    keys_labels(ACT_TRAIL_VIEW, KEYS_TRAIL, vl, sizeof vl);
+    char *mx = nv_printf("%s switches the trail to the explain matrix: hosts x filters,", vl);
+    push(lines, elems, TH_DIALOG, mx);
+    free(mx);
+    push(lines, elems, TH_DIALOG, "weighers and each host's result.");
     for (int s = 0; s < N_SECTIONS; s++) {
         push(lines, elems, TH_DIALOG, "");
         push(lines, elems, TH_DIALOG_TITLE, sections[s].title);

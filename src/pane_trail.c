@@ -9,6 +9,10 @@
  * t->trail_lines/trail_elems and t->summary are rebuilt by
  * pane_trail_build() when the session changes; the check lines live in
  * t->check_lines and are shown while t->checks_gen == t->gen.
+ *
+ * The pane has a second view of the same decision, the explain matrix
+ * (pane_matrix.c); pane_trail_toggle() switches between the two and keeps
+ * each view's scroll position.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +159,10 @@ static const char *line_at(const tui *t, int li, int *elem)
 
 static void draw(tui *t, tui_pane *p)
 {
+    if (t->trail_matrix) {
+        pane_matrix_draw(t, p);
+        return;
+    }
     int total = n_lines(t), page = p->h - 1;
     if (p->top > total - page)
         p->top = total - page;
@@ -192,8 +200,16 @@ static void draw(tui *t, tui_pane *p)
 
 static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 {
+    if (t->trail_matrix)
+        return pane_matrix_key(t, p, a);
     int total = n_lines(t), page = p->h - 1;
     switch (a) {
+    case ACT_WHY_NOT: {
+        char v[16];
+        keys_labels(ACT_TRAIL_VIEW, KEYS_TRAIL, v, sizeof v);
+        tui_status(t, TH_STATUS, "press %s for the matrix view, then pick a host row", v);
+        return true;
+    }
     case ACT_UP: p->top--; break;
     case ACT_DOWN: p->top++; break;
     case ACT_PAGE_UP: p->top -= page; break;
@@ -209,6 +225,19 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
     if (p->top < 0)
         p->top = 0;
     return true;
+}
+
+void pane_trail_toggle(tui *t)
+{
+    char v[16], w[16];
+    keys_labels(ACT_TRAIL_VIEW, KEYS_TRAIL, v, sizeof v);
+    keys_labels(ACT_WHY_NOT, KEYS_TRAIL, w, sizeof w);
+    t->trail_matrix = !t->trail_matrix;
+    if (t->trail_matrix)
+        tui_status(t, TH_STATUS, "trail: explain matrix (%s on a host row: why; %s: the log)", w,
+                   v);
+    else
+        tui_status(t, TH_STATUS, "trail: Nova's log lines (%s: the explain matrix)", v);
 }
 
 const pane_ops pane_trail_ops = {

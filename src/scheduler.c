@@ -721,8 +721,13 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
         for (int i = 0; i < list->n; i++)
             if (!strcmp(c->hosts.v[list->v[i]].name, s->dest_host))
                 list->v[j++] = list->v[i];
-        if (j != list->n)
-            trail_note(t, "Requested destination %s: %d host(s) left", s->dest_host, j);
+        if (j != list->n) {
+            strlist one = {0};
+            strlist_push(&one, s->dest_host);
+            trail_narrow(t, "requested_destination", &one,
+                         "Requested destination %s: %d host(s) left", s->dest_host, j);
+            strlist_free(&one);
+        }
         list->n = j;
     }
     if (s->ignore_hosts.n) {
@@ -735,7 +740,8 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
         sbuf b = {0};
         for (int i = 0; i < s->ignore_hosts.n; i++)
             sbuf_addf(&b, "%s%s", i ? ", " : "", s->ignore_hosts.v[i]);
-        trail_note(t, "Host filter ignoring hosts: %s", b.s ? b.s : "");
+        trail_narrow(t, "ignore_hosts", &s->ignore_hosts, "Host filter ignoring hosts: %s",
+                     b.s ? b.s : "");
         sbuf_free(&b);
         list->n = j;
         if (!j)
@@ -754,10 +760,12 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
         list->n = j;
         if (!s->rebuild) {
             if (j)
-                trail_note(t, "Host filter forcing available hosts to %s",
+                trail_narrow(t, "force_hosts", s->force_hosts.n ? &s->force_hosts : &s->force_nodes,
+                             "Host filter forcing available hosts to %s",
                            s->force_hosts.n ? s->force_hosts.v[0] : s->force_nodes.v[0]);
             else
-                trail_note(t, "No hosts matched due to not matching 'force_hosts' value of '%s'",
+                trail_narrow(t, "force_hosts", s->force_hosts.n ? &s->force_hosts : &s->force_nodes,
+                             "No hosts matched due to not matching 'force_hosts' value of '%s'",
                            s->force_hosts.n ? s->force_hosts.v[0] : "");
             return true;
         }
@@ -976,9 +984,13 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             list.v[j++] = list.v[i];
         }
         list.n = j;
-        if (dropped)
-            trail_note(t, "Restricted to cell %s: %d host(s) of other cells left out",
-                       spec->dest_cell, dropped);
+        if (dropped) {
+            strlist one = {0};
+            strlist_push(&one, spec->dest_cell);
+            trail_narrow(t, "cell", &one, "Restricted to cell %s: %d host(s) of other cells left out",
+                         spec->dest_cell, dropped);
+            strlist_free(&one);
+        }
     }
 
     /* host states for the candidates only */

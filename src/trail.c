@@ -113,6 +113,21 @@ void trail_note(trail *t, const char *fmt, ...)
     e->message = sbuf_take(&b);
 }
 
+event *trail_narrow(trail *t, const char *what, const strlist *hosts, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    event *e = trail_add(t, EV_NOTE);
+    e->message = sbuf_take(&b);
+    e->name = nv_strdup(what);
+    if (hosts)
+        strlist_copy(&e->hosts, hosts);
+    return e;
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 static void fmt_num(sbuf *out, double d)
@@ -327,6 +342,12 @@ void event_json(const event *e, sbuf *out)
     case EV_NOTE:
         sbuf_add(out, ", \"message\": ");
         sbuf_json_str(out, e->message);
+        if (e->name) {
+            sbuf_add(out, ", \"narrow\": ");
+            sbuf_json_str(out, e->name);
+            sbuf_add(out, ", \"hosts\": ");
+            json_hosts(&e->hosts, out);
+        }
         break;
     default:
         break;

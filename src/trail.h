@@ -32,7 +32,8 @@ typedef struct ev_weight_vec { ev_weight *v; int n, cap; } ev_weight_vec;
 
 typedef struct event {
     enum ev_kind kind;
-    char *name;         /* filter / check name, exception, bug, status from */
+    char *name;         /* filter / check name, exception, bug, status from,
+                         * narrowing kind of a note */
     char *message;      /* check message, error text, quirk effect, note */
     char *host;         /* select / claim / check host, migration "to" status */
     int in, out;        /* filter counts; migration id in `in` */
@@ -63,6 +64,11 @@ void trail_migration(trail *t, int id, const char *from, const char *to);
 void trail_quirk(trail *t, const char *bug, const char *effect);
 void trail_error(trail *t, const char *exception, const char *message);
 void trail_note(trail *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A note about host narrowing before the filters, tagged so readers need
+ * not parse its text: `what` is "ignore_hosts", "requested_destination",
+ * "cell" or "force_hosts"; `hosts` the names it concerns (may be NULL). */
+event *trail_narrow(trail *t, const char *what, const strlist *hosts, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Renderers: append to `out`. Text is one or more lines per event, in the
  * style of Nova's DEBUG/INFO log lines. */

@@ -878,6 +878,7 @@ static void handle_key(tui *t, int ch)
     case ACT_SEARCH_NEXT: search_next(t, 1); break;
     case ACT_SEARCH_PREV: search_next(t, -1); break;
     case ACT_SAVE: prompt_open(t, PROMPT_SAVE, t->path ? t->path : DEFAULT_SAVE); break;
+    case ACT_TRAIL_VIEW: pane_trail_toggle(t); break;
     default: break;
     }
 }
@@ -921,6 +922,7 @@ static void tui_done(tui *t)
     strlist_free(&t->check_lines);
     intvec_free(&t->check_elems);
     free(t->summary);
+    pane_matrix_free(t);
     sbuf_free(&t->input);
     strlist_free(&t->history);
     free(t->search);

@@ -43,6 +43,7 @@ int tui_main(scenario *sc, const char *path);
 
 typedef struct tui tui;
 typedef struct tui_pane tui_pane;
+typedef struct tui_matrix tui_matrix;
 
 typedef struct pane_ops {
     const char *name;            /* "hosts", "servers", ... */
@@ -87,6 +88,14 @@ struct tui {
     strlist trail_lines;
     intvec trail_elems;          /* theme element per line */
     char *summary;
+
+    /* the trail pane shows the log lines or the explain matrix
+     * (pane_matrix.c), built from the session when gen changes; mx is the
+     * matrix's cursor: sel the host row, top, xoff the first stage column */
+    bool trail_matrix;
+    tui_matrix *matrix;
+    unsigned matrix_gen;
+    tui_pane mx;
 
     /* expectation results of the last scripted step, while gen == checks_gen */
     unsigned checks_gen;
@@ -147,8 +156,14 @@ void tui_set_quirk(tui *t, int quirk, bool on);
 
 /* pane_hosts.c: a host's fate in the last decision ("why not host3?"). */
 void pane_hosts_why(const tui *t, int host, sbuf *out);
-/* pane_trail.c: rebuild t->trail_lines from the last command. */
+/* pane_trail.c: rebuild t->trail_lines from the last command; switch the
+ * trail pane between the log and the explain matrix. */
 void pane_trail_build(tui *t);
+void pane_trail_toggle(tui *t);
+/* pane_matrix.c: the explain matrix view of the trail pane. */
+void pane_matrix_draw(tui *t, tui_pane *p);
+bool pane_matrix_key(tui *t, tui_pane *p, enum keys_action a);
+void pane_matrix_free(tui *t);
 /* pane_help.c / pane_dialog.c / pane_quirks.c: open the overlays. */
 void pane_help_open(tui *t);
 void pane_dialog_open(tui *t, enum cmd_op op, int sid);

@@ -177,6 +177,20 @@ else
     check "web-1 stayed on host1" 'web-1 +host1'
 fi
 
+# the explain matrix: the same decision as hosts x stages
+keys v
+check "v: explain matrix of the decision" 'EXPLAIN MATRIX +decision 1 of 1 '
+check "matrix: heading row names Placement and the filters" 'HOST +Placement +Compute '
+check "matrix: legend under the heading" 'CC=ComputeCapabilitiesFilter'
+check "matrix: a host row passed a stage" '^.host[0-9]+ +ok '
+check "matrix: result column" 'rejected by Placement'
+keys Tab Tab Enter
+check "matrix: Enter on a host row says why" 'why not host[0-9]+\? '
+keys Tab Tab
+keys v
+check_gone "v again: the matrix is gone" 'EXPLAIN MATRIX'
+check "v again: back to the log lines" 'Filter ComputeFilter returned'
+
 keys BTab
 keys Home w
 check "why not host1?" 'why not host1\? '
