@@ -707,14 +707,41 @@ static bool in_release(int rel, int first, int last)
     return rel >= first && rel <= last;
 }
 
-static void load_filters(loader *ld, const config_setting_t *s, const char *path, intvec *dst)
+/* What load_plugins needs to know of filter_table[] or weigher_table[]. */
+typedef struct plugin_kind {
+    const char *what;                       /* "Scheduler Host Filter", "Weigher class" */
+    int (*lookup)(const char *name);        /* id, -1 unknown, -2 "all" */
+    int count;
+    const char *(*name)(int id, bool path); /* class name, or its dotted path (may be NULL) */
+    int (*first)(int id), (*last)(int id);
+    void (*all)(int rel, intvec *out);      /* expands "all"; NULL if none */
+} plugin_kind;
+
+static const char *filter_name(int id, bool path) { return path ? NULL : filter_table[id].name; }
+static int filter_first(int id) { return filter_table[id].first; }
+static int filter_last(int id) { return filter_table[id].last; }
+static const char *weigher_name(int id, bool path)
+{
+    return path ? weigher_table[id].path : weigher_table[id].name;
+}
+static int weigher_first(int id) { return weigher_table[id].first; }
+static int weigher_last(int id) { return weigher_table[id].last; }
+
+/* enabled_filters / weight_classes: names to ids, each checked against
+ * the release; unknown names get Nova's start-up error and a suggestion. */
+static void load_plugins(loader *ld, const config_setting_t *s, const char *path, intvec *dst,
+                         const plugin_kind *kind)
 {
     strlist names_ = {0};
     intvec lines = {0}, ids = {0};
     bool ok = as_strs(ld, s, path, "", true, &names_, &lines);
     for (int i = 0; i < names_.n; i++) {
-        int id = filter_lookup(names_.v[i]);
-        if (id >= 0 && in_release(ld->rel, filter_table[id].first, filter_table[id].last)) {
+        int id = kind->lookup(names_.v[i]);
+        if (id == -2 && kind->all) {
+            kind->all(ld->rel, &ids);
+            continue;
+        }
+        if (id >= 0 && in_release(ld->rel, kind->first(id), kind->last(id))) {
             intvec_push(&ids, id);
             continue;
         }
@@ -722,16 +749,19 @@ static void load_filters(loader *ld, const config_setting_t *s, const char *path
         suggestion sg;
         char dym[160];
         sugg_init(&sg, names_.v[i]);
-        for (int k = 0; k < filter_count && !ld_full(ld); k++)
-            if (in_release(ld->rel, filter_table[k].first, filter_table[k].last))
-                sugg_try(&sg, filter_table[k].name);
+        for (int k = 0; k < kind->count && !ld_full(ld); k++)
+            if (in_release(ld->rel, kind->first(k), kind->last(k))) {
+                sugg_try(&sg, kind->name(k, false));
+                if (kind->name(k, true))
+                    sugg_try(&sg, kind->name(k, true));
+            }
         if (id >= 0)
-            lerr(ld, lines.v[i], "%s[%d]: Scheduler Host Filter %s could not be found. "
-                 "(it exists in %s to %s, not in %s)", path, i, names_.v[i],
-                 release_name(filter_table[id].first), release_name(filter_table[id].last),
+            lerr(ld, lines.v[i], "%s[%d]: %s %s could not be found. "
+                 "(it exists in %s to %s, not in %s)", path, i, kind->what, names_.v[i],
+                 release_name(kind->first(id)), release_name(kind->last(id)),
                  release_name(ld->rel));
         else
-            lerr(ld, lines.v[i], "%s[%d]: Scheduler Host Filter %s could not be found.%s", path, i,
+            lerr(ld, lines.v[i], "%s[%d]: %s %s could not be found.%s", path, i, kind->what,
                  names_.v[i], sugg_text(&sg, dym, sizeof dym));
     }
     if (ok) {
@@ -744,47 +774,18 @@ static void load_filters(loader *ld, const config_setting_t *s, const char *path
     intvec_free(&lines);
 }
 
+static void load_filters(loader *ld, const config_setting_t *s, const char *path, intvec *dst)
+{
+    const plugin_kind k = {"Scheduler Host Filter", filter_lookup, filter_count, filter_name,
+                           filter_first, filter_last, NULL};
+    load_plugins(ld, s, path, dst, &k);
+}
+
 static void load_weighers(loader *ld, const config_setting_t *s, const char *path, intvec *dst)
 {
-    strlist names_ = {0};
-    intvec lines = {0}, ids = {0};
-    bool ok = as_strs(ld, s, path, "", true, &names_, &lines);
-    for (int i = 0; i < names_.n; i++) {
-        int id = weigher_lookup(names_.v[i]);
-        if (id == -2) {
-            weigher_all(ld->rel, &ids);
-            continue;
-        }
-        if (id >= 0 && in_release(ld->rel, weigher_table[id].first, weigher_table[id].last)) {
-            intvec_push(&ids, id);
-            continue;
-        }
-        ok = false;
-        suggestion sg;
-        char dym[160];
-        sugg_init(&sg, names_.v[i]);
-        for (int k = 0; k < weigher_count && !ld_full(ld); k++)
-            if (in_release(ld->rel, weigher_table[k].first, weigher_table[k].last)) {
-                sugg_try(&sg, weigher_table[k].name);
-                sugg_try(&sg, weigher_table[k].path);
-            }
-        if (id >= 0)
-            lerr(ld, lines.v[i], "%s[%d]: Weigher class %s could not be found. "
-                 "(it exists in %s to %s, not in %s)", path, i, names_.v[i],
-                 release_name(weigher_table[id].first), release_name(weigher_table[id].last),
-                 release_name(ld->rel));
-        else
-            lerr(ld, lines.v[i], "%s[%d]: Weigher class %s could not be found.%s", path, i,
-                 names_.v[i], sugg_text(&sg, dym, sizeof dym));
-    }
-    if (ok) {
-        intvec_free(dst);
-        *dst = ids;
-    } else {
-        intvec_free(&ids);
-    }
-    strlist_free(&names_);
-    intvec_free(&lines);
+    const plugin_kind k = {"Weigher class", weigher_lookup, weigher_count, weigher_name,
+                           weigher_first, weigher_last, weigher_all};
+    load_plugins(ld, s, path, dst, &k);
 }
 
 /* Store one option value into the nova_config field the table names. */

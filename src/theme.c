@@ -188,6 +188,21 @@ static bool read_color(reader *r, const config_setting_t *v, const char *where, 
     return true;
 }
 
+/* The element a theme setting names; -1 (reported) if unknown. */
+static int find_element(reader *r, const config_setting_t *e, const char *section)
+{
+    const char *name = config_setting_name(e);
+    int id = element_lookup(name);
+    if (id < 0) {
+        const char *s = element_suggest(name);
+        if (s)
+            rerr(r, line_of(e), "%s: unknown element '%s' (did you mean '%s'?)", section, name, s);
+        else
+            rerr(r, line_of(e), "%s: unknown element '%s'", section, name);
+    }
+    return id;
+}
+
 static void read_colors(reader *r, const config_setting_t *g, theme *t)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -197,15 +212,9 @@ static void read_colors(reader *r, const config_setting_t *g, theme *t)
     for (int i = 0, n = config_setting_length(g); i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_name(e);
-        int id = element_lookup(name);
-        if (id < 0) {
-            const char *s = element_suggest(name);
-            if (s)
-                rerr(r, line_of(e), "colors: unknown element '%s' (did you mean '%s'?)", name, s);
-            else
-                rerr(r, line_of(e), "colors: unknown element '%s'", name);
+        int id = find_element(r, e, "colors");
+        if (id < 0)
             continue;
-        }
         char where[96];
         snprintf(where, sizeof where, "colors.%s", name);
         int type = config_setting_type(e);
@@ -258,15 +267,9 @@ static void read_attrs(reader *r, const config_setting_t *g, theme *t)
     for (int i = 0, n = config_setting_length(g); i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_name(e);
-        int id = element_lookup(name);
-        if (id < 0) {
-            const char *s = element_suggest(name);
-            if (s)
-                rerr(r, line_of(e), "attrs: unknown element '%s' (did you mean '%s'?)", name, s);
-            else
-                rerr(r, line_of(e), "attrs: unknown element '%s'", name);
+        int id = find_element(r, e, "attrs");
+        if (id < 0)
             continue;
-        }
         char where[96];
         snprintf(where, sizeof where, "attrs.%s", name);
         unsigned bits = 0;
