@@ -1021,7 +1021,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         x.instance = spec->instances.v[i];
         sorted_hosts(&x, &list, i, t);
         if (x.fatal) {
-            for (int k = 0; k < claimed; k++)
+            for (int k = 0; k < claimed && !spec->rebuild; k++)
                 placement_delete(c, CONSUMER_SERVER, spec->instances.v[k], out->hosts.v[k]);
             intvec_free(&out->hosts);
             fail(out, t, "ComputeHostMetricNotFound", "%s", x.fatal);
@@ -1063,8 +1063,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     }
 
     if (claimed != spec->num_instances) {
-        /* ensure_sufficient_hosts: undo this request's claims */
-        for (int i = 0; i < claimed; i++)
+        /* ensure_sufficient_hosts: undo this request's claims (a rebuild
+         * made none) */
+        for (int i = 0; i < claimed && !spec->rebuild; i++)
             placement_delete(c, CONSUMER_SERVER, spec->instances.v[i], out->hosts.v[i]);
         trail_note(t, "There are %d hosts available but %d instances requested to build.",
                    claimed, spec->num_instances);
