@@ -940,72 +940,76 @@ static const char *const numa_cell_keys[] = {"cpus", "pcpus", "memory_mb", "thre
 static const char *const pci_device_keys[] = {"vendor_id", "product_id", "count", "numa_node",
                                               NULL};
 
+/* Call `each` for every group in the list `key` of `e` (a list of
+ * `{ ... }` groups, `shape` shown in messages); returns how many the list
+ * holds (0 if absent or not a list). */
+static int each_group(loader *ld, const config_setting_t *e, const char *path, const char *key,
+                      const char *shape,
+                      void (*each)(loader *, const config_setting_t *, const char *, host *),
+                      host *h)
+{
+    const config_setting_t *list = member(e, key);
+    if (!list)
+        return 0;
+    if (!config_setting_is_list(list)) {
+        lerr(ld, line_of(list), "%s.%s: expected a list ( %s, ... )", path, key, shape);
+        return 0;
+    }
+    int n = config_setting_length(list);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)k);
+        char gp[96];
+        snprintf(gp, sizeof gp, "%s.%s[%d]", path, key, k);
+        if (!config_setting_is_group(g))
+            lerr(ld, line_of(g), "%s: expected a group %s", gp, shape);
+        else
+            each(ld, g, gp, h);
+    }
+    return n;
+}
+
+static void load_numa_cell(loader *ld, const config_setting_t *ce, const char *cp, host *h)
+{
+    check_keys(ld, ce, cp, numa_cell_keys);
+    static const char *const req[] = {"cpus", "memory_mb", NULL};
+    need_all(ld, ce, cp, req);
+    int64_t cpus = 0, pcpus = 0, mem = 0, tpc = 1;
+    get_int(ld, ce, cp, "cpus", 0, 65536, &cpus);
+    get_int(ld, ce, cp, "pcpus", 0, 65536, &pcpus);
+    get_int(ld, ce, cp, "memory_mb", 0, INT64_MAX, &mem);
+    get_int(ld, ce, cp, "threads_per_core", 1, 64, &tpc);
+    numa_cell cell = {(int)cpus, (int)pcpus, mem, (int)tpc};
+    h->cells = nv_realloc(h->cells, (size_t)(h->n_cells + 1) * sizeof *h->cells);
+    h->cells[h->n_cells++] = cell;
+}
+
+static void load_pci_device(loader *ld, const config_setting_t *de, const char *dp, host *h)
+{
+    check_keys(ld, de, dp, pci_device_keys);
+    static const char *const req[] = {"vendor_id", "product_id", NULL};
+    need_all(ld, de, dp, req);
+    const char *ven = "", *prod = "";
+    int64_t count = 1, node = -1;
+    get_str(ld, de, dp, "vendor_id", &ven);
+    get_str(ld, de, dp, "product_id", &prod);
+    get_int(ld, de, dp, "count", 1, 65536, &count);
+    get_int(ld, de, dp, "numa_node", -1, 65536, &node);
+    pci_pool pp = {nv_strdup(ven), nv_strdup(prod), (int)count, (int)node};
+    h->pci = nv_realloc(h->pci, (size_t)(h->n_pci + 1) * sizeof *h->pci);
+    h->pci[h->n_pci++] = pp;
+}
+
 /* numa_cells = ( { cpus; pcpus; memory_mb; threads_per_core; }, ... ) and
  * pci_devices = ( { vendor_id; product_id; count; numa_node; }, ... ). */
 static void load_host_devices(loader *ld, const config_setting_t *e, const char *path, host *h)
 {
-    const config_setting_t *cells = member(e, "numa_cells");
-    if (cells) {
-        if (!config_setting_is_list(cells)) {
-            lerr(ld, line_of(cells), "%s.numa_cells: expected a list ( { cpus = N; ... } )", path);
-        } else {
-            int n = config_setting_length(cells);
-            h->cells = nv_calloc((size_t)(n ? n : 1), sizeof *h->cells);
-            for (int k = 0; k < n; k++) {
-                const config_setting_t *ce = config_setting_get_elem(cells, (unsigned)k);
-                char cp[96];
-                snprintf(cp, sizeof cp, "%s.numa_cells[%d]", path, k);
-                if (!config_setting_is_group(ce)) {
-                    lerr(ld, line_of(ce), "%s: expected a group { cpus = N; ... }", cp);
-                    continue;
-                }
-                check_keys(ld, ce, cp, numa_cell_keys);
-                static const char *const req[] = {"cpus", "memory_mb", NULL};
-                need_all(ld, ce, cp, req);
-                int64_t cpus = 0, pcpus = 0, mem = 0, tpc = 1;
-                get_int(ld, ce, cp, "cpus", 0, 65536, &cpus);
-                get_int(ld, ce, cp, "pcpus", 0, 65536, &pcpus);
-                get_int(ld, ce, cp, "memory_mb", 0, INT64_MAX, &mem);
-                get_int(ld, ce, cp, "threads_per_core", 1, 64, &tpc);
-                numa_cell cell = {(int)cpus, (int)pcpus, mem, (int)tpc};
-                h->cells[h->n_cells++] = cell;
-            }
-            /* the PCPU inventory is the cells' dedicated CPUs unless given */
-            if (!member(e, "pcpus"))
-                for (int k = 0; k < h->n_cells; k++)
-                    h->pcpus += h->cells[k].pcpus;
-        }
-    }
-    const config_setting_t *devs = member(e, "pci_devices");
-    if (devs) {
-        if (!config_setting_is_list(devs)) {
-            lerr(ld, line_of(devs), "%s.pci_devices: expected a list ( { vendor_id = \"...\"; ... } )",
-                 path);
-        } else {
-            int n = config_setting_length(devs);
-            h->pci = nv_calloc((size_t)(n ? n : 1), sizeof *h->pci);
-            for (int k = 0; k < n; k++) {
-                const config_setting_t *de = config_setting_get_elem(devs, (unsigned)k);
-                char dp[96];
-                snprintf(dp, sizeof dp, "%s.pci_devices[%d]", path, k);
-                if (!config_setting_is_group(de)) {
-                    lerr(ld, line_of(de), "%s: expected a group { vendor_id = \"...\"; ... }", dp);
-                    continue;
-                }
-                check_keys(ld, de, dp, pci_device_keys);
-                static const char *const req[] = {"vendor_id", "product_id", NULL};
-                need_all(ld, de, dp, req);
-                const char *ven = "", *prod = "";
-                int64_t count = 1, node = -1;
-                get_str(ld, de, dp, "vendor_id", &ven);
-                get_str(ld, de, dp, "product_id", &prod);
-                get_int(ld, de, dp, "count", 1, 65536, &count);
-                get_int(ld, de, dp, "numa_node", -1, 65536, &node);
-                pci_pool pp = {nv_strdup(ven), nv_strdup(prod), (int)count, (int)node};
-                h->pci[h->n_pci++] = pp;
-            }
-        }
-    }
+    each_group(ld, e, path, "numa_cells", "{ cpus = N; memory_mb = N; }", load_numa_cell, h);
+    /* the PCPU inventory is the cells' dedicated CPUs unless given */
+    if (!member(e, "pcpus"))
+        for (int k = 0; k < h->n_cells; k++)
+            h->pcpus += h->cells[k].pcpus;
+    each_group(ld, e, path, "pci_devices", "{ vendor_id = \"...\"; product_id = \"...\"; }",
+               load_pci_device, h);
 }
 
 /* The host_ip a host gets when the file gives none: 192.0.2.<position>
