@@ -978,6 +978,12 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         }
         if (mv < 29)
             force = true;
+    } else if (src < 0) {
+        /* the API compares instance.host with the requested host: a server
+         * whose boot failed has host None, and so does a request without
+         * one (nova/api/openstack/compute/evacuate.py _evacuate) */
+        outcome(env, r, "InvalidHost", "The target host can't be the same one.");
+        return;
     }
     if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "stopped") &&
         strcmp(s->vm_state, "error")) {
@@ -988,6 +994,14 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     if (c->conf.release < REL_ZED && s->task_state) {
         outcome(env, r, "InstanceInvalidState",
                 "Cannot 'evacuate' instance %s while it is in task_state %s", s->name, s->task_state);
+        return;
+    }
+    if (src < 0) {
+        /* with a host given, compute_api.evacuate looks up the service of
+         * host None: Service.get_by_compute_host raises ComputeHostNotFound,
+         * which the API does not expect (HTTP 500); nothing changes
+         * (nova/compute/api.py evacuate, nova/db/main/api.py) */
+        outcome(env, r, "ComputeHostNotFound", "Compute host None could not be found.");
         return;
     }
     if (host_is_up(c, src)) {

@@ -547,6 +547,44 @@ static void test_evacuate_no_host_sets_error(void **st)
     fx_done(&f);
 }
 
+/* A server whose boot failed has no host: evacuating it is refused by the
+ * API (same-host check, or the service lookup of host None), never read
+ * as host -1. */
+static void test_evacuate_server_without_host(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    f.c->hosts.v[0].disabled = true;
+    f.c->hosts.v[1].disabled = true;
+    cmd_result r;
+    assert_string_equal(boot(&f, "vm-1", 1, &r), "NoValidHost");
+    cmd_result_done(&r);
+    assert_int_equal(S(&f, "vm-1")->host, -1);
+    int migs = f.c->migrations.n;
+    command cmd;
+    command_init(&cmd, OP_EVACUATE);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "InvalidHost");
+    assert_string_equal(r.message, "The target host can't be the same one.");
+    cmd_result_done(&r);
+    cmd.host = nv_strdup("host2");
+    f.c->hosts.v[1].disabled = false;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ComputeHostNotFound");
+    assert_string_equal(r.message, "Compute host None could not be found.");
+    cmd_result_done(&r);
+    cmd.force = true;
+    cmd.microversion = nv_strdup("2.67");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ComputeHostNotFound");
+    cmd_result_done(&r);
+    assert_int_equal(f.c->migrations.n, migs);
+    assert_int_equal(S(&f, "vm-1")->host, -1);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
+    assert_null(S(&f, "vm-1")->task_state);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
 static void test_build_reschedule(void **st)
 {
     (void)st;
@@ -670,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_same_host_resize_needs_both),
         cmocka_unit_test(test_evacuate),
         cmocka_unit_test(test_evacuate_no_host_sets_error),
+        cmocka_unit_test(test_evacuate_server_without_host),
         cmocka_unit_test(test_build_reschedule),
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
