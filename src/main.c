@@ -115,7 +115,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "tui"))
         return open_ui(argc > 2 ? argv[2] : NULL);
     if (cmd[0] == '-') {
-        fprintf(stderr, "novalid: unknown option '%s'\n", cmd);
+        char *e = nv_term_escape(cmd);
+        fprintf(stderr, "novalid: unknown option '%s'\n", e);
+        free(e);
         usage(stderr);
         return 2;
     }

@@ -13,10 +13,25 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* printf to f with every %s argument escaped for a terminal (util.h):
+ * names, paths and messages come from files strangers send. */
+static void term_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void term_printf(FILE *f, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_term_vaddf(&b, fmt, ap);
+    va_end(ap);
+    if (b.len)
+        fwrite(b.s, 1, b.len, f);
+    sbuf_free(&b);
+}
+
 void print_errors(const strlist *errors)
 {
     for (int i = 0; i < errors->n; i++)
-        fprintf(stderr, "%s\n", errors->v[i]);
+        term_printf(stderr, "%s\n", errors->v[i]);
 }
 
 static void json_server(const cloud *c, int sid, sbuf *b)
@@ -82,11 +97,11 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
             }
         sbuf_add(&b, "], \"steps\": [");
     } else {
-        sbuf_addf(&b, "# %s (release %s, seed %llu)\n", ss->c->name,
+        sbuf_term_addf(&b, "# %s (release %s, seed %llu)\n", ss->c->name,
                   release_name(ss->c->conf.release), (unsigned long long)ss->c->seed);
         for (int q = 0; q < Q_COUNT; q++)
             if (quirk_on(&ss->c->conf, q))
-                sbuf_addf(&b, "# quirk %s on: %s\n", quirk_table[q].name, quirk_table[q].summary);
+                sbuf_term_addf(&b, "# quirk %s on: %s\n", quirk_table[q].name, quirk_table[q].summary);
     }
     for (int i = 0; i < sc->n_steps; i++) {
         const command *cmd = &sc->steps[i];
@@ -141,26 +156,26 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
         } else {
             sbuf cf = {0};
             command_format(cmd, &cf);
-            sbuf_addf(&b, "\n== step %d: %s", i + 1, cf.s);
+            sbuf_term_addf(&b, "\n== step %d: %s", i + 1, cf.s);
             if (cmd->line)
-                sbuf_addf(&b, " (%s:%d)", sc->path ? sc->path : "-", cmd->line);
+                sbuf_term_addf(&b, " (%s:%d)", sc->path ? sc->path : "-", cmd->line);
             sbuf_add(&b, "\n");
             sbuf_free(&cf);
             trail_text(&ss->t, r->trail_from, &b);
             if (cmd->op != OP_EXPECT) {
                 if (strcmp(er->outcome, "ok"))
-                    sbuf_addf(&b, "=> %s: %s\n", er->outcome, er->message ? er->message : "");
+                    sbuf_term_addf(&b, "=> %s: %s\n", er->outcome, er->message ? er->message : "");
                 else
                     sbuf_add(&b, "=> ok\n");
                 if (er->migration >= 0) {
                     const migration *m = &ss->c->migrations.v[er->migration];
-                    sbuf_addf(&b, "   migration %d (%s): %s, %s -> %s\n", m->id, m->type,
+                    sbuf_term_addf(&b, "   migration %d (%s): %s, %s -> %s\n", m->id, m->type,
                               m->status, m->source >= 0 ? ss->c->hosts.v[m->source].name : "-",
                               m->dest >= 0 ? ss->c->hosts.v[m->dest].name : "-");
                 }
                 for (int k = 0; k < er->servers.n; k++) {
                     const server *s = &ss->c->servers.v[er->servers.v[k]];
-                    sbuf_addf(&b, "   %s: %s, %s%s%s\n", s->name,
+                    sbuf_term_addf(&b, "   %s: %s, %s%s%s\n", s->name,
                               s->host >= 0 ? ss->c->hosts.v[s->host].name : "(no host)",
                               s->vm_state, s->task_state ? "/" : "",
                               s->task_state ? s->task_state : "");
@@ -168,9 +183,9 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
             }
             for (int k = 0; k < checks.n; k++) {
                 if (checks.v[k].ok)
-                    sbuf_addf(&b, "   expect %s = %s: ok\n", checks.v[k].key, checks.v[k].want);
+                    sbuf_term_addf(&b, "   expect %s = %s: ok\n", checks.v[k].key, checks.v[k].want);
                 else
-                    sbuf_addf(&b, "   expect %s = %s: FAILED (got %s)\n", checks.v[k].key,
+                    sbuf_term_addf(&b, "   expect %s = %s: FAILED (got %s)\n", checks.v[k].key,
                               checks.v[k].want, checks.v[k].got);
             }
         }
@@ -227,7 +242,7 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "novalid run: unknown option '%s'\n", a);
+            term_printf(stderr, "novalid run: unknown option '%s'\n", a);
             return 2;
         } else if (!file) {
             file = a;
@@ -290,7 +305,7 @@ int cmd_check(int argc, char **argv)
     strlist files = {0};
     for (int i = 0; i < argc; i++) {
         if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "novalid check: unknown option '%s'\n", argv[i]);
+            term_printf(stderr, "novalid check: unknown option '%s'\n", argv[i]);
             strlist_free(&files);
             return 2;
         }
@@ -305,7 +320,7 @@ int cmd_check(int argc, char **argv)
         strlist errors = {0};
         scenario *sc = scenario_load_file(files.v[i], &errors);
         if (!sc) {
-            printf("INVALID %s\n", files.v[i]);
+            term_printf(stdout, "INVALID %s\n", files.v[i]);
             print_errors(&errors);
             strlist_free(&errors);
             invalid++;
@@ -319,7 +334,7 @@ int cmd_check(int argc, char **argv)
             /* replay once more to say which expectations failed */
             scenario_free(sc);
             sc = scenario_load_file(files.v[i], &errors);
-            printf("FAIL %s: %d of %d expectation(s) failed\n", files.v[i], f, p + f);
+            term_printf(stdout, "FAIL %s: %d of %d expectation(s) failed\n", files.v[i], f, p + f);
             char *buf = NULL;
             size_t len = 0;
             FILE *m = open_memstream(&buf, &len);
@@ -332,10 +347,10 @@ int cmd_check(int argc, char **argv)
                         step = line;
                     else if (strstr(line, ": FAILED (got")) {
                         if (step) {
-                            printf("  %s\n", step + 3);
+                            term_printf(stdout, "  %s\n", step + 3);
                             step = NULL;
                         }
-                        printf("  %s\n", line);
+                        term_printf(stdout, "  %s\n", line);
                     }
                 }
             } else if (m) {
@@ -344,10 +359,10 @@ int cmd_check(int argc, char **argv)
             free(buf);
             nf++;
         } else if (!p) {
-            printf("FAIL %s: no expectations (%d step(s))\n", files.v[i], n_steps);
+            term_printf(stdout, "FAIL %s: no expectations (%d step(s))\n", files.v[i], n_steps);
             nf++;
         } else {
-            printf("ok   %s (%d expectation(s))\n", files.v[i], p);
+            term_printf(stdout, "ok   %s (%d expectation(s))\n", files.v[i], p);
             np++;
         }
         scenario_free(sc);
@@ -372,7 +387,7 @@ int cmd_validate(int argc, char **argv)
             print_errors(&errors);
             rc = 2;
         } else {
-            printf("%s: ok (%d host(s), %d server(s), %d step(s), release %s)\n", argv[i],
+            term_printf(stdout, "%s: ok (%d host(s), %d server(s), %d step(s), release %s)\n", argv[i],
                    sc->c->hosts.n, sc->c->servers.n, sc->n_steps, release_name(sc->c->conf.release));
             scenario_free(sc);
         }

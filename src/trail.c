@@ -139,29 +139,30 @@ static void fmt_num(sbuf *out, double d)
 
 void event_text(const event *e, sbuf *out)
 {
+    /* names and messages are escaped for a terminal (util.h); JSON is not */
     switch (e->kind) {
     case EV_REQUEST:
-        sbuf_addf(out, "%s\n", e->text ? e->text : "request");
+        sbuf_term_addf(out, "%s\n", e->text ? e->text : "request");
         break;
     case EV_PLACEMENT:
-        sbuf_addf(out, "Placement: %s\n", e->text ? e->text : "");
-        sbuf_addf(out, "Placement returned %d allocation candidate(s) of %d host(s)\n", e->out,
+        sbuf_term_addf(out, "Placement: %s\n", e->text ? e->text : "");
+        sbuf_term_addf(out, "Placement returned %d allocation candidate(s) of %d host(s)\n", e->out,
                   e->in);
         for (int i = 0; i < e->rejected.n; i++)
-            sbuf_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+            sbuf_term_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
         break;
     case EV_FILTER:
         if (e->out)
-            sbuf_addf(out, "Filter %s returned %d host(s)\n", e->name, e->out);
+            sbuf_term_addf(out, "Filter %s returned %d host(s)\n", e->name, e->out);
         else
-            sbuf_addf(out, "Filter %s returned 0 hosts\n", e->name);
+            sbuf_term_addf(out, "Filter %s returned 0 hosts\n", e->name);
         for (int i = 0; i < e->rejected.n; i++)
-            sbuf_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+            sbuf_term_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
         break;
     case EV_WEIGH:
         sbuf_add(out, "Weighed [");
         for (int i = 0; i < e->weights.n; i++) {
-            sbuf_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
+            sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
                       e->weights.v[i].host);
             fmt_num(out, e->weights.v[i].weight);
             sbuf_add(out, "]");
@@ -169,51 +170,51 @@ void event_text(const event *e, sbuf *out)
         sbuf_add(out, "]\n");
         if (e->weights.n > 1)
             for (int i = 0; i < e->weights.n; i++) {
-                sbuf_addf(out, "  %s:", e->weights.v[i].host);
+                sbuf_term_addf(out, "  %s:", e->weights.v[i].host);
                 for (int k = 0; k < e->weighers.n; k++) {
-                    sbuf_addf(out, " %s=", e->weighers.v[k]);
+                    sbuf_term_addf(out, " %s=", e->weighers.v[k]);
                     fmt_num(out, e->weights.v[i].parts[k]);
                 }
                 sbuf_add(out, "\n");
             }
         break;
     case EV_SELECT:
-        sbuf_addf(out, "Selected host: %s for %s", e->host, e->name ? e->name : "instance");
+        sbuf_term_addf(out, "Selected host: %s for %s", e->host, e->name ? e->name : "instance");
         if (e->hosts.n) {
             sbuf_add(out, "; alternates: ");
             for (int i = 0; i < e->hosts.n; i++)
-                sbuf_addf(out, "%s%s", i ? ", " : "", e->hosts.v[i]);
+                sbuf_term_addf(out, "%s%s", i ? ", " : "", e->hosts.v[i]);
         }
         sbuf_add(out, "\n");
         break;
     case EV_CLAIM:
         if (e->ok)
-            sbuf_addf(out, "Claimed resources on %s\n", e->host);
+            sbuf_term_addf(out, "Claimed resources on %s\n", e->host);
         else
-            sbuf_addf(out, "Unable to claim resources on %s: %s\n", e->host,
+            sbuf_term_addf(out, "Unable to claim resources on %s: %s\n", e->host,
                       e->message ? e->message : "");
         break;
     case EV_CHECK:
         if (e->ok)
-            sbuf_addf(out, "Check %s on %s: ok\n", e->name, e->host ? e->host : "-");
+            sbuf_term_addf(out, "Check %s on %s: ok\n", e->name, e->host ? e->host : "-");
         else if (e->name && !strcmp(e->name, "check_can_live_migrate_destination"))
-            sbuf_addf(out, "Skipping host: %s because: %s\n", e->host ? e->host : "-",
+            sbuf_term_addf(out, "Skipping host: %s because: %s\n", e->host ? e->host : "-",
                       e->message ? e->message : "");
         else
-            sbuf_addf(out, "Check %s on %s failed: %s\n", e->name, e->host ? e->host : "-",
+            sbuf_term_addf(out, "Check %s on %s failed: %s\n", e->name, e->host ? e->host : "-",
                       e->message ? e->message : "");
         break;
     case EV_MIGRATION:
-        sbuf_addf(out, "Migration %d: %s -> %s\n", e->in, e->name ? e->name : "new", e->host);
+        sbuf_term_addf(out, "Migration %d: %s -> %s\n", e->in, e->name ? e->name : "new", e->host);
         break;
     case EV_QUIRK:
-        sbuf_addf(out, "Quirk %s: %s\n", e->name, e->message);
+        sbuf_term_addf(out, "Quirk %s: %s\n", e->name, e->message);
         break;
     case EV_ERROR:
-        sbuf_addf(out, "%s: %s\n", e->name, e->message);
+        sbuf_term_addf(out, "%s: %s\n", e->name, e->message);
         break;
     case EV_NOTE:
-        sbuf_addf(out, "%s\n", e->message);
+        sbuf_term_addf(out, "%s\n", e->message);
         break;
     default:
         break;

@@ -140,7 +140,10 @@ static int sanitize(const char *s, int w, char *out, size_t outlen)
 int tui_text_width(const char *s)
 {
     char buf[4096];
-    return sanitize(s, INT_MAX / 2, buf, sizeof buf);
+    char *esc = nv_term_safe(s) ? NULL : nv_term_escape(s);
+    int w = sanitize(esc ? esc : s, INT_MAX / 2, buf, sizeof buf);
+    free(esc);
+    return w;
 }
 
 int tui_put(int y, int x, int w, int elem, const char *s)
@@ -150,7 +153,10 @@ int tui_put(int y, int x, int w, int elem, const char *s)
     if (x + w > COLS)
         w = COLS - x;
     char buf[4096];
-    int used = sanitize(s, w, buf, sizeof buf);
+    /* what a terminal would act on or hide is shown escaped (util.h) */
+    char *esc = nv_term_safe(s) ? NULL : nv_term_escape(s);
+    int used = sanitize(esc ? esc : s, w, buf, sizeof buf);
+    free(esc);
     attrset(theme_attr((enum theme_elem)elem));
     mvaddstr(y, x, buf);
     return used;
@@ -942,8 +948,11 @@ int tui_main(scenario *sc, const char *path)
     theme th = {0};
     strlist errors = {0};
     bool theme_ok = theme_load(&th, NULL, &errors);
-    for (int i = 0; i < errors.n; i++)
-        fprintf(stderr, "novalid: %s\n", errors.v[i]);
+    for (int i = 0; i < errors.n; i++) {
+        char *e = nv_term_escape(errors.v[i]);
+        fprintf(stderr, "novalid: %s\n", e);
+        free(e);
+    }
     if (!theme_ok && errors.n)
         fprintf(stderr, "novalid: using the built-in theme\n");
 

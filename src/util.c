@@ -496,3 +496,256 @@ void nv_index_free(nv_index *ix)
     free(ix->ids);
     memset(ix, 0, sizeof *ix);
 }
+
+/* ---- bytes for a terminal ------------------------------------------------------ */
+
+/* Code points a terminal would act on or hide: C1 controls, the bidi
+ * embeddings, overrides and isolates, zero-width and invisible format
+ * characters, line and paragraph separators, the byte order mark,
+ * interlinear annotations and tag characters. */
+static bool invisible_cp(uint32_t cp)
+{
+    static const uint32_t ranges[][2] = {
+        {0x80, 0x9F},     {0x61C, 0x61C},   {0x180E, 0x180E}, {0x200B, 0x200F},
+        {0x2028, 0x202E}, {0x2060, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB},
+        {0xE0000, 0xE007F},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (cp >= ranges[i][0] && cp <= ranges[i][1])
+            return true;
+    return false;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (at most `left` bytes) and
+ * its code point; 0 when the bytes are not one (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (left < n || s[1] < lo || s[1] > hi)
+        return 0;
+    uint32_t v = c & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if (i > 1 && (s[i] < 0x80 || s[i] > 0xBF))
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+void sbuf_add_term_n(sbuf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && *p >= 0x20 && *p < 0x7F)
+            p++;
+        if (p > run)
+            sbuf_addn(b, (const char *)run, (size_t)(p - run));
+        if (p >= end)
+            break;
+        if (*p < 0x80) {
+            sbuf_addf(b, "\\x%02x", *p);
+            p++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode(p, (size_t)(end - p), &cp);
+        if (!n) {
+            sbuf_addf(b, "\\x%02x", *p);
+            p++;
+        } else if (invisible_cp(cp)) {
+            sbuf_addf(b, "<U+%04X>", (unsigned)cp);
+            p += n;
+        } else {
+            sbuf_addn(b, (const char *)p, n);
+            p += n;
+        }
+    }
+}
+
+void sbuf_add_term(sbuf *b, const char *s)
+{
+    if (s)
+        sbuf_add_term_n(b, s, strlen(s));
+}
+
+bool nv_term_safe(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
+    while (left) {
+        if (*p >= 0x20 && *p < 0x7F) {
+            p++;
+            left--;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = *p < 0x80 ? 0 : utf8_decode(p, left, &cp);
+        if (!n || invisible_cp(cp))
+            return false;
+        p += n;
+        left -= n;
+    }
+    return true;
+}
+
+char *nv_term_escape(const char *s)
+{
+    sbuf b = {0};
+    sbuf_add_term(&b, s ? s : "");
+    if (!b.s)
+        return nv_strdup("");
+    return sbuf_take(&b);
+}
+
+/* printf into b with every %s argument passed through sbuf_add_term; the
+ * format itself is the program's own text.  Handles the conversions the
+ * program uses: flags, width and precision (also '*'), the length
+ * modifiers hh h l ll z j t L, and d i o u x X c s p f F e E g G a A %. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void sbuf_term_vaddf(sbuf *b, const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    const char *f = fmt;
+    while (*f) {
+        const char *pct = strchr(f, '%');
+        if (!pct) {
+            sbuf_add(b, f);
+            break;
+        }
+        sbuf_addn(b, f, (size_t)(pct - f));
+        const char *q = pct + 1;
+        char spec[64];
+        size_t k = 0;
+        spec[k++] = '%';
+        int star[2], nstar = 0;
+        while (*q && strchr("-+ #0", *q) && k < 40)
+            spec[k++] = *q++;
+        for (int part = 0; part < 2; part++) {
+            if (part == 1) {
+                if (*q != '.')
+                    break;
+                spec[k++] = *q++;
+            }
+            if (*q == '*') {
+                star[nstar++] = va_arg(aq, int);
+                spec[k++] = *q++;
+            } else
+                while (isdigit((unsigned char)*q) && k < 48)
+                    spec[k++] = *q++;
+        }
+        int len = 0;   /* 1 h, 2 hh, 3 l, 4 ll, 5 z, 6 j, 7 t, 8 L */
+        if (*q == 'h')
+            len = q[1] == 'h' ? 2 : 1;
+        else if (*q == 'l')
+            len = q[1] == 'l' ? 4 : 3;
+        else if (*q == 'z')
+            len = 5;
+        else if (*q == 'j')
+            len = 6;
+        else if (*q == 't')
+            len = 7;
+        else if (*q == 'L')
+            len = 8;
+        int lchars = len == 2 || len == 4 ? 2 : len ? 1 : 0;
+        for (int i = 0; i < lchars; i++)
+            spec[k++] = *q++;
+        char conv = *q;
+        if (!conv)
+            break;
+        spec[k++] = conv;
+        spec[k] = '\0';
+        q++;
+        char tmp[512];
+        tmp[0] = '\0';
+        switch (conv) {
+        case '%':
+            sbuf_addc(b, '%');
+            break;
+        case 's': {
+            const char *s = va_arg(aq, const char *);
+            sbuf e = {0};
+            sbuf_add_term(&e, s ? s : "(null)");
+            /* width and precision count the escaped text */
+            if (nstar == 2)
+                sbuf_addf(b, spec, star[0], star[1], e.s ? e.s : "");
+            else if (nstar == 1)
+                sbuf_addf(b, spec, star[0], e.s ? e.s : "");
+            else
+                sbuf_addf(b, spec, e.s ? e.s : "");
+            sbuf_free(&e);
+            break;
+        }
+#define NV_TERM_ARG(T)                                                          \
+    do {                                                                       \
+        T v = va_arg(aq, T);                                                    \
+        if (nstar == 2)                                                         \
+            snprintf(tmp, sizeof tmp, spec, star[0], star[1], v);               \
+        else if (nstar == 1)                                                    \
+            snprintf(tmp, sizeof tmp, spec, star[0], v);                        \
+        else                                                                    \
+            snprintf(tmp, sizeof tmp, spec, v);                                 \
+    } while (0)
+        case 'd': case 'i': case 'o': case 'u': case 'x': case 'X': case 'c':
+            switch (len) {
+            case 3: NV_TERM_ARG(long); break;
+            case 4: NV_TERM_ARG(long long); break;
+            case 5: NV_TERM_ARG(size_t); break;
+            case 6: NV_TERM_ARG(intmax_t); break;
+            case 7: NV_TERM_ARG(ptrdiff_t); break;
+            default: NV_TERM_ARG(int); break;
+            }
+            if (conv == 'c') {
+                sbuf_add_term(b, tmp);
+                tmp[0] = '\0';
+            }
+            break;
+        case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
+            if (len == 8)
+                NV_TERM_ARG(long double);
+            else
+                NV_TERM_ARG(double);
+            break;
+        case 'p':
+            NV_TERM_ARG(void *);
+            break;
+        default:
+            nv_fatal("sbuf_term_vaddf: unsupported conversion in \"%s\"", fmt);
+        }
+#undef NV_TERM_ARG
+        sbuf_add(b, tmp);
+        f = q;
+    }
+    va_end(aq);
+}
+#pragma GCC diagnostic pop
+
+void sbuf_term_addf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_term_vaddf(b, fmt, ap);
+    va_end(ap);
+}

@@ -99,6 +99,25 @@ void sbuf_reset(sbuf *b);
 void sbuf_free(sbuf *b);
 char *sbuf_take(sbuf *b);                      /* caller owns; b is reset */
 
+/* Bytes for a terminal.  Names and messages come from files strangers
+ * send; before any of them reaches a terminal (text output, check lines,
+ * errors, the UI) it goes through these, which show what a terminal would
+ * act on or hide instead of passing it: C0 controls and DEL as \x1b,
+ * bytes that are not UTF-8 as \xff, C1 controls, bidi embeddings,
+ * overrides and isolates (U+202A-202E, U+2066-2069, U+061C), zero-width
+ * and invisible characters (U+200B-200F, U+2060-2064), line and paragraph
+ * separators (U+2028, U+2029), U+FEFF and tag characters as <U+202E>.
+ * Everything else passes unchanged, so ordinary text is untouched and
+ * escaping twice changes nothing.  JSON output does not use these: it
+ * stays exact, with JSON's own escapes. */
+void sbuf_add_term(sbuf *b, const char *s);             /* NULL adds nothing */
+void sbuf_add_term_n(sbuf *b, const char *s, size_t n);
+bool nv_term_safe(const char *s);                       /* nothing to escape */
+char *nv_term_escape(const char *s);                    /* caller frees */
+/* printf with every %s argument escaped as above (the format is trusted). */
+void sbuf_term_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_term_vaddf(sbuf *b, const char *fmt, va_list ap);
+
 /* Format a double the way Python's repr() does (1.0, 0.5, 1e-06, 16.0). */
 void nv_fmt_double(char *out, size_t n, double d);
 
