@@ -272,22 +272,38 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files named on the command line; directories give their *.cfg. */
-static void expand(const char *path, strlist *out)
+/* Files named on the command line; directories give their *.cfg, sorted.
+ * A directory that cannot be read, or holds no *.cfg, is an error (false,
+ * said on stderr), never skipped silently. */
+static bool expand(const char *path, strlist *out)
 {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         DIR *d = opendir(path);
-        if (!d)
-            return;
+        if (!d) {
+            term_printf(stderr, "%s: cannot read the directory: %s\n", path, strerror(errno));
+            return false;
+        }
         strlist names = {0};
         struct dirent *e;
+        errno = 0;
         while ((e = readdir(d))) {
             size_t l = strlen(e->d_name);
             if (l > 4 && !strcmp(e->d_name + l - 4, ".cfg"))
                 strlist_push(&names, e->d_name);
+            errno = 0;
         }
+        int read_errno = errno;
         closedir(d);
+        if (read_errno) {
+            term_printf(stderr, "%s: cannot read the directory: %s\n", path, strerror(read_errno));
+            strlist_free(&names);
+            return false;
+        }
+        if (!names.n) {
+            term_printf(stderr, "novalid check: no scenario files in %s\n", path);
+            return false;
+        }
         qsort(names.v, (size_t)names.n, sizeof *names.v, cmp_str);
         for (int i = 0; i < names.n; i++) {
             char *p = nv_printf("%s/%s", path, names.v[i]);
@@ -298,18 +314,25 @@ static void expand(const char *path, strlist *out)
     } else {
         strlist_push(out, path);
     }
+    return true;
 }
 
 int cmd_check(int argc, char **argv)
 {
     strlist files = {0};
+    bool bad_path = false;
     for (int i = 0; i < argc; i++) {
         if (argv[i][0] == '-' && argv[i][1]) {
             term_printf(stderr, "novalid check: unknown option '%s'\n", argv[i]);
             strlist_free(&files);
             return 2;
         }
-        expand(argv[i], &files);
+        if (!expand(argv[i], &files))
+            bad_path = true;
+    }
+    if (bad_path) {
+        strlist_free(&files);
+        return 2;
     }
     if (!files.n) {
         fprintf(stderr, "usage: novalid check PATH...\n");

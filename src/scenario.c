@@ -1808,10 +1808,14 @@ static bool load_step(loader *ld, const config_setting_t *e, int i, command *cmd
 
 /* ---- driver ------------------------------------------------------------------- */
 
-static void prescan_report(void *ctx, int line, enum textfile_problem what)
+static void prescan_report(void *ctx, int line, enum textfile_problem what, const char *detail)
 {
     if (what == TEXTFILE_INCLUDE)
         lerr(ctx, line, "@include is not allowed: a scenario is one self-contained file");
+    else if (what == TEXTFILE_INT_RANGE)
+        lerr(ctx, line, "integer %s does not fit in 64 bits", detail);
+    else if (what == TEXTFILE_GROUP_SIZE)
+        lerr(ctx, line, "more than %d settings in one group", TEXTFILE_MAX_SETTINGS);
     else
         lerr(ctx, line, "NUL byte in the file (not a text file?)");
 }
@@ -1936,12 +1940,15 @@ static scenario *load_text(const char *text, size_t len, const char *file, strli
 
     config_t cf;
     config_init(&cf);
-    if (!config_read_string(&cf, text)) {
+    char *wide = textfile_widen(text, len);
+    if (!config_read_string(&cf, wide ? wide : text)) {
         const char *msg = config_error_text(&cf);
         lerr(&ld, config_error_line(&cf), "%s", msg ? msg : "parse error");
         config_destroy(&cf);
+        free(wide);
         return NULL;
     }
+    free(wide);
 
     command *steps = NULL;
     int n_steps = 0;

@@ -3,25 +3,49 @@
  */
 #include "textfile.h"
 
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
 char *textfile_read(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; what is not a
+     * regular file (FIFO, device, directory, socket) is refused before a
+     * byte is read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        snprintf(err, errlen, "is a directory");
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s", S_ISDIR(st.st_mode) ? "is a directory"
+                                                       : "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        close(fd);
         return NULL;
     }
     sbuf b = {0};
@@ -52,8 +76,183 @@ char *textfile_read(const char *path, size_t max, size_t *len, char *err, size_t
     return sbuf_take(&b);
 }
 
+/* ---- the libconfig lexer, as far as the checks need it ------------------------ */
+
+/* One pass over libconfig 1.5's tokens (comments, strings, names, numbers,
+ * brackets).  For each integer literal it calls `on_int` with the literal's
+ * extent, whether it fits in 64 bits and whether libconfig would read it as
+ * a 32-bit int (no L suffix: libconfig 1.5 truncates such a literal to 32
+ * bits silently, so 4294967304 would become 8).  For each setting name it
+ * counts the settings of the enclosing group. */
+typedef struct lexer {
+    const char *text;
+    size_t len;
+    void (*report)(void *ctx, int line, enum textfile_problem what, const char *detail);
+    void *ctx;
+    sbuf *widened;        /* non-NULL: build the widened copy here */
+    size_t copied;        /* text[0..copied) is in *widened */
+    int max_settings;
+    bool needs_widening;
+} lexer;
+
+enum { LEX_MAX_DEPTH = 256 };
+
+static bool name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '*';
+}
+
+static void lex_int(lexer *lx, const char *start, const char *end, bool neg, bool hex, bool fits64,
+                    uint64_t mag, bool suffix, int line)
+{
+    if (!fits64) {
+        if (lx->report) {
+            char lit[48];
+            size_t n = (size_t)(end - start);
+            if (n >= sizeof lit)
+                snprintf(lit, sizeof lit, "%.*s...", (int)sizeof lit - 4, start);
+            else
+                snprintf(lit, sizeof lit, "%.*s", (int)n, start);
+            lx->report(lx->ctx, line, TEXTFILE_INT_RANGE, lit);
+        }
+        return;
+    }
+    if (suffix)
+        return;
+    bool fits32 = hex ? mag <= 0x7FFFFFFFu : neg ? mag <= 0x80000000u : mag <= 0x7FFFFFFFu;
+    if (fits32)
+        return;
+    lx->needs_widening = true;
+    if (lx->widened) {
+        sbuf_addn(lx->widened, lx->text + lx->copied, (size_t)(end - lx->text) - lx->copied);
+        sbuf_addc(lx->widened, 'L');
+        lx->copied = (size_t)(end - lx->text);
+    }
+}
+
+static void lex_run(lexer *lx)
+{
+    const char *p = lx->text, *end = lx->text + lx->len;
+    int line = 1;
+    int depth = 0;
+    /* settings counted per open bracket; only '{' frames (and the root) hold settings */
+    int count[LEX_MAX_DEPTH + 1];
+    bool group[LEX_MAX_DEPTH + 1], reported[LEX_MAX_DEPTH + 1];
+    count[0] = 0;
+    group[0] = true;
+    reported[0] = false;
+    while (p < end) {
+        char c = *p;
+        if (c == '\n') {
+            line++;
+            p++;
+        } else if (c == '#' || (c == '/' && p + 1 < end && p[1] == '/')) {
+            while (p < end && *p != '\n')
+                p++;
+        } else if (c == '/' && p + 1 < end && p[1] == '*') {
+            p += 2;
+            while (p < end && !(*p == '*' && p + 1 < end && p[1] == '/')) {
+                if (*p == '\n')
+                    line++;
+                p++;
+            }
+            p = p < end ? p + 2 : end;
+        } else if (c == '"') {
+            p++;
+            while (p < end && *p != '"') {
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+                if (*p == '\n')
+                    line++;
+                p++;
+            }
+            if (p < end)
+                p++;
+        } else if (isalpha((unsigned char)c) || c == '*') {
+            const char *s = p;
+            while (p < end && name_char(*p))
+                p++;
+            size_t n = (size_t)(p - s);
+            bool boolean = (n == 4 && !strncasecmp(s, "true", 4)) ||
+                           (n == 5 && !strncasecmp(s, "false", 5));
+            if (!boolean && depth <= LEX_MAX_DEPTH && group[depth] &&
+                ++count[depth] > lx->max_settings && !reported[depth]) {
+                reported[depth] = true;
+                lx->report(lx->ctx, line, TEXTFILE_GROUP_SIZE, NULL);
+            }
+        } else if (c == '{' || c == '(' || c == '[') {
+            depth++;
+            if (depth <= LEX_MAX_DEPTH) {
+                count[depth] = 0;
+                group[depth] = c == '{';
+                reported[depth] = false;
+            }
+            p++;
+        } else if (c == '}' || c == ')' || c == ']') {
+            if (depth > 0)
+                depth--;
+            p++;
+        } else if (isdigit((unsigned char)c) ||
+                   ((c == '-' || c == '+' || c == '.') && p + 1 < end &&
+                    (isdigit((unsigned char)p[1]) || (p[1] == '.' && c != '.')))) {
+            const char *s = p;
+            bool neg = c == '-';
+            if (c == '-' || c == '+')
+                p++;
+            bool hex = p + 1 < end && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && p + 2 < end &&
+                       isxdigit((unsigned char)p[2]);
+            uint64_t mag = 0;
+            bool fits = true;
+            if (hex) {
+                p += 2;
+                while (p < end && isxdigit((unsigned char)*p)) {
+                    int d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+                    if (mag > (UINT64_MAX >> 4))
+                        fits = false;
+                    mag = (mag << 4) | (uint64_t)d;
+                    p++;
+                }
+                /* libconfig reads hex64 with strtoull and keeps the bits:
+                 * above INT64_MAX it turns negative */
+                if (mag > (uint64_t)INT64_MAX)
+                    fits = false;
+            } else {
+                while (p < end && isdigit((unsigned char)*p)) {
+                    uint64_t d = (uint64_t)(*p - '0');
+                    if (mag > (UINT64_MAX - d) / 10)
+                        fits = false;
+                    else
+                        mag = mag * 10 + d;
+                    p++;
+                }
+                if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
+                    /* a float: libconfig reads it with strtod */
+                    while (p < end && (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' ||
+                                       *p == 'E' || *p == '+' || *p == '-'))
+                        p++;
+                    continue;
+                }
+                if (mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+                    fits = false;
+            }
+            const char *num_end = p;
+            bool suffix = p < end && *p == 'L';
+            if (suffix) {
+                p++;
+                if (p < end && *p == 'L')
+                    p++;
+            }
+            lex_int(lx, s, num_end, neg, hex, fits, mag, suffix, line);
+        } else {
+            p++;
+        }
+    }
+}
+
 void textfile_scan(const char *text, size_t len,
-                   void (*report)(void *ctx, int line, enum textfile_problem what), void *ctx)
+                   void (*report)(void *ctx, int line, enum textfile_problem what,
+                                  const char *detail),
+                   void *ctx)
 {
     const char *p = text, *end = text + len;
     for (int line = 1; p < end; line++) {
@@ -63,11 +262,28 @@ void textfile_scan(const char *text, size_t len,
         while (q < eol && (*q == ' ' || *q == '\t'))
             q++;
         if (eol - q >= 8 && memcmp(q, "@include", 8) == 0)
-            report(ctx, line, TEXTFILE_INCLUDE);
+            report(ctx, line, TEXTFILE_INCLUDE, NULL);
         if (memchr(p, '\0', (size_t)(eol - p)))
-            report(ctx, line, TEXTFILE_NUL);
+            report(ctx, line, TEXTFILE_NUL, NULL);
         if (!nl)
             break;
         p = nl + 1;
     }
+    lexer lx = {text, len, report, ctx, NULL, 0, TEXTFILE_MAX_SETTINGS, false};
+    lex_run(&lx);
+}
+
+char *textfile_widen(const char *text, size_t len)
+{
+    lexer lx = {text, len, NULL, NULL, NULL, 0, INT_MAX, false};
+    lx.report = NULL;
+    sbuf b = {0};
+    lx.widened = &b;
+    lex_run(&lx);
+    if (!lx.needs_widening) {
+        sbuf_free(&b);
+        return NULL;
+    }
+    sbuf_addn(&b, text + lx.copied, len - lx.copied);
+    return sbuf_take(&b);
 }

@@ -12,10 +12,34 @@
  * message ("cannot open: ...", "file too large ...") in err. */
 char *textfile_read(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
-enum textfile_problem { TEXTFILE_INCLUDE, TEXTFILE_NUL };
+enum textfile_problem {
+    TEXTFILE_INCLUDE,       /* an @include directive */
+    TEXTFILE_NUL,           /* a NUL byte */
+    TEXTFILE_INT_RANGE,     /* an integer literal beyond 64 bits (detail: the literal) */
+    TEXTFILE_GROUP_SIZE,    /* a group with more than TEXTFILE_MAX_SETTINGS settings */
+};
 
-/* Call `report` for each line with an @include directive or a NUL byte. */
+/* Settings one group may hold.  libconfig looks for a duplicate name among
+ * a group's settings each time it adds one, so a group of n settings costs
+ * n*n/2 comparisons (200,000 settings: minutes).  256 keeps the parse
+ * within a few times its linear cost (the largest group a scenario needs,
+ * a host or a nova.conf section, has about 40); the scan refuses a larger
+ * group before libconfig sees it. */
+#define TEXTFILE_MAX_SETTINGS 256
+
+/* Call `report` for each line with an @include directive or a NUL byte,
+ * each integer literal that does not fit in 64 bits, and each group with
+ * too many settings.  One linear pass over libconfig's tokens. */
 void textfile_scan(const char *text, size_t len,
-                   void (*report)(void *ctx, int line, enum textfile_problem what), void *ctx);
+                   void (*report)(void *ctx, int line, enum textfile_problem what,
+                                  const char *detail),
+                   void *ctx);
+
+/* libconfig 1.5 reads an integer literal without the L suffix as 32 bits,
+ * silently truncated (4294967304 becomes 8, 2^63 becomes -1).  Returns a
+ * copy of `text` in which every such literal beyond 32 bits carries the L
+ * suffix, so libconfig reads it whole and the loader can range-check it;
+ * NULL when there is none (parse `text` itself).  Lines do not move. */
+char *textfile_widen(const char *text, size_t len);
 
 #endif

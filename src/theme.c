@@ -299,10 +299,14 @@ static char *slurp(reader *r, size_t *len)
     return text;
 }
 
-static void prescan_report(void *ctx, int line, enum textfile_problem what)
+static void prescan_report(void *ctx, int line, enum textfile_problem what, const char *detail)
 {
     if (what == TEXTFILE_INCLUDE)
         rerr(ctx, line, "@include is not allowed in a theme");
+    else if (what == TEXTFILE_INT_RANGE)
+        rerr(ctx, line, "integer %s does not fit in 64 bits", detail);
+    else if (what == TEXTFILE_GROUP_SIZE)
+        rerr(ctx, line, "more than %d settings in one group", TEXTFILE_MAX_SETTINGS);
     else
         rerr(ctx, line, "NUL byte in the file (not a text file?)");
 }
@@ -328,7 +332,10 @@ bool theme_load_file(theme *t, const char *path, strlist *errors)
     }
     config_t cf;
     config_init(&cf);
-    if (config_read_string(&cf, text) != CONFIG_TRUE) {
+    char *wide = textfile_widen(text, len);
+    int parsed = config_read_string(&cf, wide ? wide : text);
+    free(wide);
+    if (parsed != CONFIG_TRUE) {
         const char *msg = config_error_text(&cf);
         rerr(&r, config_error_line(&cf), "%s", msg ? msg : "syntax error");
         config_destroy(&cf);

@@ -79,5 +79,63 @@ grep -qF "bad\\x1b[31m.cfg:2:" "$tmp/err.txt" && ok || no "validate: FILE:LINE: 
 n=$(raw_controls "$tmp/opt.txt")
 [ "$n" -eq 0 ] && ok || no "unknown option echoed raw"
 
+# not regular files: refused at once with FILE: (a FIFO would block forever)
+mkfifo "$tmp/fifo.cfg"
+out=$(timeout 10 "$NOVALID" validate "$tmp/fifo.cfg" 2>&1); rc=$?
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -qF "$tmp/fifo.cfg: not a regular file" && ok ||
+    no "FIFO as the file: exit $rc: $out"
+mkdir "$tmp/fifodir"
+mkfifo "$tmp/fifodir/a.cfg"
+out=$(timeout 10 "$NOVALID" check "$tmp/fifodir" 2>&1); rc=$?
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -qF "$tmp/fifodir/a.cfg: not a regular file" && ok ||
+    no "FIFO *.cfg in a directory: exit $rc: $out"
+out=$(timeout 10 "$NOVALID" run /dev/zero 2>&1); rc=$?
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -qF "/dev/zero: not a regular file" && ok ||
+    no "a device as the file: exit $rc: $out"
+
+# check on an empty or unreadable directory: an error, not usage or silence
+mkdir "$tmp/empty"
+out=$("$NOVALID" check "$tmp/empty" 2>&1); rc=$?
+[ $rc -eq 2 ] && [ "$out" = "novalid check: no scenario files in $tmp/empty" ] && ok ||
+    no "check on an empty directory: exit $rc: $out"
+mkdir "$tmp/locked"
+cp "$tmp/hostile.cfg" "$tmp/locked/a.cfg"
+chmod 000 "$tmp/locked"
+if [ -r "$tmp/locked" ]; then
+    echo "skip: unreadable directory (running as a user who can read anything)"
+else
+    out=$("$NOVALID" check "$tmp/locked" 2>&1); rc=$?
+    [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -qF "$tmp/locked: cannot read the directory" && ok ||
+        no "check on an unreadable directory: exit $rc: $out"
+fi
+chmod 755 "$tmp/locked"
+
+# integers: read whole, range-checked, never silently truncated
+head='release = "latest";
+flavors = ( { name = "m1.small"; vcpus = 1; memory_mb = 2048; root_gb = 20; } );'
+int_case() {   # LITERAL WANT
+    printf '%s\nhosts = ( { name = "h1"; vcpus = %s; memory_mb = 4294967304; disk_gb = 1; } );\n' \
+        "$head" "$1" > "$tmp/int.cfg"
+    out=$("$NOVALID" validate "$tmp/int.cfg" 2>&1); rc=$?
+    if [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -qF -- "$2"; then ok; else no "vcpus = $1: exit $rc: $out"; fi
+}
+int_case 4294967304 "int.cfg:3: hosts[0].vcpus: must be at most 2147483647 (got 4294967304)"
+int_case 0x100000008 "int.cfg:3: hosts[0].vcpus: must be at most 2147483647 (got 4294967304)"
+int_case 9223372036854775808 "int.cfg:3: integer 9223372036854775808 does not fit in 64 bits"
+int_case -9223372036854775809 "int.cfg:3: integer -9223372036854775809 does not fit in 64 bits"
+int_case 18446744073709551616L "int.cfg:3: integer 18446744073709551616 does not fit in 64 bits"
+int_case -4294967304 "int.cfg:3: hosts[0].vcpus: must not be negative (got -4294967304)"
+printf 'name = "x";\n%s\nhosts = ( { name = "h1"; vcpus = 8; memory_mb = 4294967304; disk_gb = 1; } );\n' \
+    "$head" > "$tmp/wide.cfg"
+"$NOVALID" run --format json "$tmp/wide.cfg" >/dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && ok || no "a 33-bit memory_mb: exit $rc, want 0"
+
+# a group with too many settings is refused before libconfig's quadratic scan
+python3 -c 'print("config = { g = {"); print(" ".join("k%d = 1;" % i for i in range(200000))); print("}; };")' \
+    > "$tmp/group.cfg" 2>/dev/null || awk 'BEGIN { print "config = { g = {"; for (i = 0; i < 200000; i++) printf "k%d = 1; ", i; print "}; };" }' > "$tmp/group.cfg"
+out=$(timeout 20 "$NOVALID" validate "$tmp/group.cfg" 2>&1); rc=$?
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -qF "group.cfg:2: more than 256 settings in one group" && ok ||
+    no "200,000 settings in a group: exit $rc: $(printf '%s\n' "$out" | head -3)"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -345,6 +345,61 @@ static void test_types_and_ranges(void **state)
                  "t.cfg:3: ", "hosts[0].state: expected \"up\" or \"down\"");
 }
 
+/* libconfig 1.5 reads an integer without the L suffix as 32 bits; every
+ * integer is read whole and range-checked instead, and one beyond 64 bits
+ * is an error at its line. */
+static void test_wide_integers(void **state)
+{
+    (void)state;
+    scenario *s = load_ok("name = \"t\";\nhosts = ( { name = \"h\"; vcpus = 8; memory_mb = 4294967304;\n"
+                          " disk_gb = 0x100000000; reserved_host_memory_mb = 2147483648; } );\n"
+                          "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = +2147483647; root_gb = 1; } );\n");
+    assert_int_equal(s->c->hosts.v[0].memory_mb, 4294967304LL);
+    assert_int_equal(s->c->hosts.v[0].disk_gb, 4294967296LL);
+    assert_int_equal(s->c->hosts.v[0].reserved_host_memory_mb, 2147483648LL);
+    scenario_free(s);
+    expect_error("name = \"t\";\nhosts = ( { name = \"h\";\n vcpus = 4294967304; memory_mb = 1; disk_gb = 1; } );\n",
+                 "t.cfg:3: ", "hosts[0].vcpus: must be at most 2147483647 (got 4294967304)");
+    expect_error("name = \"t\";\nhosts = ( { name = \"h\";\n vcpus = 9223372036854775808; memory_mb = 1; disk_gb = 1; } );\n",
+                 "t.cfg:3: ", "integer 9223372036854775808 does not fit in 64 bits");
+    expect_error("name = \"t\";\nhosts = ( { name = \"h\"; vcpus = 8; memory_mb = 1; disk_gb = 1; } );\n"
+                 "seed = 0xFFFFFFFFFFFFFFFFL;\n",
+                 "t.cfg:3: ", "integer 0xFFFFFFFFFFFFFFFF does not fit in 64 bits");
+    /* numbers inside strings and comments are not integers */
+    s = load_ok("name = \"t 99999999999999999999 /* x */\"; # 99999999999999999999\n"
+                "/* 99999999999999999999 */ // 99999999999999999999\n"
+                "hosts = ( { name = \"h\\\"1\"; vcpus = 8; memory_mb = 1; disk_gb = 1;\n"
+                " cpu_allocation_ratio = 1e300; } );\n");
+    assert_string_equal(s->c->name, "t 99999999999999999999 /* x */");
+    scenario_free(s);
+}
+
+/* A group may hold TEXTFILE_MAX_SETTINGS settings, not one more. */
+static void test_group_size_limit(void **state)
+{
+    (void)state;
+    sbuf b = {0};
+    sbuf_add(&b, "name = \"t\";\nhosts = ( { name = \"h\"; vcpus = 8; memory_mb = 1; disk_gb = 1; } );\n"
+                 "x = {\n");
+    for (int i = 0; i < 257; i++)
+        sbuf_addf(&b, "k%d = true; ", i);
+    sbuf_add(&b, "};\n");
+    expect_error(b.s, "t.cfg:4: ", "more than 256 settings in one group");
+    sbuf_free(&b);
+    /* 256 settings (255 and y), and a list of many small groups, pass the scan (the
+     * loader then names the unknown key) */
+    sbuf_add(&b, "name = \"t\";\nhosts = ( { name = \"h\"; vcpus = 8; memory_mb = 1; disk_gb = 1; } );\n"
+                 "x = {\n");
+    for (int i = 0; i < 255; i++)
+        sbuf_addf(&b, "k%d = false; ", i);
+    sbuf_add(&b, "y = ( ");
+    for (int i = 0; i < 300; i++)
+        sbuf_addf(&b, "%s{ a = 1; }", i ? ", " : "");
+    sbuf_add(&b, " ); };\n");
+    expect_error(b.s, "t.cfg:3: ", "unknown key 'x'");
+    sbuf_free(&b);
+}
+
 static void test_names_and_references(void **state)
 {
     (void)state;
@@ -634,6 +689,8 @@ int main(void)
         cmocka_unit_test(test_parse_and_include),
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_types_and_ranges),
+        cmocka_unit_test(test_wide_integers),
+        cmocka_unit_test(test_group_size_limit),
         cmocka_unit_test(test_names_and_references),
         cmocka_unit_test(test_config_references),
         cmocka_unit_test(test_release_quirks_policy),
