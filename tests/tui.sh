@@ -100,11 +100,11 @@ start() {
     run=$tmp/$name
     mkdir -p "$run"
     {
-        echo 'trap : INT TERM HUP'
+        echo 'trap : INT TERM HUP QUIT'
         echo "cd '$run' || exit 1"
         printf "sh -c 'echo \$\$ > pid; exec \"\$0\" \"\$@\"' env TERM=%s" "$UI_TERM"
         for a in "$@"; do printf " '%s'" "$a"; done
-        printf " '%s' 2>stderr\n" "$NOVALID"
+        printf " '%s'%s 2>stderr\n" "$NOVALID" "${UI_ARGS:-}"
         echo 'echo $? > rc'
         echo 'stty -a > stty 2>&1'
     } >"$run/wrap.sh"
@@ -288,6 +288,47 @@ start crash
 check "crash run: starts" 'HOST +AZ +STATE' 50
 kill -SEGV "$(cat "$tmp/crash/pid")" 2>/dev/null
 finish crash 139
+
+# ---- 6: every signal that ends the program restores the terminal ------------------
+# Ctrl-\ (SIGQUIT), a broken pipe, the user signals and timers: the handler
+# only records the signal, the main loop ends curses and exits 128 + N.
+for s in QUIT:3 PIPE:13 USR1:10 USR2:12 ALRM:14 HUP:1; do
+    sig=${s%:*}
+    start "sig$sig"
+    check "SIG$sig run: starts" 'HOST +AZ +STATE' 50
+    kill -"$sig" "$(cat "$tmp/sig$sig/pid")" 2>/dev/null
+    finish "sig$sig" $((128 + ${s#*:}))
+done
+start ctrlq
+check "Ctrl-\\ run: starts" 'HOST +AZ +STATE' 50
+keys 'C-\'
+finish ctrlq 131
+
+# ---- 7: hostile names are shown escaped, never passed to the terminal ------------
+RLO=$(printf '\342\200\256')
+ZWSP=$(printf '\342\200\213')
+cat > "$tmp/hostile.cfg" <<EOF
+name = "hostile";
+hosts = (
+  { name = "h\\x1b]0;X\\x07"; vcpus = 8; memory_mb = 16384; disk_gb = 200; },
+  { name = "h${RLO}2"; vcpus = 8; memory_mb = 16384; disk_gb = 200; },
+  { name = "z${ZWSP}"; vcpus = 8; memory_mb = 16384; disk_gb = 200; }
+);
+flavors = ( { name = "m1.small"; vcpus = 1; memory_mb = 2048; root_gb = 20; } );
+images = ( { name = "cirros"; } );
+EOF
+UI_ARGS=" '$tmp/hostile.cfg'" start hostile
+check "hostile names: the UI starts" 'HOST +AZ +STATE' 50
+check "hostile names: bidi override shown as <U+202E>" 'h<U\+202E>2 '
+check "hostile names: zero-width space shown as <U+200B>" 'z<U\+200B> '
+check "hostile names: controls shown as \\x.." 'h\\x1b\]0;X\\x07 '
+if T capture-pane -p -e -t nv | grep -q "$RLO\|$ZWSP"; then
+    fail "hostile names: raw bidi or zero-width characters reached the terminal"
+else
+    ok "hostile names: no raw bidi or zero-width characters"
+fi
+keys q
+finish hostile 0
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
