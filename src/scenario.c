@@ -2579,33 +2579,7 @@ bool scenario_save(const char *path, const cloud *c, const command *steps, int n
     sbuf b = {0};
     save_text(&b, c, steps, n_steps);
 
-    char *tmp = nv_printf("%s.tmp", path);
-    bool ok = false;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    size_t len = b.len;
-    bool wrote = fwrite(b.s, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int e = errno;
-    if (fclose(f) != 0 && wrote) {
-        wrote = false;
-        e = errno;
-    }
-    if (!wrote) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    ok = true;
-out:
-    free(tmp);
+    bool ok = textfile_write(path, b.s ? b.s : "", b.len, err, errlen);
     sbuf_free(&b);
     return ok;
 }

@@ -28,8 +28,9 @@ scenario *scenario_load_string(const char *text, const char *name, strlist *erro
 void scenario_free(scenario *s);
 
 /* Write the cloud's current state and `steps` as a scenario file that loads
- * back to the same state.  Atomic: writes PATH.tmp, then renames it.
- * Returns false and a message in `err` on error. */
+ * back to the same state.  Atomic and durable, the original mode kept,
+ * symbolic links written through (textfile_write()).  Returns false and
+ * the reason in `err` on error. */
 bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
                    char *err, size_t errlen);
 
