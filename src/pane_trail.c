@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "theme.h"
+#include "decision.h"
 #include "tui.h"
 
 static void push(tui *t, const char *line, int elem)
@@ -102,14 +103,14 @@ void pane_trail_build(tui *t)
     intvec_free(&t->trail_elems);
     free(t->summary);
     t->summary = NULL;
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     if (!r) {
         hint_lines(t);
         return;
     }
     sbuf b = {0};
     sbuf_add(&b, "> ");
-    command_format(tui_last_command(t), &b);
+    command_format(tui_shown_command(t), &b);
     sbuf_addf(&b, "  => %s", r->outcome ? r->outcome : "ok");
     push(t, b.s, TH_TRAIL_HEAD);
     const trail *tr = &t->s->t;
@@ -132,7 +133,7 @@ void pane_trail_build(tui *t)
     if (r->trail_from == r->trail_to)
         push(t, "(no events)", TH_DIM);
     sbuf_reset(&b);
-    trail_summary(tr, r->trail_from, r->trail_to, &b);
+    dec_summary(tr, t->s->c, r->trail_from, r->trail_to, &b);
     t->summary = sbuf_take(&b);
     sbuf_free(&b);
 }
@@ -171,10 +172,11 @@ static void draw(tui *t, tui_pane *p)
     bool foc = !t->overlay && &t->panes[t->focus] == p;
     int helem = foc ? TH_PANE_FOCUS : TH_PANE_TITLE;
     tui_fill(p->y, p->x, p->w, helem);
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     if (r)
-        tui_putf(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL  (%d event(s) of command %d)",
-                 r->trail_to - r->trail_from, t->s->n_done);
+        tui_putf(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL  (%d event(s) of command %d%s)",
+                 r->trail_to - r->trail_from, tui_shown_index(t) + 1,
+                 tui_shown_index(t) + 1 < t->s->n_done ? ", a past one" : "");
     else
         tui_put(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL");
     if (total > page) {

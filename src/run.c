@@ -6,6 +6,7 @@
  * file or the command line is invalid.
  */
 #include "run.h"
+#include "decision.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -139,7 +140,7 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
             trail_json(&ss->t, r->trail_from, r->trail_to, &b);
             sbuf_add(&b, ", \"summary\": ");
             sbuf sum = {0};
-            trail_summary(&ss->t, r->trail_from, r->trail_to, &sum);
+            dec_summary(&ss->t, ss->c, r->trail_from, r->trail_to, &sum);
             sbuf_json_str(&b, sum.s ? sum.s : "");
             sbuf_free(&sum);
             sbuf_add(&b, ", \"expect\": [");

@@ -224,6 +224,32 @@ const command *tui_last_command(const tui *t)
     return t->s->n_done ? &t->s->done[t->s->n_done - 1] : NULL;
 }
 
+int tui_shown_index(const tui *t)
+{
+    if (t->shown >= 0 && t->shown < t->s->n_done)
+        return t->shown;
+    return t->s->n_done - 1;
+}
+
+const cmd_result *tui_shown_result(const tui *t)
+{
+    int k = tui_shown_index(t);
+    return k >= 0 ? &t->s->results[k] : NULL;
+}
+
+const command *tui_shown_command(const tui *t)
+{
+    int k = tui_shown_index(t);
+    return k >= 0 ? &t->s->done[k] : NULL;
+}
+
+void tui_show_decision(tui *t, int k)
+{
+    t->shown = k >= 0 && k < t->s->n_done - 1 ? k : -1;
+    t->trail_gen = t->gen - 1;      /* rebuild the trail lines */
+    pane_matrix_free(t);
+}
+
 void tui_status(tui *t, int elem, const char *fmt, ...)
 {
     va_list ap;
@@ -273,6 +299,7 @@ static char *selected_name(tui *t)
 static void session_changed(tui *t, char *keep)
 {
     t->gen++;
+    t->shown = -1;
     tui_refresh_derived(t);
     if (keep) {
         for (int i = 0; i < t->server_rows.n; i++)
@@ -894,6 +921,7 @@ static void handle_key(tui *t, int ch)
 static void tui_init_state(tui *t, scenario *sc, const char *path)
 {
     memset(t, 0, sizeof *t);
+    t->shown = -1;
     t->sc = sc;
     t->path = path;
     cloud *c = sc->c;

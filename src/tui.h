@@ -93,6 +93,7 @@ struct tui {
      * (pane_matrix.c), built from the session when gen changes; mx is the
      * matrix's cursor: sel the host row, top, xoff the first stage column */
     bool trail_matrix;
+    int shown;                   /* command shown, -1: the last one */
     tui_matrix *matrix;
     unsigned matrix_gen;
     tui_pane mx;
@@ -136,6 +137,14 @@ void tui_box(int h, int w, int elem, const char *title, int *y0, int *x0);
 /* Session access. */
 const cmd_result *tui_last_result(const tui *t);   /* NULL if nothing done */
 const command *tui_last_command(const tui *t);
+/* The command whose decision the trail pane, the matrix and "why not"
+ * show: the last one, or the one opened from the history or a migration
+ * row (t->shown).  Index into the session's commands, -1 if none. */
+int tui_shown_index(const tui *t);
+const cmd_result *tui_shown_result(const tui *t);
+const command *tui_shown_command(const tui *t);
+/* Show command k's decision (-1: follow the last command). */
+void tui_show_decision(tui *t, int k);
 void tui_status(tui *t, int elem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run one command (status line, trail, selection); `step` is the script
  * step it comes from or -1.  Returns the result (owned by the session). */

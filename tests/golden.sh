@@ -34,7 +34,7 @@ for f in scenarios/*.cfg; do
             pass=$((pass + 1))
         else
             echo "FAIL $dir/$name.$ext differs (regenerate with: make golden-update)"
-            diff -u "$dir/$name.$ext" "$tmp/$name.$ext" 2>&1 | head -n 20
+            diff -u "$dir/$name.$ext" "$tmp/$name.$ext" 2>&1 | head -n 20 | cut -c1-200
             fail=$((fail + 1))
         fi
     done
