@@ -238,6 +238,10 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
         if (have)
             host_cmd(t, h, c->hosts.v[h].disabled ? "enable" : "disable");
         return true;
+    case ACT_DESCRIBE:
+        if (have)
+            pane_describe_host(t, h);
+        return true;
     case ACT_WHY_NOT:
         if (have) {
             sbuf b = {0};

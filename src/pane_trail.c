@@ -138,16 +138,22 @@ void pane_trail_build(tui *t)
     sbuf_free(&b);
 }
 
+/* the expectation checks belong to the last command */
+static bool checks_shown(const tui *t)
+{
+    return t->checks_gen == t->gen && tui_shown_index(t) == t->s->n_done - 1;
+}
+
 static int n_lines(const tui *t)
 {
-    return t->trail_lines.n + (t->checks_gen == t->gen ? t->check_lines.n : 0);
+    return t->trail_lines.n + (checks_shown(t) ? t->check_lines.n : 0);
 }
 
 /* Line `li` of the pane: the command line, the expectation checks of a
  * scripted step (so they show without scrolling), then the events. */
 static const char *line_at(const tui *t, int li, int *elem)
 {
-    int nc = t->checks_gen == t->gen ? t->check_lines.n : 0;
+    int nc = checks_shown(t) ? t->check_lines.n : 0;
     if (li > 0 && li <= nc) {
         *elem = t->check_elems.v[li - 1];
         return t->check_lines.v[li - 1];

@@ -77,8 +77,10 @@ struct tui {
 
     tui_pane panes[PANE_COUNT];
     int focus;                   /* PANE_* */
-    tui_pane help, dialog, quirks;
-    tui_pane *overlay;           /* NULL or one of the three above */
+    tui_pane help, dialog, quirks, view, history_pane;
+    tui_pane *overlay;           /* NULL or one of the five above */
+    char *view_title;            /* describe view: title and lines */
+    strlist view_lines;
     bool too_small;
 
     /* derived from the session, rebuilt when gen changes */
@@ -123,6 +125,7 @@ struct tui {
 
 extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
 extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
+extern const pane_ops pane_view_ops, pane_history_ops;
 
 /* Drawing helpers (tui.c).  Text is clipped to `w` columns, control bytes
  * and invalid UTF-8 are shown as '?'; they return the columns used. */
@@ -145,6 +148,8 @@ const cmd_result *tui_shown_result(const tui *t);
 const command *tui_shown_command(const tui *t);
 /* Show command k's decision (-1: follow the last command). */
 void tui_show_decision(tui *t, int k);
+/* The same, and focus the trail pane with a status line naming it. */
+void tui_open_decision(tui *t, int k);
 void tui_status(tui *t, int elem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run one command (status line, trail, selection); `step` is the script
  * step it comes from or -1.  Returns the result (owned by the session). */
@@ -177,5 +182,10 @@ void pane_matrix_free(tui *t);
 void pane_help_open(tui *t);
 void pane_dialog_open(tui *t, enum cmd_op op, int sid);
 void pane_quirks_open(tui *t);
+/* pane_view.c: the describe view and the history list. */
+void pane_describe_server(tui *t, int sid);
+void pane_describe_host(tui *t, int h);
+void pane_history_open(tui *t);
+void pane_history_row(const tui *t, int k, sbuf *out);
 
 #endif

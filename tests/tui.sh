@@ -104,7 +104,7 @@ start() {
         echo "cd '$run' || exit 1"
         printf "sh -c 'echo \$\$ > pid; exec \"\$0\" \"\$@\"' env TERM=%s" "$UI_TERM"
         for a in "$@"; do printf " '%s'" "$a"; done
-        printf " '%s' 2>stderr\n" "$NOVALID"
+        printf " '%s'%s 2>stderr\n" "$NOVALID" "${NV_ARGS:-}"
         echo 'echo $? > rc'
         echo 'stty -a > stty 2>&1'
     } >"$run/wrap.sh"
@@ -237,6 +237,42 @@ check "Ctrl-L redraw" 'web-2 +host2'
 
 keys q
 finish main 0
+
+# ---- 1b: past decisions, describe, why-not and the matrix agree ------------------
+NV_ARGS=" '$top_srcdir/scenarios/bug-1718455-pike.cfg'"
+start record
+NV_ARGS=
+check "record: starts on the Pike scenario" 'HOST +AZ +STATE' 50
+keys .
+check "record: step 1 boots two servers" 'vm-2 +host2'
+keys .
+check "record: step 2 fails" 'NoValidHost'
+keys Enter
+check "describe: server vm-1" 'Server vm-1'
+check "describe: the persisted RequestSpec of a multi-create" 'num_instances: +2'
+check "describe: allocations" 'host1: VCPU=1, MEMORY_MB=2048, DISK_GB=20'
+keys Escape
+check_gone "describe closes" 'Server vm-1'
+keys H
+check "history list" 'History: every command and its decision'
+check "history: the boot with every host" '1  boot vm .*=> ok  2/2 hosts; selected host1 \(vm-1\), host2 \(vm-2\)'
+keys Up Enter
+check "history: Enter opens a past decision" 'DECISION TRAIL  \([0-9]+ event\(s\) of command 1, a past one\)'
+keys v
+check "matrix of the past decision" 'EXPLAIN MATRIX +decision 1 of 1 of command 1: boot'
+check "matrix: one pass per instance" '(pass 1: for vm-1|1: vm-1)'
+keys v ]
+check "]: the next decision" 'DECISION TRAIL  \(18 event\(s\) of command 2\)'
+keys [
+check "[: the previous decision" 'of command 1, a past one'
+keys BTab Enter
+check "Enter on a migration row opens its decision" 'DECISION TRAIL  \(18 event\(s\) of command 2\)'
+keys v
+check "matrix: host1's fate" 'host1 .* not the requested destination'
+keys Tab Home w
+check "w gives the matrix's fate" 'why not host1\? not the requested destination'
+keys q
+finish record 0
 
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
