@@ -63,6 +63,8 @@ enum keys_ctx {
     X(ACT_DESCRIBE, "describe")           \
     X(ACT_OPEN_DECISION, "open-decision") \
     X(ACT_HISTORY, "history")             \
+    X(ACT_WHAT_IF, "what-if")             \
+    X(ACT_DRAIN, "drain")                 \
     X(ACT_PREV_DECISION, "prev-decision") \
     X(ACT_NEXT_DECISION, "next-decision") \
     X(ACT_TRAIL_VIEW, "trail-view")       \

@@ -242,6 +242,16 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
         if (have)
             pane_describe_host(t, h);
         return true;
+    case ACT_DRAIN:
+        if (have)
+            pane_drain_open(t, h);
+        return true;
+    case ACT_WHAT_IF:
+        if (have && tui_selected_server(t) >= 0)
+            pane_whatif_open(t, tui_selected_server(t), h);
+        else if (have)
+            tui_status(t, TH_STATUS_ERROR, "select a server in the servers pane first");
+        return true;
     case ACT_WHY_NOT:
         if (have) {
             sbuf b = {0};

@@ -4,6 +4,9 @@
  *   describe  a scrollable text box: a server or a host described field by
  *             field (describe.c), opened by Enter in the servers or hosts
  *             pane;
+ *   what-if   the same box showing a dry run: where could the selected
+ *             server go (or could it go to the selected host), and what
+ *             would make each other host fit; a drain plan for a host;
  *   history   every command done, one row each (number, the command, its
  *             outcome, the one-line summary of its decision); Enter opens
  *             that command's decision in the trail pane and the matrix
@@ -22,6 +25,7 @@
 #include "describe.h"
 #include "theme.h"
 #include "tui.h"
+#include "whatif.h"
 
 static void geometry(int n, int *h, int *w, int *page)
 {
@@ -55,13 +59,40 @@ static void view_open(tui *t, char *title, char *text)
     free(t->view_title);
     t->view_title = title;
     strlist_free(&t->view_lines);
+    /* lines wrapped to the box (at a blank where there is one), the
+     * continuation indented */
+    int h, w, page;
+    geometry(1, &h, &w, &page);
+    size_t width = w - 4 > 20 ? (size_t)(w - 4) : 20;
     const char *p = text ? text : "";
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = nv_strndup(p, n);
-        strlist_push(&t->view_lines, line);
-        free(line);
+        const char *q = p;
+        size_t left = n, room = width;
+        bool first = true;
+        do {
+            size_t cut = left;
+            if (cut > room) {
+                cut = room;
+                while (cut > room / 2 && q[cut] != ' ')
+                    cut--;
+                if (q[cut] != ' ')
+                    cut = room;
+            }
+            char *part = nv_strndup(q, cut);
+            char *line = first ? part : nv_printf("    %s", part);
+            strlist_push(&t->view_lines, line);
+            if (line != part)
+                free(line);
+            free(part);
+            while (cut < left && q[cut] == ' ')
+                cut++;
+            q += cut;
+            left -= cut;
+            first = false;
+            room = width - 4;
+        } while (left);
         p += n + (nl ? 1 : 0);
     }
     free(text);
@@ -128,6 +159,61 @@ const pane_ops pane_view_ops = {
     .draw = view_draw,
     .key = view_key,
 };
+
+/* ---- what-if and drain: dry runs shown as text --------------------------------- */
+
+static void dry_run_text(const cloud *c, const trail *tr, const whatif_result *r, sbuf *out)
+{
+    sbuf_addf(out, "=> %s", r->outcome);
+    if (r->destination >= 0 && r->destination < c->hosts.n)
+        sbuf_addf(out, ": %s", c->hosts.v[r->destination].name);
+    if (r->message)
+        sbuf_addf(out, "\n   %s", r->message);
+    for (int i = 0; i < r->plan.n; i++)
+        sbuf_addf(out, "%s%s", i ? ", " : "\nplan: ", r->plan.v[i]);
+    sbuf_add(out, "\nNothing changed: this was a dry run (no claim, no migration).\n");
+    if (tr->n_dec) {
+        sbuf_add(out, "Decision: ");
+        dec_summary(tr, c, 0, tr->n, out);
+        sbuf_addc(out, '\n');
+    }
+    /* the fit notes first, then the whole log */
+    for (int i = 0; i < tr->n; i++)
+        if (tr->v[i].kind == EV_NOTE && tr->v[i].message &&
+            !strncmp(tr->v[i].message, "What would make ", 16))
+            sbuf_addf(out, "%s\n", tr->v[i].message);
+    sbuf_add(out, "\n");
+    trail_text(tr, 0, out);
+}
+
+void pane_whatif_open(tui *t, int sid, int h)
+{
+    const cloud *c = t->s->c;
+    trail tr = {0};
+    whatif_result r;
+    whatif_move(c, &t->s->rng, &tr, OP_LIVE_MIGRATE, sid, h, &r);
+    sbuf b = {0};
+    dry_run_text(c, &tr, &r, &b);
+    view_open(t, h >= 0 ? nv_printf("What if %s is live-migrated to %s?", c->servers.v[sid].name,
+                                    c->hosts.v[h].name)
+                        : nv_printf("Where could %s be live-migrated?", c->servers.v[sid].name),
+              sbuf_take(&b));
+    whatif_result_done(&r);
+    trail_free(&tr);
+}
+
+void pane_drain_open(tui *t, int h)
+{
+    const cloud *c = t->s->c;
+    trail tr = {0};
+    whatif_result r;
+    whatif_drain(c, &t->s->rng, &tr, h, &r);
+    sbuf b = {0};
+    dry_run_text(c, &tr, &r, &b);
+    view_open(t, nv_printf("Can %s be emptied? (drain plan)", c->hosts.v[h].name), sbuf_take(&b));
+    whatif_result_done(&r);
+    trail_free(&tr);
+}
 
 /* ---- history ------------------------------------------------------------------- */
 

@@ -186,6 +186,8 @@ void pane_quirks_open(tui *t);
 void pane_describe_server(tui *t, int sid);
 void pane_describe_host(tui *t, int h);
 void pane_history_open(tui *t);
+void pane_whatif_open(tui *t, int sid, int h);     /* h -1: anywhere */
+void pane_drain_open(tui *t, int h);
 void pane_history_row(const tui *t, int k, sbuf *out);
 
 #endif

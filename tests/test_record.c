@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "decision.h"
 #include "describe.h"
+#include "whatif.h"
 
 typedef struct fx {
     cloud *c;
@@ -94,11 +95,140 @@ static void test_describe_host(void **st)
     fx_done(&f);
 }
 
+
+/* The fit note about `hn` among the events from `from`, or NULL. */
+static const char *fit_note(const trail *t, int from, const char *hn)
+{
+    char want[64];
+    snprintf(want, sizeof want, "What would make %s fit: ", hn);
+    for (int i = from; i < t->n; i++)
+        if (t->v[i].kind == EV_NOTE && t->v[i].message &&
+            !strncmp(t->v[i].message, want, strlen(want)))
+            return t->v[i].message + strlen(want);
+    return NULL;
+}
+
+/* A what-if changes nothing: the same allocations and migrations. */
+static void assert_unchanged(const cloud *c, int allocs, int migs, int sid, int h)
+{
+    assert_int_equal(c->allocations.n, allocs);
+    assert_int_equal(c->migrations.n, migs);
+    assert_int_equal(c->servers.v[sid].host, h);
+}
+
+static void test_whatif_placement(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    int big = t_flavor(f.c, "m1.big", 2, 6144, 20);
+    int vm = t_server(f.c, "vm", big, 0);
+    t_server(f.c, "other", big, 1);           /* host2: 6144 of 7680 MB used */
+    int allocs = f.c->allocations.n;
+    whatif_result r;
+    whatif_move(f.c, &f.rng, &f.t, OP_LIVE_MIGRATE, vm, 1, &r);
+    assert_string_equal(r.outcome, "NoValidHost");
+    assert_int_equal(r.destination, -1);
+    /* 6144 + 6144 = 12288 > 7680: 4608 MB short; ratio 12288 / 7680 = 1.6 */
+    const char *fit = fit_note(&f.t, 0, "host2");
+    assert_non_null(fit);
+    assert_string_equal(fit, "needs 4608 more MEMORY_MB, or ram_allocation_ratio >= 1.6");
+    assert_unchanged(f.c, allocs, 0, vm, 0);
+    whatif_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_whatif_filter(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_STEIN);                  /* disabled hosts reach ComputeFilter */
+    int vm = t_server(f.c, "vm", 0, 0);
+    f.c->hosts.v[1].disabled = true;
+    whatif_result r;
+    whatif_move(f.c, &f.rng, &f.t, OP_LIVE_MIGRATE, vm, -1, &r);
+    assert_string_equal(r.outcome, "NoValidHost");
+    assert_string_equal(fit_note(&f.t, 0, "host2"), "enable the service (nova-compute is disabled)");
+    assert_string_equal(fit_note(&f.t, 0, "host1"),
+                        "it is the server's own host: a move never stays there");
+    whatif_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_whatif_group(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    int g = t_group(f.c, "web", POLICY_ANTI_AFFINITY, 1);
+    int a = t_server(f.c, "web-1", 0, 0);
+    int b = t_server(f.c, "web-2", 0, 1);
+    f.c->servers.v[a].group = g;
+    f.c->servers.v[b].group = g;
+    t_host(f.c, "host3", 8, 8192, 80);
+    cloud_reindex(f.c);
+    whatif_result r;
+    whatif_move(f.c, &f.rng, &f.t, OP_LIVE_MIGRATE, a, 1, &r);
+    assert_string_equal(r.outcome, "NoValidHost");
+    assert_string_equal(fit_note(&f.t, 0, "host2"),
+                        "group web (anti-affinity) already has web-2 there (max_server_per_host "
+                        "1): move it away, or use soft-anti-affinity");
+    whatif_result_done(&r);
+    /* anywhere: host3 */
+    int from = f.t.n;
+    whatif_move(f.c, &f.rng, &f.t, OP_LIVE_MIGRATE, a, -1, &r);
+    assert_string_equal(r.outcome, "ok");
+    assert_int_equal(r.destination, 2);
+    assert_null(fit_note(&f.t, from, "host3"));
+    assert_int_equal(f.c->servers.v[a].host, 0);
+    whatif_result_done(&r);
+    fx_done(&f);
+}
+
+static void test_drain(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    int big = t_flavor(f.c, "m1.big", 2, 3072, 20);
+    t_host(f.c, "host3", 8, 8192, 80);
+    cloud_reindex(f.c);
+    t_server(f.c, "b", big, 0);
+    t_server(f.c, "a", big, 0);
+    int allocs = f.c->allocations.n;
+    whatif_result r;
+    whatif_drain(f.c, &f.rng, &f.t, 0, &r);
+    assert_string_equal(r.outcome, "ok");
+    assert_int_equal(r.plan.n, 2);
+    assert_string_equal(r.plan.v[0], "a=host2");   /* name order; spread by RAMWeigher */
+    assert_string_equal(r.plan.v[1], "b=host3");
+    assert_int_equal(f.c->allocations.n, allocs);
+    assert_int_equal(f.c->migrations.n, 0);
+    whatif_result_done(&r);
+    /* host2 and host3 fill up: the third server has nowhere to go */
+    t_server(f.c, "fill2", big, 1);
+    t_server(f.c, "fill3", big, 2);
+    t_server(f.c, "c", big, 0);
+    int from = f.t.n;
+    whatif_drain(f.c, &f.rng, &f.t, 0, &r);
+    assert_string_equal(r.outcome, "NoValidHost");
+    assert_int_equal(r.plan.n, 2);
+    assert_non_null(strstr(r.message, "c has nowhere to go: "));
+    assert_non_null(fit_note(&f.t, from, "host2"));
+    assert_non_null(strstr(fit_note(&f.t, from, "host2"), "MEMORY_MB"));
+    whatif_result_done(&r);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_describe_server_of_multi_create),
         cmocka_unit_test(test_describe_host),
+        cmocka_unit_test(test_whatif_placement),
+        cmocka_unit_test(test_whatif_filter),
+        cmocka_unit_test(test_whatif_group),
+        cmocka_unit_test(test_drain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,8 +271,27 @@ keys v
 check "matrix: host1's fate" 'host1 .* not the requested destination'
 keys Tab Home w
 check "w gives the matrix's fate" 'why not host1\? not the requested destination'
-keys q
+keys D
+check "drain blocked: Pike's num_instances = 2 leaves vm-1 nowhere" 'NoValidHost.*|vm-1 has nowhere to go'
+check "drain: a dry run" 'Nothing changed: this was a dry run'
+keys Escape q
 finish record 0
+
+# ---- 1c: what-if and drain on the demo ---------------------------------------------
+start whatif
+check "what-if: starts" 'HOST +AZ +STATE' 50
+keys W
+check "W: where could web-1 go" 'Where could web-1 be live-migrated\?'
+check "what-if: the chosen host" '=> ok: host3'
+check "what-if: the group in the way" 'What would make host2 fit: group web \(anti-affinity\) already has web-2 there'
+check "what-if: the trait and how to clear it" 'What would make host4 fit: remove trait COMPUTE_STATUS_DISABLED: enable the service'
+keys Escape
+check "what-if changed nothing" 'web-1 +host1 +active'
+keys BTab Down D
+check "D: drain plan of host2" 'Can host2 be emptied\? \(drain plan\)'
+check "drain: the plan" 'plan: web-2=host3'
+keys Escape q
+finish whatif 0
 
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
