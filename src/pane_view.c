@@ -101,6 +101,11 @@ static void view_open(tui *t, char *title, char *text)
     t->overlay = &t->view;
 }
 
+void pane_view_text(tui *t, char *title, char *text)
+{
+    view_open(t, title, text);
+}
+
 void pane_describe_server(tui *t, int sid)
 {
     sbuf b = {0};

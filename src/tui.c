@@ -981,6 +981,8 @@ static void tui_done(tui *t)
 {
     free(t->view_title);
     strlist_free(&t->view_lines);
+    if (t->quirk_before)
+        session_free(t->quirk_before);
     session_free(t->s);
     scenario_free(t->sc);
     intvec_free(&t->step_of);

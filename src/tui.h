@@ -79,6 +79,7 @@ struct tui {
     int focus;                   /* PANE_* */
     tui_pane help, dialog, quirks, view, history_pane;
     tui_pane *overlay;           /* NULL or one of the five above */
+    session *quirk_before;       /* the session before the quirk list's first switch */
     char *view_title;            /* describe view: title and lines */
     strlist view_lines;
     bool too_small;
@@ -188,6 +189,8 @@ void pane_describe_host(tui *t, int h);
 void pane_history_open(tui *t);
 void pane_whatif_open(tui *t, int sid, int h);     /* h -1: anywhere */
 void pane_drain_open(tui *t, int h);
+/* Show `text` (taken) in the describe box under `title` (taken). */
+void pane_view_text(tui *t, char *title, char *text);
 void pane_history_row(const tui *t, int k, sbuf *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "decision.h"
 #include "describe.h"
+#include "diff.h"
 #include "whatif.h"
 
 typedef struct fx {
@@ -220,6 +221,46 @@ static void test_drain(void **st)
     fx_done(&f);
 }
 
+
+/* Bug 1718455 on Pike: the move of one server of a multi-create fails
+ * with NoValidHost; switched off, it goes.  The diff says so. */
+static void test_diff_quirk_toggle(void **st)
+{
+    (void)st;
+    cloud *c = t_cloud(REL_PIKE);
+    t_host(c, "host1", 8, 8192, 80);
+    t_host(c, "host2", 8, 8192, 80);
+    t_flavor(c, "m1.small", 1, 2048, 20);
+    t_image(c, "cirros");
+    c->seed = 1;
+    session *s = session_new(c);
+    command boot, mv;
+    command_init(&boot, OP_BOOT);
+    boot.name = nv_strdup("vm");
+    boot.flavor = nv_strdup("m1.small");
+    boot.image = nv_strdup("cirros");
+    boot.min_count = boot.max_count = 2;
+    command_init(&mv, OP_LIVE_MIGRATE);
+    mv.server = nv_strdup("vm-1");
+    mv.host = nv_strdup("host2");
+    session_exec(s, &boot);
+    assert_string_equal(session_exec(s, &mv)->outcome, "NoValidHost");
+    session *before = session_rerun(s);
+    sbuf b = {0};
+    assert_int_equal(session_diff(before, s, &b), 0);       /* a rerun is the same */
+    session_set_quirk(s, Q_BUG_1718455, false);
+    assert_int_equal(session_diff(before, s, &b), 1);
+    assert_string_equal(b.s, "step 2: live-migrate vm-1 host2\n"
+                             "  outcome: NoValidHost -> ok\n"
+                             "  chosen: - -> host2\n"
+                             "  host2: claimed, undone: NoValidHost -> selected\n");
+    sbuf_free(&b);
+    command_done(&boot);
+    command_done(&mv);
+    session_free(before);
+    session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_whatif_filter),
         cmocka_unit_test(test_whatif_group),
         cmocka_unit_test(test_drain),
+        cmocka_unit_test(test_diff_quirk_toggle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,6 +271,12 @@ keys v
 check "matrix: host1's fate" 'host1 .* not the requested destination'
 keys Tab Home w
 check "w gives the matrix's fate" 'why not host1\? not the requested destination'
+keys Q Space Escape
+check "quirk switched off: what changed" 'What changed: 1 step\(s\)'
+check "diff: the outcome flipped" 'outcome: NoValidHost -> ok'
+keys Escape Q Space Escape
+check "quirk back on: what changed" 'outcome: ok -> NoValidHost'
+keys Escape
 keys D
 check "drain blocked: Pike's num_instances = 2 leaves vm-1 nowhere" 'NoValidHost.*|vm-1 has nowhere to go'
 check "drain: a dry run" 'Nothing changed: this was a dry run'
