@@ -229,6 +229,103 @@ void event_text(const event *e, sbuf *out)
     }
 }
 
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+int event_lines(const event *e)
+{
+    switch (e->kind) {
+    case EV_PLACEMENT: return 2 + e->rejected.n;
+    case EV_FILTER: return 1 + e->rejected.n;
+    case EV_WEIGH: return 1 + (e->weights.n > 1 ? e->weights.n : 0);
+    default: {
+        sbuf b = {0};
+        event_text(e, &b);
+        int n = count_lines(b.s);
+        sbuf_free(&b);
+        return n;
+    }
+    }
+}
+
+static void reject_line(const event *e, int i, sbuf *out)
+{
+    sbuf_addf(out, "  %s: %s", e->rejected.v[i].host, e->rejected.v[i].reason);
+}
+
+void event_line(const event *e, int k, sbuf *out)
+{
+    sbuf b = {0};
+    switch (e->kind) {
+    case EV_PLACEMENT:
+        if (k >= 2 && k - 2 < e->rejected.n) {
+            reject_line(e, k - 2, out);
+            return;
+        }
+        if (k < 2) {
+            event head = *e;
+            head.rejected.n = 0;
+            event_text(&head, &b);
+            goto first;
+        }
+        break;
+    case EV_FILTER:
+        if (k >= 1 && k - 1 < e->rejected.n) {
+            reject_line(e, k - 1, out);
+            return;
+        }
+        if (k == 0) {
+            event_text(&(event){.kind = EV_FILTER, .name = e->name, .out = e->out}, &b);
+            goto first;
+        }
+        break;
+    case EV_WEIGH:
+        if (k >= 1 && k - 1 < e->weights.n) {
+            const ev_weight *w = &e->weights.v[k - 1];
+            sbuf_addf(out, "  %s:", w->host);
+            for (int i = 0; i < e->weighers.n; i++) {
+                sbuf_addf(out, " %s=", e->weighers.v[i]);
+                fmt_num(out, w->parts[i]);
+            }
+            return;
+        }
+        if (k == 0 && e->weights.n > 1) {
+            /* the first line only, without the per-host part lines */
+            sbuf_add(out, "Weighed [");
+            for (int i = 0; i < e->weights.n; i++) {
+                sbuf_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
+                          e->weights.v[i].host);
+                fmt_num(out, e->weights.v[i].weight);
+                sbuf_add(out, "]");
+            }
+            sbuf_add(out, "]");
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    /* the other kinds (and Placement's two heading lines) are short */
+    event_text(e, &b);
+first:;
+    const char *p = b.s ? b.s : "";
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (p) {
+        const char *nl = strchr(p, '\n');
+        sbuf_addf(out, "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
+    }
+    sbuf_free(&b);
+}
+
 void trail_text(const trail *t, int from, sbuf *out)
 {
     for (int i = from; i < t->n; i++)

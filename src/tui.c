@@ -989,6 +989,9 @@ static void tui_done(tui *t)
     intvec_free(&t->server_rows);
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);
+    intvec_free(&t->trail_ev);
+    intvec_free(&t->trail_k);
+    sbuf_free(&t->trail_buf);
     strlist_free(&t->check_lines);
     intvec_free(&t->check_elems);
     free(t->summary);

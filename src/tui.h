@@ -88,8 +88,11 @@ struct tui {
     unsigned rows_gen;
     intvec server_rows;          /* live server ids, display order */
     unsigned trail_gen;
-    strlist trail_lines;
-    intvec trail_elems;          /* theme element per line */
+    strlist trail_lines;         /* fixed lines (the command, hints) */
+    intvec trail_elems;          /* theme element per fixed line */
+    intvec trail_ev, trail_k;    /* per line shown: event and its line k, or -1 and
+                                  * the fixed line k; events are rendered when drawn */
+    sbuf trail_buf;              /* the line being drawn */
     char *summary;
 
     /* the trail pane shows the log lines or the explain matrix

@@ -261,6 +261,36 @@ static void test_diff_quirk_toggle(void **st)
     session_free(s);
 }
 
+
+/* Lines one at a time (the trail pane) are the log text (novalid run). */
+static void test_event_lines(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_STEIN);
+    t_host(f.c, "host3", 1, 1024, 10);          /* Placement rejects it */
+    cloud_reindex(f.c);
+    f.c->hosts.v[1].disabled = true;           /* ComputeFilter rejects it */
+    assert_string_equal(boot(&f, "vm", 1), "ok");
+    boot(&f, "pair", 2);
+    int checked = 0;
+    for (int i = 0; i < f.t.n; i++) {
+        const event *e = &f.t.v[i];
+        sbuf whole = {0}, joined = {0};
+        event_text(e, &whole);
+        for (int k = 0; k < event_lines(e); k++) {
+            event_line(e, k, &joined);
+            sbuf_addc(&joined, '\n');
+        }
+        assert_string_equal(joined.s ? joined.s : "", whole.s ? whole.s : "");
+        checked += e->kind == EV_FILTER || e->kind == EV_PLACEMENT || e->kind == EV_WEIGH;
+        sbuf_free(&whole);
+        sbuf_free(&joined);
+    }
+    assert_true(checked >= 5);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_whatif_group),
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_diff_quirk_toggle),
+        cmocka_unit_test(test_event_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
