@@ -520,7 +520,17 @@ int cmd_diff(int argc, char **argv)
         sbuf_addf(&out, "%d step(s) differ\n", n);
     else
         sbuf_add(&out, "no difference\n");
-    fwrite(out.s, 1, out.len, stdout);
+    /* names come from the files: each line escaped for the terminal */
+    sbuf safe = {0};
+    for (const char *p = out.s; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        sbuf_add_term_n(&safe, p, len);
+        sbuf_addc(&safe, '\n');
+        p += len + (nl ? 1 : 0);
+    }
+    fwrite(safe.s, 1, safe.len, stdout);
+    sbuf_free(&safe);
     sbuf_free(&out);
     session_free(a);
     session_free(b);

@@ -255,7 +255,7 @@ int event_lines(const event *e)
 
 static void reject_line(const event *e, int i, sbuf *out)
 {
-    sbuf_addf(out, "  %s: %s", e->rejected.v[i].host, e->rejected.v[i].reason);
+    sbuf_term_addf(out, "  %s: %s", e->rejected.v[i].host, e->rejected.v[i].reason);
 }
 
 void event_line(const event *e, int k, sbuf *out)
@@ -287,9 +287,9 @@ void event_line(const event *e, int k, sbuf *out)
     case EV_WEIGH:
         if (k >= 1 && k - 1 < e->weights.n) {
             const ev_weight *w = &e->weights.v[k - 1];
-            sbuf_addf(out, "  %s:", w->host);
+            sbuf_term_addf(out, "  %s:", w->host);
             for (int i = 0; i < e->weighers.n; i++) {
-                sbuf_addf(out, " %s=", e->weighers.v[i]);
+                sbuf_term_addf(out, " %s=", e->weighers.v[i]);
                 fmt_num(out, w->parts[i]);
             }
             return;
@@ -298,8 +298,8 @@ void event_line(const event *e, int k, sbuf *out)
             /* the first line only, without the per-host part lines */
             sbuf_add(out, "Weighed [");
             for (int i = 0; i < e->weights.n; i++) {
-                sbuf_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
-                          e->weights.v[i].host);
+                sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
+                               e->weights.v[i].host);
                 fmt_num(out, e->weights.v[i].weight);
                 sbuf_add(out, "]");
             }
