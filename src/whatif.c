@@ -258,7 +258,11 @@ static void sort_by_name(const cloud *c, intvec *v)
         }
 }
 
-void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
+/* Live-migrate every server of host h on `work`, in name order, until one
+ * has nowhere to go.  The servers' ids and names are the same in c and
+ * work (work is c or a copy of it). */
+static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bool dry,
+                     whatif_result *out)
 {
     memset(out, 0, sizeof *out);
     out->destination = -1;
@@ -268,30 +272,29 @@ void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_res
         if (!c->servers.v[i].deleted && c->servers.v[i].host == h)
             intvec_push(&todo, i);
     sort_by_name(c, &todo);
-    cloud *work = cloud_clone(c);
-    nv_rng g = *rng;
-    trail_note(t, "Drain %s: %d server(s) to live-migrate, in name order, each claim carried "
+    char *hn = nv_strdup(c->hosts.v[h].name);
+    trail_note(t, "Drain %s%s: %d server(s) to live-migrate, in name order, each claim carried "
                   "forward",
-               c->hosts.v[h].name, todo.n);
+               hn, dry ? " (dry run)" : "", todo.n);
     for (int i = 0; i < todo.n; i++) {
         int sid = todo.v[i];
         intvec_push(&out->servers, sid);
         cloud *before = cloud_clone(work);
         int from = t->n;
         cmd_result r;
-        run_move(work, &g, t, OP_LIVE_MIGRATE, sid, -1, &r);
+        run_move(work, g, t, OP_LIVE_MIGRATE, sid, -1, &r);
         const char *o = r.outcome ? r.outcome : "ok";
         int now = work->servers.v[sid].host;
         if (strcmp(o, "ok") != 0 || now == h || now < 0) {
             out->outcome = strcmp(o, "ok") ? o : "NoValidHost";
-            out->message = nv_printf("%s has nowhere to go: %s", c->servers.v[sid].name,
+            out->message = nv_printf("%s has nowhere to go: %s", work->servers.v[sid].name,
                                      r.message ? r.message : "it stayed on the host");
             fit_notes(before, t, from, sid);
             cmd_result_done(&r);
             cloud_free(before);
             break;
         }
-        char *item = nv_printf("%s=%s", c->servers.v[sid].name, work->hosts.v[now].name);
+        char *item = nv_printf("%s=%s", work->servers.v[sid].name, work->hosts.v[now].name);
         strlist_push(&out->plan, item);
         free(item);
         cmd_result_done(&r);
@@ -301,10 +304,25 @@ void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_res
         sbuf b = {0};
         for (int i = 0; i < out->plan.n; i++)
             sbuf_addf(&b, "%s%s", i ? ", " : "", out->plan.v[i]);
-        trail_note(t, "Drain plan for %s: %s", c->hosts.v[h].name,
-                   out->plan.n ? b.s : "nothing to move");
+        trail_note(t, "Drain plan for %s: %s", hn, out->plan.n ? b.s : "nothing to move");
         sbuf_free(&b);
     }
+    free(hn);
     intvec_free(&todo);
+}
+
+void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
+{
+    cloud *work = cloud_clone(c);
+    nv_rng g = *rng;
+    drain_on(c, work, &g, t, h, true, out);
     cloud_free(work);
+}
+
+void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out)
+{
+    /* the servers to move are read before the first one leaves */
+    cloud *start = cloud_clone(c);
+    drain_on(start, c, rng, t, h, false, out);
+    cloud_free(start);
 }

@@ -40,6 +40,9 @@ void whatif_result_done(whatif_result *r);
 void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
                  int dst, whatif_result *out);
 void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out);
+/* The same for real (drain with dry_run = false): the live migrations
+ * happen on c, in the same order, and stop at the first that fails. */
+void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out);
 
 /* What would make host h take server sid, by its fate in decision k of
  * `t` (c: the cloud before the move).  Empty when the host got the

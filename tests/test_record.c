@@ -218,6 +218,14 @@ static void test_drain(void **st)
     assert_non_null(fit_note(&f.t, from, "host2"));
     assert_non_null(strstr(fit_note(&f.t, from, "host2"), "MEMORY_MB"));
     whatif_result_done(&r);
+    /* for real: a and b leave, c stays */
+    drain_run(f.c, &f.rng, &f.t, 0, &r);
+    assert_string_equal(r.outcome, "NoValidHost");
+    assert_int_equal(r.plan.n, 2);
+    assert_int_equal(f.c->migrations.n, 3);    /* two completed, one in error */
+    assert_int_equal(f.c->servers.v[cloud_server(f.c, "c")].host, 0);
+    assert_int_not_equal(f.c->servers.v[cloud_server(f.c, "a")].host, 0);
+    whatif_result_done(&r);
     fx_done(&f);
 }
 
