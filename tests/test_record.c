@@ -299,6 +299,53 @@ static void test_event_lines(void **st)
     fx_done(&f);
 }
 
+
+/* A past command's decision is still there to read: its record, summary
+ * and host fates, from the command's range of the session trail. */
+static void test_past_decision(void **st)
+{
+    (void)st;
+    cloud *c = t_cloud(REL_LATEST);
+    t_host(c, "host1", 8, 8192, 80);
+    t_host(c, "host2", 8, 8192, 80);
+    t_flavor(c, "m1.small", 1, 2048, 20);
+    t_image(c, "cirros");
+    session *s = session_new(c);
+    command boot, mv;
+    command_init(&boot, OP_BOOT);
+    boot.name = nv_strdup("vm");
+    boot.flavor = nv_strdup("m1.small");
+    boot.image = nv_strdup("cirros");
+    boot.min_count = boot.max_count = 2;
+    command_init(&mv, OP_LIVE_MIGRATE);
+    mv.server = nv_strdup("vm-1");
+    session_exec(s, &boot);
+    session_exec(s, &mv);
+    session_exec(s, &mv);
+    assert_int_equal(s->n_done, 3);
+    const cmd_result *r0 = &s->results[0];
+    int first;
+    assert_int_equal(dec_in_range(&s->t, r0->trail_from, r0->trail_to, &first), 1);
+    assert_int_equal(first, 0);
+    sbuf b = {0};
+    dec_summary(&s->t, s->c, r0->trail_from, r0->trail_to, &b);
+    assert_string_equal(b.s, "2/2 hosts; selected host1 (vm-1), host2 (vm-2)");
+    sbuf_reset(&b);
+    /* the second command's decision: vm-1 left host1 for host2 */
+    const cmd_result *r1 = &s->results[1];
+    assert_int_equal(dec_in_range(&s->t, r1->trail_from, r1->trail_to, &first), 1);
+    assert_int_equal(dec_host_fate(&s->t, s->c, r1->trail_from, first, r1->trail_to, 0, false, &b),
+                     DT_DIM);
+    assert_string_equal(b.s, "ignored (ignore_hosts)");
+    sbuf_reset(&b);
+    dec_host_fate(&s->t, s->c, r1->trail_from, first, r1->trail_to, 1, false, &b);
+    assert_string_equal(b.s, "selected");
+    sbuf_free(&b);
+    command_done(&boot);
+    command_done(&mv);
+    session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_diff_quirk_toggle),
         cmocka_unit_test(test_event_lines),
+        cmocka_unit_test(test_past_decision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
