@@ -23,6 +23,9 @@ static void usage(FILE *f)
             "                                         replay a scenario headless: trail, expectations\n"
             "       novalid check PATH...             run many scenarios, one line each\n"
             "       novalid validate FILE...          load only, report every error\n"
+            "       novalid diff A.cfg [B.cfg] [--release R] [--quirk bug-N|!bug-N]...\n"
+            "                                         replay both and show, step by step, what\n"
+            "                                         changed (exit 0 same, 1 differ, 2 trouble)\n"
             "       novalid --help | --version\n"
             "\n"
             "novalid simulates OpenStack Nova's scheduler and conductor: place servers on\n"
@@ -112,6 +115,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "diff"))
+        return cmd_diff(argc - 2, argv + 2);
     if (!strcmp(cmd, "tui"))
         return open_ui(argc > 2 ? argv[2] : NULL);
     if (cmd[0] == '-') {

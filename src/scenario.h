@@ -23,6 +23,9 @@ typedef struct scenario {
 /* Load a file.  On any error returns NULL and appends one message per
  * error to `errors`, each "FILE:LINE: message". */
 scenario *scenario_load_file(const char *path, strlist *errors);
+/* The same, acting as release `rel` (>= 0) whatever the file says: its
+ * defaults and quirks (novalid diff --release). */
+scenario *scenario_load_file_as(const char *path, int rel, strlist *errors);
 /* Same from a string (the built-in demo scenario); `name` is used as FILE. */
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
 void scenario_free(scenario *s);

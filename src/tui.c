@@ -297,6 +297,45 @@ const command *tui_last_command(const tui *t)
     return t->s->n_done ? &t->s->done[t->s->n_done - 1] : NULL;
 }
 
+int tui_shown_index(const tui *t)
+{
+    if (t->shown >= 0 && t->shown < t->s->n_done)
+        return t->shown;
+    return t->s->n_done - 1;
+}
+
+const cmd_result *tui_shown_result(const tui *t)
+{
+    int k = tui_shown_index(t);
+    return k >= 0 ? &t->s->results[k] : NULL;
+}
+
+const command *tui_shown_command(const tui *t)
+{
+    int k = tui_shown_index(t);
+    return k >= 0 ? &t->s->done[k] : NULL;
+}
+
+void tui_show_decision(tui *t, int k)
+{
+    t->shown = k >= 0 && k < t->s->n_done - 1 ? k : -1;
+    t->trail_gen = t->gen - 1;      /* rebuild the trail lines */
+    t->panes[PANE_TRAIL].top = 0;
+    pane_matrix_free(t);
+}
+
+void tui_open_decision(tui *t, int k)
+{
+    if (k < 0 || k >= t->s->n_done)
+        return;
+    tui_show_decision(t, k);
+    t->focus = PANE_TRAIL;
+    sbuf b = {0};
+    pane_history_row(t, k, &b);
+    tui_status(t, TH_STATUS, "showing command%s", b.s ? b.s : "");
+    sbuf_free(&b);
+}
+
 void tui_status(tui *t, int elem, const char *fmt, ...)
 {
     va_list ap;
@@ -346,6 +385,7 @@ static char *selected_name(tui *t)
 static void session_changed(tui *t, char *keep)
 {
     t->gen++;
+    t->shown = -1;
     tui_refresh_derived(t);
     if (keep) {
         for (int i = 0; i < t->server_rows.n; i++)
@@ -958,6 +998,23 @@ static void handle_key(tui *t, int ch)
     case ACT_SEARCH_PREV: search_next(t, -1); break;
     case ACT_SAVE: prompt_open(t, PROMPT_SAVE, t->path ? t->path : DEFAULT_SAVE); break;
     case ACT_TRAIL_VIEW: pane_trail_toggle(t); break;
+    case ACT_HISTORY: pane_history_open(t); break;
+    case ACT_PREV_DECISION:
+    case ACT_NEXT_DECISION:
+        if (!t->s->n_done) {
+            tui_status(t, TH_STATUS_ERROR, "no command yet");
+            break;
+        }
+        if (a == ACT_PREV_DECISION && tui_shown_index(t) == 0) {
+            tui_status(t, TH_STATUS_ERROR, "this is the first command");
+            break;
+        }
+        if (a == ACT_NEXT_DECISION && tui_shown_index(t) == t->s->n_done - 1) {
+            tui_status(t, TH_STATUS_ERROR, "this is the last command");
+            break;
+        }
+        tui_open_decision(t, tui_shown_index(t) + (a == ACT_PREV_DECISION ? -1 : 1));
+        break;
     default: break;
     }
 }
@@ -967,6 +1024,7 @@ static void handle_key(tui *t, int ch)
 static void tui_init_state(tui *t, scenario *sc, const char *path)
 {
     memset(t, 0, sizeof *t);
+    t->shown = -1;
     t->sc = sc;
     t->path = path;
     cloud *c = sc->c;
@@ -980,6 +1038,8 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
     t->help.ops = &pane_help_ops;
     t->dialog.ops = &pane_dialog_ops;
     t->quirks.ops = &pane_quirks_ops;
+    t->view.ops = &pane_view_ops;
+    t->history_pane.ops = &pane_history_ops;
     t->focus = PANE_SERVERS;
     t->status_elem = TH_STATUS;
     char m[16], h[16], p[16];
@@ -992,12 +1052,19 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
 
 static void tui_done(tui *t)
 {
+    free(t->view_title);
+    strlist_free(&t->view_lines);
+    if (t->quirk_before)
+        session_free(t->quirk_before);
     session_free(t->s);
     scenario_free(t->sc);
     intvec_free(&t->step_of);
     intvec_free(&t->server_rows);
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);
+    intvec_free(&t->trail_ev);
+    intvec_free(&t->trail_k);
+    sbuf_free(&t->trail_buf);
     strlist_free(&t->check_lines);
     intvec_free(&t->check_elems);
     free(t->summary);
