@@ -37,4 +37,7 @@ void scenario_free(scenario *s);
 bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
                    char *err, size_t errlen);
 
+/* The same text as a string (caller frees): what scenario_save writes. */
+char *scenario_text(const cloud *c, const command *steps, int n_steps);
+
 #endif

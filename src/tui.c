@@ -446,6 +446,19 @@ void tui_set_quirk(tui *t, int quirk, bool on)
                on ? "on" : "off", t->s->n_done);
 }
 
+/* The UI's release switch: the whole session again as that release (the
+ * saved file then names it at the top); a release-set step in a file acts
+ * on the steps after it instead. */
+static void set_release(tui *t, int rel)
+{
+    char *keep = selected_name(t);
+    int from = t->s->initial->conf.release;
+    session_set_release(t->s, rel);
+    session_changed(t, keep);
+    tui_status(t, TH_STATUS_OK, "release %s (was %s); replayed %d command(s)", release_name(rel),
+               release_name(from), t->s->n_done);
+}
+
 static void undo(tui *t)
 {
     const command *last = tui_last_command(t);
@@ -874,7 +887,10 @@ static void prompt_submit(tui *t)
         command cmd;
         char err[256];
         if (command_parse(p, &cmd, err, sizeof err)) {
-            tui_exec(t, &cmd, -1);
+            if (cmd.op == OP_RELEASE_SET)
+                set_release(t, release_from_name(kvlist_get(&cmd.props, "release")));
+            else
+                tui_exec(t, &cmd, -1);
             command_done(&cmd);
         } else {
             tui_status(t, TH_STATUS_ERROR, ":%s: %s", p, err);
