@@ -1407,3 +1407,222 @@ void session_set_release(session *s, int release)
     config_switch_release(&s->initial->conf, release);
     replay(s, s->n_done);
 }
+
+/* ---- snapshot: the commands with what was observed as their expectations -------------- */
+
+/* Placement usage of every host, by name (hosts may come and go). */
+static void usage_of(const cloud *c, kvlist *out)
+{
+    for (int h = 0; h < c->hosts.n; h++) {
+        char v[128];
+        snprintf(v, sizeof v, "%lld,%lld,%lld,%lld", (long long)placement_used(c, h, RC_VCPU),
+                 (long long)placement_used(c, h, RC_MEMORY_MB),
+                 (long long)placement_used(c, h, RC_DISK_GB), (long long)placement_used(c, h, RC_PCPU));
+        kvlist_push(out, c->hosts.v[h].name, v);
+    }
+}
+
+command *session_snapshot(const session *s)
+{
+    command *out = nv_calloc((size_t)(s->n_done ? s->n_done : 1), sizeof *out);
+    session *r = session_new(cloud_clone(s->initial));
+    for (int k = 0; k < s->n_done; k++) {
+        const command *cmd = &s->done[k];
+        kvlist before = {0}, after = {0};
+        usage_of(r->c, &before);
+        session_exec(r, cmd);
+        usage_of(r->c, &after);
+        command_copy(&out[k], cmd);
+        if (cmd->op == OP_EXPECT)
+            goto next;      /* an assertion of its own: kept as written */
+        expect_done(&out[k].ex);
+        cmd_result res;
+        session_expect_result(r, k, &res);
+        expect_observe(r->c, &res, &out[k].ex);
+        /* the usage of every host the step changed (or added) */
+        for (int h = 0; h < after.n; h++) {
+            const char *was = kvlist_get(&before, after.v[h].key);
+            if (was && !strcmp(was, after.v[h].value))
+                continue;
+            int hid = cloud_host(r->c, after.v[h].key);
+            expect_usage u;
+            memset(&u, 0, sizeof u);
+            u.host = nv_strdup(after.v[h].key);
+            for (int rc = 0; rc < RC_COUNT; rc++) {
+                int64_t used = placement_used(r->c, hid, rc);
+                /* PCPU only where the host has any */
+                if (rc == RC_PCPU && !used && !placement_total(r->c, hid, rc))
+                    continue;
+                u.amount[rc] = used;
+                u.has[rc] = true;
+            }
+            expect *e = &out[k].ex;
+            e->usage = nv_realloc(e->usage, (size_t)(e->n_usage + 1) * sizeof *e->usage);
+            e->usage[e->n_usage++] = u;
+        }
+    next:
+        kvlist_free(&before);
+        kvlist_free(&after);
+    }
+    session_free(r);
+    return out;
+}
+
+/* ---- completion ------------------------------------------------------------------------ */
+
+static void cand_add(strlist *out, const char *prefix, const char *s, const char *suffix)
+{
+    if (!s || strncmp(s, prefix, strlen(prefix)))
+        return;
+    char *t = nv_printf("%s%s", s, suffix);
+    if (strlist_find(out, t) < 0)
+        strlist_push(out, t);
+    free(t);
+}
+
+/* The names an argument takes, starting with `prefix`. */
+static void names_from(const cloud *c, const cmd_arg *a, const char *prefix, strlist *out)
+{
+    switch (a->from) {
+    case FROM_SERVERS:
+        for (int i = 0; c && i < c->servers.n; i++)
+            if (!c->servers.v[i].deleted)
+                cand_add(out, prefix, c->servers.v[i].name, "");
+        break;
+    case FROM_HOSTS:
+        for (int i = 0; c && i < c->hosts.n; i++)
+            cand_add(out, prefix, c->hosts.v[i].name, "");
+        break;
+    case FROM_FLAVORS:
+        for (int i = 0; c && i < c->flavors.n; i++)
+            cand_add(out, prefix, c->flavors.v[i].name, "");
+        break;
+    case FROM_IMAGES:
+        for (int i = 0; c && i < c->images.n; i++)
+            cand_add(out, prefix, c->images.v[i].name, "");
+        break;
+    case FROM_GROUPS:
+        for (int i = 0; c && i < c->groups.n; i++)
+            cand_add(out, prefix, c->groups.v[i].name, "");
+        break;
+    case FROM_AGGREGATES:
+        for (int i = 0; c && i < c->aggregates.n; i++)
+            cand_add(out, prefix, c->aggregates.v[i].name, "");
+        break;
+    case FROM_RELEASES:
+        for (int r = REL_FIRST; r <= REL_LATEST; r++)
+            cand_add(out, prefix, release_name(r), "");
+        break;
+    case FROM_QUIRKS:
+        for (int q = 0; q < Q_COUNT; q++)
+            cand_add(out, prefix, quirk_table[q].name, "");
+        break;
+    case FROM_OPTIONS:
+        for (int i = 0; i < nova_option_count; i++) {
+            char *o = nv_printf("%s.%s", nova_options[i].section, nova_options[i].name);
+            if (!c || (c->conf.release >= nova_options[i].first &&
+                       c->conf.release <= nova_options[i].last))
+                cand_add(out, prefix, o, "=");
+            free(o);
+        }
+        break;
+    case FROM_VALUES:
+        for (const char *const *v = a->values; v && *v; v++)
+            cand_add(out, prefix, *v, "");
+        break;
+    case FROM_NONE:
+        if (a->type == ARG_BOOL || a->type == ARG_TRISTATE) {
+            cand_add(out, prefix, "true", "");
+            cand_add(out, prefix, "false", "");
+            if (a->type == ARG_TRISTATE)
+                cand_add(out, prefix, "auto", "");
+        }
+        break;
+    }
+}
+
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int command_complete(const cloud *c, const char *line, size_t cursor, strlist *out)
+{
+    size_t start = cursor;
+    while (start > 0 && line[start - 1] != ' ' && line[start - 1] != '\t')
+        start--;
+    char *wd = nv_strndup(line + start, cursor - start);
+    /* the words before this one (quotes are not looked into here) */
+    strlist before = {0};
+    char *head = nv_strndup(line, start);
+    for (char *t = strtok(head, " \t"); t; t = strtok(NULL, " \t"))
+        strlist_push(&before, t);
+    free(head);
+    if (!before.n) {
+        for (int i = 0; i < OP_COUNT; i++)
+            cand_add(out, wd, op_names[i], " ");
+        goto done;
+    }
+    int op = op_from_name(before.v[0]);
+    if (op < 0)
+        goto done;
+    const cmd_desc *d = &cmd_table[op];
+    char *eq = strchr(wd, '=');
+    if (eq) {
+        /* KEY=VALUE: complete the value */
+        *eq = '\0';
+        const cmd_arg *a = cmd_arg_find(op, wd);
+        if (a) {
+            strlist vals = {0};
+            names_from(c, a, eq + 1, &vals);
+            for (int i = 0; i < vals.n; i++) {
+                char *t = nv_printf("%s=%s ", wd, vals.v[i]);
+                strlist_push(out, t);
+                free(t);
+            }
+            strlist_free(&vals);
+        }
+        *eq = '=';
+        goto done;
+    }
+    /* the next positional argument's names, then the keys not given yet */
+    int pos = 1;
+    for (int i = 1; i < before.n; i++) {
+        const cmd_arg *f = cmd_arg_find(op, before.v[i]);
+        if (!strchr(before.v[i], '=') && !(f && f->type == ARG_BOOL))
+            pos++;
+    }
+    for (int i = 0; i < d->n_args; i++)
+        if (d->args[i].pos == pos) {
+            strlist vals = {0};
+            names_from(c, &d->args[i], wd, &vals);
+            for (int k = 0; k < vals.n; k++)
+                cand_add(out, wd, vals.v[k], " ");
+            strlist_free(&vals);
+        }
+    for (int i = 0; i < d->n_args; i++) {
+        const cmd_arg *a = &d->args[i];
+        if (a->type == ARG_OPTION) {
+            names_from(c, a, wd, out);
+            continue;
+        }
+        bool repeat = a->type == ARG_LIST || a->type == ARG_KVLIST || a->type == ARG_USAGE;
+        bool given = false;
+        for (int k = 1; k < before.n && !given && !repeat; k++) {
+            size_t kl = strlen(a->key);
+            given = !strncmp(before.v[k], a->key, kl) && before.v[k][kl] == '=';
+        }
+        if (given || a->pos)
+            continue;
+        if (a->type == ARG_BOOL && a->off != ARG_NO_FIELD)
+            cand_add(out, wd, a->word ? a->word : a->key, " ");
+        else
+            cand_add(out, wd, a->word && a->word[0] != '-' ? a->word : a->key, "=");
+    }
+done:
+    if (out->n > 1)
+        qsort(out->v, (size_t)out->n, sizeof *out->v, by_str);
+    strlist_free(&before);
+    free(wd);
+    return (int)start;
+}

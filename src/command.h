@@ -181,6 +181,14 @@ void command_usage(int op, sbuf *out);
  * or a bare option name that is unique), or NULL. */
 const nova_option *command_option(const char *spec);
 
+/* Tab completion of the word before `cursor` in a prompt line: command
+ * names, argument keys ("image="), and the names an argument takes
+ * (servers, hosts, flavors, ... of `c`; releases, options, values).
+ * Candidates (the whole replacement word, with a trailing blank or '='
+ * where the word is complete) go to `out`, sorted; returns where the word
+ * starts. */
+int command_complete(const cloud *c, const char *line, size_t cursor, strlist *out);
+
 /* Parse a `:` prompt line ("live-migrate vm-1 host2 --force").  On error
  * returns false and writes a message into err. */
 bool command_parse(const char *line, command *out, char *err, size_t errlen);
@@ -209,6 +217,11 @@ void expect_checks_free(expect_checks *c);
 /* Evaluate `e` against the cloud after `r`; appends one check per key. */
 void expect_eval(const cloud *c, const expect *e, const cmd_result *r,
                  expect_checks *out);
+/* What expect_eval would find after `r`, as an expectation (outcome,
+ * message, the step's first server: host, vm_state, task_state, fault; the
+ * hosts of a multi-create; its migration's status and type).  `out` is
+ * empty on entry. */
+void expect_observe(const cloud *c, const cmd_result *r, expect *out);
 
 /*
  * A session: the cloud now, the cloud at the start, the trail, the seeded
@@ -242,6 +255,14 @@ void session_set_quirk(session *s, int quirk, bool on);
 /* Start over as another release: options still at the old release's
  * default take the new one's, quirks follow the release (switches kept). */
 void session_set_release(session *s, int release);
+/* The commands done, each with what was observed after it as its
+ * expectation (a snapshot: replaying them passes every check, and fails
+ * when behaviour changes): outcome, message, the step's server (host,
+ * vm_state, task_state, fault), a multi-create's hosts, the migration's
+ * status and type, and the Placement usage of every host the step changed.
+ * `expect` steps keep their own assertions.  n_done records; caller frees
+ * each with command_done() and the array with free(). */
+command *session_snapshot(const session *s);
 /* Switch a config to another release the same way (release-set). */
 void config_switch_release(nova_config *conf, int release);
 

@@ -78,6 +78,8 @@ typedef struct loader {
     names hosts, aggs, flavors, images, groups, servers;
     nova_config *conf_target;   /* where set_option writes; NULL: the cloud's */
     int rel_override;           /* act as this release whatever the file says; -1 none */
+    int steps_line;             /* where `steps` is, for scenario_replace_steps */
+    bool steps_last;
 } loader;
 
 static void lerr(loader *ld, int line, const char *fmt, ...)
@@ -1912,6 +1914,11 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     }
 
     l = get_list(ld, root, "steps");
+    if (member(root, "steps")) {
+        int nt = config_setting_length(root);
+        ld->steps_line = line_of(member(root, "steps"));
+        ld->steps_last = config_setting_get_elem(root, (unsigned)(nt - 1)) == member(root, "steps");
+    }
     int n = l ? config_setting_length(l) : 0;
     command *steps = nv_calloc((size_t)(n ? n : 1), sizeof *steps);
     int ns = 0;
@@ -1979,6 +1986,8 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     s->steps = steps;
     s->n_steps = n_steps;
     s->path = nv_strdup(file);
+    s->steps_line = ld.steps_line;
+    s->steps_last = ld.steps_last;
     return s;
 }
 
@@ -2593,6 +2602,8 @@ static void save_step(sbuf *b, const command *cmd)
         save_expect(b, &cmd->ex);
 }
 
+static void save_steps(sbuf *b, const command *steps, int n_steps);
+
 static void save_text(sbuf *b, const cloud *c, const command *steps, int n_steps)
 {
     sbuf_add(b, "# novalid scenario\n");
@@ -2608,14 +2619,52 @@ static void save_text(sbuf *b, const cloud *c, const command *steps, int n_steps
     save_hosts(b, c);
     save_catalog(b, c);
     save_servers(b, c);
-    if (n_steps > 0) {
-        sbuf_add(b, "steps = (\n");
-        for (int i = 0; i < n_steps; i++) {
-            save_step(b, &steps[i]);
-            end_group(b, i + 1 < n_steps);
-        }
-        sbuf_add(b, ");\n");
+    if (n_steps > 0)
+        save_steps(b, steps, n_steps);
+}
+
+static void save_steps(sbuf *b, const command *steps, int n_steps)
+{
+    sbuf_add(b, "steps = (\n");
+    for (int i = 0; i < n_steps; i++) {
+        save_step(b, &steps[i]);
+        end_group(b, i + 1 < n_steps);
     }
+    sbuf_add(b, ");\n");
+}
+
+char *scenario_replace_steps(const scenario *sc, const char *text, const cloud *start,
+                             const command *steps, int n_steps)
+{
+    sbuf b = {0};
+    const char *p = text;
+    if (sc->steps_line > 0 && sc->steps_last) {
+        /* the lines before `steps`, as written */
+        for (int line = 1; line < sc->steps_line && *p; line++) {
+            const char *nl = strchr(p, '\n');
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        sbuf_addn(&b, text, (size_t)(p - text));
+    } else if (sc->steps_line == 0) {
+        sbuf_add(&b, text);
+        if (b.len && b.s[b.len - 1] != '\n')
+            sbuf_addc(&b, '\n');
+    } else {
+        /* the leading comment lines, then the start state anew */
+        while (*p == '#') {
+            const char *nl = strchr(p, '\n');
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        sbuf_addn(&b, text, (size_t)(p - text));
+        char *t = scenario_text(start, NULL, 0);
+        sbuf_add(&b, t);
+        free(t);
+    }
+    if (n_steps > 0)
+        save_steps(&b, steps, n_steps);
+    if (!b.s)
+        sbuf_add(&b, "");
+    return sbuf_take(&b);
 }
 
 char *scenario_text(const cloud *c, const command *steps, int n_steps)
@@ -2628,16 +2677,20 @@ char *scenario_text(const cloud *c, const command *steps, int n_steps)
 bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
                    char *err, size_t errlen)
 {
+    sbuf b = {0};
+    save_text(&b, c, steps, n_steps);
+    bool ok = scenario_write_text(path, b.s ? b.s : "", err, errlen);
+    sbuf_free(&b);
+    return ok;
+}
+
+bool scenario_write_text(const char *path, const char *text, char *err, size_t errlen)
+{
     char dummy[1];
     if (!err || !errlen) {
         err = dummy;
         errlen = sizeof dummy;
     }
     err[0] = '\0';
-    sbuf b = {0};
-    save_text(&b, c, steps, n_steps);
-
-    bool ok = textfile_write(path, b.s ? b.s : "", b.len, err, errlen);
-    sbuf_free(&b);
-    return ok;
+    return textfile_write(path, text, strlen(text), err, errlen);
 }

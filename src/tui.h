@@ -66,6 +66,8 @@ struct tui_pane {
 
 enum { PANE_HOSTS, PANE_SERVERS, PANE_MIGRATIONS, PANE_TRAIL, PANE_COUNT };
 enum prompt_kind { PROMPT_NONE, PROMPT_CMD, PROMPT_SEARCH, PROMPT_SAVE };
+/* A question on the status line, answered with one key. */
+enum ask_kind { ASK_NONE, ASK_SAVE_MODE, ASK_OVERWRITE, ASK_QUIT, ASK_RESTORE };
 
 struct tui {
     session *s;
@@ -114,11 +116,19 @@ struct tui {
     int dlg_server;
     bool dlg_force;
 
-    /* prompt line */
+    /* prompt line: the text, the cursor (a byte offset into it) */
     enum prompt_kind prompt;
     sbuf input;
+    size_t cursor;
     strlist history;
     int hist_pos;
+    bool tab_again;              /* the last key was Tab: a second lists the candidates */
+    /* saving: the pending question, the file it is about, with expectations? */
+    enum ask_kind ask;
+    char *ask_path;
+    bool ask_expect;
+    unsigned saved_gen;          /* gen when last saved (or opened): nothing unsaved */
+    char *state_dir;             /* $XDG_STATE_HOME/novalid: history, autosave */
 
     char *search;                /* active search pattern, NULL: none */
 

@@ -517,7 +517,7 @@ static char *state_of(const session *s)
 static void test_property(void **state)
 {
     (void)state;
-    int lines = 0, accepted = 0, refused_n = 0, compared = 0, sessions = 0;
+    int lines = 0, accepted = 0, refused_n = 0, compared = 0, sessions = 0, snapshots = 0;
     const int N_SEQ = 520, PER_SEQ = 20;
     for (int q = 0; q < N_SEQ; q++) {
         scenario *b = base();
@@ -600,6 +600,40 @@ static void test_property(void **state)
             assert_string_equal(sa, sc);
             free(sc);
         }
+        /* saved with the observed outcomes as expectations: every one holds */
+        command *snap = session_snapshot(s);
+        char *stext = scenario_text(s->initial, snap, s->n_done);
+        for (int i = 0; i < s->n_done; i++)
+            command_done(&snap[i]);
+        free(snap);
+        strlist_free(&errs);
+        scenario *sl = scenario_load_string(stext, "snapshot.cfg", &errs);
+        if (!sl) {
+            fputs(stext, stderr);
+            fail_msg("a snapshot does not load: %s", errs.n ? errs.v[0] : "");
+        }
+        session *ss = session_new(sl->c);
+        sl->c = NULL;
+        for (int i = 0; i < sl->n_steps; i++) {
+            session_exec(ss, &sl->steps[i]);
+            if (!sl->steps[i].ex.present)
+                continue;
+            cmd_result er;
+            session_expect_result(ss, i, &er);
+            expect_checks ck = {0};
+            expect_eval(ss->c, &sl->steps[i].ex, &er, &ck);
+            for (int k = 0; k < ck.n; k++)
+                if (!ck.v[k].ok && sl->steps[i].op != OP_EXPECT) {
+                    fputs(stext, stderr);
+                    fail_msg("snapshot step %d: expect %s want '%s' got '%s'", i + 1,
+                             ck.v[k].key, ck.v[k].want, ck.v[k].got);
+                }
+            snapshots += ck.n;
+            expect_checks_free(&ck);
+        }
+        session_free(ss);
+        scenario_free(sl);
+        free(stext);
         free(sa);
         free(sb);
         session_free(r);
@@ -610,10 +644,44 @@ static void test_property(void **state)
         sessions++;
     }
     print_message("%d lines: %d ran, %d refused; %d compared with the loader; %d sessions "
-                  "saved and replayed\n",
-                  lines, accepted, refused_n, compared, sessions);
+                  "saved and replayed; %d snapshot expectations held\n",
+                  lines, accepted, refused_n, compared, sessions, snapshots);
     assert_true(lines >= 10000);
     assert_true(accepted > 1000 && refused_n > 1000 && compared > 1000);
+}
+
+static void completes(const cloud *c, const char *line, const char *want)
+{
+    strlist out = {0};
+    int start = command_complete(c, line, strlen(line), &out);
+    sbuf got = {0};
+    sbuf_add(&got, "");
+    for (int i = 0; i < out.n; i++)
+        sbuf_addf(&got, "%s%s", i ? "|" : "", out.v[i]);
+    if (strcmp(got.s, want))
+        fail_msg("completing '%s': got '%s', want '%s'", line, got.s, want);
+    assert_true(start >= 0 && (size_t)start <= strlen(line));
+    sbuf_free(&got);
+    strlist_free(&out);
+}
+
+static void test_completion(void **state)
+{
+    (void)state;
+    scenario *b = base();
+    completes(b->c, "live-m", "live-migrate ");
+    completes(b->c, "host-", "host-add |host-remove |host-set ");
+    completes(b->c, "live-migrate v", "vm-1 ");
+    completes(b->c, "live-migrate vm-1 h", "host1 |host2 ");
+    completes(b->c, "boot x m1", "m1.big |m1.small ");
+    completes(b->c, "boot x m1.small gr", "group=");
+    completes(b->c, "boot x m1.small group=", "group=web ");
+    completes(b->c, "host host1 d", "disable |down ");
+    completes(b->c, "release-set 2023", "2023.1 |2023.2 ");
+    completes(b->c, "config-set filter_scheduler.host_s", "filter_scheduler.host_subset_size=");
+    completes(b->c, "live-migrate vm-1 host2 --f", "--force ");
+    completes(b->c, "nosuch x", "");
+    scenario_free(b);
 }
 
 int main(void)
@@ -622,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_every_op_everywhere),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_accepted),
+        cmocka_unit_test(test_completion),
         cmocka_unit_test(test_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
