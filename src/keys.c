@@ -57,6 +57,13 @@ const key_binding keys_table[] = {
     {'e', "e", ACT_EVACUATE, KEYS_SERVERS,
      "evacuate the selected server (its host must be down)", "evacuate"},
 
+    /* forms of the commands that build the cloud (hosts and servers panes) */
+    {'a', "a", ACT_FORM_HOST, KEYS_HOSTS | KEYS_SERVERS,
+     "add a host (a form of host-add's arguments)", NULL},
+    {'b', "b", ACT_FORM_BOOT, KEYS_HOSTS | KEYS_SERVERS,
+     "boot servers (a form of boot's arguments)", NULL},
+    {'c', "c", ACT_FORM_GROUP, KEYS_HOSTS | KEYS_SERVERS, "create a server group (a form)",
+     NULL},
     /* actions on the selected host */
     {'d', "d", ACT_HOST_DOWN, KEYS_HOSTS, "take the selected host down / bring it up",
      "down/up"},

@@ -87,7 +87,10 @@ enum keys_ctx {
     X(ACT_LINE_END, "line-end")           \
     X(ACT_KILL_EOL, "kill-to-end")        \
     X(ACT_KILL_WORD, "kill-word")         \
-    X(ACT_COMPLETE, "complete")
+    X(ACT_COMPLETE, "complete")           \
+    X(ACT_FORM_HOST, "add-host")          \
+    X(ACT_FORM_BOOT, "boot")              \
+    X(ACT_FORM_GROUP, "create-group")
 
 enum keys_action {
 #define X(e, s) e,

@@ -954,6 +954,12 @@ static const char *prompt_label(const tui *t)
     case PROMPT_CMD: return ":";
     case PROMPT_SEARCH: return "/";
     case PROMPT_SAVE: return "save as: ";
+    case PROMPT_FIELD: {
+        /* the field being edited */
+        const cmd_desc *d = &cmd_table[t->form_op];
+        int i = t->form.sel;
+        return i >= 0 && i < d->n_args ? d->args[i].key : "value";
+    }
     default: return "";
     }
 }
@@ -964,6 +970,8 @@ static void draw_status(tui *t, int y)
         tui_fill(y, 0, COLS, TH_PROMPT);
         const char *label = prompt_label(t);
         int x = tui_put(y, 0, COLS, TH_PROMPT, label);
+        if (t->prompt == PROMPT_FIELD)
+            x += tui_put(y, x, COLS - x, TH_PROMPT, ": ");
         const char *in = t->input.s ? t->input.s : "";
         /* from the cursor's side: drop characters on the left until the
          * text up to the cursor fits */
@@ -1151,6 +1159,11 @@ static void prompt_open(tui *t, enum prompt_kind kind, const char *initial)
     t->tab_again = false;
 }
 
+void tui_prompt(tui *t, enum prompt_kind kind, const char *initial)
+{
+    prompt_open(t, kind, initial);
+}
+
 static void prompt_submit(tui *t)
 {
     enum prompt_kind kind = t->prompt;
@@ -1192,6 +1205,8 @@ static void prompt_submit(tui *t)
         } else {
             tui_status(t, TH_STATUS, "search cleared");
         }
+    } else if (kind == PROMPT_FIELD) {
+        pane_form_set(t, p);
     } else if (kind == PROMPT_SAVE) {
         if (*p) {
             free(t->ask_path);
@@ -1301,6 +1316,8 @@ static void prompt_key(tui *t, int ch)
         prompt_submit(t);
         return;
     case ACT_CLOSE:
+        if (t->prompt == PROMPT_FIELD)
+            t->overlay = &t->form;      /* back to the form, the field as it was */
         t->prompt = PROMPT_NONE;
         tui_status(t, TH_STATUS, "cancelled");
         return;
@@ -1442,6 +1459,9 @@ static void handle_key(tui *t, int ch)
         }
         tui_open_decision(t, tui_shown_index(t) + (a == ACT_PREV_DECISION ? -1 : 1));
         break;
+    case ACT_FORM_HOST: pane_form_open(t, OP_HOST_ADD); break;
+    case ACT_FORM_BOOT: pane_form_open(t, OP_BOOT); break;
+    case ACT_FORM_GROUP: pane_form_open(t, OP_GROUP_CREATE); break;
     default: break;
     }
 }
@@ -1467,6 +1487,7 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
     t->quirks.ops = &pane_quirks_ops;
     t->view.ops = &pane_view_ops;
     t->history_pane.ops = &pane_history_ops;
+    t->form.ops = &pane_form_ops;
     t->focus = PANE_SERVERS;
     t->status_elem = TH_STATUS;
     t->saved_gen = t->gen;
@@ -1503,6 +1524,7 @@ static void tui_done(tui *t)
     free(t->search);
     free(t->ask_path);
     free(t->state_dir);
+    strlist_free(&t->form_vals);
 }
 
 int tui_main(scenario *sc, const char *path)

@@ -324,11 +324,33 @@ T send-keys -t nv -l '200'
 check "the argument hint for the command typed" 'host-add NAME vcpus=N memory_mb=N disk_gb=N'
 keys Enter
 check "host-add" 'host-add host1 vcpus=8 memory_mb=16384 disk_gb=200: ok'
-line ':host-add host2 vcpus=8 memory_mb=16384 disk_gb=200'
+# the second host through the add-host form: Enter edits a field, End + Enter runs
+keys a
+check "add-host form from the command table" 'host-add NAME vcpus=N memory_mb=N disk_gb=N'
+keys Enter
+check "a field is edited on the prompt line" 'name: *$'
+T send-keys -t nv -l 'host2'
+keys Enter Enter
+T send-keys -t nv -l '8'
+keys Enter Enter
+T send-keys -t nv -l '16384'
+keys Enter Enter
+T send-keys -t nv -l '200'
+keys Enter
+check "the form shows the values" 'disk_gb +200'
+keys End Enter
 check "second host" 'host2 +nova +up'
 line ':flavor-add m1.small vcpus=1 memory_mb=2048 root_gb=20'
 check "flavor-add" 'flavor-add m1.small .*: ok'
-line ':group-create grp anti-affinity'
+keys c
+check "group form" 'create a server group'
+keys Enter
+T send-keys -t nv -l 'grp'
+keys Enter End Enter
+check "a refused form stays open and says why" "group-create: missing argument 'policy'"
+keys Home Down Enter
+T send-keys -t nv -l 'anti-affinity'
+keys Enter End Enter
 check "group-create" 'group-create grp anti-affinity: ok'
 line ':boot vm m1.small group=grp min_count=2'
 check "two servers in one request" 'vm-2 +host[12] +active'
@@ -380,6 +402,9 @@ if grep -q 'op = "start"' "$tmp/asks/novalid-session.cfg"; then
 else
     ok "the file is as it was"
 fi
+line ':release-set queens'
+check "the UI's release switch replays the session" 'release queens \(was latest\); replayed 2 command'
+check "the title names the release" 'release queens'
 keys q
 check "unsaved-quit question" '2 command\(s\) not saved: y quit anyway, s save first, n stay'
 keys n
