@@ -1410,16 +1410,52 @@ void session_set_release(session *s, int release)
 
 /* ---- snapshot: the commands with what was observed as their expectations -------------- */
 
-/* Placement usage of every host, by name (hosts may come and go). */
-static void usage_of(const cloud *c, kvlist *out)
+/* Placement usage of every host, with its name (hosts may come and go). */
+typedef struct usage_copy {
+    int n;
+    char **names;
+    int64_t *used;      /* n * RC_COUNT */
+} usage_copy;
+
+static void usage_take(const cloud *c, usage_copy *u)
 {
-    for (int h = 0; h < c->hosts.n; h++) {
-        char v[128];
-        snprintf(v, sizeof v, "%lld,%lld,%lld,%lld", (long long)placement_used(c, h, RC_VCPU),
-                 (long long)placement_used(c, h, RC_MEMORY_MB),
-                 (long long)placement_used(c, h, RC_DISK_GB), (long long)placement_used(c, h, RC_PCPU));
-        kvlist_push(out, c->hosts.v[h].name, v);
+    u->n = c->hosts.n;
+    u->names = nv_calloc((size_t)(u->n ? u->n : 1), sizeof *u->names);
+    u->used = nv_calloc((size_t)(u->n ? u->n : 1) * RC_COUNT, sizeof *u->used);
+    for (int h = 0; h < u->n; h++) {
+        u->names[h] = nv_strdup(c->hosts.v[h].name);
+        for (int rc = 0; rc < RC_COUNT; rc++)
+            u->used[h * RC_COUNT + rc] = placement_used(c, h, rc);
     }
+}
+
+static void usage_drop(usage_copy *u)
+{
+    for (int h = 0; h < u->n; h++)
+        free(u->names[h]);
+    free(u->names);
+    free(u->used);
+}
+
+/* Host h of `c` had the same usage in `before` (same name, same numbers). */
+static bool usage_same(const cloud *c, int h, const usage_copy *before, nv_index *ix)
+{
+    int b = -1;
+    if (h < before->n && !strcmp(before->names[h], c->hosts.v[h].name)) {
+        b = h;
+    } else {
+        /* hosts were added or removed: look the name up */
+        if (!ix->cap)
+            for (int i = 0; i < before->n; i++)
+                nv_index_put(ix, before->names[i], i);
+        b = nv_index_get(ix, c->hosts.v[h].name);
+    }
+    if (b < 0)
+        return false;
+    for (int rc = 0; rc < RC_COUNT; rc++)
+        if (before->used[b * RC_COUNT + rc] != placement_used(c, h, rc))
+            return false;
+    return true;
 }
 
 command *session_snapshot(const session *s)
@@ -1428,41 +1464,38 @@ command *session_snapshot(const session *s)
     session *r = session_new(cloud_clone(s->initial));
     for (int k = 0; k < s->n_done; k++) {
         const command *cmd = &s->done[k];
-        kvlist before = {0}, after = {0};
-        usage_of(r->c, &before);
+        usage_copy before;
+        usage_take(r->c, &before);
         session_exec(r, cmd);
-        usage_of(r->c, &after);
         command_copy(&out[k], cmd);
-        if (cmd->op == OP_EXPECT)
-            goto next;      /* an assertion of its own: kept as written */
-        expect_done(&out[k].ex);
-        cmd_result res;
-        session_expect_result(r, k, &res);
-        expect_observe(r->c, &res, &out[k].ex);
-        /* the usage of every host the step changed (or added) */
-        for (int h = 0; h < after.n; h++) {
-            const char *was = kvlist_get(&before, after.v[h].key);
-            if (was && !strcmp(was, after.v[h].value))
-                continue;
-            int hid = cloud_host(r->c, after.v[h].key);
-            expect_usage u;
-            memset(&u, 0, sizeof u);
-            u.host = nv_strdup(after.v[h].key);
-            for (int rc = 0; rc < RC_COUNT; rc++) {
-                int64_t used = placement_used(r->c, hid, rc);
-                /* PCPU only where the host has any */
-                if (rc == RC_PCPU && !used && !placement_total(r->c, hid, rc))
+        if (cmd->op != OP_EXPECT) {     /* an expect step keeps its own assertion */
+            expect_done(&out[k].ex);
+            cmd_result res;
+            session_expect_result(r, k, &res);
+            expect_observe(r->c, &res, &out[k].ex);
+            /* the usage of every host the step changed (or added) */
+            nv_index ix = {0};
+            for (int h = 0; h < r->c->hosts.n; h++) {
+                if (usage_same(r->c, h, &before, &ix))
                     continue;
-                u.amount[rc] = used;
-                u.has[rc] = true;
+                expect_usage u;
+                memset(&u, 0, sizeof u);
+                u.host = nv_strdup(r->c->hosts.v[h].name);
+                for (int rc = 0; rc < RC_COUNT; rc++) {
+                    int64_t used = placement_used(r->c, h, rc);
+                    /* PCPU only where the host has any */
+                    if (rc == RC_PCPU && !used && !placement_total(r->c, h, rc))
+                        continue;
+                    u.amount[rc] = used;
+                    u.has[rc] = true;
+                }
+                expect *e = &out[k].ex;
+                e->usage = nv_realloc(e->usage, (size_t)(e->n_usage + 1) * sizeof *e->usage);
+                e->usage[e->n_usage++] = u;
             }
-            expect *e = &out[k].ex;
-            e->usage = nv_realloc(e->usage, (size_t)(e->n_usage + 1) * sizeof *e->usage);
-            e->usage[e->n_usage++] = u;
+            nv_index_free(&ix);
         }
-    next:
-        kvlist_free(&before);
-        kvlist_free(&after);
+        usage_drop(&before);
     }
     session_free(r);
     return out;

@@ -2633,6 +2633,15 @@ static void save_steps(sbuf *b, const command *steps, int n_steps)
     sbuf_add(b, ");\n");
 }
 
+char *scenario_steps_text(const command *steps, int n_steps)
+{
+    sbuf b = {0};
+    sbuf_add(&b, "");
+    if (n_steps > 0)
+        save_steps(&b, steps, n_steps);
+    return sbuf_take(&b);
+}
+
 char *scenario_replace_steps(const scenario *sc, const char *text, const cloud *start,
                              const command *steps, int n_steps)
 {

@@ -48,6 +48,9 @@ bool scenario_write_text(const char *path, const char *text, char *err, size_t e
  * Caller frees. */
 char *scenario_replace_steps(const scenario *sc, const char *text, const cloud *start,
                              const command *steps, int n_steps);
+/* Only the `steps = ( ... );` part (caller frees; "" without steps):
+ * scenario_text(c, NULL, 0) followed by it is scenario_text(c, steps, n). */
+char *scenario_steps_text(const command *steps, int n_steps);
 /* The same text as a string (caller frees): what scenario_save writes. */
 char *scenario_text(const cloud *c, const command *steps, int n_steps);
 

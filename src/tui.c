@@ -446,6 +446,8 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
 void tui_set_quirk(tui *t, int quirk, bool on)
 {
     char *keep = selected_name(t);
+    free(t->autosave_head);
+    t->autosave_head = NULL;
     session_set_quirk(t->s, quirk, on);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "quirk %s %s; replayed %d command(s)", quirk_table[quirk].name,
@@ -459,6 +461,8 @@ static void set_release(tui *t, int rel)
 {
     char *keep = selected_name(t);
     int from = t->s->initial->conf.release;
+    free(t->autosave_head);
+    t->autosave_head = NULL;
     session_set_release(t->s, rel);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "release %s (was %s); replayed %d command(s)", release_name(rel),
@@ -583,10 +587,19 @@ static void autosave(tui *t)
     char *path = state_file(t, "autosave.cfg");
     if (!path)
         return;
-    if (t->s->n_done > 0 && t->gen != t->saved_gen)
-        scenario_save(path, t->s->initial, t->s->done, t->s->n_done, NULL, 0);
-    else
+    if (t->s->n_done > 0 && t->gen != t->saved_gen) {
+        /* the start state's text is made once: at 100,000 servers it is
+         * most of the file and most of the time */
+        if (!t->autosave_head)
+            t->autosave_head = scenario_text(t->s->initial, NULL, 0);
+        char *steps = scenario_steps_text(t->s->done, t->s->n_done);
+        char *text = nv_printf("%s%s", t->autosave_head, steps);
+        scenario_write_text(path, text, NULL, 0);
+        free(text);
+        free(steps);
+    } else {
         unlink(path);
+    }
     free(path);
 }
 
@@ -758,6 +771,8 @@ static void restore_autosave(tui *t)
     session_free(t->s);
     t->s = session_new(sc->c);
     sc->c = NULL;
+    free(t->autosave_head);
+    t->autosave_head = NULL;
     intvec_free(&t->step_of);
     for (int i = 0; i < sc->n_steps; i++) {
         session_exec(t->s, &sc->steps[i]);
@@ -1524,6 +1539,7 @@ static void tui_done(tui *t)
     free(t->search);
     free(t->ask_path);
     free(t->state_dir);
+    free(t->autosave_head);
     strlist_free(&t->form_vals);
 }
 

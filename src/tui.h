@@ -133,6 +133,8 @@ struct tui {
     bool ask_expect;
     unsigned saved_gen;          /* gen when last saved (or opened): nothing unsaved */
     char *state_dir;             /* $XDG_STATE_HOME/novalid: history, autosave */
+    char *autosave_head;         /* the start state's text, NULL: to be made again
+                                  * (the start changes with quirks and release only) */
 
     char *search;                /* active search pattern, NULL: none */
 
