@@ -83,6 +83,28 @@ static void pkvs(const command *cmd, const char *key, kvlist *out)
         }
 }
 
+/* One group argument's value, "K=V,K=V" (canonical, checked), as pairs. */
+static void group_kvs(const char *text, kvlist *out)
+{
+    strlist parts = {0};
+    nv_split_strip(&parts, text, ',');
+    for (int i = 0; i < parts.n; i++) {
+        char *k, *v;
+        if (kv_split(parts.v[i], &k, &v)) {
+            kvlist_push(out, k, v);
+            free(k);
+            free(v);
+        }
+    }
+    strlist_free(&parts);
+}
+
+static int64_t kv_int(const kvlist *l, const char *key, int64_t def)
+{
+    const char *v = kvlist_get(l, key);
+    return v ? strtoll(v, NULL, 10) : def;
+}
+
 /* ---- hosts ------------------------------------------------------------------------ */
 
 /* The aggregate a host's `az` puts it in (-1: created on apply), or false
@@ -159,6 +181,49 @@ static void host_apply(cloud *c, int h, const command *cmd)
     if (pv(cmd, "metrics")) {
         kvlist_free(&ho->metrics);
         pkvs(cmd, "metrics", &ho->metrics);
+    }
+    if (pv(cmd, "numa_cells")) {
+        /* the cells replace the old ones; PCPU follows them unless given */
+        free(ho->cells);
+        ho->cells = NULL;
+        ho->n_cells = 0;
+        for (int i = 0; i < cmd->props.n; i++) {
+            if (strcmp(cmd->props.v[i].key, "numa_cells"))
+                continue;
+            kvlist gk = {0};
+            group_kvs(cmd->props.v[i].value, &gk);
+            numa_cell cell = {(int)kv_int(&gk, "cpus", 0), (int)kv_int(&gk, "pcpus", 0),
+                              kv_int(&gk, "memory_mb", 0), (int)kv_int(&gk, "threads_per_core", 1)};
+            ho->cells = nv_realloc(ho->cells, (size_t)(ho->n_cells + 1) * sizeof *ho->cells);
+            ho->cells[ho->n_cells++] = cell;
+            kvlist_free(&gk);
+        }
+        if (!pv(cmd, "pcpus")) {
+            ho->pcpus = 0;
+            for (int k = 0; k < ho->n_cells; k++)
+                ho->pcpus += ho->cells[k].pcpus;
+        }
+    }
+    if (pv(cmd, "pci_devices")) {
+        for (int k = 0; k < ho->n_pci; k++) {
+            free(ho->pci[k].vendor_id);
+            free(ho->pci[k].product_id);
+        }
+        free(ho->pci);
+        ho->pci = NULL;
+        ho->n_pci = 0;
+        for (int i = 0; i < cmd->props.n; i++) {
+            if (strcmp(cmd->props.v[i].key, "pci_devices"))
+                continue;
+            kvlist gk = {0};
+            group_kvs(cmd->props.v[i].value, &gk);
+            const char *ven = kvlist_get(&gk, "vendor_id"), *prod = kvlist_get(&gk, "product_id");
+            pci_pool pp = {nv_strdup(ven ? ven : ""), nv_strdup(prod ? prod : ""),
+                           (int)kv_int(&gk, "count", 1), (int)kv_int(&gk, "numa_node", -1)};
+            ho->pci = nv_realloc(ho->pci, (size_t)(ho->n_pci + 1) * sizeof *ho->pci);
+            ho->pci[ho->n_pci++] = pp;
+            kvlist_free(&gk);
+        }
     }
     if (pv(cmd, "az"))
         az_apply(c, h, pv(cmd, "az"));

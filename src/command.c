@@ -240,6 +240,40 @@ static const cmd_arg args_expect[] = {
      "HOST:RC=N,RC=N Placement usage of a host"},
 };
 
+static const cmd_arg sub_numa_cell[] = {
+    {"cpus", NULL, ARG_INT, 0, true, NULL, 0, 65536, FROM_NONE, P, "shared CPUs"},
+    {"pcpus", NULL, ARG_INT, 0, false, NULL, 0, 65536, FROM_NONE, P, "dedicated CPUs"},
+    {"memory_mb", NULL, ARG_INT, 0, true, NULL, 0, INT64_MAX, FROM_NONE, P, "memory"},
+    {"threads_per_core", NULL, ARG_INT, 0, false, NULL, 1, 64, FROM_NONE, P, "SMT siblings"},
+};
+static const cmd_arg sub_pci_device[] = {
+    {"vendor_id", NULL, ARG_NAME, 0, true, NULL, 0, 0, FROM_NONE, P, "PCI vendor id"},
+    {"product_id", NULL, ARG_NAME, 0, true, NULL, 0, 0, FROM_NONE, P, "PCI product id"},
+    {"count", NULL, ARG_INT, 0, false, NULL, 1, 65536, FROM_NONE, P, "devices"},
+    {"numa_node", NULL, ARG_INT, 0, false, NULL, -1, 65536, FROM_NONE, P, "NUMA node"},
+};
+
+/* The group arguments and the keys of one group (as in a `hosts` entry). */
+static const struct {
+    const char *key;
+    const cmd_arg *sub;
+    int n;
+} group_args[] = {
+    {"numa_cells", sub_numa_cell, N_ARGS(sub_numa_cell)},
+    {"pci_devices", sub_pci_device, N_ARGS(sub_pci_device)},
+};
+
+const cmd_arg *cmd_arg_sub(const cmd_arg *a, int *n)
+{
+    for (size_t i = 0; i < sizeof group_args / sizeof group_args[0]; i++)
+        if (!strcmp(group_args[i].key, a->key)) {
+            *n = group_args[i].n;
+            return group_args[i].sub;
+        }
+    *n = 0;
+    return NULL;
+}
+
 /* The keys of a `hosts` entry a step can give (host-add; host-set but name). */
 #define HOST_PROPS(REQ)                                                                        \
     {"vcpus", NULL, ARG_INT, 0, REQ, NULL, 0, INT_MAX, FROM_NONE, P, "VCPU inventory"},        \
@@ -272,7 +306,11 @@ static const cmd_arg args_expect[] = {
      "reserved VCPU"},                                                                         \
     {"metrics", "metric", ARG_KVLIST, 0, false, NULL, 0, 0, FROM_NONE, P, "NAME=VALUE metric"}, \
     {"maxphysaddr_bits", NULL, ARG_INT, 0, false, NULL, 0, 64, FROM_NONE, P,                   \
-     "cpu_info maxphysaddr bits"}
+     "cpu_info maxphysaddr bits"},                                                             \
+    {"numa_cells", "numa_cell", ARG_GROUPS, 0, false, NULL, 0, 0, FROM_NONE, P,                \
+     "a NUMA cell: cpus=N,memory_mb=N[,pcpus=N,threads_per_core=N]"},                          \
+    {"pci_devices", "pci_device", ARG_GROUPS, 0, false, NULL, 0, 0, FROM_NONE, P,              \
+     "a PCI pool: vendor_id=V,product_id=P[,count=N,numa_node=N]"}
 
 static const cmd_arg args_host_add[] = {
     {"name", NULL, ARG_NAME, 1, true, NULL, 0, 0, FROM_NONE, F(name), "new host's name"},
@@ -700,6 +738,67 @@ bool cmd_arg_set(command *cmd, const cmd_arg *a, const char *text, char *err, si
         free(v);
         return ok;
     }
+    case ARG_GROUPS: {
+        /* K=V,K=V: each checked against the sub-keys, written back canonical */
+        int n_sub;
+        const cmd_arg *sub = cmd_arg_sub(a, &n_sub);
+        command scratch;
+        command_init(&scratch, cmd->op);
+        strlist parts = {0};
+        nv_split_strip(&parts, text, ',');
+        ok = parts.n > 0;
+        if (!ok)
+            snprintf(err, errlen, "expected K=V,K=V, got '%s'", text);
+        for (int i = 0; i < parts.n && ok; i++) {
+            char *k, *v;
+            if (!kv_split(parts.v[i], &k, &v)) {
+                snprintf(err, errlen, "expected K=V, got '%s'", parts.v[i]);
+                ok = false;
+                continue;
+            }
+            const cmd_arg *sa = NULL;
+            for (int j = 0; j < n_sub; j++)
+                if (!strcmp(sub[j].key, k))
+                    sa = &sub[j];
+            if (!sa) {
+                sbuf keys = {0};
+                for (int j = 0; j < n_sub; j++)
+                    sbuf_addf(&keys, "%s%s", j ? ", " : "", sub[j].key);
+                snprintf(err, errlen, "unknown key '%s' (%s)", k, keys.s);
+                sbuf_free(&keys);
+                ok = false;
+            } else if (kvlist_get(&scratch.props, k)) {
+                snprintf(err, errlen, "%s given twice", k);
+                ok = false;
+            } else {
+                char why[300];
+                ok = cmd_arg_set(&scratch, sa, v, why, sizeof why);
+                if (!ok)
+                    snprintf(err, errlen, "%s: %s", k, why);
+            }
+            free(k);
+            free(v);
+        }
+        for (int j = 0; j < n_sub && ok; j++)
+            if (sub[j].required && !kvlist_get(&scratch.props, sub[j].key)) {
+                snprintf(err, errlen, "missing '%s'", sub[j].key);
+                ok = false;
+            }
+        for (int j = 0; j < n_sub && ok; j++) {
+            const char *v = kvlist_get(&scratch.props, sub[j].key);
+            if (v)
+                sbuf_addf(&canon, "%s%s=%s", canon.len ? "," : "", sub[j].key, v);
+        }
+        strlist_free(&parts);
+        command_done(&scratch);
+        if (!ok) {
+            sbuf_free(&canon);
+            return false;
+        }
+        kvlist_push(&cmd->props, a->key, canon.s);
+        sbuf_free(&canon);
+        return true;
+    }
     case ARG_USAGE: {
         /* HOST:RC=N,RC=N */
         const char *colon = strrchr(text, ':');
@@ -889,6 +988,7 @@ static const char *arg_meta(const cmd_arg *a, char *buf, size_t n)
     case ARG_FLOAT: return "X.Y";
     case ARG_BOOL: return "true|false";
     case ARG_KVLIST: return "K=V";
+    case ARG_GROUPS: return "K=V,K=V";
     case ARG_USAGE: return "HOST:RC=N,...";
     case ARG_VERSION: return "2.N";
     case ARG_TRISTATE: return "true|false|auto";
@@ -1639,7 +1739,8 @@ int command_complete(const cloud *c, const char *line, size_t cursor, strlist *o
             names_from(c, a, wd, out);
             continue;
         }
-        bool repeat = a->type == ARG_LIST || a->type == ARG_KVLIST || a->type == ARG_USAGE;
+        bool repeat = a->type == ARG_LIST || a->type == ARG_KVLIST || a->type == ARG_USAGE ||
+                      a->type == ARG_GROUPS;
         bool given = false;
         for (int k = 1; k < before.n && !given && !repeat; k++) {
             size_t kl = strlen(a->key);

@@ -125,7 +125,9 @@ enum arg_type {
     ARG_VERSION,    /* an API microversion "2.N" */
     ARG_RELEASE,    /* a Nova release name (canonical spelling stored) */
     ARG_OPTION,     /* config-set: SECTION.OPTION=VALUE, nova.conf options */
-    ARG_USAGE       /* expect usage: HOST:RC=N,RC=N */
+    ARG_USAGE,      /* expect usage: HOST:RC=N,RC=N */
+    ARG_GROUPS      /* a list of groups of sub[] keys: K=V,K=V on the prompt,
+                     * ( { K = V; }, ... ) in a file; repeated */
 };
 
 enum arg_from {
@@ -161,6 +163,8 @@ extern const cmd_desc cmd_table[OP_COUNT];
 extern const char *const vm_state_values[];
 extern const char *const migration_type_values[];
 
+/* ARG_GROUPS: the keys one group of argument `a` takes (n of them). */
+const cmd_arg *cmd_arg_sub(const cmd_arg *a, int *n);
 /* The argument of `op` spelled `key` (scenario key or prompt word), or NULL. */
 const cmd_arg *cmd_arg_find(int op, const char *key);
 /* Store one value given as text (prompt word, or a scenario value turned

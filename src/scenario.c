@@ -1750,6 +1750,38 @@ static void load_step_args(loader *ld, const config_setting_t *e, const char *pa
         case ARG_OPTION:
             step_options(ld, s, path, a, cmd);
             break;
+        case ARG_GROUPS:
+            /* ( { K = V; ... }, ... ): each group as K=V,K=V */
+            if (!config_setting_is_list(s)) {
+                lerr(ld, line_of(s), "%s: expected a list ( { ... }, ... )", where);
+                break;
+            }
+            for (int k = 0, n = config_setting_length(s); k < n; k++) {
+                const config_setting_t *g = config_setting_get_elem(s, (unsigned)k);
+                char gw[180];
+                snprintf(gw, sizeof gw, "%s[%d]", where, k);
+                if (!config_setting_is_group(g)) {
+                    lerr(ld, line_of(g), "%s: expected a group { ... }", gw);
+                    continue;
+                }
+                sbuf v = {0};
+                bool fine = true;
+                for (int j = 0, m = config_setting_length(g); j < m && fine; j++) {
+                    const config_setting_t *e2 = config_setting_get_elem(g, (unsigned)j);
+                    const char *tx = scalar_text(e2, buf, sizeof buf);
+                    if (!tx || strchr(tx, ',')) {
+                        lerr(ld, line_of(e2), "%s.%s: expected a number or a string without ','",
+                             gw, config_setting_name(e2));
+                        fine = false;
+                    } else {
+                        sbuf_addf(&v, "%s%s=%s", v.len ? "," : "", config_setting_name(e2), tx);
+                    }
+                }
+                if (fine)
+                    step_set(ld, line_of(g), gw, cmd, a, v.s ? v.s : "");
+                sbuf_free(&v);
+            }
+            break;
         default:
             if (t != CONFIG_TYPE_STRING)
                 lerr(ld, line_of(s), "%s: expected a string", where);
@@ -2591,6 +2623,33 @@ static void save_step(sbuf *b, const command *cmd)
             break;
         case ARG_OPTION:
             save_step_options(b, cmd);
+            break;
+        case ARG_GROUPS:
+            sbuf_addf(b, "%s = (", a->key);
+            int n_sub;
+            const cmd_arg *sub = cmd_arg_sub(a, &n_sub);
+            for (int k = 0; k < vals.n; k++) {
+                strlist kvs = {0};
+                nv_split_strip(&kvs, vals.v[k], ',');
+                sbuf_add(b, k ? ", { " : " { ");
+                for (int j = 0; j < kvs.n; j++) {
+                    char *kk, *vv;
+                    kv_split(kvs.v[j], &kk, &vv);
+                    const cmd_arg *sa = NULL;
+                    for (int m = 0; m < n_sub; m++)
+                        if (!strcmp(sub[m].key, kk))
+                            sa = &sub[m];
+                    if (sa && sa->type == ARG_INT)
+                        put_int(b, kk, strtoll(vv, NULL, 10));
+                    else
+                        put_str(b, kk, vv);
+                    free(kk);
+                    free(vv);
+                }
+                sbuf_add(b, "}");
+                strlist_free(&kvs);
+            }
+            sbuf_add(b, " ); ");
             break;
         default:
             put_str(b, a->key, vals.v[0]);

@@ -74,6 +74,8 @@ static const char *sample(const cmd_arg *a)
     case ARG_RELEASE: return "queens";
     case ARG_OPTION: return "filter_scheduler.host_subset_size=2";
     case ARG_USAGE: return "host1:VCPU=1,MEMORY_MB=2048";
+    case ARG_GROUPS: return strcmp(a->key, "numa_cells") ? "vendor_id=8086,product_id=1520"
+                                                         : "cpus=4,memory_mb=8192";
     default: break;
     }
     switch (a->from) {
@@ -333,6 +335,15 @@ static void gen_value(const cmd_arg *a, sbuf *v)
         sbuf_add(v, t[rnd(4)]);
         return;
     }
+    case ARG_GROUPS: {
+        static const char *const t[] = {
+            "cpus=4,memory_mb=8192", "cpus=2,pcpus=2,memory_mb=4096,threads_per_core=2",
+            "cpus=4", "cpus=70000,memory_mb=1", "vendor_id=8086,product_id=1520",
+            "vendor_id=8086,product_id=1520,count=2,numa_node=0", "vendor_id=8086,count=0",
+            "bogus=1", "threads_per_core=0,cpus=1,memory_mb=1"};
+        sbuf_add(v, t[rnd(9)]);
+        return;
+    }
     default:
         break;
     }
@@ -428,11 +439,13 @@ static void gen(int op, gen_line *g)
             continue;
         }
         int times = (a->type == ARG_LIST || a->type == ARG_KVLIST || a->type == ARG_OPTION ||
-                     a->type == ARG_USAGE)
+                     a->type == ARG_USAGE || a->type == ARG_GROUPS)
                         ? 1 + (int)rnd(2)
                         : 1;
         if (a->type == ARG_LIST || a->type == ARG_KVLIST)
             sbuf_addf(&g->step, "%s = [", a->key);
+        if (a->type == ARG_GROUPS)
+            sbuf_addf(&g->step, "%s = ( ", a->key);
         for (int t = 0; t < times; t++) {
             sbuf v = {0};
             sbuf_add(&v, "");
@@ -478,7 +491,29 @@ static void gen(int op, gen_line *g)
                                                       : a->key);
                     put_word(&g->prompt, v.s);
                 }
-                if (a->type == ARG_LIST || a->type == ARG_KVLIST) {
+                if (a->type == ARG_GROUPS) {
+                    /* K=V,K=V as a group: numbers bare, the rest strings */
+                    sbuf_add(&g->step, t ? ", { " : "{ ");
+                    strlist parts = {0};
+                    nv_split_strip(&parts, v.s, ',');
+                    for (int k = 0; k < parts.n; k++) {
+                        char *kk, *vv;
+                        if (!kv_split(parts.v[k], &kk, &vv)) {
+                            g->loader_comparable = false;
+                            continue;
+                        }
+                        sbuf_addf(&g->step, "%s = ", kk);
+                        if (int_literal(vv))
+                            sbuf_add(&g->step, vv);
+                        else
+                            put_cfg_string(&g->step, vv);
+                        sbuf_add(&g->step, "; ");
+                        free(kk);
+                        free(vv);
+                    }
+                    strlist_free(&parts);
+                    sbuf_add(&g->step, "}");
+                } else if (a->type == ARG_LIST || a->type == ARG_KVLIST) {
                     if (t)
                         sbuf_add(&g->step, ", ");
                     put_cfg_string(&g->step, v.s);
@@ -492,6 +527,8 @@ static void gen(int op, gen_line *g)
         }
         if (a->type == ARG_LIST || a->type == ARG_KVLIST)
             sbuf_add(&g->step, "]; ");
+        if (a->type == ARG_GROUPS)
+            sbuf_add(&g->step, " ); ");
     }
     if (opts.len)
         sbuf_addf(&g->step, "config = { %s}; ", opts.s);
