@@ -728,16 +728,31 @@ static void answer(tui *t, int ch)
     }
 }
 
+/* Whether quitting would lose something: changed since the last save
+ * (or the start), by commands the scenario's own script does not have
+ * (typed, dialogs, forms) or by a switched quirk or release. */
+static bool unsaved(const tui *t, int *commands)
+{
+    *commands = 0;
+    for (int i = 0; i < t->step_of.n; i++)
+        *commands += t->step_of.v[i] < 0;
+    if (t->gen == t->saved_gen)
+        return false;
+    const nova_config *now = &t->s->initial->conf;
+    return *commands > 0 || now->quirks != t->start_quirks || now->release != t->start_release;
+}
+
 static void quit(tui *t)
 {
-    if (t->gen == t->saved_gen || !t->s->n_done) {
+    int n;
+    if (!unsaved(t, &n)) {
         t->saved_gen = t->gen;
         autosave(t);
         t->quit = true;
         return;
     }
-    ask(t, ASK_QUIT, "%d command(s) not saved: y quit anyway, s save first, n stay",
-        t->s->n_done);
+    ask(t, ASK_QUIT, "changes not saved (%d command(s) of your own): y quit anyway, s save "
+                     "first, n stay", n);
 }
 
 /* At start: a session autosaved by a run that did not end with q. */
@@ -1506,6 +1521,8 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
     t->focus = PANE_SERVERS;
     t->status_elem = TH_STATUS;
     t->saved_gen = t->gen;
+    t->start_quirks = t->s->initial->conf.quirks;
+    t->start_release = t->s->initial->conf.release;
     history_load(t);
     char m[16], h[16], p[16];
     keys_labels(ACT_LIVE_MIGRATE, KEYS_SERVERS, m, sizeof m);

@@ -406,7 +406,7 @@ line ':release-set queens'
 check "the UI's release switch replays the session" 'release queens \(was latest\); replayed 2 command'
 check "the title names the release" 'release queens'
 keys q
-check "unsaved-quit question" '2 command\(s\) not saved: y quit anyway, s save first, n stay'
+check "unsaved-quit question" 'changes not saved \(2 command\(s\) of your own\): y quit anyway, s save first, n stay'
 keys n
 check "stays" 'not quitting'
 kill -TERM "$(cat "$tmp/asks/pid")" 2>/dev/null
@@ -421,7 +421,7 @@ check "autosave offered back" 'a session autosaved at .* r restore it' 50
 keys r
 check "autosave restored" 'restored the autosaved session: 2 command\(s\) replayed'
 keys q
-check "still unsaved after a restore" 'command\(s\) not saved'
+check "still unsaved after a restore" 'changes not saved'
 keys y
 finish asks2 0
 if [ -e "$HOME/.local/state/novalid/autosave.cfg" ]; then
