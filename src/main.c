@@ -19,8 +19,11 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: novalid [FILE]                    open the terminal UI (built-in demo without FILE)\n"
             "       novalid tui [FILE]                the same\n"
-            "       novalid run FILE [--format text|json] [--seed N]\n"
-            "                                         replay a scenario headless: trail, expectations\n"
+            "       novalid --empty                   the UI on an empty cloud, to build with commands\n"
+            "       novalid run FILE [--format text|json] [--seed N] [--record OUT]\n"
+            "                                         replay a scenario headless: trail, expectations;\n"
+            "                                         --record: OUT is FILE with what was observed as\n"
+            "                                         its expectations\n"
             "       novalid check PATH...             run many scenarios, one line each\n"
             "       novalid validate FILE...          load only, report every error\n"
             "       novalid diff A.cfg [B.cfg] [--release R] [--quirk bug-N|!bug-N]...\n"
@@ -36,8 +39,12 @@ static void usage(FILE *f)
             "2 invalid file or command line.  NO_COLOR disables colour in the UI.\n"
             "\n"
             "Scenario steps and : prompt commands:\n");
-    for (int i = 0; i < OP_COUNT; i++)
-        fprintf(f, "  %-15s %s\n", op_names[i], op_help[i]);
+    for (int i = 0; i < OP_COUNT; i++) {
+        sbuf u = {0};
+        command_usage(i, &u);
+        fprintf(f, "  %-17s %s\n      %s\n", op_names[i], op_help[i], u.s);
+        sbuf_free(&u);
+    }
     fprintf(f, "\nHost filters (enabled_filters):\n");
     for (int i = 0; i < filter_count; i++) {
         const filter_desc *d = &filter_table[i];
@@ -82,11 +89,15 @@ static void usage(FILE *f)
     fprintf(f, "\nSee novalid(1) and the scenario format in docs/scenario-format.md.\n");
 }
 
-static int open_ui(const char *file)
+/* The start of `novalid --empty`: no hosts, no flavors, the default image. */
+static const char empty_scenario[] = "name = \"empty cloud\";\n";
+
+static int open_ui(const char *file, bool empty)
 {
     strlist errors = {0};
-    scenario *sc = file ? scenario_load_file(file, &errors)
-                        : scenario_load_string(novalid_demo_scenario, "demo.cfg", &errors);
+    scenario *sc = file    ? scenario_load_file(file, &errors)
+                   : empty ? scenario_load_string(empty_scenario, "empty", &errors)
+                           : scenario_load_string(novalid_demo_scenario, "demo.cfg", &errors);
     if (!sc) {
         print_errors(&errors);
         strlist_free(&errors);
@@ -99,12 +110,20 @@ static int open_ui(const char *file)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return open_ui(NULL);
+        return open_ui(NULL, false);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
     }
+    if (!strcmp(cmd, "--list-commands")) {
+        /* one op per line, for shell completion scripts */
+        for (int i = 0; i < OP_COUNT; i++)
+            printf("%s\n", op_names[i]);
+        return 0;
+    }
+    if (!strcmp(cmd, "--empty"))
+        return open_ui(NULL, true);
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("novalid %s\n", PACKAGE_VERSION);
         return 0;
@@ -118,7 +137,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "diff"))
         return cmd_diff(argc - 2, argv + 2);
     if (!strcmp(cmd, "tui"))
-        return open_ui(argc > 2 ? argv[2] : NULL);
+        return open_ui(argc > 2 ? argv[2] : NULL, false);
     if (cmd[0] == '-') {
         char *e = nv_term_escape(cmd);
         fprintf(stderr, "novalid: unknown option '%s'\n", e);
@@ -130,5 +149,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "novalid: one scenario at a time\n");
         return 2;
     }
-    return open_ui(cmd);
+    return open_ui(cmd, false);
 }

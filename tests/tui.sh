@@ -217,8 +217,10 @@ keys Space Escape
 check_gone "quirk list closes" 'Quirks: historic Nova bugs'
 
 keys s
-check "save prompt" 'save to: novalid-session.cfg'
+check "save prompt" 'save as: novalid-session.cfg'
 keys Enter
+check "with expectations or plain?" 'e with expectations .*p plain'
+keys p
 check "saved" 'saved the start state and 1 command\(s\) to novalid-session.cfg'
 if [ -s "$tmp/main/novalid-session.cfg" ] &&
     "$NOVALID" validate "$tmp/main/novalid-session.cfg" >/dev/null 2>&1; then
@@ -298,6 +300,135 @@ check "D: drain plan of host2" 'Can host2 be emptied\? \(drain plan\)'
 check "drain: the plan" 'plan: web-2=host3'
 keys Escape q
 finish whatif 0
+
+# ---- 1b: Nova bug 1781710's cloud built from nothing, through the UI alone -------
+# two hosts, an anti-affinity group, two servers booted in one request; a cold
+# migration of one has nowhere to go (fixed Nova: NoValidHost); saved with the
+# outcomes as expectations, the file passes novalid check.
+line() { T send-keys -t nv -l "$1"; T send-keys -t nv Enter; }
+NV_ARGS=" '--empty'"
+start build1781710
+NV_ARGS=
+check "empty cloud: starts" 'HOST +AZ +STATE' 50
+keys :
+T send-keys -t nv -l 'host-a'
+keys Tab
+check "Tab completes the command" ':host-add *$'
+T send-keys -t nv -l 'host1 vcpus=8 memory_mb=16384 di'
+keys Tab Tab
+check "Tab twice lists the candidates" 'candidates: disabled= +disabled_reason= +disk_allocation_ratio= +disk_gb='
+T send-keys -t nv -l 'k_g'
+keys Tab
+check "Tab completes an argument key" 'memory_mb=16384 disk_gb=$'
+T send-keys -t nv -l '200'
+check "the argument hint for the command typed" 'host-add NAME vcpus=N memory_mb=N disk_gb=N'
+keys Enter
+check "host-add" 'host-add host1 vcpus=8 memory_mb=16384 disk_gb=200: ok'
+# the second host through the add-host form: Enter edits a field, End + Enter runs
+keys a
+check "add-host form from the command table" 'host-add NAME vcpus=N memory_mb=N disk_gb=N'
+keys Enter
+check "a field is edited on the prompt line" 'name: *$'
+T send-keys -t nv -l 'host2'
+keys Enter Enter
+T send-keys -t nv -l '8'
+keys Enter Enter
+T send-keys -t nv -l '16384'
+keys Enter Enter
+T send-keys -t nv -l '200'
+keys Enter
+check "the form shows the values" 'disk_gb +200'
+keys End Enter
+check "second host" 'host2 +nova +up'
+line ':flavor-add m1.small vcpus=1 memory_mb=2048 root_gb=20'
+check "flavor-add" 'flavor-add m1.small .*: ok'
+keys c
+check "group form" 'create a server group'
+keys Enter
+T send-keys -t nv -l 'grp'
+keys Enter End Enter
+check "a refused form stays open and says why" "group-create: missing argument 'policy'"
+keys Home Down Enter
+T send-keys -t nv -l 'anti-affinity'
+keys Enter End Enter
+check "group-create" 'group-create grp anti-affinity: ok'
+line ':boot vm m1.small group=grp min_count=2'
+check "two servers in one request" 'vm-2 +host[12] +active'
+line ':migrate vm-1'
+check "cold migration: NoValidHost" 'migrate vm-1: NoValidHost'
+line ':boot x m1.small min_count=1000000000'
+check "a count out of range is refused with the range" 'min_count: must be from 1 to 100000'
+keys : Up
+check "Up recalls the history" ':boot x m1.small min_count=1000000000'
+keys C-u Escape
+keys s
+check "save as: never the opened file" 'save as: novalid-session.cfg'
+keys C-u
+T send-keys -t nv -l 'bug-1781710.cfg'
+keys Enter e
+check "saved with expectations" 'saved the start state and 6 command\(s\) with their outcomes as expectations'
+keys q
+finish build1781710 0
+if "$NOVALID" check "$tmp/build1781710/bug-1781710.cfg" >"$tmp/check.out" 2>&1; then
+    ok "the saved reproduction passes novalid check"
+else
+    fail "the saved reproduction does not pass novalid check"
+    sed 's/^/    | /' "$tmp/check.out"
+fi
+if grep -q 'outcome = "NoValidHost"' "$tmp/build1781710/bug-1781710.cfg"; then
+    ok "the saved file expects NoValidHost"
+else
+    fail "no NoValidHost expectation in the saved file"
+fi
+if [ -s "$HOME/.local/state/novalid/history" ] && grep -q '^host-add host1' "$HOME/.local/state/novalid/history"; then
+    ok "prompt history kept under the state directory"
+else
+    fail "no prompt history file"
+fi
+
+# ---- 1c: saving asks before overwriting; quitting asks with unsaved commands ----
+start asks
+check "asks: starts" 'HOST +AZ +STATE' 50
+line ':stop web-1'
+keys s Enter p
+check "first save" 'saved the start state and 1 command'
+line ':start web-1'
+keys s Enter p
+check "overwrite question" 'novalid-session.cfg exists: overwrite it\? y yes, n no'
+keys n
+check "not overwritten" 'not saved: novalid-session.cfg left as it was'
+if grep -q 'op = "start"' "$tmp/asks/novalid-session.cfg"; then
+    fail "the file was overwritten"
+else
+    ok "the file is as it was"
+fi
+line ':release-set queens'
+check "the UI's release switch replays the session" 'release queens \(was latest\); replayed 2 command'
+check "the title names the release" 'release queens'
+keys q
+check "unsaved-quit question" 'changes not saved \(2 command\(s\) of your own\): y quit anyway, s save first, n stay'
+keys n
+check "stays" 'not quitting'
+kill -TERM "$(cat "$tmp/asks/pid")" 2>/dev/null
+finish asks 143
+if [ -s "$HOME/.local/state/novalid/autosave.cfg" ]; then
+    ok "autosave kept after a kill"
+else
+    fail "no autosave after a kill"
+fi
+start asks2
+check "autosave offered back" 'a session autosaved at .* r restore it' 50
+keys r
+check "autosave restored" 'restored the autosaved session: 2 command\(s\) replayed'
+keys q
+check "still unsaved after a restore" 'changes not saved'
+keys y
+finish asks2 0
+if [ -e "$HOME/.local/state/novalid/autosave.cfg" ]; then
+    fail "autosave left after a deliberate quit"
+else
+    ok "autosave removed after a deliberate quit"
+fi
 
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
