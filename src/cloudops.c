@@ -285,11 +285,14 @@ void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r)
                                     "instances. Migrate or delete the instances first.");
         return;
     }
+    /* in progress: any status but these (nova/db/main/api.py
+     * migration_get_in_progress_by_host_and_node) */
     for (int i = 0; i < c->migrations.n; i++) {
         const migration *m = &c->migrations.v[i];
         bool open = strcmp(m->status, "confirmed") && strcmp(m->status, "reverted") &&
                     strcmp(m->status, "error") && strcmp(m->status, "failed") &&
-                    strcmp(m->status, "completed") && strcmp(m->status, "done");
+                    strcmp(m->status, "completed") && strcmp(m->status, "cancelled") &&
+                    strcmp(m->status, "done");
         if (open && (m->source == h || m->dest == h)) {
             outcome(env, r, "Conflict", "Unable to delete compute service that has in-progress "
                                         "migrations. Complete the migrations or delete the "
