@@ -27,7 +27,9 @@
 #include <string.h>
 
 #include "conductor.h"
+#include "decision.h"
 #include "scheduler.h"
+#include "whatif.h"
 
 const char *const op_names[OP_COUNT] = {
 #define X(e, s, h) s,
@@ -68,6 +70,8 @@ void expect_done(expect *e)
     free(e->vm_state);
     free(e->task_state);
     free(e->fault);
+    free(e->destination);
+    strlist_free(&e->plan);
     for (int i = 0; i < e->n_usage; i++)
         free(e->usage[i].host);
     free(e->usage);
@@ -112,6 +116,8 @@ void command_copy(command *dst, const command *src)
     d->vm_state = nv_strdup(s->vm_state);
     d->task_state = nv_strdup(s->task_state);
     d->fault = nv_strdup(s->fault);
+    d->destination = nv_strdup(s->destination);
+    strlist_copy(&d->plan, &s->plan);
     if (s->n_usage) {
         d->usage = nv_calloc((size_t)s->n_usage, sizeof *d->usage);
         for (int i = 0; i < s->n_usage; i++) {
@@ -125,6 +131,7 @@ void cmd_result_done(cmd_result *r)
 {
     free(r->message);
     intvec_free(&r->servers);
+    strlist_free(&r->plan);
     memset(r, 0, sizeof *r);
 }
 
@@ -236,6 +243,10 @@ static const cmd_arg args_expect[] = {
      "the server's task_state (\"\" none)"},
     {"fault", NULL, ARG_STR, 0, false, NULL, 0, 0, FROM_NONE, F(ex.fault),
      "substring of the server's fault"},
+    {"destination", NULL, ARG_STR, 0, false, NULL, 0, 0, FROM_HOSTS, F(ex.destination),
+     "the host the scheduler chose in the step (moves and what-if)"},
+    {"plan", NULL, ARG_LIST, 0, false, NULL, 0, 0, FROM_NONE, F(ex.plan),
+     "drain: SERVER=HOST in migration order"},
     {"usage", NULL, ARG_USAGE, 0, false, NULL, 0, 0, FROM_HOSTS, F(ex.usage),
      "HOST:RC=N,RC=N Placement usage of a host"},
 };
@@ -312,6 +323,19 @@ const cmd_arg *cmd_arg_sub(const cmd_arg *a, int *n)
     {"pci_devices", "pci_device", ARG_GROUPS, 0, false, NULL, 0, 0, FROM_NONE, P,              \
      "a PCI pool: vendor_id=V,product_id=P[,count=N,numa_node=N]"}
 
+static const char *const move_values[] = {"live-migrate", "migrate", "evacuate", NULL};
+static const cmd_arg args_what_if[] = {
+    SERVER_ARG,
+    {"host", NULL, ARG_NAME, 2, false, NULL, 0, 0, FROM_HOSTS, F(host),
+     "could it go to this host? (none: anywhere)"},
+    {"move", NULL, ARG_ENUM, 0, false, move_values, 0, 0, FROM_VALUES, P,
+     "live-migrate (default), migrate or evacuate"},
+};
+static const cmd_arg args_drain[] = {
+    {"host", NULL, ARG_NAME, 1, true, NULL, 0, 0, FROM_HOSTS, F(host), "the host to empty"},
+    {"dry_run", NULL, ARG_BOOL, 0, false, NULL, 0, 0, FROM_NONE, P,
+     "true (default): plan only; false: carry the plan out"},
+};
 static const cmd_arg args_host_add[] = {
     {"name", NULL, ARG_NAME, 1, true, NULL, 0, 0, FROM_NONE, F(name), "new host's name"},
     HOST_PROPS(true),
@@ -427,6 +451,8 @@ const cmd_desc cmd_table[OP_COUNT] = {
     [OP_AGGREGATE_DELETE] = ENTRY(args_aggregate_delete, NULL, cloudops_aggregate_delete),
     [OP_CONFIG_SET] = ENTRY(args_config_set, NULL, cloudops_config_set),
     [OP_RELEASE_SET] = ENTRY(args_release_set, NULL, cloudops_release_set),
+    [OP_WHAT_IF] = ENTRY(args_what_if, NULL, whatif_exec),
+    [OP_DRAIN] = ENTRY(args_drain, NULL, drain_exec),
 };
 
 /* ---- one argument -------------------------------------------------------------------- */
@@ -866,6 +892,8 @@ store_it:
         strlist_push((strlist *)((char *)cmd + a->off), store);
         if (a->off == offsetof(command, ex.hosts))
             cmd->ex.has_hosts = true;
+        if (a->off == offsetof(command, ex.plan))
+            cmd->ex.has_plan = true;
     } else {
         char **f = (char **)((char *)cmd + a->off);
         free(*f);
@@ -896,6 +924,8 @@ bool cmd_arg_present(const command *cmd, const cmd_arg *a)
     case ARG_KVLIST:
         if (a->off == offsetof(command, ex.hosts))
             return cmd->ex.has_hosts;
+        if (a->off == offsetof(command, ex.plan))
+            return cmd->ex.has_plan;
         return ((const strlist *)p)->n > 0;
     case ARG_USAGE: return cmd->ex.n_usage > 0;
     default: return *(char *const *)p != NULL;
@@ -1378,6 +1408,11 @@ static const cmd_result *run_one(session *s, const command *cmd)
     nova_env env = {s->c, &s->t, &s->rng};
     conductor_exec(&env, cmd, r);
     r->trail_to = s->t.n;
+    /* the host the step's last decision chose (a real move or a dry run) */
+    r->destination = -1;
+    int first, nd = dec_in_range(&s->t, r->trail_from, r->trail_to, &first);
+    if (nd && s->t.dec[first + nd - 1].selected.n)
+        r->destination = s->t.dec[first + nd - 1].selected.v[0];
     s->n_done++;
     return r;
 }

@@ -54,7 +54,9 @@ struct cmd_result;
     X(OP_AGGREGATE_CREATE, "aggregate-create", "create an aggregate (hosts, metadata, AZ)") \
     X(OP_AGGREGATE_DELETE, "aggregate-delete", "delete an empty aggregate")        \
     X(OP_CONFIG_SET, "config-set", "set nova.conf options (SECTION.OPTION=VALUE)") \
-    X(OP_RELEASE_SET, "release-set", "act as another Nova release from here on")
+    X(OP_RELEASE_SET, "release-set", "act as another Nova release from here on")            \
+    X(OP_WHAT_IF, "what-if", "could a server move there (or anywhere)? a dry run")        \
+    X(OP_DRAIN, "drain", "can a host be emptied? a drain plan (dry run unless dry_run=false)")
 
 enum cmd_op {
 #define X(e, s, h) e,
@@ -78,6 +80,9 @@ typedef struct expect {
     strlist hosts;
     bool has_hosts;
     char *migration_status, *migration_type, *vm_state, *task_state, *fault;
+    char *destination;          /* the host the scheduler chose in the step */
+    strlist plan;               /* drain: "server=host" in migration order */
+    bool has_plan;
     expect_usage *usage;
     int n_usage;
     int line;
@@ -206,6 +211,8 @@ typedef struct cmd_result {
     intvec servers;             /* servers the step is about */
     int migration;              /* index into cloud.migrations, -1 none */
     int trail_from, trail_to;   /* its events in the session trail */
+    int destination;            /* host the step's last decision chose, -1 none */
+    strlist plan;               /* drain: "server=host", in migration order */
 } cmd_result;
 
 void cmd_result_done(cmd_result *r);

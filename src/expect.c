@@ -83,6 +83,20 @@ void expect_eval(const cloud *c, const expect *e, const cmd_result *r, expect_ch
         sbuf_free(&want);
         free(names);
     }
+    if (e->destination)
+        eq(out, "destination", e->destination,
+           r->destination >= 0 && r->destination < c->hosts.n ? c->hosts.v[r->destination].name
+                                                             : "(none)");
+    if (e->has_plan) {
+        sbuf got = {0}, want = {0};
+        for (int i = 0; i < r->plan.n; i++)
+            sbuf_addf(&got, "%s%s", i ? ", " : "", r->plan.v[i]);
+        for (int i = 0; i < e->plan.n; i++)
+            sbuf_addf(&want, "%s%s", i ? ", " : "", e->plan.v[i]);
+        eq(out, "plan", want.s ? want.s : "", got.s ? got.s : "");
+        sbuf_free(&got);
+        sbuf_free(&want);
+    }
     const migration *m = r->migration >= 0 ? &c->migrations.v[r->migration] : NULL;
     if (!m && s)
         for (int i = c->migrations.n - 1; i >= 0; i--)

@@ -1513,6 +1513,7 @@ static const struct {
     {"vm_state", offsetof(expect, vm_state)},
     {"task_state", offsetof(expect, task_state)},
     {"fault", offsetof(expect, fault)},
+    {"destination", offsetof(expect, destination)},
 };
 #define N_EXPECT_STRS ((int)(sizeof expect_strs / sizeof expect_strs[0]))
 
@@ -1578,6 +1579,8 @@ static void load_expect(loader *ld, const config_setting_t *x, const char *spath
         check_one_of(ld, x, path, "vm_state", ex->vm_state, vm_states);
     if (get_strs(ld, x, path, "hosts", &ex->hosts))
         ex->has_hosts = true;
+    if (get_strs(ld, x, path, "plan", &ex->plan))
+        ex->has_plan = true;
     const config_setting_t *u = member(x, "usage");
     if (u)
         load_usage(ld, u, path, ex);
@@ -2535,6 +2538,8 @@ static void save_expect(sbuf *b, const expect *ex)
     }
     if (ex->has_hosts)
         put_strs(b, "hosts", &ex->hosts);
+    if (ex->has_plan)
+        put_strs(b, "plan", &ex->plan);
     if (ex->n_usage) {
         sbuf_add(b, "usage = ( ");
         for (int i = 0; i < ex->n_usage; i++) {

@@ -340,3 +340,64 @@ void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out)
     drain_on(start, c, rng, t, h, false, out);
     cloud_free(start);
 }
+
+/* ---- the ops ----------------------------------------------------------------------- */
+
+static void not_found(cmd_result *r, const char *key, const char *what, const char *name)
+{
+    r->outcome = "ValidationError";
+    free(r->message);
+    r->message = nv_printf("%s: %s %s could not be found.", key, what, name);
+}
+
+static void take(cmd_result *r, whatif_result *w)
+{
+    r->outcome = w->outcome;
+    free(r->message);
+    r->message = w->message;
+    w->message = NULL;
+    strlist_free(&r->plan);
+    r->plan = w->plan;
+    memset(&w->plan, 0, sizeof w->plan);
+    for (int i = 0; i < w->servers.n; i++)
+        intvec_push(&r->servers, w->servers.v[i]);
+    whatif_result_done(w);
+}
+
+void whatif_exec(struct nova_env *env, const command *cmd, cmd_result *r)
+{
+    const cloud *c = env->c;
+    int sid = cmd->server ? cloud_server(c, cmd->server) : -1;
+    if (sid < 0) {
+        not_found(r, "server", "Instance", cmd->server ? cmd->server : "");
+        return;
+    }
+    int h = -1;
+    if (cmd->host && (h = cloud_host(c, cmd->host)) < 0) {
+        not_found(r, "host", "Compute host", cmd->host);
+        return;
+    }
+    const char *mv = kvlist_get(&cmd->props, "move");
+    enum cmd_op op = !mv || !strcmp(mv, "live-migrate") ? OP_LIVE_MIGRATE
+                     : !strcmp(mv, "migrate")           ? OP_MIGRATE
+                                                        : OP_EVACUATE;
+    whatif_result w;
+    whatif_move(c, env->rng, env->t, op, sid, h, &w);
+    take(r, &w);
+}
+
+void drain_exec(struct nova_env *env, const command *cmd, cmd_result *r)
+{
+    int h = cmd->host ? cloud_host(env->c, cmd->host) : -1;
+    if (h < 0) {
+        not_found(r, "host", "Compute host", cmd->host ? cmd->host : "");
+        return;
+    }
+    const char *dry = kvlist_get(&cmd->props, "dry_run");
+    whatif_result w;
+    if (dry && !strcmp(dry, "false"))
+        drain_run(env->c, env->rng, env->t, h, &w);
+    else
+        whatif_drain(env->c, env->rng, env->t, h, &w);
+    take(r, &w);
+}

@@ -35,6 +35,12 @@ typedef struct whatif_result {
 
 void whatif_result_done(whatif_result *r);
 
+/* The `what-if` and `drain` ops (cmd_table[]): server/host checked, the
+ * answer as the step's outcome, destination and plan. */
+struct nova_env;
+void whatif_exec(struct nova_env *env, const command *cmd, cmd_result *r);
+void drain_exec(struct nova_env *env, const command *cmd, cmd_result *r);
+
 /* `move` is OP_LIVE_MIGRATE, OP_MIGRATE or OP_EVACUATE; `host` -1 lets the
  * scheduler pick (`dst`). */
 void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
