@@ -21,7 +21,9 @@ static void usage(FILE *f)
             "       novalid tui [FILE]                the same\n"
             "       novalid run FILE [--format text|json] [--seed N]\n"
             "                                         replay a scenario headless: trail, expectations\n"
-            "       novalid check PATH...             run many scenarios, one line each\n"
+            "       novalid check [--format text|json|tap|junit] PATH...\n"
+            "                                         run many scenarios, one line each (text),\n"
+            "                                         or one JSON object, TAP, JUnit XML for CI\n"
             "       novalid validate FILE...          load only, report every error\n"
             "       novalid --help | --version\n"
             "\n"
@@ -29,8 +31,9 @@ static void usage(FILE *f)
             "simulated hosts, live-migrate, migrate, resize, evacuate, take hosts down, and\n"
             "see why Nova picks a host or raises NoValidHost.\n"
             "\n"
-            "Exit status of run/check/validate: 0 all expectations hold, 1 some failed,\n"
-            "2 invalid file or command line.  NO_COLOR disables colour in the UI.\n"
+            "Exit status of run/check/validate: 0 all expectations hold, 1 some failed\n"
+            "or a scenario has none (run and check alike), 2 invalid file or command\n"
+            "line.  NO_COLOR disables colour in the UI.\n"
             "\n"
             "Scenario steps and : prompt commands:\n");
     for (int i = 0; i < OP_COUNT; i++)
