@@ -28,6 +28,26 @@ static void term_printf(FILE *f, const char *fmt, ...)
     sbuf_free(&b);
 }
 
+const char *const run_format_names[FORMAT_COUNT] = {"text", "json", "tap", "junit"};
+
+/* --format VALUE: the format among the first `last`+1, else -1. */
+static int parse_format(const char *v, enum run_format last)
+{
+    for (int f = 0; v && f <= (int)last; f++)
+        if (!strcmp(v, run_format_names[f]))
+            return f;
+    return -1;
+}
+
+/* "text, json, tap or junit" */
+static void format_list(enum run_format last, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (int f = 0; f <= (int)last; f++)
+        snprintf(out + strlen(out), n - strlen(out), "%s%s",
+                 !f ? "" : f == (int)last ? " or " : ", ", run_format_names[f]);
+}
+
 void print_errors(const strlist *errors)
 {
     for (int i = 0; i < errors->n; i++)
@@ -324,14 +344,14 @@ int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v && !strcmp(v, "text"))
-                fmt = FORMAT_TEXT;
-            else if (v && !strcmp(v, "json"))
-                fmt = FORMAT_JSON;
-            else {
-                fprintf(stderr, "novalid run: --format takes text or json\n");
+            int f = parse_format(v, FORMAT_RUN_LAST);
+            if (f < 0) {
+                char l[64];
+                format_list(FORMAT_RUN_LAST, l, sizeof l);
+                fprintf(stderr, "novalid run: --format takes %s\n", l);
                 return 2;
             }
+            fmt = (enum run_format)f;
         } else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || !parse_seed(v, &seed)) {
@@ -722,19 +742,15 @@ int cmd_check(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v && !strcmp(v, "text"))
-                fmt = FORMAT_TEXT;
-            else if (v && !strcmp(v, "json"))
-                fmt = FORMAT_JSON;
-            else if (v && !strcmp(v, "tap"))
-                fmt = FORMAT_TAP;
-            else if (v && !strcmp(v, "junit"))
-                fmt = FORMAT_JUNIT;
-            else {
-                fprintf(stderr, "novalid check: --format takes text, json, tap or junit\n");
+            int f = parse_format(v, FORMAT_COUNT - 1);
+            if (f < 0) {
+                char l[64];
+                format_list(FORMAT_COUNT - 1, l, sizeof l);
+                fprintf(stderr, "novalid check: --format takes %s\n", l);
                 strlist_free(&files);
                 return 2;
             }
+            fmt = (enum run_format)f;
             continue;
         }
         if (a[0] == '-' && a[1]) {
@@ -789,6 +805,7 @@ int cmd_check(int argc, char **argv)
             sbuf_reset(&body);
             break;
         case FORMAT_JUNIT:
+        case FORMAT_COUNT:
             check_junit(&cf, &ju_tests, &ju_fail, &ju_err, &body);
             break;
         }
@@ -811,6 +828,7 @@ int cmd_check(int argc, char **argv)
         printf("1..%d\n# %d passed, %d failed\n", tap_n, np, nf);
         break;
     case FORMAT_JUNIT:
+    case FORMAT_COUNT:
         printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<testsuites name=\"novalid check\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n"
                "%s</testsuites>\n",

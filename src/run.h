@@ -8,8 +8,11 @@
 
 #include "scenario.h"
 
-/* Output formats: run takes text and json; check takes all four. */
-enum run_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TAP, FORMAT_JUNIT };
+/* Output formats: run takes text and json (up to FORMAT_RUN_LAST); check
+ * takes all four.  run_format_names[] spells them for the command line. */
+enum run_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TAP, FORMAT_JUNIT, FORMAT_COUNT };
+#define FORMAT_RUN_LAST FORMAT_JSON
+extern const char *const run_format_names[FORMAT_COUNT];
 
 /* What one step did and what its expectations found. */
 typedef struct step_report {
