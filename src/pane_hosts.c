@@ -7,6 +7,8 @@
  *
  * Column widths are computed from the pane width and the longest names
  * (capped), the same way for the heading and every row, so they line up.
+ * Each resource class has a column of its own at every width (bars, else
+ * used/capacity text, else percent used), so units never mix.
  */
 #include <curses.h>
 #include <math.h>
@@ -18,39 +20,79 @@
 
 static const int bar_rc[3] = {RC_VCPU, RC_MEMORY_MB, RC_DISK_GB};
 static const char *const bar_label[3] = {"VCPU", "MEMORY", "DISK"};
+static const char *const num_label[3] = {"VCPU", "RAM", "DISK"};
+static const char *const pct_label[3] = {"CPU%", "RAM%", "DSK%"};
+
+/* Each resource class keeps a column of its own, whatever the width: bars
+ * with used/capacity, else used/capacity as text, else percent used. */
+enum cap_mode { CAP_BARS, CAP_NUMS, CAP_PCT, CAP_NONE };
 
 typedef struct cols {
     int name, az, state, srv;
-    int nbars, bar;              /* bars shown (3, 1 or 0) and their width */
+    enum cap_mode mode;
+    int cap[3];                  /* width of each class's column */
 } cols;
+
+static const char *state_text(const cloud *c, int h, int *elem);
+static void amount(int rc, double v, char *out, size_t n);
+
+/* "2/16", "3.5G/15G": the used/capacity text of a class */
+static int usage_text(const cloud *c, int h, int rc, char *out, size_t n)
+{
+    char u[16], k[16];
+    amount(rc, (double)placement_used(c, h, rc), u, sizeof u);
+    amount(rc, placement_capacity(c, h, rc), k, sizeof k);
+    snprintf(out, n, "%s/%s", u, k);
+    return (int)strlen(out);
+}
 
 static void measure(const tui *t, const tui_pane *p, cols *k)
 {
     const cloud *c = t->s->c;
-    int nmax = 4, amax = 2;
-    /* the first 5000 names are a fair sample; longer ones are cut */
+    int nmax = 4, amax = 2, smax = 5, tmax[3] = {0, 0, 0};
+    /* the first 5000 hosts are a fair sample; longer names are cut */
     for (int h = 0; h < c->hosts.n && h < 5000; h++) {
         int n = tui_text_width(c->hosts.v[h].name);
         const char *az = host_az(c, h);
-        int a = az ? tui_text_width(az) : 1;
+        int a = az ? tui_text_width(az) : 1, e;
+        int st = (int)strlen(state_text(c, h, &e));
         nmax = n > nmax ? n : nmax;
         amax = a > amax ? a : amax;
+        smax = st > smax ? st : smax;
+        for (int b = 0; b < 3; b++) {
+            char txt[40];
+            int w = usage_text(c, h, bar_rc[b], txt, sizeof txt);
+            tmax[b] = w > tmax[b] ? w : tmax[b];
+        }
     }
     k->name = nmax > 16 ? 16 : nmax;
     k->az = amax > 10 ? 10 : amax;
-    k->state = 10;
+    k->state = smax;
     k->srv = 3;
-    int rest = p->w - (1 + k->name + 1 + k->az + 1 + k->state + 1 + k->srv + 1);
-    k->nbars = 3;
-    k->bar = rest / 3 - 1;
-    if (k->bar < 9) {
-        k->nbars = 1;
-        k->bar = rest - 1;
+    /* a leading space, one after each column, SRV last */
+    int rest = p->w - (1 + k->name + 1 + k->az + 1 + k->state + 1 + k->srv);
+    int bar = rest / 3 - 1;
+    if (bar > 24)
+        bar = 24;
+    int nums = 0;
+    for (int b = 0; b < 3; b++) {
+        int l = (int)strlen(num_label[b]);
+        tmax[b] = tmax[b] > l ? tmax[b] : l;
+        nums += tmax[b] + 1;
     }
-    if (k->bar > 24)
-        k->bar = 24;
-    if (k->bar < 5)
-        k->nbars = 0;
+    if (bar >= 9) {
+        k->mode = CAP_BARS;
+        k->cap[0] = k->cap[1] = k->cap[2] = bar;
+    } else if (nums <= rest) {
+        k->mode = CAP_NUMS;
+        for (int b = 0; b < 3; b++)
+            k->cap[b] = tmax[b];
+    } else if (3 * 5 <= rest) {
+        k->mode = CAP_PCT;
+        k->cap[0] = k->cap[1] = k->cap[2] = 4;
+    } else {
+        k->mode = CAP_NONE;
+    }
 }
 
 /* Widths for the heading and every row of one frame: measured again only
@@ -145,22 +187,6 @@ static void draw_bar(const cloud *c, int h, int rc, int y, int x, int w, int bas
     tui_put(y, x + 1 + inner, 1, sel ? base : TH_DIM, "]");
 }
 
-/* The class whose bar is fullest (for the one-bar layout). */
-static int fullest(const cloud *c, int h)
-{
-    int best = 0;
-    double bf = -1;
-    for (int i = 0; i < 3; i++) {
-        double cap = placement_capacity(c, h, bar_rc[i]);
-        double f = cap > 0 ? (double)placement_used(c, h, bar_rc[i]) / cap : 0;
-        if (f > bf) {
-            bf = f;
-            best = i;
-        }
-    }
-    return best;
-}
-
 static void heading(tui *t, tui_pane *p, int y, int elem)
 {
     cols k;
@@ -172,9 +198,15 @@ static void heading(tui *t, tui_pane *p, int y, int elem)
     x += k.az + 1;
     tui_put(y, x, k.state, elem, "STATE");
     x += k.state + 1;
-    for (int b = 0; b < k.nbars; b++) {
-        tui_put(y, x + 1, k.bar - 1, elem, k.nbars == 3 ? bar_label[b] : "MAX");
-        x += k.bar + 1;
+    for (int b = 0; k.mode != CAP_NONE && b < 3; b++) {
+        if (k.mode == CAP_BARS) {
+            tui_put(y, x + 1, k.cap[b] - 1, elem, bar_label[b]);
+        } else {
+            const char *l = k.mode == CAP_NUMS ? num_label[b] : pct_label[b];
+            int lw = (int)strlen(l);
+            tui_put(y, x + k.cap[b] - lw, lw, elem, l);   /* over right-aligned numbers */
+        }
+        x += k.cap[b] + 1;
     }
     tui_put(y, x, k.srv, elem, "SRV");
 }
@@ -197,14 +229,22 @@ static void draw_row(tui *t, tui_pane *p, int row, int y, int base)
     const char *st = state_text(c, row, &selem);
     tui_put(y, x, k.state, sel ? base : selem, st);
     x += k.state + 1;
-    if (k.nbars == 3) {
-        for (int b = 0; b < 3; b++) {
-            draw_bar(c, row, bar_rc[b], y, x, k.bar, base, sel);
-            x += k.bar + 1;
+    for (int b = 0; k.mode != CAP_NONE && b < 3; b++) {
+        int rc = bar_rc[b];
+        if (k.mode == CAP_BARS) {
+            draw_bar(c, row, rc, y, x, k.cap[b], base, sel);
+        } else {
+            char txt[40];
+            double cap = placement_capacity(c, row, rc);
+            double frac = cap > 0 ? (double)placement_used(c, row, rc) / cap : 0;
+            if (k.mode == CAP_NUMS)
+                usage_text(c, row, rc, txt, sizeof txt);
+            else
+                snprintf(txt, sizeof txt, "%.0f%%", floor(frac * 100));
+            int e = frac < 0.6 ? TH_NORMAL : frac <= 0.85 ? TH_WARN : TH_ERROR;
+            tui_putf(y, x, k.cap[b], sel ? base : e, "%*s", k.cap[b], txt);
         }
-    } else if (k.nbars == 1) {
-        draw_bar(c, row, bar_rc[fullest(c, row)], y, x, k.bar, base, sel);
-        x += k.bar + 1;
+        x += k.cap[b] + 1;
     }
     tui_putf(y, x, k.srv, base, "%3d", c->host_servers ? c->host_servers[row].n : 0);
 }

@@ -404,14 +404,15 @@ static void step(tui *t)
         if (!ck->ok && !failed++)
             first_bad = ck;
     }
+    /* the verdict first: it must stay on a narrow screen */
     sbuf b = {0};
     sbuf_addf(&b, "%s (line %d): ", head, cmd->line);
-    describe_result(t, cmd, er, &b);
     if (failed)
-        sbuf_addf(&b, " -- expect FAIL %d/%d: %s want '%s' got '%s'", failed, checks.n,
+        sbuf_addf(&b, "expect FAIL %d/%d: %s want '%s' got '%s' -- ", failed, checks.n,
                   first_bad->key, first_bad->want, first_bad->got ? first_bad->got : "");
     else
-        sbuf_addf(&b, " -- expect pass %d/%d", checks.n, checks.n);
+        sbuf_addf(&b, "expect pass %d/%d -- ", checks.n, checks.n);
+    describe_result(t, cmd, er, &b);
     tui_status(t, failed ? TH_STATUS_ERROR : TH_STATUS_OK, "%s", b.s);
     sbuf_free(&b);
     expect_checks_free(&checks);
@@ -482,7 +483,11 @@ void tui_list_draw(tui *t, tui_pane *p)
     char pos[32];
     snprintf(pos, sizeof pos, " %d/%d ", rows ? p->sel + 1 : 0, rows);
     int pw = (int)strlen(pos);
-    if (pw < p->w / 3)
+    /* only over blank heading cells: column names come first */
+    bool blank = pw < p->w / 3;
+    for (int i = 0; blank && i < pw; i++)
+        blank = (mvinch(p->y, p->x + p->w - pw + i) & A_CHARTEXT) == ' ';
+    if (blank)
         tui_put(p->y, p->x + p->w - pw, pw, helem, pos);
     if (!rows && page > 0)
         tui_put(p->y + 1, p->x + 1, p->w - 1, TH_DIM, "(none)");
@@ -503,13 +508,20 @@ bool tui_list_key(tui *t, tui_pane *p, enum keys_action a, int key)
 
 /* ---- layout ------------------------------------------------------------------------ */
 
+static int footer_lines(tui *t, bool draw, int y);
+static int status_lines(tui *t, bool draw, int y);
+
 static void layout(tui *t)
 {
     int H = LINES, W = COLS;
     t->too_small = W < MIN_COLS || H < MIN_LINES;
     if (t->too_small)
         return;
-    int avail = H - 4;    /* title; summary, status, footer */
+    /* title; summary, the status (wrapped, up to 3 lines) and the key
+     * hints (wrapped, every key that applies) at the bottom */
+    t->status_h = status_lines(t, false, 0);
+    t->footer_h = footer_lines(t, false, 0);
+    int avail = H - 2 - t->status_h - t->footer_h;
     int mig_h = avail >= 30 ? 6 : avail >= 20 ? 4 : 2;
     int rest = avail - mig_h;
     int top_h = rest * 9 / 20;
@@ -534,29 +546,70 @@ static void layout(tui *t)
 
 /* ---- the fixed lines -------------------------------------------------------------- */
 
+/* The title keeps, in this order of need: the step counter, the release,
+ * the quirks (listed, else counted), the help key; then the scenario name
+ * (shortened), "novalid" and the command count as room allows. */
 static void draw_title(tui *t)
 {
     const cloud *c = t->s->c;
-    sbuf b = {0};
-    sbuf_addf(&b, " novalid | %s | release %s | quirks:", c->name ? c->name : "(unnamed)",
-              release_name(c->conf.release));
+    char help[32], hl[40];
+    keys_labels(ACT_HELP, KEYS_SERVERS, help, sizeof help);
+    snprintf(hl, sizeof hl, "%s help ", help);
+    int hw = tui_text_width(hl);
+    sbuf ql = {0}, qn = {0};
     int n = 0;
     for (int q = 0; q < Q_COUNT; q++)
         if (quirk_on(&c->conf, q))
-            sbuf_addf(&b, "%s%s", n++ ? ", " : " ", quirk_table[q].name);
+            sbuf_addf(&ql, "%s%s", n++ ? ", " : "quirks: ", quirk_table[q].name);
     if (!n)
-        sbuf_add(&b, " none");
-    if (t->sc->n_steps)
-        sbuf_addf(&b, " | step %d/%d", t->next_step, t->sc->n_steps);
-    sbuf_addf(&b, " | %d command(s)", t->s->n_done);
+        sbuf_add(&ql, "quirks: none");
+    sbuf_addf(&qn, "%d quirk%s on", n, n == 1 ? "" : "s");
+    const char *name = c->name ? c->name : "(unnamed)";
+    sbuf b = {0};
+    /* level 0: everything; each level gives something up: the command
+     * count, "novalid", the end of the name, the quirk names (counted),
+     * the name */
+    for (int level = 0; level < 6; level++) {
+        sbuf_reset(&b);
+        int room = COLS - hw - 1;
+        sbuf tail = {0};
+        sbuf_addf(&tail, "release %s | %s", release_name(c->conf.release),
+                  level >= 4 && n ? qn.s : ql.s);
+        if (t->sc->n_steps)
+            sbuf_addf(&tail, " | step %d/%d", t->next_step, t->sc->n_steps);
+        if (level == 0)
+            sbuf_addf(&tail, " | %d command(s)", t->s->n_done);
+        const char *pre = level <= 1 ? " novalid | " : " ";
+        int fixed = tui_text_width(pre) + tui_text_width(tail.s) + 3;
+        int nw = tui_text_width(name);
+        if (level >= 3 && nw > room - fixed) {
+            /* the name gives way, shortened with a tilde */
+            int keep = room - fixed - 1;
+            if (keep >= 12 && level < 5) {
+                char cut[256];
+                snprintf(cut, sizeof cut, "%s", name);
+                while (tui_text_width(cut) > keep && strlen(cut))
+                    cut[strlen(cut) - 1] = '\0';
+                while (strlen(cut) && (cut[strlen(cut) - 1] & 0xC0) == 0x80)
+                    cut[strlen(cut) - 1] = '\0';   /* a whole character */
+                sbuf_addf(&b, "%s%s~ | %s", pre, cut, tail.s);
+            } else {
+                sbuf_addf(&b, "%s%s", pre, tail.s);
+            }
+        } else {
+            sbuf_addf(&b, "%s%s | %s", pre, name, tail.s);
+        }
+        sbuf_free(&tail);
+        if (tui_text_width(b.s) <= room)
+            break;
+    }
     tui_fill(0, 0, COLS, TH_TITLE);
     tui_put(0, 0, COLS, TH_TITLE, b.s);
-    char help[32];
-    keys_labels(ACT_HELP, KEYS_SERVERS, help, sizeof help);
-    int hw = (int)strlen(help) + 7;
     if (tui_text_width(b.s) + hw < COLS)
-        tui_putf(0, COLS - hw, hw, TH_TITLE, "%s help ", help);
+        tui_put(0, COLS - hw, hw, TH_TITLE, hl);
     sbuf_free(&b);
+    sbuf_free(&ql);
+    sbuf_free(&qn);
 }
 
 static void draw_summary(tui *t, int y)
@@ -595,8 +648,81 @@ static void draw_status(tui *t, int y)
         move(y, x);
         return;
     }
-    tui_fill(y, 0, COLS, t->status_elem);
-    tui_put(y, 1, COLS - 1, t->status_elem, t->status);
+    status_lines(t, true, y);
+}
+
+/* The status text wrapped at spaces into lines of `w` columns (a word
+ * longer than a line is split); at most `max` lines, the last ending in
+ * "..." when the text does not fit.  Returns the number of lines. */
+static int wrap_text(const char *s, int w, int max, strlist *out)
+{
+    sbuf line = {0};
+    int n = 0;
+    while (*s && n < max) {
+        sbuf_reset(&line);
+        while (*s == ' ')
+            s++;
+        const char *end = s;   /* the end of the last word that fits */
+        for (const char *p = s; *p;) {
+            const char *q = p;
+            while (*q == ' ')
+                q++;
+            while (*q && *q != ' ')
+                q++;
+            sbuf_reset(&line);
+            sbuf_addn(&line, s, (size_t)(q - s));
+            if (tui_text_width(line.s) > w)
+                break;
+            end = q;
+            p = q;
+        }
+        if (end == s) {   /* one word wider than the line: split it */
+            size_t k = 0;
+            char buf[1100];
+            while (s[k] && s[k] != ' ' && k < sizeof buf - 1) {
+                buf[k] = s[k];
+                buf[k + 1] = '\0';
+                if (tui_text_width(buf) > w)
+                    break;
+                k++;
+            }
+            while (k > 1 && (s[k] & 0xC0) == 0x80)
+                k--;
+            end = s + (k ? k : 1);
+        }
+        bool last = n == max - 1 && *end && strspn(end, " ") != strlen(end);
+        sbuf_reset(&line);
+        sbuf_addn(&line, s, (size_t)(end - s));
+        if (last) {
+            /* no room for the rest: end on a whole word and say so */
+            while (line.len && tui_text_width(line.s) + 4 > w) {
+                char *sp = strrchr(line.s, ' ');
+                line.len = sp ? (size_t)(sp - line.s) : 0;
+                line.s[line.len] = '\0';
+            }
+            sbuf_add(&line, " ...");
+        }
+        strlist_push(out, line.s);
+        n++;
+        s = end;
+    }
+    sbuf_free(&line);
+    return n ? n : (strlist_push(out, ""), 1);
+}
+
+/* The status line(s): counted, or drawn from line y down. */
+static int status_lines(tui *t, bool draw, int y)
+{
+    if (t->prompt)
+        return 1;
+    strlist l = {0};
+    int n = wrap_text(t->status, COLS - 2, 3, &l);
+    for (int i = 0; draw && i < n; i++) {
+        tui_fill(y + i, 0, COLS, t->status_elem);
+        tui_put(y + i, 1, COLS - 1, t->status_elem, l.v[i]);
+    }
+    strlist_free(&l);
+    return n;
 }
 
 static unsigned context(const tui *t)
@@ -608,12 +734,15 @@ static unsigned context(const tui *t)
     return t->panes[t->focus].ops->ctx;
 }
 
-static void draw_footer(tui *t, int y)
+/* The key hints of the focused context, from the key table, wrapped onto
+ * as many lines as they need (at most 3): counted, or drawn from line y. */
+static int footer_lines(tui *t, bool draw, int y)
 {
     unsigned ctx = context(t);
-    tui_fill(y, 0, COLS, TH_FOOTER);
-    int x = 0;
-    for (int i = 0; i < keys_count && x < COLS; i++) {
+    int x = 0, line = 0;
+    if (draw)
+        tui_fill(y, 0, COLS, TH_FOOTER);
+    for (int i = 0; i < keys_count; i++) {
         const key_binding *k = &keys_table[i];
         if (!k->hint || !(k->where & ctx))
             continue;
@@ -624,11 +753,22 @@ static void draw_footer(tui *t, int y)
         if (seen)
             continue;
         int need = tui_text_width(k->label) + tui_text_width(k->hint) + 2;
-        if (x + need > COLS)
-            break;
-        x += tui_put(y, x, COLS - x, TH_FOOTER_KEY, k->label);
-        x += tui_putf(y, x, COLS - x, TH_FOOTER, " %s ", k->hint);
+        if (x && x + need > COLS) {
+            if (line == 2)
+                break;
+            line++;
+            x = 0;
+            if (draw)
+                tui_fill(y + line, 0, COLS, TH_FOOTER);
+        }
+        if (draw) {
+            x += tui_put(y + line, x, COLS - x, TH_FOOTER_KEY, k->label);
+            x += tui_putf(y + line, x, COLS - x, TH_FOOTER, " %s ", k->hint);
+        } else {
+            x += need;
+        }
     }
+    return line + 1;
 }
 
 static void draw(tui *t)
@@ -655,11 +795,12 @@ static void draw(tui *t)
     /* the line between hosts and servers */
     attrset(theme_attr(TH_BORDER));
     mvvline(1, t->panes[PANE_HOSTS].w, ACS_VLINE, t->panes[PANE_HOSTS].h);
-    draw_summary(t, LINES - 3);
-    draw_footer(t, LINES - 1);
+    int bottom = LINES - t->footer_h - t->status_h;
+    draw_summary(t, bottom - 1);
+    footer_lines(t, true, LINES - t->footer_h);
     if (t->overlay)
         t->overlay->ops->draw(t, t->overlay);
-    draw_status(t, LINES - 2);
+    draw_status(t, bottom);
     curs_set(t->prompt ? 1 : 0);
     refresh();
 }

@@ -117,6 +117,7 @@ struct tui {
 
     char status[1024];
     int status_elem;
+    int status_h, footer_h;      /* lines the status and the key hints take */
     bool quit;
 };
 

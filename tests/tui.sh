@@ -104,11 +104,13 @@ start() {
         echo "cd '$run' || exit 1"
         printf "sh -c 'echo \$\$ > pid; exec \"\$0\" \"\$@\"' env TERM=%s" "$UI_TERM"
         for a in "$@"; do printf " '%s'" "$a"; done
-        printf " '%s' 2>stderr\n" "$NOVALID"
+        printf " '%s'" "$NOVALID"
+        for a in ${UI_ARGS:-}; do printf " '%s'" "$a"; done
+        printf " 2>stderr\n"
         echo 'echo $? > rc'
         echo 'stty -a > stty 2>&1'
     } >"$run/wrap.sh"
-    T new-session -d -s nv -x 120 -y 40 "sh '$run/wrap.sh'"
+    T new-session -d -s nv -x "${TUI_W:-120}" -y "${TUI_H:-40}" "sh '$run/wrap.sh'"
 }
 
 # finish NAME WANT: the run ended with status WANT, the session is gone and
@@ -206,7 +208,7 @@ keys : f r o b Space x Enter
 check ": prompt reports a parse error" ':frob x: unknown command'
 
 keys u .
-check "scripted step with its expectations" 'step 1/2 \(line [0-9]+\): live-migrate db-1: .*expect (pass|FAIL)'
+check "scripted step with its expectations" 'step 1/2 \(line [0-9]+\): expect (pass|FAIL).* -- live-migrate db-1: '
 check "expectation lines in the trail" 'expect outcome: want'
 
 keys Q
@@ -288,6 +290,53 @@ start crash
 check "crash run: starts" 'HOST +AZ +STATE' 50
 kill -SEGV "$(cat "$tmp/crash/pid")" 2>/dev/null
 finish crash 139
+
+# ---- 6: 80x24, the size teaching machines open with ---------------------------------
+# line_has NAME LINE REGEX: screen line LINE (1 = top, -1 = bottom) matches
+line_has() {
+    i=0
+    while [ "$i" -lt 30 ]; do
+        if [ "$2" -lt 0 ]; then l=$(screen | tail -n $((-$2)) | head -n 1); else l=$(screen | sed -n "$2p"); fi
+        printf '%s\n' "$l" | grep -Eq -- "$3" && { ok "$1"; return; }
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "$1 (line $2 lacks /$3/)"
+    dump
+}
+TUI_W=80 TUI_H=24
+start small
+check "80x24: starts" 'HOST +AZ +STATE' 50
+line_has "80x24: title keeps the release" 1 'release latest'
+line_has "80x24: title keeps the quirks" 1 'quirks: none'
+line_has "80x24: title keeps the step counter" 1 'step 0/2'
+line_has "80x24: title keeps the help key" 1 '\?/F1 help'
+line_has "80x24: hosts pane: a column per resource class" 2 'HOST +AZ +STATE +(VCPU +RAM +DISK|CPU% +RAM% +DSK%) +SRV'
+if screen | sed -n 2p | grep -q ' MAX '; then fail "80x24: a mixed MAX column"; else ok "80x24: no mixed MAX column"; fi
+line_has "80x24: hosts pane: vCPU, RAM and disk apart" 3 'host1 +az1 +up +([0-9]+/[0-9]+ +[0-9.]+G/[0-9]+G +[0-9]+G/[0-9]+G|[0-9]+% +[0-9]+% +[0-9]+%) +1'
+check "80x24: flavor names whole" 'web-1 +host1 +active +m1\.small'
+check "80x24: footer keeps save" '(^| )s save( |$)'
+check "80x24: footer keeps search" '(^| )/ search( |$)'
+check "80x24: footer keeps help and quit" '(^| )\? help q quit'
+keys .
+check "80x24: the step result keeps its verdict" 'step 1/2 \(line [0-9]+\): expect pass [0-9]+/[0-9]+'
+line_has "80x24: title counts the step" 1 'step 1/2'
+keys q
+finish small 0
+
+# a Pike scenario switches six quirks on: the title keeps the step and help
+UI_ARGS=$top_srcdir/scenarios/bug-1718455-pike.cfg TUI_W=160 TUI_H=45
+start pike
+check "Pike at 160: starts" 'HOST +AZ +STATE' 50
+keys . .
+line_has "Pike at 160: title keeps step 2/2" 1 'release pike \| .*quirk.* \| step 2/2'
+line_has "Pike at 160: title keeps the help key" 1 '\?/F1 help'
+T resize-window -t nv -x 80 -y 24
+line_has "Pike at 80: title keeps release, quirks and step" 1 'release pike \| .*quirk.* \| step 2/2'
+line_has "Pike at 80: title keeps the help key" 1 '\?/F1 help'
+keys q
+finish pike 0
+unset UI_ARGS TUI_W TUI_H
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
