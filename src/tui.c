@@ -509,6 +509,7 @@ bool tui_list_key(tui *t, tui_pane *p, enum keys_action a, int key)
 /* ---- layout ------------------------------------------------------------------------ */
 
 static int footer_lines(tui *t, bool draw, int y);
+static int footer_walk(tui *t, bool draw, int y, int hy, int hx, const key_binding **hit);
 static int status_lines(tui *t, bool draw, int y);
 
 static void layout(tui *t)
@@ -735,8 +736,14 @@ static unsigned context(const tui *t)
 }
 
 /* The key hints of the focused context, from the key table, wrapped onto
- * as many lines as they need (at most 3): counted, or drawn from line y. */
+ * as many lines as they need (at most 3): counted, or drawn from line y;
+ * with `hit`, the hint at line hy (0 = the first), column hx. */
 static int footer_lines(tui *t, bool draw, int y)
+{
+    return footer_walk(t, draw, y, -1, -1, NULL);
+}
+
+static int footer_walk(tui *t, bool draw, int y, int hy, int hx, const key_binding **hit)
 {
     unsigned ctx = context(t);
     int x = 0, line = 0;
@@ -761,6 +768,8 @@ static int footer_lines(tui *t, bool draw, int y)
             if (draw)
                 tui_fill(y + line, 0, COLS, TH_FOOTER);
         }
+        if (hit && line == hy && hx >= x && hx < x + need)
+            *hit = k;
         if (draw) {
             x += tui_put(y + line, x, COLS - x, TH_FOOTER_KEY, k->label);
             x += tui_putf(y + line, x, COLS - x, TH_FOOTER, " %s ", k->hint);
@@ -1030,6 +1039,53 @@ static void handle_key(tui *t, int ch)
     }
 }
 
+/* ---- mouse ------------------------------------------------------------------------- */
+
+/*
+ * A click is the key it stands for: on a footer hint, that key; on a list
+ * row, focus and select it (the same as moving there with the keys); on a
+ * pane, focus it.  The wheel scrolls the pane under the pointer.
+ */
+static void handle_mouse(tui *t)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || t->too_small)
+        return;
+    bool wheel_up = ev.bstate & BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+    bool wheel_down = ev.bstate & BUTTON5_PRESSED;
+#else
+    bool wheel_down = false;
+#endif
+    bool click = ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED);
+    if (!click && !wheel_up && !wheel_down)
+        return;
+    if (click && ev.y >= LINES - t->footer_h) {
+        const key_binding *k = NULL;
+        footer_walk(t, false, 0, ev.y - (LINES - t->footer_h), ev.x, &k);
+        if (k)
+            handle_key(t, k->key);
+        return;
+    }
+    if (t->overlay || t->prompt)
+        return;
+    for (int i = 0; i < PANE_COUNT; i++) {
+        tui_pane *p = &t->panes[i];
+        if (ev.y < p->y || ev.y >= p->y + p->h || ev.x < p->x || ev.x >= p->x + p->w)
+            continue;
+        t->focus = i;
+        if (wheel_up || wheel_down) {
+            for (int n = 0; n < 3; n++)
+                p->ops->key(t, p, wheel_up ? ACT_UP : ACT_DOWN, 0);
+        } else if (p->ops->rows && !(i == PANE_TRAIL) && ev.y > p->y) {
+            int row = p->top + (ev.y - p->y - 1);
+            if (row < p->ops->rows(t))
+                p->sel = row;
+        }
+        return;
+    }
+}
+
 /* ---- main --------------------------------------------------------------------------- */
 
 static void tui_init_state(tui *t, scenario *sc, const char *path)
@@ -1115,6 +1171,14 @@ int tui_main(scenario *sc, const char *path)
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
+    /* clicks select, focus and press footer keys; the wheel scrolls */
+    mouseinterval(0);
+    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+                  | BUTTON5_PRESSED
+#endif
+              ,
+              NULL);
     const char *no_color = getenv("NO_COLOR");
     theme_start(&th, !(no_color && *no_color));
 
@@ -1135,7 +1199,9 @@ int tui_main(scenario *sc, const char *path)
             continue;
         }
         errs = 0;
-        if (ch != KEY_RESIZE)
+        if (ch == KEY_MOUSE)
+            handle_mouse(t);
+        else if (ch != KEY_RESIZE)
             handle_key(t, ch);
     }
 

@@ -338,5 +338,37 @@ keys q
 finish pike 0
 unset UI_ARGS TUI_W TUI_H
 
+# ---- 7: the mouse ---------------------------------------------------------------------
+# click TEXT: a left click (X10 mouse report, as screen-256color's kmous
+# says) on the first character of TEXT's first appearance on screen
+click() {
+    n=$(screen | grep -n -m 1 -F -- "$1" | cut -d: -f1)
+    [ -n "$n" ] || { fail "click: no '$1' on screen"; return; }
+    c=$(screen | sed -n "${n}p" | awk -v t="$1" '{ print index($0, t) }')
+    cx=$(printf '\\%o' $((32 + c)))
+    cy=$(printf '\\%o' $((32 + n)))
+    T send-keys -t nv -l "$(printf "\033[M $cx$cy")"
+    T send-keys -t nv -l "$(printf "\033[M#$cx$cy")"
+}
+TUI_W=80 TUI_H=24
+start mouse
+check "mouse: starts" 'HOST +AZ +STATE' 50
+click 'host2 '
+keys w
+check "mouse: a click selects a host row" 'why not host2\? '
+check "mouse: the click focused the hosts pane" '(^| )d down/up'
+click 'db-1 '
+keys m
+check "mouse: a click selects a server row" 'live-migrate db-1'
+keys Escape
+check_gone "mouse: dialog closed" 'auto \(the scheduler picks\)'
+click 'DECISION TRAIL'
+check "mouse: a click on a pane focuses it" '(^| )Enter why-not'
+click 's save'
+check "mouse: a click on a footer key runs it" 'save to: novalid-session.cfg'
+keys Escape q
+finish mouse 0
+unset TUI_W TUI_H
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
