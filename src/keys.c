@@ -76,7 +76,10 @@ const key_binding keys_table[] = {
     {'w', "w", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)", NULL},
 
     /* session */
-    {'u', "u", ACT_UNDO, KEYS_PANES, "undo the last command (replays the others)", "undo"},
+    {'u', "u", ACT_UNDO, KEYS_PANES,
+     "undo the last command or quirk switch (replays the others)", "undo"},
+    {'U', "U", ACT_REDO, KEYS_PANES, "redo what u undid", "redo"},
+    {CTRL('r'), "^R", ACT_REDO, KEYS_PANES, "redo what u undid", NULL},
     {'.', ".", ACT_STEP, KEYS_PANES,
      "run the next scripted step of the scenario and check its expectations", "step"},
     {'Q', "Q", ACT_QUIRKS, KEYS_PANES, "quirks: switch historic Nova bugs on or off", "quirks"},

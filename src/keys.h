@@ -61,6 +61,7 @@ enum keys_ctx {
     X(ACT_WHY_NOT, "why-not")             \
     X(ACT_TRAIL_VIEW, "trail-view")       \
     X(ACT_UNDO, "undo")                   \
+    X(ACT_REDO, "redo")                   \
     X(ACT_STEP, "step")                   \
     X(ACT_QUIRKS, "quirks")               \
     X(ACT_PROMPT, "prompt")               \

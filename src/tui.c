@@ -315,6 +315,8 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
     char *keep = selected_name(t);
     const cmd_result *r = session_exec(t->s, cmd);
     intvec_push(&t->step_of, step);
+    intvec_push(&t->undo_log, step + 1);
+    t->redo_log.n = 0;
     session_changed(t, keep);
     sbuf b = {0};
     describe_result(t, cmd, r, &b);
@@ -324,17 +326,31 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
     return r;
 }
 
-void tui_set_quirk(tui *t, int quirk, bool on)
+static void switch_quirk(tui *t, int quirk, bool on, const char *how)
 {
     char *keep = selected_name(t);
     session_set_quirk(t->s, quirk, on);
     session_changed(t, keep);
-    tui_status(t, TH_STATUS_OK, "quirk %s %s; replayed %d command(s)", quirk_table[quirk].name,
-               on ? "on" : "off", t->s->n_done);
+    tui_status(t, TH_STATUS_OK, "%squirk %s %s; replayed %d command(s)", how,
+               quirk_table[quirk].name, on ? "on" : "off", t->s->n_done);
 }
 
+void tui_set_quirk(tui *t, int quirk, bool on)
+{
+    switch_quirk(t, quirk, on, "");
+    intvec_push(&t->undo_log, -1 - quirk);
+    t->redo_log.n = 0;
+}
+
+/* Undo the last command or quirk switch, whichever came last. */
 static void undo(tui *t)
 {
+    if (t->undo_log.n && t->undo_log.v[t->undo_log.n - 1] < 0) {
+        int q = -1 - t->undo_log.v[--t->undo_log.n];
+        intvec_push(&t->redo_log, -1 - q);
+        switch_quirk(t, q, !quirk_on(&t->s->initial->conf, q), "undone: ");
+        return;
+    }
     const command *last = tui_last_command(t);
     if (!last) {
         tui_status(t, TH_STATUS_ERROR, "nothing to undo");
@@ -344,13 +360,49 @@ static void undo(tui *t)
     command_format(last, &b);
     char *keep = selected_name(t);
     session_undo(t->s);
+    int from = -1;
     if (t->step_of.n) {
-        int from = t->step_of.v[--t->step_of.n];
+        from = t->step_of.v[--t->step_of.n];
         if (from >= 0)
             t->next_step = from;
     }
+    if (t->undo_log.n)
+        t->undo_log.n--;
+    intvec_push(&t->redo_log, from + 1);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "undone: %s (%d command(s) left)", b.s, t->s->n_done);
+    sbuf_free(&b);
+}
+
+/* Do again what undo took back, newest first. */
+static void redo(tui *t)
+{
+    if (!t->redo_log.n) {
+        tui_status(t, TH_STATUS_ERROR, "nothing to redo");
+        return;
+    }
+    int a = t->redo_log.v[--t->redo_log.n];
+    intvec_push(&t->undo_log, a);
+    if (a < 0) {
+        int q = -1 - a;
+        switch_quirk(t, q, !quirk_on(&t->s->initial->conf, q), "redone: ");
+        return;
+    }
+    char *keep = selected_name(t);
+    const cmd_result *r = session_redo(t->s);
+    if (!r) {   /* cannot happen: the logs and the session agree */
+        free(keep);
+        tui_status(t, TH_STATUS_ERROR, "nothing to redo");
+        return;
+    }
+    intvec_push(&t->step_of, a - 1);
+    if (a - 1 >= 0)
+        t->next_step = a;
+    session_changed(t, keep);
+    sbuf b = {0};
+    sbuf_add(&b, "redone: ");
+    describe_result(t, tui_last_command(t), r, &b);
+    tui_status(t, strcmp(r->outcome, "ok") ? TH_STATUS_ERROR : TH_STATUS_OK, "%s", b.s);
     sbuf_free(&b);
 }
 
@@ -1027,6 +1079,7 @@ static void handle_key(tui *t, int ch)
     case ACT_NEXT_PANE: focus_move(t, 1); break;
     case ACT_PREV_PANE: focus_move(t, -1); break;
     case ACT_UNDO: undo(t); break;
+    case ACT_REDO: redo(t); break;
     case ACT_STEP: step(t); break;
     case ACT_QUIRKS: pane_quirks_open(t); break;
     case ACT_PROMPT: prompt_open(t, PROMPT_CMD, NULL); break;
@@ -1119,6 +1172,8 @@ static void tui_done(tui *t)
     session_free(t->s);
     scenario_free(t->sc);
     intvec_free(&t->step_of);
+    intvec_free(&t->undo_log);
+    intvec_free(&t->redo_log);
     intvec_free(&t->server_rows);
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);

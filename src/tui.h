@@ -73,6 +73,9 @@ struct tui {
     const char *path;            /* scenario file, NULL for the built-in demo */
     int next_step;               /* next scripted step of sc */
     intvec step_of;              /* per command done: script step or -1 */
+    /* what u undoes and U redoes, the newest last: a command (its script
+     * step or -1) is stored as step + 1 >= 0, a quirk switch as -1 - quirk */
+    intvec undo_log, redo_log;
     unsigned gen;                /* bumped on every session change */
 
     tui_pane panes[PANE_COUNT];

@@ -370,5 +370,31 @@ keys Escape q
 finish mouse 0
 unset TUI_W TUI_H
 
+# ---- 8: undo and redo, commands and quirk switches -------------------------------------
+start undo
+check "undo: starts" 'HOST +AZ +STATE' 50
+keys .
+check "undo: a scripted step" 'step 1/2 \(line'
+keys Q Space Escape
+check "undo: quirk on" 'quirks: bug-1718455 '
+keys u
+check "u undoes the quirk switch" 'undone: quirk bug-1718455 off'
+check "u: the title says so" 'quirks: none '
+keys U
+check "U redoes the quirk switch" 'redone: quirk bug-1718455 on'
+keys u u
+check "u then undoes the step" 'undone: live-migrate db-1'
+check "u: back on host3" 'db-1 +host3'
+keys C-r
+check "Ctrl-R redoes the step" 'redone: live-migrate db-1'
+check "Ctrl-R: db-1 moved again" 'db-1 +host1'
+check "Ctrl-R: the step counter follows" 'step 1/2 \|'
+keys U
+check "U redoes the quirk switch after the step" 'redone: quirk bug-1718455 on'
+keys U
+check "nothing left to redo" 'nothing to redo'
+keys q
+finish undo 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
