@@ -1049,6 +1049,38 @@ static void focus_move(tui *t, int dir)
     t->focus = (t->focus + dir + PANE_COUNT) % PANE_COUNT;
 }
 
+/* What a key needs where it does not apply, from its entry in the key
+ * table: "d: select a host first (take the selected host down / ...)". */
+static const struct {
+    unsigned ctx;
+    const char *needs;
+} key_needs[] = {
+    {KEYS_HOSTS, "select a host first"},
+    {KEYS_SERVERS, "select a server first"},
+    {KEYS_MIGRATIONS, "select a migration first"},
+    {KEYS_TRAIL, "focus the trail pane first"},
+    {KEYS_DIALOG, "only in the move dialog"},
+    {KEYS_QUIRKS, "only in the quirk list"},
+    {KEYS_HELP, "only in the help"},
+    {KEYS_PROMPT, "only at the prompt"},
+};
+
+static bool wrong_key(tui *t, int ch, unsigned ctx)
+{
+    for (int i = 0; i < keys_count; i++) {
+        const key_binding *k = &keys_table[i];
+        if (k->key != ch || (k->where & ctx))
+            continue;
+        for (int j = 0; j < NELEM(key_needs); j++)
+            if (k->where & key_needs[j].ctx) {
+                tui_status(t, TH_STATUS_ERROR, "%s: %s (%s)", k->label, key_needs[j].needs,
+                           k->help);
+                return true;
+            }
+    }
+    return false;
+}
+
 static void handle_key(tui *t, int ch)
 {
     if (t->prompt) {
@@ -1074,6 +1106,7 @@ static void handle_key(tui *t, int ch)
     if (p->ops->key(t, p, a, ch))
         return;
     switch (a) {
+    case ACT_NONE: wrong_key(t, ch, ctx); break;
     case ACT_HELP: pane_help_open(t); break;
     case ACT_QUIT: t->quit = true; break;
     case ACT_NEXT_PANE: focus_move(t, 1); break;
@@ -1110,7 +1143,11 @@ static void handle_mouse(tui *t)
 #else
     bool wheel_down = false;
 #endif
-    bool click = ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED);
+    /* a click acts once: on the press, or on the release when the press
+     * was not reported (some terminals and queues give only one of them) */
+    bool press = ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED);
+    bool click = press || ((ev.bstate & BUTTON1_RELEASED) && !t->mouse_down);
+    t->mouse_down = ev.bstate & BUTTON1_PRESSED;
     if (!click && !wheel_up && !wheel_down)
         return;
     if (click && ev.y >= LINES - t->footer_h) {
@@ -1228,7 +1265,7 @@ int tui_main(scenario *sc, const char *path)
     set_escdelay(25);
     /* clicks select, focus and press footer keys; the wheel scrolls */
     mouseinterval(0);
-    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+    mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
                   | BUTTON5_PRESSED
 #endif

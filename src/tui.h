@@ -121,6 +121,7 @@ struct tui {
     char status[1024];
     int status_elem;
     int status_h, footer_h;      /* lines the status and the key hints take */
+    bool mouse_down;             /* button 1 pressed, its release not yet seen */
     bool quit;
 };
 
