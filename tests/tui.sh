@@ -347,12 +347,15 @@ click() {
     c=$(screen | sed -n "${n}p" | awk -v t="$1" '{ print index($0, t) }')
     cx=$(printf '\\%o' $((32 + c)))
     cy=$(printf '\\%o' $((32 + n)))
-    T send-keys -t nv -l "$(printf "\033[M $cx$cy")"
-    T send-keys -t nv -l "$(printf "\033[M#$cx$cy")"
+    # press and release in one write, so no escape delay can split them
+    T send-keys -t nv -l "$(printf "\033[M $cx$cy\033[M#$cx$cy")"
 }
 TUI_W=80 TUI_H=24
 start mouse
 check "mouse: starts" 'HOST +AZ +STATE' 50
+# a key first, so the first click does not race the start-up
+keys d
+check "mouse: reading keys" 'd: select a host first'
 click 'host2 '
 keys w
 check "mouse: a click selects a host row" 'why not host2\? '
@@ -373,6 +376,14 @@ unset TUI_W TUI_H
 # ---- 8: undo and redo, commands and quirk switches -------------------------------------
 start undo
 check "undo: starts" 'HOST +AZ +STATE' 50
+# a key in the wrong pane says what it needs
+keys d
+check "d in the servers pane: says it needs a host" 'd: select a host first \(take the selected host'
+keys BTab m
+check "m in the hosts pane: says it needs a server" 'm: select a server first \(live-migrate'
+keys f
+check "f outside the dialog: says where it works" 'f: only in the move dialog'
+keys Tab
 keys .
 check "undo: a scripted step" 'step 1/2 \(line'
 keys Q Space Escape
