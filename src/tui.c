@@ -805,6 +805,8 @@ static int footer_walk(tui *t, bool draw, int y, int hy, int hx, const key_bindi
         const key_binding *k = &keys_table[i];
         if (!k->hint || !(k->where & ctx))
             continue;
+        if (k->action == ACT_FORCE && t->overlay == &t->dialog && !pane_dialog_can_force(t))
+            continue;   /* the release's API takes no force */
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
             seen = keys_table[j].hint && (keys_table[j].where & ctx) &&

@@ -128,6 +128,9 @@ struct tui {
 extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
 extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
 
+/* The open move dialog can force (the op and the release's API allow it). */
+bool pane_dialog_can_force(const tui *t);
+
 /* Drawing helpers (tui.c).  Text is clipped to `w` columns, control bytes
  * and invalid UTF-8 are shown as '?'; they return the columns used. */
 int tui_put(int y, int x, int w, int elem, const char *s);

@@ -331,12 +331,32 @@ check "Pike at 160: starts" 'HOST +AZ +STATE' 50
 keys . .
 line_has "Pike at 160: title keeps step 2/2" 1 'release pike \| .*quirk.* \| step 2/2'
 line_has "Pike at 160: title keeps the help key" 1 '\?/F1 help'
+keys m
+check "Pike: the move dialog offers force (API 2.53)" '\[ \] force: skip the scheduler'
+check "Pike: the footer offers f" '(^| )f force( |$)'
+keys Escape
 T resize-window -t nv -x 80 -y 24
 line_has "Pike at 80: title keeps release, quirks and step" 1 'release pike \| .*quirk.* \| step 2/2'
 line_has "Pike at 80: title keeps the help key" 1 '\?/F1 help'
 keys q
 finish pike 0
 unset UI_ARGS TUI_W TUI_H
+
+# ---- 6b: force only where the API takes it; errors whole ------------------------------
+TUI_W=80 TUI_H=24
+start force
+check "force: starts" 'HOST +AZ +STATE' 50
+keys m
+check "latest: the dialog says why there is no force" 'no force on latest \(API 2\.[0-9]+\)'
+if screen | grep -Eq '(^| )f force( |$)|\[ \] force'; then fail "latest: force offered"; dump; else ok "latest: no f force offered"; fi
+keys f
+check "latest: f says the API dropped force" 'no force on latest \(API 2\.[0-9]+\): the API dropped it in 2\.68'
+keys Escape
+keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Space - - f o r c e Enter
+check "a long error wraps whole, not cut mid-word" "allowed \('force' was unexpected\)"
+keys q
+finish force 0
+unset TUI_W TUI_H
 
 # ---- 7: the mouse ---------------------------------------------------------------------
 # click TEXT: a left click (X10 mouse report, as screen-256color's kmous
