@@ -473,6 +473,11 @@ static void step(tui *t)
 static void save(tui *t, const char *path)
 {
     char err[512] = "";
+    /* "~/x.cfg" and "~" as a shell would read them */
+    char *expanded = NULL;
+    const char *home = getenv("HOME");
+    if (path[0] == '~' && (path[1] == '/' || !path[1]) && home && *home)
+        path = expanded = nv_printf("%s%s", home, path + 1);
     /* the start state plus what was done: loading and replaying the file
      * reproduces this session */
     if (scenario_save(path, t->s->initial, t->s->done, t->s->n_done, err, sizeof err))
@@ -480,6 +485,7 @@ static void save(tui *t, const char *path)
                    path);
     else
         tui_status(t, TH_STATUS_ERROR, "save to %s failed: %s", path, err);
+    free(expanded);
 }
 
 /* ---- lists ------------------------------------------------------------------------ */

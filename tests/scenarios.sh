@@ -15,3 +15,11 @@ for f in "$top_srcdir"/scenarios/*.cfg; do
     fi
 done
 echo "reproducible output: ok"
+# a weight is never printed as -0.0 (a negative multiplier times 0)
+for f in "$top_srcdir"/scenarios/*.cfg; do
+    if "$NOVALID" run "$f" | grep -q -- '[^0-9.]-0\.0\([^0-9]\|$\)'; then
+        echo "FAIL $f: a weight printed as -0.0"
+        exit 1
+    fi
+done
+echo "no -0.0 weights: ok"

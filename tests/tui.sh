@@ -230,6 +230,10 @@ else
     "$NOVALID" validate "$tmp/main/novalid-session.cfg" 2>&1 | sed 's/^/    | /'
 fi
 
+keys s C-u '~' / s a v e d . c f g Enter
+check "save to ~/saved.cfg" "saved the start state and 1 command\\(s\\) to $HOME/saved.cfg"
+if [ -s "$HOME/saved.cfg" ]; then ok "~ in the save path is the home directory"; else fail "~/saved.cfg not in HOME"; fi
+
 T resize-window -t nv -x 40 -y 10
 check "too-small message" 'terminal too small \(need 60x16\)'
 T resize-window -t nv -x 120 -y 40
@@ -282,6 +286,25 @@ else
 fi
 kill -TERM "$(cat "$tmp/eight/pid")" 2>/dev/null
 finish eight 143
+
+# ---- 4b: themes from the source tree; an unknown name is reported -----------------------
+rm -f "$XDG_CONFIG_HOME/novalid/themes/solarized.cfg"
+start srctheme NOVALID_THEME=solarized
+check "solarized from the source tree: starts" 'HOST +AZ +STATE' 50
+if [ -s "$tmp/srctheme/stderr" ] || screen | grep -q 'theme'; then
+    fail "solarized from the source tree: not found"
+    sed 's/^/    | /' "$tmp/srctheme/stderr"
+else
+    ok "solarized from the source tree: loads cleanly"
+fi
+keys q
+finish srctheme 0
+start notheme NOVALID_THEME=nosuchtheme
+check "unknown theme: the UI still starts" 'HOST +AZ +STATE' 50
+check "unknown theme: said on the status line" "theme 'nosuchtheme' not found"
+keys q
+finish notheme 0
+if grep -q "theme 'nosuchtheme' not found" "$tmp/notheme/stderr"; then ok "unknown theme: said on stderr"; else fail "unknown theme: nothing on stderr"; fi
 
 # ---- 5: a crash: the handler restores the terminal and dies of the signal --------
 UI_TERM=screen-256color
