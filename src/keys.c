@@ -68,6 +68,8 @@ const key_binding keys_table[] = {
     /* the trail pane: log lines or the explain matrix */
     {'v', "v", ACT_TRAIL_VIEW, KEYS_PANES,
      "trail pane: Nova's log lines / the hosts x filters matrix of the decision", "matrix"},
+    {'z', "z", ACT_ZOOM, KEYS_PANES,
+     "zoom: the trail pane takes the whole screen (z again: all panes)", "zoom"},
     {'\n', "Enter", ACT_WHY_NOT, KEYS_TRAIL,
      "why not the highlighted host? (matrix view)", "why-not"},
     {'\r', "Enter", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)", NULL},

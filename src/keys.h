@@ -60,6 +60,7 @@ enum keys_ctx {
     X(ACT_HOST_DISABLE, "host-disable")   \
     X(ACT_WHY_NOT, "why-not")             \
     X(ACT_TRAIL_VIEW, "trail-view")       \
+    X(ACT_ZOOM, "zoom")                   \
     X(ACT_UNDO, "undo")                   \
     X(ACT_REDO, "redo")                   \
     X(ACT_STEP, "step")                   \

@@ -318,6 +318,10 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
     intvec_push(&t->undo_log, step + 1);
     t->redo_log.n = 0;
     session_changed(t, keep);
+    /* a move by hand: the trail follows its newest lines (the migration's
+     * statuses); a scripted step keeps its expectations in view at the top */
+    if (step < 0)
+        t->panes[PANE_TRAIL].top = INT_MAX / 2;
     sbuf b = {0};
     describe_result(t, cmd, r, &b);
     bool ok = r->outcome && !strcmp(r->outcome, "ok");
@@ -601,6 +605,24 @@ static void layout(tui *t)
     p[PANE_TRAIL].x = 0;
     p[PANE_TRAIL].h = trail_h;
     p[PANE_TRAIL].w = W;
+    if (t->trail_zoom) {
+        /* the trail takes every line between the title and the summary */
+        for (int i = 0; i < PANE_COUNT; i++)
+            p[i].h = 0;
+        p[PANE_TRAIL].y = 1;
+        p[PANE_TRAIL].h = avail;
+    }
+}
+
+/* The zoom key: the trail pane alone, or back to all four. */
+static void zoom(tui *t)
+{
+    t->trail_zoom = !t->trail_zoom;
+    if (t->trail_zoom)
+        t->focus = PANE_TRAIL;
+    char z[16];
+    keys_labels(ACT_ZOOM, KEYS_TRAIL, z, sizeof z);
+    tui_status(t, TH_STATUS, t->trail_zoom ? "trail zoomed (%s: all panes)" : "all panes (%s: zoom the trail)", z);
 }
 
 /* ---- the fixed lines -------------------------------------------------------------- */
@@ -860,10 +882,12 @@ static void draw(tui *t)
     }
     draw_title(t);
     for (int i = 0; i < PANE_COUNT; i++)
-        t->panes[i].ops->draw(t, &t->panes[i]);
+        if (t->panes[i].h > 0)
+            t->panes[i].ops->draw(t, &t->panes[i]);
     /* the line between hosts and servers */
     attrset(theme_attr(TH_BORDER));
-    mvvline(1, t->panes[PANE_HOSTS].w, ACS_VLINE, t->panes[PANE_HOSTS].h);
+    if (t->panes[PANE_HOSTS].h > 0)
+        mvvline(1, t->panes[PANE_HOSTS].w, ACS_VLINE, t->panes[PANE_HOSTS].h);
     int bottom = LINES - t->footer_h - t->status_h;
     draw_summary(t, bottom - 1);
     footer_lines(t, true, LINES - t->footer_h);
@@ -1054,6 +1078,8 @@ static void prompt_key(tui *t, int ch)
 
 static void focus_move(tui *t, int dir)
 {
+    if (t->trail_zoom)
+        return;   /* the trail is the only pane shown */
     t->focus = (t->focus + dir + PANE_COUNT) % PANE_COUNT;
 }
 
@@ -1129,6 +1155,7 @@ static void handle_key(tui *t, int ch)
     case ACT_SEARCH_PREV: search_next(t, -1); break;
     case ACT_SAVE: prompt_open(t, PROMPT_SAVE, t->path ? t->path : DEFAULT_SAVE); break;
     case ACT_TRAIL_VIEW: pane_trail_toggle(t); break;
+    case ACT_ZOOM: zoom(t); break;
     default: break;
     }
 }

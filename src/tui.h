@@ -83,6 +83,7 @@ struct tui {
     tui_pane help, dialog, quirks;
     tui_pane *overlay;           /* NULL or one of the three above */
     bool too_small;
+    bool trail_zoom;             /* the trail pane has the whole screen */
 
     /* derived from the session, rebuilt when gen changes */
     unsigned rows_gen;

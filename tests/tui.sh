@@ -158,6 +158,7 @@ if T capture-pane -p -e -t nv | grep -Eq "$COLOR_SGR"; then ok "colours in use";
 
 keys '?'
 check "help overlay" 'Help: keys'
+keys NPage
 check "help lists the keys" 'live-migrate the selected server'
 keys Escape
 check_gone "Esc closes the help" 'Help: keys'
@@ -379,6 +380,23 @@ keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Space - - f o r c
 check "a long error wraps whole, not cut mid-word" "allowed \('force' was unexpected\)"
 keys q
 finish force 0
+unset TUI_W TUI_H
+
+# ---- 6c: the trail follows a move by hand; z zooms it -------------------------------------
+TUI_W=80 TUI_H=24
+start trail
+check "trail: starts" 'HOST +AZ +STATE' 50
+keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Enter
+check "trail: the move ran" 'live-migrate web-1 host3: ok'
+check "trail follows the newest line: the migration completed" 'Migration 1: .*-> completed'
+keys z
+check "z: the trail has the whole screen" 'DECISION TRAIL'
+if screen | sed -n 2p | grep -q 'DECISION TRAIL'; then ok "z: the trail starts under the title"; else fail "z: the trail is not zoomed"; dump; fi
+check_gone "z: the hosts pane is hidden" 'HOST +AZ +STATE'
+keys z
+check "z again: all panes" 'HOST +AZ +STATE'
+keys q
+finish trail 0
 unset TUI_W TUI_H
 
 # ---- 7: the mouse ---------------------------------------------------------------------
