@@ -64,6 +64,10 @@ const key_binding keys_table[] = {
      "disable"},
     {'w', "w", ACT_WHY_NOT, KEYS_HOSTS,
      "why not this host? (its fate in the last decision)", "why-not"},
+    {'o', "o", ACT_HOST_SORT, KEYS_HOSTS,
+     "sort the hosts: scenario order, free RAM, free vCPU, free disk, servers, name", "sort"},
+    {'a', "a", ACT_HOST_FILTER, KEYS_HOSTS,
+     "show only one availability zone, then one aggregate, then all hosts again", "zone"},
 
     /* the trail pane: log lines or the explain matrix */
     {'v', "v", ACT_TRAIL_VIEW, KEYS_PANES,
@@ -88,7 +92,7 @@ const key_binding keys_table[] = {
     {':', ":", ACT_PROMPT, KEYS_PANES, "command prompt, e.g. :live-migrate web-1 host3", "cmd"},
     {'s', "s", ACT_SAVE, KEYS_PANES,
      "save the start state and the commands performed as a scenario", "save"},
-    {'/', "/", ACT_SEARCH, KEYS_PANES, "search servers and hosts by name", "search"},
+    {'/', "/", ACT_SEARCH, KEYS_PANES, "search server and host names and the trail's lines", "search"},
     {'n', "n", ACT_SEARCH_NEXT, KEYS_PANES, "next search match", NULL},
     {'N', "N", ACT_SEARCH_PREV, KEYS_PANES, "previous search match", NULL},
     {CTRL('l'), "^L", ACT_REDRAW, KEYS_PANES | KEYS_OVERLAYS | KEYS_PROMPT, "redraw the screen",

@@ -59,6 +59,8 @@ enum keys_ctx {
     X(ACT_HOST_DOWN, "host-down")         \
     X(ACT_HOST_DISABLE, "host-disable")   \
     X(ACT_WHY_NOT, "why-not")             \
+    X(ACT_HOST_SORT, "host-sort")         \
+    X(ACT_HOST_FILTER, "host-filter")     \
     X(ACT_TRAIL_VIEW, "trail-view")       \
     X(ACT_ZOOM, "zoom")                   \
     X(ACT_UNDO, "undo")                   \

@@ -13,6 +13,7 @@
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "theme.h"
@@ -80,7 +81,9 @@ static void measure(const tui *t, const tui_pane *p, cols *k)
         tmax[b] = tmax[b] > l ? tmax[b] : l;
         nums += tmax[b] + 1;
     }
-    if (bar >= 9) {
+    int widest = tmax[0] > tmax[1] ? tmax[0] : tmax[1];
+    widest = widest > tmax[2] ? widest : tmax[2];
+    if (bar >= 9 && bar - 2 >= widest) {   /* the numbers fit inside the bars */
         k->mode = CAP_BARS;
         k->cap[0] = k->cap[1] = k->cap[2] = bar;
     } else if (nums <= rest) {
@@ -110,9 +113,127 @@ static void compute_cols(const tui *t, const tui_pane *p, cols *k)
     *k = cache;
 }
 
-static int rows(tui *t) { return t->s->c->hosts.n; }
+/* ---- order and filter ------------------------------------------------------
+ *
+ * t->host_rows holds the host ids shown: those of the zone or aggregate
+ * t->host_filter names (all without one), in the order t->host_sort says;
+ * equal keys keep scenario order.  The selection follows its host. */
 
-static const char *row_name(tui *t, int row) { return t->s->c->hosts.v[row].name; }
+static const char *const sort_names[] = {"scenario order", "free RAM", "free vCPU",
+                                         "free disk", "servers", "name"};
+#define N_SORTS ((int)(sizeof sort_names / sizeof sort_names[0]))
+
+static const cloud *sort_cloud;
+static int sort_key;
+
+static double free_of(const cloud *c, int h, int rc)
+{
+    return placement_capacity(c, h, rc) - (double)placement_used(c, h, rc);
+}
+
+static int cmp_hosts(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    const cloud *c = sort_cloud;
+    double ka = 0, kb = 0;
+    switch (sort_key) {
+    case 1: ka = free_of(c, a, RC_MEMORY_MB); kb = free_of(c, b, RC_MEMORY_MB); break;
+    case 2: ka = free_of(c, a, RC_VCPU); kb = free_of(c, b, RC_VCPU); break;
+    case 3: ka = free_of(c, a, RC_DISK_GB); kb = free_of(c, b, RC_DISK_GB); break;
+    case 4:
+        ka = c->host_servers ? c->host_servers[a].n : 0;
+        kb = c->host_servers ? c->host_servers[b].n : 0;
+        break;
+    case 5: {
+        int r = strcmp(c->hosts.v[a].name, c->hosts.v[b].name);
+        if (r)
+            return r;
+        break;
+    }
+    default: break;
+    }
+    if (ka != kb)
+        return ka > kb ? -1 : 1;   /* most first */
+    return a - b;
+}
+
+static bool in_filter(const cloud *c, int h, const char *f)
+{
+    if (!f)
+        return true;
+    if (!strncmp(f, "az:", 3)) {
+        const char *az = host_az(c, h);
+        return az && !strcmp(az, f + 3);
+    }
+    for (int g = 0; g < c->aggregates.n; g++)
+        if (!strcmp(c->aggregates.v[g].name, f + 4))
+            for (int i = 0; i < c->aggregates.v[g].hosts.n; i++)
+                if (c->aggregates.v[g].hosts.v[i] == h)
+                    return true;
+    return false;
+}
+
+void pane_hosts_rows(tui *t)
+{
+    const cloud *c = t->s->c;
+    tui_pane *p = &t->panes[PANE_HOSTS];
+    int keep = p->sel >= 0 && p->sel < t->host_rows.n ? t->host_rows.v[p->sel] : -1;
+    t->host_rows.n = 0;
+    for (int h = 0; h < c->hosts.n; h++)
+        if (in_filter(c, h, t->host_filter))
+            intvec_push(&t->host_rows, h);
+    if (t->host_sort) {
+        sort_cloud = c;
+        sort_key = t->host_sort;
+        qsort(t->host_rows.v, (size_t)t->host_rows.n, sizeof *t->host_rows.v, cmp_hosts);
+    }
+    for (int i = 0; keep >= 0 && i < t->host_rows.n; i++)
+        if (t->host_rows.v[i] == keep)
+            p->sel = i;
+}
+
+/* The filters in turn: each zone (in host order), each aggregate, none. */
+static void next_filter(tui *t)
+{
+    const cloud *c = t->s->c;
+    strlist all = {0};
+    for (int h = 0; h < c->hosts.n; h++) {
+        const char *az = host_az(c, h);
+        if (!az)
+            continue;
+        char *f = nv_printf("az:%s", az);
+        if (strlist_find(&all, f) < 0)
+            strlist_push(&all, f);
+        free(f);
+    }
+    for (int g = 0; g < c->aggregates.n; g++) {
+        char *f = nv_printf("agg:%s", c->aggregates.v[g].name);
+        if (strlist_find(&all, f) < 0)
+            strlist_push(&all, f);
+        free(f);
+    }
+    int cur = t->host_filter ? strlist_find(&all, t->host_filter) : -1;
+    free(t->host_filter);
+    t->host_filter = cur + 1 < all.n ? nv_strdup(all.v[cur + 1]) : NULL;
+    strlist_free(&all);
+}
+
+static void order_changed(tui *t, const char *what)
+{
+    pane_hosts_rows(t);
+    tui_pane *p = &t->panes[PANE_HOSTS];
+    tui_list_clamp(p, t->host_rows.n, p->h - 1);
+    const char *f = t->host_filter;
+    tui_status(t, TH_STATUS, "hosts: %s%s%s, by %s%s (%d of %d)", what,
+               !f ? "all" : !strncmp(f, "az:", 3) ? "zone " : "aggregate ",
+               f ? strchr(f, ':') + 1 : "", sort_names[t->host_sort],
+               t->host_sort >= 1 && t->host_sort <= 4 ? ", most first" : "", t->host_rows.n,
+               t->s->c->hosts.n);
+}
+
+static int rows(tui *t) { return t->host_rows.n; }
+
+static const char *row_name(tui *t, int row) { return t->s->c->hosts.v[t->host_rows.v[row]].name; }
 
 static const char *state_text(const cloud *c, int h, int *elem)
 {
@@ -214,6 +335,7 @@ static void heading(tui *t, tui_pane *p, int y, int elem)
 static void draw_row(tui *t, tui_pane *p, int row, int y, int base)
 {
     const cloud *c = t->s->c;
+    row = t->host_rows.v[row];   /* from here on, the host id */
     const host *ho = &c->hosts.v[row];
     bool sel = base != TH_NORMAL;
     cols k;
@@ -262,9 +384,17 @@ static void host_cmd(tui *t, int h, const char *set)
 static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 {
     const cloud *c = t->s->c;
-    int h = p->sel;
+    int h = tui_selected_host(t);
     bool have = h >= 0 && h < c->hosts.n;
     switch (a) {
+    case ACT_HOST_SORT:
+        t->host_sort = (t->host_sort + 1) % N_SORTS;
+        order_changed(t, "");
+        return true;
+    case ACT_HOST_FILTER:
+        next_filter(t);
+        order_changed(t, "");
+        return true;
     case ACT_HOST_DOWN:
         if (have) {
             if (host_is_up(c, h))

@@ -242,6 +242,15 @@ int tui_selected_server(tui *t)
     return t->server_rows.v[p->sel];
 }
 
+int tui_selected_host(tui *t)
+{
+    tui_refresh_derived(t);
+    const tui_pane *p = &t->panes[PANE_HOSTS];
+    if (p->sel < 0 || p->sel >= t->host_rows.n)
+        return -1;
+    return t->host_rows.v[p->sel];
+}
+
 bool tui_search_match(const tui *t, const char *name)
 {
     return t->search && name && strcasestr(name, t->search);
@@ -255,6 +264,7 @@ void tui_refresh_derived(tui *t)
         for (int i = 0; i < c->servers.n; i++)
             if (!c->servers.v[i].deleted)
                 intvec_push(&t->server_rows, i);
+        pane_hosts_rows(t);
         t->rows_gen = t->gen;
     }
     if (t->trail_gen != t->gen) {
@@ -900,8 +910,9 @@ static void draw(tui *t)
 
 /* ---- search ------------------------------------------------------------------------ */
 
-/* The searchable panes, in search order: their rows form one cyclic list. */
-static const int search_panes[] = {PANE_SERVERS, PANE_HOSTS};
+/* The searchable panes, in search order: their rows form one cyclic list
+ * (the trail's rows are its lines: a match scrolls the trail to it). */
+static const int search_panes[] = {PANE_SERVERS, PANE_HOSTS, PANE_TRAIL};
 #define N_SEARCH NELEM(search_panes)
 
 /* Move to the next (dir 1) or previous (-1) row whose name contains the
@@ -917,7 +928,7 @@ static bool search_move(tui *t, int dir, bool include_current)
         tui_pane *p = &t->panes[search_panes[k]];
         base[k] = total;
         if (search_panes[k] == t->focus)
-            cur = total + p->sel;
+            cur = total + (search_panes[k] == PANE_TRAIL ? p->top : p->sel);
         total += p->ops->rows(t);
     }
     if (!total)
@@ -935,6 +946,10 @@ static bool search_move(tui *t, int dir, bool include_current)
         if (tui_search_match(t, p->ops->row_name(t, i - base[k]))) {
             t->focus = search_panes[k];
             p->sel = i - base[k];
+            if (search_panes[k] == PANE_TRAIL) {
+                p->top = p->sel;   /* the line at the top of the pane */
+                t->trail_matrix = false;
+            }
             return true;
         }
     }
@@ -1247,6 +1262,8 @@ static void tui_done(tui *t)
     intvec_free(&t->undo_log);
     intvec_free(&t->redo_log);
     intvec_free(&t->server_rows);
+    intvec_free(&t->host_rows);
+    free(t->host_filter);
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);
     strlist_free(&t->check_lines);

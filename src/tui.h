@@ -88,6 +88,9 @@ struct tui {
     /* derived from the session, rebuilt when gen changes */
     unsigned rows_gen;
     intvec server_rows;          /* live server ids, display order */
+    intvec host_rows;            /* host ids shown, filtered and sorted */
+    int host_sort;               /* enum in pane_hosts.c: 0 scenario order */
+    char *host_filter;           /* NULL all hosts, "az:NAME" or "agg:NAME" */
     unsigned trail_gen;
     strlist trail_lines;
     intvec trail_elems;          /* theme element per line */
@@ -128,6 +131,10 @@ struct tui {
 
 extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
 extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
+
+/* The hosts pane: the selected host id (-1 none); rebuild host_rows. */
+int tui_selected_host(tui *t);
+void pane_hosts_rows(tui *t);
 
 /* The open move dialog can force (the op and the release's API allow it). */
 bool pane_dialog_can_force(const tui *t);

@@ -164,7 +164,9 @@ keys Escape
 check_gone "Esc closes the help" 'Help: keys'
 
 keys / w e b - 1 Enter
-check "search finds web-1" '/web-1: 1 match'
+check "search finds web-1" '/web-1: [0-9]+ match'
+check "search selected the web-1 row" 'web-1 +host1 +active'
+
 
 keys m
 check "live-migrate dialog" 'live-migrate web-1'
@@ -389,6 +391,29 @@ check "trail: starts" 'HOST +AZ +STATE' 50
 keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Enter
 check "trail: the move ran" 'live-migrate web-1 host3: ok'
 check "trail follows the newest line: the migration completed" 'Migration 1: .*-> completed'
+keys / C o m p u t e C a p Enter
+check "/ searches the trail" '/ComputeCap: [0-9]+ match'
+n=$(screen | grep -n 'DECISION TRAIL' | cut -d: -f1)
+if screen | sed -n "$((n + 1))p" | grep -q 'Filter ComputeCapabilitiesFilter returned'; then
+    ok "/ scrolled the trail to the matching line"
+else
+    fail "/ did not scroll the trail to the match"; dump
+fi
+# the hosts pane: sorted by free RAM, then only zone az1
+keys BTab BTab BTab
+keys o
+check "o: hosts sorted by free RAM" 'hosts: all, by free RAM, most first \(4 of 4\)'
+line_has "o: the host with the most free RAM first" 3 '^ host4 '
+keys a
+check "a: only zone az1" 'hosts: zone az1, by free RAM, most first \(2 of 4\)'
+check_gone "a: host4 (az2) hidden" 'host4 +az2'
+keys a a
+check "a: then an aggregate" 'hosts: aggregate '
+i=0
+while [ $i -lt 10 ] && ! screen | grep -q 'hosts: all, by free RAM'; do keys a; sleep 0.2; i=$((i + 1)); done
+check "a: and all hosts again" 'hosts: all, by free RAM'
+keys o o o o o
+check "o: back to scenario order" 'by scenario order \(4 of 4\)'
 keys z
 check "z: the trail has the whole screen" 'DECISION TRAIL'
 if screen | sed -n 2p | grep -q 'DECISION TRAIL'; then ok "z: the trail starts under the title"; else fail "z: the trail is not zoomed"; dump; fi
