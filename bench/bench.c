@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conductor.h"
+#include "decision.h"
 #include "scenario.h"
 #include "scheduler.h"
 
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
     }
     printf("clone    the whole cloud:                %8.1f ms\n", median(t, runs));
 
+    double *tt = calloc((size_t)runs, sizeof *tt), *tf = calloc((size_t)runs, sizeof *tf);
     for (int r = 0; r < runs; r++) {
         cloud *cc = cloud_clone(c);
         trail tr = {0};
@@ -127,12 +129,34 @@ int main(int argc, char **argv)
             fprintf(stderr, "boot failed: %s\n", res.message);
             return 1;
         }
+        /* reading the decision record: every host's fate and the summary */
+        t0 = now_ms();
+        sbuf fb = {0};
+        for (int k = 0; k < tr.n_dec; k++)
+            for (int h = 0; h < cc->hosts.n; h++) {
+                sbuf_reset(&fb);
+                dec_host_fate(&tr, cc, 0, k, tr.n, h, false, &fb);
+            }
+        dec_summary(&tr, cc, 0, tr.n, &fb);
+        tf[r] = now_ms() - t0;
+        sbuf_free(&fb);
+        /* rendering the decision as Nova's log text and as JSON */
+        t0 = now_ms();
+        sbuf tb = {0};
+        trail_text(&tr, 0, &tb);
+        trail_json(&tr, 0, tr.n, &tb);
+        tt[r] = now_ms() - t0;
+        sbuf_free(&tb);
         cmd_result_done(&res);
         command_done(&cmd);
         trail_free(&tr);
         cloud_free(cc);
     }
     printf("schedule one boot, default chain:        %8.1f ms\n", median(t, runs));
+    printf("  read its record: every host's fate:    %8.1f ms\n", median(tf, runs));
+    printf("  render its trail as text and JSON:     %8.1f ms\n", median(tt, runs));
+    free(tt);
+    free(tf);
 
     for (int r = 0; r < runs; r++) {
         cloud *cc = cloud_clone(c);

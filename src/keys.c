@@ -22,7 +22,7 @@ const char *const keys_action_names[ACT_COUNT] = {
 
 #define CTRL(c) ((c) & 0x1f)
 #define ESC 27
-#define SCROLLS (KEYS_PANES | KEYS_DIALOG | KEYS_QUIRKS | KEYS_HELP)
+#define SCROLLS (KEYS_PANES | KEYS_DIALOG | KEYS_QUIRKS | KEYS_HELP | KEYS_VIEW)
 
 const key_binding keys_table[] = {
     /* everywhere in the main screen */
@@ -68,6 +68,31 @@ const key_binding keys_table[] = {
      "sort the hosts: scenario order, free RAM, free vCPU, free disk, servers, name", "sort"},
     {'a', "a", ACT_HOST_FILTER, KEYS_HOSTS,
      "show only one availability zone, then one aggregate, then all hosts again", "zone"},
+
+    /* describe, history, past decisions */
+    {'\n', "Enter", ACT_DESCRIBE, KEYS_HOSTS | KEYS_SERVERS,
+     "describe the selected server (RequestSpec, allocations, migrations) or host (inventory, "
+     "traits, aggregates)", "describe"},
+    {'\r', "Enter", ACT_DESCRIBE, KEYS_HOSTS | KEYS_SERVERS, "describe the selected server or host",
+     NULL},
+    {KEY_ENTER, "Enter", ACT_DESCRIBE, KEYS_HOSTS | KEYS_SERVERS,
+     "describe the selected server or host", NULL},
+    {'\n', "Enter", ACT_OPEN_DECISION, KEYS_MIGRATIONS,
+     "open the decision of the command that made the selected migration", "decision"},
+    {'\r', "Enter", ACT_OPEN_DECISION, KEYS_MIGRATIONS,
+     "open the decision of the command that made the selected migration", NULL},
+    {KEY_ENTER, "Enter", ACT_OPEN_DECISION, KEYS_MIGRATIONS,
+     "open the decision of the command that made the selected migration", NULL},
+    {'W', "W", ACT_WHAT_IF, KEYS_SERVERS | KEYS_HOSTS,
+     "what if: where could the selected server go (servers pane), or could it go to this "
+     "host (hosts pane), and what would make each host fit; a dry run", "what-if"},
+    {'D', "D", ACT_DRAIN, KEYS_HOSTS,
+     "drain plan: could every server of this host be live-migrated away? (a dry run)", "drain"},
+    {'H', "H", ACT_HISTORY, KEYS_PANES, "history: every command, its outcome and decision", "history"},
+    {'[', "[", ACT_PREV_DECISION, KEYS_TRAIL | KEYS_MIGRATIONS,
+     "show the previous command's decision in the trail pane and the matrix", NULL},
+    {']', "]", ACT_NEXT_DECISION, KEYS_TRAIL | KEYS_MIGRATIONS,
+     "show the next command's decision (back to the last one)", NULL},
 
     /* the trail pane: log lines or the explain matrix */
     {'v', "v", ACT_TRAIL_VIEW, KEYS_PANES,
@@ -126,6 +151,15 @@ const key_binding keys_table[] = {
     {127, "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
     {CTRL('h'), "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
     {CTRL('u'), "^U", ACT_KILL_LINE, KEYS_PROMPT, "clear the line", "clear"},
+
+    /* describe view and history list */
+    {'\n', "Enter", ACT_PICK, KEYS_VIEW, "history: open the highlighted command's decision; "
+     "describe: close", "open"},
+    {'\r', "Enter", ACT_PICK, KEYS_VIEW, "open / close", NULL},
+    {KEY_ENTER, "Enter", ACT_PICK, KEYS_VIEW, "open / close", NULL},
+    {ESC, "Esc", ACT_CLOSE, KEYS_VIEW, "close", "close"},
+    {'q', "q", ACT_CLOSE, KEYS_VIEW, "close", NULL},
+    {'H', "H", ACT_CLOSE, KEYS_VIEW, "close", NULL},
 
     /* help overlay */
     {ESC, "Esc", ACT_CLOSE, KEYS_HELP, "close the help", "close"},

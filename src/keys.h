@@ -32,10 +32,11 @@ enum keys_ctx {
     KEYS_QUIRKS = 1u << 5,         /* quirk list */
     KEYS_HELP = 1u << 6,           /* help overlay */
     KEYS_PROMPT = 1u << 7,         /* the :, / or save prompt line */
+    KEYS_VIEW = 1u << 8,           /* the describe view and the history list */
 };
 #define KEYS_LISTS (KEYS_HOSTS | KEYS_SERVERS | KEYS_MIGRATIONS)
 #define KEYS_PANES (KEYS_LISTS | KEYS_TRAIL)
-#define KEYS_OVERLAYS (KEYS_DIALOG | KEYS_QUIRKS | KEYS_HELP)
+#define KEYS_OVERLAYS (KEYS_DIALOG | KEYS_QUIRKS | KEYS_HELP | KEYS_VIEW)
 
 /* X-macro: action, name (for messages). */
 #define KEYS_ACTIONS(X)                   \
@@ -61,6 +62,13 @@ enum keys_ctx {
     X(ACT_WHY_NOT, "why-not")             \
     X(ACT_HOST_SORT, "host-sort")         \
     X(ACT_HOST_FILTER, "host-filter")     \
+    X(ACT_DESCRIBE, "describe")           \
+    X(ACT_OPEN_DECISION, "open-decision") \
+    X(ACT_HISTORY, "history")             \
+    X(ACT_WHAT_IF, "what-if")             \
+    X(ACT_DRAIN, "drain")                 \
+    X(ACT_PREV_DECISION, "prev-decision") \
+    X(ACT_NEXT_DECISION, "next-decision") \
     X(ACT_TRAIL_VIEW, "trail-view")       \
     X(ACT_ZOOM, "zoom")                   \
     X(ACT_UNDO, "undo")                   \

@@ -42,6 +42,9 @@ static const cli_command cli_commands[] = {
     {"check", cmd_check, "PATH...", "run many scenarios: a line each, or JSON, TAP, JUnit XML",
      "path", FORMAT_COUNT - 1, {{"--format", OPTV_FORMAT}, {0}}},
     {"validate", cmd_validate, "FILE...", "load only, report every error", "file", -1, {{0}}},
+    {"diff", cmd_diff, "A.cfg [B.cfg]",
+     "replay both and show, step by step, what changed (exit 0 same, 1 differ, 2 trouble)",
+     "file", -1, {{"--release", OPTV_RELEASE}, {"--quirk", OPTV_QUIRK}, {0}}},
 };
 #define N_COMMANDS ((int)(sizeof cli_commands / sizeof cli_commands[0]))
 
@@ -179,31 +182,42 @@ static void usage(FILE *f)
         const key_binding *k = &keys_table[i];
         if (!(k->where & (KEYS_PANES | KEYS_DIALOG | KEYS_QUIRKS)))
             continue;
-        /* one line per action, help text and context: every key once */
+        /* one line per action and context (the first entry's help): every
+         * key once */
         bool shown = false;
         for (int j = 0; j < i && !shown; j++)
-            shown = keys_table[j].action == k->action && keys_table[j].where == k->where &&
-                    !strcmp(keys_table[j].help, k->help);
+            shown = keys_table[j].action == k->action && keys_table[j].where == k->where;
         if (shown)
             continue;
         char labels[64] = "";
         for (int j = i; j < keys_count; j++) {
             const key_binding *o = &keys_table[j];
-            if (o->action != k->action || o->where != k->where || strcmp(o->help, k->help))
+            if (o->action != k->action || o->where != k->where)
                 continue;
             bool dup = false;   /* Enter is three key codes with one label */
             for (int m = i; m < j && !dup; m++)
                 dup = keys_table[m].action == k->action && keys_table[m].where == k->where &&
-                      !strcmp(keys_table[m].help, k->help) && !strcmp(keys_table[m].label, o->label);
+                      !strcmp(keys_table[m].label, o->label);
             if (dup)
                 continue;
             size_t l = strlen(labels);
             snprintf(labels + l, sizeof labels - l, "%s%s", l ? "/" : "", o->label);
         }
-        const char *where = k->where == KEYS_TRAIL   ? " (trail pane)"
-                            : k->where & KEYS_PANES  ? ""
-                            : k->where & KEYS_DIALOG ? " (move dialog)"
-                                                     : " (quirk list)";
+        /* where it works, unless everywhere: "[hosts, servers]", "[move dialog]" */
+        char where[64] = "";
+        static const struct {
+            unsigned bit;
+            const char *name;
+        } ctx_names[] = {{KEYS_HOSTS, "hosts"},         {KEYS_SERVERS, "servers"},
+                         {KEYS_MIGRATIONS, "migrations"}, {KEYS_TRAIL, "trail"},
+                         {KEYS_DIALOG, "move dialog"},  {KEYS_QUIRKS, "quirk list"}};
+        if ((k->where & KEYS_PANES) != KEYS_PANES)
+            for (size_t c = 0; c < sizeof ctx_names / sizeof ctx_names[0]; c++)
+                if (k->where & ctx_names[c].bit)
+                    snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s",
+                             where[0] ? ", " : " [", ctx_names[c].name);
+        if (where[0])
+            snprintf(where + strlen(where), sizeof where - strlen(where), "]");
         fprintf(f, "  %-15s %s%s\n", labels, k->help, where);
     }
     fprintf(f, "\nReleases: ");

@@ -74,6 +74,7 @@ static void free_derived(cloud *c)
     free(c->host_aggs);
     free(c->host_servers);
     c->host_aggs = c->host_servers = NULL;
+    c->host_side_cap = 0;
 }
 
 void cloud_free(cloud *c)
@@ -256,6 +257,7 @@ void cloud_reindex(cloud *c)
         if (!c->servers.v[i].deleted)
             nv_index_put(&c->server_ix, c->servers.v[i].name, i);
     int nh = c->hosts.n ? c->hosts.n : 1;
+    c->host_side_cap = nh;
     c->usage = nv_calloc((size_t)nh * RC_COUNT, sizeof *c->usage);
     c->host_aggs = nv_calloc((size_t)nh, sizeof *c->host_aggs);
     c->host_servers = nv_calloc((size_t)nh, sizeof *c->host_servers);
@@ -313,10 +315,18 @@ int cloud_add_host(cloud *c, const char *name)
     int id = c->hosts.n - 1;
     /* names are heap strings, so the index may borrow them */
     nv_index_put(&c->host_ix, c->hosts.v[id].name, id);
-    c->usage = nv_realloc(c->usage, (size_t)c->hosts.n * RC_COUNT * sizeof *c->usage);
+    /* the per-host side arrays grow geometrically, as the host array does:
+     * loading n hosts is linear, not n reallocations */
+    if (c->hosts.n > c->host_side_cap) {
+        int cap = c->host_side_cap ? c->host_side_cap : 8;
+        while (cap < c->hosts.n)
+            cap *= 2;
+        c->usage = nv_realloc(c->usage, (size_t)cap * RC_COUNT * sizeof *c->usage);
+        c->host_aggs = nv_realloc(c->host_aggs, (size_t)cap * sizeof *c->host_aggs);
+        c->host_servers = nv_realloc(c->host_servers, (size_t)cap * sizeof *c->host_servers);
+        c->host_side_cap = cap;
+    }
     memset(c->usage + (size_t)id * RC_COUNT, 0, RC_COUNT * sizeof *c->usage);
-    c->host_aggs = nv_realloc(c->host_aggs, (size_t)c->hosts.n * sizeof *c->host_aggs);
-    c->host_servers = nv_realloc(c->host_servers, (size_t)c->hosts.n * sizeof *c->host_servers);
     memset(&c->host_aggs[id], 0, sizeof *c->host_aggs);
     memset(&c->host_servers[id], 0, sizeof *c->host_servers);
     return id;

@@ -204,6 +204,7 @@ typedef struct cloud {
     int64_t *usage;            /* hosts.n * RC_COUNT, Placement usage */
     intvec *host_aggs;         /* per host: aggregate ids */
     intvec *host_servers;      /* per host: non-deleted server ids */
+    int host_side_cap;         /* room in usage, host_aggs, host_servers (grows x2) */
 } cloud;
 
 cloud *cloud_new(void);

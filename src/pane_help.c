@@ -25,6 +25,7 @@ static const struct {
     {KEYS_DIALOG, "Move dialog"},
     {KEYS_QUIRKS, "Quirk list"},
     {KEYS_PROMPT, "Prompt line"},
+    {KEYS_VIEW, "Describe view, history list"},
     {KEYS_HELP, "This help"},
 };
 #define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "theme.h"
+#include "decision.h"
 #include "tui.h"
 
 static const int bar_rc[3] = {RC_VCPU, RC_MEMORY_MB, RC_DISK_GB};
@@ -407,6 +408,20 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
         if (have)
             host_cmd(t, h, c->hosts.v[h].disabled ? "enable" : "disable");
         return true;
+    case ACT_DESCRIBE:
+        if (have)
+            pane_describe_host(t, h);
+        return true;
+    case ACT_DRAIN:
+        if (have)
+            pane_drain_open(t, h);
+        return true;
+    case ACT_WHAT_IF:
+        if (have && tui_selected_server(t) >= 0)
+            pane_whatif_open(t, tui_selected_server(t), h);
+        else if (have)
+            tui_status(t, TH_STATUS_ERROR, "select a server in the servers pane first");
+        return true;
     case ACT_WHY_NOT:
         if (have) {
             sbuf b = {0};
@@ -421,77 +436,30 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 }
 
 /*
- * The host's fate in the last command's trail.  Events are read in order
- * and the last one that names the host wins, so a host picked, then
- * skipped by a failed pre-check, reads as skipped; a passed check does
- * not overwrite "selected".
+ * The host's fate in the shown command's last decision, read from the
+ * decision record: the same reading the explain matrix's result column
+ * uses, with the reason's numbers.
  */
 void pane_hosts_why(const tui *t, int h, sbuf *out)
 {
     const char *name = t->s->c->hosts.v[h].name;
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     sbuf_addf(out, "why not %s? ", name);
     if (!r) {
         sbuf_add(out, "no decision yet: run a command first");
         return;
     }
     const trail *tr = &t->s->t;
-    sbuf ans = {0};
-    for (int i = r->trail_from; i < r->trail_to && i < tr->n; i++) {
-        const event *e = &tr->v[i];
-        switch (e->kind) {
-        case EV_PLACEMENT:
-        case EV_FILTER:
-            for (int k = 0; k < e->rejected.n; k++)
-                if (nv_streq(e->rejected.v[k].host, name)) {
-                    sbuf_reset(&ans);
-                    sbuf_addf(&ans, "rejected by %s: %s",
-                              e->kind == EV_PLACEMENT ? "Placement" : e->name,
-                              e->rejected.v[k].reason);
-                }
-            break;
-        case EV_WEIGH:
-            for (int k = 0; k < e->weights.n; k++)
-                if (nv_streq(e->weights.v[k].host, name)) {
-                    char w[64];
-                    nv_fmt_double(w, sizeof w, e->weights.v[k].weight);
-                    sbuf_reset(&ans);
-                    sbuf_addf(&ans, "passed every filter; weighed %s (rank %d of %d)", w, k + 1,
-                              e->weights.n);
-                }
-            break;
-        case EV_SELECT:
-            if (nv_streq(e->host, name)) {
-                sbuf_reset(&ans);
-                sbuf_addf(&ans, "it was selected%s%s", e->name ? " for " : "",
-                          e->name ? e->name : "");
-            }
-            break;
-        case EV_CLAIM:
-            if (nv_streq(e->host, name) && !e->ok) {
-                sbuf_reset(&ans);
-                sbuf_addf(&ans, "the claim failed: %s", e->message ? e->message : "");
-            }
-            break;
-        case EV_CHECK:
-            if (nv_streq(e->host, name) && !e->ok) {
-                sbuf_reset(&ans);
-                sbuf_addf(&ans, "%s failed: %s", e->name, e->message ? e->message : "");
-            }
-            break;
-        default:
-            break;
-        }
-    }
-    if (ans.len) {
-        sbuf_add(out, ans.s);
-    } else {
+    int first, n = dec_in_range(tr, r->trail_from, r->trail_to, &first);
+    if (!n) {
         sbuf cf = {0};
-        command_format(tui_last_command(t), &cf);
-        sbuf_addf(out, "not considered in the last decision (%s)", cf.s);
+        command_format(tui_shown_command(t), &cf);
+        sbuf_addf(out, "no scheduling decision in command %d (%s)", tui_shown_index(t) + 1,
+                  cf.s ? cf.s : "");
         sbuf_free(&cf);
+        return;
     }
-    sbuf_free(&ans);
+    dec_host_fate(tr, t->s->c, r->trail_from, first + n - 1, r->trail_to, h, true, out);
 }
 
 const pane_ops pane_hosts_ops = {

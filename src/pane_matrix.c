@@ -1,6 +1,7 @@
 /*
  * pane_matrix.c - the explain matrix: the trail pane's second view of the
- * last command's decision, one row per host of the cloud (scenario order)
+ * shown command's decision (the last command, or one opened from the
+ * history or a migration row), one row per host of the cloud (scenario order)
  * and one column per stage of the last scheduling decision in the
  * command's events (the last EV_REQUEST and what follows it).
  *
@@ -20,10 +21,10 @@
  *   .   not reached (rejected earlier, or the pipeline stopped)
  *   -   removed before the filters by narrowing: ignore_hosts, the
  *       requested destination, a cell restriction, forced hosts.
- *   Narrowing is read from the trail's tagged notes (trail_narrow: kind
- *   and hosts); a host that passed Placement, is not accounted for by a
- *   note and is never named again while the first filter's `in` count says
- *   it was left out counts as narrowed too.
+ *   Every cell and the result column come from the decision record
+ *   (decision.h): the fate the scheduler wrote for each host, by id; the
+ *   result is dec_host_fate(), the same reading "why not" shows, so the
+ *   two always agree.  Nothing here reads the log text.
  *
  * State
  *   The matrix is built from the session's trail when t->gen changes (and
@@ -37,13 +38,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decision.h"
 #include "theme.h"
 #include "tui.h"
 
 enum col_kind { COL_PLACEMENT, COL_FILTER, COL_WEIGHT, COL_PART };
 enum cell_state { CELL_NONE, CELL_OK, CELL_REJECT, CELL_SKIP, CELL_NARROWED, CELL_NUM };
-/* why a host left the pipeline */
-enum gone { GONE_NO, GONE_REJECTED, GONE_NARROWED };
 
 typedef struct mx_cell {
     unsigned char state;         /* enum cell_state */
@@ -173,252 +173,6 @@ static mx_col *add_col(tui_matrix *m, enum col_kind kind, char *label, const cha
     return c;
 }
 
-/* Narrowing read back from the notes of the decision. */
-typedef struct narrowing {
-    strlist ignore;              /* ignore_hosts */
-    char *dest;                  /* requested destination */
-    char *cell;                  /* cell restriction */
-    char *forced;                /* first forced host */
-    bool pending;                /* read since the last pass started */
-} narrowing;
-
-/* Narrowing notes carry their kind and hosts (trail_narrow). */
-static void read_note(narrowing *nw, const event *e)
-{
-    if (!e->name)
-        return;
-    const char *first = e->hosts.n ? e->hosts.v[0] : NULL;
-    if (!strcmp(e->name, "ignore_hosts")) {
-        strlist_free(&nw->ignore);
-        strlist_copy(&nw->ignore, &e->hosts);
-    } else if (!strcmp(e->name, "requested_destination")) {
-        free(nw->dest);
-        nw->dest = nv_strdup(first);
-    } else if (!strcmp(e->name, "cell")) {
-        free(nw->cell);
-        nw->cell = nv_strdup(first);
-    } else if (!strcmp(e->name, "force_hosts")) {
-        free(nw->forced);
-        nw->forced = nv_strdup(first);
-    } else {
-        return;
-    }
-    nw->pending = true;
-}
-
-static void narrowing_free(narrowing *nw)
-{
-    strlist_free(&nw->ignore);
-    free(nw->dest);
-    free(nw->cell);
-    free(nw->forced);
-}
-
-/* Why `h` is left out by the notes read so far; NULL if it is not. */
-static const char *narrowed_by(const cloud *c, const narrowing *nw, int h)
-{
-    const host *ho = &c->hosts.v[h];
-    if (nw->cell && !nv_streq(ho->cell, nw->cell))
-        return "other cell (cell restriction)";
-    if (nw->dest && strcasecmp(ho->name, nw->dest) != 0)
-        return "not the requested destination";
-    if (strlist_find_ci(&nw->ignore, ho->name) >= 0)
-        return "ignored (ignore_hosts)";
-    if (nw->forced && strcasecmp(ho->name, nw->forced) != 0)
-        return "not a forced host";
-    return NULL;
-}
-
-/* Per-host bookkeeping while the events are walked. */
-typedef struct walk {
-    const cloud *c;
-    tui_matrix *m;
-    unsigned char *gone;         /* enum gone */
-    const char **why;            /* narrowing reason, or rejecting stage (full name) */
-    int *why_pass;               /* pass of the rejecting filter */
-    bool *mentioned;             /* named by a filter, weigher, claim or select */
-    int *rank, *ranked;          /* place in the last weighing, and of how many */
-    int *ix;                     /* scratch: host -> index in an event list, -1 */
-} walk;
-
-static int host_of(const walk *w, const char *name)
-{
-    return name ? cloud_host(w->c, name) : -1;
-}
-
-/* Cell of a host that is not (or no longer) in the pipeline. */
-static unsigned char out_cell(const walk *w, int h)
-{
-    return w->gone[h] == GONE_NARROWED ? CELL_NARROWED : CELL_SKIP;
-}
-
-static int alive_count(const walk *w)
-{
-    int n = 0;
-    for (int h = 0; h < w->m->n_hosts; h++)
-        n += !w->gone[h];
-    return n;
-}
-
-static void apply_narrowing(walk *w, narrowing *nw)
-{
-    for (int h = 0; h < w->m->n_hosts; h++) {
-        if (w->gone[h])
-            continue;
-        const char *why = narrowed_by(w->c, nw, h);
-        if (why) {
-            w->gone[h] = GONE_NARROWED;
-            w->why[h] = why;
-        }
-    }
-    nw->pending = false;
-}
-
-/* The start of a filter pass: apply the narrowing, then make the hosts in
- * the pipeline agree with what the first stage of the pass saw. */
-static void start_pass(walk *w, narrowing *nw, const event *first)
-{
-    int n = w->m->n_hosts;
-    apply_narrowing(w, nw);
-    if (first->kind == EV_WEIGH) {
-        /* no filters ran (forced hosts): the weighed hosts are the pipeline */
-        for (int i = 0; i < first->weights.n; i++) {
-            int h = host_of(w, first->weights.v[i].host);
-            if (h >= 0)
-                w->ix[h] = i;
-        }
-        for (int h = 0; h < n; h++)
-            if (!w->gone[h] && w->ix[h] < 0) {
-                w->gone[h] = GONE_NARROWED;
-                w->why[h] = "narrowed out before the filters";
-            }
-        for (int i = 0; i < first->weights.n; i++) {
-            int h = host_of(w, first->weights.v[i].host);
-            if (h >= 0)
-                w->ix[h] = -1;
-        }
-        return;
-    }
-    int alive = alive_count(w);
-    if (alive <= first->in)
-        return;
-    int unnamed = 0;
-    for (int h = 0; h < n; h++)
-        unnamed += !w->gone[h] && !w->mentioned[h];
-    if (alive - unnamed != first->in)
-        return;     /* cannot tell which hosts: leave them in */
-    for (int h = 0; h < n; h++)
-        if (!w->gone[h] && !w->mentioned[h]) {
-            w->gone[h] = GONE_NARROWED;
-            w->why[h] = "narrowed out before the filters";
-        }
-}
-
-static void walk_placement(walk *w, const event *e)
-{
-    tui_matrix *m = w->m;
-    mx_col *col = add_col(m, COL_PLACEMENT, nv_strdup("Placement"), "Placement", 0);
-    for (int h = 0; h < m->n_hosts; h++)
-        col->cell[h].state = CELL_NARROWED;
-    for (int i = 0; i < e->hosts.n; i++) {
-        int h = host_of(w, e->hosts.v[i]);
-        if (h >= 0)
-            col->cell[h].state = CELL_OK;
-    }
-    for (int i = 0; i < e->rejected.n; i++) {
-        int h = host_of(w, e->rejected.v[i].host);
-        if (h >= 0)
-            col->cell[h].state = CELL_REJECT;
-    }
-    for (int h = 0; h < m->n_hosts; h++) {
-        if (col->cell[h].state == CELL_REJECT) {
-            w->gone[h] = GONE_REJECTED;
-            w->why[h] = "Placement";
-        } else if (col->cell[h].state == CELL_NARROWED) {
-            w->gone[h] = GONE_NARROWED;
-            w->why[h] = "not a Placement candidate";
-        }
-    }
-}
-
-static void walk_filter(walk *w, abbrevs *ab, const event *e, int pass)
-{
-    tui_matrix *m = w->m;
-    mx_col *col = add_col(m, COL_FILTER, abbrev(ab, e->name ? e->name : "?", "Filter"),
-                          e->name ? e->name : "?", pass);
-    for (int i = 0; i < e->rejected.n; i++) {
-        int h = host_of(w, e->rejected.v[i].host);
-        if (h >= 0)
-            w->ix[h] = i;
-    }
-    for (int h = 0; h < m->n_hosts; h++) {
-        if (w->gone[h]) {
-            col->cell[h].state = out_cell(w, h);
-        } else if (w->ix[h] >= 0) {
-            col->cell[h].state = CELL_REJECT;
-            w->gone[h] = GONE_REJECTED;
-            w->why[h] = col->full;
-            w->why_pass[h] = pass;
-        } else {
-            col->cell[h].state = CELL_OK;
-        }
-    }
-    for (int i = 0; i < e->rejected.n; i++) {
-        int h = host_of(w, e->rejected.v[i].host);
-        if (h >= 0)
-            w->ix[h] = -1;
-    }
-}
-
-static void walk_weigh(walk *w, abbrevs *ab, const event *e, int pass)
-{
-    tui_matrix *m = w->m;
-    for (int i = 0; i < e->weights.n; i++) {
-        int h = host_of(w, e->weights.v[i].host);
-        if (h >= 0) {
-            w->ix[h] = i;
-            w->rank[h] = i + 1;
-        }
-    }
-    for (int h = 0; h < m->n_hosts; h++)
-        if (w->ix[h] < 0)
-            w->rank[h] = 0;
-    *w->ranked = e->weights.n;
-    /* the cells stay put when add_col() moves the columns */
-    mx_cell *wc = add_col(m, COL_WEIGHT, nv_strdup("weight"), "weight", pass)->cell;
-    for (int h = 0; h < m->n_hosts; h++) {
-        if (w->ix[h] >= 0) {
-            wc[h].state = CELL_NUM;
-            wc[h].v = e->weights.v[w->ix[h]].weight;
-        } else {
-            wc[h].state = w->gone[h] ? out_cell(w, h) : CELL_SKIP;
-        }
-    }
-    for (int k = 0; k < e->weighers.n; k++) {
-        bool nonzero = false;
-        for (int i = 0; i < e->weights.n && !nonzero; i++)
-            nonzero = e->weights.v[i].parts && e->weights.v[i].parts[k] != 0.0;
-        if (!nonzero)
-            continue;
-        mx_col *pc = add_col(m, COL_PART, abbrev(ab, e->weighers.v[k], "Weigher"),
-                             e->weighers.v[k], pass);
-        for (int h = 0; h < m->n_hosts; h++) {
-            if (w->ix[h] >= 0) {
-                pc->cell[h].state = CELL_NUM;
-                const double *parts = e->weights.v[w->ix[h]].parts;
-                pc->cell[h].v = parts ? parts[k] : 0.0;
-            } else {
-                pc->cell[h].state = wc[h].state;
-            }
-        }
-    }
-    for (int i = 0; i < e->weights.n; i++) {
-        int h = host_of(w, e->weights.v[i].host);
-        if (h >= 0)
-            w->ix[h] = -1;
-    }
-}
-
 static void set_result(tui_matrix *m, int h, int elem, char *text)
 {
     free(m->hosts[h].result);
@@ -465,122 +219,35 @@ static void measure(tui_matrix *m, const cloud *c)
     }
 }
 
-/* The result column.  A host selected (or kept as an alternate) says so,
- * and what failed on it afterwards (a claim, a pre-check, a build).  Any
- * other host says how it left the pipeline, after the claims it had in
- * earlier passes of a multi-create ("claimed (pass 1), then rejected by
- * ... (pass 2)"), and whether the request's failure undid them. */
-static void results(tui_matrix *m, const walk *w, const trail *tr, int start, int to,
-                    const int *epass, int passes, int ranked, int n_selects, const event *err)
+/* The cell of host `h` in a stage of pass `p` whose event is `ev`: a
+ * host rejected by this event is `x`, one rejected or narrowed out
+ * earlier is `.` or `-`. */
+static unsigned char stage_cell(const decision *d, int h, int p, int ev)
 {
-    int n = m->n_hosts;
-    sbuf *story = nv_calloc((size_t)(n ? n : 1), sizeof *story);
-    unsigned char *fate = nv_calloc((size_t)(n ? n : 1), 1);   /* 1 alternate, 2 selected */
-    bool *claimed = nv_calloc((size_t)(n ? n : 1), sizeof(bool));
-    bool *failed = nv_calloc((size_t)(n ? n : 1), sizeof(bool));
-    sbuf *after = nv_calloc((size_t)(n ? n : 1), sizeof *after);  /* failures after selection */
-    for (int i = start; i < to; i++) {
-        const event *e = &tr->v[i];
-        int h = host_of(w, e->host), p = epass[i - start];
-        if (h < 0 && e->kind != EV_SELECT)
-            continue;
-        switch (e->kind) {
-        case EV_CLAIM:
-        case EV_CHECK: {
-            if (e->ok) {
-                if (e->kind == EV_CLAIM && !fate[h]) {
-                    claimed[h] = true;
-                    sbuf_addf(&story[h], "%sclaimed", story[h].len ? ", then " : "");
-                    if (passes > 1)
-                        sbuf_addf(&story[h], " (pass %d)", p);
-                }
-                break;
-            }
-            const char *what = e->kind == EV_CLAIM ? "the claim" : e->name;
-            sbuf *b = fate[h] ? &after[h] : &story[h];
-            sbuf_addf(b, "%s%s failed", b->len || fate[h] ? ", then " : "", what);
-            if (passes > 1 && e->kind == EV_CLAIM && !fate[h])
-                sbuf_addf(b, " (pass %d)", p);
-            sbuf_addf(b, ": %s", e->message ? e->message : "");
-            failed[h] = true;
-            break;
-        }
-        case EV_SELECT:
-            if (h < 0)
-                break;
-            if (m->chosen < 0)
-                m->chosen = h;
-            if (fate[h] != 2) {
-                sbuf_reset(&story[h]);
-                sbuf_add(&story[h], "selected");
-                if (n_selects > 1 && e->name)
-                    sbuf_addf(&story[h], " for %s", e->name);
-            } else if (n_selects > 1 && e->name) {
-                sbuf_addf(&story[h], ", %s", e->name);
-            }
-            fate[h] = 2;
-            for (int k = 0; k < e->hosts.n; k++) {
-                int a = host_of(w, e->hosts.v[k]);
-                if (a >= 0 && !fate[a]) {
-                    fate[a] = 1;
-                    sbuf_reset(&story[a]);
-                    sbuf_add(&story[a], "alternate");
-                }
-            }
-            break;
-        default: break;
-        }
+    const dec_host *x = &d->host[h];
+    switch (x->fate) {
+    case DF_NARROWED:
+        return x->pass <= p ? CELL_NARROWED : CELL_OK;
+    case DF_NOT_CANDIDATE:
+        return CELL_NARROWED;
+    case DF_PLACEMENT:
+        return CELL_SKIP;
+    case DF_FILTERED:
+        return x->ev == ev ? CELL_REJECT : x->ev < ev ? CELL_SKIP : CELL_OK;
+    default:
+        return CELL_OK;
     }
-    for (int h = 0; h < n; h++) {
-        sbuf *b = &story[h];
-        int elem = TH_NORMAL;
-        if (fate[h]) {
-            elem = fate[h] == 2 ? TH_TRAIL_SELECT : TH_NORMAL;
-            if (after[h].len) {
-                sbuf_add(b, after[h].s);
-                elem = TH_TRAIL_ERROR;
-            }
-        } else if (w->gone[h] == GONE_NARROWED) {
-            sbuf_reset(b);
-            sbuf_add(b, w->why[h]);
-            elem = TH_DIM;
-        } else if (w->gone[h] == GONE_REJECTED) {
-            sbuf_addf(b, "%srejected by %s", b->len ? ", then " : "", w->why[h]);
-            if (passes > 1 && w->why_pass[h])
-                sbuf_addf(b, " (pass %d)", w->why_pass[h]);
-            elem = TH_TRAIL_REJECT;
-        } else if (!b->len) {
-            if (w->rank[h])
-                sbuf_addf(b, "%s (weight rank %d of %d)",
-                          err && !n_selects ? "weighed" : "passed, not chosen", w->rank[h],
-                          ranked);
-            else if (passes)
-                sbuf_add(b, "passed the filters");
-            else if (m->n_cols && m->cols[0].kind == COL_PLACEMENT)
-                sbuf_add(b, "passed Placement");
-            else
-                sbuf_add(b, "-");
-            elem = passes || m->n_cols ? TH_NORMAL : TH_DIM;
-        }
-        if (failed[h])
-            elem = TH_TRAIL_ERROR;
-        /* the request failed: claims were given back, nothing was placed */
-        if (!fate[h] && err && !n_selects && (claimed[h] || w->rank[h])) {
-            sbuf_addf(b, "%s%s", claimed[h] ? ", undone: " : ", then ",
-                      err->name ? err->name : "error");
-            elem = TH_TRAIL_ERROR;
-        }
-        set_result(m, h, elem, sbuf_take(b));
-        sbuf_free(b);
-        sbuf_free(&after[h]);
-    }
-    free(story);
-    free(after);
-    free(fate);
-    free(claimed);
-    free(failed);
 }
 
+static const int tone_elem[] = {TH_NORMAL, TH_TRAIL_SELECT, TH_TRAIL_REJECT, TH_TRAIL_ERROR,
+                                TH_DIM};
+
+/*
+ * The matrix of the shown command's last decision, read from its record
+ * (decision.h): a column per stage that ran (its events name the stages
+ * and carry the weights), each host's cell from its fate in the record,
+ * and the result column from dec_host_fate(), the reading "why not" uses.
+ */
 static tui_matrix *build(tui *t)
 {
     const cloud *c = t->s->c;
@@ -589,126 +256,98 @@ static tui_matrix *build(tui *t)
     m->chosen = -1;
     m->n_hosts = c->hosts.n;
     m->hosts = nv_calloc((size_t)(m->n_hosts ? m->n_hosts : 1), sizeof *m->hosts);
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     int from = r ? r->trail_from : 0, to = r ? r->trail_to : 0;
     if (to > tr->n)
         to = tr->n;
-    int start = -1;
-    for (int i = from; i < to; i++)
-        if (tr->v[i].kind == EV_REQUEST) {
-            m->n_decisions++;
-            start = i;
-        }
-    if (start < 0)
+    int first;
+    m->n_decisions = dec_in_range(tr, from, to, &first);
+    if (!m->n_decisions)
         return m;
     m->any = true;
     m->decision = m->n_decisions;
-
-    int n = m->n_hosts ? m->n_hosts : 1;
-    int ranked = 0;
-    walk w = {
-        .c = c,
-        .m = m,
-        .gone = nv_calloc((size_t)n, 1),
-        .why = nv_calloc((size_t)n, sizeof(char *)),
-        .why_pass = nv_calloc((size_t)n, sizeof(int)),
-        .mentioned = nv_calloc((size_t)n, sizeof(bool)),
-        .rank = nv_calloc((size_t)n, sizeof(int)),
-        .ranked = &ranked,
-        .ix = nv_malloc((size_t)n * sizeof(int)),
-    };
-    for (int h = 0; h < n; h++)
-        w.ix[h] = -1;
-    /* who is named in the decision at all (for narrowing without a note) */
-    int n_selects = 0;
-    for (int i = start; i < to; i++) {
-        const event *e = &tr->v[i];
-        int h;
-        if (e->kind == EV_FILTER)
-            for (int k = 0; k < e->rejected.n; k++)
-                if ((h = host_of(&w, e->rejected.v[k].host)) >= 0)
-                    w.mentioned[h] = true;
-        if (e->kind == EV_WEIGH)
-            for (int k = 0; k < e->weights.n; k++)
-                if ((h = host_of(&w, e->weights.v[k].host)) >= 0)
-                    w.mentioned[h] = true;
-        if (e->kind == EV_SELECT || e->kind == EV_CLAIM)
-            if ((h = host_of(&w, e->host)) >= 0)
-                w.mentioned[h] = true;
-        if (e->kind == EV_SELECT) {
-            n_selects++;
-            for (int k = 0; k < e->hosts.n; k++)
-                if ((h = host_of(&w, e->hosts.v[k])) >= 0)
-                    w.mentioned[h] = true;
-        }
-    }
+    int k = first + m->n_decisions - 1;
+    const decision *d = &tr->dec[k];
+    int end = dec_end(tr, k, to);
+    int nh = m->n_hosts < d->n_hosts ? m->n_hosts : d->n_hosts;
 
     abbrevs ab = {0}, abw = {0};    /* filters, weighers: columns apart */
-    narrowing nw = {0};
-    bool in_pass = false;
     int pass = 0;
-    int *epass = nv_calloc((size_t)(to - start), sizeof(int));   /* pass of each event */
-    const event *err = NULL;
-    for (int i = start; i < to; i++) {
+    for (int i = d->ev_request; i < end; i++) {
         const event *e = &tr->v[i];
-        switch (e->kind) {
-        case EV_NOTE: read_note(&nw, e); break;
-        case EV_ERROR:
-            if (!err)
-                err = e;
-            break;
-        case EV_PLACEMENT: walk_placement(&w, e); break;
-        case EV_FILTER:
-        case EV_WEIGH:
-            if (!in_pass) {
-                in_pass = true;
-                pass++;
-                start_pass(&w, &nw, e);
+        while (pass < d->n_pass && d->pass[pass].ev_first >= 0 && d->pass[pass].ev_first <= i)
+            pass++;
+        if (e->kind == EV_PLACEMENT && i == d->ev_placement) {
+            mx_col *col = add_col(m, COL_PLACEMENT, nv_strdup("Placement"), "Placement", 0);
+            for (int h = 0; h < nh; h++) {
+                unsigned char f = d->host[h].fate;
+                col->cell[h].state = f == DF_PLACEMENT       ? CELL_REJECT
+                                     : f == DF_NOT_CANDIDATE ? CELL_NARROWED
+                                                             : CELL_OK;
             }
-            if (e->kind == EV_FILTER) {
-                walk_filter(&w, &ab, e, pass);
-            } else {
-                walk_weigh(&w, &abw, e, pass);
-                in_pass = false;
+        } else if (e->kind == EV_FILTER && pass) {
+            mx_col *col = add_col(m, COL_FILTER, abbrev(&ab, e->name ? e->name : "?", "Filter"),
+                                  e->name ? e->name : "?", pass);
+            for (int h = 0; h < nh; h++)
+                col->cell[h].state = stage_cell(d, h, pass, i);
+        } else if (e->kind == EV_WEIGH && pass && d->pass[pass - 1].ev_weigh == i) {
+            const intvec *order = &d->pass[pass - 1].order;
+            int *ix = nv_malloc((size_t)(nh ? nh : 1) * sizeof *ix);
+            for (int h = 0; h < nh; h++)
+                ix[h] = -1;
+            for (int j = 0; j < order->n && j < e->weights.n; j++)
+                if (order->v[j] < nh)
+                    ix[order->v[j]] = j;
+            /* the cells stay put when add_col() moves the columns */
+            mx_cell *wc = add_col(m, COL_WEIGHT, nv_strdup("weight"), "weight", pass)->cell;
+            for (int h = 0; h < nh; h++) {
+                if (ix[h] >= 0) {
+                    wc[h].state = CELL_NUM;
+                    wc[h].v = e->weights.v[ix[h]].weight;
+                } else {
+                    unsigned char st = stage_cell(d, h, pass, i);
+                    wc[h].state = st == CELL_OK ? CELL_SKIP : st;
+                }
             }
-            break;
-        default: break;
+            for (int w = 0; w < e->weighers.n; w++) {
+                bool nonzero = false;
+                for (int j = 0; j < e->weights.n && !nonzero; j++)
+                    nonzero = e->weights.v[j].parts && e->weights.v[j].parts[w] != 0.0;
+                if (!nonzero)
+                    continue;
+                mx_col *pc = add_col(m, COL_PART, abbrev(&abw, e->weighers.v[w], "Weigher"),
+                                     e->weighers.v[w], pass);
+                for (int h = 0; h < nh; h++) {
+                    if (ix[h] >= 0) {
+                        pc->cell[h].state = CELL_NUM;
+                        const double *parts = e->weights.v[ix[h]].parts;
+                        pc->cell[h].v = parts ? parts[w] : 0.0;
+                    } else {
+                        pc->cell[h].state = wc[h].state;
+                    }
+                }
+            }
+            free(ix);
         }
-        epass[i - start] = pass;
     }
-    m->n_passes = pass;
-    if (nw.pending)
-        apply_narrowing(&w, &nw);    /* narrowing left no host for the filters */
+    m->n_passes = d->n_pass;
 
-    /* what became of each host */
-    results(m, &w, tr, start, to, epass, pass, ranked, n_selects, err);
-    free(epass);
-    /* the conductor's retries: a host left out because an earlier decision
-     * of this command picked it and a check or claim failed there */
-    for (int i = from, d = 0; i < start; i++) {
-        const event *e = &tr->v[i];
-        d += e->kind == EV_REQUEST;
-        int h = host_of(&w, e->host);
-        if ((e->kind == EV_CHECK || e->kind == EV_CLAIM) && !e->ok && h >= 0 &&
-            w.gone[h] == GONE_NARROWED && d > 0)
-            set_result(m, h, TH_DIM,
-                       nv_printf("%s: decision %d picked it, %s failed", w.why[h], d,
-                                 e->kind == EV_CLAIM ? "the claim" : e->name));
+    /* what became of each host: the reading "why not" uses */
+    if (d->selected.n && d->selected.v[0] < nh)
+        m->chosen = d->selected.v[0];
+    for (int h = 0; h < m->n_hosts; h++) {
+        sbuf b = {0};
+        enum dec_tone tone = dec_host_fate(tr, c, from, k, to, h, false, &b);
+        set_result(m, h, tone_elem[tone], sbuf_take(&b));
+        sbuf_free(&b);
     }
 
     /* what each pass was for: one per instance, then the alternates */
-    for (int p = 1; p <= pass; p++) {
-        int k = 0;
-        const char *name = NULL;
-        for (int i = start; i < to && !name; i++)
-            if (tr->v[i].kind == EV_SELECT && ++k == p)
-                name = tr->v[i].name;
-        bool alts = !name && n_selects && p == n_selects + 1;
-        char *label = name   ? nv_printf("pass %d: for %s", p, name)
-                      : alts ? nv_printf("pass %d: alternates", p)
-                             : nv_printf("pass %d", p);
-        char *shrt = name ? nv_printf("%d: %s", p, name) : alts ? nv_printf("%d: alts", p)
-                                                                : nv_printf("#%d", p);
+    for (int p = 1; p <= d->n_pass; p++) {
+        int sid = d->pass[p - 1].server;
+        const char *name = sid >= 0 && sid < c->servers.n ? c->servers.v[sid].name : NULL;
+        char *label = name ? nv_printf("pass %d: for %s", p, name) : nv_printf("pass %d: alternates", p);
+        char *shrt = name ? nv_printf("%d: %s", p, name) : nv_printf("%d: alts", p);
         strlist_push(&m->pass_labels, label);
         strlist_push(&m->pass_short, shrt);
         free(label);
@@ -716,24 +355,17 @@ static tui_matrix *build(tui *t)
     }
 
     m->legend = ab.legend;
-    for (int k = 0; k < abw.legend.n; k++)
-        strlist_push(&m->legend, abw.legend.v[k]);
+    for (int w = 0; w < abw.legend.n; w++)
+        strlist_push(&m->legend, abw.legend.v[w]);
     strlist_free(&abw.legend);
     strlist_free(&abw.label);
     strlist_free(&abw.full);
     static const char *const cells[] = {"ok passed", "x rejected here", ". not reached",
                                         "- narrowed out", "> hosts pane selection"};
-    for (int k = 0; k < (int)(sizeof cells / sizeof cells[0]); k++)
-        strlist_push(&m->legend, cells[k]);
+    for (int i = 0; i < (int)(sizeof cells / sizeof cells[0]); i++)
+        strlist_push(&m->legend, cells[i]);
     strlist_free(&ab.label);
     strlist_free(&ab.full);
-    narrowing_free(&nw);
-    free(w.gone);
-    free(w.why);
-    free(w.why_pass);
-    free(w.mentioned);
-    free(w.rank);
-    free(w.ix);
     measure(m, c);
     return m;
 }
@@ -947,12 +579,13 @@ void pane_matrix_draw(tui *t, tui_pane *p)
         return;
     }
     clamp(t, m, p);
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     sbuf cf = {0};
-    command_format(tui_last_command(t), &cf);
+    command_format(tui_shown_command(t), &cf);
     tui_putf(p->y, p->x + 1, p->w - 1, helem,
              "EXPLAIN MATRIX  decision %d of %d of command %d: %s => %s", m->decision,
-             m->n_decisions, t->s->n_done, cf.s ? cf.s : "", r && r->outcome ? r->outcome : "ok");
+             m->n_decisions, tui_shown_index(t) + 1, cf.s ? cf.s : "",
+             r && r->outcome ? r->outcome : "ok");
     sbuf_free(&cf);
     int page = rows_page(m, p);
     if (m->n_hosts > page) {

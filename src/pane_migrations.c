@@ -62,9 +62,23 @@ static void draw_row(tui *t, tui_pane *p, int row, int y, int base)
                  m->dest >= 0 ? c->hosts.v[m->dest].name : "(scheduler)");
 }
 
+/* Enter: the decision of the command that made (or last changed) the
+ * migration on the selected row. */
 static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 {
-    return tui_list_key(t, p, a, ch);
+    if (a != ACT_OPEN_DECISION)
+        return tui_list_key(t, p, a, ch);
+    const session *s = t->s;
+    int row = p->sel, k = -1;
+    int mi = s->c->migrations.n - 1 - row;      /* newest first, as drawn */
+    for (int i = 0; i < s->n_done && row >= 0 && mi >= 0; i++)
+        if (s->results[i].migration == mi)
+            k = i;
+    if (k < 0)
+        tui_status(t, TH_STATUS_ERROR, "no command made this migration");
+    else
+        tui_open_decision(t, k);
+    return true;
 }
 
 const pane_ops pane_migrations_ops = {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diff.h"
 #include "theme.h"
 #include "tui.h"
 
@@ -77,10 +78,22 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
         return true;
     switch (a) {
     case ACT_TOGGLE:
+        if (!t->quirk_before)
+            t->quirk_before = session_rerun(t->s);
         tui_set_quirk(t, p->sel, !quirk_on(&t->s->c->conf, p->sel));
         return true;
     case ACT_CLOSE:
         t->overlay = NULL;
+        if (t->quirk_before) {
+            /* what the switches changed, decision by decision */
+            sbuf b = {0};
+            int n = session_diff(t->quirk_before, t->s, &b);
+            session_free(t->quirk_before);
+            t->quirk_before = NULL;
+            if (n)
+                pane_view_text(t, nv_printf("What changed: %d step(s)", n), sbuf_take(&b));
+            sbuf_free(&b);
+        }
         return true;
     default:
         return false;

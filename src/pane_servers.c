@@ -119,6 +119,22 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 {
     enum cmd_op op;
     switch (a) {
+    case ACT_WHAT_IF: {
+        int sid = tui_selected_server(t);
+        if (sid < 0)
+            tui_status(t, TH_STATUS_ERROR, "no server selected");
+        else
+            pane_whatif_open(t, sid, -1);
+        return true;
+    }
+    case ACT_DESCRIBE: {
+        int sid = tui_selected_server(t);
+        if (sid < 0)
+            tui_status(t, TH_STATUS_ERROR, "no server selected");
+        else
+            pane_describe_server(t, sid);
+        return true;
+    }
     case ACT_LIVE_MIGRATE: op = OP_LIVE_MIGRATE; break;
     case ACT_MIGRATE: op = OP_MIGRATE; break;
     case ACT_EVACUATE: op = OP_EVACUATE; break;

@@ -6,8 +6,10 @@
  * after the command line.  The pane scrolls both ways; `top` is the first line
  * shown and `xoff` the first column.
  *
- * t->trail_lines/trail_elems and t->summary are rebuilt by
- * pane_trail_build() when the session changes; the check lines live in
+ * pane_trail_build() rebuilds, when the session changes, an index of the
+ * lines (t->trail_ev/trail_k: which event, which of its lines) and
+ * t->summary; a line's text is made by event_line() only when it is drawn,
+ * so a 10,000-host decision costs the lines on screen, not its whole log; the check lines live in
  * t->check_lines and are shown while t->checks_gen == t->gen.
  *
  * The pane has a second view of the same decision, the explain matrix
@@ -19,10 +21,13 @@
 #include <string.h>
 
 #include "theme.h"
+#include "decision.h"
 #include "tui.h"
 
 static void push(tui *t, const char *line, int elem)
 {
+    intvec_push(&t->trail_ev, -1);
+    intvec_push(&t->trail_k, t->trail_lines.n);
     strlist_push(&t->trail_lines, line);
     intvec_push(&t->trail_elems, elem);
 }
@@ -100,61 +105,70 @@ void pane_trail_build(tui *t)
 {
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);
+    t->trail_ev.n = 0;
+    t->trail_k.n = 0;
     free(t->summary);
     t->summary = NULL;
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     if (!r) {
         hint_lines(t);
         return;
     }
     sbuf b = {0};
     sbuf_add(&b, "> ");
-    command_format(tui_last_command(t), &b);
+    command_format(tui_shown_command(t), &b);
     sbuf_addf(&b, "  => %s", r->outcome ? r->outcome : "ok");
     push(t, b.s, TH_TRAIL_HEAD);
     const trail *tr = &t->s->t;
+    /* an index of the lines only: each is rendered when it is drawn */
     for (int i = r->trail_from; i < r->trail_to && i < tr->n; i++) {
-        const event *e = &tr->v[i];
-        sbuf_reset(&b);
-        event_text(e, &b);
-        const char *p = b.s ? b.s : "";
-        bool first = true;
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            char *line = nv_strndup(p, n);
-            push(t, line, first ? first_line_elem(e) : more_lines_elem(e));
-            free(line);
-            first = false;
-            p += n + (nl ? 1 : 0);
+        int n = event_lines(&tr->v[i]);
+        for (int k = 0; k < n; k++) {
+            intvec_push(&t->trail_ev, i);
+            intvec_push(&t->trail_k, k);
         }
     }
     if (r->trail_from == r->trail_to)
         push(t, "(no events)", TH_DIM);
     sbuf_reset(&b);
-    trail_summary(tr, r->trail_from, r->trail_to, &b);
+    dec_summary(tr, t->s->c, r->trail_from, r->trail_to, &b);
     t->summary = sbuf_take(&b);
     sbuf_free(&b);
 }
 
+/* the expectation checks belong to the last command */
+static bool checks_shown(const tui *t)
+{
+    return t->checks_gen == t->gen && tui_shown_index(t) == t->s->n_done - 1;
+}
+
 static int n_lines(const tui *t)
 {
-    return t->trail_lines.n + (t->checks_gen == t->gen ? t->check_lines.n : 0);
+    return t->trail_ev.n + (checks_shown(t) ? t->check_lines.n : 0);
 }
 
 /* Line `li` of the pane: the command line, the expectation checks of a
  * scripted step (so they show without scrolling), then the events. */
 static const char *line_at(const tui *t, int li, int *elem)
 {
-    int nc = t->checks_gen == t->gen ? t->check_lines.n : 0;
+    int nc = checks_shown(t) ? t->check_lines.n : 0;
     if (li > 0 && li <= nc) {
         *elem = t->check_elems.v[li - 1];
         return t->check_lines.v[li - 1];
     }
     if (li > nc)
         li -= nc;
-    *elem = t->trail_elems.v[li];
-    return t->trail_lines.v[li];
+    int ev = t->trail_ev.v[li], k = t->trail_k.v[li];
+    if (ev < 0) {
+        *elem = t->trail_elems.v[k];
+        return t->trail_lines.v[k];
+    }
+    tui *mut = (tui *)t;    /* the line buffer is scratch, not state */
+    const event *e = &t->s->t.v[ev];
+    sbuf_reset(&mut->trail_buf);
+    event_line(e, k, &mut->trail_buf);
+    *elem = k ? more_lines_elem(e) : first_line_elem(e);
+    return mut->trail_buf.s ? mut->trail_buf.s : "";
 }
 
 static void draw(tui *t, tui_pane *p)
@@ -171,10 +185,11 @@ static void draw(tui *t, tui_pane *p)
     bool foc = !t->overlay && &t->panes[t->focus] == p;
     int helem = foc ? TH_PANE_FOCUS : TH_PANE_TITLE;
     tui_fill(p->y, p->x, p->w, helem);
-    const cmd_result *r = tui_last_result(t);
+    const cmd_result *r = tui_shown_result(t);
     if (r)
-        tui_putf(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL  (%d event(s) of command %d)",
-                 r->trail_to - r->trail_from, t->s->n_done);
+        tui_putf(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL  (%d event(s) of command %d%s)",
+                 r->trail_to - r->trail_from, tui_shown_index(t) + 1,
+                 tui_shown_index(t) + 1 < t->s->n_done ? ", a past one" : "");
     else
         tui_put(p->y, p->x + 1, p->w - 1, helem, "DECISION TRAIL");
     if (total > page) {

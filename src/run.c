@@ -6,6 +6,8 @@
  * file or the command line is invalid.
  */
 #include "run.h"
+#include "decision.h"
+#include "diff.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -200,7 +202,7 @@ int run_scenario_report(scenario *sc, enum run_format fmt, long long seed, FILE 
             trail_json(&ss->t, r->trail_from, r->trail_to, &b);
             sbuf_add(&b, ", \"summary\": ");
             sbuf sum = {0};
-            trail_summary(&ss->t, r->trail_from, r->trail_to, &sum);
+            dec_summary(&ss->t, ss->c, r->trail_from, r->trail_to, &sum);
             sbuf_json_str(&b, sum.s ? sum.s : "");
             sbuf_free(&sum);
             sbuf_add(&b, ", \"expect\": [");
@@ -861,4 +863,120 @@ int cmd_validate(int argc, char **argv)
         strlist_free(&errors);
     }
     return rc;
+}
+
+/* ---- novalid diff ---------------------------------------------------------------- */
+
+static session *replay_file(const char *path, int rel, const int *quirks, const bool *on, int nq)
+{
+    strlist errors = {0};
+    scenario *sc = scenario_load_file_as(path, rel, &errors);
+    if (!sc) {
+        print_errors(&errors);
+        strlist_free(&errors);
+        return NULL;
+    }
+    for (int i = 0; i < nq; i++) {
+        if (on[i])
+            sc->c->conf.quirks |= 1u << quirks[i];
+        else
+            sc->c->conf.quirks &= ~(1u << quirks[i]);
+    }
+    cloud *c = sc->c;
+    sc->c = NULL;
+    session *s = session_new(c);
+    for (int i = 0; i < sc->n_steps; i++)
+        session_exec(s, &sc->steps[i]);
+    scenario_free(sc);
+    return s;
+}
+
+static void describe_side(const session *s, const char *path, sbuf *out)
+{
+    sbuf_addf(out, "%s (release %s, quirks:", path, release_name(s->c->conf.release));
+    bool any = false;
+    for (int q = 0; q < Q_COUNT; q++)
+        if (quirk_on(&s->c->conf, q)) {
+            sbuf_addf(out, " %s", quirk_table[q].name);
+            any = true;
+        }
+    sbuf_add(out, any ? ")\n" : " none)\n");
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    const char *files[2] = {NULL, NULL};
+    int rel = -1, nq = 0;
+    int quirks[Q_COUNT * 2];
+    bool on[Q_COUNT * 2];
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--release") || !strncmp(a, "--release=", 10)) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            rel = v ? release_from_name(v) : -1;
+            if (rel < 0) {
+                fprintf(stderr, "novalid diff: --release takes a release name (pike ... latest)\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--quirk") || !strncmp(a, "--quirk=", 8)) {
+            const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            bool off = v && v[0] == '!';
+            int q = v ? quirk_from_name(v + off) : -1;
+            if (q < 0 || nq >= Q_COUNT * 2) {
+                fprintf(stderr, "novalid diff: --quirk takes bug-N (on) or !bug-N (off), a known "
+                                "quirk\n");
+                return 2;
+            }
+            quirks[nq] = q;
+            on[nq++] = !off;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "novalid diff: unknown option '%s'\n", a);
+            return 2;
+        } else if (!files[0]) {
+            files[0] = a;
+        } else if (!files[1]) {
+            files[1] = a;
+        } else {
+            fprintf(stderr, "novalid diff: two scenarios at most\n");
+            return 2;
+        }
+    }
+    if (!files[0] || (!files[1] && rel < 0 && !nq)) {
+        fprintf(stderr, "usage: novalid diff A.cfg B.cfg | novalid diff FILE [--release R] "
+                        "[--quirk bug-N|!bug-N]...\n");
+        return 2;
+    }
+    session *a = replay_file(files[0], -1, NULL, NULL, 0);
+    if (!a)
+        return 2;
+    session *b = replay_file(files[1] ? files[1] : files[0], rel, quirks, on, nq);
+    if (!b) {
+        session_free(a);
+        return 2;
+    }
+    sbuf out = {0};
+    sbuf_add(&out, "--- ");
+    describe_side(a, files[0], &out);
+    sbuf_add(&out, "+++ ");
+    describe_side(b, files[1] ? files[1] : files[0], &out);
+    int n = session_diff(a, b, &out);
+    if (n)
+        sbuf_addf(&out, "%d step(s) differ\n", n);
+    else
+        sbuf_add(&out, "no difference\n");
+    /* names come from the files: each line escaped for the terminal */
+    sbuf safe = {0};
+    for (const char *p = out.s; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        sbuf_add_term_n(&safe, p, len);
+        sbuf_addc(&safe, '\n');
+        p += len + (nl ? 1 : 0);
+    }
+    fwrite(safe.s, 1, safe.len, stdout);
+    sbuf_free(&safe);
+    sbuf_free(&out);
+    session_free(a);
+    session_free(b);
+    return n ? 1 : 0;
 }

@@ -44,6 +44,7 @@ int run_scenario_report(scenario *sc, enum run_format fmt, long long seed, FILE 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Print load errors (one per line) to stderr. */
 void print_errors(const strlist *errors);

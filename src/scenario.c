@@ -76,6 +76,7 @@ typedef struct loader {
     int rel;
     names hosts, aggs, flavors, images, groups, servers;
     nova_config *conf_target;   /* where set_option writes; NULL: the cloud's */
+    int rel_override;           /* act as this release whatever the file says; -1 none */
 } loader;
 
 static void lerr(loader *ld, int line, const char *fmt, ...)
@@ -616,6 +617,8 @@ static void load_release(loader *ld, const config_setting_t *root)
             sbuf_free(&all);
         }
     }
+    if (ld->rel_override >= 0)
+        ld->rel = ld->rel_override;
     nova_config_done(&ld->c->conf);
     conf_defaults(&ld->c->conf, ld->rel);
 }
@@ -1926,13 +1929,15 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     cloud_reindex(c);
 }
 
-static scenario *load_text(const char *text, size_t len, const char *file, strlist *errors)
+static scenario *load_text(const char *text, size_t len, const char *file, int rel,
+                           strlist *errors)
 {
     loader ld;
     memset(&ld, 0, sizeof ld);
     ld.file = file;
     ld.errors = errors;
     ld.rel = REL_LATEST;
+    ld.rel_override = rel;
 
     prescan(&ld, text, len);
     if (ld.nerr)
@@ -1977,10 +1982,15 @@ static scenario *load_text(const char *text, size_t len, const char *file, strli
 
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors)
 {
-    return load_text(text, strlen(text), name, errors);
+    return load_text(text, strlen(text), name, -1, errors);
 }
 
 scenario *scenario_load_file(const char *path, strlist *errors)
+{
+    return scenario_load_file_as(path, -1, errors);
+}
+
+scenario *scenario_load_file_as(const char *path, int rel, strlist *errors)
 {
     char err[256];
     size_t len = 0;
@@ -1990,7 +2000,7 @@ scenario *scenario_load_file(const char *path, strlist *errors)
         NV_PUSH(*errors, m);
         return NULL;
     }
-    scenario *s = load_text(text, len, path, errors);
+    scenario *s = load_text(text, len, path, rel, errors);
     free(text);
     return s;
 }
@@ -2579,33 +2589,7 @@ bool scenario_save(const char *path, const cloud *c, const command *steps, int n
     sbuf b = {0};
     save_text(&b, c, steps, n_steps);
 
-    char *tmp = nv_printf("%s.tmp", path);
-    bool ok = false;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    size_t len = b.len;
-    bool wrote = fwrite(b.s, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int e = errno;
-    if (fclose(f) != 0 && wrote) {
-        wrote = false;
-        e = errno;
-    }
-    if (!wrote) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    ok = true;
-out:
-    free(tmp);
+    bool ok = textfile_write(path, b.s ? b.s : "", b.len, err, errlen);
     sbuf_free(&b);
     return ok;
 }

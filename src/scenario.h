@@ -23,13 +23,17 @@ typedef struct scenario {
 /* Load a file.  On any error returns NULL and appends one message per
  * error to `errors`, each "FILE:LINE: message". */
 scenario *scenario_load_file(const char *path, strlist *errors);
+/* The same, acting as release `rel` (>= 0) whatever the file says: its
+ * defaults and quirks (novalid diff --release). */
+scenario *scenario_load_file_as(const char *path, int rel, strlist *errors);
 /* Same from a string (the built-in demo scenario); `name` is used as FILE. */
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
 void scenario_free(scenario *s);
 
 /* Write the cloud's current state and `steps` as a scenario file that loads
- * back to the same state.  Atomic: writes PATH.tmp, then renames it.
- * Returns false and a message in `err` on error. */
+ * back to the same state.  Atomic and durable, the original mode kept,
+ * symbolic links written through (textfile_write()).  Returns false and
+ * the reason in `err` on error. */
 bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
                    char *err, size_t errlen);
 

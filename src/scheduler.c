@@ -11,6 +11,8 @@
  */
 #include "scheduler.h"
 
+#include "decision.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,8 @@ static void fail(sched_result *out, trail *t, const char *exc, const char *fmt, 
     free(out->message);
     out->message = sbuf_take(&b);
     trail_error(t, exc, out->message);
+    if (dec_current(t))
+        dec_error(dec_current(t), t->n - 1);
 }
 
 /* ---- the request event -------------------------------------------------- */
@@ -85,6 +89,7 @@ static void json_strlist(sbuf *b, const strlist *l)
 static void record_request(const cloud *c, const request_spec *s, trail *t)
 {
     event *e = trail_add(t, EV_REQUEST);
+    dec_open(t, c->hosts.n);
     sbuf j = {0}, x = {0};
     sbuf_add(&j, "{\"flavor\": ");
     sbuf_json_str(&j, c->flavors.v[s->flavor].name);
@@ -609,6 +614,12 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
         if (x->spec->rebuild && !(fd->flags & F_REBUILD))
             continue;
         event *e = trail_add(t, EV_FILTER);
+        int ev = t->n - 1;
+        decision *d = dec_current(t);
+        dec_pass *dp = &d->pass[d->n_pass - 1];
+        if (dp->ev_first < 0)
+            dp->ev_first = ev;
+        dp->filters++;
         e->name = nv_strdup(fd->name);
         e->in = list->n;
         int j = 0;
@@ -621,6 +632,7 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
             } else {
                 ev_reject r = {nv_strdup(x->c->hosts.v[hs->host].name),
                                nv_strdup(why.s ? why.s : "")};
+                dec_filter_reject(d, hs->host, ev, e->rejected.n);
                 NV_PUSH(e->rejected, r);
             }
         }
@@ -680,6 +692,7 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         list->v[i] = w[i].host;
     }
     free(w);
+    dec_weighed(dec_current(t), t->n - 1, list->v, n);
 }
 
 /* Nova's host_subset_size / shuffle choice: chosen host first. */
@@ -717,25 +730,35 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
     const request_spec *s = x->spec;
     const cloud *c = x->c;
     int j;
+    decision *d = dec_current(t);
     if (s->dest_host) {
         j = 0;
+        intvec gone = {0};
         for (int i = 0; i < list->n; i++)
             if (!strcmp(c->hosts.v[list->v[i]].name, s->dest_host))
                 list->v[j++] = list->v[i];
+            else
+                intvec_push(&gone, list->v[i]);
         if (j != list->n) {
             strlist one = {0};
             strlist_push(&one, s->dest_host);
             trail_narrow(t, "requested_destination", &one,
                          "Requested destination %s: %d host(s) left", s->dest_host, j);
             strlist_free(&one);
+            for (int i = 0; i < gone.n; i++)
+                dec_narrowed(d, gone.v[i], DN_DEST, t->n - 1);
         }
+        intvec_free(&gone);
         list->n = j;
     }
     if (s->ignore_hosts.n) {
         j = 0;
+        intvec gone = {0};
         for (int i = 0; i < list->n; i++) {
-            if (strlist_find_ci(&s->ignore_hosts, c->hosts.v[list->v[i]].name) >= 0)
+            if (strlist_find_ci(&s->ignore_hosts, c->hosts.v[list->v[i]].name) >= 0) {
+                intvec_push(&gone, list->v[i]);
                 continue;
+            }
             list->v[j++] = list->v[i];
         }
         sbuf b = {0};
@@ -744,21 +767,29 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
         trail_narrow(t, "ignore_hosts", &s->ignore_hosts, "Host filter ignoring hosts: %s",
                      b.s ? b.s : "");
         sbuf_free(&b);
+        for (int i = 0; i < gone.n; i++)
+            dec_narrowed(d, gone.v[i], DN_IGNORE, t->n - 1);
+        intvec_free(&gone);
         list->n = j;
         if (!j)
             return false;
     }
     if (s->force_hosts.n || s->force_nodes.n) {
         j = 0;
+        intvec gone = {0};
         for (int i = 0; i < list->n; i++) {
             const char *hn = c->hosts.v[list->v[i]].name;
-            if (s->force_hosts.n && strlist_find_ci(&s->force_hosts, hn) < 0)
+            if ((s->force_hosts.n && strlist_find_ci(&s->force_hosts, hn) < 0) ||
+                (s->force_nodes.n && strlist_find(&s->force_nodes, hn) < 0)) {
+                intvec_push(&gone, list->v[i]);
                 continue;
-            if (s->force_nodes.n && strlist_find(&s->force_nodes, hn) < 0)
-                continue;
+            }
             list->v[j++] = list->v[i];
         }
         list->n = j;
+        for (int i = 0; i < gone.n; i++)
+            dec_narrowed(d, gone.v[i], DN_FORCE, s->rebuild ? -1 : t->n);
+        intvec_free(&gone);
         if (!s->rebuild) {
             if (j)
                 trail_narrow(t, "force_hosts", s->force_hosts.n ? &s->force_hosts : &s->force_nodes,
@@ -799,12 +830,18 @@ static void consume(sched_ctx *x, host_state *hs)
     }
 }
 
-static void sorted_hosts(sched_ctx *x, intvec *list, int idx, trail *t)
+/* One pass of narrowing, filters and weighers for instance `idx`
+ * (`server`; -1 for the alternates pass). */
+static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
 {
+    dec_pass_begin(dec_current(t), sid);
     bool forced = narrow(x, list, t);
+    dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
     if (!list->n)
         return;
-    if (!forced && !run_filters(x, list, idx, t)) {
+    bool ran = forced || run_filters(x, list, idx, t);
+    dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
+    if (!ran) {
         /* Nova logs which filters removed everything */
         trail_note(t, "Filtering removed all hosts for the request with instance ID '%s'",
                    x->c->servers.v[x->instance].name);
@@ -888,6 +925,10 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         }
 
         event *pe = trail_add(t, EV_PLACEMENT);
+        int pe_ix = t->n - 1;
+        decision *d = dec_current(t);
+        d->ev_placement = pe_ix;
+        intvec rej_ids = {0};
         record_placement(c, &q, pe);
         /* pinned CPUs: a second query asks for VCPU instead (Train+) */
         const flavor *fv = &c->flavors.v[spec->flavor];
@@ -906,6 +947,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                 memcpy(q.res, res2, sizeof res2);
                 trail_note(t, "Placement: no pinning translation for the fallback query: "
                               "VCPU:%d instead of PCPU", fv->vcpus);
+                pe = &t->v[pe_ix];   /* the note may have moved the events */
             }
             int found = 0;
             for (int h = 0; h < c->hosts.n; h++) {
@@ -919,6 +961,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                                            nv_printf("beyond max_placement_results %lld",
                                                      (long long)q.limit)};
                             NV_PUSH(pe->rejected, r);
+                            intvec_push(&rej_ids, h);
                         }
                         continue;
                     }
@@ -928,6 +971,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                 } else if (!pass) {
                     ev_reject r = {nv_strdup(c->hosts.v[h].name), nv_strdup(why.s)};
                     NV_PUSH(pe->rejected, r);
+                    intvec_push(&rej_ids, h);
                 }
             }
         }
@@ -935,20 +979,26 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         /* candidates in host order; the fallback's drop out of `rejected` */
         int j = 0;
         for (int i = 0; i < pe->rejected.n; i++) {
-            int h = cloud_host(c, pe->rejected.v[i].host);
-            if (h >= 0 && is_cand[h]) {
+            int h = rej_ids.v[i];
+            if (is_cand[h]) {
                 free(pe->rejected.v[i].host);
                 free(pe->rejected.v[i].reason);
                 continue;
             }
+            dec_placement_reject(d, h, pe_ix, j);
             pe->rejected.v[j++] = pe->rejected.v[i];
         }
         pe->rejected.n = j;
+        intvec_free(&rej_ids);
         for (int h = 0; h < c->hosts.n; h++)
             if (is_cand[h]) {
                 intvec_push(&list, h);
                 strlist_push(&pe->hosts, c->hosts.v[h].name);
+                dec_candidate(d, h);
+            } else if (d->host[h].fate != DF_PLACEMENT) {
+                d->host[h].fate = DF_NOT_CANDIDATE;
             }
+        d->candidates = list.n;
         free(is_cand);
         pe->in = c->hosts.n;
         pe->out = list.n;
@@ -991,6 +1041,11 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             trail_narrow(t, "cell", &one, "Restricted to cell %s: %d host(s) of other cells left out",
                          spec->dest_cell, dropped);
             strlist_free(&one);
+            decision *d = dec_current(t);
+            for (int h = 0; h < c->hosts.n; h++)
+                if ((d->host[h].fate == DF_CANDIDATE || d->host[h].fate == DF_NONE) &&
+                    strcmp(c->hosts.v[h].cell, spec->dest_cell) != 0)
+                    dec_narrowed(d, h, DN_CELL, t->n - 1);
         }
     }
 
@@ -1020,7 +1075,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     for (int i = 0; i < spec->instances.n && ok; i++) {
         x.index = i;
         x.instance = spec->instances.v[i];
-        sorted_hosts(&x, &list, i, t);
+        sorted_hosts(&x, &list, i, x.instance, t);
         if (x.fatal) {
             for (int k = 0; k < claimed && !spec->rebuild; k++)
                 placement_delete(c, CONSUMER_SERVER, spec->instances.v[k], out->hosts.v[k]);
@@ -1044,6 +1099,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             event *ce = trail_add(t, EV_CLAIM);
             ce->host = nv_strdup(c->hosts.v[h].name);
             ce->ok = cl;
+            dec_claim(dec_current(t), h, cl);
             if (!cl) {
                 char buf[256];
                 placement_fits(c, h, want, buf, sizeof buf);
@@ -1082,7 +1138,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     int num_alts = spec->return_alternates ? (int)c->conf.max_attempts - 1 : 0;
     if (num_alts > 0 && claimed > 1) {
         x.index = claimed - 1;
-        sorted_hosts(&x, &list, claimed - 1, t);
+        trail_note(t, "Alternates: the hosts are filtered and weighed once more (pass %d) to "
+                      "pick up to %d alternate(s) per instance", dec_current(t)->n_pass + 1, num_alts);
+        sorted_hosts(&x, &list, claimed - 1, -1, t);
     }
     for (int i = 0; i < claimed; i++) {
         int sel = out->hosts.v[i];
@@ -1096,6 +1154,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             intvec_push(&out->alternates[i], h);
         }
         event *se = trail_add(t, EV_SELECT);
+        dec_select(dec_current(t), spec->instances.v[i], sel, &out->alternates[i]);
         se->host = nv_strdup(c->hosts.v[sel].name);
         se->name = nv_strdup(c->servers.v[spec->instances.v[i]].name);
         for (int k = 0; k < out->alternates[i].n; k++)

@@ -287,3 +287,124 @@ char *textfile_widen(const char *text, size_t len)
     sbuf_addn(&b, text + lx.copied, len - lx.copied);
     return sbuf_take(&b);
 }
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+static bool write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return false;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool textfile_write(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    bool ok = false;
+    char *target = NULL, *tmp = NULL;
+    int fd = -1;
+    struct stat st;
+    bool exists = false;
+
+    /* a symbolic link is followed on purpose: the file it names is replaced
+     * and the link stays a link */
+    if (lstat(path, &st) == 0) {
+        target = realpath(path, NULL);
+        if (!target) {
+            snprintf(err, errlen, "cannot write %s: %s", path,
+                     errno == ENOENT ? "a symbolic link to a missing file" : strerror(errno));
+            goto out;
+        }
+        if (stat(target, &st) != 0) {
+            snprintf(err, errlen, "cannot write %s: %s", target, strerror(errno));
+            goto out;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            snprintf(err, errlen, "cannot write %s: not a regular file", target);
+            goto out;
+        }
+        exists = true;
+    } else if (errno == ENOENT) {
+        target = nv_strdup(path);
+    } else {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+
+    /* a fresh name in the target's directory (mkstemp: O_CREAT | O_EXCL, so
+     * nothing planted there is written through), then rename over it */
+    const char *slash = strrchr(target, '/');
+    char *dir = slash ? nv_strndup(target, slash == target ? 1 : (size_t)(slash - target))
+                      : nv_strdup(".");
+    const char *base = slash ? slash + 1 : target;
+    tmp = nv_printf("%s/.%s.XXXXXX", dir, base);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+        free(dir);
+        free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    /* the original file's mode and owner; a new file gets 0666 less umask */
+    mode_t mode;
+    if (exists) {
+        mode = st.st_mode & 07777;
+        if (fchown(fd, st.st_uid, st.st_gid) != 0) {
+            /* not ours to give away: keep our own ownership */
+        }
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode = 0666 & ~mask;
+    }
+    if (fchmod(fd, mode) != 0 || !write_all(fd, data, len) || fsync(fd) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", target, strerror(errno));
+        free(dir);
+        goto out;
+    }
+    int fd2 = fd;
+    fd = -1;
+    if (close(fd2) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", target, strerror(errno));
+        free(dir);
+        goto out;
+    }
+    if (rename(tmp, target) != 0) {
+        snprintf(err, errlen, "cannot replace %s: %s", target, strerror(errno));
+        free(dir);
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+    /* the rename itself must reach the disk */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        snprintf(err, errlen, "cannot sync the directory %s: %s", dir, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        free(dir);
+        goto out;
+    }
+    close(dfd);
+    free(dir);
+    ok = true;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    free(target);
+    return ok;
+}

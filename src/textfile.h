@@ -6,6 +6,7 @@
 #ifndef NOVALID_TEXTFILE_H
 #define NOVALID_TEXTFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Read at most `max` bytes of `path` (NUL-terminated).  NULL with a
@@ -41,5 +42,17 @@ void textfile_scan(const char *text, size_t len,
  * suffix, so libconfig reads it whole and the loader can range-check it;
  * NULL when there is none (parse `text` itself).  Lines do not move. */
 char *textfile_widen(const char *text, size_t len);
+
+/* Replace the file at `path` with `len` bytes of `data`, atomically and
+ * durably: a fresh temporary file made by mkstemp() in the target's
+ * directory (so a name planted there is never written through), written,
+ * fsync()ed, given the original file's mode (and owner, where allowed; a
+ * new file gets 0666 less the umask), renamed over the target, and the
+ * directory fsync()ed.  A symbolic link is followed on purpose: the file
+ * it finally names is replaced and the link stays a link; a link to a
+ * missing file, or a target that is not a regular file, is refused.
+ * False with the reason ("cannot write PATH: No space left on device") in
+ * err; the original file is then untouched and no temporary file is left. */
+bool textfile_write(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 #endif

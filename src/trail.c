@@ -7,6 +7,8 @@
  */
 #include "trail.h"
 
+#include "decision.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,9 @@ void trail_clear(trail *t)
     for (int i = 0; i < t->n; i++)
         event_free(&t->v[i]);
     t->n = 0;
+    for (int k = 0; k < t->n_dec; k++)
+        decision_free(&t->dec[k]);
+    t->n_dec = 0;
 }
 
 void trail_free(trail *t)
@@ -49,6 +54,9 @@ void trail_free(trail *t)
     free(t->v);
     t->v = NULL;
     t->cap = 0;
+    free(t->dec);
+    t->dec = NULL;
+    t->cap_dec = 0;
 }
 
 event *trail_add(trail *t, enum ev_kind kind)
@@ -60,22 +68,22 @@ event *trail_add(trail *t, enum ev_kind kind)
     return e;
 }
 
-void event_reject(event *e, const char *host, const char *fmt, ...)
+void event_reject(event *e, const char *hostname, const char *fmt, ...)
 {
     sbuf b = {0};
     va_list ap;
     va_start(ap, fmt);
     sbuf_vaddf(&b, fmt, ap);
     va_end(ap);
-    ev_reject r = {nv_strdup(host), sbuf_take(&b)};
+    ev_reject r = {nv_strdup(hostname), sbuf_take(&b)};
     NV_PUSH(e->rejected, r);
 }
 
-void trail_check(trail *t, const char *name, const char *host, bool ok, const char *message)
+void trail_check(trail *t, const char *name, const char *hostname, bool ok, const char *message)
 {
     event *e = trail_add(t, EV_CHECK);
     e->name = nv_strdup(name);
-    e->host = nv_strdup(host);
+    e->host = nv_strdup(hostname);
     e->ok = ok;
     e->message = nv_strdup(message);
 }
@@ -219,6 +227,103 @@ void event_text(const event *e, sbuf *out)
     default:
         break;
     }
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+int event_lines(const event *e)
+{
+    switch (e->kind) {
+    case EV_PLACEMENT: return 2 + e->rejected.n;
+    case EV_FILTER: return 1 + e->rejected.n;
+    case EV_WEIGH: return 1 + (e->weights.n > 1 ? e->weights.n : 0);
+    default: {
+        sbuf b = {0};
+        event_text(e, &b);
+        int n = count_lines(b.s);
+        sbuf_free(&b);
+        return n;
+    }
+    }
+}
+
+static void reject_line(const event *e, int i, sbuf *out)
+{
+    sbuf_term_addf(out, "  %s: %s", e->rejected.v[i].host, e->rejected.v[i].reason);
+}
+
+void event_line(const event *e, int k, sbuf *out)
+{
+    sbuf b = {0};
+    switch (e->kind) {
+    case EV_PLACEMENT:
+        if (k >= 2 && k - 2 < e->rejected.n) {
+            reject_line(e, k - 2, out);
+            return;
+        }
+        if (k < 2) {
+            event head = *e;
+            head.rejected.n = 0;
+            event_text(&head, &b);
+            goto first;
+        }
+        break;
+    case EV_FILTER:
+        if (k >= 1 && k - 1 < e->rejected.n) {
+            reject_line(e, k - 1, out);
+            return;
+        }
+        if (k == 0) {
+            event_text(&(event){.kind = EV_FILTER, .name = e->name, .out = e->out}, &b);
+            goto first;
+        }
+        break;
+    case EV_WEIGH:
+        if (k >= 1 && k - 1 < e->weights.n) {
+            const ev_weight *w = &e->weights.v[k - 1];
+            sbuf_term_addf(out, "  %s:", w->host);
+            for (int i = 0; i < e->weighers.n; i++) {
+                sbuf_term_addf(out, " %s=", e->weighers.v[i]);
+                fmt_num(out, w->parts[i]);
+            }
+            return;
+        }
+        if (k == 0 && e->weights.n > 1) {
+            /* the first line only, without the per-host part lines */
+            sbuf_add(out, "Weighed [");
+            for (int i = 0; i < e->weights.n; i++) {
+                sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
+                               e->weights.v[i].host);
+                fmt_num(out, e->weights.v[i].weight);
+                sbuf_add(out, "]");
+            }
+            sbuf_add(out, "]");
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    /* the other kinds (and Placement's two heading lines) are short */
+    event_text(e, &b);
+first:;
+    const char *p = b.s ? b.s : "";
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (p) {
+        const char *nl = strchr(p, '\n');
+        sbuf_addf(out, "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
+    }
+    sbuf_free(&b);
 }
 
 void trail_text(const trail *t, int from, sbuf *out)
@@ -365,55 +470,4 @@ void trail_json(const trail *t, int from, int to, sbuf *out)
         event_json(&t->v[i], out);
     }
     sbuf_add(out, "]");
-}
-
-void trail_summary(const trail *t, int from, int to, sbuf *out)
-{
-    /* the last scheduling decision in [from, to) */
-    int start = -1;
-    for (int i = from; i < to && i < t->n; i++)
-        if (t->v[i].kind == EV_PLACEMENT || t->v[i].kind == EV_REQUEST)
-            start = i;
-    for (int i = to - 1; i >= from && i < t->n; i--)
-        if (t->v[i].kind == EV_REQUEST) {
-            start = i;
-            break;
-        }
-    if (start < 0) {
-        sbuf_add(out, "no scheduling decision");
-        return;
-    }
-    int total = -1, passed = -1;
-    sbuf parts = {0};
-    const char *selected = NULL, *error = NULL;
-    for (int i = start; i < to && i < t->n; i++) {
-        const event *e = &t->v[i];
-        if (i > start && e->kind == EV_REQUEST)
-            break;
-        if (e->kind == EV_PLACEMENT) {
-            total = e->in;
-            passed = e->out;
-            if (e->rejected.n)
-                sbuf_addf(&parts, "%s%d Placement", parts.len ? ", " : "", e->rejected.n);
-        } else if (e->kind == EV_FILTER) {
-            if (total < 0)
-                total = e->in;
-            passed = e->out;
-            if (e->rejected.n)
-                sbuf_addf(&parts, "%s%d %s", parts.len ? ", " : "", e->rejected.n, e->name);
-        } else if (e->kind == EV_SELECT && !selected) {
-            selected = e->host;
-        } else if (e->kind == EV_ERROR && !error) {
-            error = e->message;
-        }
-    }
-    sbuf_addf(out, "%d/%d hosts", selected ? (passed < 0 ? 1 : passed) : 0,
-              total < 0 ? 0 : total);
-    if (parts.len)
-        sbuf_addf(out, ": %s", parts.s);
-    if (selected)
-        sbuf_addf(out, "; selected %s", selected);
-    else if (passed > 0 && error)
-        sbuf_addf(out, "; %d passed the filters, then: %s", passed, error);
-    sbuf_free(&parts);
 }

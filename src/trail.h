@@ -46,9 +46,15 @@ typedef struct event {
     ev_weight_vec weights;
 } event;
 
+struct decision;
+
+/* The events, and the decision records of the scheduling requests among
+ * them (decision.h), in the same order. */
 typedef struct trail {
     event *v;
     int n, cap;
+    struct decision *dec;
+    int n_dec, cap_dec;
 } trail;
 
 void trail_free(trail *t);
@@ -73,11 +79,15 @@ event *trail_narrow(trail *t, const char *what, const strlist *hosts, const char
 /* Renderers: append to `out`. Text is one or more lines per event, in the
  * style of Nova's DEBUG/INFO log lines. */
 void event_text(const event *e, sbuf *out);
+/* The same text one line at a time, for the lines on screen: how many
+ * lines event_text() writes, and line k of them (without its newline).
+ * A filter event with 10,000 rejections renders only the lines asked for. */
+int event_lines(const event *e);
+void event_line(const event *e, int k, sbuf *out);
 void trail_text(const trail *t, int from, sbuf *out);
 void event_json(const event *e, sbuf *out);
 void trail_json(const trail *t, int from, int to, sbuf *out);
-/* kubectl-describe style one-liner for a scheduling decision that starts at
- * event `from`: "0/5 hosts: 3 ComputeFilter, 2 ServerGroupAntiAffinityFilter". */
-void trail_summary(const trail *t, int from, int to, sbuf *out);
+/* The one-line summary of a decision and every other reading of it by
+ * host: decision.h. */
 
 #endif

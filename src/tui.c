@@ -11,10 +11,15 @@
  *   resize or ^L needs nothing but a new layout.
  *
  * Terminal
- *   Every way out restores the terminal: q returns through endwin();
- *   SIGINT/SIGTERM handlers end curses and _exit(128 + signal); SIGSEGV,
- *   SIGBUS, SIGFPE, SIGILL and SIGABRT handlers end curses and re-raise
- *   with the default action; nv_fatal() calls the same restore hook.
+ *   Every way out restores the terminal.  q returns through endwin().
+ *   Every signal whose default action ends the program (SIGINT, SIGTERM,
+ *   SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1/2, SIGALRM, ...) only records itself
+ *   in a flag; getch() returns (no SA_RESTART), the main loop sees the
+ *   flag, ends curses and exits with 128 + the signal.  Crashes (SIGSEGV,
+ *   SIGBUS, SIGFPE, SIGILL, SIGABRT, ...) cannot trust the program's state:
+ *   their handler calls no curses, it write(2)s reset sequences prepared at
+ *   start-up and tcsetattr()s the saved modes (both async-signal-safe),
+ *   then dies of the signal.  nv_fatal() runs restore_terminal() first.
  */
 #include "tui.h"
 
@@ -26,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -39,6 +46,41 @@
 
 static SCREEN *screen;
 static volatile sig_atomic_t curses_on;
+/* the signal that asked the program to end; the main loop acts on it */
+static volatile sig_atomic_t pending_signal;
+
+/* What the fatal-signal path writes to the terminal: prepared while the
+ * UI starts, so the handler needs nothing but write(2) and tcsetattr(),
+ * both async-signal-safe.  Mouse reporting off, keypad off, attributes
+ * reset, cursor shown, the alternate screen left. */
+static char reset_seq[512];
+static size_t reset_len;
+static struct termios saved_tio;
+static bool have_tio;
+
+static void reset_add(const char *cap)
+{
+    char *s = tigetstr(cap);
+    if (!s || s == (char *)-1)
+        return;
+    size_t n = strlen(s);
+    if (reset_len + n < sizeof reset_seq) {
+        memcpy(reset_seq + reset_len, s, n);
+        reset_len += n;
+    }
+}
+
+static void prepare_reset(void)
+{
+    static const char mouse_off[] = "\033[?1006l\033[?1003l\033[?1002l\033[?1000l";
+    reset_len = 0;
+    memcpy(reset_seq, mouse_off, sizeof mouse_off - 1);
+    reset_len = sizeof mouse_off - 1;
+    reset_add("rmkx");
+    reset_add("sgr0");
+    reset_add("cnorm");
+    reset_add("rmcup");
+}
 
 static void restore_terminal(void)
 {
@@ -48,35 +90,66 @@ static void restore_terminal(void)
     }
 }
 
+/* Ending signals (Ctrl-C, Ctrl-\, kill, a hangup, a broken pipe, timers):
+ * record, and let getch() return (no SA_RESTART); the main loop ends
+ * curses and exits with 128 + the signal. */
 static void on_terminate(int sig)
 {
-    restore_terminal();
-    _exit(128 + sig);
+    if (!pending_signal)
+        pending_signal = sig;
 }
 
+/* Crashes: the program's state cannot be trusted, so no curses here;
+ * write the prepared reset, put the saved terminal modes back, and die of
+ * the signal with its default action. */
 static void on_crash(int sig)
 {
-    restore_terminal();
+    if (curses_on) {
+        curses_on = 0;
+        if (have_tio)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+        size_t off = 0;
+        while (off < reset_len) {
+            ssize_t n = write(STDOUT_FILENO, reset_seq + off, reset_len - off);
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
-static const int term_signals[] = {SIGINT, SIGTERM, SIGHUP};
-static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static const int term_signals[] = {SIGINT,  SIGTERM,   SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2,
+                                   SIGPIPE, SIGALRM,   SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+#ifdef SIGPWR
+                                   SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+                                   SIGSTKFLT,
+#endif
+                                   SIGIO};
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static void install_handlers(void)
 {
+    prepare_reset();
+    pending_signal = 0;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < NELEM(term_signals); i++)
+        sigaddset(&sa.sa_mask, term_signals[i]);
     sa.sa_handler = on_terminate;
+    sa.sa_flags = 0;   /* no SA_RESTART: getch() returns and the loop sees the flag */
     for (int i = 0; i < NELEM(term_signals); i++) {
         /* a signal ignored by whoever started us (nohup) stays ignored */
         if (sigaction(term_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
             continue;
         sigaction(term_signals[i], &sa, NULL);
     }
+    sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_crash;
     sa.sa_flags = SA_RESETHAND | SA_NODEFER;
     for (int i = 0; i < NELEM(crash_signals); i++)
@@ -224,6 +297,45 @@ const command *tui_last_command(const tui *t)
     return t->s->n_done ? &t->s->done[t->s->n_done - 1] : NULL;
 }
 
+int tui_shown_index(const tui *t)
+{
+    if (t->shown >= 0 && t->shown < t->s->n_done)
+        return t->shown;
+    return t->s->n_done - 1;
+}
+
+const cmd_result *tui_shown_result(const tui *t)
+{
+    int k = tui_shown_index(t);
+    return k >= 0 ? &t->s->results[k] : NULL;
+}
+
+const command *tui_shown_command(const tui *t)
+{
+    int k = tui_shown_index(t);
+    return k >= 0 ? &t->s->done[k] : NULL;
+}
+
+void tui_show_decision(tui *t, int k)
+{
+    t->shown = k >= 0 && k < t->s->n_done - 1 ? k : -1;
+    t->trail_gen = t->gen - 1;      /* rebuild the trail lines */
+    t->panes[PANE_TRAIL].top = 0;
+    pane_matrix_free(t);
+}
+
+void tui_open_decision(tui *t, int k)
+{
+    if (k < 0 || k >= t->s->n_done)
+        return;
+    tui_show_decision(t, k);
+    t->focus = PANE_TRAIL;
+    sbuf b = {0};
+    pane_history_row(t, k, &b);
+    tui_status(t, TH_STATUS, "showing command%s", b.s ? b.s : "");
+    sbuf_free(&b);
+}
+
 void tui_status(tui *t, int elem, const char *fmt, ...)
 {
     va_list ap;
@@ -283,6 +395,7 @@ static char *selected_name(tui *t)
 static void session_changed(tui *t, char *keep)
 {
     t->gen++;
+    t->shown = -1;
     tui_refresh_derived(t);
     if (keep) {
         for (int i = 0; i < t->server_rows.n; i++)
@@ -1171,6 +1284,23 @@ static void handle_key(tui *t, int ch)
     case ACT_SAVE: prompt_open(t, PROMPT_SAVE, t->path ? t->path : DEFAULT_SAVE); break;
     case ACT_TRAIL_VIEW: pane_trail_toggle(t); break;
     case ACT_ZOOM: zoom(t); break;
+    case ACT_HISTORY: pane_history_open(t); break;
+    case ACT_PREV_DECISION:
+    case ACT_NEXT_DECISION:
+        if (!t->s->n_done) {
+            tui_status(t, TH_STATUS_ERROR, "no command yet");
+            break;
+        }
+        if (a == ACT_PREV_DECISION && tui_shown_index(t) == 0) {
+            tui_status(t, TH_STATUS_ERROR, "this is the first command");
+            break;
+        }
+        if (a == ACT_NEXT_DECISION && tui_shown_index(t) == t->s->n_done - 1) {
+            tui_status(t, TH_STATUS_ERROR, "this is the last command");
+            break;
+        }
+        tui_open_decision(t, tui_shown_index(t) + (a == ACT_PREV_DECISION ? -1 : 1));
+        break;
     default: break;
     }
 }
@@ -1231,6 +1361,7 @@ static void handle_mouse(tui *t)
 static void tui_init_state(tui *t, scenario *sc, const char *path)
 {
     memset(t, 0, sizeof *t);
+    t->shown = -1;
     t->sc = sc;
     t->path = path;
     cloud *c = sc->c;
@@ -1244,6 +1375,8 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
     t->help.ops = &pane_help_ops;
     t->dialog.ops = &pane_dialog_ops;
     t->quirks.ops = &pane_quirks_ops;
+    t->view.ops = &pane_view_ops;
+    t->history_pane.ops = &pane_history_ops;
     t->focus = PANE_SERVERS;
     t->status_elem = TH_STATUS;
     char m[16], h[16], p[16];
@@ -1256,6 +1389,10 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
 
 static void tui_done(tui *t)
 {
+    free(t->view_title);
+    strlist_free(&t->view_lines);
+    if (t->quirk_before)
+        session_free(t->quirk_before);
     session_free(t->s);
     scenario_free(t->sc);
     intvec_free(&t->step_of);
@@ -1266,6 +1403,9 @@ static void tui_done(tui *t)
     free(t->host_filter);
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);
+    intvec_free(&t->trail_ev);
+    intvec_free(&t->trail_k);
+    sbuf_free(&t->trail_buf);
     strlist_free(&t->check_lines);
     intvec_free(&t->check_elems);
     free(t->summary);
@@ -1297,6 +1437,8 @@ int tui_main(scenario *sc, const char *path)
     if (!theme_ok && errors.n)
         fprintf(stderr, "novalid: using the built-in theme\n");
 
+    /* the modes the fatal-signal path puts back: as they were before curses */
+    have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
     screen = newterm(NULL, stdout, stdin);
     if (!screen) {
         const char *term = getenv("TERM");
@@ -1333,9 +1475,11 @@ int tui_main(scenario *sc, const char *path)
     strlist_free(&errors);
 
     int errs = 0;
-    while (!t->quit) {
+    while (!t->quit && !pending_signal) {
         draw(t);
         int ch = getch();
+        if (pending_signal)
+            break;
         if (ch == ERR) {
             /* no terminal to read from any more */
             if (++errs > 100)
@@ -1349,6 +1493,7 @@ int tui_main(scenario *sc, const char *path)
             handle_key(t, ch);
     }
 
+    int sig = pending_signal;
     restore_terminal();
     remove_handlers();
     delscreen(screen);
@@ -1356,5 +1501,7 @@ int tui_main(scenario *sc, const char *path)
     tui_done(t);
     free(t);
     theme_done(&th);
+    if (sig)
+        _exit(128 + sig);
     return 0;
 }

@@ -80,8 +80,11 @@ struct tui {
 
     tui_pane panes[PANE_COUNT];
     int focus;                   /* PANE_* */
-    tui_pane help, dialog, quirks;
-    tui_pane *overlay;           /* NULL or one of the three above */
+    tui_pane help, dialog, quirks, view, history_pane;
+    tui_pane *overlay;           /* NULL or one of the five above */
+    session *quirk_before;       /* the session before the quirk list's first switch */
+    char *view_title;            /* describe view: title and lines */
+    strlist view_lines;
     bool too_small;
     bool trail_zoom;             /* the trail pane has the whole screen */
 
@@ -92,14 +95,18 @@ struct tui {
     int host_sort;               /* enum in pane_hosts.c: 0 scenario order */
     char *host_filter;           /* NULL all hosts, "az:NAME" or "agg:NAME" */
     unsigned trail_gen;
-    strlist trail_lines;
-    intvec trail_elems;          /* theme element per line */
+    strlist trail_lines;         /* fixed lines (the command, hints) */
+    intvec trail_elems;          /* theme element per fixed line */
+    intvec trail_ev, trail_k;    /* per line shown: event and its line k, or -1 and
+                                  * the fixed line k; events are rendered when drawn */
+    sbuf trail_buf;              /* the line being drawn */
     char *summary;
 
     /* the trail pane shows the log lines or the explain matrix
      * (pane_matrix.c), built from the session when gen changes; mx is the
      * matrix's cursor: sel the host row, top, xoff the first stage column */
     bool trail_matrix;
+    int shown;                   /* command shown, -1: the last one */
     tui_matrix *matrix;
     unsigned matrix_gen;
     tui_pane mx;
@@ -131,6 +138,7 @@ struct tui {
 
 extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
 extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
+extern const pane_ops pane_view_ops, pane_history_ops;
 
 /* The hosts pane: the selected host id (-1 none); rebuild host_rows. */
 int tui_selected_host(tui *t);
@@ -152,6 +160,16 @@ void tui_box(int h, int w, int elem, const char *title, int *y0, int *x0);
 /* Session access. */
 const cmd_result *tui_last_result(const tui *t);   /* NULL if nothing done */
 const command *tui_last_command(const tui *t);
+/* The command whose decision the trail pane, the matrix and "why not"
+ * show: the last one, or the one opened from the history or a migration
+ * row (t->shown).  Index into the session's commands, -1 if none. */
+int tui_shown_index(const tui *t);
+const cmd_result *tui_shown_result(const tui *t);
+const command *tui_shown_command(const tui *t);
+/* Show command k's decision (-1: follow the last command). */
+void tui_show_decision(tui *t, int k);
+/* The same, and focus the trail pane with a status line naming it. */
+void tui_open_decision(tui *t, int k);
 void tui_status(tui *t, int elem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run one command (status line, trail, selection); `step` is the script
  * step it comes from or -1.  Returns the result (owned by the session). */
@@ -184,5 +202,14 @@ void pane_matrix_free(tui *t);
 void pane_help_open(tui *t);
 void pane_dialog_open(tui *t, enum cmd_op op, int sid);
 void pane_quirks_open(tui *t);
+/* pane_view.c: the describe view and the history list. */
+void pane_describe_server(tui *t, int sid);
+void pane_describe_host(tui *t, int h);
+void pane_history_open(tui *t);
+void pane_whatif_open(tui *t, int sid, int h);     /* h -1: anywhere */
+void pane_drain_open(tui *t, int h);
+/* Show `text` (taken) in the describe box under `title` (taken). */
+void pane_view_text(tui *t, char *title, char *text);
+void pane_history_row(const tui *t, int k, sbuf *out);
 
 #endif

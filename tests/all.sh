@@ -14,6 +14,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 [ -x configure ] || autoreconf -fi
 
+# A checkout configured in place (./configure in the source tree) cannot
+# also be built out of tree: say so and clean it first.
+if [ -f "$top/config.status" ]; then
+    echo "=== the source tree is configured in place; running make distclean there first"
+    make -C "$top" distclean >/dev/null
+fi
+
 run() {
     dir=$1; shift
     echo "=== $dir: configure $*"

@@ -2,7 +2,8 @@
 # The bash and zsh completion scripts offer what the program's tables hold:
 # every command of --help's usage lines, each command's options, the
 # formats each --format accepts (as its own error message lists them), the
-# releases of --help's "Releases:" line, and scenario files.
+# releases of --help's "Releases:" line and its quirks (for diff --release
+# and --quirk), and scenario files.
 set -u
 : "${NOVALID:?}" "${top_srcdir:?}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/novalid-compl.XXXXXX") || exit 1
@@ -26,6 +27,7 @@ commands="$commands
 --help
 --version"
 releases=$(printf '%s\n' "$help" | sed -n 's/^Releases: //p' | tr -d ' ' | tr ',' '\n')
+quirks=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p')
 formats_of() {   # the formats `novalid CMD --format` accepts, from its error message
     "$NOVALID" "$1" --format bogus x.cfg 2>&1 | sed -n 's/.*--format takes //p' |
         sed 's/,\| or /\n/g' | tr -d ' '
@@ -64,6 +66,8 @@ none" "none"
 b.cfg
 sub"
     same "bash: validate FILE" "$(bcomp validate a)" "a.cfg"
+    same "bash: diff --release" "$(bcomp diff a.cfg --release '')" "$releases"
+    same "bash: diff --quirk" "$(bcomp diff a.cfg --quirk 'bug-')" "$quirks"
 else
     echo "bash not installed: bash completion not checked"
 fi
@@ -94,6 +98,7 @@ sub"
 --seed"
     same "zsh: run --seed offers no file" "$(zcomp run --seed '')
 none" "none"
+    same "zsh: diff --release" "$(zcomp diff a.cfg --release '')" "$releases"
     same "zsh: run FILE" "$(zcomp run --format json '')" "a.cfg
 b.cfg
 sub"

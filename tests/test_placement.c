@@ -661,6 +661,35 @@ static void test_pcpu_fallback_query_disabled(void **state)
     pcpu_fallback(true);
 }
 
+/* Hosts added one by one: the per-host usage and index arrays grow
+ * geometrically (as the host array does), so loading is linear; every
+ * host's usage starts at zero and stays its own. */
+static void test_host_arrays_grow_geometrically(void **st)
+{
+    (void)st;
+    cloud *c = t_cloud(REL_LATEST);
+    int grows = 0, cap = c->host_side_cap;
+    for (int i = 0; i < 5000; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "h%d", i);
+        int h = t_host(c, name, 8, 8192, 80);
+        assert_int_equal(h, i);
+        assert_true(c->host_side_cap >= c->hosts.n);
+        if (c->host_side_cap != cap) {
+            grows++;
+            cap = c->host_side_cap;
+        }
+        c->usage[(size_t)h * RC_COUNT + RC_VCPU] = i;
+    }
+    assert_true(grows <= 12);   /* 8, 16, ..., 8192 */
+    for (int i = 0; i < 5000; i++) {
+        assert_int_equal(c->usage[(size_t)i * RC_COUNT + RC_VCPU], i);
+        assert_int_equal(c->host_servers[i].n, 0);
+        assert_int_equal(c->host_aggs[i].n, 0);
+    }
+    cloud_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -688,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_candidates_capacity),
         cmocka_unit_test(test_pcpu_fallback_query),
         cmocka_unit_test(test_pcpu_fallback_query_disabled),
+        cmocka_unit_test(test_host_arrays_grow_geometrically),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "scenario.h"
 #include "scheduler.h"
@@ -677,7 +682,110 @@ static void test_save_error(void **state)
     scenario *s = load_ok(MINIMAL);
     char err[256];
     assert_false(scenario_save("/nonexistent/dir/x.cfg", s->c, NULL, 0, err, sizeof err));
-    assert_non_null(strstr(err, "/nonexistent/dir/x.cfg.tmp"));
+    assert_string_equal(err, "cannot create a temporary file in /nonexistent/dir: "
+                             "No such file or directory");
+    scenario_free(s);
+}
+
+static char *slurp_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Saving: the mode kept, symbolic links written through (the link stays),
+ * a name planted for the temporary file never written through, a failed
+ * write says why and leaves the original and no temporary file behind. */
+static void test_save_safely(void **state)
+{
+    (void)state;
+    scenario *s = load_ok(MINIMAL);
+    char dir[] = "/tmp/novalid-save-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], link[256], victim[256], planted[256], err[256];
+    snprintf(path, sizeof path, "%s/s.cfg", dir);
+    snprintf(link, sizeof link, "%s/link.cfg", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    snprintf(planted, sizeof planted, "%s/s.cfg.tmp", dir);
+
+    /* a 0600 file stays 0600 */
+    FILE *f = fopen(path, "w");
+    fputs("old\n", f);
+    fclose(f);
+    chmod(path, 0600);
+    assert_true(scenario_save(path, s->c, NULL, 0, err, sizeof err));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_non_null(strstr(slurp_file(path), "name = \"t\";"));
+
+    /* a name planted where the old code put its temporary file, and a
+     * symlink to the file: the victim is untouched, the link stays a link */
+    f = fopen(victim, "w");
+    fputs("victim\n", f);
+    fclose(f);
+    assert_int_equal(symlink(victim, planted), 0);
+    assert_int_equal(symlink("s.cfg", link), 0);
+    chmod(path, 0640);
+    assert_true(scenario_save(link, s->c, NULL, 0, err, sizeof err));
+    assert_string_equal(slurp_file(victim), "victim\n");
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_non_null(strstr(slurp_file(path), "hosts = ("));
+    assert_int_equal(count_entries(dir), 4);   /* s.cfg, link, victim, planted */
+
+    /* a link to nothing, and a target that is not a regular file */
+    char dangling[256];
+    snprintf(dangling, sizeof dangling, "%s/dangling.cfg", dir);
+    assert_int_equal(symlink("missing.cfg", dangling), 0);
+    assert_false(scenario_save(dangling, s->c, NULL, 0, err, sizeof err));
+    assert_non_null(strstr(err, "a symbolic link to a missing file"));
+    assert_false(scenario_save(dir, s->c, NULL, 0, err, sizeof err));
+    assert_non_null(strstr(err, "not a regular file"));
+
+    /* a write that fails (the file size limit here; a full disk alike) */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {16, 16};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        bool saved = scenario_save(path, s->c, NULL, 0, err, sizeof err);
+        _exit(!saved && strstr(err, "cannot write") && strstr(err, "File too large") ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_non_null(strstr(slurp_file(path), "hosts = ("));    /* the original intact */
+    assert_int_equal(count_entries(dir), 5);   /* no temporary file left */
+
+    unlink(path);
+    unlink(link);
+    unlink(victim);
+    unlink(planted);
+    unlink(dangling);
+    rmdir(dir);
     scenario_free(s);
 }
 
@@ -699,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_save_error),
+        cmocka_unit_test(test_save_safely),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "testutil.h"
+#include "decision.h"
 
 typedef struct fx {
     cloud *c;
@@ -396,8 +397,90 @@ static void test_select_event_and_trail_order(void **st)
     assert_string_equal(f.t.v[2].name, "ComputeFilter");
     assert_string_equal(f.t.v[6].name, "ServerGroupAffinityFilter");
     sbuf b = {0};
-    trail_summary(&f.t, 0, f.t.n, &b);
+    dec_summary(&f.t, f.c, 0, f.t.n, &b);
     assert_string_equal(b.s, "2/2 hosts; selected host1");
+    sbuf_free(&b);
+    fx_done(&f);
+}
+
+
+/* The decision record: every host's fate by id, one summary naming every
+ * server's host, narrowing counted as such. */
+static void test_record_multi_create(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST, 3);
+    f.c->flavors.v[f.fl].memory_mb = 12000;     /* one server per host */
+    add_instances(&f, 2);
+    f.rs.return_alternates = true;
+    run(&f);
+    assert_true(f.r.ok);
+    assert_int_equal(f.t.n_dec, 1);
+    const decision *d = &f.t.dec[0];
+    assert_int_equal(d->n_pass, 3);               /* two instances, then alternates */
+    assert_int_equal(d->pass[2].server, -1);
+    assert_int_equal(d->selected.n, 2);
+    sbuf b = {0};
+    dec_summary(&f.t, f.c, 0, f.t.n, &b);
+    char want[128];
+    snprintf(want, sizeof want, "3/3 hosts; selected %s (new-1), %s (new-2)", chosen(&f, 0),
+             chosen(&f, 1));
+    assert_string_equal(b.s, want);
+    sbuf_reset(&b);
+    /* the host taken by the first server is full for the second: RamFilter
+     * is not enabled, so Placement's claim is what stops it; its fate says
+     * selected for new-1 */
+    int h0 = f.r.hosts.v[0];
+    assert_int_equal(dec_host_fate(&f.t, f.c, 0, 0, f.t.n, h0, false, &b), DT_SELECTED);
+    assert_string_equal(b.s, "selected for new-1");
+    sbuf_free(&b);
+    fx_done(&f);
+}
+
+static void test_record_narrowing_and_placement(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST, 3);
+    f.c->hosts.v[2].disabled = true;               /* Placement drops host3 (trait) */
+    add_instances(&f, 1);
+    strlist_push(&f.rs.ignore_hosts, "host1");
+    run(&f);
+    assert_true(f.r.ok);
+    const decision *d = &f.t.dec[0];
+    assert_int_equal(d->host[0].fate, DF_NARROWED);
+    assert_int_equal(d->host[0].narrow, DN_IGNORE);
+    assert_int_equal(d->host[2].fate, DF_PLACEMENT);
+    sbuf b = {0};
+    dec_summary(&f.t, f.c, 0, f.t.n, &b);
+    assert_string_equal(b.s, "1/3 hosts: 1 Placement, 1 ignore_hosts; selected host2");
+    sbuf_reset(&b);
+    assert_int_equal(dec_host_fate(&f.t, f.c, 0, 0, f.t.n, 0, true, &b), DT_DIM);
+    assert_string_equal(b.s, "ignored (ignore_hosts)");
+    sbuf_reset(&b);
+    assert_int_equal(dec_host_fate(&f.t, f.c, 0, 0, f.t.n, 2, true, &b), DT_REJECTED);
+    assert_non_null(strstr(b.s, "rejected by Placement: "));
+    assert_non_null(strstr(b.s, "COMPUTE_STATUS_DISABLED"));
+    sbuf_free(&b);
+    fx_done(&f);
+}
+
+/* A targeted move to the only other host, which ignore_hosts also names:
+ * nothing reaches the filters and the summary says why. */
+static void test_record_ignore_all(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST, 2);
+    add_instances(&f, 1);
+    strlist_push(&f.rs.ignore_hosts, "host1");
+    strlist_push(&f.rs.ignore_hosts, "host2");
+    run(&f);
+    assert_false(f.r.ok);
+    sbuf b = {0};
+    dec_summary(&f.t, f.c, 0, f.t.n, &b);
+    assert_string_equal(b.s, "0/2 hosts: 2 ignore_hosts");
     sbuf_free(&b);
     fx_done(&f);
 }
@@ -421,6 +504,9 @@ int main(void)
         cmocka_unit_test(test_rebuild_skips_placement),
         cmocka_unit_test(test_image_metadata_prefilter),
         cmocka_unit_test(test_select_event_and_trail_order),
+        cmocka_unit_test(test_record_multi_create),
+        cmocka_unit_test(test_record_narrowing_and_placement),
+        cmocka_unit_test(test_record_ignore_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

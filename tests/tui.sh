@@ -100,13 +100,11 @@ start() {
     run=$tmp/$name
     mkdir -p "$run"
     {
-        echo 'trap : INT TERM HUP'
+        echo 'trap : INT TERM HUP QUIT'
         echo "cd '$run' || exit 1"
         printf "sh -c 'echo \$\$ > pid; exec \"\$0\" \"\$@\"' env TERM=%s" "$UI_TERM"
         for a in "$@"; do printf " '%s'" "$a"; done
-        printf " '%s'" "$NOVALID"
-        for a in ${UI_ARGS:-}; do printf " '%s'" "$a"; done
-        printf " 2>stderr\n"
+        printf " '%s'%s 2>stderr\n" "$NOVALID" "${NV_ARGS:-}"
         echo 'echo $? > rc'
         echo 'stty -a > stty 2>&1'
     } >"$run/wrap.sh"
@@ -247,6 +245,67 @@ check "Ctrl-L redraw" 'web-2 +host2'
 keys q
 finish main 0
 
+# ---- 1b: past decisions, describe, why-not and the matrix agree ------------------
+NV_ARGS=" '$top_srcdir/scenarios/bug-1718455-pike.cfg'"
+start record
+NV_ARGS=
+check "record: starts on the Pike scenario" 'HOST +AZ +STATE' 50
+keys .
+check "record: step 1 boots two servers" 'vm-2 +host2'
+keys .
+check "record: step 2 fails" 'NoValidHost'
+keys Enter
+check "describe: server vm-1" 'Server vm-1'
+check "describe: the persisted RequestSpec of a multi-create" 'num_instances: +2'
+check "describe: allocations" 'host1: VCPU=1, MEMORY_MB=2048, DISK_GB=20'
+keys Escape
+check_gone "describe closes" 'Server vm-1'
+keys H
+check "history list" 'History: every command and its decision'
+check "history: the boot with every host" '1  boot vm .*=> ok  2/2 hosts; selected host1 \(vm-1\), host2 \(vm-2\)'
+keys Up Enter
+check "history: Enter opens a past decision" 'DECISION TRAIL  \([0-9]+ event\(s\) of command 1, a past one\)'
+keys v
+check "matrix of the past decision" 'EXPLAIN MATRIX +decision 1 of 1 of command 1: boot'
+check "matrix: one pass per instance" '(pass 1: for vm-1|1: vm-1)'
+keys v ]
+check "]: the next decision" 'DECISION TRAIL  \(18 event\(s\) of command 2\)'
+keys [
+check "[: the previous decision" 'of command 1, a past one'
+keys BTab Enter
+check "Enter on a migration row opens its decision" 'DECISION TRAIL  \(18 event\(s\) of command 2\)'
+keys v
+check "matrix: host1's fate" 'host1 .* not the requested destination'
+keys Tab Home w
+check "w gives the matrix's fate" 'why not host1\? not the requested destination'
+keys Q Space Escape
+check "quirk switched off: what changed" 'What changed: 1 step\(s\)'
+check "diff: the outcome flipped" 'outcome: NoValidHost -> ok'
+keys Escape Q Space Escape
+check "quirk back on: what changed" 'outcome: ok -> NoValidHost'
+keys Escape
+keys D
+check "drain blocked: Pike's num_instances = 2 leaves vm-1 nowhere" 'NoValidHost.*|vm-1 has nowhere to go'
+check "drain: a dry run" 'Nothing changed: this was a dry run'
+keys Escape q
+finish record 0
+
+# ---- 1c: what-if and drain on the demo ---------------------------------------------
+start whatif
+check "what-if: starts" 'HOST +AZ +STATE' 50
+keys W
+check "W: where could web-1 go" 'Where could web-1 be live-migrated\?'
+check "what-if: the chosen host" '=> ok: host3'
+check "what-if: the group in the way" 'What would make host2 fit: group web \(anti-affinity\) already has web-2 there'
+check "what-if: the trait and how to clear it" 'What would make host4 fit: remove trait COMPUTE_STATUS_DISABLED: enable the service'
+keys Escape
+check "what-if changed nothing" 'web-1 +host1 +active'
+keys BTab Down D
+check "D: drain plan of host2" 'Can host2 be emptied\? \(drain plan\)'
+check "drain: the plan" 'plan: web-2=host3'
+keys Escape q
+finish whatif 0
+
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
 check "NO_COLOR: starts" 'HOST +AZ +STATE' 50
@@ -351,8 +410,8 @@ keys q
 finish small 0
 
 # a Pike scenario switches six quirks on: the title keeps the step and help
-UI_ARGS=$top_srcdir/scenarios/bug-1718455-pike.cfg TUI_W=160 TUI_H=45
-start pike
+TUI_W=160 TUI_H=45
+NV_ARGS=" '$top_srcdir/scenarios/bug-1718455-pike.cfg'" start pike
 check "Pike at 160: starts" 'HOST +AZ +STATE' 50
 keys . .
 line_has "Pike at 160: title keeps step 2/2" 1 'release pike \| .*quirk.* \| step 2/2'
@@ -366,7 +425,7 @@ line_has "Pike at 80: title keeps release, quirks and step" 1 'release pike \| .
 line_has "Pike at 80: title keeps the help key" 1 '\?/F1 help'
 keys q
 finish pike 0
-unset UI_ARGS TUI_W TUI_H
+unset TUI_W TUI_H
 
 # ---- 6b: force only where the API takes it; errors whole ------------------------------
 TUI_W=80 TUI_H=24
@@ -492,6 +551,47 @@ keys U
 check "nothing left to redo" 'nothing to redo'
 keys q
 finish undo 0
+
+# ---- 6: every signal that ends the program restores the terminal ------------------
+# Ctrl-\ (SIGQUIT), a broken pipe, the user signals and timers: the handler
+# only records the signal, the main loop ends curses and exits 128 + N.
+for s in QUIT:3 PIPE:13 USR1:10 USR2:12 ALRM:14 HUP:1; do
+    sig=${s%:*}
+    start "sig$sig"
+    check "SIG$sig run: starts" 'HOST +AZ +STATE' 50
+    kill -"$sig" "$(cat "$tmp/sig$sig/pid")" 2>/dev/null
+    finish "sig$sig" $((128 + ${s#*:}))
+done
+start ctrlq
+check "Ctrl-\\ run: starts" 'HOST +AZ +STATE' 50
+keys 'C-\'
+finish ctrlq 131
+
+# ---- 7: hostile names are shown escaped, never passed to the terminal ------------
+RLO=$(printf '\342\200\256')
+ZWSP=$(printf '\342\200\213')
+cat > "$tmp/hostile.cfg" <<EOF
+name = "hostile";
+hosts = (
+  { name = "h\\x1b]0;X\\x07"; vcpus = 8; memory_mb = 16384; disk_gb = 200; },
+  { name = "h${RLO}2"; vcpus = 8; memory_mb = 16384; disk_gb = 200; },
+  { name = "z${ZWSP}"; vcpus = 8; memory_mb = 16384; disk_gb = 200; }
+);
+flavors = ( { name = "m1.small"; vcpus = 1; memory_mb = 2048; root_gb = 20; } );
+images = ( { name = "cirros"; } );
+EOF
+NV_ARGS=" '$tmp/hostile.cfg'" start hostile
+check "hostile names: the UI starts" 'HOST +AZ +STATE' 50
+check "hostile names: bidi override shown as <U+202E>" 'h<U\+202E>2 '
+check "hostile names: zero-width space shown as <U+200B>" 'z<U\+200B> '
+check "hostile names: controls shown as \\x.." 'h\\x1b\]0;X\\x07 '
+if T capture-pane -p -e -t nv | grep -q "$RLO\|$ZWSP"; then
+    fail "hostile names: raw bidi or zero-width characters reached the terminal"
+else
+    ok "hostile names: no raw bidi or zero-width characters"
+fi
+keys q
+finish hostile 0
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

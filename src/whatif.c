@@ -1,0 +1,328 @@
+/*
+ * whatif.c - dry runs of a move and of draining a host (whatif.h).
+ *
+ * A dry run is the real thing on a copy: cloud_clone() and a copy of the
+ * generator, conductor_exec() as for any command, then the copy is
+ * dropped.  The trail keeps the events, so the decision can be read as
+ * any other; the fit notes follow them.
+ */
+#include "whatif.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conductor.h"
+#include "decision.h"
+
+void whatif_result_done(whatif_result *r)
+{
+    free(r->message);
+    strlist_free(&r->plan);
+    intvec_free(&r->servers);
+    memset(r, 0, sizeof *r);
+    r->destination = -1;
+}
+
+static const char *ratio_option(int rc)
+{
+    switch (rc) {
+    case RC_VCPU: return "cpu_allocation_ratio";
+    case RC_MEMORY_MB: return "ram_allocation_ratio";
+    case RC_DISK_GB: return "disk_allocation_ratio";
+    default: return NULL;
+    }
+}
+
+/* The resources short on h for the server's flavor: "needs 2048 more
+ * MEMORY_MB, or ram_allocation_ratio >= 1.25".  False if all fit. */
+static bool shortfall(const cloud *c, int sid, int h, int only_rc, sbuf *out)
+{
+    const server *s = &c->servers.v[sid];
+    int64_t want[RC_COUNT];
+    resources_of(c, s->flavor, s->image, s->boot_from_volume, want);
+    bool any = false;
+    for (int rc = 0; rc < RC_COUNT; rc++) {
+        if (!want[rc] || (only_rc >= 0 && rc != only_rc))
+            continue;
+        int64_t total = placement_total(c, h, rc), reserved = host_reserved(c, h, rc);
+        const char *sep = any ? "; " : "";
+        if (total <= 0) {
+            sbuf_addf(out, "%sthe host has no %s inventory (needs %lld)", sep, rc_names[rc],
+                      (long long)want[rc]);
+            any = true;
+            continue;
+        }
+        if (want[rc] > placement_max_unit(c, h, rc)) {
+            sbuf_addf(out, "%s%s max_unit %lld < %lld requested: raise max_unit", sep,
+                      rc_names[rc], (long long)placement_max_unit(c, h, rc),
+                      (long long)want[rc]);
+            any = true;
+            continue;
+        }
+        int64_t used = placement_used(c, h, rc);
+        double cap = placement_capacity(c, h, rc);
+        if ((double)(used + want[rc]) <= cap)
+            continue;
+        int64_t missing = (int64_t)ceil((double)(used + want[rc]) - cap);
+        sbuf_addf(out, "%sneeds %lld more %s", sep, (long long)missing, rc_names[rc]);
+        const char *opt = ratio_option(rc);
+        if (opt && total > reserved) {
+            /* the smallest ratio, in hundredths, that makes it fit */
+            double r = ceil((double)(used + want[rc]) * 100.0 / (double)(total - reserved)) / 100.0;
+            char rs[32];
+            nv_fmt_double(rs, sizeof rs, r);
+            sbuf_addf(out, ", or %s >= %s", opt, rs);
+        }
+        any = true;
+    }
+    return any;
+}
+
+static void group_in_way(const cloud *c, int sid, int h, sbuf *out)
+{
+    const server *s = &c->servers.v[sid];
+    if (s->group < 0) {
+        sbuf_add(out, "the server is in no group");
+        return;
+    }
+    const group *g = &c->groups.v[s->group];
+    if (g->policy == POLICY_AFFINITY) {
+        sbuf_addf(out, "group %s (affinity) keeps its members together on", g->name);
+        for (int i = 0; i < c->servers.n; i++)
+            if (i != sid && !c->servers.v[i].deleted && c->servers.v[i].group == s->group &&
+                c->servers.v[i].host >= 0)
+                sbuf_addf(out, " %s (%s)", c->hosts.v[c->servers.v[i].host].name,
+                          c->servers.v[i].name);
+        sbuf_add(out, ": move the group or use soft-affinity");
+        return;
+    }
+    sbuf_addf(out, "group %s (%s) already has", g->name, group_policy_names[g->policy]);
+    int n = 0;
+    for (int i = 0; i < c->servers.n; i++)
+        if (i != sid && !c->servers.v[i].deleted && c->servers.v[i].group == s->group &&
+            c->servers.v[i].host == h)
+            sbuf_addf(out, "%s%s", n++ ? ", " : " ", c->servers.v[i].name);
+    if (!n)
+        sbuf_add(out, " a member placed in this request");
+    sbuf_addf(out, " there (max_server_per_host %d): move %s away, or use "
+                   "soft-anti-affinity",
+              g->max_server_per_host, n > 1 ? "them" : "it");
+}
+
+void whatif_fit(const cloud *c, const trail *t, int k, int sid, int h, sbuf *out)
+{
+    const decision *d = &t->dec[k];
+    if (h < 0 || h >= d->n_hosts || h >= c->hosts.n)
+        return;
+    const dec_host *x = &d->host[h];
+    const host *ho = &c->hosts.v[h];
+    if (x->selected)
+        return;
+    const event *e = x->ev >= 0 && x->ev < t->n ? &t->v[x->ev] : NULL;
+    const char *reason = e && x->rix >= 0 && x->rix < e->rejected.n ? e->rejected.v[x->rix].reason
+                                                                   : NULL;
+    switch (x->fate) {
+    case DF_PLACEMENT:
+        if (ho->disabled) {
+            sbuf_add(out, "remove trait COMPUTE_STATUS_DISABLED: enable the service");
+        } else if (!shortfall(c, sid, h, -1, out)) {
+            sbuf_addf(out, "satisfy Placement: %s", reason ? reason : "not a candidate");
+        }
+        break;
+    case DF_NOT_CANDIDATE:
+        sbuf_add(out, "Placement did not offer it: see the request filters above");
+        break;
+    case DF_NARROWED:
+        switch (x->narrow) {
+        case DN_IGNORE:
+            if (c->servers.v[sid].host == h)
+                sbuf_add(out, "it is the server's own host: a move never stays there");
+            else
+                sbuf_add(out, "ignore_hosts names it (tried before, or persisted by bug 1669054)");
+            break;
+        case DN_DEST: sbuf_add(out, "ask for it: another host was requested"); break;
+        case DN_CELL: sbuf_add(out, "none: moves stay in the server's cell"); break;
+        case DN_FORCE: sbuf_add(out, "force it instead of the forced host"); break;
+        default: break;
+        }
+        break;
+    case DF_FILTERED: {
+        const char *f = e && e->name ? e->name : "";
+        if (!strcmp(f, "ComputeFilter")) {
+            if (ho->disabled)
+                sbuf_add(out, "enable the service (nova-compute is disabled)");
+            else
+                sbuf_add(out, "bring nova-compute up (the service is down)");
+        } else if (!strcmp(f, "RamFilter")) {
+            if (!shortfall(c, sid, h, RC_MEMORY_MB, out))
+                sbuf_addf(out, "make RamFilter pass: %s", reason ? reason : "");
+        } else if (!strcmp(f, "CoreFilter")) {
+            if (!shortfall(c, sid, h, RC_VCPU, out))
+                sbuf_addf(out, "make CoreFilter pass: %s", reason ? reason : "");
+        } else if (!strcmp(f, "DiskFilter")) {
+            if (!shortfall(c, sid, h, RC_DISK_GB, out))
+                sbuf_addf(out, "make DiskFilter pass: %s", reason ? reason : "");
+        } else if (!strcmp(f, "ServerGroupAntiAffinityFilter") ||
+                   !strcmp(f, "ServerGroupAffinityFilter")) {
+            group_in_way(c, sid, h, out);
+        } else if (!strcmp(f, "AvailabilityZoneFilter")) {
+            sbuf_addf(out, "the host is in availability zone %s: %s", host_az(c, h),
+                      reason ? reason : "");
+        } else {
+            sbuf_addf(out, "make %s pass: %s", f, reason ? reason : "");
+        }
+        break;
+    }
+    default:
+        if (x->rank && d->selected.n)
+            sbuf_addf(out, "it fits: the weighers ranked it %d of %d", x->rank, x->ranked);
+        else if (x->rank)
+            sbuf_add(out, "it fits the filters");
+        break;
+    }
+}
+
+/* The notes after a dry run's last decision in [from, t->n). */
+static void fit_notes(const cloud *before, trail *t, int from, int sid)
+{
+    int first, n = dec_in_range(t, from, t->n, &first);
+    if (!n)
+        return;
+    int k = first + n - 1;
+    int nh = t->dec[k].n_hosts < before->hosts.n ? t->dec[k].n_hosts : before->hosts.n;
+    for (int h = 0; h < nh; h++) {
+        sbuf b = {0};
+        whatif_fit(before, t, k, sid, h, &b);
+        if (b.len)
+            trail_note(t, "What would make %s fit: %s", before->hosts.v[h].name, b.s);
+        sbuf_free(&b);
+    }
+}
+
+static void run_move(cloud *work, nv_rng *rng, trail *t, enum cmd_op move, int sid, int dst,
+                     cmd_result *r)
+{
+    command cmd;
+    command_init(&cmd, move);
+    cmd.server = nv_strdup(work->servers.v[sid].name);
+    if (dst >= 0)
+        cmd.host = nv_strdup(work->hosts.v[dst].name);
+    nova_env env = {work, t, rng};
+    memset(r, 0, sizeof *r);
+    r->migration = -1;
+    conductor_exec(&env, &cmd, r);
+    command_done(&cmd);
+}
+
+void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
+                 int dst, whatif_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->destination = -1;
+    intvec_push(&out->servers, sid);
+    cloud *work = cloud_clone(c);
+    nv_rng g = *rng;
+    int from = t->n;
+    cmd_result r;
+    run_move(work, &g, t, move, sid, dst, &r);
+    out->outcome = r.outcome ? r.outcome : "ok";
+    out->message = r.message ? nv_strdup(r.message) : NULL;
+    if (!strcmp(out->outcome, "ok") && work->servers.v[sid].host != c->servers.v[sid].host)
+        out->destination = work->servers.v[sid].host;
+    else {
+        /* the host the scheduler chose, even when a later check failed */
+        int first, n = dec_in_range(t, from, t->n, &first);
+        if (n && t->dec[first + n - 1].selected.n)
+            out->destination = t->dec[first + n - 1].selected.v[0];
+    }
+    cmd_result_done(&r);
+    fit_notes(c, t, from, sid);
+    cloud_free(work);
+}
+
+static int by_name(const void *a, const void *b, void *arg)
+{
+    const cloud *c = arg;
+    return strcmp(c->servers.v[*(const int *)a].name, c->servers.v[*(const int *)b].name);
+}
+
+/* insertion sort by name: a host holds few servers */
+static void sort_by_name(const cloud *c, intvec *v)
+{
+    for (int i = 1; i < v->n; i++)
+        for (int j = i; j > 0 && by_name(&v->v[j - 1], &v->v[j], (void *)c) > 0; j--) {
+            int tmp = v->v[j];
+            v->v[j] = v->v[j - 1];
+            v->v[j - 1] = tmp;
+        }
+}
+
+/* Live-migrate every server of host h on `work`, in name order, until one
+ * has nowhere to go.  The servers' ids and names are the same in c and
+ * work (work is c or a copy of it). */
+static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bool dry,
+                     whatif_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->destination = -1;
+    out->outcome = "ok";
+    intvec todo = {0};
+    for (int i = 0; i < c->servers.n; i++)
+        if (!c->servers.v[i].deleted && c->servers.v[i].host == h)
+            intvec_push(&todo, i);
+    sort_by_name(c, &todo);
+    char *hn = nv_strdup(c->hosts.v[h].name);
+    trail_note(t, "Drain %s%s: %d server(s) to live-migrate, in name order, each claim carried "
+                  "forward",
+               hn, dry ? " (dry run)" : "", todo.n);
+    for (int i = 0; i < todo.n; i++) {
+        int sid = todo.v[i];
+        intvec_push(&out->servers, sid);
+        cloud *before = cloud_clone(work);
+        int from = t->n;
+        cmd_result r;
+        run_move(work, g, t, OP_LIVE_MIGRATE, sid, -1, &r);
+        const char *o = r.outcome ? r.outcome : "ok";
+        int now = work->servers.v[sid].host;
+        if (strcmp(o, "ok") != 0 || now == h || now < 0) {
+            out->outcome = strcmp(o, "ok") ? o : "NoValidHost";
+            out->message = nv_printf("%s has nowhere to go: %s", work->servers.v[sid].name,
+                                     r.message ? r.message : "it stayed on the host");
+            fit_notes(before, t, from, sid);
+            cmd_result_done(&r);
+            cloud_free(before);
+            break;
+        }
+        char *item = nv_printf("%s=%s", work->servers.v[sid].name, work->hosts.v[now].name);
+        strlist_push(&out->plan, item);
+        free(item);
+        cmd_result_done(&r);
+        cloud_free(before);
+    }
+    if (!strcmp(out->outcome, "ok")) {
+        sbuf b = {0};
+        for (int i = 0; i < out->plan.n; i++)
+            sbuf_addf(&b, "%s%s", i ? ", " : "", out->plan.v[i]);
+        trail_note(t, "Drain plan for %s: %s", hn, out->plan.n ? b.s : "nothing to move");
+        sbuf_free(&b);
+    }
+    free(hn);
+    intvec_free(&todo);
+}
+
+void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
+{
+    cloud *work = cloud_clone(c);
+    nv_rng g = *rng;
+    drain_on(c, work, &g, t, h, true, out);
+    cloud_free(work);
+}
+
+void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out)
+{
+    /* the servers to move are read before the first one leaves */
+    cloud *start = cloud_clone(c);
+    drain_on(start, c, rng, t, h, false, out);
+    cloud_free(start);
+}

@@ -1,0 +1,52 @@
+/*
+ * whatif.h - questions that change nothing.
+ *
+ *   whatif_move   "could server S go there (or anywhere) now?": the move
+ *                 runs on a copy of the cloud with a copy of the random
+ *                 generator, so no claim, migration or state survives it;
+ *                 its events (the full decision) go to the trail, then one
+ *                 note per host that did not get the server saying what
+ *                 would make it fit (the missing amount per resource class
+ *                 or the allocation ratio that would do, the trait and how
+ *                 to clear it, the group member in the way, ...).
+ *   whatif_drain  "can host H be emptied?": each server on it, in name
+ *                 order, is live-migrated by the scheduler on one working
+ *                 copy, so every claim is carried forward to the next
+ *                 server (as a maintenance planner does); the answer is
+ *                 the plan (server -> host) or the first server with
+ *                 nowhere to go, with the what-would-make-it-fit notes of
+ *                 that decision.
+ *
+ * The fit lines read the decision record (decision.h) and the cloud as it
+ * was before the move.
+ */
+#ifndef NOVALID_WHATIF_H
+#define NOVALID_WHATIF_H
+
+#include "command.h"
+
+typedef struct whatif_result {
+    const char *outcome;        /* "ok" or Nova's exception name (static) */
+    char *message;              /* NULL when ok */
+    int destination;            /* host chosen (move), -1 none */
+    strlist plan;               /* drain: "server=host", in migration order */
+    intvec servers;             /* the servers the question is about */
+} whatif_result;
+
+void whatif_result_done(whatif_result *r);
+
+/* `move` is OP_LIVE_MIGRATE, OP_MIGRATE or OP_EVACUATE; `host` -1 lets the
+ * scheduler pick (`dst`). */
+void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
+                 int dst, whatif_result *out);
+void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out);
+/* The same for real (drain with dry_run = false): the live migrations
+ * happen on c, in the same order, and stop at the first that fails. */
+void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out);
+
+/* What would make host h take server sid, by its fate in decision k of
+ * `t` (c: the cloud before the move).  Empty when the host got the
+ * server. */
+void whatif_fit(const cloud *c, const trail *t, int k, int sid, int h, sbuf *out);
+
+#endif
