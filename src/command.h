@@ -17,7 +17,17 @@
 #include "model.h"
 #include "trail.h"
 
-/* X-macro: op enum, scenario spelling, one-line help. */
+struct nova_env;
+struct cmd_result;
+
+/*
+ * The ops.  One X line per op: enum, spelling (scenario `op` and prompt
+ * word), one-line help.  Its arguments, the rules between them and the
+ * function that runs it are its entry in cmd_table[] (command.c); the
+ * prompt parser, the formatter, the scenario loader and saver, --help and
+ * the docs test all read that entry.  Adding an op: one line here, one
+ * entry there, and the function that runs it.
+ */
 #define NV_OPS(X)                                                                   \
     X(OP_BOOT, "boot", "boot servers (min_count/max_count multi-create)")          \
     X(OP_LIVE_MIGRATE, "live-migrate", "live-migrate a server (auto, host, force)") \
@@ -34,7 +44,17 @@
     X(OP_HOST, "host", "change a compute service: down, up, disable, enable, force-down") \
     X(OP_AGGREGATE, "aggregate", "add/remove a host or set metadata on an aggregate") \
     X(OP_FAULT, "fault", "make the next compute-side calls on a host fail")        \
-    X(OP_EXPECT, "expect", "assert the state at this point")
+    X(OP_EXPECT, "expect", "assert the state at this point")                       \
+    X(OP_HOST_ADD, "host-add", "add a compute host (a new nova-compute service)")  \
+    X(OP_HOST_SET, "host-set", "change a host's inventory, ratios, reserved, traits") \
+    X(OP_HOST_REMOVE, "host-remove", "delete a compute service (refused while it hosts servers)") \
+    X(OP_FLAVOR_ADD, "flavor-add", "create a flavor (with extra specs)")           \
+    X(OP_IMAGE_ADD, "image-add", "create an image (with properties)")              \
+    X(OP_GROUP_CREATE, "group-create", "create a server group (policy, max_server_per_host)") \
+    X(OP_AGGREGATE_CREATE, "aggregate-create", "create an aggregate (hosts, metadata, AZ)") \
+    X(OP_AGGREGATE_DELETE, "aggregate-delete", "delete an empty aggregate")        \
+    X(OP_CONFIG_SET, "config-set", "set nova.conf options (SECTION.OPTION=VALUE)") \
+    X(OP_RELEASE_SET, "release-set", "act as another Nova release from here on")
 
 enum cmd_op {
 #define X(e, s, h) e,
@@ -71,6 +91,10 @@ typedef struct command {
     char *add_host, *remove_host;
     char *microversion;         /* API microversion ("2.67"); NULL: newest of the release */
     strlist hints, metadata;
+    kvlist props;               /* the other arguments (cloud-building ops), as
+                                 * canonical text keyed by argument; list
+                                 * arguments repeat their key; config-set's
+                                 * options are keyed SECTION.OPTION */
     int64_t min_count, max_count, times;
     bool force, boot_from_volume;
     expect ex;
@@ -80,6 +104,94 @@ void command_init(command *cmd, enum cmd_op op);
 void command_done(command *cmd);
 void command_copy(command *dst, const command *src);
 void expect_done(expect *e);
+
+/*
+ * The argument descriptors.  Every argument of every op is one cmd_arg:
+ * its scenario key (the prompt's key=VALUE too), its type, its position
+ * on the prompt line, whether it is required, the values or range it
+ * takes and what names it completes from.  A value is checked in one
+ * place, cmd_arg_set(), whichever front end it came from.
+ */
+enum arg_type {
+    ARG_STR,        /* any string */
+    ARG_NAME,       /* a non-empty string */
+    ARG_INT,        /* integer in [min, max] */
+    ARG_FLOAT,      /* number >= min */
+    ARG_BOOL,       /* true/false; on the prompt a bare flag sets it */
+    ARG_ENUM,       /* one of values[] */
+    ARG_LIST,       /* strings; repeated key=VALUE on the prompt */
+    ARG_KVLIST,     /* "key=value" strings; repeated on the prompt */
+    ARG_TRISTATE,   /* true, false or "auto" (block_migration) */
+    ARG_VERSION,    /* an API microversion "2.N" */
+    ARG_RELEASE,    /* a Nova release name (canonical spelling stored) */
+    ARG_OPTION,     /* config-set: SECTION.OPTION=VALUE, nova.conf options */
+    ARG_USAGE,      /* expect usage: HOST:RC=N,RC=N */
+    ARG_GROUPS      /* a list of groups of sub[] keys: K=V,K=V on the prompt,
+                     * ( { K = V; }, ... ) in a file; repeated */
+};
+
+enum arg_from {
+    FROM_NONE, FROM_SERVERS, FROM_HOSTS, FROM_FLAVORS, FROM_IMAGES, FROM_GROUPS,
+    FROM_AGGREGATES, FROM_OPTIONS, FROM_RELEASES, FROM_QUIRKS, FROM_VALUES
+};
+
+#define ARG_NO_FIELD ((size_t)-1)
+
+typedef struct cmd_arg {
+    const char *key;            /* scenario key, prompt key=VALUE */
+    const char *word;           /* other prompt spelling (hint, bfv, --force), or NULL */
+    enum arg_type type;
+    int pos;                    /* 1.. position on the prompt line; 0 keyword only */
+    bool required;
+    const char *const *values;  /* ARG_ENUM: NULL-terminated */
+    int64_t min, max;           /* ARG_INT range; ARG_FLOAT minimum */
+    enum arg_from from;         /* what Tab completes from */
+    size_t off;                 /* field of struct command; ARG_NO_FIELD: props */
+    const char *help;
+} cmd_arg;
+
+typedef struct cmd_desc {
+    const cmd_arg *args;
+    int n_args;
+    /* rules between arguments; sets *key to the argument at fault (or NULL) */
+    bool (*check)(command *cmd, const char **key, char *err, size_t errlen);
+    void (*run)(struct nova_env *env, const command *cmd, struct cmd_result *r);
+} cmd_desc;
+
+extern const cmd_desc cmd_table[OP_COUNT];
+/* Value sets shared with the scenario loader (servers' vm_state). */
+extern const char *const vm_state_values[];
+extern const char *const migration_type_values[];
+
+/* ARG_GROUPS: the keys one group of argument `a` takes (n of them). */
+const cmd_arg *cmd_arg_sub(const cmd_arg *a, int *n);
+/* The argument of `op` spelled `key` (scenario key or prompt word), or NULL. */
+const cmd_arg *cmd_arg_find(int op, const char *key);
+/* Store one value given as text (prompt word, or a scenario value turned
+ * into text), checked against the descriptor.  List arguments append.
+ * On error returns false and a message (without the key) in err. */
+bool cmd_arg_set(command *cmd, const cmd_arg *a, const char *text, char *err, size_t errlen);
+/* Whether the argument has a value in cmd. */
+bool cmd_arg_present(const command *cmd, const cmd_arg *a);
+/* Its values as text ("" for an unset string); list arguments give each
+ * element.  Returns how many were appended to out. */
+int cmd_arg_values(const command *cmd, const cmd_arg *a, strlist *out);
+/* After all arguments: defaults, required arguments, rules between them.
+ * On error *key names the argument at fault (NULL: the command). */
+bool command_validate(command *cmd, const char **key, char *err, size_t errlen);
+/* "boot NAME FLAVOR [image=IMAGE] ..." */
+void command_usage(int op, sbuf *out);
+/* config-set: the option spelled `spec` ("filter_scheduler.host_subset_size"
+ * or a bare option name that is unique), or NULL. */
+const nova_option *command_option(const char *spec);
+
+/* Tab completion of the word before `cursor` in a prompt line: command
+ * names, argument keys ("image="), and the names an argument takes
+ * (servers, hosts, flavors, ... of `c`; releases, options, values).
+ * Candidates (the whole replacement word, with a trailing blank or '='
+ * where the word is complete) go to `out`, sorted; returns where the word
+ * starts. */
+int command_complete(const cloud *c, const char *line, size_t cursor, strlist *out);
 
 /* Parse a `:` prompt line ("live-migrate vm-1 host2 --force").  On error
  * returns false and writes a message into err. */
@@ -109,6 +221,11 @@ void expect_checks_free(expect_checks *c);
 /* Evaluate `e` against the cloud after `r`; appends one check per key. */
 void expect_eval(const cloud *c, const expect *e, const cmd_result *r,
                  expect_checks *out);
+/* What expect_eval would find after `r`, as an expectation (outcome,
+ * message, the step's first server: host, vm_state, task_state, fault; the
+ * hosts of a multi-create; its migration's status and type).  `out` is
+ * empty on entry. */
+void expect_observe(const cloud *c, const cmd_result *r, expect *out);
 
 /*
  * A session: the cloud now, the cloud at the start, the trail, the seeded
@@ -144,5 +261,18 @@ const cmd_result *session_redo(session *s);
 void session_expect_result(const session *s, int k, cmd_result *out);
 /* Start over from the initial cloud with a (possibly) changed quirk set. */
 void session_set_quirk(session *s, int quirk, bool on);
+/* Start over as another release: options still at the old release's
+ * default take the new one's, quirks follow the release (switches kept). */
+void session_set_release(session *s, int release);
+/* The commands done, each with what was observed after it as its
+ * expectation (a snapshot: replaying them passes every check, and fails
+ * when behaviour changes): outcome, message, the step's server (host,
+ * vm_state, task_state, fault), a multi-create's hosts, the migration's
+ * status and type, and the Placement usage of every host the step changed.
+ * `expect` steps keep their own assertions.  n_done records; caller frees
+ * each with command_done() and the array with free(). */
+command *session_snapshot(const session *s);
+/* Switch a config to another release the same way (release-set). */
+void config_switch_release(nova_config *conf, int release);
 
 #endif

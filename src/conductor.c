@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "command.h"
 #include "scheduler.h"
 
 /* Newest API microversion per release (nova/api/openstack/api_version_request.py). */
@@ -1289,33 +1290,56 @@ static void op_fault(nova_env *env, const command *cmd, cmd_result *r)
                c->hosts.v[h].name, f.message);
 }
 
+void conductor_boot(nova_env *env, const command *cmd, cmd_result *r) { op_boot(env, cmd, r); }
+void conductor_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_live_migrate(env, cmd, r);
+}
+void conductor_migrate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_migrate(env, cmd, r, false);
+}
+void conductor_resize(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_migrate(env, cmd, r, true);
+}
+void conductor_confirm_resize(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_confirm_revert(env, cmd, r, true);
+}
+void conductor_revert_resize(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_confirm_revert(env, cmd, r, false);
+}
+void conductor_evacuate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_evacuate(env, cmd, r);
+}
+void conductor_server_action(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_server_action(env, cmd, r);
+}
+void conductor_host(nova_env *env, const command *cmd, cmd_result *r) { op_host(env, cmd, r); }
+void conductor_aggregate(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_aggregate(env, cmd, r);
+}
+void conductor_fault(nova_env *env, const command *cmd, cmd_result *r) { op_fault(env, cmd, r); }
+
+/* An expect-only step changes nothing; it is about the server it names. */
+void conductor_expect(nova_env *env, const command *cmd, cmd_result *r)
+{
+    if (cmd->server) {
+        int sid = cloud_server(env->c, cmd->server);
+        if (sid >= 0)
+            intvec_push(&r->servers, sid);
+    }
+}
+
 void conductor_exec(nova_env *env, const command *cmd, cmd_result *r)
 {
     r->outcome = "ok";
     r->migration = -1;
-    switch (cmd->op) {
-    case OP_BOOT: op_boot(env, cmd, r); break;
-    case OP_LIVE_MIGRATE: op_live_migrate(env, cmd, r); break;
-    case OP_MIGRATE: op_migrate(env, cmd, r, false); break;
-    case OP_RESIZE: op_migrate(env, cmd, r, true); break;
-    case OP_CONFIRM_RESIZE: op_confirm_revert(env, cmd, r, true); break;
-    case OP_REVERT_RESIZE: op_confirm_revert(env, cmd, r, false); break;
-    case OP_EVACUATE: op_evacuate(env, cmd, r); break;
-    case OP_DELETE:
-    case OP_STOP:
-    case OP_START:
-    case OP_PAUSE:
-    case OP_UNPAUSE: op_server_action(env, cmd, r); break;
-    case OP_HOST: op_host(env, cmd, r); break;
-    case OP_AGGREGATE: op_aggregate(env, cmd, r); break;
-    case OP_FAULT: op_fault(env, cmd, r); break;
-    case OP_EXPECT:
-        if (cmd->server) {
-            int sid = cloud_server(env->c, cmd->server);
-            if (sid >= 0)
-                intvec_push(&r->servers, sid);
-        }
-        break;
-    default: break;
-    }
+    if (cmd->op >= 0 && cmd->op < OP_COUNT && cmd_table[cmd->op].run)
+        cmd_table[cmd->op].run(env, cmd, r);
 }

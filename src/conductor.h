@@ -7,12 +7,18 @@
  *
  * Each entry point takes one command record and fills a cmd_result; every
  * decision goes to the trail.  Errors Nova's API raises synchronously are
- * the result's outcome and change nothing.
+ * the result's outcome and change nothing.  The entry points are named in
+ * the command table (command.c, cmd_table[]), which is how commands reach
+ * them; this header needs only the two record types, not command.h.
  */
 #ifndef NOVALID_CONDUCTOR_H
 #define NOVALID_CONDUCTOR_H
 
-#include "command.h"
+#include "model.h"
+#include "trail.h"
+
+typedef struct command command;
+typedef struct cmd_result cmd_result;
 
 typedef struct nova_env {
     cloud *c;
@@ -20,7 +26,34 @@ typedef struct nova_env {
     nv_rng *rng;
 } nova_env;
 
+/* Run any command (through its cmd_table entry). */
 void conductor_exec(nova_env *env, const command *cmd, cmd_result *r);
+
+/* The ops Nova's API and conductor carry out. */
+void conductor_boot(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_live_migrate(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_migrate(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_resize(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_confirm_resize(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_revert_resize(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_evacuate(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_server_action(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_host(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_aggregate(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_fault(nova_env *env, const command *cmd, cmd_result *r);
+void conductor_expect(nova_env *env, const command *cmd, cmd_result *r);
+
+/* Building and changing the cloud (cloudops.c). */
+void cloudops_host_add(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_host_set(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_flavor_add(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_image_add(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_group_create(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_aggregate_delete(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_config_set(nova_env *env, const command *cmd, cmd_result *r);
+void cloudops_release_set(nova_env *env, const command *cmd, cmd_result *r);
 
 /* Newest API microversion of a release ("2.104" -> 104). */
 int release_max_microversion(int release);

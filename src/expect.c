@@ -119,3 +119,55 @@ void expect_eval(const cloud *c, const expect *e, const cmd_result *r, expect_ch
         }
     }
 }
+
+/* ---- observed outcomes as expectations ----------------------------------------------- */
+
+/* One key of a probe expectation: what expect_eval found for it, unless it
+ * found nothing to compare ("(no server)", "(no migration)"). */
+static const char *found(const expect_checks *ck, const char *key)
+{
+    for (int i = 0; i < ck->n; i++)
+        if (!strcmp(ck->v[i].key, key))
+            return ck->v[i].got && ck->v[i].got[0] == '(' ? NULL : ck->v[i].got;
+    return NULL;
+}
+
+void expect_observe(const cloud *c, const cmd_result *r, expect *out)
+{
+    /* probe with every key present: expect_eval reports what it finds */
+    expect probe;
+    memset(&probe, 0, sizeof probe);
+    probe.outcome = probe.host = probe.migration_status = probe.migration_type = "";
+    probe.vm_state = probe.task_state = "";
+    probe.has_hosts = r->servers.n > 1;
+    expect_checks ck = {0};
+    expect_eval(c, &probe, r, &ck);
+    const char *v;
+    out->present = true;
+    out->outcome = nv_strdup(r->outcome ? r->outcome : "ok");
+    if (r->message && r->message[0])
+        out->message = nv_strdup(r->message);
+    if (r->servers.n) {
+        const server *s = &c->servers.v[r->servers.v[0]];
+        /* name the server only where the name finds that very server */
+        if (cloud_server(c, s->name) == r->servers.v[0])
+            out->server = nv_strdup(s->name);
+        if ((v = found(&ck, "host")))
+            out->host = nv_strdup(v);
+        if ((v = found(&ck, "vm_state")))
+            out->vm_state = nv_strdup(v);
+        if ((v = found(&ck, "task_state")))
+            out->task_state = nv_strdup(v);
+        if (s->fault && s->fault[0])
+            out->fault = nv_strdup(s->fault);
+    }
+    if (probe.has_hosts && (v = found(&ck, "hosts"))) {
+        nv_split_strip(&out->hosts, v, ',');
+        out->has_hosts = true;
+    }
+    if ((v = found(&ck, "migration_status")))
+        out->migration_status = nv_strdup(v);
+    if ((v = found(&ck, "migration_type")))
+        out->migration_type = nv_strdup(v);
+    expect_checks_free(&ck);
+}

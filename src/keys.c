@@ -28,7 +28,7 @@ const key_binding keys_table[] = {
     /* everywhere in the main screen */
     {'?', "?", ACT_HELP, KEYS_PANES, "show this help", "help"},
     {KEY_F(1), "F1", ACT_HELP, KEYS_PANES, "show this help", NULL},
-    {'q', "q", ACT_QUIT, KEYS_PANES, "quit (the terminal is restored)", "quit"},
+    {'q', "q", ACT_QUIT, KEYS_PANES, "quit (asks first with unsaved commands)", "quit"},
     {'\t', "Tab", ACT_NEXT_PANE, KEYS_PANES, "focus the next pane", "pane"},
     {KEY_BTAB, "S-Tab", ACT_PREV_PANE, KEYS_PANES, "focus the previous pane", NULL},
     {KEY_UP, "Up", ACT_UP, SCROLLS, "move up / scroll up", NULL},
@@ -57,6 +57,13 @@ const key_binding keys_table[] = {
     {'e', "e", ACT_EVACUATE, KEYS_SERVERS,
      "evacuate the selected server (its host must be down)", "evacuate"},
 
+    /* forms of the commands that build the cloud (hosts and servers panes) */
+    {'a', "a", ACT_FORM_HOST, KEYS_HOSTS | KEYS_SERVERS,
+     "add a host (a form of host-add's arguments)", NULL},
+    {'b', "b", ACT_FORM_BOOT, KEYS_HOSTS | KEYS_SERVERS,
+     "boot servers (a form of boot's arguments)", NULL},
+    {'c', "c", ACT_FORM_GROUP, KEYS_HOSTS | KEYS_SERVERS, "create a server group (a form)",
+     NULL},
     /* actions on the selected host */
     {'d', "d", ACT_HOST_DOWN, KEYS_HOSTS, "take the selected host down / bring it up",
      "down/up"},
@@ -66,8 +73,9 @@ const key_binding keys_table[] = {
      "why not this host? (its fate in the last decision)", "why-not"},
     {'o', "o", ACT_HOST_SORT, KEYS_HOSTS,
      "sort the hosts: scenario order, free RAM, free vCPU, free disk, servers, name", "sort"},
-    {'a', "a", ACT_HOST_FILTER, KEYS_HOSTS,
-     "show only one availability zone, then one aggregate, then all hosts again", "zone"},
+    {'F', "F", ACT_HOST_FILTER, KEYS_HOSTS,
+     "filter: show only one availability zone, then one aggregate, then all hosts again",
+     "filter"},
 
     /* describe, history, past decisions */
     {'\n', "Enter", ACT_DESCRIBE, KEYS_HOSTS | KEYS_SERVERS,
@@ -150,7 +158,20 @@ const key_binding keys_table[] = {
     {KEY_BACKSPACE, "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
     {127, "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
     {CTRL('h'), "BS", ACT_BACKSPACE, KEYS_PROMPT, "delete the last character", NULL},
-    {CTRL('u'), "^U", ACT_KILL_LINE, KEYS_PROMPT, "clear the line", "clear"},
+    {CTRL('u'), "^U", ACT_KILL_LINE, KEYS_PROMPT, "delete to the start of the line", "clear"},
+    {'\t', "Tab", ACT_COMPLETE, KEYS_PROMPT,
+     "complete the command, argument key or name (twice: list them)", "complete"},
+    {KEY_LEFT, "Left", ACT_LEFT, KEYS_PROMPT, "cursor left", NULL},
+    {KEY_RIGHT, "Right", ACT_RIGHT, KEYS_PROMPT, "cursor right", NULL},
+    {KEY_HOME, "Home", ACT_LINE_START, KEYS_PROMPT, "start of the line", NULL},
+    {CTRL('a'), "^A", ACT_LINE_START, KEYS_PROMPT, "start of the line", NULL},
+    {KEY_END, "End", ACT_LINE_END, KEYS_PROMPT, "end of the line", NULL},
+    {CTRL('e'), "^E", ACT_LINE_END, KEYS_PROMPT, "end of the line", NULL},
+    {CTRL('k'), "^K", ACT_KILL_EOL, KEYS_PROMPT, "delete to the end of the line", NULL},
+    {CTRL('w'), "^W", ACT_KILL_WORD, KEYS_PROMPT, "delete the word before the cursor", NULL},
+    {KEY_DC, "Del", ACT_DELETE_CHAR, KEYS_PROMPT, "delete the character under the cursor", NULL},
+    {CTRL('d'), "^D", ACT_DELETE_CHAR, KEYS_PROMPT, "delete the character under the cursor",
+     NULL},
 
     /* describe view and history list */
     {'\n', "Enter", ACT_PICK, KEYS_VIEW, "history: open the highlighted command's decision; "

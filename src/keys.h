@@ -85,7 +85,16 @@ enum keys_ctx {
     X(ACT_FORCE, "force")                 \
     X(ACT_TOGGLE, "toggle")               \
     X(ACT_KILL_LINE, "kill-line")         \
-    X(ACT_BACKSPACE, "backspace")
+    X(ACT_BACKSPACE, "backspace")         \
+    X(ACT_DELETE_CHAR, "delete-char")     \
+    X(ACT_LINE_START, "line-start")       \
+    X(ACT_LINE_END, "line-end")           \
+    X(ACT_KILL_EOL, "kill-to-end")        \
+    X(ACT_KILL_WORD, "kill-word")         \
+    X(ACT_COMPLETE, "complete")           \
+    X(ACT_FORM_HOST, "add-host")          \
+    X(ACT_FORM_BOOT, "boot")              \
+    X(ACT_FORM_GROUP, "create-group")
 
 enum keys_action {
 #define X(e, s) e,

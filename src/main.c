@@ -17,7 +17,7 @@ extern const char novalid_demo_scenario[];
 static int cmd_tui(int argc, char **argv);
 
 /* What an option's value is, for the shell completion. */
-enum opt_value { OPTV_NONE, OPTV_FORMAT, OPTV_NUMBER, OPTV_RELEASE, OPTV_QUIRK };
+enum opt_value { OPTV_NONE, OPTV_FORMAT, OPTV_NUMBER, OPTV_RELEASE, OPTV_QUIRK, OPTV_FILE };
 typedef struct cli_option {
     const char *name;
     enum opt_value value;
@@ -37,13 +37,18 @@ typedef struct cli_command {
 
 static const cli_command cli_commands[] = {
     {"tui", cmd_tui, "[FILE]", "the terminal UI (the same as novalid [FILE])", "file", -1, {{0}}},
-    {"run", cmd_run, "FILE", "replay a scenario headless: trail, expectations", "file",
-     FORMAT_RUN_LAST, {{"--format", OPTV_FORMAT}, {"--seed", OPTV_NUMBER}, {0}}},
+    {"run", cmd_run, "FILE",
+     "replay a scenario headless: trail, expectations\n"
+     "                                         (--record: OUT is FILE expecting what happened)",
+     "file",
+     FORMAT_RUN_LAST,
+     {{"--format", OPTV_FORMAT}, {"--seed", OPTV_NUMBER}, {"--record", OPTV_FILE}, {0}}},
     {"check", cmd_check, "PATH...", "run many scenarios: a line each, or JSON, TAP, JUnit XML",
      "path", FORMAT_COUNT - 1, {{"--format", OPTV_FORMAT}, {0}}},
     {"validate", cmd_validate, "FILE...", "load only, report every error", "file", -1, {{0}}},
     {"diff", cmd_diff, "A.cfg [B.cfg]",
-     "replay both and show, step by step, what changed (exit 0 same, 1 differ, 2 trouble)",
+     "replay both and show, step by step, what changed\n"
+     "                                         (exit 0 same, 1 differ, 2 trouble)",
      "file", -1, {{"--release", OPTV_RELEASE}, {"--quirk", OPTV_QUIRK}, {0}}},
 };
 #define N_COMMANDS ((int)(sizeof cli_commands / sizeof cli_commands[0]))
@@ -94,14 +99,16 @@ static int complete(int argc, char **argv)
     if (!strcmp(what, "commands")) {
         for (int i = 0; i < N_COMMANDS; i++)
             printf("%s\n", cli_commands[i].name);
-        printf("--help\n--version\n");
+        printf("--empty\n--help\n--version\n");
     } else if (!strcmp(what, "options") && c) {
         for (int i = 0; c->options[i].name; i++)
             printf("%s\n", c->options[i].name);
     } else if (!strcmp(what, "values") && c && argc > 2) {
-        /* exit status 1: the option takes no value (or is unknown) */
+        /* exit status 1: complete as an operand (a flag, an unknown option,
+         * or one whose value is a file) */
         for (int i = 0; c->options[i].name; i++)
-            if (!strcmp(c->options[i].name, argv[2]) && c->options[i].value != OPTV_NONE) {
+            if (!strcmp(c->options[i].name, argv[2]) && c->options[i].value != OPTV_NONE &&
+                c->options[i].value != OPTV_FILE) {
                 list_values(c->options[i].value, c->last_format);
                 return 0;
             }
@@ -134,6 +141,7 @@ static void usage(FILE *f)
             for (int v = 0; c->options[o].value == OPTV_FORMAT && v <= c->last_format; v++)
                 w += fprintf(f, "%c%s", v ? '|' : ' ', run_format_names[v]);
             w += fprintf(f, "%s]", c->options[o].value == OPTV_NUMBER    ? " N"
+                                   : c->options[o].value == OPTV_FILE    ? " OUT"
                                    : c->options[o].value == OPTV_RELEASE ? " RELEASE"
                                    : c->options[o].value == OPTV_QUIRK   ? " QUIRK"
                                                                          : "");
@@ -144,6 +152,7 @@ static void usage(FILE *f)
             fprintf(f, "\n%41s%s\n", "", c->summary);
     }
     fprintf(f,
+            "       novalid --empty                   the UI on an empty cloud, to build with commands\n"
             "       novalid --help | --version\n"
             "\n"
             "novalid simulates OpenStack Nova's scheduler and conductor: place servers on\n"
@@ -155,8 +164,12 @@ static void usage(FILE *f)
             "line.  NO_COLOR disables colour in the UI.\n"
             "\n"
             "Scenario steps and : prompt commands:\n");
-    for (int i = 0; i < OP_COUNT; i++)
-        fprintf(f, "  %-15s %s\n", op_names[i], op_help[i]);
+    for (int i = 0; i < OP_COUNT; i++) {
+        sbuf u = {0};
+        command_usage(i, &u);
+        fprintf(f, "  %-17s %s\n      %s\n", op_names[i], op_help[i], u.s);
+        sbuf_free(&u);
+    }
     fprintf(f, "\nHost filters (enabled_filters):\n");
     for (int i = 0; i < filter_count; i++) {
         const filter_desc *d = &filter_table[i];
@@ -226,11 +239,15 @@ static void usage(FILE *f)
     fprintf(f, "\nSee novalid(1) and the scenario format in docs/scenario-format.md.\n");
 }
 
-static int open_ui(const char *file)
+/* The start of `novalid --empty`: no hosts, no flavors, the default image. */
+static const char empty_scenario[] = "name = \"empty cloud\";\n";
+
+static int open_ui(const char *file, bool empty)
 {
     strlist errors = {0};
-    scenario *sc = file ? scenario_load_file(file, &errors)
-                        : scenario_load_string(novalid_demo_scenario, "demo.cfg", &errors);
+    scenario *sc = file    ? scenario_load_file(file, &errors)
+                   : empty ? scenario_load_string(empty_scenario, "empty", &errors)
+                           : scenario_load_string(novalid_demo_scenario, "demo.cfg", &errors);
     if (!sc) {
         print_errors(&errors);
         strlist_free(&errors);
@@ -242,18 +259,26 @@ static int open_ui(const char *file)
 
 static int cmd_tui(int argc, char **argv)
 {
-    return open_ui(argc > 0 ? argv[0] : NULL);
+    return open_ui(argc > 0 ? argv[0] : NULL, false);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return open_ui(NULL);
+        return open_ui(NULL, false);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
     }
+    if (!strcmp(cmd, "--list-commands")) {
+        /* one op per line, for shell completion scripts */
+        for (int i = 0; i < OP_COUNT; i++)
+            printf("%s\n", op_names[i]);
+        return 0;
+    }
+    if (!strcmp(cmd, "--empty"))
+        return open_ui(NULL, true);
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("novalid %s\n", PACKAGE_VERSION);
         return 0;
@@ -274,5 +299,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "novalid: one scenario at a time\n");
         return 2;
     }
-    return open_ui(cmd);
+    return open_ui(cmd, false);
 }

@@ -77,27 +77,85 @@ static void free_derived(cloud *c)
     c->host_side_cap = 0;
 }
 
+static void host_free(host *h)
+{
+    free(h->name);
+    free(h->cell);
+    free(h->hypervisor_type);
+    free(h->cpu_arch);
+    free(h->host_ip);
+    strlist_free(&h->traits);
+    free(h->disabled_reason);
+    free(h->cells);
+    kvlist_free(&h->metrics);
+    for (int k = 0; k < h->n_pci; k++) {
+        free(h->pci[k].vendor_id);
+        free(h->pci[k].product_id);
+    }
+    free(h->pci);
+}
+
+/* Ids above `gone` move down one; `gone` itself becomes -1. */
+static int renumber(int id, int gone) { return id == gone ? -1 : id > gone ? id - 1 : id; }
+
+void cloud_remove_host(cloud *c, int h)
+{
+    free_derived(c);
+    host_free(&c->hosts.v[h]);
+    memmove(&c->hosts.v[h], &c->hosts.v[h + 1], (size_t)(c->hosts.n - h - 1) * sizeof *c->hosts.v);
+    c->hosts.n--;
+    for (int a = 0; a < c->aggregates.n; a++) {
+        intvec *hs = &c->aggregates.v[a].hosts;
+        intvec_remove(hs, h);
+        for (int k = 0; k < hs->n; k++)
+            hs->v[k] = renumber(hs->v[k], h);
+    }
+    for (int i = 0; i < c->servers.n; i++)
+        c->servers.v[i].host = renumber(c->servers.v[i].host, h);
+    for (int i = 0; i < c->migrations.n; i++) {
+        c->migrations.v[i].source = renumber(c->migrations.v[i].source, h);
+        c->migrations.v[i].dest = renumber(c->migrations.v[i].dest, h);
+    }
+    int n = 0;
+    for (int i = 0; i < c->allocations.n; i++)
+        if (c->allocations.v[i].host != h) {
+            c->allocations.v[n] = c->allocations.v[i];
+            c->allocations.v[n++].host = renumber(c->allocations.v[i].host, h);
+        }
+    c->allocations.n = n;
+    n = 0;
+    for (int i = 0; i < c->faults.n; i++) {
+        if (c->faults.v[i].host == h) {
+            free(c->faults.v[i].point);
+            free(c->faults.v[i].message);
+            continue;
+        }
+        c->faults.v[n] = c->faults.v[i];
+        c->faults.v[n++].host = renumber(c->faults.v[i].host, h);
+    }
+    c->faults.n = n;
+    cloud_reindex(c);
+}
+
+void cloud_remove_aggregate(cloud *c, int a)
+{
+    free_derived(c);
+    free(c->aggregates.v[a].name);
+    intvec_free(&c->aggregates.v[a].hosts);
+    kvlist_free(&c->aggregates.v[a].metadata);
+    memmove(&c->aggregates.v[a], &c->aggregates.v[a + 1],
+            (size_t)(c->aggregates.n - a - 1) * sizeof *c->aggregates.v);
+    c->aggregates.n--;
+    cloud_reindex(c);
+}
+
 void cloud_free(cloud *c)
 {
     if (!c)
         return;
     free_derived(c);
     for (int i = 0; i < c->hosts.n; i++) {
-        host *h = &c->hosts.v[i];
-        free(h->name);
-        free(h->cell);
-        free(h->hypervisor_type);
-        free(h->cpu_arch);
-        free(h->host_ip);
-        strlist_free(&h->traits);
-        free(h->disabled_reason);
-        free(h->cells);
-        kvlist_free(&h->metrics);
-        for (int k = 0; k < h->n_pci; k++) {
-            free(h->pci[k].vendor_id);
-            free(h->pci[k].product_id);
-        }
-        free(h->pci);
+        host_free(&c->hosts.v[i]);
     }
     for (int i = 0; i < c->aggregates.n; i++) {
         free(c->aggregates.v[i].name);

@@ -227,6 +227,11 @@ int cloud_add_host(cloud *c, const char *name);
 int cloud_add_server(cloud *c, const char *name, int flavor);
 int cloud_add_aggregate(cloud *c, const char *name);
 void cloud_aggregate_add_host(cloud *c, int agg, int host);
+/* Removing (the host-remove and aggregate-delete ops): later ids move
+ * down one; references to the removed host become -1 (migrations, deleted
+ * servers), its allocations and injected faults go with it. */
+void cloud_remove_host(cloud *c, int host);
+void cloud_remove_aggregate(cloud *c, int agg);
 void cloud_aggregate_remove_host(cloud *c, int agg, int host);
 void cloud_server_set_host(cloud *c, int server, int host);
 migration *cloud_add_migration(cloud *c, int server, const char *type,

@@ -99,11 +99,14 @@ static void build(const tui *t, strlist *lines, intvec *elems)
     push(lines, elems, TH_DIALOG_TITLE, head);
     free(head);
     for (int op = 0; op < OP_COUNT; op++) {
-        if (op == OP_EXPECT)
-            continue;
         char *line = nv_printf("  %-16s %s", op_names[op], op_help[op]);
         push(lines, elems, TH_DIALOG, line);
         free(line);
+        sbuf u = {0};
+        sbuf_add(&u, "      ");
+        command_usage(op, &u);
+        push(lines, elems, TH_DIALOG, u.s);
+        sbuf_free(&u);
     }
     (void)t;
 }

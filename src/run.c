@@ -9,6 +9,8 @@
 #include "decision.h"
 #include "diff.h"
 
+#include "textfile.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -337,9 +339,41 @@ static bool parse_seed(const char *s, long long *out)
     return true;
 }
 
+/* --record OUT: FILE with each step's expect replaced by what was observed. */
+static int record(const scenario *sc, const char *file, const char *out, long long seed)
+{
+    char err[512];
+    size_t len = 0;
+    char *text = textfile_read(file, (size_t)256 << 20, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "novalid run: %s: %s\n", file, err);
+        return 2;
+    }
+    cloud *c = cloud_clone(sc->c);
+    if (seed >= 0)
+        c->seed = (uint64_t)seed;
+    session *ss = session_new(c);
+    for (int i = 0; i < sc->n_steps; i++)
+        session_exec(ss, &sc->steps[i]);
+    command *snap = session_snapshot(ss);
+    for (int i = 0; i < ss->n_done; i++)
+        snap[i].line = 0;
+    char *outtext = scenario_replace_steps(sc, text, ss->initial, snap, ss->n_done);
+    bool ok = scenario_write_text(out, outtext, err, sizeof err);
+    if (!ok)
+        fprintf(stderr, "novalid run: --record: %s\n", err);
+    for (int i = 0; i < ss->n_done; i++)
+        command_done(&snap[i]);
+    free(snap);
+    free(outtext);
+    free(text);
+    session_free(ss);
+    return ok ? 0 : 2;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *record_to = NULL;
     enum run_format fmt = FORMAT_TEXT;
     long long seed = -1;
     for (int i = 0; i < argc; i++) {
@@ -360,6 +394,12 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "novalid run: --seed takes a non-negative integer\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--record") || !strncmp(a, "--record=", 9)) {
+            record_to = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!record_to || !record_to[0]) {
+                fprintf(stderr, "novalid run: --record takes a file to write\n");
+                return 2;
+            }
         } else if (a[0] == '-' && a[1]) {
             term_printf(stderr, "novalid run: unknown option '%s'\n", a);
             return 2;
@@ -371,7 +411,7 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (!file) {
-        fprintf(stderr, "usage: novalid run FILE [--format text|json] [--seed N]\n");
+        fprintf(stderr, "usage: novalid run FILE [--format text|json] [--seed N] [--record OUT]\n");
         return 2;
     }
     strlist errors = {0};
@@ -395,9 +435,11 @@ int cmd_run(int argc, char **argv)
         strlist_free(&errors);
         return 2;
     }
+    /* (run_scenario takes the cloud: the recording runs first, on a copy) */
+    int wrc = record_to ? record(sc, file, record_to, seed) : 0;
     int rc = run_scenario(sc, fmt, seed, stdout, NULL, NULL);
     scenario_free(sc);
-    return rc;
+    return wrc ? wrc : rc;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -20,9 +20,10 @@
  *
  *   Servers are added with their Placement allocation (placement_add),
  *   as Nova would have them after a successful boot.  Steps become command
- *   records; their arguments are described once in step_args[] and the set
- *   each op takes (and needs) in op_args[], which both the loader and the
- *   writer use.  Step arguments that name servers, hosts or flavors are not
+ *   records; their arguments are the op's descriptors in the command table
+ *   (cmd_table[], command.c), which the `:` prompt uses too: the loader
+ *   turns each value into text for cmd_arg_set(), the writer reads them
+ *   back with cmd_arg_values().  Step arguments that name servers, hosts or flavors are not
  *   resolved here: a boot step creates servers later steps name, and a
  *   step may name a missing host on purpose to get Nova's error.
  *
@@ -77,6 +78,8 @@ typedef struct loader {
     names hosts, aggs, flavors, images, groups, servers;
     nova_config *conf_target;   /* where set_option writes; NULL: the cloud's */
     int rel_override;           /* act as this release whatever the file says; -1 none */
+    int steps_line;             /* where `steps` is, for scenario_replace_steps */
+    bool steps_last;
 } loader;
 
 static void lerr(loader *ld, int line, const char *fmt, ...)
@@ -557,16 +560,9 @@ static void replace_str(char **dst, const char *v)
 
 /* ---- value sets ------------------------------------------------------------ */
 
-static const char *const vm_states[] = {
-    "active", "building", "paused", "suspended", "stopped", "rescued", "resized",
-    "soft-delete", "deleted", "error", "shelved", "shelved_offloaded", NULL};
-static const char *const migration_types[] = {
-    "live-migration", "migration", "resize", "evacuation", NULL};
-static const char *const host_set_values[] = {
-    "down", "up", "disable", "enable", "force-down", "unforce-down", NULL};
-static const char *const fault_points[] = {
-    "build", "prep_resize", "check_can_live_migrate_destination", "pre_live_migration",
-    "live_migration", "rebuild", NULL};
+/* vm_states[] and migration_types[] are the command table's (command.h). */
+#define vm_states vm_state_values
+#define migration_types migration_type_values
 
 /* A string that must be one of `set`; false (reported) otherwise. */
 static bool check_one_of(loader *ld, const config_setting_t *g, const char *path,
@@ -1497,76 +1493,11 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
 
 /* ---- steps ------------------------------------------------------------------- */
 
-enum step_arg {
-    SA_NAME, SA_SERVER, SA_FLAVOR, SA_IMAGE, SA_HOST, SA_AZ, SA_GROUP, SA_PROJECT,
-    SA_MIN_COUNT, SA_MAX_COUNT, SA_HINTS, SA_BFV, SA_FORCE, SA_BLOCK_MIGRATION, SA_SET,
-    SA_REASON, SA_POINT, SA_TIMES, SA_MESSAGE, SA_ADD_HOST, SA_REMOVE_HOST, SA_SET_METADATA,
-    SA_MICROVERSION, SA_COUNT
-};
-
-enum arg_type { AT_STR, AT_INT, AT_BOOL, AT_KVSTRS, AT_BLOCK };
-
-/* Every step argument: its key, type and command field. */
-static const struct step_arg_desc {
-    const char *key;
-    enum arg_type type;
-    size_t off;
-} step_args[SA_COUNT] = {
-    [SA_NAME] = {"name", AT_STR, offsetof(command, name)},
-    [SA_SERVER] = {"server", AT_STR, offsetof(command, server)},
-    [SA_FLAVOR] = {"flavor", AT_STR, offsetof(command, flavor)},
-    [SA_IMAGE] = {"image", AT_STR, offsetof(command, image)},
-    [SA_HOST] = {"host", AT_STR, offsetof(command, host)},
-    [SA_AZ] = {"az", AT_STR, offsetof(command, az)},
-    [SA_GROUP] = {"group", AT_STR, offsetof(command, group)},
-    [SA_PROJECT] = {"project", AT_STR, offsetof(command, project)},
-    [SA_MIN_COUNT] = {"min_count", AT_INT, offsetof(command, min_count)},
-    [SA_MAX_COUNT] = {"max_count", AT_INT, offsetof(command, max_count)},
-    [SA_HINTS] = {"hints", AT_KVSTRS, offsetof(command, hints)},
-    [SA_BFV] = {"boot_from_volume", AT_BOOL, offsetof(command, boot_from_volume)},
-    [SA_FORCE] = {"force", AT_BOOL, offsetof(command, force)},
-    [SA_BLOCK_MIGRATION] = {"block_migration", AT_BLOCK, offsetof(command, block_migration)},
-    [SA_SET] = {"set", AT_STR, offsetof(command, set)},
-    [SA_REASON] = {"reason", AT_STR, offsetof(command, reason)},
-    [SA_POINT] = {"point", AT_STR, offsetof(command, point)},
-    [SA_TIMES] = {"times", AT_INT, offsetof(command, times)},
-    [SA_MESSAGE] = {"message", AT_STR, offsetof(command, message)},
-    [SA_ADD_HOST] = {"add_host", AT_STR, offsetof(command, add_host)},
-    [SA_REMOVE_HOST] = {"remove_host", AT_STR, offsetof(command, remove_host)},
-    [SA_SET_METADATA] = {"set_metadata", AT_KVSTRS, offsetof(command, metadata)},
-    [SA_MICROVERSION] = {"microversion", AT_STR, offsetof(command, microversion)},
-};
-
-#define B(a) (1u << (a))
-#define SERVER_ONLY {B(SA_SERVER), B(SA_SERVER)}
-
-/* The arguments each op takes, and those it needs. */
-static const struct {
-    unsigned allowed, required;
-} op_args[OP_COUNT] = {
-    [OP_BOOT] = {B(SA_NAME) | B(SA_FLAVOR) | B(SA_IMAGE) | B(SA_MIN_COUNT) | B(SA_MAX_COUNT) |
-                     B(SA_AZ) | B(SA_GROUP) | B(SA_HINTS) | B(SA_PROJECT) | B(SA_BFV),
-                 B(SA_NAME) | B(SA_FLAVOR)},
-    [OP_LIVE_MIGRATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE) | B(SA_BLOCK_MIGRATION) |
-                             B(SA_MICROVERSION),
-                         B(SA_SERVER)},
-    [OP_MIGRATE] = {B(SA_SERVER) | B(SA_HOST), B(SA_SERVER)},
-    [OP_RESIZE] = {B(SA_SERVER) | B(SA_FLAVOR), B(SA_SERVER) | B(SA_FLAVOR)},
-    [OP_CONFIRM_RESIZE] = SERVER_ONLY,
-    [OP_REVERT_RESIZE] = SERVER_ONLY,
-    [OP_EVACUATE] = {B(SA_SERVER) | B(SA_HOST) | B(SA_FORCE) | B(SA_MICROVERSION), B(SA_SERVER)},
-    [OP_DELETE] = SERVER_ONLY,
-    [OP_STOP] = SERVER_ONLY,
-    [OP_START] = SERVER_ONLY,
-    [OP_PAUSE] = SERVER_ONLY,
-    [OP_UNPAUSE] = SERVER_ONLY,
-    [OP_HOST] = {B(SA_HOST) | B(SA_SET) | B(SA_REASON), B(SA_HOST) | B(SA_SET)},
-    [OP_AGGREGATE] = {B(SA_NAME) | B(SA_ADD_HOST) | B(SA_REMOVE_HOST) | B(SA_SET_METADATA),
-                      B(SA_NAME)},
-    [OP_FAULT] = {B(SA_HOST) | B(SA_POINT) | B(SA_TIMES) | B(SA_MESSAGE),
-                  B(SA_HOST) | B(SA_POINT)},
-    [OP_EXPECT] = {0, 0},
-};
+/* A step's arguments are the op's entry in cmd_table[] (command.c): the
+ * same descriptors the `:` prompt parses with, so a value is checked in
+ * one place (cmd_arg_set) with one message.  The `expect` op's arguments
+ * are the keys of its expect group, not step keys. */
+static int step_nargs(int op) { return op == OP_EXPECT ? 0 : cmd_table[op].n_args; }
 
 /* expect = { ... }: its string keys and their fields. */
 static const struct {
@@ -1621,9 +1552,12 @@ static void load_usage(loader *ld, const config_setting_t *u, const char *path, 
 
 static void load_expect(loader *ld, const config_setting_t *x, const char *spath, expect *ex)
 {
-    static const char *const keys[] = {
-        "outcome", "message", "server", "host", "hosts", "migration_status", "migration_type",
-        "vm_state", "task_state", "fault", "usage", NULL};
+    const cmd_desc *xd = &cmd_table[OP_EXPECT];
+    const char *keys[32];
+    int nk = 0;
+    for (int i = 0; i < xd->n_args && nk < 31; i++)
+        keys[nk++] = xd->args[i].key;
+    keys[nk] = NULL;
     char path[64];
     snprintf(path, sizeof path, "%s.expect", spath);
     if (!config_setting_is_group(x)) {
@@ -1649,25 +1583,19 @@ static void load_expect(loader *ld, const config_setting_t *x, const char *spath
         load_usage(ld, u, path, ex);
 }
 
-static int step_arg_index(const char *key)
-{
-    for (int a = 0; a < SA_COUNT; a++)
-        if (strcmp(step_args[a].key, key) == 0)
-            return a;
-    return -1;
-}
-
 static void check_step_keys(loader *ld, const config_setting_t *e, const char *path, int op)
 {
-    unsigned allowed = op_args[op].allowed;
+    const cmd_desc *d = &cmd_table[op];
     int n = config_setting_length(e);
     for (int i = 0; i < n; i++) {
         const config_setting_t *m = config_setting_get_elem(e, (unsigned)i);
         const char *k = config_setting_name(m);
         if (strcmp(k, "op") == 0 || strcmp(k, "expect") == 0)
             continue;
-        int a = step_arg_index(k);
-        if (a >= 0 && (allowed & B(a)))
+        bool known = false;
+        for (int a = 0; a < step_nargs(op) && !known; a++)
+            known = strcmp(d->args[a].key, k) == 0;
+        if (known)
             continue;
         if (ld_full(ld)) {
             lerr_suppressed(ld, line_of(m));
@@ -1678,103 +1606,205 @@ static void check_step_keys(loader *ld, const config_setting_t *e, const char *p
         sugg_init(&sg, k);
         sugg_try(&sg, "op");
         sugg_try(&sg, "expect");
-        for (int b = 0; b < SA_COUNT; b++)
-            if (allowed & B(b))
-                sugg_try(&sg, step_args[b].key);
+        for (int a = 0; a < step_nargs(op); a++)
+            sugg_try(&sg, d->args[a].key);
         lerr(ld, line_of(m), "%s: unknown key '%s' for op '%s'%s", path, k, op_names[op],
              sugg_text(&sg, dym, sizeof dym));
     }
 }
 
-/* Read the arguments op_args[] allows into `cmd`. */
+/* A scalar libconfig value as the text the command table checks; NULL
+ * (nothing reported) for groups and lists. */
+static const char *scalar_text(const config_setting_t *s, char *buf, size_t n)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_STRING: return config_setting_get_string(s);
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        snprintf(buf, n, "%lld", (long long)config_setting_get_int64(s));
+        return buf;
+    case CONFIG_TYPE_FLOAT:
+        snprintf(buf, n, "%.17g", config_setting_get_float(s));
+        return buf;
+    case CONFIG_TYPE_BOOL: return config_setting_get_bool(s) ? "true" : "false";
+    default: return NULL;
+    }
+}
+
+/* Store one text value; a refusal is reported as PATH.KEY: message. */
+static bool step_set(loader *ld, int line, const char *where, command *cmd, const cmd_arg *a,
+                     const char *text)
+{
+    char err[400];
+    if (cmd_arg_set(cmd, a, text, err, sizeof err))
+        return true;
+    lerr(ld, line, "%s: %s", where, err);
+    return false;
+}
+
+/* config-set's `config` group: SECTION = { OPTION = value; }; each option
+ * becomes SECTION.OPTION=VALUE for the command table. */
+static void step_options(loader *ld, const config_setting_t *s, const char *path,
+                         const cmd_arg *a, command *cmd)
+{
+    if (!config_setting_is_group(s)) {
+        lerr(ld, line_of(s), "%s.config: expected a group { section = { option = value; }; }",
+             path);
+        return;
+    }
+    for (int i = 0, n = config_setting_length(s); i < n; i++) {
+        const config_setting_t *sec = config_setting_get_elem(s, (unsigned)i);
+        if (!config_setting_is_group(sec)) {
+            lerr(ld, line_of(sec), "%s.config.%s: expected a group { option = value; }", path,
+                 config_setting_name(sec));
+            continue;
+        }
+        for (int j = 0, m = config_setting_length(sec); j < m; j++) {
+            const config_setting_t *o = config_setting_get_elem(sec, (unsigned)j);
+            char where[200], buf[64];
+            snprintf(where, sizeof where, "%s.config.%s.%s", path, config_setting_name(sec),
+                     config_setting_name(o));
+            sbuf v = {0};
+            sbuf_addf(&v, "%s.%s=", config_setting_name(sec), config_setting_name(o));
+            const char *t = scalar_text(o, buf, sizeof buf);
+            if (t) {
+                sbuf_add(&v, t);
+            } else if (is_seq(o)) {
+                for (int k = 0, nk = config_setting_length(o); k < nk; k++) {
+                    const char *el = scalar_text(config_setting_get_elem(o, (unsigned)k), buf,
+                                                 sizeof buf);
+                    sbuf_addf(&v, "%s%s", k ? "," : "", el ? el : "");
+                }
+            } else {
+                lerr(ld, line_of(o), "%s: expected a value", where);
+                sbuf_free(&v);
+                continue;
+            }
+            char err[400];
+            if (!cmd_arg_set(cmd, a, v.s, err, sizeof err)) {
+                /* the option part of the message names it already */
+                const char *msg = strncmp(err, "unknown option", 14) ? err : err;
+                lerr(ld, line_of(o), "%s: %s", where, msg);
+            }
+            sbuf_free(&v);
+        }
+    }
+}
+
+/* Read the step's arguments through the op's descriptors into `cmd`. */
 static void load_step_args(loader *ld, const config_setting_t *e, const char *path,
                            command *cmd)
 {
-    unsigned allowed = op_args[cmd->op].allowed;
-    for (int a = 0; a < SA_COUNT; a++) {
-        const struct step_arg_desc *d = &step_args[a];
-        const config_setting_t *s = (allowed & B(a)) ? member(e, d->key) : NULL;
+    const cmd_desc *d = &cmd_table[cmd->op];
+    for (int i = 0; i < step_nargs(cmd->op); i++) {
+        const cmd_arg *a = &d->args[i];
+        const config_setting_t *s = member(e, a->key);
         if (!s)
             continue;
-        void *p = (char *)cmd + d->off;
-        switch (d->type) {
-        case AT_STR: {
-            const char *v;
-            if (as_str(ld, s, path, d->key, &v))
-                replace_str(p, v);
+        char where[160], buf[64];
+        snprintf(where, sizeof where, "%s.%s", path, a->key);
+        int t = config_setting_type(s);
+        switch (a->type) {
+        case ARG_INT:
+            if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+                lerr(ld, line_of(s), "%s: expected an integer", where);
+            else
+                step_set(ld, line_of(s), where, cmd, a, scalar_text(s, buf, sizeof buf));
             break;
-        }
-        case AT_INT: {
-            int64_t v, max = a == SA_TIMES ? INT_MAX : MAX_BOOT_COUNT;
-            if (as_int(ld, s, path, d->key, 1, max, &v))
-                *(int64_t *)p = v;
+        case ARG_FLOAT:
+            if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64 && t != CONFIG_TYPE_FLOAT)
+                lerr(ld, line_of(s), "%s: expected a number", where);
+            else
+                step_set(ld, line_of(s), where, cmd, a, scalar_text(s, buf, sizeof buf));
             break;
-        }
-        case AT_BOOL: {
-            bool v;
-            if (as_bool(ld, s, path, d->key, &v))
-                *(bool *)p = v;
+        case ARG_BOOL:
+            if (t != CONFIG_TYPE_BOOL)
+                lerr(ld, line_of(s), "%s: expected true or false", where);
+            else
+                step_set(ld, line_of(s), where, cmd, a, scalar_text(s, buf, sizeof buf));
             break;
-        }
-        case AT_KVSTRS:
-            as_kvs(ld, s, path, d->key, NULL, p);
+        case ARG_TRISTATE:
+            if (t == CONFIG_TYPE_BOOL ||
+                (t == CONFIG_TYPE_STRING && !strcmp(config_setting_get_string(s), "auto")))
+                step_set(ld, line_of(s), where, cmd, a, scalar_text(s, buf, sizeof buf));
+            else
+                lerr(ld, line_of(s), "%s: expected true, false or \"auto\"", where);
             break;
-        case AT_BLOCK:
-            if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
-                replace_str(p, config_setting_get_bool(s) ? "true" : "false");
-            } else if (config_setting_type(s) == CONFIG_TYPE_STRING &&
-                       strcmp(config_setting_get_string(s), "auto") == 0) {
-                replace_str(p, "auto");
-            } else {
-                lerr(ld, line_of(s), "%s.%s: expected true, false or \"auto\"", path, d->key);
+        case ARG_LIST:
+        case ARG_KVLIST:
+            if (!is_seq(s)) {
+                lerr(ld, line_of(s), "%s: expected an array of strings%s", where,
+                     a->type == ARG_KVLIST ? " \"key=value\"" : "");
+                break;
             }
+            for (int k = 0, n = config_setting_length(s); k < n; k++) {
+                const config_setting_t *el = config_setting_get_elem(s, (unsigned)k);
+                char ew[180];
+                snprintf(ew, sizeof ew, "%s[%d]", where, k);
+                if (config_setting_type(el) != CONFIG_TYPE_STRING)
+                    lerr(ld, line_of(el), "%s: expected a string", ew);
+                else
+                    step_set(ld, line_of(el), ew, cmd, a, config_setting_get_string(el));
+            }
+            break;
+        case ARG_OPTION:
+            step_options(ld, s, path, a, cmd);
+            break;
+        case ARG_GROUPS:
+            /* ( { K = V; ... }, ... ): each group as K=V,K=V */
+            if (!config_setting_is_list(s)) {
+                lerr(ld, line_of(s), "%s: expected a list ( { ... }, ... )", where);
+                break;
+            }
+            for (int k = 0, n = config_setting_length(s); k < n; k++) {
+                const config_setting_t *g = config_setting_get_elem(s, (unsigned)k);
+                char gw[180];
+                snprintf(gw, sizeof gw, "%s[%d]", where, k);
+                if (!config_setting_is_group(g)) {
+                    lerr(ld, line_of(g), "%s: expected a group { ... }", gw);
+                    continue;
+                }
+                sbuf v = {0};
+                bool fine = true;
+                for (int j = 0, m = config_setting_length(g); j < m && fine; j++) {
+                    const config_setting_t *e2 = config_setting_get_elem(g, (unsigned)j);
+                    const char *tx = scalar_text(e2, buf, sizeof buf);
+                    if (!tx || strchr(tx, ',')) {
+                        lerr(ld, line_of(e2), "%s.%s: expected a number or a string without ','",
+                             gw, config_setting_name(e2));
+                        fine = false;
+                    } else {
+                        sbuf_addf(&v, "%s%s=%s", v.len ? "," : "", config_setting_name(e2), tx);
+                    }
+                }
+                if (fine)
+                    step_set(ld, line_of(g), gw, cmd, a, v.s ? v.s : "");
+                sbuf_free(&v);
+            }
+            break;
+        default:
+            if (t != CONFIG_TYPE_STRING)
+                lerr(ld, line_of(s), "%s: expected a string", where);
+            else
+                step_set(ld, line_of(s), where, cmd, a, config_setting_get_string(s));
             break;
         }
     }
 }
 
-/* Defaults and the rules between arguments. */
+/* Defaults, required arguments and the rules between them (the table's). */
 static void check_step_args(loader *ld, const config_setting_t *e, const char *path,
                             command *cmd)
 {
-    unsigned req = op_args[cmd->op].required;
-    for (int a = 0; a < SA_COUNT; a++)
-        if ((req & B(a)) && !member(e, step_args[a].key))
-            lerr(ld, line_of(e), "%s: missing required key '%s' for op '%s'", path,
-                 step_args[a].key, op_names[cmd->op]);
-
-    switch (cmd->op) {
-    case OP_BOOT:
-        if (!member(e, "min_count"))
-            cmd->min_count = 1;
-        if (!member(e, "max_count"))
-            cmd->max_count = cmd->min_count;
-        else if (cmd->max_count < cmd->min_count)
-            lerr(ld, line_of(member(e, "max_count")),
-                 "%s.max_count: must be at least min_count (%lld), got %lld", path,
-                 (long long)cmd->min_count, (long long)cmd->max_count);
-        break;
-    case OP_HOST:
-        if (cmd->set)
-            check_one_of(ld, e, path, "set", cmd->set, host_set_values);
-        break;
-    case OP_FAULT:
-        if (!member(e, "times"))
-            cmd->times = 1;
-        if (cmd->point)
-            check_one_of(ld, e, path, "point", cmd->point, fault_points);
-        break;
-    case OP_AGGREGATE: {
-        int n = !!member(e, "add_host") + !!member(e, "remove_host") +
-                !!member(e, "set_metadata");
-        if (n != 1)
-            lerr(ld, line_of(e), "%s: op 'aggregate' needs exactly one of add_host, "
-                 "remove_host, set_metadata", path);
-        break;
-    }
-    default:
-        break;
-    }
+    const char *key;
+    char err[400];
+    if (command_validate(cmd, &key, err, sizeof err))
+        return;
+    const config_setting_t *at = key ? member(e, key) : NULL;
+    if (at)
+        lerr(ld, line_of(at), "%s.%s: %s", path, key, err);
+    else
+        lerr(ld, line_of(e), "%s: %s", path, err);
 }
 
 /* One step into `cmd`; false (reported) if there is no usable op. */
@@ -1800,12 +1830,12 @@ static bool load_step(loader *ld, const config_setting_t *e, int i, command *cmd
     cmd->line = line_of(e);
     check_step_keys(ld, e, path, op);
     load_step_args(ld, e, path, cmd);
-    check_step_args(ld, e, path, cmd);
     const config_setting_t *x = member(e, "expect");
+    int before = ld->nerr;
     if (x)
         load_expect(ld, x, path, &cmd->ex);
-    else if (op == OP_EXPECT)
-        lerr(ld, line_of(e), "%s: op 'expect' needs an expect group", path);
+    if (ld->nerr == before)
+        check_step_args(ld, e, path, cmd);
     return true;
 }
 
@@ -1836,6 +1866,14 @@ static void free_steps(command *steps, int n)
     free(steps);
 }
 
+static bool has_flavor_add_step(const command *steps, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (steps[i].op == OP_FLAVOR_ADD)
+            return true;
+    return false;
+}
+
 static bool has_boot_step(const command *steps, int n)
 {
     for (int i = 0; i < n; i++)
@@ -1854,11 +1892,8 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     load_header(ld, root);
     load_config(ld, root);
 
+    /* no hosts at all is an empty cloud, to be built by steps (version 2) */
     const config_setting_t *l = get_list(ld, root, "hosts");
-    if (!member(root, "hosts"))
-        need(ld, root, "", "hosts");
-    else if (l && config_setting_length(l) == 0)
-        lerr(ld, line_of(l), "hosts: at least one host is required");
     int nl = l ? config_setting_length(l) : 0;
     host_az_ref *azs = nv_calloc((size_t)(nl ? nl : 1), sizeof *azs);
     for (int i = 0; i < nl; i++) {
@@ -1911,6 +1946,11 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     }
 
     l = get_list(ld, root, "steps");
+    if (member(root, "steps")) {
+        int nt = config_setting_length(root);
+        ld->steps_line = line_of(member(root, "steps"));
+        ld->steps_last = config_setting_get_elem(root, (unsigned)(nt - 1)) == member(root, "steps");
+    }
     int n = l ? config_setting_length(l) : 0;
     command *steps = nv_calloc((size_t)(n ? n : 1), sizeof *steps);
     int ns = 0;
@@ -1922,7 +1962,8 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     *steps_out = steps;
     *n_steps_out = ns;
 
-    if (!member(root, "flavors") && (n_servers > 0 || has_boot_step(steps, ns)))
+    if (!member(root, "flavors") && (n_servers > 0 || has_boot_step(steps, ns)) &&
+        !has_flavor_add_step(steps, ns))
         lerr(ld, n_servers > 0 ? line_of(servers) : line_of(l),
              "flavors: required when there are servers or boot steps");
 
@@ -1977,6 +2018,8 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     s->steps = steps;
     s->n_steps = n_steps;
     s->path = nv_strdup(file);
+    s->steps_line = ld.steps_line;
+    s->steps_last = ld.steps_last;
     return s;
 }
 
@@ -2508,49 +2551,117 @@ static void save_expect(sbuf *b, const expect *ex)
     sbuf_add(b, "}; ");
 }
 
+/* config-set's options as the `config` group: { SECTION = { OPTION = value; }; } */
+static void save_step_options(sbuf *b, const command *cmd)
+{
+    sbuf_add(b, "config = { ");
+    for (int i = 0; i < cmd->props.n; i++) {
+        const nova_option *o = command_option(cmd->props.v[i].key);
+        bool seen = false;
+        for (int k = 0; k < i && o && !seen; k++) {
+            const nova_option *p = command_option(cmd->props.v[k].key);
+            seen = p && !strcmp(p->section, o->section);
+        }
+        if (!o || seen)
+            continue;
+        /* one group per section, its options in the order given */
+        sbuf_addf(b, "%s = { ", o->section);
+        for (int k = i; k < cmd->props.n; k++) {
+            const nova_option *p = command_option(cmd->props.v[k].key);
+            if (!p || strcmp(p->section, o->section))
+                continue;
+            const char *v = cmd->props.v[k].value;
+            if (p->type == OPT_STRING || p->type == OPT_STRLIST || p->type == OPT_FILTERS ||
+                p->type == OPT_WEIGHERS)
+                put_str(b, p->name, v);
+            else
+                sbuf_addf(b, "%s = %s; ", p->name, v);
+        }
+        sbuf_add(b, "}; ");
+    }
+    sbuf_add(b, "}; ");
+}
+
+/* One step from the op's descriptors: what the loader reads back. */
 static void save_step(sbuf *b, const command *cmd)
 {
-    unsigned allowed = op_args[cmd->op].allowed;
+    const cmd_desc *d = &cmd_table[cmd->op];
     sbuf_add(b, "  { ");
     put_str(b, "op", op_names[cmd->op]);
-    for (int a = 0; a < SA_COUNT; a++) {
-        const struct step_arg_desc *d = &step_args[a];
-        const char *p = (const char *)cmd + d->off;
-        if (!(allowed & B(a)))
+    strlist vals = {0};
+    for (int i = 0; i < step_nargs(cmd->op); i++) {
+        const cmd_arg *a = &d->args[i];
+        if (!cmd_arg_present(cmd, a))
             continue;
-        switch (d->type) {
-        case AT_STR:
-            if (*(char *const *)p)
-                put_str(b, d->key, *(char *const *)p);
+        strlist_free(&vals);
+        cmd_arg_values(cmd, a, &vals);
+        switch (a->type) {
+        case ARG_INT:
+            if (a->off != ARG_NO_FIELD) {
+                /* what the loader assumes when absent: 1, max_count = min_count */
+                int64_t v = *(const int64_t *)((const char *)cmd + a->off);
+                int64_t def = a->off == offsetof(command, max_count)
+                                  ? (cmd->min_count > 1 ? cmd->min_count : 1)
+                                  : 1;
+                if (v > def)
+                    put_int(b, a->key, v);
+            } else {
+                put_int(b, a->key, strtoll(vals.v[0], NULL, 10));
+            }
             break;
-        case AT_INT: {
-            /* what the loader assumes when absent: 1, max_count = min_count
-             * (0 in a command record means the same) */
-            int64_t v = *(const int64_t *)p;
-            int64_t def = a == SA_MAX_COUNT ? (cmd->min_count > 1 ? cmd->min_count : 1) : 1;
-            if (v > def)
-                put_int(b, d->key, v);
+        case ARG_FLOAT:
+        case ARG_BOOL:
+            sbuf_addf(b, "%s = %s; ", a->key, vals.v[0]);
             break;
-        }
-        case AT_BOOL:
-            if (*(const bool *)p)
-                put_bool(b, d->key, true);
+        case ARG_TRISTATE:
+            if (strcmp(vals.v[0], "auto") != 0)
+                sbuf_addf(b, "%s = %s; ", a->key, strcmp(vals.v[0], "true") == 0 ? "true" : "false");
             break;
-        case AT_KVSTRS:
-            if (((const strlist *)p)->n)
-                put_strs(b, d->key, (const strlist *)p);
+        case ARG_LIST:
+        case ARG_KVLIST:
+            put_strs(b, a->key, &vals);
             break;
-        case AT_BLOCK: {
-            const char *v = *(char *const *)p;
-            if (v && strcmp(v, "auto") != 0)
-                sbuf_addf(b, "%s = %s; ", d->key, strcmp(v, "true") == 0 ? "true" : "false");
+        case ARG_OPTION:
+            save_step_options(b, cmd);
             break;
-        }
+        case ARG_GROUPS:
+            sbuf_addf(b, "%s = (", a->key);
+            int n_sub;
+            const cmd_arg *sub = cmd_arg_sub(a, &n_sub);
+            for (int k = 0; k < vals.n; k++) {
+                strlist kvs = {0};
+                nv_split_strip(&kvs, vals.v[k], ',');
+                sbuf_add(b, k ? ", { " : " { ");
+                for (int j = 0; j < kvs.n; j++) {
+                    char *kk, *vv;
+                    kv_split(kvs.v[j], &kk, &vv);
+                    const cmd_arg *sa = NULL;
+                    for (int m = 0; m < n_sub; m++)
+                        if (!strcmp(sub[m].key, kk))
+                            sa = &sub[m];
+                    if (sa && sa->type == ARG_INT)
+                        put_int(b, kk, strtoll(vv, NULL, 10));
+                    else
+                        put_str(b, kk, vv);
+                    free(kk);
+                    free(vv);
+                }
+                sbuf_add(b, "}");
+                strlist_free(&kvs);
+            }
+            sbuf_add(b, " ); ");
+            break;
+        default:
+            put_str(b, a->key, vals.v[0]);
+            break;
         }
     }
+    strlist_free(&vals);
     if (cmd->ex.present)
         save_expect(b, &cmd->ex);
 }
+
+static void save_steps(sbuf *b, const command *steps, int n_steps);
 
 static void save_text(sbuf *b, const cloud *c, const command *steps, int n_steps)
 {
@@ -2567,18 +2678,81 @@ static void save_text(sbuf *b, const cloud *c, const command *steps, int n_steps
     save_hosts(b, c);
     save_catalog(b, c);
     save_servers(b, c);
-    if (n_steps > 0) {
-        sbuf_add(b, "steps = (\n");
-        for (int i = 0; i < n_steps; i++) {
-            save_step(b, &steps[i]);
-            end_group(b, i + 1 < n_steps);
-        }
-        sbuf_add(b, ");\n");
+    if (n_steps > 0)
+        save_steps(b, steps, n_steps);
+}
+
+static void save_steps(sbuf *b, const command *steps, int n_steps)
+{
+    sbuf_add(b, "steps = (\n");
+    for (int i = 0; i < n_steps; i++) {
+        save_step(b, &steps[i]);
+        end_group(b, i + 1 < n_steps);
     }
+    sbuf_add(b, ");\n");
+}
+
+char *scenario_steps_text(const command *steps, int n_steps)
+{
+    sbuf b = {0};
+    sbuf_add(&b, "");
+    if (n_steps > 0)
+        save_steps(&b, steps, n_steps);
+    return sbuf_take(&b);
+}
+
+char *scenario_replace_steps(const scenario *sc, const char *text, const cloud *start,
+                             const command *steps, int n_steps)
+{
+    sbuf b = {0};
+    const char *p = text;
+    if (sc->steps_line > 0 && sc->steps_last) {
+        /* the lines before `steps`, as written */
+        for (int line = 1; line < sc->steps_line && *p; line++) {
+            const char *nl = strchr(p, '\n');
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        sbuf_addn(&b, text, (size_t)(p - text));
+    } else if (sc->steps_line == 0) {
+        sbuf_add(&b, text);
+        if (b.len && b.s[b.len - 1] != '\n')
+            sbuf_addc(&b, '\n');
+    } else {
+        /* the leading comment lines, then the start state anew */
+        while (*p == '#') {
+            const char *nl = strchr(p, '\n');
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        sbuf_addn(&b, text, (size_t)(p - text));
+        char *t = scenario_text(start, NULL, 0);
+        sbuf_add(&b, t);
+        free(t);
+    }
+    if (n_steps > 0)
+        save_steps(&b, steps, n_steps);
+    if (!b.s)
+        sbuf_add(&b, "");
+    return sbuf_take(&b);
+}
+
+char *scenario_text(const cloud *c, const command *steps, int n_steps)
+{
+    sbuf b = {0};
+    save_text(&b, c, steps, n_steps);
+    return sbuf_take(&b);
 }
 
 bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
                    char *err, size_t errlen)
+{
+    sbuf b = {0};
+    save_text(&b, c, steps, n_steps);
+    bool ok = scenario_write_text(path, b.s ? b.s : "", err, errlen);
+    sbuf_free(&b);
+    return ok;
+}
+
+bool scenario_write_text(const char *path, const char *text, char *err, size_t errlen)
 {
     char dummy[1];
     if (!err || !errlen) {
@@ -2586,10 +2760,5 @@ bool scenario_save(const char *path, const cloud *c, const command *steps, int n
         errlen = sizeof dummy;
     }
     err[0] = '\0';
-    sbuf b = {0};
-    save_text(&b, c, steps, n_steps);
-
-    bool ok = textfile_write(path, b.s ? b.s : "", b.len, err, errlen);
-    sbuf_free(&b);
-    return ok;
+    return textfile_write(path, text, strlen(text), err, errlen);
 }

@@ -18,6 +18,8 @@ typedef struct scenario {
     command *steps;      /* steps in order (command records, expect groups included) */
     int n_steps;
     char *path;          /* file name as given (used in FILE:LINE: messages) */
+    int steps_line;      /* line of the top-level `steps`, 0 if none */
+    bool steps_last;     /* `steps` is the file's last top-level setting */
 } scenario;
 
 /* Load a file.  On any error returns NULL and appends one message per
@@ -36,5 +38,20 @@ void scenario_free(scenario *s);
  * the reason in `err` on error. */
 bool scenario_save(const char *path, const cloud *c, const command *steps, int n_steps,
                    char *err, size_t errlen);
+
+/* Write `text` to `path` the same atomic way. */
+bool scenario_write_text(const char *path, const char *text, char *err, size_t errlen);
+/* `text` (the file `sc` was loaded from) with its steps replaced by
+ * `steps`: everything before the `steps` list is kept as written (comments,
+ * description, the cloud), when `steps` is the last setting; otherwise the
+ * start state is written anew after the file's leading comment lines.
+ * Caller frees. */
+char *scenario_replace_steps(const scenario *sc, const char *text, const cloud *start,
+                             const command *steps, int n_steps);
+/* Only the `steps = ( ... );` part (caller frees; "" without steps):
+ * scenario_text(c, NULL, 0) followed by it is scenario_text(c, steps, n). */
+char *scenario_steps_text(const command *steps, int n_steps);
+/* The same text as a string (caller frees): what scenario_save writes. */
+char *scenario_text(const cloud *c, const command *steps, int n_steps);
 
 #endif

@@ -33,6 +33,8 @@
 #include <string.h>
 #include <term.h>
 #include <termios.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -41,6 +43,7 @@
 #define MIN_COLS 60
 #define MIN_LINES 16
 #define DEFAULT_SAVE "novalid-session.cfg"
+#define HISTORY_MAX 500         /* prompt lines kept in the history file */
 
 /* ---- terminal lifecycle --------------------------------------------------------- */
 
@@ -392,10 +395,13 @@ static char *selected_name(tui *t)
     return sid >= 0 ? nv_strdup(t->s->c->servers.v[sid].name) : NULL;
 }
 
+static void autosave(tui *t);
+
 static void session_changed(tui *t, char *keep)
 {
     t->gen++;
     t->shown = -1;
+    autosave(t);
     tui_refresh_derived(t);
     if (keep) {
         for (int i = 0; i < t->server_rows.n; i++)
@@ -456,10 +462,27 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
 static void switch_quirk(tui *t, int quirk, bool on, const char *how)
 {
     char *keep = selected_name(t);
+    free(t->autosave_head);
+    t->autosave_head = NULL;
     session_set_quirk(t->s, quirk, on);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "%squirk %s %s; replayed %d command(s)", how,
                quirk_table[quirk].name, on ? "on" : "off", t->s->n_done);
+}
+
+/* The UI's release switch: the whole session again as that release (the
+ * saved file then names it at the top); a release-set step in a file acts
+ * on the steps after it instead. */
+static void set_release(tui *t, int rel)
+{
+    char *keep = selected_name(t);
+    int from = t->s->initial->conf.release;
+    free(t->autosave_head);
+    t->autosave_head = NULL;
+    session_set_release(t->s, rel);
+    session_changed(t, keep);
+    tui_status(t, TH_STATUS_OK, "release %s (was %s); replayed %d command(s)", release_name(rel),
+               release_name(from), t->s->n_done);
 }
 
 void tui_set_quirk(tui *t, int quirk, bool on)
@@ -597,7 +620,57 @@ static void step(tui *t)
     expect_checks_free(&checks);
 }
 
-static void save(tui *t, const char *path)
+/* ---- saving ------------------------------------------------------------------------ */
+
+/* $XDG_STATE_HOME/novalid/NAME (~/.local/state by default); NULL when
+ * there is no home to put it in.  Caller frees. */
+static char *state_file(tui *t, const char *name)
+{
+    if (!t->state_dir) {
+        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        char *base = xdg && xdg[0] == '/' ? nv_strdup(xdg)
+                     : home && home[0]   ? nv_printf("%s/.local/state", home)
+                                         : NULL;
+        if (!base)
+            return NULL;
+        t->state_dir = nv_printf("%s/novalid", base);
+        /* mkdir -p, quietly: without it there is no history or autosave */
+        for (char *p = t->state_dir + 1; *p; p++)
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(t->state_dir, 0700);
+                *p = '/';
+            }
+        mkdir(t->state_dir, 0700);
+        free(base);
+    }
+    return nv_printf("%s/%s", t->state_dir, name);
+}
+
+/* After every change: the session so far, so a crash or a lost terminal
+ * loses nothing; offered back at the next start. */
+static void autosave(tui *t)
+{
+    char *path = state_file(t, "autosave.cfg");
+    if (!path)
+        return;
+    if (t->s->n_done > 0 && t->gen != t->saved_gen) {
+        /* the start state's text is made once: at 100,000 servers it is
+         * most of the file and most of the time */
+        if (!t->autosave_head)
+            t->autosave_head = scenario_text(t->s->initial, NULL, 0);
+        char *steps = scenario_steps_text(t->s->done, t->s->n_done);
+        char *text = nv_printf("%s%s", t->autosave_head, steps);
+        scenario_write_text(path, text, NULL, 0);
+        free(text);
+        free(steps);
+    } else {
+        unlink(path);
+    }
+    free(path);
+}
+
+static void save(tui *t, const char *path, bool with_expect)
 {
     char err[512] = "";
     /* "~/x.cfg" and "~" as a shell would read them */
@@ -606,13 +679,239 @@ static void save(tui *t, const char *path)
     if (path[0] == '~' && (path[1] == '/' || !path[1]) && home && *home)
         path = expanded = nv_printf("%s%s", home, path + 1);
     /* the start state plus what was done: loading and replaying the file
-     * reproduces this session */
-    if (scenario_save(path, t->s->initial, t->s->done, t->s->n_done, err, sizeof err))
-        tui_status(t, TH_STATUS_OK, "saved the start state and %d command(s) to %s", t->s->n_done,
-                   path);
-    else
-        tui_status(t, TH_STATUS_ERROR, "save to %s failed: %s", path, err);
+     * reproduces this session; with expectations, each step also asserts
+     * what happened, so the file is a regression test */
+    command *steps = t->s->done;
+    if (with_expect)
+        steps = session_snapshot(t->s);
+    bool ok = scenario_save(path, t->s->initial, steps, t->s->n_done, err, sizeof err);
+    if (with_expect) {
+        for (int i = 0; i < t->s->n_done; i++)
+            command_done(&steps[i]);
+        free(steps);
+    }
+    if (ok) {
+        t->saved_gen = t->gen;
+        autosave(t);
+        tui_status(t, TH_STATUS_OK, "saved the start state and %d command(s)%s to %s",
+                   t->s->n_done, with_expect ? " with their outcomes as expectations" : "", path);
+    } else {
+        tui_status(t, TH_STATUS_ERROR, "save to %s failed: %s (nothing lost: save again)", path,
+                   err);
+    }
     free(expanded);
+}
+
+/* What `s` offers: never the file that was opened. */
+static char *save_suggestion(const tui *t)
+{
+    if (!t->path)
+        return nv_strdup(DEFAULT_SAVE);
+    size_t n = strlen(t->path);
+    if (n > 4 && !strcmp(t->path + n - 4, ".cfg"))
+        n -= 4;
+    return nv_printf("%.*s-session.cfg", (int)n, t->path);
+}
+
+static void ask(tui *t, enum ask_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void ask(tui *t, enum ask_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->status, sizeof t->status, fmt, ap);
+    va_end(ap);
+    t->status_elem = TH_STATUS_ERROR;
+    t->ask = kind;
+}
+
+static void save_asked(tui *t)
+{
+    struct stat st;
+    const char *p = t->ask_path;
+    if (stat(p, &st) == 0) {
+        bool opened = t->path && !strcmp(t->path, p);
+        ask(t, ASK_OVERWRITE, "%s exists%s: overwrite it? y yes, n no",
+            p, opened ? " (the scenario you opened: its comments, steps and expectations "
+                        "would be replaced)"
+                      : "");
+        return;
+    }
+    save(t, p, t->ask_expect);
+}
+
+static void restore_autosave(tui *t);
+static void prompt_open(tui *t, enum prompt_kind kind, const char *initial);
+static void answer(tui *t, int ch)
+{
+    enum ask_kind k = t->ask;
+    t->ask = ASK_NONE;
+    bool esc = ch == 27;
+    switch (k) {
+    case ASK_SAVE_MODE:
+        if (ch == 'e' || ch == 'p') {
+            t->ask_expect = ch == 'e';
+            save_asked(t);
+        } else if (esc || ch == 'n' || ch == 'q') {
+            tui_status(t, TH_STATUS, "not saved");
+        } else {
+            t->ask = k;
+        }
+        break;
+    case ASK_OVERWRITE:
+        if (ch == 'y')
+            save(t, t->ask_path, t->ask_expect);
+        else if (esc || ch == 'n' || ch == 'q')
+            tui_status(t, TH_STATUS, "not saved: %s left as it was", t->ask_path);
+        else
+            t->ask = k;
+        break;
+    case ASK_QUIT:
+        if (ch == 'y' || ch == 'q') {
+            t->saved_gen = t->gen;      /* a deliberate quit: drop the autosave */
+            autosave(t);
+            t->quit = true;
+        } else if (ch == 's') {
+            char *sug = save_suggestion(t);
+            prompt_open(t, PROMPT_SAVE, sug);
+            free(sug);
+        } else if (esc || ch == 'n') {
+            tui_status(t, TH_STATUS, "not quitting");
+        } else {
+            t->ask = k;
+        }
+        break;
+    case ASK_RESTORE:
+        if (ch == 'r') {
+            restore_autosave(t);
+        } else if (ch == 'd') {
+            char *p = state_file(t, "autosave.cfg");
+            if (p)
+                unlink(p);
+            free(p);
+            tui_status(t, TH_STATUS, "autosaved session discarded");
+        } else if (esc) {
+            tui_status(t, TH_STATUS, "autosaved session kept for later");
+        } else {
+            t->ask = k;
+        }
+        break;
+    case ASK_NONE:
+        break;
+    }
+}
+
+/* Whether quitting would lose something: changed since the last save
+ * (or the start), by commands the scenario's own script does not have
+ * (typed, dialogs, forms) or by a switched quirk or release. */
+static bool unsaved(const tui *t, int *commands)
+{
+    *commands = 0;
+    for (int i = 0; i < t->step_of.n; i++)
+        *commands += t->step_of.v[i] < 0;
+    if (t->gen == t->saved_gen)
+        return false;
+    const nova_config *now = &t->s->initial->conf;
+    return *commands > 0 || now->quirks != t->start_quirks || now->release != t->start_release;
+}
+
+static void quit(tui *t)
+{
+    int n;
+    if (!unsaved(t, &n)) {
+        t->saved_gen = t->gen;
+        autosave(t);
+        t->quit = true;
+        return;
+    }
+    ask(t, ASK_QUIT, "changes not saved (%d command(s) of your own): y quit anyway, s save "
+                     "first, n stay", n);
+}
+
+/* At start: a session autosaved by a run that did not end with q. */
+static void offer_autosave(tui *t)
+{
+    char *p = state_file(t, "autosave.cfg");
+    struct stat st;
+    if (p && stat(p, &st) == 0) {
+        char when[64];
+        struct tm tmv;
+        time_t mt = st.st_mtime;
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&mt, &tmv));
+        ask(t, ASK_RESTORE, "a session autosaved at %s was not saved: r restore it, "
+                            "d discard it, Esc keep it for later", when);
+    }
+    free(p);
+}
+
+/* The autosaved start state, and its commands run again (undoable). */
+static void restore_autosave(tui *t)
+{
+    char *p = state_file(t, "autosave.cfg");
+    strlist errors = {0};
+    scenario *sc = p ? scenario_load_file(p, &errors) : NULL;
+    if (!sc) {
+        tui_status(t, TH_STATUS_ERROR, "cannot restore: %s", errors.n ? errors.v[0] : "no file");
+        strlist_free(&errors);
+        free(p);
+        return;
+    }
+    session_free(t->s);
+    t->s = session_new(sc->c);
+    sc->c = NULL;
+    free(t->autosave_head);
+    t->autosave_head = NULL;
+    intvec_free(&t->step_of);
+    for (int i = 0; i < sc->n_steps; i++) {
+        session_exec(t->s, &sc->steps[i]);
+        intvec_push(&t->step_of, -1);
+    }
+    session_changed(t, NULL);
+    tui_status(t, TH_STATUS_OK, "restored the autosaved session: %d command(s) replayed",
+               sc->n_steps);
+    scenario_free(sc);
+    strlist_free(&errors);
+    free(p);
+}
+
+/* ---- prompt history ---------------------------------------------------------------- */
+
+static void history_load(tui *t)
+{
+    char *p = state_file(t, "history");
+    FILE *f = p ? fopen(p, "r") : NULL;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            strlist_push(&t->history, line);
+    }
+    if (f)
+        fclose(f);
+    free(p);
+    /* keep the newest */
+    if (t->history.n > HISTORY_MAX) {
+        int drop = t->history.n - HISTORY_MAX;
+        for (int i = 0; i < drop; i++)
+            free(t->history.v[i]);
+        memmove(t->history.v, t->history.v + drop,
+                (size_t)HISTORY_MAX * sizeof *t->history.v);
+        t->history.n = HISTORY_MAX;
+    }
+}
+
+static void history_add(tui *t, const char *line)
+{
+    if (t->history.n && !strcmp(t->history.v[t->history.n - 1], line))
+        return;
+    strlist_push(&t->history, line);
+    char *p = state_file(t, "history");
+    FILE *f = p ? fopen(p, "a") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", line);
+        fclose(f);
+    }
+    free(p);
 }
 
 /* ---- lists ------------------------------------------------------------------------ */
@@ -828,7 +1127,13 @@ static const char *prompt_label(const tui *t)
     switch (t->prompt) {
     case PROMPT_CMD: return ":";
     case PROMPT_SEARCH: return "/";
-    case PROMPT_SAVE: return "save to: ";
+    case PROMPT_SAVE: return "save as: ";
+    case PROMPT_FIELD: {
+        /* the field being edited */
+        const cmd_desc *d = &cmd_table[t->form_op];
+        int i = t->form.sel;
+        return i >= 0 && i < d->n_args ? d->args[i].key : "value";
+    }
     default: return "";
     }
 }
@@ -839,17 +1144,24 @@ static void draw_status(tui *t, int y)
         tui_fill(y, 0, COLS, TH_PROMPT);
         const char *label = prompt_label(t);
         int x = tui_put(y, 0, COLS, TH_PROMPT, label);
+        if (t->prompt == PROMPT_FIELD)
+            x += tui_put(y, x, COLS - x, TH_PROMPT, ": ");
         const char *in = t->input.s ? t->input.s : "";
-        /* show the end of a long line */
-        int w = tui_text_width(in), room = COLS - x - 1;
-        while (w > room && *in) {
-            in++;
-            while ((*in & 0xC0) == 0x80)
-                in++;
-            w = tui_text_width(in);
+        /* from the cursor's side: drop characters on the left until the
+         * text up to the cursor fits */
+        int room = COLS - x - 1;
+        char *upto = nv_strndup(in, t->cursor);
+        const char *from = upto;
+        while (tui_text_width(from) > room && *from) {
+            from++;
+            while ((*from & 0xC0) == 0x80)
+                from++;
         }
-        x += tui_put(y, x, room, TH_PROMPT, in);
-        move(y, x);
+        size_t skip = (size_t)(from - upto);
+        int cx = x + tui_text_width(from);
+        free(upto);
+        tui_put(y, x, room, TH_PROMPT, in + skip);
+        move(y, cx);
         return;
     }
     status_lines(t, true, y);
@@ -949,6 +1261,31 @@ static int footer_lines(tui *t, bool draw, int y)
 static int footer_walk(tui *t, bool draw, int y, int hy, int hx, const key_binding **hit)
 {
     unsigned ctx = context(t);
+    if (t->prompt == PROMPT_CMD && t->tab_again) {
+        /* the candidates a second Tab listed */
+        if (draw) {
+            tui_fill(y, 0, COLS, TH_FOOTER);
+            tui_put(y, 0, COLS, TH_FOOTER, t->status);
+        }
+        return 1;
+    }
+    if (t->prompt == PROMPT_CMD && t->input.s) {
+        /* the synopsis of the command being typed */
+        char word[64];
+        size_t n = strcspn(t->input.s, " \t");
+        snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), t->input.s);
+        int op = op_from_name(word);
+        if (op >= 0) {
+            if (draw) {
+                sbuf u = {0};
+                command_usage(op, &u);
+                tui_fill(y, 0, COLS, TH_FOOTER);
+                tui_put(y, 0, COLS, TH_FOOTER, u.s);
+                sbuf_free(&u);
+            }
+            return 1;
+        }
+    }
     int x = 0, line = 0;
     if (draw)
         tui_fill(y, 0, COLS, TH_FOOTER);
@@ -1102,7 +1439,14 @@ static void prompt_open(tui *t, enum prompt_kind kind, const char *initial)
     sbuf_reset(&t->input);
     if (initial)
         sbuf_add(&t->input, initial);
+    t->cursor = t->input.len;
     t->hist_pos = t->history.n;
+    t->tab_again = false;
+}
+
+void tui_prompt(tui *t, enum prompt_kind kind, const char *initial)
+{
+    prompt_open(t, kind, initial);
 }
 
 static void prompt_submit(tui *t)
@@ -1118,12 +1462,14 @@ static void prompt_submit(tui *t)
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         p[--n] = '\0';
     if (kind == PROMPT_CMD && *p) {
-        if (!t->history.n || strcmp(t->history.v[t->history.n - 1], p))
-            strlist_push(&t->history, p);
+        history_add(t, p);
         command cmd;
-        char err[256];
+        char err[512];
         if (command_parse(p, &cmd, err, sizeof err)) {
-            tui_exec(t, &cmd, -1);
+            if (cmd.op == OP_RELEASE_SET)
+                set_release(t, release_from_name(kvlist_get(&cmd.props, "release")));
+            else
+                tui_exec(t, &cmd, -1);
             command_done(&cmd);
         } else {
             tui_status(t, TH_STATUS_ERROR, ":%s: %s", p, err);
@@ -1144,39 +1490,161 @@ static void prompt_submit(tui *t)
         } else {
             tui_status(t, TH_STATUS, "search cleared");
         }
+    } else if (kind == PROMPT_FIELD) {
+        pane_form_set(t, p);
     } else if (kind == PROMPT_SAVE) {
-        if (*p)
-            save(t, p);
-        else
+        if (*p) {
+            free(t->ask_path);
+            t->ask_path = nv_strdup(p);
+            ask(t, ASK_SAVE_MODE, "save %d command(s) to %s: e with expectations (the "
+                                  "outcomes seen now, a regression test), p plain, Esc cancel",
+                t->s->n_done, p);
+        } else {
             tui_status(t, TH_STATUS, "not saved");
+        }
     }
     free(line);
+}
+
+/* Byte offsets of the UTF-8 character before / after `at`. */
+static size_t char_before(const sbuf *b, size_t at)
+{
+    if (!at)
+        return 0;
+    at--;
+    while (at && (b->s[at] & 0xC0) == 0x80)
+        at--;
+    return at;
+}
+
+static size_t char_after(const sbuf *b, size_t at)
+{
+    if (at >= b->len)
+        return b->len;
+    at++;
+    while (at < b->len && (b->s[at] & 0xC0) == 0x80)
+        at++;
+    return at;
+}
+
+/* Remove bytes [from, to) of the input; the cursor goes to `from`. */
+static void input_cut(tui *t, size_t from, size_t to)
+{
+    if (to <= from)
+        return;
+    memmove(t->input.s + from, t->input.s + to, t->input.len - to + 1);
+    t->input.len -= to - from;
+    t->cursor = from;
+}
+
+static void input_insert(tui *t, const char *text, size_t n)
+{
+    if (t->input.len + n > 1000)
+        return;
+    size_t tail = t->input.len - t->cursor;
+    char *rest = nv_strndup(t->input.s ? t->input.s + t->cursor : "", tail);
+    t->input.len = t->cursor;
+    if (t->input.s)
+        t->input.s[t->input.len] = '\0';
+    sbuf_addn(&t->input, text, n);
+    t->cursor = t->input.len;
+    sbuf_add(&t->input, rest);
+    free(rest);
+}
+
+/* Tab: complete the word before the cursor from the command table and the
+ * cloud; a second Tab with several candidates lists them. */
+static void complete(tui *t)
+{
+    strlist cands = {0};
+    const char *in = t->input.s ? t->input.s : "";
+    size_t start = (size_t)command_complete(t->s->c, in, t->cursor, &cands);
+    if (!cands.n) {
+        tui_status(t, TH_STATUS, "no completion");
+        t->tab_again = false;
+        strlist_free(&cands);
+        return;
+    }
+    /* the longest common prefix of the candidates */
+    size_t common = strlen(cands.v[0]);
+    for (int i = 1; i < cands.n; i++) {
+        size_t k = 0;
+        while (k < common && cands.v[i][k] == cands.v[0][k])
+            k++;
+        common = k;
+    }
+    size_t have = t->cursor - start;
+    if (cands.n == 1 || common > have) {
+        input_cut(t, start, t->cursor);
+        input_insert(t, cands.v[0], cands.n == 1 ? strlen(cands.v[0]) : common);
+        t->tab_again = false;
+    } else if (t->tab_again || cands.n > 1) {
+        sbuf b = {0};
+        for (int i = 0; i < cands.n && b.len < 600; i++)
+            sbuf_addf(&b, "%s%s", i ? "  " : "", cands.v[i]);
+        tui_status(t, TH_STATUS, "%d candidates: %s", cands.n, b.s);
+        sbuf_free(&b);
+        t->tab_again = true;
+    }
+    strlist_free(&cands);
 }
 
 static void prompt_key(tui *t, int ch)
 {
     enum keys_action a = keys_lookup(ch, KEYS_PROMPT);
+    if (a != ACT_COMPLETE)
+        t->tab_again = false;
+    if (!t->input.s)
+        sbuf_add(&t->input, "");
     switch (a) {
     case ACT_PICK:
         prompt_submit(t);
         return;
     case ACT_CLOSE:
+        if (t->prompt == PROMPT_FIELD)
+            t->overlay = &t->form;      /* back to the form, the field as it was */
         t->prompt = PROMPT_NONE;
         tui_status(t, TH_STATUS, "cancelled");
         return;
     case ACT_BACKSPACE:
-        if (t->input.len) {
-            size_t n = t->input.len - 1;
-            while (n && (t->input.s[n] & 0xC0) == 0x80)
-                n--;
-            t->input.len = n;
-            t->input.s[n] = '\0';
-        } else {
+        if (t->input.len)
+            input_cut(t, char_before(&t->input, t->cursor), t->cursor);
+        else
             t->prompt = PROMPT_NONE;
-        }
+        return;
+    case ACT_DELETE_CHAR:
+        input_cut(t, t->cursor, char_after(&t->input, t->cursor));
         return;
     case ACT_KILL_LINE:
-        sbuf_reset(&t->input);
+        input_cut(t, 0, t->cursor);
+        return;
+    case ACT_KILL_EOL:
+        input_cut(t, t->cursor, t->input.len);
+        return;
+    case ACT_KILL_WORD: {
+        size_t k = t->cursor;
+        while (k && t->input.s[k - 1] == ' ')
+            k--;
+        while (k && t->input.s[k - 1] != ' ')
+            k--;
+        input_cut(t, k, t->cursor);
+        return;
+    }
+    case ACT_LEFT:
+        t->cursor = char_before(&t->input, t->cursor);
+        return;
+    case ACT_RIGHT:
+        t->cursor = char_after(&t->input, t->cursor);
+        return;
+    case ACT_LINE_START:
+        t->cursor = 0;
+        return;
+    case ACT_LINE_END:
+        t->cursor = t->input.len;
+        return;
+    case ACT_COMPLETE:
+        if (t->prompt == PROMPT_CMD)
+            complete(t);
         return;
     case ACT_UP:
     case ACT_DOWN:
@@ -1190,6 +1658,7 @@ static void prompt_key(tui *t, int ch)
             t->hist_pos = t->history.n;
         else
             sbuf_add(&t->input, t->history.v[t->hist_pos]);
+        t->cursor = t->input.len;
         return;
     case ACT_REDRAW:
         clearok(curscr, TRUE);
@@ -1198,8 +1667,10 @@ static void prompt_key(tui *t, int ch)
         break;
     }
     /* typed text: printable ASCII and the bytes of UTF-8 sequences */
-    if (ch >= 32 && ch < 256 && ch != 127 && t->input.len < 1000)
-        sbuf_addc(&t->input, (char)ch);
+    if (ch >= 32 && ch < 256 && ch != 127) {
+        char c = (char)ch;
+        input_insert(t, &c, 1);
+    }
 }
 
 /* ---- dispatch --------------------------------------------------------------------- */
@@ -1245,6 +1716,10 @@ static bool wrong_key(tui *t, int ch, unsigned ctx)
 
 static void handle_key(tui *t, int ch)
 {
+    if (t->ask) {
+        answer(t, ch);
+        return;
+    }
     if (t->prompt) {
         prompt_key(t, ch);
         return;
@@ -1270,7 +1745,7 @@ static void handle_key(tui *t, int ch)
     switch (a) {
     case ACT_NONE: wrong_key(t, ch, ctx); break;
     case ACT_HELP: pane_help_open(t); break;
-    case ACT_QUIT: t->quit = true; break;
+    case ACT_QUIT: quit(t); break;
     case ACT_NEXT_PANE: focus_move(t, 1); break;
     case ACT_PREV_PANE: focus_move(t, -1); break;
     case ACT_UNDO: undo(t); break;
@@ -1281,7 +1756,12 @@ static void handle_key(tui *t, int ch)
     case ACT_SEARCH: prompt_open(t, PROMPT_SEARCH, NULL); break;
     case ACT_SEARCH_NEXT: search_next(t, 1); break;
     case ACT_SEARCH_PREV: search_next(t, -1); break;
-    case ACT_SAVE: prompt_open(t, PROMPT_SAVE, t->path ? t->path : DEFAULT_SAVE); break;
+    case ACT_SAVE: {
+        char *sug = save_suggestion(t);
+        prompt_open(t, PROMPT_SAVE, sug);
+        free(sug);
+        break;
+    }
     case ACT_TRAIL_VIEW: pane_trail_toggle(t); break;
     case ACT_ZOOM: zoom(t); break;
     case ACT_HISTORY: pane_history_open(t); break;
@@ -1301,6 +1781,9 @@ static void handle_key(tui *t, int ch)
         }
         tui_open_decision(t, tui_shown_index(t) + (a == ACT_PREV_DECISION ? -1 : 1));
         break;
+    case ACT_FORM_HOST: pane_form_open(t, OP_HOST_ADD); break;
+    case ACT_FORM_BOOT: pane_form_open(t, OP_BOOT); break;
+    case ACT_FORM_GROUP: pane_form_open(t, OP_GROUP_CREATE); break;
     default: break;
     }
 }
@@ -1377,8 +1860,13 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
     t->quirks.ops = &pane_quirks_ops;
     t->view.ops = &pane_view_ops;
     t->history_pane.ops = &pane_history_ops;
+    t->form.ops = &pane_form_ops;
     t->focus = PANE_SERVERS;
     t->status_elem = TH_STATUS;
+    t->saved_gen = t->gen;
+    t->start_quirks = t->s->initial->conf.quirks;
+    t->start_release = t->s->initial->conf.release;
+    history_load(t);
     char m[16], h[16], p[16];
     keys_labels(ACT_LIVE_MIGRATE, KEYS_SERVERS, m, sizeof m);
     keys_labels(ACT_HELP, KEYS_SERVERS, h, sizeof h);
@@ -1413,6 +1901,10 @@ static void tui_done(tui *t)
     sbuf_free(&t->input);
     strlist_free(&t->history);
     free(t->search);
+    free(t->ask_path);
+    free(t->state_dir);
+    free(t->autosave_head);
+    strlist_free(&t->form_vals);
 }
 
 int tui_main(scenario *sc, const char *path)
@@ -1473,6 +1965,7 @@ int tui_main(scenario *sc, const char *path)
     if (!theme_ok && errors.n)
         tui_status(t, TH_STATUS_ERROR, "theme: %s (using the built-in theme)", errors.v[0]);
     strlist_free(&errors);
+    offer_autosave(t);
 
     int errs = 0;
     while (!t->quit && !pending_signal) {

@@ -65,7 +65,9 @@ struct tui_pane {
 };
 
 enum { PANE_HOSTS, PANE_SERVERS, PANE_MIGRATIONS, PANE_TRAIL, PANE_COUNT };
-enum prompt_kind { PROMPT_NONE, PROMPT_CMD, PROMPT_SEARCH, PROMPT_SAVE };
+enum prompt_kind { PROMPT_NONE, PROMPT_CMD, PROMPT_SEARCH, PROMPT_SAVE, PROMPT_FIELD };
+/* A question on the status line, answered with one key. */
+enum ask_kind { ASK_NONE, ASK_SAVE_MODE, ASK_OVERWRITE, ASK_QUIT, ASK_RESTORE };
 
 struct tui {
     session *s;
@@ -80,8 +82,8 @@ struct tui {
 
     tui_pane panes[PANE_COUNT];
     int focus;                   /* PANE_* */
-    tui_pane help, dialog, quirks, view, history_pane;
-    tui_pane *overlay;           /* NULL or one of the five above */
+    tui_pane help, dialog, quirks, view, history_pane, form;
+    tui_pane *overlay;           /* NULL or one of the six above */
     session *quirk_before;       /* the session before the quirk list's first switch */
     char *view_title;            /* describe view: title and lines */
     strlist view_lines;
@@ -120,12 +122,28 @@ struct tui {
     enum cmd_op dlg_op;
     int dlg_server;
     bool dlg_force;
+    /* form dialog (add host, boot, create group): one value per argument
+     * of form_op's command-table entry, "" for none */
+    enum cmd_op form_op;
+    strlist form_vals;
 
-    /* prompt line */
+    /* prompt line: the text, the cursor (a byte offset into it) */
     enum prompt_kind prompt;
     sbuf input;
+    size_t cursor;
     strlist history;
     int hist_pos;
+    bool tab_again;              /* the last key was Tab: a second lists the candidates */
+    /* saving: the pending question, the file it is about, with expectations? */
+    enum ask_kind ask;
+    char *ask_path;
+    bool ask_expect;
+    unsigned saved_gen;          /* gen when last saved (or opened): nothing unsaved */
+    unsigned start_quirks;       /* the start's quirks and release when opened */
+    int start_release;
+    char *state_dir;             /* $XDG_STATE_HOME/novalid: history, autosave */
+    char *autosave_head;         /* the start state's text, NULL: to be made again
+                                  * (the start changes with quirks and release only) */
 
     char *search;                /* active search pattern, NULL: none */
 
@@ -138,7 +156,7 @@ struct tui {
 
 extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
 extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
-extern const pane_ops pane_view_ops, pane_history_ops;
+extern const pane_ops pane_view_ops, pane_history_ops, pane_form_ops;
 
 /* The hosts pane: the selected host id (-1 none); rebuild host_rows. */
 int tui_selected_host(tui *t);
@@ -201,6 +219,13 @@ void pane_matrix_free(tui *t);
 /* pane_help.c / pane_dialog.c / pane_quirks.c: open the overlays. */
 void pane_help_open(tui *t);
 void pane_dialog_open(tui *t, enum cmd_op op, int sid);
+/* pane_dialog.c: the form of any command, its fields from the command
+ * table; a field is edited on the prompt line (PROMPT_FIELD), whose Enter
+ * gives the value back through pane_form_set(). */
+void pane_form_open(tui *t, enum cmd_op op);
+void pane_form_set(tui *t, const char *value);
+/* Open the prompt line (tui.c). */
+void tui_prompt(tui *t, enum prompt_kind kind, const char *initial);
 void pane_quirks_open(tui *t);
 /* pane_view.c: the describe view and the history list. */
 void pane_describe_server(tui *t, int sid);

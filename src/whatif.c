@@ -53,10 +53,14 @@ static bool shortfall(const cloud *c, int sid, int h, int only_rc, sbuf *out)
             any = true;
             continue;
         }
-        if (want[rc] > placement_max_unit(c, h, rc)) {
-            sbuf_addf(out, "%s%s max_unit %lld < %lld requested: raise max_unit", sep,
-                      rc_names[rc], (long long)placement_max_unit(c, h, rc),
-                      (long long)want[rc]);
+        int64_t max_unit = placement_max_unit(c, h, rc);
+        if (want[rc] > max_unit) {
+            if (max_unit == total)
+                sbuf_addf(out, "%sthe host has %lld %s in all, %lld asked: a bigger host", sep,
+                          (long long)total, rc_names[rc], (long long)want[rc]);
+            else
+                sbuf_addf(out, "%s%s max_unit %lld < %lld asked: raise max_unit", sep,
+                          rc_names[rc], (long long)max_unit, (long long)want[rc]);
             any = true;
             continue;
         }
@@ -110,7 +114,7 @@ static void group_in_way(const cloud *c, int sid, int h, sbuf *out)
               g->max_server_per_host, n > 1 ? "them" : "it");
 }
 
-void whatif_fit(const cloud *c, const trail *t, int k, int sid, int h, sbuf *out)
+void whatif_fit(const cloud *c, const trail *t, int k, int sid, int target, int h, sbuf *out)
 {
     const decision *d = &t->dec[k];
     if (h < 0 || h >= d->n_hosts || h >= c->hosts.n)
@@ -119,6 +123,16 @@ void whatif_fit(const cloud *c, const trail *t, int k, int sid, int h, sbuf *out
     const host *ho = &c->hosts.v[h];
     if (x->selected)
         return;
+    bool out_early = x->fate == DF_PLACEMENT || x->fate == DF_NOT_CANDIDATE ||
+                     x->fate == DF_NARROWED;
+    if (out_early && c->servers.v[sid].host == h) {
+        sbuf_add(out, "it is the server's own host: a move never stays there");
+        return;
+    }
+    if (out_early && target >= 0 && h != target) {
+        sbuf_addf(out, "none needed: %s was asked for", c->hosts.v[target].name);
+        return;
+    }
     const event *e = x->ev >= 0 && x->ev < t->n ? &t->v[x->ev] : NULL;
     const char *reason = e && x->rix >= 0 && x->rix < e->rejected.n ? e->rejected.v[x->rix].reason
                                                                    : NULL;
@@ -184,7 +198,7 @@ void whatif_fit(const cloud *c, const trail *t, int k, int sid, int h, sbuf *out
 }
 
 /* The notes after a dry run's last decision in [from, t->n). */
-static void fit_notes(const cloud *before, trail *t, int from, int sid)
+static void fit_notes(const cloud *before, trail *t, int from, int sid, int target)
 {
     int first, n = dec_in_range(t, from, t->n, &first);
     if (!n)
@@ -193,7 +207,7 @@ static void fit_notes(const cloud *before, trail *t, int from, int sid)
     int nh = t->dec[k].n_hosts < before->hosts.n ? t->dec[k].n_hosts : before->hosts.n;
     for (int h = 0; h < nh; h++) {
         sbuf b = {0};
-        whatif_fit(before, t, k, sid, h, &b);
+        whatif_fit(before, t, k, sid, target, h, &b);
         if (b.len)
             trail_note(t, "What would make %s fit: %s", before->hosts.v[h].name, b.s);
         sbuf_free(&b);
@@ -237,7 +251,7 @@ void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, 
             out->destination = t->dec[first + n - 1].selected.v[0];
     }
     cmd_result_done(&r);
-    fit_notes(c, t, from, sid);
+    fit_notes(c, t, from, sid, dst);
     cloud_free(work);
 }
 
@@ -289,7 +303,7 @@ static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bo
             out->outcome = strcmp(o, "ok") ? o : "NoValidHost";
             out->message = nv_printf("%s has nowhere to go: %s", work->servers.v[sid].name,
                                      r.message ? r.message : "it stayed on the host");
-            fit_notes(before, t, from, sid);
+            fit_notes(before, t, from, sid, -1);
             cmd_result_done(&r);
             cloud_free(before);
             break;

@@ -45,8 +45,8 @@ void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_res
 void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out);
 
 /* What would make host h take server sid, by its fate in decision k of
- * `t` (c: the cloud before the move).  Empty when the host got the
- * server. */
-void whatif_fit(const cloud *c, const trail *t, int k, int sid, int h, sbuf *out);
+ * `t` (c: the cloud before the move; target: the host asked for, -1
+ * any).  Empty when the host got the server. */
+void whatif_fit(const cloud *c, const trail *t, int k, int sid, int target, int h, sbuf *out);
 
 #endif

@@ -24,8 +24,12 @@ same() {   # same WHAT GOT WANT (newline-separated lists, order ignored)
 help=$("$NOVALID" --help)
 commands=$(printf '%s\n' "$help" | sed -n 's/^\(Usage:\)\{0,1\} \{1,\}novalid \([a-z][a-z-]*\) .*/\2/p')
 commands="$commands
---help
+$(printf '%s\n' "$help" | sed -n 's/^ \{1,\}novalid \(--[a-z-]*\) .*/\1/p')
 --version"
+# the options a command's usage line shows ("[--format ...] [--seed N]")
+options_of() {
+    printf '%s\n' "$help" | grep "^ *novalid $1 " | grep -o '\[--[a-z-]*' | tr -d '['
+}
 releases=$(printf '%s\n' "$help" | sed -n 's/^Releases: //p' | tr -d ' ' | tr ',' '\n')
 quirks=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p')
 formats_of() {   # the formats `novalid CMD --format` accepts, from its error message
@@ -57,9 +61,8 @@ sub"
         same "bash: $c --format" "$(bcomp "$c" --format '')" "$(formats_of "$c")"
         same "bash: $c --format=" "$(bcomp "$c" --format = '')" "$(formats_of "$c")"
     done
-    same "bash: run options" "$(bcomp run a.cfg --)" "--format
---seed"
-    same "bash: check options" "$(bcomp check --)" "--format"
+    same "bash: run options" "$(bcomp run a.cfg --)" "$(options_of run)"
+    same "bash: check options" "$(bcomp check --)" "$(options_of check)"
     same "bash: run --seed offers no file" "$(bcomp run --seed '')
 none" "none"
     same "bash: run FILE" "$(bcomp run --format json '')" "a.cfg
@@ -94,8 +97,7 @@ sub"
         same "zsh: $c --format" "$(zcomp "$c" --format '')" "$(formats_of "$c")"
         same "zsh: $c --format=" "$(zcomp "$c" --format=)" "$(formats_of "$c")"
     done
-    same "zsh: run options" "$(zcomp run a.cfg --)" "--format
---seed"
+    same "zsh: run options" "$(zcomp run a.cfg --)" "$(options_of run)"
     same "zsh: run --seed offers no file" "$(zcomp run --seed '')
 none" "none"
     same "zsh: diff --release" "$(zcomp diff a.cfg --release '')" "$releases"

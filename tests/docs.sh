@@ -1,7 +1,10 @@
 #!/bin/sh
 # The docs move with the program: every key `novalid --help` lists (from
 # the key table) is in the man page, every scenario op and quirk is in
-# --help and the man page or the format document.
+# --help and the man page or the format document.  The ops come from the
+# command table: --help prints each op's synopsis, which the man page must
+# carry word for word, and the format document must name each op;
+# --list-commands (for completion scripts) lists the same ops.
 set -u
 : "${NOVALID:?}" "${top_srcdir:?}"
 man="$top_srcdir/doc/novalid.1"
@@ -23,6 +26,22 @@ done
 for op in $(printf '%s\n' "$help" | sed -n '/^Scenario steps/,/^$/p' | sed '1d;/^$/d' | awk '{print $1}'); do
     check "op $op" "$top_srcdir/docs/scenario-format.md" "\`$op\`"
 done
+ops=$(printf '%s\n' "$help" | sed -n '/^Scenario steps/,/^$/p' | sed '1d;/^$/d')
+printf '%s\n' "$ops" | sed -n 'n;s/^ *//p' | while IFS= read -r usage; do
+    printf '%s\n' "$usage"
+done > "${TMPDIR:-/tmp}/novalid-docs-usage.$$"
+while IFS= read -r usage; do
+    check "synopsis of ${usage%% *}" "$man" ".B $(printf '%s' "$usage" | sed 's/\\/\\\\/g; s/-/\\-/g')"
+done < "${TMPDIR:-/tmp}/novalid-docs-usage.$$"
+rm -f "${TMPDIR:-/tmp}/novalid-docs-usage.$$"
+listed=$("$NOVALID" --list-commands | tr '\n' ' ')
+inhelp=$(printf '%s\n' "$ops" | sed -n 'p;n' | awk '{print $1}' | tr '\n' ' ')
+if [ "$listed" = "$inhelp" ]; then
+    pass=$((pass + 1))
+else
+    echo "FAIL --list-commands ($listed) differs from --help ($inhelp)"
+    fail=$((fail + 1))
+fi
 for q in $(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p'); do
     check "quirk $q" "$top_srcdir/docs/releases.md" "$q"
 done

@@ -23,3 +23,34 @@ for f in "$top_srcdir"/scenarios/*.cfg; do
     fi
 done
 echo "no -0.0 weights: ok"
+# --record: every scenario re-recorded with what novalid observed as its
+# expectations passes novalid check at once, keeps its comments and
+# description, and a recording of a recording is the same file
+rec=$(mktemp -d "${TMPDIR:-/tmp}/novalid-record.XXXXXX") || exit 1
+trap 'rm -rf "$rec"' EXIT
+for f in "$top_srcdir"/scenarios/*.cfg; do
+    b=$(basename "$f")
+    "$NOVALID" run "$f" --record "$rec/$b" >/dev/null
+    if [ $? -gt 1 ] || [ ! -s "$rec/$b" ]; then
+        echo "FAIL --record $b: nothing written"
+        exit 1
+    fi
+    first=$(sed -n '1p' "$f")
+    if [ "$(sed -n '1p' "$rec/$b")" != "$first" ]; then
+        echo "FAIL --record $b: the file's opening comment is not kept"
+        exit 1
+    fi
+    if grep -q '^description' "$f" && ! grep -qF "$(grep '^description' "$f")" "$rec/$b"; then
+        echo "FAIL --record $b: the description is not kept"
+        exit 1
+    fi
+    "$NOVALID" run "$rec/$b" --record "$rec/again-$b" >/dev/null
+    if ! cmp -s "$rec/$b" "$rec/again-$b"; then
+        echo "FAIL --record $b: recording the recording changes it"
+        diff "$rec/$b" "$rec/again-$b" | head -20
+        exit 1
+    fi
+    rm -f "$rec/again-$b"
+done
+"$NOVALID" check "$rec" >"$rec/check.out" || { cat "$rec/check.out"; echo "FAIL: recorded scenarios do not pass"; exit 1; }
+echo "--record: $(ls "$rec"/*.cfg | wc -l) recordings pass novalid check"

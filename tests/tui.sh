@@ -220,8 +220,10 @@ keys Space Escape
 check_gone "quirk list closes" 'Quirks: historic Nova bugs'
 
 keys s
-check "save prompt" 'save to: novalid-session.cfg'
+check "save prompt" 'save as: novalid-session.cfg'
 keys Enter
+check "with expectations or plain?" 'e with expectations .*p plain'
+keys p
 check "saved" 'saved the start state and 1 command\(s\) to novalid-session.cfg'
 if [ -s "$tmp/main/novalid-session.cfg" ] &&
     "$NOVALID" validate "$tmp/main/novalid-session.cfg" >/dev/null 2>&1; then
@@ -231,7 +233,7 @@ else
     "$NOVALID" validate "$tmp/main/novalid-session.cfg" 2>&1 | sed 's/^/    | /'
 fi
 
-keys s C-u '~' / s a v e d . c f g Enter
+keys s C-u '~' / s a v e d . c f g Enter p
 check "save to ~/saved.cfg" "saved the start state and 1 command\\(s\\) to $HOME/saved.cfg"
 if [ -s "$HOME/saved.cfg" ]; then ok "~ in the save path is the home directory"; else fail "~/saved.cfg not in HOME"; fi
 
@@ -305,6 +307,135 @@ check "D: drain plan of host2" 'Can host2 be emptied\? \(drain plan\)'
 check "drain: the plan" 'plan: web-2=host3'
 keys Escape q
 finish whatif 0
+
+# ---- 1b: Nova bug 1781710's cloud built from nothing, through the UI alone -------
+# two hosts, an anti-affinity group, two servers booted in one request; a cold
+# migration of one has nowhere to go (fixed Nova: NoValidHost); saved with the
+# outcomes as expectations, the file passes novalid check.
+line() { T send-keys -t nv -l "$1"; T send-keys -t nv Enter; }
+NV_ARGS=" '--empty'"
+start build1781710
+NV_ARGS=
+check "empty cloud: starts" 'HOST +AZ +STATE' 50
+keys :
+T send-keys -t nv -l 'host-a'
+keys Tab
+check "Tab completes the command" ':host-add *$'
+T send-keys -t nv -l 'host1 vcpus=8 memory_mb=16384 di'
+keys Tab Tab
+check "Tab twice lists the candidates" 'candidates: disabled= +disabled_reason= +disk_allocation_ratio= +disk_gb='
+T send-keys -t nv -l 'k_g'
+keys Tab
+check "Tab completes an argument key" 'memory_mb=16384 disk_gb=$'
+T send-keys -t nv -l '200'
+check "the argument hint for the command typed" 'host-add NAME vcpus=N memory_mb=N disk_gb=N'
+keys Enter
+check "host-add" 'host-add host1 vcpus=8 memory_mb=16384 disk_gb=200: ok'
+# the second host through the add-host form: Enter edits a field, End + Enter runs
+keys a
+check "add-host form from the command table" 'host-add NAME vcpus=N memory_mb=N disk_gb=N'
+keys Enter
+check "a field is edited on the prompt line" 'name: *$'
+T send-keys -t nv -l 'host2'
+keys Enter Enter
+T send-keys -t nv -l '8'
+keys Enter Enter
+T send-keys -t nv -l '16384'
+keys Enter Enter
+T send-keys -t nv -l '200'
+keys Enter
+check "the form shows the values" 'disk_gb +200'
+keys End Enter
+check "second host" 'host2 +nova +up'
+line ':flavor-add m1.small vcpus=1 memory_mb=2048 root_gb=20'
+check "flavor-add" 'flavor-add m1.small .*: ok'
+keys c
+check "group form" 'create a server group'
+keys Enter
+T send-keys -t nv -l 'grp'
+keys Enter End Enter
+check "a refused form stays open and says why" "group-create: missing argument 'policy'"
+keys Home Down Enter
+T send-keys -t nv -l 'anti-affinity'
+keys Enter End Enter
+check "group-create" 'group-create grp anti-affinity: ok'
+line ':boot vm m1.small group=grp min_count=2'
+check "two servers in one request" 'vm-2 +host[12] +active'
+line ':migrate vm-1'
+check "cold migration: NoValidHost" 'migrate vm-1: NoValidHost'
+line ':boot x m1.small min_count=1000000000'
+check "a count out of range is refused with the range" 'min_count: must be from 1 to 100000'
+keys : Up
+check "Up recalls the history" ':boot x m1.small min_count=1000000000'
+keys C-u Escape
+keys s
+check "save as: never the opened file" 'save as: novalid-session.cfg'
+keys C-u
+T send-keys -t nv -l 'bug-1781710.cfg'
+keys Enter e
+check "saved with expectations" 'saved the start state and 6 command\(s\) with their outcomes as expectations'
+keys q
+finish build1781710 0
+if "$NOVALID" check "$tmp/build1781710/bug-1781710.cfg" >"$tmp/check.out" 2>&1; then
+    ok "the saved reproduction passes novalid check"
+else
+    fail "the saved reproduction does not pass novalid check"
+    sed 's/^/    | /' "$tmp/check.out"
+fi
+if grep -q 'outcome = "NoValidHost"' "$tmp/build1781710/bug-1781710.cfg"; then
+    ok "the saved file expects NoValidHost"
+else
+    fail "no NoValidHost expectation in the saved file"
+fi
+if [ -s "$HOME/.local/state/novalid/history" ] && grep -q '^host-add host1' "$HOME/.local/state/novalid/history"; then
+    ok "prompt history kept under the state directory"
+else
+    fail "no prompt history file"
+fi
+
+# ---- 1c: saving asks before overwriting; quitting asks with unsaved commands ----
+start asks
+check "asks: starts" 'HOST +AZ +STATE' 50
+line ':stop web-1'
+keys s Enter p
+check "first save" 'saved the start state and 1 command'
+line ':start web-1'
+keys s Enter p
+check "overwrite question" 'novalid-session.cfg exists: overwrite it\? y yes, n no'
+keys n
+check "not overwritten" 'not saved: novalid-session.cfg left as it was'
+if grep -q 'op = "start"' "$tmp/asks/novalid-session.cfg"; then
+    fail "the file was overwritten"
+else
+    ok "the file is as it was"
+fi
+line ':release-set queens'
+check "the UI's release switch replays the session" 'release queens \(was latest\); replayed 2 command'
+check "the title names the release" 'release queens'
+keys q
+check "unsaved-quit question" 'changes not saved \(2 command\(s\) of your own\): y quit anyway, s save first, n stay'
+keys n
+check "stays" 'not quitting'
+kill -TERM "$(cat "$tmp/asks/pid")" 2>/dev/null
+finish asks 143
+if [ -s "$HOME/.local/state/novalid/autosave.cfg" ]; then
+    ok "autosave kept after a kill"
+else
+    fail "no autosave after a kill"
+fi
+start asks2
+check "autosave offered back" 'a session autosaved at .* r restore it' 50
+keys r
+check "autosave restored" 'restored the autosaved session: 2 command\(s\) replayed'
+keys q
+check "still unsaved after a restore" 'changes not saved'
+keys y
+finish asks2 0
+if [ -e "$HOME/.local/state/novalid/autosave.cfg" ]; then
+    fail "autosave left after a deliberate quit"
+else
+    ok "autosave removed after a deliberate quit"
+fi
 
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
@@ -439,7 +570,7 @@ check "latest: f says the API dropped force" 'no force on latest \(API 2\.[0-9]+
 keys Escape
 keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Space - - f o r c e Enter
 check "a long error wraps whole, not cut mid-word" "allowed \('force' was unexpected\)"
-keys q
+keys q y
 finish force 0
 unset TUI_W TUI_H
 
@@ -463,14 +594,14 @@ keys BTab BTab BTab
 keys o
 check "o: hosts sorted by free RAM" 'hosts: all, by free RAM, most first \(4 of 4\)'
 line_has "o: the host with the most free RAM first" 3 '^ host4 '
-keys a
-check "a: only zone az1" 'hosts: zone az1, by free RAM, most first \(2 of 4\)'
-check_gone "a: host4 (az2) hidden" 'host4 +az2'
-keys a a
-check "a: then an aggregate" 'hosts: aggregate '
+keys F
+check "F: only zone az1" 'hosts: zone az1, by free RAM, most first \(2 of 4\)'
+check_gone "F: host4 (az2) hidden" 'host4 +az2'
+keys F F
+check "F: then an aggregate" 'hosts: aggregate '
 i=0
-while [ $i -lt 10 ] && ! screen | grep -q 'hosts: all, by free RAM'; do keys a; sleep 0.2; i=$((i + 1)); done
-check "a: and all hosts again" 'hosts: all, by free RAM'
+while [ $i -lt 10 ] && ! screen | grep -q 'hosts: all, by free RAM'; do keys F; sleep 0.2; i=$((i + 1)); done
+check "F: and all hosts again" 'hosts: all, by free RAM'
 keys o o o o o
 check "o: back to scenario order" 'by scenario order \(4 of 4\)'
 keys z
@@ -479,7 +610,7 @@ if screen | sed -n 2p | grep -q 'DECISION TRAIL'; then ok "z: the trail starts u
 check_gone "z: the hosts pane is hidden" 'HOST +AZ +STATE'
 keys z
 check "z again: all panes" 'HOST +AZ +STATE'
-keys q
+keys q y
 finish trail 0
 unset TUI_W TUI_H
 
@@ -513,7 +644,7 @@ check_gone "mouse: dialog closed" 'auto \(the scheduler picks\)'
 click 'DECISION TRAIL'
 check "mouse: a click on a pane focuses it" '(^| )Enter why-not'
 click 's save'
-check "mouse: a click on a footer key runs it" 'save to: novalid-session.cfg'
+check "mouse: a click on a footer key runs it" 'save as: novalid-session.cfg'
 keys Escape q
 finish mouse 0
 unset TUI_W TUI_H
@@ -549,7 +680,7 @@ keys U
 check "U redoes the quirk switch after the step" 'redone: quirk bug-1718455 on'
 keys U
 check "nothing left to redo" 'nothing to redo'
-keys q
+keys q y
 finish undo 0
 
 # ---- 6: every signal that ends the program restores the terminal ------------------

@@ -1,0 +1,538 @@
+/*
+ * cloudops.c - the ops that build and change the cloud itself: hosts,
+ * flavors, images, server groups, aggregates, nova.conf options and the
+ * release (scenario format, version 2).
+ *
+ * Each op checks everything first and then changes the cloud, so a
+ * refused op changes nothing.  A name that already exists, a name that
+ * refers to nothing, or a value the release cannot take is the step's
+ * outcome `ValidationError`, its message starting with the key at fault.
+ * Where Nova's API has its own answer, that is the outcome instead:
+ * removing a compute service that hosts servers is HTTP 409 (`Conflict`,
+ * nova/api/openstack/compute/services.py delete()), deleting an aggregate
+ * that holds hosts is `InvalidAggregateActionDelete` (nova/compute/api.py
+ * AggregateAPI.delete_aggregate).
+ *
+ * The arguments arrive checked against the command table (type, range,
+ * allowed values), as canonical text in cmd->props.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "conductor.h"
+#include "scheduler.h"
+
+static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    r->outcome = exc;
+    free(r->message);
+    r->message = sbuf_take(&b);
+    trail_error(env->t, exc, r->message);
+}
+
+static const char *pv(const command *cmd, const char *key) { return kvlist_get(&cmd->props, key); }
+
+static int64_t pint(const command *cmd, const char *key, int64_t def)
+{
+    const char *v = pv(cmd, key);
+    return v ? strtoll(v, NULL, 10) : def;
+}
+
+static double pfloat(const command *cmd, const char *key, double def)
+{
+    const char *v = pv(cmd, key);
+    return v ? strtod(v, NULL) : def;
+}
+
+static void set_str(char **f, const char *v)
+{
+    free(*f);
+    *f = nv_strdup(v);
+}
+
+/* Every value of a list argument, in order. */
+static void plist(const command *cmd, const char *key, strlist *out)
+{
+    for (int i = 0; i < cmd->props.n; i++)
+        if (!strcmp(cmd->props.v[i].key, key))
+            strlist_push(out, cmd->props.v[i].value);
+}
+
+static void pkvs(const command *cmd, const char *key, kvlist *out)
+{
+    for (int i = 0; i < cmd->props.n; i++)
+        if (!strcmp(cmd->props.v[i].key, key)) {
+            char *k, *v;
+            if (kv_split(cmd->props.v[i].value, &k, &v)) {
+                kvlist_push(out, k, v);
+                free(k);
+                free(v);
+            }
+        }
+}
+
+/* One group argument's value, "K=V,K=V" (canonical, checked), as pairs. */
+static void group_kvs(const char *text, kvlist *out)
+{
+    strlist parts = {0};
+    nv_split_strip(&parts, text, ',');
+    for (int i = 0; i < parts.n; i++) {
+        char *k, *v;
+        if (kv_split(parts.v[i], &k, &v)) {
+            kvlist_push(out, k, v);
+            free(k);
+            free(v);
+        }
+    }
+    strlist_free(&parts);
+}
+
+static int64_t kv_int(const kvlist *l, const char *key, int64_t def)
+{
+    const char *v = kvlist_get(l, key);
+    return v ? strtoll(v, NULL, 10) : def;
+}
+
+/* ---- hosts ------------------------------------------------------------------------ */
+
+/* The aggregate a host's `az` puts it in (-1: created on apply), or false
+ * (reported) when the host already has another zone. */
+static bool az_check(nova_env *env, cmd_result *r, int h, const char *az)
+{
+    cloud *c = env->c;
+    int a = cloud_aggregate(c, az);
+    if (a >= 0) {
+        const char *cur = kvlist_get(&c->aggregates.v[a].metadata, "availability_zone");
+        if (cur && strcmp(cur, az)) {
+            outcome(env, r, "ValidationError",
+                    "az: aggregate %s already has availability_zone=%s", az, cur);
+            return false;
+        }
+    }
+    if (h >= 0 && host_has_az(c, h) && strcmp(host_az(c, h), az)) {
+        outcome(env, r, "ValidationError",
+                "az: host %s is already in availability zone %s; a host can be in only one",
+                c->hosts.v[h].name, host_az(c, h));
+        return false;
+    }
+    return true;
+}
+
+static void az_apply(cloud *c, int h, const char *az)
+{
+    int a = cloud_aggregate(c, az);
+    if (a < 0)
+        a = cloud_add_aggregate(c, az);
+    if (!kvlist_get(&c->aggregates.v[a].metadata, "availability_zone"))
+        kvlist_push(&c->aggregates.v[a].metadata, "availability_zone", az);
+    cloud_aggregate_add_host(c, a, h);
+}
+
+/* The hosts-entry keys of host-add / host-set onto host h. */
+static void host_apply(cloud *c, int h, const command *cmd)
+{
+    host *ho = &c->hosts.v[h];
+    ho->vcpus = (int)pint(cmd, "vcpus", ho->vcpus);
+    ho->pcpus = (int)pint(cmd, "pcpus", ho->pcpus);
+    ho->memory_mb = pint(cmd, "memory_mb", ho->memory_mb);
+    ho->disk_gb = pint(cmd, "disk_gb", ho->disk_gb);
+    ho->hypervisor_version = pint(cmd, "hypervisor_version", ho->hypervisor_version);
+    ho->failed_builds = (int)pint(cmd, "failed_builds", ho->failed_builds);
+    ho->reserved_host_memory_mb = pint(cmd, "reserved_host_memory_mb", ho->reserved_host_memory_mb);
+    ho->reserved_host_disk_mb = pint(cmd, "reserved_host_disk_mb", ho->reserved_host_disk_mb);
+    ho->reserved_host_cpus = pint(cmd, "reserved_host_cpus", ho->reserved_host_cpus);
+    ho->cpu_allocation_ratio = pfloat(cmd, "cpu_allocation_ratio", ho->cpu_allocation_ratio);
+    ho->ram_allocation_ratio = pfloat(cmd, "ram_allocation_ratio", ho->ram_allocation_ratio);
+    ho->disk_allocation_ratio = pfloat(cmd, "disk_allocation_ratio", ho->disk_allocation_ratio);
+    ho->maxphysaddr_bits = (int)pint(cmd, "maxphysaddr_bits", ho->maxphysaddr_bits);
+    static const struct {
+        const char *key;
+        size_t off;
+    } strs[] = {{"cell", offsetof(host, cell)},
+                {"hypervisor_type", offsetof(host, hypervisor_type)},
+                {"cpu_arch", offsetof(host, cpu_arch)},
+                {"host_ip", offsetof(host, host_ip)},
+                {"disabled_reason", offsetof(host, disabled_reason)}};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (pv(cmd, strs[i].key))
+            set_str((char **)((char *)ho + strs[i].off), pv(cmd, strs[i].key));
+    if (pv(cmd, "state"))
+        ho->up = !strcmp(pv(cmd, "state"), "up");
+    if (pv(cmd, "disabled"))
+        ho->disabled = !strcmp(pv(cmd, "disabled"), "true");
+    if (pv(cmd, "forced_down"))
+        ho->forced_down = !strcmp(pv(cmd, "forced_down"), "true");
+    if (pv(cmd, "traits")) {
+        strlist_free(&ho->traits);
+        plist(cmd, "traits", &ho->traits);
+    }
+    if (pv(cmd, "metrics")) {
+        kvlist_free(&ho->metrics);
+        pkvs(cmd, "metrics", &ho->metrics);
+    }
+    if (pv(cmd, "numa_cells")) {
+        /* the cells replace the old ones; PCPU follows them unless given */
+        free(ho->cells);
+        ho->cells = NULL;
+        ho->n_cells = 0;
+        for (int i = 0; i < cmd->props.n; i++) {
+            if (strcmp(cmd->props.v[i].key, "numa_cells"))
+                continue;
+            kvlist gk = {0};
+            group_kvs(cmd->props.v[i].value, &gk);
+            numa_cell cell = {(int)kv_int(&gk, "cpus", 0), (int)kv_int(&gk, "pcpus", 0),
+                              kv_int(&gk, "memory_mb", 0), (int)kv_int(&gk, "threads_per_core", 1)};
+            ho->cells = nv_realloc(ho->cells, (size_t)(ho->n_cells + 1) * sizeof *ho->cells);
+            ho->cells[ho->n_cells++] = cell;
+            kvlist_free(&gk);
+        }
+        if (!pv(cmd, "pcpus")) {
+            ho->pcpus = 0;
+            for (int k = 0; k < ho->n_cells; k++)
+                ho->pcpus += ho->cells[k].pcpus;
+        }
+    }
+    if (pv(cmd, "pci_devices")) {
+        for (int k = 0; k < ho->n_pci; k++) {
+            free(ho->pci[k].vendor_id);
+            free(ho->pci[k].product_id);
+        }
+        free(ho->pci);
+        ho->pci = NULL;
+        ho->n_pci = 0;
+        for (int i = 0; i < cmd->props.n; i++) {
+            if (strcmp(cmd->props.v[i].key, "pci_devices"))
+                continue;
+            kvlist gk = {0};
+            group_kvs(cmd->props.v[i].value, &gk);
+            const char *ven = kvlist_get(&gk, "vendor_id"), *prod = kvlist_get(&gk, "product_id");
+            pci_pool pp = {nv_strdup(ven ? ven : ""), nv_strdup(prod ? prod : ""),
+                           (int)kv_int(&gk, "count", 1), (int)kv_int(&gk, "numa_node", -1)};
+            ho->pci = nv_realloc(ho->pci, (size_t)(ho->n_pci + 1) * sizeof *ho->pci);
+            ho->pci[ho->n_pci++] = pp;
+            kvlist_free(&gk);
+        }
+    }
+    if (pv(cmd, "az"))
+        az_apply(c, h, pv(cmd, "az"));
+}
+
+void cloudops_host_add(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    if (cloud_host(c, cmd->name) >= 0) {
+        outcome(env, r, "ValidationError", "name: a compute host named %s already exists",
+                cmd->name);
+        return;
+    }
+    if (pv(cmd, "az") && !az_check(env, r, -1, pv(cmd, "az")))
+        return;
+    int h = cloud_add_host(c, cmd->name);
+    host_apply(c, h, cmd);
+    const host *ho = &c->hosts.v[h];
+    trail_note(env->t, "Compute host %s added: %d VCPU, %lld MB RAM, %lld GB disk, %s, %s",
+               ho->name, ho->vcpus, (long long)ho->memory_mb, (long long)ho->disk_gb, ho->cell,
+               host_az(c, h) ? host_az(c, h) : "no AZ");
+}
+
+void cloudops_host_set(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int h = cloud_host(c, cmd->host);
+    if (h < 0) {
+        outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
+                cmd->host);
+        return;
+    }
+    if (pv(cmd, "az") && !az_check(env, r, h, pv(cmd, "az")))
+        return;
+    host_apply(c, h, cmd);
+    sbuf what = {0};
+    for (int i = 0; i < cmd->props.n; i++)
+        sbuf_addf(&what, "%s%s=%s", i ? ", " : "", cmd->props.v[i].key, cmd->props.v[i].value);
+    trail_note(env->t, "Compute host %s: %s", c->hosts.v[h].name, what.s ? what.s : "no change");
+    for (int rc = 0; rc < RC_COUNT; rc++)
+        if (placement_used(c, h, rc) > 0 &&
+            (double)placement_used(c, h, rc) > placement_capacity(c, h, rc))
+            trail_note(env->t, "Resource provider %s now has %s allocations exceeding capacity",
+                       c->hosts.v[h].name, rc_names[rc]);
+    sbuf_free(&what);
+}
+
+void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int h = cloud_host(c, cmd->host);
+    if (h < 0) {
+        outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
+                cmd->host);
+        return;
+    }
+    if (c->host_servers && c->host_servers[h].n) {
+        outcome(env, r, "Conflict", "Unable to delete compute service that is hosting "
+                                    "instances. Migrate or delete the instances first.");
+        return;
+    }
+    for (int i = 0; i < c->migrations.n; i++) {
+        const migration *m = &c->migrations.v[i];
+        bool open = strcmp(m->status, "confirmed") && strcmp(m->status, "reverted") &&
+                    strcmp(m->status, "error") && strcmp(m->status, "failed") &&
+                    strcmp(m->status, "completed") && strcmp(m->status, "done");
+        if (open && (m->source == h || m->dest == h)) {
+            outcome(env, r, "Conflict", "Unable to delete compute service that has in-progress "
+                                        "migrations. Complete the migrations or delete the "
+                                        "instances first.");
+            return;
+        }
+    }
+    char *name = nv_strdup(c->hosts.v[h].name);
+    cloud_remove_host(c, h);
+    trail_note(env->t, "Compute service %s deleted with its resource provider", name);
+    free(name);
+}
+
+/* ---- flavors, images, groups ---------------------------------------------------------- */
+
+void cloudops_flavor_add(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    if (cloud_flavor(c, cmd->name) >= 0) {
+        outcome(env, r, "ValidationError", "name: Flavor with name %s already exists.",
+                cmd->name);
+        return;
+    }
+    flavor f;
+    memset(&f, 0, sizeof f);
+    f.name = nv_strdup(cmd->name);
+    f.vcpus = (int)pint(cmd, "vcpus", 1);
+    f.memory_mb = pint(cmd, "memory_mb", 1);
+    f.root_gb = pint(cmd, "root_gb", 0);
+    f.ephemeral_gb = pint(cmd, "ephemeral_gb", 0);
+    f.swap = pint(cmd, "swap", 0);
+    pkvs(cmd, "extra_specs", &f.extra_specs);
+    NV_PUSH(c->flavors, f);
+    cloud_reindex(c);
+    trail_note(env->t, "Flavor %s created: %d VCPU, %lld MB RAM, %lld GB root disk%s", f.name,
+               f.vcpus, (long long)f.memory_mb, (long long)f.root_gb,
+               f.extra_specs.n ? ", with extra specs" : "");
+}
+
+void cloudops_image_add(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    if (cloud_image(c, cmd->name) >= 0) {
+        outcome(env, r, "ValidationError", "name: an image named %s already exists", cmd->name);
+        return;
+    }
+    image im;
+    memset(&im, 0, sizeof im);
+    im.name = nv_strdup(cmd->name);
+    im.disk_format = nv_strdup(pv(cmd, "disk_format") ? pv(cmd, "disk_format") : "qcow2");
+    pkvs(cmd, "properties", &im.properties);
+    NV_PUSH(c->images, im);
+    cloud_reindex(c);
+    trail_note(env->t, "Image %s created (%s, %d properties)", im.name, im.disk_format,
+               im.properties.n);
+}
+
+void cloudops_group_create(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    if (cloud_group(c, cmd->name) >= 0) {
+        outcome(env, r, "ValidationError", "name: a server group named %s already exists",
+                cmd->name);
+        return;
+    }
+    group g;
+    memset(&g, 0, sizeof g);
+    const char *pol = pv(cmd, "policy");
+    for (int k = 0; k < 4; k++)
+        if (pol && !strcmp(group_policy_names[k], pol))
+            g.policy = (enum group_policy)k;
+    g.name = nv_strdup(cmd->name);
+    g.max_server_per_host = (int)pint(cmd, "max_server_per_host", 1);
+    NV_PUSH(c->groups, g);
+    cloud_reindex(c);
+    trail_note(env->t, "Server group %s created: policy %s, max_server_per_host %d", g.name,
+               group_policy_names[g.policy], g.max_server_per_host);
+}
+
+/* ---- aggregates ----------------------------------------------------------------------- */
+
+void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    if (cloud_aggregate(c, cmd->name) >= 0) {
+        outcome(env, r, "ValidationError", "name: Aggregate %s already exists.", cmd->name);
+        return;
+    }
+    strlist hosts = {0};
+    kvlist meta = {0};
+    intvec ids = {0};
+    plist(cmd, "hosts", &hosts);
+    pkvs(cmd, "metadata", &meta);
+    const char *zone = kvlist_get(&meta, "availability_zone");
+    bool ok = true;
+    if (zone && !zone[0]) {
+        outcome(env, r, "ValidationError",
+                "metadata: Aggregate %s does not support empty named availability zone",
+                cmd->name);
+        ok = false;
+    }
+    for (int i = 0; i < hosts.n && ok; i++) {
+        int h = cloud_host(c, hosts.v[i]);
+        if (h < 0) {
+            outcome(env, r, "ValidationError", "hosts: Compute host %s could not be found.",
+                    hosts.v[i]);
+            ok = false;
+        } else if (zone && host_has_az(c, h) && strcmp(host_az(c, h), zone)) {
+            outcome(env, r, "InvalidAggregateActionAdd",
+                    "Cannot add host to aggregate %d. Reason: One or more hosts already in "
+                    "availability zone(s) ['%s'].",
+                    c->aggregates.n + 1, host_az(c, h));
+            ok = false;
+        } else {
+            intvec_push(&ids, h);
+        }
+    }
+    if (ok) {
+        int a = cloud_add_aggregate(c, cmd->name);
+        kvlist_free(&c->aggregates.v[a].metadata);
+        c->aggregates.v[a].metadata = meta;
+        memset(&meta, 0, sizeof meta);
+        for (int i = 0; i < ids.n; i++)
+            cloud_aggregate_add_host(c, a, ids.v[i]);
+        cloud_reindex(c);
+        trail_note(env->t, "Aggregate %s created with %d host(s)%s%s", cmd->name, ids.n,
+                   zone ? ", availability zone " : "", zone ? zone : "");
+    }
+    strlist_free(&hosts);
+    kvlist_free(&meta);
+    intvec_free(&ids);
+}
+
+void cloudops_aggregate_delete(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int a = cloud_aggregate(c, cmd->name);
+    if (a < 0) {
+        outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.", cmd->name);
+        return;
+    }
+    if (c->aggregates.v[a].hosts.n) {
+        outcome(env, r, "InvalidAggregateActionDelete",
+                "Cannot remove host from aggregate %d. Reason: Host aggregate is not empty.",
+                a + 1);
+        return;
+    }
+    cloud_remove_aggregate(c, a);
+    trail_note(env->t, "Aggregate %s deleted", cmd->name);
+}
+
+/* ---- nova.conf and the release -------------------------------------------------------- */
+
+/* One option value (canonical text, checked by the command table) into conf;
+ * false with a message when the release cannot take it. */
+static bool option_apply(nova_config *conf, const nova_option *o, const char *text, char *err,
+                         size_t errlen)
+{
+    void *p = (char *)conf + o->off;
+    int rel = conf->release;
+    if (rel < o->first || rel > o->last) {
+        snprintf(err, errlen, "%s.%s: not an option of %s (it exists in %s to %s)", o->section,
+                 o->name, release_name(rel), release_name(o->first), release_name(o->last));
+        return false;
+    }
+    switch (o->type) {
+    case OPT_BOOL: *(bool *)p = !strcmp(text, "true"); break;
+    case OPT_INT: *(int64_t *)p = strtoll(text, NULL, 10); break;
+    case OPT_FLOAT: *(double *)p = strtod(text, NULL); break;
+    case OPT_STRING: set_str(p, text); break;
+    case OPT_STRLIST:
+        strlist_free(p);
+        nv_split_strip(p, text, ',');
+        break;
+    case OPT_FILTERS:
+    case OPT_WEIGHERS: {
+        strlist names = {0};
+        intvec ids = {0};
+        nv_split_strip(&names, text, ',');
+        bool ok = true;
+        for (int i = 0; i < names.n && ok; i++) {
+            bool filt = o->type == OPT_FILTERS;
+            int id = filt ? filter_lookup(names.v[i]) : weigher_lookup(names.v[i]);
+            if (id == -2 && !filt) {
+                weigher_all(rel, &ids);
+                continue;
+            }
+            int first = id < 0 ? 0 : filt ? filter_table[id].first : weigher_table[id].first;
+            int last = id < 0 ? 0 : filt ? filter_table[id].last : weigher_table[id].last;
+            if (id < 0 || rel < first || rel > last) {
+                snprintf(err, errlen, "%s.%s: %s %s could not be found. (it exists in %s to %s, "
+                         "not in %s)", o->section, o->name,
+                         filt ? "Scheduler Host Filter" : "Weigher class", names.v[i],
+                         release_name(first), release_name(last), release_name(rel));
+                ok = false;
+            } else {
+                intvec_push(&ids, id);
+            }
+        }
+        strlist_free(&names);
+        if (!ok) {
+            intvec_free(&ids);
+            return false;
+        }
+        intvec_free(p);
+        *(intvec *)p = ids;
+        break;
+    }
+    }
+    return true;
+}
+
+void cloudops_config_set(nova_env *env, const command *cmd, cmd_result *r)
+{
+    nova_config next;
+    nova_config_copy(&next, &env->c->conf);
+    char err[400];
+    for (int i = 0; i < cmd->props.n; i++) {
+        const nova_option *o = command_option(cmd->props.v[i].key);
+        if (!o)
+            continue;
+        if (!option_apply(&next, o, cmd->props.v[i].value, err, sizeof err)) {
+            outcome(env, r, "ValidationError", "%s", err);
+            nova_config_done(&next);
+            return;
+        }
+    }
+    nova_config_done(&env->c->conf);
+    env->c->conf = next;
+    for (int i = 0; i < cmd->props.n; i++) {
+        const nova_option *o = command_option(cmd->props.v[i].key);
+        if (o)
+            trail_note(env->t, "nova.conf [%s] %s = %s (the scheduler restarts)", o->section,
+                       o->name, cmd->props.v[i].value);
+    }
+}
+
+void cloudops_release_set(nova_env *env, const command *cmd, cmd_result *r)
+{
+    (void)r;
+    int rel = release_from_name(pv(cmd, "release"));
+    int from = env->c->conf.release;
+    config_switch_release(&env->c->conf, rel);
+    trail_note(env->t, "Control plane now %s (was %s): its defaults and known bugs apply from here",
+               release_name(rel), release_name(from));
+}
