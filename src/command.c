@@ -1388,6 +1388,9 @@ void session_free(session *s)
     }
     free(s->done);
     free(s->results);
+    for (int i = 0; i < s->n_undone; i++)
+        command_done(&s->undone[i]);
+    free(s->undone);
     trail_free(&s->t);
     cloud_free(s->initial);
     cloud_free(s->c);
@@ -1417,7 +1420,14 @@ static const cmd_result *run_one(session *s, const command *cmd)
     return r;
 }
 
-const cmd_result *session_exec(session *s, const command *cmd) { return run_one(s, cmd); }
+const cmd_result *session_exec(session *s, const command *cmd)
+{
+    /* a new command: what was undone can no longer be redone */
+    for (int i = 0; i < s->n_undone; i++)
+        command_done(&s->undone[i]);
+    s->n_undone = 0;
+    return run_one(s, cmd);
+}
 
 /* Rebuild from the initial cloud, replaying the first `keep` commands. */
 static void replay(session *s, int keep)
@@ -1466,8 +1476,23 @@ bool session_undo(session *s)
 {
     if (!s->n_done)
         return false;
+    if (s->n_undone == s->cap_undone) {
+        s->cap_undone = s->cap_undone ? 2 * s->cap_undone : 8;
+        s->undone = nv_realloc(s->undone, (size_t)s->cap_undone * sizeof *s->undone);
+    }
+    command_copy(&s->undone[s->n_undone++], &s->done[s->n_done - 1]);
     replay(s, s->n_done - 1);
     return true;
+}
+
+const cmd_result *session_redo(session *s)
+{
+    if (!s->n_undone)
+        return NULL;
+    command *cmd = &s->undone[--s->n_undone];
+    const cmd_result *r = run_one(s, cmd);
+    command_done(cmd);
+    return r;
 }
 
 void session_set_quirk(session *s, int quirk, bool on)

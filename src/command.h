@@ -246,6 +246,8 @@ typedef struct session {
     command *done;
     cmd_result *results;
     int n_done, cap_done;
+    command *undone;            /* redo stack: undone commands, the newest last */
+    int n_undone, cap_undone;
 } session;
 
 /* Takes ownership of `c`. */
@@ -254,9 +256,12 @@ void session_free(session *s);
 /* Run one command (copied into the history); returns its result (owned by
  * the session). */
 const cmd_result *session_exec(session *s, const command *cmd);
-/* Undo the last command (replays the rest from the initial cloud).
- * false if nothing to undo. */
+/* Undo the last command (replays the rest from the initial cloud) and keep
+ * it for session_redo.  false if nothing to undo. */
 bool session_undo(session *s);
+/* Run the last undone command again; NULL if none.  session_exec of any
+ * other command forgets what was undone. */
+const cmd_result *session_redo(session *s);
 /* The result the expectations of history entry k assert on: its own, or
  * for an expect-only step the last real command's (with the expect step's
  * server, if it names one).  `out` borrows from the session. */

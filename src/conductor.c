@@ -31,6 +31,8 @@ int release_max_microversion(int rel)
     return mv[rel - REL_FIRST];
 }
 
+bool api_accepts_force(int mv) { return mv < 68; }
+
 static int microversion(const nova_env *env, const command *cmd)
 {
     if (cmd->microversion) {
@@ -505,7 +507,7 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
     int mv = microversion(env, cmd);
     bool force = cmd->force;
     /* API checks, in Nova's order */
-    if (force && mv >= 68) {
+    if (force && !api_accepts_force(mv)) {
         outcome(env, r, "ValidationError",
                 "Invalid input for field/attribute os-migrateLive. Value: force. Additional "
                 "properties are not allowed ('force' was unexpected)");
@@ -956,7 +958,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     int mv = microversion(env, cmd);
     bool force = cmd->force;
     int src = s->host;
-    if (force && mv >= 68) {
+    if (force && !api_accepts_force(mv)) {
         outcome(env, r, "ValidationError",
                 "Invalid input for field/attribute evacuate. Value: force. Additional "
                 "properties are not allowed ('force' was unexpected)");

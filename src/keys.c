@@ -71,6 +71,11 @@ const key_binding keys_table[] = {
      "disable"},
     {'w', "w", ACT_WHY_NOT, KEYS_HOSTS,
      "why not this host? (its fate in the last decision)", "why-not"},
+    {'o', "o", ACT_HOST_SORT, KEYS_HOSTS,
+     "sort the hosts: scenario order, free RAM, free vCPU, free disk, servers, name", "sort"},
+    {'F', "F", ACT_HOST_FILTER, KEYS_HOSTS,
+     "filter: show only one availability zone, then one aggregate, then all hosts again",
+     "filter"},
 
     /* describe, history, past decisions */
     {'\n', "Enter", ACT_DESCRIBE, KEYS_HOSTS | KEYS_SERVERS,
@@ -100,6 +105,8 @@ const key_binding keys_table[] = {
     /* the trail pane: log lines or the explain matrix */
     {'v', "v", ACT_TRAIL_VIEW, KEYS_PANES,
      "trail pane: Nova's log lines / the hosts x filters matrix of the decision", "matrix"},
+    {'z', "z", ACT_ZOOM, KEYS_PANES,
+     "zoom: the trail pane takes the whole screen (z again: all panes)", "zoom"},
     {'\n', "Enter", ACT_WHY_NOT, KEYS_TRAIL,
      "why not the highlighted host? (matrix view)", "why-not"},
     {'\r', "Enter", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)", NULL},
@@ -108,14 +115,17 @@ const key_binding keys_table[] = {
     {'w', "w", ACT_WHY_NOT, KEYS_TRAIL, "why not the highlighted host? (matrix view)", NULL},
 
     /* session */
-    {'u', "u", ACT_UNDO, KEYS_PANES, "undo the last command (replays the others)", "undo"},
+    {'u', "u", ACT_UNDO, KEYS_PANES,
+     "undo the last command or quirk switch (replays the others)", "undo"},
+    {'U', "U", ACT_REDO, KEYS_PANES, "redo what u undid", "redo"},
+    {CTRL('r'), "^R", ACT_REDO, KEYS_PANES, "redo what u undid", NULL},
     {'.', ".", ACT_STEP, KEYS_PANES,
      "run the next scripted step of the scenario and check its expectations", "step"},
     {'Q', "Q", ACT_QUIRKS, KEYS_PANES, "quirks: switch historic Nova bugs on or off", "quirks"},
     {':', ":", ACT_PROMPT, KEYS_PANES, "command prompt, e.g. :live-migrate web-1 host3", "cmd"},
     {'s', "s", ACT_SAVE, KEYS_PANES,
      "save the start state and the commands performed as a scenario", "save"},
-    {'/', "/", ACT_SEARCH, KEYS_PANES, "search servers and hosts by name", "search"},
+    {'/', "/", ACT_SEARCH, KEYS_PANES, "search server and host names and the trail's lines", "search"},
     {'n', "n", ACT_SEARCH_NEXT, KEYS_PANES, "next search match", NULL},
     {'N', "N", ACT_SEARCH_PREV, KEYS_PANES, "previous search match", NULL},
     {CTRL('l'), "^L", ACT_REDRAW, KEYS_PANES | KEYS_OVERLAYS | KEYS_PROMPT, "redraw the screen",

@@ -60,6 +60,8 @@ enum keys_ctx {
     X(ACT_HOST_DOWN, "host-down")         \
     X(ACT_HOST_DISABLE, "host-disable")   \
     X(ACT_WHY_NOT, "why-not")             \
+    X(ACT_HOST_SORT, "host-sort")         \
+    X(ACT_HOST_FILTER, "host-filter")     \
     X(ACT_DESCRIBE, "describe")           \
     X(ACT_OPEN_DECISION, "open-decision") \
     X(ACT_HISTORY, "history")             \
@@ -68,7 +70,9 @@ enum keys_ctx {
     X(ACT_PREV_DECISION, "prev-decision") \
     X(ACT_NEXT_DECISION, "next-decision") \
     X(ACT_TRAIL_VIEW, "trail-view")       \
+    X(ACT_ZOOM, "zoom")                   \
     X(ACT_UNDO, "undo")                   \
+    X(ACT_REDO, "redo")                   \
     X(ACT_STEP, "step")                   \
     X(ACT_QUIRKS, "quirks")               \
     X(ACT_PROMPT, "prompt")               \

@@ -1,6 +1,6 @@
 /*
  * main.c - command line: `novalid [FILE]`, `tui`, `run`, `check`,
- * `validate`, --help, --version.
+ * `validate`, --help, --version, and --complete for the shell completion.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,29 +14,154 @@
 
 extern const char novalid_demo_scenario[];
 
+static int cmd_tui(int argc, char **argv);
+
+/* What an option's value is, for the shell completion. */
+enum opt_value { OPTV_NONE, OPTV_FORMAT, OPTV_NUMBER, OPTV_RELEASE, OPTV_QUIRK, OPTV_FILE };
+typedef struct cli_option {
+    const char *name;
+    enum opt_value value;
+} cli_option;
+
+/* The commands: dispatch, the usage lines and the shell completion
+ * (novalid --complete) all read this table. */
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *operands;        /* after "novalid NAME "; the options follow */
+    const char *summary;
+    const char *operand;         /* "file": scenario files; "path": files and directories */
+    int last_format;             /* the last run_format --format takes, -1 none */
+    cli_option options[4];
+} cli_command;
+
+static const cli_command cli_commands[] = {
+    {"tui", cmd_tui, "[FILE]", "the terminal UI (the same as novalid [FILE])", "file", -1, {{0}}},
+    {"run", cmd_run, "FILE",
+     "replay a scenario headless: trail, expectations\n"
+     "                                         (--record: OUT is FILE expecting what happened)",
+     "file",
+     FORMAT_RUN_LAST,
+     {{"--format", OPTV_FORMAT}, {"--seed", OPTV_NUMBER}, {"--record", OPTV_FILE}, {0}}},
+    {"check", cmd_check, "PATH...", "run many scenarios: a line each, or JSON, TAP, JUnit XML",
+     "path", FORMAT_COUNT - 1, {{"--format", OPTV_FORMAT}, {0}}},
+    {"validate", cmd_validate, "FILE...", "load only, report every error", "file", -1, {{0}}},
+    {"diff", cmd_diff, "A.cfg [B.cfg]",
+     "replay both and show, step by step, what changed\n"
+     "                                         (exit 0 same, 1 differ, 2 trouble)",
+     "file", -1, {{"--release", OPTV_RELEASE}, {"--quirk", OPTV_QUIRK}, {0}}},
+};
+#define N_COMMANDS ((int)(sizeof cli_commands / sizeof cli_commands[0]))
+
+static const cli_command *find_command(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(cli_commands[i].name, name))
+            return &cli_commands[i];
+    return NULL;
+}
+
+/*
+ * novalid --complete WHAT [COMMAND [OPTION]]: the words the bash and zsh
+ * completion scripts offer, one per line, read from the tables above and
+ * from the release and quirk tables:
+ *   commands            the commands, --help, --version
+ *   options COMMAND     its options
+ *   values COMMAND OPT  the values OPT takes (formats, releases, quirks; none
+ *                       for a number); exit status 1 if OPT takes no value
+ *   operand COMMAND     "file" or "path" (what its arguments are), or nothing
+ *   releases | quirks | formats
+ */
+static void list_values(enum opt_value v, int last_format)
+{
+    switch (v) {
+    case OPTV_FORMAT:
+        for (int f = 0; f <= last_format; f++)
+            printf("%s\n", run_format_names[f]);
+        break;
+    case OPTV_RELEASE:
+        for (int r = REL_FIRST; r <= REL_LATEST; r++)
+            printf("%s\n", release_name(r));
+        break;
+    case OPTV_QUIRK:
+        for (int q = 0; q < Q_COUNT; q++)
+            printf("%s\n!%s\n", quirk_table[q].name, quirk_table[q].name);
+        break;
+    default:
+        break;
+    }
+}
+
+static int complete(int argc, char **argv)
+{
+    const char *what = argc > 0 ? argv[0] : "";
+    const cli_command *c = argc > 1 ? find_command(argv[1]) : NULL;
+    if (!strcmp(what, "commands")) {
+        for (int i = 0; i < N_COMMANDS; i++)
+            printf("%s\n", cli_commands[i].name);
+        printf("--empty\n--help\n--version\n");
+    } else if (!strcmp(what, "options") && c) {
+        for (int i = 0; c->options[i].name; i++)
+            printf("%s\n", c->options[i].name);
+    } else if (!strcmp(what, "values") && c && argc > 2) {
+        /* exit status 1: complete as an operand (a flag, an unknown option,
+         * or one whose value is a file) */
+        for (int i = 0; c->options[i].name; i++)
+            if (!strcmp(c->options[i].name, argv[2]) && c->options[i].value != OPTV_NONE &&
+                c->options[i].value != OPTV_FILE) {
+                list_values(c->options[i].value, c->last_format);
+                return 0;
+            }
+        return 1;
+    } else if (!strcmp(what, "operand") && c) {
+        printf("%s\n", c->operand);
+    } else if (!strcmp(what, "releases")) {
+        list_values(OPTV_RELEASE, 0);
+    } else if (!strcmp(what, "quirks")) {
+        list_values(OPTV_QUIRK, 0);
+    } else if (!strcmp(what, "formats")) {
+        list_values(OPTV_FORMAT, FORMAT_COUNT - 1);
+    } else {
+        fprintf(stderr, "novalid --complete: commands, options CMD, values CMD OPT, operand CMD, "
+                        "releases, quirks or formats\n");
+        return 2;
+    }
+    return 0;
+}
+
 static void usage(FILE *f)
 {
+    fprintf(f, "Usage: novalid [FILE]                    open the terminal UI (built-in demo "
+               "without FILE)\n");
+    for (int i = 0; i < N_COMMANDS; i++) {
+        const cli_command *c = &cli_commands[i];
+        int w = fprintf(f, "       novalid %s %s", c->name, c->operands);
+        for (int o = 0; c->options[o].name; o++) {
+            w += fprintf(f, " [%s", c->options[o].name);
+            for (int v = 0; c->options[o].value == OPTV_FORMAT && v <= c->last_format; v++)
+                w += fprintf(f, "%c%s", v ? '|' : ' ', run_format_names[v]);
+            w += fprintf(f, "%s]", c->options[o].value == OPTV_NUMBER    ? " N"
+                                   : c->options[o].value == OPTV_FILE    ? " OUT"
+                                   : c->options[o].value == OPTV_RELEASE ? " RELEASE"
+                                   : c->options[o].value == OPTV_QUIRK   ? " QUIRK"
+                                                                         : "");
+        }
+        if (w < 41)
+            fprintf(f, "%*s%s\n", 41 - w, "", c->summary);
+        else
+            fprintf(f, "\n%41s%s\n", "", c->summary);
+    }
     fprintf(f,
-            "Usage: novalid [FILE]                    open the terminal UI (built-in demo without FILE)\n"
-            "       novalid tui [FILE]                the same\n"
             "       novalid --empty                   the UI on an empty cloud, to build with commands\n"
-            "       novalid run FILE [--format text|json] [--seed N] [--record OUT]\n"
-            "                                         replay a scenario headless: trail, expectations;\n"
-            "                                         --record: OUT is FILE with what was observed as\n"
-            "                                         its expectations\n"
-            "       novalid check PATH...             run many scenarios, one line each\n"
-            "       novalid validate FILE...          load only, report every error\n"
-            "       novalid diff A.cfg [B.cfg] [--release R] [--quirk bug-N|!bug-N]...\n"
-            "                                         replay both and show, step by step, what\n"
-            "                                         changed (exit 0 same, 1 differ, 2 trouble)\n"
             "       novalid --help | --version\n"
             "\n"
             "novalid simulates OpenStack Nova's scheduler and conductor: place servers on\n"
             "simulated hosts, live-migrate, migrate, resize, evacuate, take hosts down, and\n"
             "see why Nova picks a host or raises NoValidHost.\n"
             "\n"
-            "Exit status of run/check/validate: 0 all expectations hold, 1 some failed,\n"
-            "2 invalid file or command line.  NO_COLOR disables colour in the UI.\n"
+            "Exit status of run/check/validate: 0 all expectations hold, 1 some failed\n"
+            "or a scenario has none (run and check alike), 2 invalid file or command\n"
+            "line.  NO_COLOR disables colour in the UI.\n"
             "\n"
             "Scenario steps and : prompt commands:\n");
     for (int i = 0; i < OP_COUNT; i++) {
@@ -70,17 +195,42 @@ static void usage(FILE *f)
         const key_binding *k = &keys_table[i];
         if (!(k->where & (KEYS_PANES | KEYS_DIALOG | KEYS_QUIRKS)))
             continue;
-        /* one line per action and context, as the help overlay shows it */
+        /* one line per action and context (the first entry's help): every
+         * key once */
         bool shown = false;
         for (int j = 0; j < i && !shown; j++)
             shown = keys_table[j].action == k->action && keys_table[j].where == k->where;
         if (shown)
             continue;
-        char labels[64];
-        keys_labels(k->action, k->where, labels, sizeof labels);
-        const char *where = k->where & KEYS_PANES    ? ""
-                            : k->where & KEYS_DIALOG ? " (move dialog)"
-                                                     : " (quirk list)";
+        char labels[64] = "";
+        for (int j = i; j < keys_count; j++) {
+            const key_binding *o = &keys_table[j];
+            if (o->action != k->action || o->where != k->where)
+                continue;
+            bool dup = false;   /* Enter is three key codes with one label */
+            for (int m = i; m < j && !dup; m++)
+                dup = keys_table[m].action == k->action && keys_table[m].where == k->where &&
+                      !strcmp(keys_table[m].label, o->label);
+            if (dup)
+                continue;
+            size_t l = strlen(labels);
+            snprintf(labels + l, sizeof labels - l, "%s%s", l ? "/" : "", o->label);
+        }
+        /* where it works, unless everywhere: "[hosts, servers]", "[move dialog]" */
+        char where[64] = "";
+        static const struct {
+            unsigned bit;
+            const char *name;
+        } ctx_names[] = {{KEYS_HOSTS, "hosts"},         {KEYS_SERVERS, "servers"},
+                         {KEYS_MIGRATIONS, "migrations"}, {KEYS_TRAIL, "trail"},
+                         {KEYS_DIALOG, "move dialog"},  {KEYS_QUIRKS, "quirk list"}};
+        if ((k->where & KEYS_PANES) != KEYS_PANES)
+            for (size_t c = 0; c < sizeof ctx_names / sizeof ctx_names[0]; c++)
+                if (k->where & ctx_names[c].bit)
+                    snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s",
+                             where[0] ? ", " : " [", ctx_names[c].name);
+        if (where[0])
+            snprintf(where + strlen(where), sizeof where - strlen(where), "]");
         fprintf(f, "  %-15s %s%s\n", labels, k->help, where);
     }
     fprintf(f, "\nReleases: ");
@@ -107,6 +257,11 @@ static int open_ui(const char *file, bool empty)
     return tui_main(sc, file);
 }
 
+static int cmd_tui(int argc, char **argv)
+{
+    return open_ui(argc > 0 ? argv[0] : NULL, false);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -128,16 +283,11 @@ int main(int argc, char **argv)
         printf("novalid %s\n", PACKAGE_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 2, argv + 2);
-    if (!strcmp(cmd, "validate"))
-        return cmd_validate(argc - 2, argv + 2);
-    if (!strcmp(cmd, "diff"))
-        return cmd_diff(argc - 2, argv + 2);
-    if (!strcmp(cmd, "tui"))
-        return open_ui(argc > 2 ? argv[2] : NULL, false);
+    if (!strcmp(cmd, "--complete"))
+        return complete(argc - 2, argv + 2);
+    const cli_command *c = find_command(cmd);
+    if (c)
+        return c->fn(argc - 2, argv + 2);
     if (cmd[0] == '-') {
         char *e = nv_term_escape(cmd);
         fprintf(stderr, "novalid: unknown option '%s'\n", e);

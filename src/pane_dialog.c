@@ -2,7 +2,8 @@
  * pane_dialog.c - the move dialog: where should the selected server go?
  * One choice "auto (scheduler picks)" and then every host, in host order;
  * for live-migrate and evacuate a force toggle (Nova's `force`, which
- * skips the scheduler and needs a host).  Enter builds the same command
+ * skips the scheduler and needs a host) where the release's API still
+ * takes it (before microversion 2.68).  Enter builds the same command
  * the `:` prompt or a scenario step would (op, server, host or none,
  * force) and runs it through tui_exec(); Esc cancels.
  *
@@ -15,14 +16,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conductor.h"
 #include "theme.h"
 #include "tui.h"
 
-/* Whether the op takes `force`: its entry in the command table says. */
-static bool can_force(enum cmd_op op)
+/* Force is offered where the release's API takes it: live-migrate and
+ * evacuate, before microversion 2.68. */
+static bool op_forces(enum cmd_op op)
 {
+    /* the op takes `force`: its entry in the command table says */
     const cmd_arg *a = cmd_arg_find(op, "force");
     return a && a->type == ARG_BOOL;
+}
+
+static bool can_force(const tui *t, enum cmd_op op)
+{
+    return op_forces(op) && api_accepts_force(release_max_microversion(t->s->c->conf.release));
+}
+
+bool pane_dialog_can_force(const tui *t) { return can_force(t, t->dlg_op); }
+
+/* Why there is no force here: "a cold migration cannot be forced" or
+ * "no force on latest (API 2.104): the API dropped it in 2.68" */
+static void no_force(const tui *t, char *out, size_t n)
+{
+    if (!op_forces(t->dlg_op))
+        snprintf(out, n, "a cold migration cannot be forced");
+    else
+        snprintf(out, n, "no force on %s (API 2.%d): the API dropped it in 2.68",
+                 release_name(t->s->c->conf.release),
+                 release_max_microversion(t->s->c->conf.release));
 }
 
 /* Box size and list height; the same for drawing and for page keys. */
@@ -87,16 +110,19 @@ static void draw(tui *t, tui_pane *p)
                  hid == s->host ? "  (current host)" : "");
     }
     int yf = y0 + h - 4;
-    if (can_force(t->dlg_op))
+    if (can_force(t, t->dlg_op)) {
         tui_putf(yf, x, iw, TH_DIALOG, "[%c] force: skip the scheduler (needs a host)",
                  t->dlg_force ? 'x' : ' ');
-    else
-        tui_put(yf, x, iw, TH_DIALOG, "    (a cold migration cannot be forced)");
+    } else {
+        char why[160];
+        no_force(t, why, sizeof why);
+        tui_putf(yf, x, iw, TH_DIALOG, "    (%s)", why);
+    }
     char go[24], fo[24], esc[24];
     keys_labels(ACT_PICK, KEYS_DIALOG, go, sizeof go);
     keys_labels(ACT_FORCE, KEYS_DIALOG, fo, sizeof fo);
     keys_labels(ACT_CLOSE, KEYS_DIALOG, esc, sizeof esc);
-    if (can_force(t->dlg_op))
+    if (can_force(t, t->dlg_op))
         tui_putf(y0 + h - 2, x, iw, TH_DIALOG, "%s go   %s force   %s cancel", go, fo, esc);
     else
         tui_putf(y0 + h - 2, x, iw, TH_DIALOG, "%s go   %s cancel", go, esc);
@@ -111,10 +137,13 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
         return true;
     switch (a) {
     case ACT_FORCE:
-        if (can_force(t->dlg_op))
+        if (can_force(t, t->dlg_op)) {
             t->dlg_force = !t->dlg_force;
-        else
-            tui_status(t, TH_STATUS_ERROR, "a cold migration cannot be forced");
+        } else {
+            char why[160];
+            no_force(t, why, sizeof why);
+            tui_status(t, TH_STATUS_ERROR, "%s", why);
+        }
         return true;
     case ACT_CLOSE:
         t->overlay = NULL;

@@ -7,10 +7,13 @@
  *
  * Column widths are computed from the pane width and the longest names
  * (capped), the same way for the heading and every row, so they line up.
+ * Each resource class has a column of its own at every width (bars, else
+ * used/capacity text, else percent used), so units never mix.
  */
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "theme.h"
@@ -19,39 +22,81 @@
 
 static const int bar_rc[3] = {RC_VCPU, RC_MEMORY_MB, RC_DISK_GB};
 static const char *const bar_label[3] = {"VCPU", "MEMORY", "DISK"};
+static const char *const num_label[3] = {"VCPU", "RAM", "DISK"};
+static const char *const pct_label[3] = {"CPU%", "RAM%", "DSK%"};
+
+/* Each resource class keeps a column of its own, whatever the width: bars
+ * with used/capacity, else used/capacity as text, else percent used. */
+enum cap_mode { CAP_BARS, CAP_NUMS, CAP_PCT, CAP_NONE };
 
 typedef struct cols {
     int name, az, state, srv;
-    int nbars, bar;              /* bars shown (3, 1 or 0) and their width */
+    enum cap_mode mode;
+    int cap[3];                  /* width of each class's column */
 } cols;
+
+static const char *state_text(const cloud *c, int h, int *elem);
+static void amount(int rc, double v, char *out, size_t n);
+
+/* "2/16", "3.5G/15G": the used/capacity text of a class */
+static int usage_text(const cloud *c, int h, int rc, char *out, size_t n)
+{
+    char u[16], k[16];
+    amount(rc, (double)placement_used(c, h, rc), u, sizeof u);
+    amount(rc, placement_capacity(c, h, rc), k, sizeof k);
+    snprintf(out, n, "%s/%s", u, k);
+    return (int)strlen(out);
+}
 
 static void measure(const tui *t, const tui_pane *p, cols *k)
 {
     const cloud *c = t->s->c;
-    int nmax = 4, amax = 2;
-    /* the first 5000 names are a fair sample; longer ones are cut */
+    int nmax = 4, amax = 2, smax = 5, tmax[3] = {0, 0, 0};
+    /* the first 5000 hosts are a fair sample; longer names are cut */
     for (int h = 0; h < c->hosts.n && h < 5000; h++) {
         int n = tui_text_width(c->hosts.v[h].name);
         const char *az = host_az(c, h);
-        int a = az ? tui_text_width(az) : 1;
+        int a = az ? tui_text_width(az) : 1, e;
+        int st = (int)strlen(state_text(c, h, &e));
         nmax = n > nmax ? n : nmax;
         amax = a > amax ? a : amax;
+        smax = st > smax ? st : smax;
+        for (int b = 0; b < 3; b++) {
+            char txt[40];
+            int w = usage_text(c, h, bar_rc[b], txt, sizeof txt);
+            tmax[b] = w > tmax[b] ? w : tmax[b];
+        }
     }
     k->name = nmax > 16 ? 16 : nmax;
     k->az = amax > 10 ? 10 : amax;
-    k->state = 10;
+    k->state = smax;
     k->srv = 3;
-    int rest = p->w - (1 + k->name + 1 + k->az + 1 + k->state + 1 + k->srv + 1);
-    k->nbars = 3;
-    k->bar = rest / 3 - 1;
-    if (k->bar < 9) {
-        k->nbars = 1;
-        k->bar = rest - 1;
+    /* a leading space, one after each column, SRV last */
+    int rest = p->w - (1 + k->name + 1 + k->az + 1 + k->state + 1 + k->srv);
+    int bar = rest / 3 - 1;
+    if (bar > 24)
+        bar = 24;
+    int nums = 0;
+    for (int b = 0; b < 3; b++) {
+        int l = (int)strlen(num_label[b]);
+        tmax[b] = tmax[b] > l ? tmax[b] : l;
+        nums += tmax[b] + 1;
     }
-    if (k->bar > 24)
-        k->bar = 24;
-    if (k->bar < 5)
-        k->nbars = 0;
+    int widest = tmax[0] > tmax[1] ? tmax[0] : tmax[1];
+    widest = widest > tmax[2] ? widest : tmax[2];
+    if (bar >= 9 && bar - 2 >= widest) {   /* the numbers fit inside the bars */
+        k->mode = CAP_BARS;
+        k->cap[0] = k->cap[1] = k->cap[2] = bar;
+    } else if (nums <= rest) {
+        k->mode = CAP_NUMS;
+        for (int b = 0; b < 3; b++)
+            k->cap[b] = tmax[b];
+    } else if (3 * 5 <= rest) {
+        k->mode = CAP_PCT;
+        k->cap[0] = k->cap[1] = k->cap[2] = 4;
+    } else {
+        k->mode = CAP_NONE;
+    }
 }
 
 /* Widths for the heading and every row of one frame: measured again only
@@ -69,9 +114,127 @@ static void compute_cols(const tui *t, const tui_pane *p, cols *k)
     *k = cache;
 }
 
-static int rows(tui *t) { return t->s->c->hosts.n; }
+/* ---- order and filter ------------------------------------------------------
+ *
+ * t->host_rows holds the host ids shown: those of the zone or aggregate
+ * t->host_filter names (all without one), in the order t->host_sort says;
+ * equal keys keep scenario order.  The selection follows its host. */
 
-static const char *row_name(tui *t, int row) { return t->s->c->hosts.v[row].name; }
+static const char *const sort_names[] = {"scenario order", "free RAM", "free vCPU",
+                                         "free disk", "servers", "name"};
+#define N_SORTS ((int)(sizeof sort_names / sizeof sort_names[0]))
+
+static const cloud *sort_cloud;
+static int sort_key;
+
+static double free_of(const cloud *c, int h, int rc)
+{
+    return placement_capacity(c, h, rc) - (double)placement_used(c, h, rc);
+}
+
+static int cmp_hosts(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    const cloud *c = sort_cloud;
+    double ka = 0, kb = 0;
+    switch (sort_key) {
+    case 1: ka = free_of(c, a, RC_MEMORY_MB); kb = free_of(c, b, RC_MEMORY_MB); break;
+    case 2: ka = free_of(c, a, RC_VCPU); kb = free_of(c, b, RC_VCPU); break;
+    case 3: ka = free_of(c, a, RC_DISK_GB); kb = free_of(c, b, RC_DISK_GB); break;
+    case 4:
+        ka = c->host_servers ? c->host_servers[a].n : 0;
+        kb = c->host_servers ? c->host_servers[b].n : 0;
+        break;
+    case 5: {
+        int r = strcmp(c->hosts.v[a].name, c->hosts.v[b].name);
+        if (r)
+            return r;
+        break;
+    }
+    default: break;
+    }
+    if (ka != kb)
+        return ka > kb ? -1 : 1;   /* most first */
+    return a - b;
+}
+
+static bool in_filter(const cloud *c, int h, const char *f)
+{
+    if (!f)
+        return true;
+    if (!strncmp(f, "az:", 3)) {
+        const char *az = host_az(c, h);
+        return az && !strcmp(az, f + 3);
+    }
+    for (int g = 0; g < c->aggregates.n; g++)
+        if (!strcmp(c->aggregates.v[g].name, f + 4))
+            for (int i = 0; i < c->aggregates.v[g].hosts.n; i++)
+                if (c->aggregates.v[g].hosts.v[i] == h)
+                    return true;
+    return false;
+}
+
+void pane_hosts_rows(tui *t)
+{
+    const cloud *c = t->s->c;
+    tui_pane *p = &t->panes[PANE_HOSTS];
+    int keep = p->sel >= 0 && p->sel < t->host_rows.n ? t->host_rows.v[p->sel] : -1;
+    t->host_rows.n = 0;
+    for (int h = 0; h < c->hosts.n; h++)
+        if (in_filter(c, h, t->host_filter))
+            intvec_push(&t->host_rows, h);
+    if (t->host_sort) {
+        sort_cloud = c;
+        sort_key = t->host_sort;
+        qsort(t->host_rows.v, (size_t)t->host_rows.n, sizeof *t->host_rows.v, cmp_hosts);
+    }
+    for (int i = 0; keep >= 0 && i < t->host_rows.n; i++)
+        if (t->host_rows.v[i] == keep)
+            p->sel = i;
+}
+
+/* The filters in turn: each zone (in host order), each aggregate, none. */
+static void next_filter(tui *t)
+{
+    const cloud *c = t->s->c;
+    strlist all = {0};
+    for (int h = 0; h < c->hosts.n; h++) {
+        const char *az = host_az(c, h);
+        if (!az)
+            continue;
+        char *f = nv_printf("az:%s", az);
+        if (strlist_find(&all, f) < 0)
+            strlist_push(&all, f);
+        free(f);
+    }
+    for (int g = 0; g < c->aggregates.n; g++) {
+        char *f = nv_printf("agg:%s", c->aggregates.v[g].name);
+        if (strlist_find(&all, f) < 0)
+            strlist_push(&all, f);
+        free(f);
+    }
+    int cur = t->host_filter ? strlist_find(&all, t->host_filter) : -1;
+    free(t->host_filter);
+    t->host_filter = cur + 1 < all.n ? nv_strdup(all.v[cur + 1]) : NULL;
+    strlist_free(&all);
+}
+
+static void order_changed(tui *t, const char *what)
+{
+    pane_hosts_rows(t);
+    tui_pane *p = &t->panes[PANE_HOSTS];
+    tui_list_clamp(p, t->host_rows.n, p->h - 1);
+    const char *f = t->host_filter;
+    tui_status(t, TH_STATUS, "hosts: %s%s%s, by %s%s (%d of %d)", what,
+               !f ? "all" : !strncmp(f, "az:", 3) ? "zone " : "aggregate ",
+               f ? strchr(f, ':') + 1 : "", sort_names[t->host_sort],
+               t->host_sort >= 1 && t->host_sort <= 4 ? ", most first" : "", t->host_rows.n,
+               t->s->c->hosts.n);
+}
+
+static int rows(tui *t) { return t->host_rows.n; }
+
+static const char *row_name(tui *t, int row) { return t->s->c->hosts.v[t->host_rows.v[row]].name; }
 
 static const char *state_text(const cloud *c, int h, int *elem)
 {
@@ -146,22 +309,6 @@ static void draw_bar(const cloud *c, int h, int rc, int y, int x, int w, int bas
     tui_put(y, x + 1 + inner, 1, sel ? base : TH_DIM, "]");
 }
 
-/* The class whose bar is fullest (for the one-bar layout). */
-static int fullest(const cloud *c, int h)
-{
-    int best = 0;
-    double bf = -1;
-    for (int i = 0; i < 3; i++) {
-        double cap = placement_capacity(c, h, bar_rc[i]);
-        double f = cap > 0 ? (double)placement_used(c, h, bar_rc[i]) / cap : 0;
-        if (f > bf) {
-            bf = f;
-            best = i;
-        }
-    }
-    return best;
-}
-
 static void heading(tui *t, tui_pane *p, int y, int elem)
 {
     cols k;
@@ -173,9 +320,15 @@ static void heading(tui *t, tui_pane *p, int y, int elem)
     x += k.az + 1;
     tui_put(y, x, k.state, elem, "STATE");
     x += k.state + 1;
-    for (int b = 0; b < k.nbars; b++) {
-        tui_put(y, x + 1, k.bar - 1, elem, k.nbars == 3 ? bar_label[b] : "MAX");
-        x += k.bar + 1;
+    for (int b = 0; k.mode != CAP_NONE && b < 3; b++) {
+        if (k.mode == CAP_BARS) {
+            tui_put(y, x + 1, k.cap[b] - 1, elem, bar_label[b]);
+        } else {
+            const char *l = k.mode == CAP_NUMS ? num_label[b] : pct_label[b];
+            int lw = (int)strlen(l);
+            tui_put(y, x + k.cap[b] - lw, lw, elem, l);   /* over right-aligned numbers */
+        }
+        x += k.cap[b] + 1;
     }
     tui_put(y, x, k.srv, elem, "SRV");
 }
@@ -183,6 +336,7 @@ static void heading(tui *t, tui_pane *p, int y, int elem)
 static void draw_row(tui *t, tui_pane *p, int row, int y, int base)
 {
     const cloud *c = t->s->c;
+    row = t->host_rows.v[row];   /* from here on, the host id */
     const host *ho = &c->hosts.v[row];
     bool sel = base != TH_NORMAL;
     cols k;
@@ -198,14 +352,22 @@ static void draw_row(tui *t, tui_pane *p, int row, int y, int base)
     const char *st = state_text(c, row, &selem);
     tui_put(y, x, k.state, sel ? base : selem, st);
     x += k.state + 1;
-    if (k.nbars == 3) {
-        for (int b = 0; b < 3; b++) {
-            draw_bar(c, row, bar_rc[b], y, x, k.bar, base, sel);
-            x += k.bar + 1;
+    for (int b = 0; k.mode != CAP_NONE && b < 3; b++) {
+        int rc = bar_rc[b];
+        if (k.mode == CAP_BARS) {
+            draw_bar(c, row, rc, y, x, k.cap[b], base, sel);
+        } else {
+            char txt[40];
+            double cap = placement_capacity(c, row, rc);
+            double frac = cap > 0 ? (double)placement_used(c, row, rc) / cap : 0;
+            if (k.mode == CAP_NUMS)
+                usage_text(c, row, rc, txt, sizeof txt);
+            else
+                snprintf(txt, sizeof txt, "%.0f%%", floor(frac * 100));
+            int e = frac < 0.6 ? TH_NORMAL : frac <= 0.85 ? TH_WARN : TH_ERROR;
+            tui_putf(y, x, k.cap[b], sel ? base : e, "%*s", k.cap[b], txt);
         }
-    } else if (k.nbars == 1) {
-        draw_bar(c, row, bar_rc[fullest(c, row)], y, x, k.bar, base, sel);
-        x += k.bar + 1;
+        x += k.cap[b] + 1;
     }
     tui_putf(y, x, k.srv, base, "%3d", c->host_servers ? c->host_servers[row].n : 0);
 }
@@ -223,9 +385,17 @@ static void host_cmd(tui *t, int h, const char *set)
 static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 {
     const cloud *c = t->s->c;
-    int h = p->sel;
+    int h = tui_selected_host(t);
     bool have = h >= 0 && h < c->hosts.n;
     switch (a) {
+    case ACT_HOST_SORT:
+        t->host_sort = (t->host_sort + 1) % N_SORTS;
+        order_changed(t, "");
+        return true;
+    case ACT_HOST_FILTER:
+        next_filter(t);
+        order_changed(t, "");
+        return true;
     case ACT_HOST_DOWN:
         if (have) {
             if (host_is_up(c, h))

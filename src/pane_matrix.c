@@ -623,7 +623,7 @@ void pane_matrix_draw(tui *t, tui_pane *p)
         tui_put(y++, p->x + 1, p->w - 1, TH_DIM, s);
     }
     strlist_free(&lines);
-    int hosts_sel = t->panes[PANE_HOSTS].sel;
+    int hosts_sel = tui_selected_host(t);
     for (int i = 0; y < bottom && t->mx.top + i < m->n_hosts; i++, y++) {
         int h = t->mx.top + i;
         int base = TH_NORMAL;

@@ -27,14 +27,23 @@ static void measure(const tui *t, const tui_pane *p, cols *k)
         int n = tui_text_width(c->hosts.v[h].name);
         hmax = n > hmax ? n : hmax;
     }
+    /* STATE/TASK as wide as the longest one shown, within 10..18 */
+    int smax = 10;
+    for (int i = 0; i < t->server_rows.n && i < 5000; i++) {
+        const server *s = &c->servers.v[t->server_rows.v[i]];
+        int n = (s->vm_state ? tui_text_width(s->vm_state) : 1) +
+                (s->task_state ? 1 + tui_text_width(s->task_state) : 0);
+        smax = n > smax ? n : smax;
+    }
+    /* a leading space and one between columns */
     int room = p->w - 4;
     k->name = nmax > 20 ? 20 : nmax;
     k->host = hmax > 14 ? 14 : hmax;
-    k->state = 18;
-    k->flavor = room - k->name - k->host - k->state - 3;
-    if (k->flavor < 6) {
+    k->state = smax > 18 ? 18 : smax;
+    k->flavor = room - k->name - k->host - k->state;
+    if (k->flavor < 8 && k->state > 12) {
         k->state = 12;
-        k->flavor = room - k->name - k->host - k->state - 3;
+        k->flavor = room - k->name - k->host - k->state;
     }
 }
 

@@ -255,9 +255,20 @@ void pane_trail_toggle(tui *t)
         tui_status(t, TH_STATUS, "trail: Nova's log lines (%s: the explain matrix)", v);
 }
 
+/* For search: the lines as rows (the pane scrolls to a match). */
+static int rows(tui *t) { return n_lines(t); }
+
+static const char *row_name(tui *t, int row)
+{
+    int elem;
+    return line_at(t, row, &elem);
+}
+
 const pane_ops pane_trail_ops = {
     .name = "trail",
     .ctx = KEYS_TRAIL,
     .draw = draw,
     .key = key,
+    .rows = rows,
+    .row_name = row_name,
 };

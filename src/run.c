@@ -32,6 +32,26 @@ static void term_printf(FILE *f, const char *fmt, ...)
     sbuf_free(&b);
 }
 
+const char *const run_format_names[FORMAT_COUNT] = {"text", "json", "tap", "junit"};
+
+/* --format VALUE: the format among the first `last`+1, else -1. */
+static int parse_format(const char *v, enum run_format last)
+{
+    for (int f = 0; v && f <= (int)last; f++)
+        if (!strcmp(v, run_format_names[f]))
+            return f;
+    return -1;
+}
+
+/* "text, json, tap or junit" */
+static void format_list(enum run_format last, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (int f = 0; f <= (int)last; f++)
+        snprintf(out + strlen(out), n - strlen(out), "%s%s",
+                 !f ? "" : f == (int)last ? " or " : ", ", run_format_names[f]);
+}
+
 void print_errors(const strlist *errors)
 {
     for (int i = 0; i < errors->n; i++)
@@ -76,8 +96,32 @@ static void json_migration(const cloud *c, int mi, sbuf *b)
     sbuf_add(b, "}");
 }
 
+void run_report_free(run_report *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        free(r->v[i].command);
+        free(r->v[i].message);
+        expect_checks_free(&r->v[i].checks);
+    }
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
 int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, int *passed,
                  int *failed)
+{
+    run_report rep = {0};
+    int rc = run_scenario_report(sc, fmt, seed, out, &rep);
+    if (passed)
+        *passed = rep.passed;
+    if (failed)
+        *failed = rep.failed;
+    run_report_free(&rep);
+    return rc;
+}
+
+int run_scenario_report(scenario *sc, enum run_format fmt, long long seed, FILE *out,
+                        run_report *rep)
 {
     if (seed >= 0)
         sc->c->seed = (uint64_t)seed;
@@ -119,6 +163,23 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
             expect_eval(ss->c, &cmd->ex, er, &checks);
         for (int k = 0; k < checks.n; k++)
             checks.v[k].ok ? np++ : nf++;
+        if (rep) {
+            if (rep->n == rep->cap) {
+                rep->cap = rep->cap ? 2 * rep->cap : 16;
+                rep->v = nv_realloc(rep->v, (size_t)rep->cap * sizeof *rep->v);
+            }
+            step_report *sr = &rep->v[rep->n++];
+            memset(sr, 0, sizeof *sr);
+            sr->index = i + 1;
+            sr->line = cmd->line;
+            sr->op = op_names[cmd->op];
+            sbuf cf = {0};
+            command_format(cmd, &cf);
+            sr->command = cf.s ? cf.s : nv_strdup("");
+            sr->outcome = er->outcome;
+            sr->message = er->message ? nv_strdup(er->message) : NULL;
+            sr->has_expect = cmd->ex.present;
+        }
         if (fmt == FORMAT_JSON) {
             sbuf_addf(&b, "%s{\"index\": %d, \"op\": ", i ? ", " : "", i + 1);
             sbuf_json_str(&b, op_names[cmd->op]);
@@ -193,22 +254,78 @@ int run_scenario(scenario *sc, enum run_format fmt, long long seed, FILE *out, i
                               checks.v[k].want, checks.v[k].got);
             }
         }
-        expect_checks_free(&checks);
+        if (rep)
+            rep->v[rep->n - 1].checks = checks;   /* the report keeps them */
+        else
+            expect_checks_free(&checks);
     }
+    /* One rule for run and check: a scenario that asserts nothing fails. */
     if (fmt == FORMAT_JSON) {
-        sbuf_addf(&b, "], \"summary\": {\"passed\": %d, \"failed\": %d}}\n", np, nf);
+        sbuf_addf(&b, "], \"summary\": {\"passed\": %d, \"failed\": %d%s}}\n", np, nf,
+                  np + nf ? "" : ", \"no_expectations\": true");
     } else {
+        if (!np && !nf)
+            sbuf_addf(&b, "\nno expectations: a scenario that asserts nothing fails\n");
         sbuf_addf(&b, "\n%d passed, %d failed\n", np, nf);
     }
     if (out)
         fwrite(b.s, 1, b.len, out);
     sbuf_free(&b);
     session_free(ss);
-    if (passed)
-        *passed = np;
-    if (failed)
-        *failed = nf;
-    return nf ? 1 : 0;
+    if (rep) {
+        rep->passed = np;
+        rep->failed = nf;
+    }
+    return nf || !np ? 1 : 0;
+}
+
+/* A load error "FILE:LINE: message" split into its parts; an error without
+ * a line ("FILE: cannot open: ...") has line 0. */
+static void split_load_error(const char *path, const char *err, char **file, int *line,
+                             const char **msg)
+{
+    size_t pl = strlen(path);
+    const char *p = NULL;
+    if (!strncmp(err, path, pl) && err[pl] == ':')
+        p = err + pl;
+    else   /* some other file: the first ":DIGITS: " */
+        for (const char *q = strchr(err, ':'); q && !p; q = strchr(q + 1, ':'))
+            if (q[1] >= '0' && q[1] <= '9' && strspn(q + 1, "0123456789") &&
+                q[1 + strspn(q + 1, "0123456789")] == ':')
+                p = q;
+    *line = 0;
+    if (!p) {
+        *file = nv_strdup(path);
+        *msg = err;
+        return;
+    }
+    *file = nv_printf("%.*s", (int)(p - err), err);
+    p++;
+    size_t nd = strspn(p, "0123456789");
+    if (nd && nd < 9 && p[nd] == ':') {
+        *line = atoi(p);
+        p += nd + 1;
+    }
+    while (*p == ' ')
+        p++;
+    *msg = p;
+}
+
+static void json_load_error(const char *path, const char *err, sbuf *b)
+{
+    char *file;
+    int line;
+    const char *msg;
+    split_load_error(path, err, &file, &line, &msg);
+    sbuf_add(b, "{\"file\": ");
+    sbuf_json_str(b, file);
+    if (line)
+        sbuf_addf(b, ", \"line\": %d, \"message\": ", line);
+    else
+        sbuf_add(b, ", \"line\": null, \"message\": ");
+    sbuf_json_str(b, msg);
+    sbuf_add(b, "}");
+    free(file);
 }
 
 static bool parse_seed(const char *s, long long *out)
@@ -263,14 +380,14 @@ int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v && !strcmp(v, "text"))
-                fmt = FORMAT_TEXT;
-            else if (v && !strcmp(v, "json"))
-                fmt = FORMAT_JSON;
-            else {
-                fprintf(stderr, "novalid run: --format takes text or json\n");
+            int f = parse_format(v, FORMAT_RUN_LAST);
+            if (f < 0) {
+                char l[64];
+                format_list(FORMAT_RUN_LAST, l, sizeof l);
+                fprintf(stderr, "novalid run: --format takes %s\n", l);
                 return 2;
             }
+            fmt = (enum run_format)f;
         } else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || !parse_seed(v, &seed)) {
@@ -301,6 +418,20 @@ int cmd_run(int argc, char **argv)
     scenario *sc = scenario_load_file(file, &errors);
     if (!sc) {
         print_errors(&errors);
+        if (fmt == FORMAT_JSON) {
+            /* scripts read stdout: the first error as an object, then all */
+            sbuf b = {0};
+            sbuf_add(&b, "{\"error\": ");
+            json_load_error(file, errors.n ? errors.v[0] : "invalid file", &b);
+            sbuf_add(&b, ", \"errors\": [");
+            for (int i = 0; i < errors.n; i++) {
+                sbuf_add(&b, i ? ", " : "");
+                json_load_error(file, errors.v[i], &b);
+            }
+            sbuf_add(&b, "]}\n");
+            fwrite(b.s, 1, b.len, stdout);
+            sbuf_free(&b);
+        }
         strlist_free(&errors);
         return 2;
     }
@@ -350,7 +481,11 @@ static bool expand(const char *path, strlist *out)
         }
         qsort(names.v, (size_t)names.n, sizeof *names.v, cmp_str);
         for (int i = 0; i < names.n; i++) {
-            char *p = nv_printf("%s/%s", path, names.v[i]);
+            size_t pl = strlen(path);
+            while (pl > 1 && path[pl - 1] == '/')
+                pl--;   /* "scenarios/" gives scenarios/x.cfg, not scenarios//x.cfg */
+            char *p = nv_printf("%.*s%s%s", (int)pl, path, path[pl - 1] == '/' ? "" : "/",
+                                names.v[i]);
             strlist_push(out, p);
             free(p);
         }
@@ -361,17 +496,313 @@ static bool expand(const char *path, strlist *out)
     return true;
 }
 
+/* ---- check: many files, one verdict each --------------------------------
+ *
+ * Every format reports the same things: per file ok / failed / invalid /
+ * no expectations, and per step with expectations its checks.  TAP and
+ * JUnit have one test point (testcase) per such step, plus one for a file
+ * that does not load or asserts nothing, so their failure counts agree.
+ */
+
+enum file_verdict { FILE_OK, FILE_FAILED, FILE_INVALID, FILE_NO_EXPECT };
+static const char *const verdict_names[] = {"ok", "failed", "invalid", "no-expectations"};
+
+typedef struct check_file {
+    const char *path;
+    enum file_verdict verdict;
+    strlist errors;        /* load errors (invalid) */
+    run_report rep;
+    int n_steps;
+} check_file;
+
+/* XML text or attribute value: markup escaped; bytes XML 1.0 forbids
+ * (controls, invalid UTF-8) become '?', so the document stays well-formed. */
+static void xml_str(sbuf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        unsigned c = *p;
+        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                : (c & 0xf8) == 0xf0 ? 4 : 0;
+        bool valid = n > 0 && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
+        for (size_t k = 1; valid && k < n; k++)
+            valid = (p[k] & 0xc0) == 0x80;
+        if (!valid || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
+            sbuf_addc(b, '?');
+            p++;
+            continue;
+        }
+        switch (c) {
+        case '&': sbuf_add(b, "&amp;"); break;
+        case '<': sbuf_add(b, "&lt;"); break;
+        case '>': sbuf_add(b, "&gt;"); break;
+        case '"': sbuf_add(b, "&quot;"); break;
+        case '\'': sbuf_add(b, "&apos;"); break;
+        default: sbuf_addn(b, (const char *)p, n);
+        }
+        p += n;
+    }
+}
+
+/* A TAP description: one line, '#' escaped (it would start a directive). */
+static void tap_str(sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '#')
+            sbuf_add(b, "\\#");
+        else
+            sbuf_addc(b, *s == '\n' || *s == '\r' ? ' ' : *s);
+    }
+}
+
+static int step_failures(const step_report *st)
+{
+    int f = 0;
+    for (int k = 0; k < st->checks.n; k++)
+        f += !st->checks.v[k].ok;
+    return f;
+}
+
+/* "step 3: live-migrate vm-1 host2 (FILE:40)", or "(line 40)" where the
+ * file is named already */
+static void step_title(const check_file *cf, const step_report *st, bool with_file, sbuf *b)
+{
+    sbuf_term_addf(b, "step %d: %s", st->index, st->command);
+    if (st->line && with_file)
+        sbuf_term_addf(b, " (%s:%d)", cf->path, st->line);
+    else if (st->line)
+        sbuf_addf(b, " (line %d)", st->line);
+}
+
+static void check_text(const check_file *cf, sbuf *b)
+{
+    switch (cf->verdict) {
+    case FILE_INVALID:
+        sbuf_term_addf(b, "INVALID %s\n", cf->path);
+        break;
+    case FILE_NO_EXPECT:
+        sbuf_term_addf(b, "FAIL %s: no expectations (%d step(s))\n", cf->path, cf->n_steps);
+        break;
+    case FILE_OK:
+        sbuf_term_addf(b, "ok   %s (%d expectation(s))\n", cf->path, cf->rep.passed);
+        break;
+    case FILE_FAILED:
+        sbuf_term_addf(b, "FAIL %s: %d of %d expectation(s) failed\n", cf->path, cf->rep.failed,
+                  cf->rep.passed + cf->rep.failed);
+        for (int i = 0; i < cf->rep.n; i++) {
+            const step_report *st = &cf->rep.v[i];
+            if (!step_failures(st))
+                continue;
+            sbuf_add(b, "  ");
+            step_title(cf, st, true, b);
+            sbuf_add(b, "\n");
+            for (int k = 0; k < st->checks.n; k++)
+                if (!st->checks.v[k].ok)
+                    sbuf_term_addf(b, "  expect %s = %s: FAILED (got %s)\n", st->checks.v[k].key,
+                              st->checks.v[k].want, st->checks.v[k].got);
+        }
+        break;
+    }
+}
+
+static void check_json(const check_file *cf, bool first, sbuf *b)
+{
+    sbuf_add(b, first ? "\n  {\"file\": " : ",\n  {\"file\": ");
+    sbuf_json_str(b, cf->path);
+    sbuf_add(b, ", \"result\": ");
+    sbuf_json_str(b, verdict_names[cf->verdict]);
+    sbuf_addf(b, ", \"passed\": %d, \"failed\": %d, \"errors\": [", cf->rep.passed,
+              cf->rep.failed);
+    for (int i = 0; i < cf->errors.n; i++) {
+        sbuf_add(b, i ? ", " : "");
+        json_load_error(cf->path, cf->errors.v[i], b);
+    }
+    sbuf_add(b, "], \"steps\": [");
+    for (int i = 0; i < cf->rep.n; i++) {
+        const step_report *st = &cf->rep.v[i];
+        sbuf_addf(b, "%s{\"index\": %d, \"op\": ", i ? ", " : "", st->index);
+        sbuf_json_str(b, st->op);
+        sbuf_addf(b, ", \"line\": %d, \"command\": ", st->line);
+        sbuf_json_str(b, st->command);
+        sbuf_add(b, ", \"outcome\": ");
+        sbuf_json_str(b, st->outcome);
+        sbuf_add(b, ", \"message\": ");
+        sbuf_json_str(b, st->message);
+        sbuf_add(b, ", \"expect\": [");
+        for (int k = 0; k < st->checks.n; k++) {
+            const expect_check *ck = &st->checks.v[k];
+            sbuf_add(b, k ? ", {\"key\": " : "{\"key\": ");
+            sbuf_json_str(b, ck->key);
+            sbuf_add(b, ", \"want\": ");
+            sbuf_json_str(b, ck->want);
+            sbuf_add(b, ", \"got\": ");
+            sbuf_json_str(b, ck->got);
+            sbuf_addf(b, ", \"ok\": %s}", ck->ok ? "true" : "false");
+        }
+        sbuf_add(b, "]}");
+    }
+    sbuf_add(b, "]}");
+}
+
+/* TAP: test points numbered from *n; failures as a YAML block. */
+static void check_tap(const check_file *cf, int *n, int *not_ok, sbuf *b)
+{
+    if (cf->verdict == FILE_INVALID || cf->verdict == FILE_NO_EXPECT) {
+        ++*not_ok;
+        sbuf_addf(b, "not ok %d - ", ++*n);
+        tap_str(b, cf->path);
+        if (cf->verdict == FILE_INVALID) {
+            sbuf_add(b, ": invalid\n  ---\n  errors:\n");
+            for (int i = 0; i < cf->errors.n; i++) {
+                /* as hashes: TAP's YAMLish reads "- a: b" as one */
+                char *file;
+                int line;
+                const char *msg;
+                split_load_error(cf->path, cf->errors.v[i], &file, &line, &msg);
+                sbuf_add(b, "    - file: ");
+                sbuf_json_str(b, file);
+                if (line)
+                    sbuf_addf(b, "\n      line: %d", line);
+                sbuf_add(b, "\n      message: ");
+                sbuf_json_str(b, msg);
+                sbuf_add(b, "\n");
+                free(file);
+            }
+            sbuf_add(b, "  ...\n");
+        } else {
+            sbuf_addf(b, ": no expectations (%d step(s))\n", cf->n_steps);
+        }
+        return;
+    }
+    for (int i = 0; i < cf->rep.n; i++) {
+        const step_report *st = &cf->rep.v[i];
+        if (!st->has_expect)
+            continue;
+        int f = step_failures(st);
+        if (f)
+            ++*not_ok;
+        sbuf_addf(b, "%s %d - ", f ? "not ok" : "ok", ++*n);
+        sbuf t = {0};
+        sbuf_term_addf(&t, "%s: ", cf->path);
+        step_title(cf, st, false, &t);
+        tap_str(b, t.s);
+        sbuf_free(&t);
+        sbuf_add(b, "\n");
+        if (!f)
+            continue;
+        sbuf_add(b, "  ---\n  outcome: ");
+        sbuf_json_str(b, st->outcome);
+        sbuf_add(b, "\n  failed:\n");
+        for (int k = 0; k < st->checks.n; k++) {
+            const expect_check *ck = &st->checks.v[k];
+            if (ck->ok)
+                continue;
+            sbuf_add(b, "    - key: ");
+            sbuf_json_str(b, ck->key);
+            sbuf_add(b, "\n      want: ");
+            sbuf_json_str(b, ck->want);
+            sbuf_add(b, "\n      got: ");
+            sbuf_json_str(b, ck->got);
+            sbuf_add(b, "\n");
+        }
+        sbuf_add(b, "  ...\n");
+    }
+}
+
+static void check_junit(const check_file *cf, int *tests, int *failures, int *errs, sbuf *b)
+{
+    int t = 0, f = 0, e = 0;
+    sbuf cases = {0};
+    if (cf->verdict == FILE_INVALID) {
+        t = e = 1;
+        sbuf_add(&cases, "    <testcase classname=\"");
+        xml_str(&cases, cf->path);
+        sbuf_add(&cases, "\" name=\"load\">\n      <error type=\"invalid\" message=\"");
+        xml_str(&cases, cf->errors.n ? cf->errors.v[0] : "invalid file");
+        sbuf_add(&cases, "\">");
+        for (int i = 0; i < cf->errors.n; i++) {
+            xml_str(&cases, cf->errors.v[i]);
+            sbuf_add(&cases, "\n");
+        }
+        sbuf_add(&cases, "</error>\n    </testcase>\n");
+    } else if (cf->verdict == FILE_NO_EXPECT) {
+        t = f = 1;
+        sbuf_add(&cases, "    <testcase classname=\"");
+        xml_str(&cases, cf->path);
+        sbuf_addf(&cases, "\" name=\"expectations\">\n      <failure type=\"no-expectations\" "
+                          "message=\"no expectations (%d step(s))\"/>\n    </testcase>\n",
+                  cf->n_steps);
+    }
+    for (int i = 0; cf->verdict != FILE_INVALID && i < cf->rep.n; i++) {
+        const step_report *st = &cf->rep.v[i];
+        if (!st->has_expect)
+            continue;
+        int nf = step_failures(st);
+        t++;
+        sbuf title = {0};
+        step_title(cf, st, false, &title);
+        sbuf_add(&cases, "    <testcase classname=\"");
+        xml_str(&cases, cf->path);
+        sbuf_add(&cases, "\" name=\"");
+        xml_str(&cases, title.s);
+        sbuf_free(&title);
+        if (!nf) {
+            sbuf_add(&cases, "\"/>\n");
+            continue;
+        }
+        f++;
+        sbuf_addf(&cases, "\">\n      <failure type=\"expectation\" message=\"%d of %d "
+                          "expectation(s) failed\">",
+                  nf, st->checks.n);
+        for (int k = 0; k < st->checks.n; k++) {
+            const expect_check *ck = &st->checks.v[k];
+            if (ck->ok)
+                continue;
+            sbuf tx = {0};
+            sbuf_addf(&tx, "expect %s = %s: FAILED (got %s)\n", ck->key, ck->want, ck->got);
+            xml_str(&cases, tx.s);
+            sbuf_free(&tx);
+        }
+        sbuf_add(&cases, "</failure>\n    </testcase>\n");
+    }
+    sbuf_add(b, "  <testsuite name=\"");
+    xml_str(b, cf->path);
+    sbuf_addf(b, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n", t, f, e);
+    if (cases.s)
+        sbuf_add(b, cases.s);
+    sbuf_add(b, "  </testsuite>\n");
+    sbuf_free(&cases);
+    *tests += t;
+    *failures += f;
+    *errs += e;
+}
+
 int cmd_check(int argc, char **argv)
 {
     strlist files = {0};
     bool bad_path = false;
+    enum run_format fmt = FORMAT_TEXT;
     for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            term_printf(stderr, "novalid check: unknown option '%s'\n", argv[i]);
+        const char *a = argv[i];
+        if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
+            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            int f = parse_format(v, FORMAT_COUNT - 1);
+            if (f < 0) {
+                char l[64];
+                format_list(FORMAT_COUNT - 1, l, sizeof l);
+                fprintf(stderr, "novalid check: --format takes %s\n", l);
+                strlist_free(&files);
+                return 2;
+            }
+            fmt = (enum run_format)f;
+            continue;
+        }
+        if (a[0] == '-' && a[1]) {
+            term_printf(stderr, "novalid check: unknown option '%s'\n", a);
             strlist_free(&files);
             return 2;
         }
-        if (!expand(argv[i], &files))
+        if (!expand(a, &files))
             bad_path = true;
     }
     if (bad_path) {
@@ -379,63 +810,76 @@ int cmd_check(int argc, char **argv)
         return 2;
     }
     if (!files.n) {
-        fprintf(stderr, "usage: novalid check PATH...\n");
+        fprintf(stderr, "usage: novalid check [--format text|json|tap|junit] PATH...\n");
         return 2;
     }
     int np = 0, nf = 0, invalid = 0;
+    int tap_n = 0, tap_not_ok = 0, ju_tests = 0, ju_fail = 0, ju_err = 0;
+    sbuf body = {0};
+    if (fmt == FORMAT_TAP)
+        printf("TAP version 13\n");
     for (int i = 0; i < files.n; i++) {
-        strlist errors = {0};
-        scenario *sc = scenario_load_file(files.v[i], &errors);
+        check_file cf = {.path = files.v[i]};
+        scenario *sc = scenario_load_file(files.v[i], &cf.errors);
         if (!sc) {
-            term_printf(stdout, "INVALID %s\n", files.v[i]);
-            print_errors(&errors);
-            strlist_free(&errors);
+            cf.verdict = FILE_INVALID;
             invalid++;
-            nf++;
-            continue;
-        }
-        int p = 0, f = 0;
-        int n_steps = sc->n_steps;
-        run_scenario(sc, FORMAT_TEXT, -1, NULL, &p, &f);
-        if (f) {
-            /* replay once more to say which expectations failed */
-            scenario_free(sc);
-            sc = scenario_load_file(files.v[i], &errors);
-            term_printf(stdout, "FAIL %s: %d of %d expectation(s) failed\n", files.v[i], f, p + f);
-            char *buf = NULL;
-            size_t len = 0;
-            FILE *m = open_memstream(&buf, &len);
-            if (sc && m) {
-                run_scenario(sc, FORMAT_TEXT, -1, m, NULL, NULL);
-                fclose(m);
-                char *step = NULL;
-                for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-                    if (!strncmp(line, "== step", 7))
-                        step = line;
-                    else if (strstr(line, ": FAILED (got")) {
-                        if (step) {
-                            term_printf(stdout, "  %s\n", step + 3);
-                            step = NULL;
-                        }
-                        term_printf(stdout, "  %s\n", line);
-                    }
-                }
-            } else if (m) {
-                fclose(m);
-            }
-            free(buf);
-            nf++;
-        } else if (!p) {
-            term_printf(stdout, "FAIL %s: no expectations (%d step(s))\n", files.v[i], n_steps);
-            nf++;
         } else {
-            term_printf(stdout, "ok   %s (%d expectation(s))\n", files.v[i], p);
-            np++;
+            cf.n_steps = sc->n_steps;
+            run_scenario_report(sc, FORMAT_TEXT, -1, NULL, &cf.rep);
+            scenario_free(sc);
+            cf.verdict = cf.rep.failed ? FILE_FAILED : cf.rep.passed ? FILE_OK : FILE_NO_EXPECT;
         }
-        scenario_free(sc);
-        strlist_free(&errors);
+        cf.verdict == FILE_OK ? np++ : nf++;
+        if (cf.verdict == FILE_INVALID)   /* stdout first: the errors follow its line */
+            fflush(stdout);
+        switch (fmt) {
+        case FORMAT_TEXT:
+            check_text(&cf, &body);
+            fwrite(body.s, 1, body.len, stdout);
+            fflush(stdout);
+            sbuf_reset(&body);
+            break;
+        case FORMAT_JSON:
+            check_json(&cf, i == 0, &body);
+            break;
+        case FORMAT_TAP:
+            check_tap(&cf, &tap_n, &tap_not_ok, &body);
+            fwrite(body.s, 1, body.len, stdout);
+            sbuf_reset(&body);
+            break;
+        case FORMAT_JUNIT:
+        case FORMAT_COUNT:
+            check_junit(&cf, &ju_tests, &ju_fail, &ju_err, &body);
+            break;
+        }
+        if (cf.verdict == FILE_INVALID) {
+            fflush(stdout);
+            print_errors(&cf.errors);
+        }
+        strlist_free(&cf.errors);
+        run_report_free(&cf.rep);
     }
-    printf("%d passed, %d failed\n", np, nf);
+    switch (fmt) {
+    case FORMAT_TEXT:
+        printf("%d passed, %d failed\n", np, nf);
+        break;
+    case FORMAT_JSON:
+        printf("{\"files\": [%s\n], \"summary\": {\"passed\": %d, \"failed\": %d}}\n",
+               body.s ? body.s : "", np, nf);
+        break;
+    case FORMAT_TAP:
+        printf("1..%d\n# %d passed, %d failed\n", tap_n, np, nf);
+        break;
+    case FORMAT_JUNIT:
+    case FORMAT_COUNT:
+        printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<testsuites name=\"novalid check\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n"
+               "%s</testsuites>\n",
+               ju_tests, ju_fail, ju_err, body.s ? body.s : "");
+        break;
+    }
+    sbuf_free(&body);
     strlist_free(&files);
     return invalid ? 2 : nf ? 1 : 0;
 }

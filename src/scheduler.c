@@ -674,7 +674,8 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
                 lo = 0;
             for (int i = 0; i < n; i++) {
                 double norm = lo == hi ? 0.0 : (raw[i] - lo) / (hi - lo);
-                double part = weigher_multiplier(c, ws->v[k], w[i].host) * norm;
+                /* + 0.0: a negative multiplier times 0 is 0, never -0.0 */
+                double part = weigher_multiplier(c, ws->v[k], w[i].host) * norm + 0.0;
                 w[i].parts[k] = part;
                 w[i].weight += part;
             }

@@ -27,6 +27,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifndef NOVALID_SRCDIR
+#define NOVALID_SRCDIR "."
+#endif
+#define ND 3   /* theme directories searched */
 #ifndef NOVALID_DATADIR
 #define NOVALID_DATADIR "/usr/local/share/novalid"
 #endif
@@ -422,7 +426,9 @@ bool theme_load(theme *t, const char *name, strlist *errors)
         sbuf_free(&b);
         return false;
     }
-    char *dirs[2] = {NULL, NULL};
+    /* the user's, the installed ones, then the source tree's (so a build
+     * that is not installed finds the themes it ships) */
+    char *dirs[ND] = {NULL, NULL, NULL};
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
     if (xdg && xdg[0] == '/')
@@ -430,8 +436,9 @@ bool theme_load(theme *t, const char *name, strlist *errors)
     else if (home && home[0] == '/')
         dirs[0] = nv_printf("%s/.config/novalid/themes", home);
     dirs[1] = nv_strdup(NOVALID_DATADIR "/themes");
+    dirs[2] = nv_strdup(NOVALID_SRCDIR "/themes");
     bool ok = true, found = false;
-    for (int i = 0; i < 2 && !found; i++) {
+    for (int i = 0; i < ND && !found; i++) {
         if (!dirs[i])
             continue;
         char *path = nv_printf("%s/%s.cfg", dirs[i], name);
@@ -444,7 +451,7 @@ bool theme_load(theme *t, const char *name, strlist *errors)
     if (!found && asked) {
         sbuf b = {0};
         sbuf_addf(&b, "theme '%s' not found (looked in", name);
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < ND; i++)
             if (dirs[i])
                 sbuf_addf(&b, " %s", dirs[i]);
         sbuf_add(&b, "); using the built-in theme");
@@ -452,8 +459,8 @@ bool theme_load(theme *t, const char *name, strlist *errors)
         sbuf_free(&b);
         ok = false;
     }
-    free(dirs[0]);
-    free(dirs[1]);
+    for (int i = 0; i < ND; i++)
+        free(dirs[i]);
     return ok;
 }
 

@@ -357,6 +357,15 @@ int tui_selected_server(tui *t)
     return t->server_rows.v[p->sel];
 }
 
+int tui_selected_host(tui *t)
+{
+    tui_refresh_derived(t);
+    const tui_pane *p = &t->panes[PANE_HOSTS];
+    if (p->sel < 0 || p->sel >= t->host_rows.n)
+        return -1;
+    return t->host_rows.v[p->sel];
+}
+
 bool tui_search_match(const tui *t, const char *name)
 {
     return t->search && name && strcasestr(name, t->search);
@@ -370,6 +379,7 @@ void tui_refresh_derived(tui *t)
         for (int i = 0; i < c->servers.n; i++)
             if (!c->servers.v[i].deleted)
                 intvec_push(&t->server_rows, i);
+        pane_hosts_rows(t);
         t->rows_gen = t->gen;
     }
     if (t->trail_gen != t->gen) {
@@ -434,7 +444,13 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
     char *keep = selected_name(t);
     const cmd_result *r = session_exec(t->s, cmd);
     intvec_push(&t->step_of, step);
+    intvec_push(&t->undo_log, step + 1);
+    t->redo_log.n = 0;
     session_changed(t, keep);
+    /* a move by hand: the trail follows its newest lines (the migration's
+     * statuses); a scripted step keeps its expectations in view at the top */
+    if (step < 0)
+        t->panes[PANE_TRAIL].top = INT_MAX / 2;
     sbuf b = {0};
     describe_result(t, cmd, r, &b);
     bool ok = r->outcome && !strcmp(r->outcome, "ok");
@@ -443,15 +459,15 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
     return r;
 }
 
-void tui_set_quirk(tui *t, int quirk, bool on)
+static void switch_quirk(tui *t, int quirk, bool on, const char *how)
 {
     char *keep = selected_name(t);
     free(t->autosave_head);
     t->autosave_head = NULL;
     session_set_quirk(t->s, quirk, on);
     session_changed(t, keep);
-    tui_status(t, TH_STATUS_OK, "quirk %s %s; replayed %d command(s)", quirk_table[quirk].name,
-               on ? "on" : "off", t->s->n_done);
+    tui_status(t, TH_STATUS_OK, "%squirk %s %s; replayed %d command(s)", how,
+               quirk_table[quirk].name, on ? "on" : "off", t->s->n_done);
 }
 
 /* The UI's release switch: the whole session again as that release (the
@@ -469,8 +485,22 @@ static void set_release(tui *t, int rel)
                release_name(from), t->s->n_done);
 }
 
+void tui_set_quirk(tui *t, int quirk, bool on)
+{
+    switch_quirk(t, quirk, on, "");
+    intvec_push(&t->undo_log, -1 - quirk);
+    t->redo_log.n = 0;
+}
+
+/* Undo the last command or quirk switch, whichever came last. */
 static void undo(tui *t)
 {
+    if (t->undo_log.n && t->undo_log.v[t->undo_log.n - 1] < 0) {
+        int q = -1 - t->undo_log.v[--t->undo_log.n];
+        intvec_push(&t->redo_log, -1 - q);
+        switch_quirk(t, q, !quirk_on(&t->s->initial->conf, q), "undone: ");
+        return;
+    }
     const command *last = tui_last_command(t);
     if (!last) {
         tui_status(t, TH_STATUS_ERROR, "nothing to undo");
@@ -480,13 +510,49 @@ static void undo(tui *t)
     command_format(last, &b);
     char *keep = selected_name(t);
     session_undo(t->s);
+    int from = -1;
     if (t->step_of.n) {
-        int from = t->step_of.v[--t->step_of.n];
+        from = t->step_of.v[--t->step_of.n];
         if (from >= 0)
             t->next_step = from;
     }
+    if (t->undo_log.n)
+        t->undo_log.n--;
+    intvec_push(&t->redo_log, from + 1);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "undone: %s (%d command(s) left)", b.s, t->s->n_done);
+    sbuf_free(&b);
+}
+
+/* Do again what undo took back, newest first. */
+static void redo(tui *t)
+{
+    if (!t->redo_log.n) {
+        tui_status(t, TH_STATUS_ERROR, "nothing to redo");
+        return;
+    }
+    int a = t->redo_log.v[--t->redo_log.n];
+    intvec_push(&t->undo_log, a);
+    if (a < 0) {
+        int q = -1 - a;
+        switch_quirk(t, q, !quirk_on(&t->s->initial->conf, q), "redone: ");
+        return;
+    }
+    char *keep = selected_name(t);
+    const cmd_result *r = session_redo(t->s);
+    if (!r) {   /* cannot happen: the logs and the session agree */
+        free(keep);
+        tui_status(t, TH_STATUS_ERROR, "nothing to redo");
+        return;
+    }
+    intvec_push(&t->step_of, a - 1);
+    if (a - 1 >= 0)
+        t->next_step = a;
+    session_changed(t, keep);
+    sbuf b = {0};
+    sbuf_add(&b, "redone: ");
+    describe_result(t, tui_last_command(t), r, &b);
+    tui_status(t, strcmp(r->outcome, "ok") ? TH_STATUS_ERROR : TH_STATUS_OK, "%s", b.s);
     sbuf_free(&b);
 }
 
@@ -540,14 +606,15 @@ static void step(tui *t)
         if (!ck->ok && !failed++)
             first_bad = ck;
     }
+    /* the verdict first: it must stay on a narrow screen */
     sbuf b = {0};
     sbuf_addf(&b, "%s (line %d): ", head, cmd->line);
-    describe_result(t, cmd, er, &b);
     if (failed)
-        sbuf_addf(&b, " -- expect FAIL %d/%d: %s want '%s' got '%s'", failed, checks.n,
+        sbuf_addf(&b, "expect FAIL %d/%d: %s want '%s' got '%s' -- ", failed, checks.n,
                   first_bad->key, first_bad->want, first_bad->got ? first_bad->got : "");
     else
-        sbuf_addf(&b, " -- expect pass %d/%d", checks.n, checks.n);
+        sbuf_addf(&b, "expect pass %d/%d -- ", checks.n, checks.n);
+    describe_result(t, cmd, er, &b);
     tui_status(t, failed ? TH_STATUS_ERROR : TH_STATUS_OK, "%s", b.s);
     sbuf_free(&b);
     expect_checks_free(&checks);
@@ -606,6 +673,11 @@ static void autosave(tui *t)
 static void save(tui *t, const char *path, bool with_expect)
 {
     char err[512] = "";
+    /* "~/x.cfg" and "~" as a shell would read them */
+    char *expanded = NULL;
+    const char *home = getenv("HOME");
+    if (path[0] == '~' && (path[1] == '/' || !path[1]) && home && *home)
+        path = expanded = nv_printf("%s%s", home, path + 1);
     /* the start state plus what was done: loading and replaying the file
      * reproduces this session; with expectations, each step also asserts
      * what happened, so the file is a regression test */
@@ -627,6 +699,7 @@ static void save(tui *t, const char *path, bool with_expect)
         tui_status(t, TH_STATUS_ERROR, "save to %s failed: %s (nothing lost: save again)", path,
                    err);
     }
+    free(expanded);
 }
 
 /* What `s` offers: never the file that was opened. */
@@ -894,7 +967,11 @@ void tui_list_draw(tui *t, tui_pane *p)
     char pos[32];
     snprintf(pos, sizeof pos, " %d/%d ", rows ? p->sel + 1 : 0, rows);
     int pw = (int)strlen(pos);
-    if (pw < p->w / 3)
+    /* only over blank heading cells: column names come first */
+    bool blank = pw < p->w / 3;
+    for (int i = 0; blank && i < pw; i++)
+        blank = (mvinch(p->y, p->x + p->w - pw + i) & A_CHARTEXT) == ' ';
+    if (blank)
         tui_put(p->y, p->x + p->w - pw, pw, helem, pos);
     if (!rows && page > 0)
         tui_put(p->y + 1, p->x + 1, p->w - 1, TH_DIM, "(none)");
@@ -915,13 +992,21 @@ bool tui_list_key(tui *t, tui_pane *p, enum keys_action a, int key)
 
 /* ---- layout ------------------------------------------------------------------------ */
 
+static int footer_lines(tui *t, bool draw, int y);
+static int footer_walk(tui *t, bool draw, int y, int hy, int hx, const key_binding **hit);
+static int status_lines(tui *t, bool draw, int y);
+
 static void layout(tui *t)
 {
     int H = LINES, W = COLS;
     t->too_small = W < MIN_COLS || H < MIN_LINES;
     if (t->too_small)
         return;
-    int avail = H - 4;    /* title; summary, status, footer */
+    /* title; summary, the status (wrapped, up to 3 lines) and the key
+     * hints (wrapped, every key that applies) at the bottom */
+    t->status_h = status_lines(t, false, 0);
+    t->footer_h = footer_lines(t, false, 0);
+    int avail = H - 2 - t->status_h - t->footer_h;
     int mig_h = avail >= 30 ? 6 : avail >= 20 ? 4 : 2;
     int rest = avail - mig_h;
     int top_h = rest * 9 / 20;
@@ -942,33 +1027,92 @@ static void layout(tui *t)
     p[PANE_TRAIL].x = 0;
     p[PANE_TRAIL].h = trail_h;
     p[PANE_TRAIL].w = W;
+    if (t->trail_zoom) {
+        /* the trail takes every line between the title and the summary */
+        for (int i = 0; i < PANE_COUNT; i++)
+            p[i].h = 0;
+        p[PANE_TRAIL].y = 1;
+        p[PANE_TRAIL].h = avail;
+    }
+}
+
+/* The zoom key: the trail pane alone, or back to all four. */
+static void zoom(tui *t)
+{
+    t->trail_zoom = !t->trail_zoom;
+    if (t->trail_zoom)
+        t->focus = PANE_TRAIL;
+    char z[16];
+    keys_labels(ACT_ZOOM, KEYS_TRAIL, z, sizeof z);
+    tui_status(t, TH_STATUS, t->trail_zoom ? "trail zoomed (%s: all panes)" : "all panes (%s: zoom the trail)", z);
 }
 
 /* ---- the fixed lines -------------------------------------------------------------- */
 
+/* The title keeps, in this order of need: the step counter, the release,
+ * the quirks (listed, else counted), the help key; then the scenario name
+ * (shortened), "novalid" and the command count as room allows. */
 static void draw_title(tui *t)
 {
     const cloud *c = t->s->c;
-    sbuf b = {0};
-    sbuf_addf(&b, " novalid | %s | release %s | quirks:", c->name ? c->name : "(unnamed)",
-              release_name(c->conf.release));
+    char help[32], hl[40];
+    keys_labels(ACT_HELP, KEYS_SERVERS, help, sizeof help);
+    snprintf(hl, sizeof hl, "%s help ", help);
+    int hw = tui_text_width(hl);
+    sbuf ql = {0}, qn = {0};
     int n = 0;
     for (int q = 0; q < Q_COUNT; q++)
         if (quirk_on(&c->conf, q))
-            sbuf_addf(&b, "%s%s", n++ ? ", " : " ", quirk_table[q].name);
+            sbuf_addf(&ql, "%s%s", n++ ? ", " : "quirks: ", quirk_table[q].name);
     if (!n)
-        sbuf_add(&b, " none");
-    if (t->sc->n_steps)
-        sbuf_addf(&b, " | step %d/%d", t->next_step, t->sc->n_steps);
-    sbuf_addf(&b, " | %d command(s)", t->s->n_done);
+        sbuf_add(&ql, "quirks: none");
+    sbuf_addf(&qn, "%d quirk%s on", n, n == 1 ? "" : "s");
+    const char *name = c->name ? c->name : "(unnamed)";
+    sbuf b = {0};
+    /* level 0: everything; each level gives something up: the command
+     * count, "novalid", the end of the name, the quirk names (counted),
+     * the name */
+    for (int level = 0; level < 6; level++) {
+        sbuf_reset(&b);
+        int room = COLS - hw - 1;
+        sbuf tail = {0};
+        sbuf_addf(&tail, "release %s | %s", release_name(c->conf.release),
+                  level >= 4 && n ? qn.s : ql.s);
+        if (t->sc->n_steps)
+            sbuf_addf(&tail, " | step %d/%d", t->next_step, t->sc->n_steps);
+        if (level == 0)
+            sbuf_addf(&tail, " | %d command(s)", t->s->n_done);
+        const char *pre = level <= 1 ? " novalid | " : " ";
+        int fixed = tui_text_width(pre) + tui_text_width(tail.s) + 3;
+        int nw = tui_text_width(name);
+        if (level >= 3 && nw > room - fixed) {
+            /* the name gives way, shortened with a tilde */
+            int keep = room - fixed - 1;
+            if (keep >= 12 && level < 5) {
+                char cut[256];
+                snprintf(cut, sizeof cut, "%s", name);
+                while (tui_text_width(cut) > keep && strlen(cut))
+                    cut[strlen(cut) - 1] = '\0';
+                while (strlen(cut) && (cut[strlen(cut) - 1] & 0xC0) == 0x80)
+                    cut[strlen(cut) - 1] = '\0';   /* a whole character */
+                sbuf_addf(&b, "%s%s~ | %s", pre, cut, tail.s);
+            } else {
+                sbuf_addf(&b, "%s%s", pre, tail.s);
+            }
+        } else {
+            sbuf_addf(&b, "%s%s | %s", pre, name, tail.s);
+        }
+        sbuf_free(&tail);
+        if (tui_text_width(b.s) <= room)
+            break;
+    }
     tui_fill(0, 0, COLS, TH_TITLE);
     tui_put(0, 0, COLS, TH_TITLE, b.s);
-    char help[32];
-    keys_labels(ACT_HELP, KEYS_SERVERS, help, sizeof help);
-    int hw = (int)strlen(help) + 7;
     if (tui_text_width(b.s) + hw < COLS)
-        tui_putf(0, COLS - hw, hw, TH_TITLE, "%s help ", help);
+        tui_put(0, COLS - hw, hw, TH_TITLE, hl);
     sbuf_free(&b);
+    sbuf_free(&ql);
+    sbuf_free(&qn);
 }
 
 static void draw_summary(tui *t, int y)
@@ -1020,8 +1164,81 @@ static void draw_status(tui *t, int y)
         move(y, cx);
         return;
     }
-    tui_fill(y, 0, COLS, t->status_elem);
-    tui_put(y, 1, COLS - 1, t->status_elem, t->status);
+    status_lines(t, true, y);
+}
+
+/* The status text wrapped at spaces into lines of `w` columns (a word
+ * longer than a line is split); at most `max` lines, the last ending in
+ * "..." when the text does not fit.  Returns the number of lines. */
+static int wrap_text(const char *s, int w, int max, strlist *out)
+{
+    sbuf line = {0};
+    int n = 0;
+    while (*s && n < max) {
+        sbuf_reset(&line);
+        while (*s == ' ')
+            s++;
+        const char *end = s;   /* the end of the last word that fits */
+        for (const char *p = s; *p;) {
+            const char *q = p;
+            while (*q == ' ')
+                q++;
+            while (*q && *q != ' ')
+                q++;
+            sbuf_reset(&line);
+            sbuf_addn(&line, s, (size_t)(q - s));
+            if (tui_text_width(line.s) > w)
+                break;
+            end = q;
+            p = q;
+        }
+        if (end == s) {   /* one word wider than the line: split it */
+            size_t k = 0;
+            char buf[1100];
+            while (s[k] && s[k] != ' ' && k < sizeof buf - 1) {
+                buf[k] = s[k];
+                buf[k + 1] = '\0';
+                if (tui_text_width(buf) > w)
+                    break;
+                k++;
+            }
+            while (k > 1 && (s[k] & 0xC0) == 0x80)
+                k--;
+            end = s + (k ? k : 1);
+        }
+        bool last = n == max - 1 && *end && strspn(end, " ") != strlen(end);
+        sbuf_reset(&line);
+        sbuf_addn(&line, s, (size_t)(end - s));
+        if (last) {
+            /* no room for the rest: end on a whole word and say so */
+            while (line.len && tui_text_width(line.s) + 4 > w) {
+                char *sp = strrchr(line.s, ' ');
+                line.len = sp ? (size_t)(sp - line.s) : 0;
+                line.s[line.len] = '\0';
+            }
+            sbuf_add(&line, " ...");
+        }
+        strlist_push(out, line.s);
+        n++;
+        s = end;
+    }
+    sbuf_free(&line);
+    return n ? n : (strlist_push(out, ""), 1);
+}
+
+/* The status line(s): counted, or drawn from line y down. */
+static int status_lines(tui *t, bool draw, int y)
+{
+    if (t->prompt)
+        return 1;
+    strlist l = {0};
+    int n = wrap_text(t->status, COLS - 2, 3, &l);
+    for (int i = 0; draw && i < n; i++) {
+        tui_fill(y + i, 0, COLS, t->status_elem);
+        tui_put(y + i, 1, COLS - 1, t->status_elem, l.v[i]);
+    }
+    strlist_free(&l);
+    return n;
 }
 
 static unsigned context(const tui *t)
@@ -1033,14 +1250,24 @@ static unsigned context(const tui *t)
     return t->panes[t->focus].ops->ctx;
 }
 
-static void draw_footer(tui *t, int y)
+/* The key hints of the focused context, from the key table, wrapped onto
+ * as many lines as they need (at most 3): counted, or drawn from line y;
+ * with `hit`, the hint at line hy (0 = the first), column hx. */
+static int footer_lines(tui *t, bool draw, int y)
+{
+    return footer_walk(t, draw, y, -1, -1, NULL);
+}
+
+static int footer_walk(tui *t, bool draw, int y, int hy, int hx, const key_binding **hit)
 {
     unsigned ctx = context(t);
-    tui_fill(y, 0, COLS, TH_FOOTER);
     if (t->prompt == PROMPT_CMD && t->tab_again) {
         /* the candidates a second Tab listed */
-        tui_put(y, 0, COLS, TH_FOOTER, t->status);
-        return;
+        if (draw) {
+            tui_fill(y, 0, COLS, TH_FOOTER);
+            tui_put(y, 0, COLS, TH_FOOTER, t->status);
+        }
+        return 1;
     }
     if (t->prompt == PROMPT_CMD && t->input.s) {
         /* the synopsis of the command being typed */
@@ -1049,18 +1276,25 @@ static void draw_footer(tui *t, int y)
         snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), t->input.s);
         int op = op_from_name(word);
         if (op >= 0) {
-            sbuf u = {0};
-            command_usage(op, &u);
-            tui_put(y, 0, COLS, TH_FOOTER, u.s);
-            sbuf_free(&u);
-            return;
+            if (draw) {
+                sbuf u = {0};
+                command_usage(op, &u);
+                tui_fill(y, 0, COLS, TH_FOOTER);
+                tui_put(y, 0, COLS, TH_FOOTER, u.s);
+                sbuf_free(&u);
+            }
+            return 1;
         }
     }
-    int x = 0;
-    for (int i = 0; i < keys_count && x < COLS; i++) {
+    int x = 0, line = 0;
+    if (draw)
+        tui_fill(y, 0, COLS, TH_FOOTER);
+    for (int i = 0; i < keys_count; i++) {
         const key_binding *k = &keys_table[i];
         if (!k->hint || !(k->where & ctx))
             continue;
+        if (k->action == ACT_FORCE && t->overlay == &t->dialog && !pane_dialog_can_force(t))
+            continue;   /* the release's API takes no force */
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
             seen = keys_table[j].hint && (keys_table[j].where & ctx) &&
@@ -1068,11 +1302,24 @@ static void draw_footer(tui *t, int y)
         if (seen)
             continue;
         int need = tui_text_width(k->label) + tui_text_width(k->hint) + 2;
-        if (x + need > COLS)
-            break;
-        x += tui_put(y, x, COLS - x, TH_FOOTER_KEY, k->label);
-        x += tui_putf(y, x, COLS - x, TH_FOOTER, " %s ", k->hint);
+        if (x && x + need > COLS) {
+            if (line == 2)
+                break;
+            line++;
+            x = 0;
+            if (draw)
+                tui_fill(y + line, 0, COLS, TH_FOOTER);
+        }
+        if (hit && line == hy && hx >= x && hx < x + need)
+            *hit = k;
+        if (draw) {
+            x += tui_put(y + line, x, COLS - x, TH_FOOTER_KEY, k->label);
+            x += tui_putf(y + line, x, COLS - x, TH_FOOTER, " %s ", k->hint);
+        } else {
+            x += need;
+        }
     }
+    return line + 1;
 }
 
 static void draw(tui *t)
@@ -1095,23 +1342,27 @@ static void draw(tui *t)
     }
     draw_title(t);
     for (int i = 0; i < PANE_COUNT; i++)
-        t->panes[i].ops->draw(t, &t->panes[i]);
+        if (t->panes[i].h > 0)
+            t->panes[i].ops->draw(t, &t->panes[i]);
     /* the line between hosts and servers */
     attrset(theme_attr(TH_BORDER));
-    mvvline(1, t->panes[PANE_HOSTS].w, ACS_VLINE, t->panes[PANE_HOSTS].h);
-    draw_summary(t, LINES - 3);
-    draw_footer(t, LINES - 1);
+    if (t->panes[PANE_HOSTS].h > 0)
+        mvvline(1, t->panes[PANE_HOSTS].w, ACS_VLINE, t->panes[PANE_HOSTS].h);
+    int bottom = LINES - t->footer_h - t->status_h;
+    draw_summary(t, bottom - 1);
+    footer_lines(t, true, LINES - t->footer_h);
     if (t->overlay)
         t->overlay->ops->draw(t, t->overlay);
-    draw_status(t, LINES - 2);
+    draw_status(t, bottom);
     curs_set(t->prompt ? 1 : 0);
     refresh();
 }
 
 /* ---- search ------------------------------------------------------------------------ */
 
-/* The searchable panes, in search order: their rows form one cyclic list. */
-static const int search_panes[] = {PANE_SERVERS, PANE_HOSTS};
+/* The searchable panes, in search order: their rows form one cyclic list
+ * (the trail's rows are its lines: a match scrolls the trail to it). */
+static const int search_panes[] = {PANE_SERVERS, PANE_HOSTS, PANE_TRAIL};
 #define N_SEARCH NELEM(search_panes)
 
 /* Move to the next (dir 1) or previous (-1) row whose name contains the
@@ -1127,7 +1378,7 @@ static bool search_move(tui *t, int dir, bool include_current)
         tui_pane *p = &t->panes[search_panes[k]];
         base[k] = total;
         if (search_panes[k] == t->focus)
-            cur = total + p->sel;
+            cur = total + (search_panes[k] == PANE_TRAIL ? p->top : p->sel);
         total += p->ops->rows(t);
     }
     if (!total)
@@ -1145,6 +1396,10 @@ static bool search_move(tui *t, int dir, bool include_current)
         if (tui_search_match(t, p->ops->row_name(t, i - base[k]))) {
             t->focus = search_panes[k];
             p->sel = i - base[k];
+            if (search_panes[k] == PANE_TRAIL) {
+                p->top = p->sel;   /* the line at the top of the pane */
+                t->trail_matrix = false;
+            }
             return true;
         }
     }
@@ -1422,7 +1677,41 @@ static void prompt_key(tui *t, int ch)
 
 static void focus_move(tui *t, int dir)
 {
+    if (t->trail_zoom)
+        return;   /* the trail is the only pane shown */
     t->focus = (t->focus + dir + PANE_COUNT) % PANE_COUNT;
+}
+
+/* What a key needs where it does not apply, from its entry in the key
+ * table: "d: select a host first (take the selected host down / ...)". */
+static const struct {
+    unsigned ctx;
+    const char *needs;
+} key_needs[] = {
+    {KEYS_HOSTS, "select a host first"},
+    {KEYS_SERVERS, "select a server first"},
+    {KEYS_MIGRATIONS, "select a migration first"},
+    {KEYS_TRAIL, "focus the trail pane first"},
+    {KEYS_DIALOG, "only in the move dialog"},
+    {KEYS_QUIRKS, "only in the quirk list"},
+    {KEYS_HELP, "only in the help"},
+    {KEYS_PROMPT, "only at the prompt"},
+};
+
+static bool wrong_key(tui *t, int ch, unsigned ctx)
+{
+    for (int i = 0; i < keys_count; i++) {
+        const key_binding *k = &keys_table[i];
+        if (k->key != ch || (k->where & ctx))
+            continue;
+        for (int j = 0; j < NELEM(key_needs); j++)
+            if (k->where & key_needs[j].ctx) {
+                tui_status(t, TH_STATUS_ERROR, "%s: %s (%s)", k->label, key_needs[j].needs,
+                           k->help);
+                return true;
+            }
+    }
+    return false;
 }
 
 static void handle_key(tui *t, int ch)
@@ -1454,11 +1743,13 @@ static void handle_key(tui *t, int ch)
     if (p->ops->key(t, p, a, ch))
         return;
     switch (a) {
+    case ACT_NONE: wrong_key(t, ch, ctx); break;
     case ACT_HELP: pane_help_open(t); break;
     case ACT_QUIT: quit(t); break;
     case ACT_NEXT_PANE: focus_move(t, 1); break;
     case ACT_PREV_PANE: focus_move(t, -1); break;
     case ACT_UNDO: undo(t); break;
+    case ACT_REDO: redo(t); break;
     case ACT_STEP: step(t); break;
     case ACT_QUIRKS: pane_quirks_open(t); break;
     case ACT_PROMPT: prompt_open(t, PROMPT_CMD, NULL); break;
@@ -1472,6 +1763,7 @@ static void handle_key(tui *t, int ch)
         break;
     }
     case ACT_TRAIL_VIEW: pane_trail_toggle(t); break;
+    case ACT_ZOOM: zoom(t); break;
     case ACT_HISTORY: pane_history_open(t); break;
     case ACT_PREV_DECISION:
     case ACT_NEXT_DECISION:
@@ -1493,6 +1785,57 @@ static void handle_key(tui *t, int ch)
     case ACT_FORM_BOOT: pane_form_open(t, OP_BOOT); break;
     case ACT_FORM_GROUP: pane_form_open(t, OP_GROUP_CREATE); break;
     default: break;
+    }
+}
+
+/* ---- mouse ------------------------------------------------------------------------- */
+
+/*
+ * A click is the key it stands for: on a footer hint, that key; on a list
+ * row, focus and select it (the same as moving there with the keys); on a
+ * pane, focus it.  The wheel scrolls the pane under the pointer.
+ */
+static void handle_mouse(tui *t)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || t->too_small)
+        return;
+    bool wheel_up = ev.bstate & BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+    bool wheel_down = ev.bstate & BUTTON5_PRESSED;
+#else
+    bool wheel_down = false;
+#endif
+    /* a click acts once: on the press, or on the release when the press
+     * was not reported (some terminals and queues give only one of them) */
+    bool press = ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED);
+    bool click = press || ((ev.bstate & BUTTON1_RELEASED) && !t->mouse_down);
+    t->mouse_down = ev.bstate & BUTTON1_PRESSED;
+    if (!click && !wheel_up && !wheel_down)
+        return;
+    if (click && ev.y >= LINES - t->footer_h) {
+        const key_binding *k = NULL;
+        footer_walk(t, false, 0, ev.y - (LINES - t->footer_h), ev.x, &k);
+        if (k)
+            handle_key(t, k->key);
+        return;
+    }
+    if (t->overlay || t->prompt)
+        return;
+    for (int i = 0; i < PANE_COUNT; i++) {
+        tui_pane *p = &t->panes[i];
+        if (ev.y < p->y || ev.y >= p->y + p->h || ev.x < p->x || ev.x >= p->x + p->w)
+            continue;
+        t->focus = i;
+        if (wheel_up || wheel_down) {
+            for (int n = 0; n < 3; n++)
+                p->ops->key(t, p, wheel_up ? ACT_UP : ACT_DOWN, 0);
+        } else if (p->ops->rows && !(i == PANE_TRAIL) && ev.y > p->y) {
+            int row = p->top + (ev.y - p->y - 1);
+            if (row < p->ops->rows(t))
+                p->sel = row;
+        }
+        return;
     }
 }
 
@@ -1541,7 +1884,11 @@ static void tui_done(tui *t)
     session_free(t->s);
     scenario_free(t->sc);
     intvec_free(&t->step_of);
+    intvec_free(&t->undo_log);
+    intvec_free(&t->redo_log);
     intvec_free(&t->server_rows);
+    intvec_free(&t->host_rows);
+    free(t->host_filter);
     strlist_free(&t->trail_lines);
     intvec_free(&t->trail_elems);
     intvec_free(&t->trail_ev);
@@ -1602,6 +1949,14 @@ int tui_main(scenario *sc, const char *path)
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
+    /* clicks select, focus and press footer keys; the wheel scrolls */
+    mouseinterval(0);
+    mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+                  | BUTTON5_PRESSED
+#endif
+              ,
+              NULL);
     const char *no_color = getenv("NO_COLOR");
     theme_start(&th, !(no_color && *no_color));
 
@@ -1625,7 +1980,9 @@ int tui_main(scenario *sc, const char *path)
             continue;
         }
         errs = 0;
-        if (ch != KEY_RESIZE)
+        if (ch == KEY_MOUSE)
+            handle_mouse(t);
+        else if (ch != KEY_RESIZE)
             handle_key(t, ch);
     }
 

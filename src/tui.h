@@ -75,6 +75,9 @@ struct tui {
     const char *path;            /* scenario file, NULL for the built-in demo */
     int next_step;               /* next scripted step of sc */
     intvec step_of;              /* per command done: script step or -1 */
+    /* what u undoes and U redoes, the newest last: a command (its script
+     * step or -1) is stored as step + 1 >= 0, a quirk switch as -1 - quirk */
+    intvec undo_log, redo_log;
     unsigned gen;                /* bumped on every session change */
 
     tui_pane panes[PANE_COUNT];
@@ -85,10 +88,14 @@ struct tui {
     char *view_title;            /* describe view: title and lines */
     strlist view_lines;
     bool too_small;
+    bool trail_zoom;             /* the trail pane has the whole screen */
 
     /* derived from the session, rebuilt when gen changes */
     unsigned rows_gen;
     intvec server_rows;          /* live server ids, display order */
+    intvec host_rows;            /* host ids shown, filtered and sorted */
+    int host_sort;               /* enum in pane_hosts.c: 0 scenario order */
+    char *host_filter;           /* NULL all hosts, "az:NAME" or "agg:NAME" */
     unsigned trail_gen;
     strlist trail_lines;         /* fixed lines (the command, hints) */
     intvec trail_elems;          /* theme element per fixed line */
@@ -142,12 +149,21 @@ struct tui {
 
     char status[1024];
     int status_elem;
+    int status_h, footer_h;      /* lines the status and the key hints take */
+    bool mouse_down;             /* button 1 pressed, its release not yet seen */
     bool quit;
 };
 
 extern const pane_ops pane_hosts_ops, pane_servers_ops, pane_migrations_ops, pane_trail_ops;
 extern const pane_ops pane_help_ops, pane_dialog_ops, pane_quirks_ops;
 extern const pane_ops pane_view_ops, pane_history_ops, pane_form_ops;
+
+/* The hosts pane: the selected host id (-1 none); rebuild host_rows. */
+int tui_selected_host(tui *t);
+void pane_hosts_rows(tui *t);
+
+/* The open move dialog can force (the op and the release's API allow it). */
+bool pane_dialog_can_force(const tui *t);
 
 /* Drawing helpers (tui.c).  Text is clipped to `w` columns, control bytes
  * and invalid UTF-8 are shown as '?'; they return the columns used. */

@@ -45,6 +45,13 @@ fi
 for q in $(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p'); do
     check "quirk $q" "$top_srcdir/docs/releases.md" "$q"
 done
+# each key once per context in --help's key list ("Left/h" once for the lists,
+# once for the trail pane, each line naming where it works: [hosts, servers])
+dups=$(printf '%s\n' "$help" | sed -n '/^Keys in the UI/,/^$/p' | sed '1d;/^$/d' |
+    awk '{ ctx = ""; if (match($0, / \[[^]]*\]$/)) ctx = substr($0, RSTART)
+           if ($1 == "/") { n = 1; l[1] = "/" } else n = split($1, l, "/")
+           for (i = 1; i <= n; i++) if (seen[l[i] ctx]++) print l[i] " " ctx }')
+if [ -z "$dups" ]; then pass=$((pass + 1)); else echo "FAIL keys listed twice in --help: $dups"; fail=$((fail + 1)); fi
 "$NOVALID" --version | grep -q '^novalid [0-9]' && pass=$((pass + 1)) || { echo "FAIL --version"; fail=$((fail + 1)); }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

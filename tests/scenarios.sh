@@ -15,6 +15,14 @@ for f in "$top_srcdir"/scenarios/*.cfg; do
     fi
 done
 echo "reproducible output: ok"
+# a weight is never printed as -0.0 (a negative multiplier times 0)
+for f in "$top_srcdir"/scenarios/*.cfg; do
+    if "$NOVALID" run "$f" | grep -q -- '[^0-9.]-0\.0\([^0-9]\|$\)'; then
+        echo "FAIL $f: a weight printed as -0.0"
+        exit 1
+    fi
+done
+echo "no -0.0 weights: ok"
 # --record: every scenario re-recorded with what novalid observed as its
 # expectations passes novalid check at once, keeps its comments and
 # description, and a recording of a recording is the same file

@@ -622,6 +622,53 @@ static void test_names_from_template(void **st)
     fx_done(&f);
 }
 
+/* Redo runs undone commands again, newest first; a new command forgets them. */
+static void test_session_redo(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    session *s = session_new(f.c);
+    assert_null(session_redo(s));
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("vm");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.min_count = cmd.max_count = 1;
+    assert_string_equal(session_exec(s, &cmd)->outcome, "ok");
+    command_done(&cmd);
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup("vm");
+    cmd.host = nv_strdup("host2");
+    assert_string_equal(session_exec(s, &cmd)->outcome, "ok");
+    command_done(&cmd);
+    int vm = cloud_server(s->c, "vm");
+    assert_int_equal(s->c->servers.v[vm].host, 1);
+    assert_true(session_undo(s));
+    assert_true(session_undo(s));
+    assert_int_equal(s->c->servers.n, 0);
+    /* the boot comes back first, then the move, with the same results */
+    const cmd_result *r = session_redo(s);
+    assert_non_null(r);
+    assert_int_equal(s->done[0].op, OP_BOOT);
+    r = session_redo(s);
+    assert_non_null(r);
+    assert_string_equal(r->outcome, "ok");
+    assert_int_equal(s->n_done, 2);
+    assert_int_equal(s->c->servers.v[cloud_server(s->c, "vm")].host, 1);
+    assert_null(session_redo(s));
+    /* undo, then a different command: nothing left to redo */
+    assert_true(session_undo(s));
+    command_init(&cmd, OP_STOP);
+    cmd.server = nv_strdup("vm");
+    session_exec(s, &cmd);
+    command_done(&cmd);
+    assert_null(session_redo(s));
+    f.c = NULL;
+    session_free(s);
+    fx_done(&f);
+}
+
 static void test_session_undo_replays(void **st)
 {
     (void)st;
@@ -712,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_build_reschedule),
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
+        cmocka_unit_test(test_session_redo),
         cmocka_unit_test(test_prompt_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

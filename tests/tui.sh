@@ -108,7 +108,7 @@ start() {
         echo 'echo $? > rc'
         echo 'stty -a > stty 2>&1'
     } >"$run/wrap.sh"
-    T new-session -d -s nv -x 120 -y 40 "sh '$run/wrap.sh'"
+    T new-session -d -s nv -x "${TUI_W:-120}" -y "${TUI_H:-40}" "sh '$run/wrap.sh'"
 }
 
 # finish NAME WANT: the run ended with status WANT, the session is gone and
@@ -156,12 +156,15 @@ if T capture-pane -p -e -t nv | grep -Eq "$COLOR_SGR"; then ok "colours in use";
 
 keys '?'
 check "help overlay" 'Help: keys'
+keys NPage
 check "help lists the keys" 'live-migrate the selected server'
 keys Escape
 check_gone "Esc closes the help" 'Help: keys'
 
 keys / w e b - 1 Enter
-check "search finds web-1" '/web-1: 1 match'
+check "search finds web-1" '/web-1: [0-9]+ match'
+check "search selected the web-1 row" 'web-1 +host1 +active'
+
 
 keys m
 check "live-migrate dialog" 'live-migrate web-1'
@@ -206,7 +209,7 @@ keys : f r o b Space x Enter
 check ": prompt reports a parse error" ':frob x: unknown command'
 
 keys u .
-check "scripted step with its expectations" 'step 1/2 \(line [0-9]+\): live-migrate db-1: .*expect (pass|FAIL)'
+check "scripted step with its expectations" 'step 1/2 \(line [0-9]+\): expect (pass|FAIL).* -- live-migrate db-1: '
 check "expectation lines in the trail" 'expect outcome: want'
 
 keys Q
@@ -229,6 +232,10 @@ else
     fail "the saved file does not load back"
     "$NOVALID" validate "$tmp/main/novalid-session.cfg" 2>&1 | sed 's/^/    | /'
 fi
+
+keys s C-u '~' / s a v e d . c f g Enter p
+check "save to ~/saved.cfg" "saved the start state and 1 command\\(s\\) to $HOME/saved.cfg"
+if [ -s "$HOME/saved.cfg" ]; then ok "~ in the save path is the home directory"; else fail "~/saved.cfg not in HOME"; fi
 
 T resize-window -t nv -x 40 -y 10
 check "too-small message" 'terminal too small \(need 60x16\)'
@@ -473,6 +480,25 @@ fi
 kill -TERM "$(cat "$tmp/eight/pid")" 2>/dev/null
 finish eight 143
 
+# ---- 4b: themes from the source tree; an unknown name is reported -----------------------
+rm -f "$XDG_CONFIG_HOME/novalid/themes/solarized.cfg"
+start srctheme NOVALID_THEME=solarized
+check "solarized from the source tree: starts" 'HOST +AZ +STATE' 50
+if [ -s "$tmp/srctheme/stderr" ] || screen | grep -q 'theme'; then
+    fail "solarized from the source tree: not found"
+    sed 's/^/    | /' "$tmp/srctheme/stderr"
+else
+    ok "solarized from the source tree: loads cleanly"
+fi
+keys q
+finish srctheme 0
+start notheme NOVALID_THEME=nosuchtheme
+check "unknown theme: the UI still starts" 'HOST +AZ +STATE' 50
+check "unknown theme: said on the status line" "theme 'nosuchtheme' not found"
+keys q
+finish notheme 0
+if grep -q "theme 'nosuchtheme' not found" "$tmp/notheme/stderr"; then ok "unknown theme: said on stderr"; else fail "unknown theme: nothing on stderr"; fi
+
 # ---- 5: a crash: the handler restores the terminal and dies of the signal --------
 UI_TERM=screen-256color
 infocmp "$UI_TERM" >/dev/null 2>&1 || UI_TERM=xterm-256color
@@ -480,6 +506,182 @@ start crash
 check "crash run: starts" 'HOST +AZ +STATE' 50
 kill -SEGV "$(cat "$tmp/crash/pid")" 2>/dev/null
 finish crash 139
+
+# ---- 6: 80x24, the size teaching machines open with ---------------------------------
+# line_has NAME LINE REGEX: screen line LINE (1 = top, -1 = bottom) matches
+line_has() {
+    i=0
+    while [ "$i" -lt 30 ]; do
+        if [ "$2" -lt 0 ]; then l=$(screen | tail -n $((-$2)) | head -n 1); else l=$(screen | sed -n "$2p"); fi
+        printf '%s\n' "$l" | grep -Eq -- "$3" && { ok "$1"; return; }
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "$1 (line $2 lacks /$3/)"
+    dump
+}
+TUI_W=80 TUI_H=24
+start small
+check "80x24: starts" 'HOST +AZ +STATE' 50
+line_has "80x24: title keeps the release" 1 'release latest'
+line_has "80x24: title keeps the quirks" 1 'quirks: none'
+line_has "80x24: title keeps the step counter" 1 'step 0/2'
+line_has "80x24: title keeps the help key" 1 '\?/F1 help'
+line_has "80x24: hosts pane: a column per resource class" 2 'HOST +AZ +STATE +(VCPU +RAM +DISK|CPU% +RAM% +DSK%) +SRV'
+if screen | sed -n 2p | grep -q ' MAX '; then fail "80x24: a mixed MAX column"; else ok "80x24: no mixed MAX column"; fi
+line_has "80x24: hosts pane: vCPU, RAM and disk apart" 3 'host1 +az1 +up +([0-9]+/[0-9]+ +[0-9.]+G/[0-9]+G +[0-9]+G/[0-9]+G|[0-9]+% +[0-9]+% +[0-9]+%) +1'
+check "80x24: flavor names whole" 'web-1 +host1 +active +m1\.small'
+check "80x24: footer keeps save" '(^| )s save( |$)'
+check "80x24: footer keeps search" '(^| )/ search( |$)'
+check "80x24: footer keeps help and quit" '(^| )\? help q quit'
+keys .
+check "80x24: the step result keeps its verdict" 'step 1/2 \(line [0-9]+\): expect pass [0-9]+/[0-9]+'
+line_has "80x24: title counts the step" 1 'step 1/2'
+keys q
+finish small 0
+
+# a Pike scenario switches six quirks on: the title keeps the step and help
+TUI_W=160 TUI_H=45
+NV_ARGS=" '$top_srcdir/scenarios/bug-1718455-pike.cfg'" start pike
+check "Pike at 160: starts" 'HOST +AZ +STATE' 50
+keys . .
+line_has "Pike at 160: title keeps step 2/2" 1 'release pike \| .*quirk.* \| step 2/2'
+line_has "Pike at 160: title keeps the help key" 1 '\?/F1 help'
+keys m
+check "Pike: the move dialog offers force (API 2.53)" '\[ \] force: skip the scheduler'
+check "Pike: the footer offers f" '(^| )f force( |$)'
+keys Escape
+T resize-window -t nv -x 80 -y 24
+line_has "Pike at 80: title keeps release, quirks and step" 1 'release pike \| .*quirk.* \| step 2/2'
+line_has "Pike at 80: title keeps the help key" 1 '\?/F1 help'
+keys q
+finish pike 0
+unset TUI_W TUI_H
+
+# ---- 6b: force only where the API takes it; errors whole ------------------------------
+TUI_W=80 TUI_H=24
+start force
+check "force: starts" 'HOST +AZ +STATE' 50
+keys m
+check "latest: the dialog says why there is no force" 'no force on latest \(API 2\.[0-9]+\)'
+if screen | grep -Eq '(^| )f force( |$)|\[ \] force'; then fail "latest: force offered"; dump; else ok "latest: no f force offered"; fi
+keys f
+check "latest: f says the API dropped force" 'no force on latest \(API 2\.[0-9]+\): the API dropped it in 2\.68'
+keys Escape
+keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Space - - f o r c e Enter
+check "a long error wraps whole, not cut mid-word" "allowed \('force' was unexpected\)"
+keys q y
+finish force 0
+unset TUI_W TUI_H
+
+# ---- 6c: the trail follows a move by hand; z zooms it -------------------------------------
+TUI_W=80 TUI_H=24
+start trail
+check "trail: starts" 'HOST +AZ +STATE' 50
+keys : l i v e - m i g r a t e Space w e b - 1 Space h o s t 3 Enter
+check "trail: the move ran" 'live-migrate web-1 host3: ok'
+check "trail follows the newest line: the migration completed" 'Migration 1: .*-> completed'
+keys / C o m p u t e C a p Enter
+check "/ searches the trail" '/ComputeCap: [0-9]+ match'
+n=$(screen | grep -n 'DECISION TRAIL' | cut -d: -f1)
+if screen | sed -n "$((n + 1))p" | grep -q 'Filter ComputeCapabilitiesFilter returned'; then
+    ok "/ scrolled the trail to the matching line"
+else
+    fail "/ did not scroll the trail to the match"; dump
+fi
+# the hosts pane: sorted by free RAM, then only zone az1
+keys BTab BTab BTab
+keys o
+check "o: hosts sorted by free RAM" 'hosts: all, by free RAM, most first \(4 of 4\)'
+line_has "o: the host with the most free RAM first" 3 '^ host4 '
+keys F
+check "F: only zone az1" 'hosts: zone az1, by free RAM, most first \(2 of 4\)'
+check_gone "F: host4 (az2) hidden" 'host4 +az2'
+keys F F
+check "F: then an aggregate" 'hosts: aggregate '
+i=0
+while [ $i -lt 10 ] && ! screen | grep -q 'hosts: all, by free RAM'; do keys F; sleep 0.2; i=$((i + 1)); done
+check "F: and all hosts again" 'hosts: all, by free RAM'
+keys o o o o o
+check "o: back to scenario order" 'by scenario order \(4 of 4\)'
+keys z
+check "z: the trail has the whole screen" 'DECISION TRAIL'
+if screen | sed -n 2p | grep -q 'DECISION TRAIL'; then ok "z: the trail starts under the title"; else fail "z: the trail is not zoomed"; dump; fi
+check_gone "z: the hosts pane is hidden" 'HOST +AZ +STATE'
+keys z
+check "z again: all panes" 'HOST +AZ +STATE'
+keys q y
+finish trail 0
+unset TUI_W TUI_H
+
+# ---- 7: the mouse ---------------------------------------------------------------------
+# click TEXT: a left click (X10 mouse report, as screen-256color's kmous
+# says) on the first character of TEXT's first appearance on screen
+click() {
+    n=$(screen | grep -n -m 1 -F -- "$1" | cut -d: -f1)
+    [ -n "$n" ] || { fail "click: no '$1' on screen"; return; }
+    c=$(screen | sed -n "${n}p" | awk -v t="$1" '{ print index($0, t) }')
+    cx=$(printf '\\%o' $((32 + c)))
+    cy=$(printf '\\%o' $((32 + n)))
+    # press and release in one write, so no escape delay can split them
+    T send-keys -t nv -l "$(printf "\033[M $cx$cy\033[M#$cx$cy")"
+}
+TUI_W=80 TUI_H=24
+start mouse
+check "mouse: starts" 'HOST +AZ +STATE' 50
+# a key first, so the first click does not race the start-up
+keys d
+check "mouse: reading keys" 'd: select a host first'
+click 'host2 '
+keys w
+check "mouse: a click selects a host row" 'why not host2\? '
+check "mouse: the click focused the hosts pane" '(^| )d down/up'
+click 'db-1 '
+keys m
+check "mouse: a click selects a server row" 'live-migrate db-1'
+keys Escape
+check_gone "mouse: dialog closed" 'auto \(the scheduler picks\)'
+click 'DECISION TRAIL'
+check "mouse: a click on a pane focuses it" '(^| )Enter why-not'
+click 's save'
+check "mouse: a click on a footer key runs it" 'save as: novalid-session.cfg'
+keys Escape q
+finish mouse 0
+unset TUI_W TUI_H
+
+# ---- 8: undo and redo, commands and quirk switches -------------------------------------
+start undo
+check "undo: starts" 'HOST +AZ +STATE' 50
+# a key in the wrong pane says what it needs
+keys d
+check "d in the servers pane: says it needs a host" 'd: select a host first \(take the selected host'
+keys BTab m
+check "m in the hosts pane: says it needs a server" 'm: select a server first \(live-migrate'
+keys f
+check "f outside the dialog: says where it works" 'f: only in the move dialog'
+keys Tab
+keys .
+check "undo: a scripted step" 'step 1/2 \(line'
+keys Q Space Escape
+check "undo: quirk on" 'quirks: bug-1718455 '
+keys u
+check "u undoes the quirk switch" 'undone: quirk bug-1718455 off'
+check "u: the title says so" 'quirks: none '
+keys U
+check "U redoes the quirk switch" 'redone: quirk bug-1718455 on'
+keys u u
+check "u then undoes the step" 'undone: live-migrate db-1'
+check "u: back on host3" 'db-1 +host3'
+keys C-r
+check "Ctrl-R redoes the step" 'redone: live-migrate db-1'
+check "Ctrl-R: db-1 moved again" 'db-1 +host1'
+check "Ctrl-R: the step counter follows" 'step 1/2 \|'
+keys U
+check "U redoes the quirk switch after the step" 'redone: quirk bug-1718455 on'
+keys U
+check "nothing left to redo" 'nothing to redo'
+keys q y
+finish undo 0
 
 # ---- 6: every signal that ends the program restores the terminal ------------------
 # Ctrl-\ (SIGQUIT), a broken pipe, the user signals and timers: the handler
