@@ -116,14 +116,14 @@ start() {
 finish() {
     run=$tmp/$1
     i=0
-    while [ ! -s "$run/rc" ] && [ "$i" -lt 50 ]; do
+    while [ ! -s "$run/rc" ] && [ "$i" -lt 200 ]; do
         sleep 0.1
         i=$((i + 1))
     done
     rc=$(cat "$run/rc" 2>/dev/null)
     if [ "$rc" = "$2" ]; then ok "$1: exit status $2"; else fail "$1: exit status '$rc', want $2"; fi
     i=0
-    while T has-session -t nv 2>/dev/null && [ "$i" -lt 30 ]; do
+    while T has-session -t nv 2>/dev/null && [ "$i" -lt 100 ]; do
         sleep 0.1
         i=$((i + 1))
     done
