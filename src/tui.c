@@ -670,14 +670,20 @@ static void autosave(tui *t)
     free(path);
 }
 
+/* "~/x.cfg" and "~" as a shell would read them; a new string. */
+static char *expand_home(const char *path)
+{
+    const char *home = getenv("HOME");
+    if (path[0] == '~' && (path[1] == '/' || !path[1]) && home && *home)
+        return nv_printf("%s%s", home, path + 1);
+    return nv_strdup(path);
+}
+
 static void save(tui *t, const char *path, bool with_expect)
 {
     char err[512] = "";
-    /* "~/x.cfg" and "~" as a shell would read them */
-    char *expanded = NULL;
-    const char *home = getenv("HOME");
-    if (path[0] == '~' && (path[1] == '/' || !path[1]) && home && *home)
-        path = expanded = nv_printf("%s%s", home, path + 1);
+    char *expanded = expand_home(path);
+    path = expanded;
     /* the start state plus what was done: loading and replaying the file
      * reproduces this session; with expectations, each step also asserts
      * what happened, so the file is a regression test */
@@ -1495,10 +1501,11 @@ static void prompt_submit(tui *t)
     } else if (kind == PROMPT_SAVE) {
         if (*p) {
             free(t->ask_path);
-            t->ask_path = nv_strdup(p);
+            /* expanded now, so the overwrite question sees the real file */
+            t->ask_path = expand_home(p);
             ask(t, ASK_SAVE_MODE, "save %d command(s) to %s: e with expectations (the "
                                   "outcomes seen now, a regression test), p plain, Esc cancel",
-                t->s->n_done, p);
+                t->s->n_done, t->ask_path);
         } else {
             tui_status(t, TH_STATUS, "not saved");
         }

@@ -236,6 +236,10 @@ fi
 keys s C-u '~' / s a v e d . c f g Enter p
 check "save to ~/saved.cfg" "saved the start state and 1 command\\(s\\) to $HOME/saved.cfg"
 if [ -s "$HOME/saved.cfg" ]; then ok "~ in the save path is the home directory"; else fail "~/saved.cfg not in HOME"; fi
+keys s C-u '~' / s a v e d . c f g Enter p
+check "~/saved.cfg again: the overwrite question sees the file" "$HOME/saved.cfg exists: overwrite it\\?"
+keys n
+check "not overwritten" "not saved: $HOME/saved.cfg left as it was"
 
 T resize-window -t nv -x 40 -y 10
 check "too-small message" 'terminal too small \(need 60x16\)'
