@@ -215,6 +215,31 @@ void cloud_free(cloud *c)
             memcpy((dst).v, (src).v, (size_t)(src).n * sizeof *(dst).v);       \
     } while (0)
 
+/* Give h (a bitwise copy of s) its own copies of everything s owns. */
+static void host_copy_owned(host *h, const host *s)
+{
+    h->name = nv_strdup(s->name);
+    h->cell = nv_strdup(s->cell);
+    h->hypervisor_type = nv_strdup(s->hypervisor_type);
+    h->cpu_arch = nv_strdup(s->cpu_arch);
+    h->host_ip = nv_strdup(s->host_ip);
+    strlist_copy(&h->traits, &s->traits);
+    h->disabled_reason = nv_strdup(s->disabled_reason);
+    kvlist_copy(&h->metrics, &s->metrics);
+    if (s->n_cells) {
+        h->cells = nv_malloc((size_t)s->n_cells * sizeof *h->cells);
+        memcpy(h->cells, s->cells, (size_t)s->n_cells * sizeof *h->cells);
+    }
+    if (s->n_pci) {
+        h->pci = nv_malloc((size_t)s->n_pci * sizeof *h->pci);
+        for (int k = 0; k < s->n_pci; k++) {
+            h->pci[k] = s->pci[k];
+            h->pci[k].vendor_id = nv_strdup(s->pci[k].vendor_id);
+            h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
+        }
+    }
+}
+
 cloud *cloud_clone(const cloud *src)
 {
     cloud *c = nv_calloc(1, sizeof *c);
@@ -223,30 +248,8 @@ cloud *cloud_clone(const cloud *src)
     nova_config_copy(&c->conf, &src->conf);
     c->seed = src->seed;
     COPY_VEC(c->hosts, src->hosts);
-    for (int i = 0; i < c->hosts.n; i++) {
-        host *h = &c->hosts.v[i];
-        const host *s = &src->hosts.v[i];
-        h->name = nv_strdup(s->name);
-        h->cell = nv_strdup(s->cell);
-        h->hypervisor_type = nv_strdup(s->hypervisor_type);
-        h->cpu_arch = nv_strdup(s->cpu_arch);
-        h->host_ip = nv_strdup(s->host_ip);
-        strlist_copy(&h->traits, &s->traits);
-        h->disabled_reason = nv_strdup(s->disabled_reason);
-        kvlist_copy(&h->metrics, &s->metrics);
-        if (s->n_cells) {
-            h->cells = nv_malloc((size_t)s->n_cells * sizeof *h->cells);
-            memcpy(h->cells, s->cells, (size_t)s->n_cells * sizeof *h->cells);
-        }
-        if (s->n_pci) {
-            h->pci = nv_malloc((size_t)s->n_pci * sizeof *h->pci);
-            for (int k = 0; k < s->n_pci; k++) {
-                h->pci[k] = s->pci[k];
-                h->pci[k].vendor_id = nv_strdup(s->pci[k].vendor_id);
-                h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
-            }
-        }
-    }
+    for (int i = 0; i < c->hosts.n; i++)
+        host_copy_owned(&c->hosts.v[i], &src->hosts.v[i]);
     COPY_VEC(c->aggregates, src->aggregates);
     for (int i = 0; i < c->aggregates.n; i++) {
         aggregate *a = &c->aggregates.v[i];
@@ -301,6 +304,8 @@ cloud *cloud_clone(const cloud *src)
 void cloud_reindex(cloud *c)
 {
     free_derived(c);
+    nv_index_reserve(&c->host_ix, c->hosts.n);
+    nv_index_reserve(&c->server_ix, c->servers.n);
     for (int i = 0; i < c->hosts.n; i++)
         nv_index_put(&c->host_ix, c->hosts.v[i].name, i);
     for (int i = 0; i < c->flavors.n; i++)
@@ -387,6 +392,22 @@ int cloud_add_host(cloud *c, const char *name)
     memset(c->usage + (size_t)id * RC_COUNT, 0, RC_COUNT * sizeof *c->usage);
     memset(&c->host_aggs[id], 0, sizeof *c->host_aggs);
     memset(&c->host_servers[id], 0, sizeof *c->host_servers);
+    return id;
+}
+
+int cloud_add_host_copy(cloud *c, const char *name, int from)
+{
+    int id = cloud_add_host(c, name);
+    host *h = &c->hosts.v[id];
+    char *own = h->name;            /* the host index borrows this one */
+    free(h->cell);
+    free(h->hypervisor_type);
+    free(h->cpu_arch);
+    free(h->host_ip);
+    *h = c->hosts.v[from];
+    host_copy_owned(h, &c->hosts.v[from]);
+    free(h->name);
+    h->name = own;
     return id;
 }
 

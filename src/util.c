@@ -446,54 +446,76 @@ static uint64_t hash_str(const char *s)
         h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
-    return h;
+    /* the low bits of a product depend on the low bits only: fold the high
+     * bits in, or names that differ in a counter's digits share slots */
+    h ^= h >> 32;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static void index_insert(nv_index *ix, const char *key, uint32_t hash, int id)
+{
+    size_t m = (size_t)ix->cap - 1;
+    for (size_t i = hash & m;; i = (i + 1) & m) {
+        nv_index_slot *sl = &ix->slots[i];
+        if (!sl->key) {
+            sl->key = key;
+            sl->hash = hash;
+            sl->id = id;
+            ix->n++;
+            return;
+        }
+        if (sl->hash == hash && strcmp(sl->key, key) == 0) {
+            sl->key = key;
+            sl->id = id;
+            return;
+        }
+    }
+}
+
+static void index_grow(nv_index *ix, int cap)
+{
+    nv_index old = *ix;
+    ix->cap = cap;
+    ix->slots = nv_calloc((size_t)cap, sizeof *ix->slots);
+    ix->n = 0;
+    for (int i = 0; i < old.cap; i++)
+        if (old.slots[i].key)
+            index_insert(ix, old.slots[i].key, old.slots[i].hash, old.slots[i].id);
+    free(old.slots);
+}
+
+void nv_index_reserve(nv_index *ix, int n)
+{
+    int cap = ix->cap ? ix->cap : 16;
+    while ((n + 1) * 2 > cap)
+        cap *= 2;
+    if (cap > ix->cap)
+        index_grow(ix, cap);
 }
 
 void nv_index_put(nv_index *ix, const char *key, int id)
 {
-    if ((ix->n + 1) * 2 > ix->cap) {
-        nv_index old = *ix;
-        ix->cap = old.cap ? old.cap * 2 : 16;
-        ix->keys = nv_calloc((size_t)ix->cap, sizeof *ix->keys);
-        ix->ids = nv_calloc((size_t)ix->cap, sizeof *ix->ids);
-        ix->n = 0;
-        for (int i = 0; i < old.cap; i++)
-            if (old.keys[i])
-                nv_index_put(ix, old.keys[i], old.ids[i]);
-        free(old.keys);
-        free(old.ids);
-    }
-    size_t m = (size_t)ix->cap - 1;
-    for (size_t i = hash_str(key) & m;; i = (i + 1) & m) {
-        if (!ix->keys[i]) {
-            ix->keys[i] = key;
-            ix->ids[i] = id;
-            ix->n++;
-            return;
-        }
-        if (strcmp(ix->keys[i], key) == 0) {
-            ix->keys[i] = key;
-            ix->ids[i] = id;
-            return;
-        }
-    }
+    if ((ix->n + 1) * 2 > ix->cap)
+        index_grow(ix, ix->cap ? ix->cap * 2 : 16);
+    index_insert(ix, key, (uint32_t)hash_str(key), id);
 }
 
 int nv_index_get(const nv_index *ix, const char *key)
 {
     if (!ix->cap || !key)
         return -1;
+    uint32_t hash = (uint32_t)hash_str(key);
     size_t m = (size_t)ix->cap - 1;
-    for (size_t i = hash_str(key) & m; ix->keys[i]; i = (i + 1) & m)
-        if (strcmp(ix->keys[i], key) == 0)
-            return ix->ids[i];
+    for (size_t i = hash & m; ix->slots[i].key; i = (i + 1) & m)
+        if (ix->slots[i].hash == hash && strcmp(ix->slots[i].key, key) == 0)
+            return ix->slots[i].id;
     return -1;
 }
 
 void nv_index_free(nv_index *ix)
 {
-    free(ix->keys);
-    free(ix->ids);
+    free(ix->slots);
     memset(ix, 0, sizeof *ix);
 }
 

@@ -138,14 +138,22 @@ void nv_rng_seed(nv_rng *r, uint64_t seed);
 uint64_t nv_rng_next(nv_rng *r);
 int nv_rng_below(nv_rng *r, int n);   /* uniform in [0, n) */
 
-/* Name -> id hash index (open addressing; names are borrowed). */
+/* Name -> id hash index (open addressing; names are borrowed).  Each slot
+ * keeps the name's hash, so a probe compares strings only on a hash match
+ * and growing never reads the names again. */
+typedef struct nv_index_slot {
+    const char *key;            /* NULL: empty */
+    uint32_t hash;
+    int id;
+} nv_index_slot;
 typedef struct nv_index {
-    const char **keys;
-    int *ids;
+    nv_index_slot *slots;
     int cap, n;
 } nv_index;
 void nv_index_put(nv_index *ix, const char *key, int id);
 int nv_index_get(const nv_index *ix, const char *key);   /* -1 if absent */
+/* Make room for n names in all without growing again. */
+void nv_index_reserve(nv_index *ix, int n);
 void nv_index_free(nv_index *ix);
 
 #endif
