@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,48 @@ void sbuf_json_str(sbuf *b, const char *s)
     sbuf_addc(b, '"');
 }
 
+/*
+ * The fewest significant digits (1 to 17) whose correctly rounded %.*e
+ * form reads back as d, with that form in e: at most three printf/strtod
+ * pairs instead of up to seventeen.
+ *
+ * Why 15 first: any decimal D of at most 15 significant digits that reads
+ * back as a normal double x lies within half an ulp of x, which is less
+ * than half a unit in D's 15th digit (2^-53 * 10 < 0.5e-14), so x rounded
+ * to 15 digits is D padded with zeros.  Hence if the 15-digit form reads
+ * back, the shortest form is it without its trailing zeros; if not, no
+ * form of 15 or fewer digits does, and 16 or 17 decide.  Subnormals have
+ * fewer bits than that argument needs; they take the digit-by-digit path.
+ */
+static int shortest_digits(double d, char *e, size_t n)
+{
+    if (d != 0.0 && fabs(d) < DBL_MIN) {
+        int prec = 1;
+        for (; prec < 17; prec++) {
+            snprintf(e, n, "%.*e", prec - 1, d);
+            if (strtod(e, NULL) == d)
+                return prec;
+        }
+        snprintf(e, n, "%.16e", d);
+        return 17;
+    }
+    snprintf(e, n, "%.14e", d);
+    if (strtod(e, NULL) == d) {
+        const char *ep = strchr(e, 'e');
+        int prec = 15;
+        while (prec > 1 && ep[-1] == '0') {
+            ep--;
+            prec--;
+        }
+        return prec;
+    }
+    snprintf(e, n, "%.15e", d);
+    if (strtod(e, NULL) == d)
+        return 16;
+    snprintf(e, n, "%.16e", d);
+    return 17;
+}
+
 void nv_fmt_double(char *out, size_t n, double d)
 {
     /* Python's repr(float): the shortest digits that read back, in fixed
@@ -280,12 +323,7 @@ void nv_fmt_double(char *out, size_t n, double d)
         return;
     }
     char e[40];
-    int prec = 1;
-    for (; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, d);
-        if (strtod(e, NULL) == d)
-            break;
-    }
+    int prec = shortest_digits(d, e, sizeof e);
     const char *ep = strchr(e, 'e');
     int exp10 = ep ? atoi(ep + 1) : 0;
     if (exp10 >= -4 && exp10 < 16) {
