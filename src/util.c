@@ -270,8 +270,9 @@ void sbuf_json_str(sbuf *b, const char *s)
 
 /*
  * The fewest significant digits (1 to 17) whose correctly rounded %.*e
- * form reads back as d, with that form in e: at most three printf/strtod
- * pairs instead of up to seventeen.
+ * form reads back as d, with that form in e, in at most three printf/strtod
+ * pairs (the path for compilers without 128-bit integers; ryu.c is the
+ * usual one).
  *
  * Why 15 first: any decimal D of at most 15 significant digits that reads
  * back as a normal double x lies within half an ulp of x, which is less
@@ -310,6 +311,64 @@ static int shortest_digits(double d, char *e, size_t n)
     return 17;
 }
 
+/* Python's repr of a nonzero finite double from its shortest digits
+ * (digits * 10^e, no trailing zeros): fixed notation when the decimal
+ * exponent is in [-4, 16), else 1.5e+16 / 1e-05. */
+static void repr_from_digits(char *out, size_t n, bool neg, uint64_t digits, int e)
+{
+    char ds[24], buf[48];
+    int len = 0, k = 0;
+    do {
+        ds[sizeof ds - 1 - len++] = (char)('0' + digits % 10);
+        digits /= 10;
+    } while (digits);
+    const char *dg = ds + sizeof ds - len;
+    int exp10 = e + len - 1;
+    if (neg)
+        buf[k++] = '-';
+    if (exp10 >= 16 || exp10 < -4) {
+        buf[k++] = dg[0];
+        if (len > 1) {
+            buf[k++] = '.';
+            memcpy(buf + k, dg + 1, (size_t)len - 1);
+            k += len - 1;
+        }
+        int x = exp10 < 0 ? -exp10 : exp10;
+        buf[k++] = 'e';
+        buf[k++] = exp10 < 0 ? '-' : '+';
+        if (x >= 100)
+            buf[k++] = (char)('0' + x / 100);
+        buf[k++] = (char)('0' + x / 10 % 10);
+        buf[k++] = (char)('0' + x % 10);
+    } else if (exp10 < 0) {
+        buf[k++] = '0';
+        buf[k++] = '.';
+        for (int z = -1; z > exp10; z--)
+            buf[k++] = '0';
+        memcpy(buf + k, dg, (size_t)len);
+        k += len;
+    } else if (len <= exp10 + 1) {
+        memcpy(buf + k, dg, (size_t)len);
+        k += len;
+        for (int z = len; z <= exp10; z++)
+            buf[k++] = '0';
+        buf[k++] = '.';
+        buf[k++] = '0';
+    } else {
+        memcpy(buf + k, dg, (size_t)exp10 + 1);
+        k += exp10 + 1;
+        buf[k++] = '.';
+        memcpy(buf + k, dg + exp10 + 1, (size_t)(len - exp10 - 1));
+        k += len - exp10 - 1;
+    }
+    if (n == 0)
+        return;
+    if ((size_t)k >= n)
+        k = (int)n - 1;
+    memcpy(out, buf, (size_t)k);
+    out[k] = '\0';
+}
+
 void nv_fmt_double(char *out, size_t n, double d)
 {
     /* Python's repr(float): the shortest digits that read back, in fixed
@@ -322,6 +381,17 @@ void nv_fmt_double(char *out, size_t n, double d)
         snprintf(out, n, d < 0 ? "-inf" : "inf");
         return;
     }
+    if (d == 0.0) {
+        snprintf(out, n, signbit(d) ? "-0.0" : "0.0");
+        return;
+    }
+    uint64_t digits;
+    int dexp;
+    if (nv_shortest_digits(fabs(d), &digits, &dexp)) {
+        repr_from_digits(out, n, d < 0, digits, dexp);
+        return;
+    }
+    /* without 128-bit integers: printf and strtod */
     char e[40];
     int prec = shortest_digits(d, e, sizeof e);
     const char *ep = strchr(e, 'e');

@@ -120,6 +120,10 @@ void sbuf_term_vaddf(sbuf *b, const char *fmt, va_list ap);
 
 /* Format a double the way Python's repr() does (1.0, 0.5, 1e-06, 16.0). */
 void nv_fmt_double(char *out, size_t n, double d);
+/* The shortest decimal digits that read back as d (finite, nonzero), the
+ * one nearest d among them: d ~ digits * 10^exp10 (ryu.c).  false when d is
+ * zero, nan or inf, or the build has no 128-bit integers. */
+bool nv_shortest_digits(double d, uint64_t *digits, int *exp10);
 
 /* Split `s` on `sep`, strip blanks, drop empty parts (Nova's set split). */
 void nv_split_strip(strlist *out, const char *s, char sep);
