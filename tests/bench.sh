@@ -19,7 +19,7 @@ keys() {
         v=$(sed -n "s/^$k //p" "$2")
         if [ "$n" -ne 1 ]; then
             bad "bench $3: key $k printed $n times"
-        elif ! printf '%s\n' "$v" | grep -Eq '^[0-9]+(\.[0-9]+)?$'; then
+        elif ! printf '%s\n' "$v" | grep -Eq '^([0-9]+(\.[0-9]+)?|wall|cpu)$'; then
             bad "bench $3: key $k has value '$v'"
         else
             ok
@@ -31,20 +31,20 @@ keys() {
 
 f="$top_srcdir/scenarios/count-rack.cfg"
 if "$NOVALID" bench "$f" --runs 3 > "$tmp/out" 2> "$tmp/err"; then ok; else bad "bench $f exited $?"; cat "$tmp/err"; fi
-printf '%s\n' hosts servers steps runs load_ms copy_ms step1_ms step1_text_ms step2_ms \
+printf '%s\n' hosts servers steps runs clock load_ms copy_ms step1_ms step1_text_ms step2_ms \
     step2_text_ms step3_ms step3_text_ms undo_ms rss_mib rss_steps_mib > "$tmp/keys"
 keys "$tmp/keys" "$tmp/out" count-rack
 grep -qx 'hosts 8' "$tmp/out" && grep -qx 'servers 13' "$tmp/out" && grep -qx 'steps 3' "$tmp/out" \
-    && grep -qx 'runs 3' "$tmp/out" && ok || bad "bench count-rack: wrong counts: $(head -4 "$tmp/out" | tr '\n' ' ')"
+    && grep -qx 'runs 3' "$tmp/out" && grep -qx 'clock wall' "$tmp/out" && ok || bad "bench count-rack: wrong counts: $(head -4 "$tmp/out" | tr '\n' ' ')"
 
 # the generator's cloud: 100 hosts, 100 steps
 if sh "$top_srcdir/bench/gencloud.sh" 100 > "$tmp/g.cfg"; then ok; else bad "gencloud.sh 100 exited $?"; fi
-"$NOVALID" bench "$tmp/g.cfg" --runs 1 > "$tmp/g.out" 2>&1 || bad "bench on the generated cloud exited $?"
-printf '%s\n' hosts servers steps runs load_ms copy_ms undo_ms rss_mib rss_steps_mib > "$tmp/gkeys"
+"$NOVALID" bench "$tmp/g.cfg" --runs 1 --cpu > "$tmp/g.out" 2>&1 || bad "bench on the generated cloud exited $?"
+printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_steps_mib > "$tmp/gkeys"
 i=1
 while [ $i -le 100 ]; do printf 'step%d_ms\nstep%d_text_ms\n' $i $i >> "$tmp/gkeys"; i=$((i + 1)); done
 keys "$tmp/gkeys" "$tmp/g.out" gencloud
-grep -qx 'hosts 100' "$tmp/g.out" && grep -qx 'steps 100' "$tmp/g.out" && ok \
+grep -qx 'hosts 100' "$tmp/g.out" && grep -qx 'steps 100' "$tmp/g.out" && grep -qx 'clock cpu' "$tmp/g.out" && ok \
     || bad "bench gencloud: $(head -3 "$tmp/g.out" | tr '\n' ' ')"
 "$NOVALID" run "$tmp/g.cfg" > "$tmp/g.run" 2>&1
 [ "$(grep -c '^=> ok' "$tmp/g.run")" -eq 100 ] && ok || bad "gencloud: not every step succeeded"
