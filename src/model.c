@@ -682,7 +682,9 @@ const char *cloud_take_fault(cloud *c, int h, const char *point)
 
 bool vm_state_counts_io(const server *s)
 {
-    if (s->vm_state && strcmp(s->vm_state, "building") == 0)
+    /* called for every server of every host state: test the first letter
+     * before comparing */
+    if (s->vm_state && s->vm_state[0] == 'b' && strcmp(s->vm_state, "building") == 0)
         return true;
     static const char *const io_tasks[] = {"resize_migrating", "rebuilding", "resize_prep",
                                            "image_snapshot", "image_backup", "rescuing",

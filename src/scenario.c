@@ -1600,7 +1600,7 @@ static void load_spec(loader *ld, const config_setting_t *s, const char *spath,
 static void add_server(loader *ld, const config_setting_t *e, const char *name, int fl, int h,
                        int img, int grp, bool bfv, bool locked, const char *project,
                        const char *vm_state, const char *task_state, const char *fault,
-                       const persisted_spec *spec);
+                       const persisted_spec *spec, const int64_t amt[RC_COUNT]);
 
 static void load_server(loader *ld, const config_setting_t *e, int i)
 {
@@ -1670,6 +1670,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     const config_setting_t *rs = member(e, "request_spec");
     if (rs)
         load_spec(ld, rs, spath, &spec);
+    int64_t amt[RC_COUNT];
     for (int64_t k = 0; ok && name && ld->nerr == before && k < count; k++) {
         if (counted) {
             name = pattern_name(&pat, first + k, &nb);
@@ -1692,8 +1693,10 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
                 break;
             }
         }
+        if (k == 0)   /* what each server of the entry allocates: the same for all */
+            resources_of(ld->c, fl, img, bfv, amt);
         add_server(ld, e, name, fl, h, img, grp, bfv, locked, project, vm_state, task_state,
-                   fault, &spec);
+                   fault, &spec, amt);
     }
     free(spec.availability_zone);
     free(spec.requested_host);
@@ -1707,12 +1710,12 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     sbuf_free(&hb);
 }
 
-/* One server of an entry, with its Placement allocation and a copy of
- * the entry's request spec. */
+/* One server of an entry, with its Placement allocation `amt` and a copy
+ * of the entry's request spec. */
 static void add_server(loader *ld, const config_setting_t *e, const char *name, int fl, int h,
                        int img, int grp, bool bfv, bool locked, const char *project,
                        const char *vm_state, const char *task_state, const char *fault,
-                       const persisted_spec *spec)
+                       const persisted_spec *spec, const int64_t amt[RC_COUNT])
 {
     cloud *c = ld->c;
     int id = cloud_add_server(c, name, fl);
@@ -1744,9 +1747,7 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
     strlist_copy(&s->spec.force_hosts, &spec->force_hosts);
     strlist_copy(&s->spec.force_nodes, &spec->force_nodes);
 
-    int64_t amt[RC_COUNT];
     cloud_server_set_host(c, id, h);
-    resources_of(c, fl, c->servers.v[id].image, bfv, amt);
     placement_add(c, CONSUMER_SERVER, id, h, amt);
     s = &c->servers.v[id];
     replace_str(&s->availability_zone, host_az(c, h));
