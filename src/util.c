@@ -602,6 +602,22 @@ void nv_index_reserve(nv_index *ix, int n)
         index_grow(ix, cap);
 }
 
+void nv_index_copy(nv_index *dst, const nv_index *src, char *const *names, size_t stride)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->cap)
+        return;
+    dst->slots = nv_malloc((size_t)src->cap * sizeof *dst->slots);
+    memcpy(dst->slots, src->slots, (size_t)src->cap * sizeof *dst->slots);
+    dst->cap = src->cap;
+    dst->n = src->n;
+    for (int i = 0; i < dst->cap; i++)
+        if (dst->slots[i].key)
+            dst->slots[i].key =
+                *(char *const *)(const void *)((const char *)names +
+                                               (size_t)dst->slots[i].id * stride);
+}
+
 void nv_index_put(nv_index *ix, const char *key, int id)
 {
     if ((ix->n + 1) * 2 > ix->cap)

@@ -158,6 +158,11 @@ void nv_index_put(nv_index *ix, const char *key, int id);
 int nv_index_get(const nv_index *ix, const char *key);   /* -1 if absent */
 /* Make room for n names in all without growing again. */
 void nv_index_reserve(nv_index *ix, int n);
+/* dst (empty) becomes a copy of src whose keys are the names of the same
+ * ids in another array of structs (equal strings, owned there): `names`
+ * points at element 0's name member, `stride` is the struct size.  No
+ * hashing, no probing: what copying a cloud's indexes costs. */
+void nv_index_copy(nv_index *dst, const nv_index *src, char *const *names, size_t stride);
 void nv_index_free(nv_index *ix);
 
 #endif
