@@ -6,7 +6,9 @@
  * rss_mib).  Then, N times, the loaded cloud is copied (copy_ms), a session
  * is started on the copy and every step is performed in order: stepK_ms is
  * the engine's time for step K (the decision and its structured trail, no
- * text), stepK_text_ms the time to render that step's trail as text, and
+ * text), stepK_text_ms the time to render that step's trail as text,
+ * stepK_json_ms as JSON, stepK_record_ms to read its decision records as
+ * the UI does (every host's fate in every decision, and the summary), and
  * undo_ms the time to undo the last step once all were performed.  Each
  * figure is the median of the N runs; one `key value` per line.
  *
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "decision.h"
 #include "run.h"
 
 /* Wall-clock time, or with --cpu the process's CPU time (steadier on a
@@ -121,6 +124,8 @@ int cmd_bench(int argc, char **argv)
     double *undo = nv_calloc((size_t)n, sizeof *undo);
     double *step = nv_calloc((size_t)n * (size_t)(steps ? steps : 1), sizeof *step);
     double *text = nv_calloc((size_t)n * (size_t)(steps ? steps : 1), sizeof *text);
+    double *json = nv_calloc((size_t)n * (size_t)(steps ? steps : 1), sizeof *json);
+    double *rec = nv_calloc((size_t)n * (size_t)(steps ? steps : 1), sizeof *rec);
     double rss_steps = 0.0;
     sbuf out = {0};
     for (int r = 0; r < n; r++) {
@@ -136,6 +141,21 @@ int cmd_bench(int argc, char **argv)
             t0 = now_ms();
             trail_text(&ss->t, res->trail_from, &out);
             text[k * n + r] = now_ms() - t0;
+            sbuf_reset(&out);
+            t0 = now_ms();
+            trail_json(&ss->t, res->trail_from, res->trail_to, &out);
+            json[k * n + r] = now_ms() - t0;
+            t0 = now_ms();
+            int first, nd = dec_in_range(&ss->t, res->trail_from, res->trail_to, &first);
+            for (int d = first; d < first + nd; d++)
+                for (int h = 0; h < ss->c->hosts.n; h++) {
+                    sbuf_reset(&out);
+                    dec_host_fate(&ss->t, ss->c, res->trail_from, d, res->trail_to, h, false,
+                                  &out);
+                }
+            sbuf_reset(&out);
+            dec_summary(&ss->t, ss->c, res->trail_from, res->trail_to, &out);
+            rec[k * n + r] = now_ms() - t0;
         }
         if (r == n - 1)
             rss_steps = proc_mib("VmRSS");
@@ -156,6 +176,8 @@ int cmd_bench(int argc, char **argv)
     for (int k = 0; k < steps; k++) {
         printf("step%d_ms %.3f\n", k + 1, median(step + k * n, n));
         printf("step%d_text_ms %.3f\n", k + 1, median(text + k * n, n));
+        printf("step%d_json_ms %.3f\n", k + 1, median(json + k * n, n));
+        printf("step%d_record_ms %.3f\n", k + 1, median(rec + k * n, n));
     }
     printf("undo_ms %.3f\n", median(undo, n));
     printf("rss_mib %.1f\n", rss_load);
@@ -164,6 +186,8 @@ int cmd_bench(int argc, char **argv)
     free(undo);
     free(step);
     free(text);
+    free(json);
+    free(rec);
     scenario_free(sc);
     return 0;
 }

@@ -31,8 +31,8 @@ keys() {
 
 f="$top_srcdir/scenarios/count-rack.cfg"
 if "$NOVALID" bench "$f" --runs 3 > "$tmp/out" 2> "$tmp/err"; then ok; else bad "bench $f exited $?"; cat "$tmp/err"; fi
-printf '%s\n' hosts servers steps runs clock load_ms copy_ms step1_ms step1_text_ms step2_ms \
-    step2_text_ms step3_ms step3_text_ms undo_ms rss_mib rss_steps_mib > "$tmp/keys"
+printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_steps_mib > "$tmp/keys"
+for i in 1 2 3; do printf 'step%d_%s\n' $i ms $i text_ms $i json_ms $i record_ms >> "$tmp/keys"; done
 keys "$tmp/keys" "$tmp/out" count-rack
 grep -qx 'hosts 8' "$tmp/out" && grep -qx 'servers 13' "$tmp/out" && grep -qx 'steps 3' "$tmp/out" \
     && grep -qx 'runs 3' "$tmp/out" && grep -qx 'clock wall' "$tmp/out" && ok || bad "bench count-rack: wrong counts: $(head -4 "$tmp/out" | tr '\n' ' ')"
@@ -42,7 +42,10 @@ if sh "$top_srcdir/bench/gencloud.sh" 100 > "$tmp/g.cfg"; then ok; else bad "gen
 "$NOVALID" bench "$tmp/g.cfg" --runs 1 --cpu > "$tmp/g.out" 2>&1 || bad "bench on the generated cloud exited $?"
 printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_steps_mib > "$tmp/gkeys"
 i=1
-while [ $i -le 100 ]; do printf 'step%d_ms\nstep%d_text_ms\n' $i $i >> "$tmp/gkeys"; i=$((i + 1)); done
+while [ $i -le 100 ]; do
+    printf 'step%d_%s\n' $i ms $i text_ms $i json_ms $i record_ms >> "$tmp/gkeys"
+    i=$((i + 1))
+done
 keys "$tmp/gkeys" "$tmp/g.out" gencloud
 grep -qx 'hosts 100' "$tmp/g.out" && grep -qx 'steps 100' "$tmp/g.out" && grep -qx 'clock cpu' "$tmp/g.out" && ok \
     || bad "bench gencloud: $(head -3 "$tmp/g.out" | tr '\n' ' ')"
