@@ -1369,12 +1369,66 @@ void command_format(const command *c, sbuf *out)
 
 /* ---- session --------------------------------------------------------------------- */
 
+/*
+ * Undo from checkpoints.  Commands are deterministic (same cloud, same RNG
+ * state, same result), so the cloud after k commands can be rebuilt from
+ * any earlier copy by replaying the commands in between, and the trail
+ * events and results already recorded for the commands kept stay valid.
+ * A copy is taken every ck_every commands; when more than CK_MAX exist,
+ * every other one is dropped and the spacing doubles, so a long session
+ * keeps a few copies, spaced more widely the further back they are
+ * relative to the session's length.  Undo clones the newest copy at or
+ * before its target and replays at most ck_every - 1 commands (more only
+ * right after a thinning, or when undoing past every copy).
+ */
+#define CK_EVERY 8          /* commands between checkpoints at first */
+#define CK_MAX 3            /* checkpoints kept (each a copy of the cloud) */
+
+static void ck_free_from(session *s, int i)
+{
+    for (int k = i; k < s->n_ck; k++)
+        cloud_free(s->ck[k].c);
+    if (i < s->n_ck)
+        s->n_ck = i;
+}
+
+/* Drop the checkpoints taken after the first `at` commands. */
+static void ck_drop_after(session *s, int at)
+{
+    int i = s->n_ck;
+    while (i > 0 && s->ck[i - 1].at > at)
+        i--;
+    ck_free_from(s, i);
+}
+
+/* A checkpoint of the cloud now, after the first `at` commands. */
+static void ck_take(session *s, int at)
+{
+    s->ck = nv_realloc(s->ck, (size_t)(s->n_ck + 1) * sizeof *s->ck);
+    session_checkpoint *k = &s->ck[s->n_ck++];
+    k->at = at;
+    k->c = cloud_clone(s->c);
+    k->rng = s->rng;
+    if (s->n_ck <= CK_MAX)
+        return;
+    s->ck_every *= 2;
+    int j = 0;
+    for (int i = 0; i < s->n_ck; i++) {
+        if (s->ck[i].at % s->ck_every == 0)
+            s->ck[j++] = s->ck[i];
+        else
+            cloud_free(s->ck[i].c);
+    }
+    s->n_ck = j;
+}
+
 session *session_new(cloud *c)
 {
     session *s = nv_calloc(1, sizeof *s);
     s->initial = cloud_clone(c);
     s->c = c;
     nv_rng_seed(&s->rng, c->seed);
+    s->ck_every = CK_EVERY;
     return s;
 }
 
@@ -1392,6 +1446,8 @@ void session_free(session *s)
         command_done(&s->undone[i]);
     free(s->undone);
     trail_free(&s->t);
+    ck_free_from(s, 0);
+    free(s->ck);
     cloud_free(s->initial);
     cloud_free(s->c);
     free(s);
@@ -1417,6 +1473,8 @@ static const cmd_result *run_one(session *s, const command *cmd)
     if (nd && s->t.dec[first + nd - 1].selected.n)
         r->destination = s->t.dec[first + nd - 1].selected.v[0];
     s->n_done++;
+    if (s->n_done % s->ck_every == 0)
+        ck_take(s, s->n_done);
     return r;
 }
 
@@ -1438,6 +1496,8 @@ static void replay(session *s, int keep)
     s->done = NULL;
     s->results = NULL;
     s->n_done = s->cap_done = 0;
+    ck_free_from(s, 0);
+    s->ck_every = CK_EVERY;
     cloud_free(s->c);
     s->c = cloud_clone(s->initial);
     trail_clear(&s->t);
@@ -1481,7 +1541,36 @@ bool session_undo(session *s)
         s->undone = nv_realloc(s->undone, (size_t)s->cap_undone * sizeof *s->undone);
     }
     command_copy(&s->undone[s->n_undone++], &s->done[s->n_done - 1]);
-    replay(s, s->n_done - 1);
+    int keep = s->n_done - 1;
+    ck_drop_after(s, keep);
+    const session_checkpoint *k = s->n_ck ? &s->ck[s->n_ck - 1] : NULL;
+    cloud_free(s->c);
+    int from = 0;
+    if (k) {
+        s->c = cloud_clone(k->c);
+        s->rng = k->rng;
+        from = k->at;
+    } else {
+        s->c = cloud_clone(s->initial);
+        nv_rng_seed(&s->rng, s->c->seed);
+    }
+    /* the commands in between act again; their trail was kept */
+    trail scratch = {0};
+    for (int i = from; i < keep; i++) {
+        cmd_result r;
+        memset(&r, 0, sizeof r);
+        nova_env env = {s->c, &scratch, &s->rng};
+        conductor_exec(&env, &s->done[i], &r);
+        cmd_result_done(&r);
+        trail_clear(&scratch);
+        if ((i + 1) % s->ck_every == 0)
+            ck_take(s, i + 1);   /* replaces one dropped above, for later undos */
+    }
+    trail_free(&scratch);
+    trail_truncate(&s->t, s->results[keep].trail_from);
+    command_done(&s->done[keep]);
+    cmd_result_done(&s->results[keep]);
+    s->n_done = keep;
     return true;
 }
 

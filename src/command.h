@@ -234,9 +234,18 @@ void expect_eval(const cloud *c, const expect *e, const cmd_result *r,
  * empty on entry. */
 void expect_observe(const cloud *c, const cmd_result *r, expect *out);
 
+/* A copy of the cloud and the RNG after the first `at` commands. */
+typedef struct session_checkpoint {
+    int at;
+    cloud *c;
+    nv_rng rng;
+} session_checkpoint;
+
 /*
  * A session: the cloud now, the cloud at the start, the trail, the seeded
- * RNG and the commands performed (each with its result).
+ * RNG and the commands performed (each with its result), and checkpoints
+ * undo starts from (a copy every ck_every commands, at most a few: see
+ * command.c).
  */
 typedef struct session {
     cloud *initial;
@@ -248,6 +257,8 @@ typedef struct session {
     int n_done, cap_done;
     command *undone;            /* redo stack: undone commands, the newest last */
     int n_undone, cap_undone;
+    session_checkpoint *ck;
+    int n_ck, ck_every;
 } session;
 
 /* Takes ownership of `c`. */
@@ -256,8 +267,10 @@ void session_free(session *s);
 /* Run one command (copied into the history); returns its result (owned by
  * the session). */
 const cmd_result *session_exec(session *s, const command *cmd);
-/* Undo the last command (replays the rest from the initial cloud) and keep
- * it for session_redo.  false if nothing to undo. */
+/* Undo the last command and keep it for session_redo: the cloud is rebuilt
+ * from the newest checkpoint before it (or the initial cloud) by replaying
+ * the commands in between; the trail and results of the commands kept stay
+ * as they were.  false if nothing to undo. */
 bool session_undo(session *s);
 /* Run the last undone command again; NULL if none.  session_exec of any
  * other command forgets what was undone. */

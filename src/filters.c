@@ -383,15 +383,35 @@ static bool version_satisfies(const char *pred, const char *ver)
     return ok;
 }
 
-static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+/* The request's side of ImagePropertiesFilter: the same for every host. */
+static void image_wishes(const cloud *c, int img, sched_memo *m)
 {
-    const cloud *c = x->c;
-    int img = x->spec->image;
     const char *arch_p = image_prop(c, img, "hw_architecture");
     if (!arch_p)
         arch_p = c->conf.image_properties_default_architecture;
-    char *want[3] = {canon_arch(arch_p), canon_hv(image_prop(c, img, "img_hv_type")),
-                     canon_mode(image_prop(c, img, "hw_vm_mode"))};
+    m->want[0] = canon_arch(arch_p);
+    m->want[1] = canon_hv(image_prop(c, img, "img_hv_type"));
+    m->want[2] = canon_mode(image_prop(c, img, "hw_vm_mode"));
+    m->req_ver = image_prop(c, img, "img_hv_requested_version");
+    m->bits = image_prop(c, img, "hw_maxphysaddr_bits");
+    m->image_ready = true;
+}
+
+void sched_memo_done(sched_memo *m)
+{
+    for (int k = 0; k < 3; k++)
+        free(m->want[k]);
+    memset(m, 0, sizeof *m);
+}
+
+static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+{
+    const cloud *c = x->c;
+    sched_memo local = {0}, *memo = x->memo ? x->memo : &local;
+    if (!memo->image_ready)
+        image_wishes(c, x->spec->image, memo);
+    char *const *want = memo->want;
+    const char *req_ver = memo->req_ver, *bits = memo->bits;
     bool pass = false;
     if (!want[0] && !want[1] && !want[2]) {
         pass = true;
@@ -400,11 +420,11 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbu
     const host *ho = &c->hosts.v[h->host];
     const char *sup[4][3];
     int ns = supported_instances(ho, sup);
-    char verstr[64];
+    char verstr[64] = "";
     int64_t hv = ho->hypervisor_version;
-    snprintf(verstr, sizeof verstr, "%lld.%lld.%lld", (long long)(hv / 1000000),
-             (long long)(hv / 1000 % 1000), (long long)(hv % 1000));
-    const char *req_ver = image_prop(c, img, "img_hv_requested_version");
+    if (req_ver)   /* only a requested version reads the host's */
+        snprintf(verstr, sizeof verstr, "%lld.%lld.%lld", (long long)(hv / 1000000),
+                 (long long)(hv / 1000 % 1000), (long long)(hv % 1000));
     for (int i = 0; i < ns && !pass; i++) {
         bool m = true;
         for (int k = 0; k < 3; k++)
@@ -423,7 +443,6 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbu
             pass = true;
     }
     /* hw_maxphysaddr_bits: host bits unknown passes (2024.1+) */
-    const char *bits = image_prop(c, img, "hw_maxphysaddr_bits");
     if (pass && bits && c->conf.release >= REL_2024_1 && ho->maxphysaddr_bits &&
         ho->maxphysaddr_bits < atoi(bits)) {
         sbuf_addf(why, "image needs hw_maxphysaddr_bits %s, host has %d", bits, ho->maxphysaddr_bits);
@@ -443,8 +462,8 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbu
             sbuf_addf(why, " version %s", verstr);
     }
 out:
-    for (int k = 0; k < 3; k++)
-        free(want[k]);
+    if (memo == &local)
+        sched_memo_done(&local);
     return pass;
 }
 

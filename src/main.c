@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "conductor.h"
 #include "keys.h"
 #include "run.h"
@@ -50,6 +51,10 @@ static const cli_command cli_commands[] = {
      "replay both and show, step by step, what changed\n"
      "                                         (exit 0 same, 1 differ, 2 trouble)",
      "file", -1, {{"--release", OPTV_RELEASE}, {"--quirk", OPTV_QUIRK}, {0}}},
+    {"bench", cmd_bench, "FILE",
+     "time loading, copying, each step, its text and undo:\n"
+     "                                         medians, one `key value` per line",
+     "file", -1, {{"--runs", OPTV_NUMBER}, {"--cpu", OPTV_NONE}, {0}}},
 };
 #define N_COMMANDS ((int)(sizeof cli_commands / sizeof cli_commands[0]))
 

@@ -215,6 +215,31 @@ void cloud_free(cloud *c)
             memcpy((dst).v, (src).v, (size_t)(src).n * sizeof *(dst).v);       \
     } while (0)
 
+/* Give h (a bitwise copy of s) its own copies of everything s owns. */
+static void host_copy_owned(host *h, const host *s)
+{
+    h->name = nv_strdup(s->name);
+    h->cell = nv_strdup(s->cell);
+    h->hypervisor_type = nv_strdup(s->hypervisor_type);
+    h->cpu_arch = nv_strdup(s->cpu_arch);
+    h->host_ip = nv_strdup(s->host_ip);
+    strlist_copy(&h->traits, &s->traits);
+    h->disabled_reason = nv_strdup(s->disabled_reason);
+    kvlist_copy(&h->metrics, &s->metrics);
+    if (s->n_cells) {
+        h->cells = nv_malloc((size_t)s->n_cells * sizeof *h->cells);
+        memcpy(h->cells, s->cells, (size_t)s->n_cells * sizeof *h->cells);
+    }
+    if (s->n_pci) {
+        h->pci = nv_malloc((size_t)s->n_pci * sizeof *h->pci);
+        for (int k = 0; k < s->n_pci; k++) {
+            h->pci[k] = s->pci[k];
+            h->pci[k].vendor_id = nv_strdup(s->pci[k].vendor_id);
+            h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
+        }
+    }
+}
+
 cloud *cloud_clone(const cloud *src)
 {
     cloud *c = nv_calloc(1, sizeof *c);
@@ -223,30 +248,8 @@ cloud *cloud_clone(const cloud *src)
     nova_config_copy(&c->conf, &src->conf);
     c->seed = src->seed;
     COPY_VEC(c->hosts, src->hosts);
-    for (int i = 0; i < c->hosts.n; i++) {
-        host *h = &c->hosts.v[i];
-        const host *s = &src->hosts.v[i];
-        h->name = nv_strdup(s->name);
-        h->cell = nv_strdup(s->cell);
-        h->hypervisor_type = nv_strdup(s->hypervisor_type);
-        h->cpu_arch = nv_strdup(s->cpu_arch);
-        h->host_ip = nv_strdup(s->host_ip);
-        strlist_copy(&h->traits, &s->traits);
-        h->disabled_reason = nv_strdup(s->disabled_reason);
-        kvlist_copy(&h->metrics, &s->metrics);
-        if (s->n_cells) {
-            h->cells = nv_malloc((size_t)s->n_cells * sizeof *h->cells);
-            memcpy(h->cells, s->cells, (size_t)s->n_cells * sizeof *h->cells);
-        }
-        if (s->n_pci) {
-            h->pci = nv_malloc((size_t)s->n_pci * sizeof *h->pci);
-            for (int k = 0; k < s->n_pci; k++) {
-                h->pci[k] = s->pci[k];
-                h->pci[k].vendor_id = nv_strdup(s->pci[k].vendor_id);
-                h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
-            }
-        }
-    }
+    for (int i = 0; i < c->hosts.n; i++)
+        host_copy_owned(&c->hosts.v[i], &src->hosts.v[i]);
     COPY_VEC(c->aggregates, src->aggregates);
     for (int i = 0; i < c->aggregates.n; i++) {
         aggregate *a = &c->aggregates.v[i];
@@ -294,13 +297,35 @@ cloud *cloud_clone(const cloud *src)
         c->faults.v[i].message = nv_strdup(src->faults.v[i].message);
     }
     COPY_VEC(c->allocations, src->allocations);
-    cloud_reindex(c);
+    /* the derived parts are copied, not derived again: rehashing every
+     * name was a third of copying a cloud */
+#define COPY_INDEX(ix, vec)                                                     \
+    nv_index_copy(&c->ix, &src->ix, c->vec.n ? &c->vec.v[0].name : NULL, sizeof *c->vec.v)
+    COPY_INDEX(host_ix, hosts);
+    COPY_INDEX(flavor_ix, flavors);
+    COPY_INDEX(image_ix, images);
+    COPY_INDEX(group_ix, groups);
+    COPY_INDEX(server_ix, servers);
+    COPY_INDEX(aggregate_ix, aggregates);
+#undef COPY_INDEX
+    int nh = c->hosts.n ? c->hosts.n : 1;
+    c->usage = nv_malloc((size_t)nh * RC_COUNT * sizeof *c->usage);
+    memcpy(c->usage, src->usage, (size_t)c->hosts.n * RC_COUNT * sizeof *c->usage);
+    c->host_aggs = nv_calloc((size_t)nh, sizeof *c->host_aggs);
+    c->host_servers = nv_calloc((size_t)nh, sizeof *c->host_servers);
+    for (int h = 0; h < c->hosts.n; h++) {
+        intvec_copy(&c->host_aggs[h], &src->host_aggs[h]);
+        intvec_copy(&c->host_servers[h], &src->host_servers[h]);
+    }
+    c->host_side_cap = nh;
     return c;
 }
 
 void cloud_reindex(cloud *c)
 {
     free_derived(c);
+    nv_index_reserve(&c->host_ix, c->hosts.n);
+    nv_index_reserve(&c->server_ix, c->servers.n);
     for (int i = 0; i < c->hosts.n; i++)
         nv_index_put(&c->host_ix, c->hosts.v[i].name, i);
     for (int i = 0; i < c->flavors.n; i++)
@@ -387,6 +412,22 @@ int cloud_add_host(cloud *c, const char *name)
     memset(c->usage + (size_t)id * RC_COUNT, 0, RC_COUNT * sizeof *c->usage);
     memset(&c->host_aggs[id], 0, sizeof *c->host_aggs);
     memset(&c->host_servers[id], 0, sizeof *c->host_servers);
+    return id;
+}
+
+int cloud_add_host_copy(cloud *c, const char *name, int from)
+{
+    int id = cloud_add_host(c, name);
+    host *h = &c->hosts.v[id];
+    char *own = h->name;            /* the host index borrows this one */
+    free(h->cell);
+    free(h->hypervisor_type);
+    free(h->cpu_arch);
+    free(h->host_ip);
+    *h = c->hosts.v[from];
+    host_copy_owned(h, &c->hosts.v[from]);
+    free(h->name);
+    h->name = own;
     return id;
 }
 
@@ -661,7 +702,9 @@ const char *cloud_take_fault(cloud *c, int h, const char *point)
 
 bool vm_state_counts_io(const server *s)
 {
-    if (s->vm_state && strcmp(s->vm_state, "building") == 0)
+    /* called for every server of every host state: test the first letter
+     * before comparing */
+    if (s->vm_state && s->vm_state[0] == 'b' && strcmp(s->vm_state, "building") == 0)
         return true;
     static const char *const io_tasks[] = {"resize_migrating", "rebuilding", "resize_prep",
                                            "image_snapshot", "image_backup", "rescuing",

@@ -873,6 +873,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     x.c = c;
     x.spec = spec;
     x.rng = rng;
+    sched_memo memo;
+    memset(&memo, 0, sizeof memo);
+    x.memo = &memo;
 
     intvec list = {0};
     bool ok = true;
@@ -1174,6 +1177,7 @@ done:
     intvec_free(&x.group_members);
     free(x.is_member);
     free(x.fatal);
+    sched_memo_done(&memo);
     free(cand_res);
     intvec_free(&list);
     pquery_done(&q);

@@ -81,7 +81,20 @@ typedef struct sched_ctx {
     int n_pci;                  /* PCI requests; -1: an undefined alias */
     char pci_error[160];
     char *fatal;                /* a weigher raised (ComputeHostMetricNotFound) */
+    /* What filters work out from the request alone, once per request
+     * instead of once per host (filled by the first host that needs it;
+     * NULL: computed per call). */
+    struct sched_memo *memo;
 } sched_ctx;
+
+/* The image's wishes as ImagePropertiesFilter compares them. */
+typedef struct sched_memo {
+    bool image_ready;
+    char *want[3];              /* canonical arch, hv_type, vm_mode; NULL: not asked */
+    const char *req_ver;        /* img_hv_requested_version, borrowed */
+    const char *bits;           /* hw_maxphysaddr_bits, borrowed */
+} sched_memo;
+void sched_memo_done(sched_memo *m);
 
 enum filter_flags {
     F_ONCE = 1,                 /* run_filter_once_per_request */

@@ -48,6 +48,17 @@ void trail_clear(trail *t)
     t->n_dec = 0;
 }
 
+void trail_truncate(trail *t, int n)
+{
+    if (n < 0 || n >= t->n)
+        return;
+    for (int i = n; i < t->n; i++)
+        event_free(&t->v[i]);
+    t->n = n;
+    while (t->n_dec > 0 && t->dec[t->n_dec - 1].ev_request >= n)
+        decision_free(&t->dec[--t->n_dec]);
+}
+
 void trail_free(trail *t)
 {
     trail_clear(t);

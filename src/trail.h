@@ -59,6 +59,9 @@ typedef struct trail {
 
 void trail_free(trail *t);
 void trail_clear(trail *t);
+/* Drop the events from index n on, and the decision records of the
+ * requests among them (undo cuts a session's trail back). */
+void trail_truncate(trail *t, int n);
 event *trail_add(trail *t, enum ev_kind kind);   /* zeroed event */
 void event_reject(event *e, const char *host, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

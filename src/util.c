@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,107 @@ void sbuf_json_str(sbuf *b, const char *s)
     sbuf_addc(b, '"');
 }
 
+/*
+ * The fewest significant digits (1 to 17) whose correctly rounded %.*e
+ * form reads back as d, with that form in e, in at most three printf/strtod
+ * pairs (the path for compilers without 128-bit integers; ryu.c is the
+ * usual one).
+ *
+ * Why 15 first: any decimal D of at most 15 significant digits that reads
+ * back as a normal double x lies within half an ulp of x, which is less
+ * than half a unit in D's 15th digit (2^-53 * 10 < 0.5e-14), so x rounded
+ * to 15 digits is D padded with zeros.  Hence if the 15-digit form reads
+ * back, the shortest form is it without its trailing zeros; if not, no
+ * form of 15 or fewer digits does, and 16 or 17 decide.  Subnormals have
+ * fewer bits than that argument needs; they take the digit-by-digit path.
+ */
+static int shortest_digits(double d, char *e, size_t n)
+{
+    if (d != 0.0 && fabs(d) < DBL_MIN) {
+        int prec = 1;
+        for (; prec < 17; prec++) {
+            snprintf(e, n, "%.*e", prec - 1, d);
+            if (strtod(e, NULL) == d)
+                return prec;
+        }
+        snprintf(e, n, "%.16e", d);
+        return 17;
+    }
+    snprintf(e, n, "%.14e", d);
+    if (strtod(e, NULL) == d) {
+        const char *ep = strchr(e, 'e');
+        int prec = 15;
+        while (prec > 1 && ep[-1] == '0') {
+            ep--;
+            prec--;
+        }
+        return prec;
+    }
+    snprintf(e, n, "%.15e", d);
+    if (strtod(e, NULL) == d)
+        return 16;
+    snprintf(e, n, "%.16e", d);
+    return 17;
+}
+
+/* Python's repr of a nonzero finite double from its shortest digits
+ * (digits * 10^e, no trailing zeros): fixed notation when the decimal
+ * exponent is in [-4, 16), else 1.5e+16 / 1e-05. */
+static void repr_from_digits(char *out, size_t n, bool neg, uint64_t digits, int e)
+{
+    char ds[24], buf[48];
+    int len = 0, k = 0;
+    do {
+        ds[sizeof ds - 1 - len++] = (char)('0' + digits % 10);
+        digits /= 10;
+    } while (digits);
+    const char *dg = ds + sizeof ds - len;
+    int exp10 = e + len - 1;
+    if (neg)
+        buf[k++] = '-';
+    if (exp10 >= 16 || exp10 < -4) {
+        buf[k++] = dg[0];
+        if (len > 1) {
+            buf[k++] = '.';
+            memcpy(buf + k, dg + 1, (size_t)len - 1);
+            k += len - 1;
+        }
+        int x = exp10 < 0 ? -exp10 : exp10;
+        buf[k++] = 'e';
+        buf[k++] = exp10 < 0 ? '-' : '+';
+        if (x >= 100)
+            buf[k++] = (char)('0' + x / 100);
+        buf[k++] = (char)('0' + x / 10 % 10);
+        buf[k++] = (char)('0' + x % 10);
+    } else if (exp10 < 0) {
+        buf[k++] = '0';
+        buf[k++] = '.';
+        for (int z = -1; z > exp10; z--)
+            buf[k++] = '0';
+        memcpy(buf + k, dg, (size_t)len);
+        k += len;
+    } else if (len <= exp10 + 1) {
+        memcpy(buf + k, dg, (size_t)len);
+        k += len;
+        for (int z = len; z <= exp10; z++)
+            buf[k++] = '0';
+        buf[k++] = '.';
+        buf[k++] = '0';
+    } else {
+        memcpy(buf + k, dg, (size_t)exp10 + 1);
+        k += exp10 + 1;
+        buf[k++] = '.';
+        memcpy(buf + k, dg + exp10 + 1, (size_t)(len - exp10 - 1));
+        k += len - exp10 - 1;
+    }
+    if (n == 0)
+        return;
+    if ((size_t)k >= n)
+        k = (int)n - 1;
+    memcpy(out, buf, (size_t)k);
+    out[k] = '\0';
+}
+
 void nv_fmt_double(char *out, size_t n, double d)
 {
     /* Python's repr(float): the shortest digits that read back, in fixed
@@ -279,13 +381,19 @@ void nv_fmt_double(char *out, size_t n, double d)
         snprintf(out, n, d < 0 ? "-inf" : "inf");
         return;
     }
-    char e[40];
-    int prec = 1;
-    for (; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, d);
-        if (strtod(e, NULL) == d)
-            break;
+    if (d == 0.0) {
+        snprintf(out, n, signbit(d) ? "-0.0" : "0.0");
+        return;
     }
+    uint64_t digits;
+    int dexp;
+    if (nv_shortest_digits(fabs(d), &digits, &dexp)) {
+        repr_from_digits(out, n, d < 0, digits, dexp);
+        return;
+    }
+    /* without 128-bit integers: printf and strtod */
+    char e[40];
+    int prec = shortest_digits(d, e, sizeof e);
     const char *ep = strchr(e, 'e');
     int exp10 = ep ? atoi(ep + 1) : 0;
     if (exp10 >= -4 && exp10 < 16) {
@@ -446,54 +554,92 @@ static uint64_t hash_str(const char *s)
         h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
-    return h;
+    /* the low bits of a product depend on the low bits only: fold the high
+     * bits in, or names that differ in a counter's digits share slots */
+    h ^= h >> 32;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static void index_insert(nv_index *ix, const char *key, uint32_t hash, int id)
+{
+    size_t m = (size_t)ix->cap - 1;
+    for (size_t i = hash & m;; i = (i + 1) & m) {
+        nv_index_slot *sl = &ix->slots[i];
+        if (!sl->key) {
+            sl->key = key;
+            sl->hash = hash;
+            sl->id = id;
+            ix->n++;
+            return;
+        }
+        if (sl->hash == hash && strcmp(sl->key, key) == 0) {
+            sl->key = key;
+            sl->id = id;
+            return;
+        }
+    }
+}
+
+static void index_grow(nv_index *ix, int cap)
+{
+    nv_index old = *ix;
+    ix->cap = cap;
+    ix->slots = nv_calloc((size_t)cap, sizeof *ix->slots);
+    ix->n = 0;
+    for (int i = 0; i < old.cap; i++)
+        if (old.slots[i].key)
+            index_insert(ix, old.slots[i].key, old.slots[i].hash, old.slots[i].id);
+    free(old.slots);
+}
+
+void nv_index_reserve(nv_index *ix, int n)
+{
+    int cap = ix->cap ? ix->cap : 16;
+    while ((n + 1) * 2 > cap)
+        cap *= 2;
+    if (cap > ix->cap)
+        index_grow(ix, cap);
+}
+
+void nv_index_copy(nv_index *dst, const nv_index *src, char *const *names, size_t stride)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->cap)
+        return;
+    dst->slots = nv_malloc((size_t)src->cap * sizeof *dst->slots);
+    memcpy(dst->slots, src->slots, (size_t)src->cap * sizeof *dst->slots);
+    dst->cap = src->cap;
+    dst->n = src->n;
+    for (int i = 0; i < dst->cap; i++)
+        if (dst->slots[i].key)
+            dst->slots[i].key =
+                *(char *const *)(const void *)((const char *)names +
+                                               (size_t)dst->slots[i].id * stride);
 }
 
 void nv_index_put(nv_index *ix, const char *key, int id)
 {
-    if ((ix->n + 1) * 2 > ix->cap) {
-        nv_index old = *ix;
-        ix->cap = old.cap ? old.cap * 2 : 16;
-        ix->keys = nv_calloc((size_t)ix->cap, sizeof *ix->keys);
-        ix->ids = nv_calloc((size_t)ix->cap, sizeof *ix->ids);
-        ix->n = 0;
-        for (int i = 0; i < old.cap; i++)
-            if (old.keys[i])
-                nv_index_put(ix, old.keys[i], old.ids[i]);
-        free(old.keys);
-        free(old.ids);
-    }
-    size_t m = (size_t)ix->cap - 1;
-    for (size_t i = hash_str(key) & m;; i = (i + 1) & m) {
-        if (!ix->keys[i]) {
-            ix->keys[i] = key;
-            ix->ids[i] = id;
-            ix->n++;
-            return;
-        }
-        if (strcmp(ix->keys[i], key) == 0) {
-            ix->keys[i] = key;
-            ix->ids[i] = id;
-            return;
-        }
-    }
+    if ((ix->n + 1) * 2 > ix->cap)
+        index_grow(ix, ix->cap ? ix->cap * 2 : 16);
+    index_insert(ix, key, (uint32_t)hash_str(key), id);
 }
 
 int nv_index_get(const nv_index *ix, const char *key)
 {
     if (!ix->cap || !key)
         return -1;
+    uint32_t hash = (uint32_t)hash_str(key);
     size_t m = (size_t)ix->cap - 1;
-    for (size_t i = hash_str(key) & m; ix->keys[i]; i = (i + 1) & m)
-        if (strcmp(ix->keys[i], key) == 0)
-            return ix->ids[i];
+    for (size_t i = hash & m; ix->slots[i].key; i = (i + 1) & m)
+        if (ix->slots[i].hash == hash && strcmp(ix->slots[i].key, key) == 0)
+            return ix->slots[i].id;
     return -1;
 }
 
 void nv_index_free(nv_index *ix)
 {
-    free(ix->keys);
-    free(ix->ids);
+    free(ix->slots);
     memset(ix, 0, sizeof *ix);
 }
 

@@ -120,6 +120,10 @@ void sbuf_term_vaddf(sbuf *b, const char *fmt, va_list ap);
 
 /* Format a double the way Python's repr() does (1.0, 0.5, 1e-06, 16.0). */
 void nv_fmt_double(char *out, size_t n, double d);
+/* The shortest decimal digits that read back as d (finite, nonzero), the
+ * one nearest d among them: d ~ digits * 10^exp10 (ryu.c).  false when d is
+ * zero, nan or inf, or the build has no 128-bit integers. */
+bool nv_shortest_digits(double d, uint64_t *digits, int *exp10);
 
 /* Split `s` on `sep`, strip blanks, drop empty parts (Nova's set split). */
 void nv_split_strip(strlist *out, const char *s, char sep);
@@ -138,14 +142,27 @@ void nv_rng_seed(nv_rng *r, uint64_t seed);
 uint64_t nv_rng_next(nv_rng *r);
 int nv_rng_below(nv_rng *r, int n);   /* uniform in [0, n) */
 
-/* Name -> id hash index (open addressing; names are borrowed). */
+/* Name -> id hash index (open addressing; names are borrowed).  Each slot
+ * keeps the name's hash, so a probe compares strings only on a hash match
+ * and growing never reads the names again. */
+typedef struct nv_index_slot {
+    const char *key;            /* NULL: empty */
+    uint32_t hash;
+    int id;
+} nv_index_slot;
 typedef struct nv_index {
-    const char **keys;
-    int *ids;
+    nv_index_slot *slots;
     int cap, n;
 } nv_index;
 void nv_index_put(nv_index *ix, const char *key, int id);
 int nv_index_get(const nv_index *ix, const char *key);   /* -1 if absent */
+/* Make room for n names in all without growing again. */
+void nv_index_reserve(nv_index *ix, int n);
+/* dst (empty) becomes a copy of src whose keys are the names of the same
+ * ids in another array of structs (equal strings, owned there): `names`
+ * points at element 0's name member, `stride` is the struct size.  No
+ * hashing, no probing: what copying a cloud's indexes costs. */
+void nv_index_copy(nv_index *dst, const nv_index *src, char *const *names, size_t stride);
 void nv_index_free(nv_index *ix);
 
 #endif

@@ -2,6 +2,8 @@
  * test_conductor.c - the conductor's flows with Nova's checks, statuses
  * and exact messages (nova-model.md §7-§10), and the bug-1718455 quirk.
  */
+#include <stdio.h>
+
 #include "testutil.h"
 
 typedef struct fx {
@@ -704,6 +706,133 @@ static void test_session_undo_replays(void **st)
     fx_done(&f);
 }
 
+/* The state a session shows, as text: servers, migrations, usage, the
+ * results and the whole trail. */
+static char *session_print(const session *s)
+{
+    sbuf b = {0};
+    const cloud *c = s->c;
+    for (int i = 0; i < c->servers.n; i++) {
+        const server *v = &c->servers.v[i];
+        sbuf_addf(&b, "%s %d %s %s %d\n", v->name, v->host, v->vm_state,
+                  v->task_state ? v->task_state : "-", v->deleted);
+    }
+    for (int i = 0; i < c->migrations.n; i++)
+        sbuf_addf(&b, "migration %d %s %d\n", c->migrations.v[i].id, c->migrations.v[i].status,
+                  c->migrations.v[i].dest);
+    for (int h = 0; h < c->hosts.n; h++)
+        for (int rc = 0; rc < RC_COUNT; rc++)
+            sbuf_addf(&b, "%lld ", (long long)placement_used(c, h, rc));
+    sbuf_addf(&b, "\n%d allocations, %d done\n", c->allocations.n, s->n_done);
+    for (int i = 0; i < s->n_done; i++)
+        sbuf_addf(&b, "%s %s %d..%d\n", s->results[i].outcome,
+                  s->results[i].message ? s->results[i].message : "-", s->results[i].trail_from,
+                  s->results[i].trail_to);
+    trail_text(&s->t, 0, &b);
+    return sbuf_take(&b);
+}
+
+/* Command k of a mixed history: boots, moves, stops and starts, deletes. */
+static void history_command(int k, command *cmd)
+{
+    char n[32];
+    switch (k % 5) {
+    case 0:
+        command_init(cmd, OP_BOOT);
+        snprintf(n, sizeof n, "vm%d", k);
+        cmd->name = nv_strdup(n);
+        cmd->flavor = nv_strdup("m1.small");
+        cmd->min_count = cmd->max_count = 1;
+        break;
+    case 1:
+        command_init(cmd, OP_LIVE_MIGRATE);
+        snprintf(n, sizeof n, "vm%d", k - 1);
+        cmd->server = nv_strdup(n);
+        break;
+    case 2:
+        command_init(cmd, OP_STOP);
+        snprintf(n, sizeof n, "vm%d", k - 2);
+        cmd->server = nv_strdup(n);
+        break;
+    case 3:
+        command_init(cmd, OP_START);
+        snprintf(n, sizeof n, "vm%d", k - 3);
+        cmd->server = nv_strdup(n);
+        break;
+    default:
+        command_init(cmd, k % 3 ? OP_DELETE : OP_HOST);
+        snprintf(n, sizeof n, "vm%d", k - 14);
+        cmd->server = nv_strdup(n);
+        if (cmd->op == OP_HOST) {
+            cmd->host = nv_strdup(k % 2 ? "host1" : "host2");
+            cmd->set = nv_strdup(k % 2 ? "disable" : "enable");
+        }
+        break;
+    }
+}
+
+/* Undo from checkpoints leaves exactly the state, results and trail of a
+ * session that performed only the commands kept; undoing past every
+ * checkpoint, undoing after a quirk switch, and redoing all agree too. */
+static void test_session_undo_checkpoints(void **st)
+{
+    (void)st;
+    enum { N = 70 };
+    fx f;
+    fx_init(&f, REL_LATEST);
+    for (int h = 3; h <= 6; h++) {
+        char n[16];
+        snprintf(n, sizeof n, "host%d", h);
+        t_host(f.c, n, 8, 8192, 80);
+    }
+    f.c->conf.host_subset_size = 3;   /* random choices: the RNG state must follow */
+    cloud *orig = cloud_clone(f.c);
+    session *s = session_new(f.c);
+    f.c = NULL;
+    char *want[N + 1];
+    session *fresh = session_new(cloud_clone(orig));
+    want[0] = session_print(fresh);
+    for (int k = 0; k < N; k++) {
+        command cmd;
+        history_command(k, &cmd);
+        session_exec(s, &cmd);
+        session_exec(fresh, &cmd);
+        command_done(&cmd);
+        want[k + 1] = session_print(fresh);
+    }
+    session_free(fresh);
+    assert_true(s->n_ck > 0 && s->n_ck <= 3);
+    for (int k = N; k > 0; k--) {
+        char *got = session_print(s);
+        assert_string_equal(got, want[k]);
+        free(got);
+        if (k == N / 2) {
+            /* redo ten commands from here, then undo them again */
+            for (int j = 0; j < 10; j++) {
+                command cmd;
+                history_command(k + j, &cmd);
+                session_exec(s, &cmd);
+                command_done(&cmd);
+            }
+            for (int j = 0; j < 10; j++)
+                assert_true(session_undo(s));
+            got = session_print(s);
+            assert_string_equal(got, want[k]);
+            free(got);
+        }
+        assert_true(session_undo(s));
+    }
+    char *got = session_print(s);
+    assert_string_equal(got, want[0]);
+    free(got);
+    assert_false(session_undo(s));
+    for (int k = 0; k <= N; k++)
+        free(want[k]);
+    session_free(s);
+    cloud_free(orig);
+    fx_done(&f);
+}
+
 static void test_prompt_parse(void **st)
 {
     (void)st;
@@ -760,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
         cmocka_unit_test(test_session_redo),
+        cmocka_unit_test(test_session_undo_checkpoints),
         cmocka_unit_test(test_prompt_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -681,6 +681,53 @@ static void test_round_trip(void **state)
     free(path);
 }
 
+/* `count` with a name pattern: copies of one entry under numbered names,
+ * each with its own strings, allocations and default host_ip. */
+static void test_count_patterns(void **state)
+{
+    (void)state;
+    scenario *s = load_ok(
+        "name = \"n\";\n"
+        "hosts = ( { name = \"cmp%03d\"; count = 3; first = 9; vcpus = 8; memory_mb = 4096;\n"
+        "            disk_gb = 10; traits = [\"CUSTOM_A\"]; az = \"z1\"; },\n"
+        "          { name = \"odd%%%d\"; count = 1; vcpus = 2; memory_mb = 1024; disk_gb = 10; } );\n"
+        "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 512; root_gb = 1; } );\n"
+        "servers = ( { name = \"vm%d\"; count = 3; first = 9; host = \"cmp%03d\"; flavor = \"f\";\n"
+        "              request_spec = { hints = [\"k=v\"]; }; },\n"
+        "            { name = \"w%d\"; count = 2; host = \"cmp010\"; flavor = \"f\"; } );\n");
+    const cloud *c = s->c;
+    assert_int_equal(c->hosts.n, 4);
+    assert_string_equal(c->hosts.v[0].name, "cmp009");
+    assert_string_equal(c->hosts.v[2].name, "cmp011");
+    assert_string_equal(c->hosts.v[3].name, "odd%1");
+    for (int h = 0; h < 3; h++) {
+        assert_int_equal(c->hosts.v[h].vcpus, 8);
+        assert_int_equal(c->hosts.v[h].traits.n, 1);
+        assert_string_equal(host_az(c, h), "z1");
+    }
+    assert_ptr_not_equal(c->hosts.v[1].traits.v, c->hosts.v[0].traits.v);
+    assert_string_equal(c->hosts.v[0].host_ip, "192.0.2.1");
+    assert_string_equal(c->hosts.v[2].host_ip, "192.0.2.3");
+    assert_int_equal(cloud_host(c, "cmp010"), 1);
+    assert_int_equal(c->servers.n, 5);
+    int vm10 = cloud_server(c, "vm10");
+    assert_true(vm10 >= 0);
+    assert_int_equal(c->servers.v[vm10].host, 1);
+    assert_int_equal(c->servers.v[vm10].spec.hints.n, 1);
+    assert_int_equal(c->servers.v[cloud_server(c, "w2")].host, 1);
+    assert_int_equal(placement_used(c, 1, RC_VCPU), 3);
+    assert_int_equal(placement_used(c, 2, RC_VCPU), 1);
+    scenario_free(s);
+
+    expect_error("name = \"t\";\n" "hosts = ( { name = \"h%d\"; count = 2; vcpus = 1; memory_mb = 1; "
+                 "disk_gb = 1; }, { name = \"h2\"; vcpus = 1; memory_mb = 1; disk_gb = 1; } );",
+                 "t.cfg:", "duplicate host name 'h2'");
+    expect_error("name = \"t\";\n" "hosts = ( { name = \"h%5d\"; count = 2; vcpus = 1; memory_mb = 1; "
+                 "disk_gb = 1; } );", "t.cfg:", "'%5d' is not a number conversion");
+    expect_error("name = \"t\";\n" "hosts = ( { name = \"h%d\"; count = 2; first = -1; vcpus = 1; "
+                 "memory_mb = 1; disk_gb = 1; } );", "t.cfg:", "hosts[0].first: must not be negative");
+}
+
 static void test_save_error(void **state)
 {
     (void)state;
@@ -799,6 +846,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_loads),
+        cmocka_unit_test(test_count_patterns),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_parse_and_include),
         cmocka_unit_test(test_unknown_keys),
