@@ -2,8 +2,9 @@
  * fuzz_scenario.c - libFuzzer target over the scenario loader and, for
  * inputs that load, a headless replay and a save/reload round trip.
  *
- *   make fuzz            # builds fuzz/fuzz-scenario with clang
- *   fuzz/fuzz-scenario -max_total_time=60 fuzz/corpus scenarios
+ *   make fuzz            # builds fuzz/fuzz-scenario (and fuzz/fuzz-prompt) with clang
+ *   make fuzz-run        # each for FUZZ_SECONDS, with fuzz/libconfig.dict and a
+ *                        # seed corpus of every scenario and bad file
  *
  * Scenario files come from strangers (bug reports): no input may crash,
  * hang or grow memory without bound, and every rejection names FILE:LINE:.
