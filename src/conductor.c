@@ -150,26 +150,25 @@ static void ignore_host(request_spec *rs, const char *h)
         strlist_push(&rs->ignore_hosts, h);
 }
 
-/* Give the instance's allocation on its source host to the migration
- * (replace_allocation_with_migration) and back. */
+/* Give the instance's allocations to the migration consumer and back
+ * (replace_allocation_with_migration / _revert_allocation).  Both use the
+ * report client's move_allocations, which moves *every* provider the
+ * consumer holds (nova/scheduler/client/report.py move_allocations): after
+ * an evacuation whose source stayed down, the old source's allocation goes
+ * along, so a completed move or a confirm drops it and a revert brings it
+ * back (nova/conductor/tasks/migrate.py replace_allocation_with_migration). */
 static void alloc_to_migration(nova_env *env, int sid, migration *m)
 {
-    int64_t a[RC_COUNT];
-    cloud *c = env->c;
-    if (!placement_consumer_on(c, CONSUMER_SERVER, sid, m->source, a))
-        return;
-    placement_delete(c, CONSUMER_SERVER, sid, m->source);
-    placement_force(c, CONSUMER_MIGRATION, m->id - 1, m->source, a);
+    placement_move(env->c, CONSUMER_SERVER, sid, CONSUMER_MIGRATION, m->id - 1);
 }
 
 static void alloc_from_migration(nova_env *env, int sid, migration *m)
 {
     int64_t a[RC_COUNT];
-    cloud *c = env->c;
-    if (!placement_consumer_on(c, CONSUMER_MIGRATION, m->id - 1, -1, a))
+    if (!placement_consumer_on(env->c, CONSUMER_MIGRATION, m->id - 1, -1, a))
         return;
-    placement_delete(c, CONSUMER_MIGRATION, m->id - 1, -1);
-    placement_force(c, CONSUMER_SERVER, sid, m->source, a);
+    placement_delete(env->c, CONSUMER_SERVER, sid, -1);
+    placement_move(env->c, CONSUMER_MIGRATION, m->id - 1, CONSUMER_SERVER, sid);
 }
 
 static void record_fault(server *s, const char *msg)
@@ -478,8 +477,15 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
     if (f) {
         trail_check(env->t, stage, hname(env, !strcmp(stage, "live_migration") ? m->source : m->dest),
                     false, f);
-        if (!strcmp(stage, "pre_live_migration"))
+        /* pre_live_migration is @wrap_instance_fault on the destination
+         * (nova/compute/manager.py pre_live_migration): the failure is
+         * recorded on the instance */
+        if (!strcmp(stage, "pre_live_migration")) {
             mig_status(env, m, "error");
+            char *fm = nv_printf("Migration error: %s", f);
+            record_fault(s, fm);
+            free(fm);
+        }
         /* _rollback_live_migration: destination allocation dropped, the
          * migration's source allocation goes back to the instance */
         placement_delete(c, CONSUMER_SERVER, sid, m->dest);
@@ -801,6 +807,11 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     const char *exc = NULL;
     char *fault = NULL;
     int dst_host = -1;
+    /* a prep_resize failure that is not rescheduled: the compute re-raises
+     * it inside _error_out_instance_on_exception, so the server goes to
+     * ERROR (nova/compute/manager.py prep_resize,
+     * _reschedule_resize_or_reraise) */
+    bool errored = false;
     if (!sr.ok) {
         exc = sr.exception;
         fault = nv_strdup(sr.message);
@@ -817,6 +828,9 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                 break;
             }
             placement_delete(c, CONSUMER_SERVER, sid, dst_host);
+            /* the injected failure is an unexpected (non-Nova) exception:
+             * add_instance_fault_from_exc records its class name */
+            record_fault(s, "Exception");
             bool forced_boot = s->spec.force_hosts.n == 1 || s->spec.force_nodes.n == 1;
             bool quirk = forced_boot && quirk_on(&c->conf, Q_BUG_1845291);
             if (dest >= 0 || c->conf.max_attempts == 1 || quirk) {
@@ -826,20 +840,22 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                 if (quirk && dest < 0 && c->conf.max_attempts > 1)
                     trail_quirk(env->t, "bug-1845291",
                                 "force_hosts persisted by the az:host boot disabled the retry");
-                exc = "MigrationError";
-                fault = nv_printf("Migration error: %s", f);
+                exc = "Exception";
+                fault = nv_strdup(f);
                 dst_host = -1;
+                errored = true;
                 break;
             }
             char *m2 = nv_printf("Rescheduling: %s", f);
             trail_check(env->t, "prep_resize", hname(env, dst_host), false, m2);
             free(m2);
             if (++attempts > c->conf.max_attempts) {
-                exc = "MaxRetriesExceeded";
-                fault = nv_printf("Exceeded maximum number of retries. Exceeded max scheduling "
-                                  "attempts %lld for instance %s. Last exception: %s",
-                                  (long long)c->conf.max_attempts, s->name, f);
+                /* the conductor's MaxRetriesExceeded goes back to the
+                 * compute, which re-raises its own exception */
+                exc = "Exception";
+                fault = nv_strdup(f);
                 dst_host = -1;
+                errored = true;
                 break;
             }
             int next = -1;
@@ -855,11 +871,10 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                     next = h;
             }
             if (next < 0) {
-                exc = "MaxRetriesExceeded";
-                fault = nv_printf("Exceeded maximum number of retries. Exhausted all hosts "
-                                  "available for retrying build failures for instance %s.",
-                                  s->name);
+                exc = "Exception";
+                fault = nv_strdup(f);
                 dst_host = -1;
+                errored = true;
                 break;
             }
             dst_host = next;
@@ -871,6 +886,13 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         alloc_from_migration(env, sid, &c->migrations.v[mid]);
         set_str(&s->task_state, NULL);
         mig_status(env, &c->migrations.v[mid], "error");
+        if (errored) {
+            set_str(&s->vm_state, "error");
+            outcome(env, r, exc, "%s", fault);
+            free(fault);
+            request_spec_done(&rs);
+            return;
+        }
         record_fault(s, fault);
         /* _cold_migrate re-raises NoValidHost with its own reason */
         if (!strcmp(exc, "NoValidHost") || !strcmp(exc, "MaxRetriesExceeded"))
@@ -1113,6 +1135,41 @@ static void cleanup_evacuations(nova_env *env, int h)
 
 /* ---- server state actions -------------------------------------------------------- */
 
+/* The API part of stop/start/pause/unpause: the task state, then a cast
+ * (nova/compute/api.py stop, start, pause, unpause).  None of them checks
+ * that the compute is up, so on a down host the cast waits in the queue and
+ * the server keeps its task state until that nova-compute starts again. */
+static const struct state_action {
+    enum cmd_op op;
+    const char *need[2];       /* allowed vm_states (check_instance_state) */
+    bool needs_host;           /* check_instance_host() */
+    const char *task;          /* task_state the API sets */
+    const char *to;            /* vm_state once the compute handled it */
+} state_actions[] = {
+    {OP_STOP, {"active", "error"}, true, "powering-off", "stopped"},
+    {OP_START, {"stopped", NULL}, true, "powering-on", "active"},
+    {OP_PAUSE, {"active", NULL}, false, "pausing", "paused"},
+    {OP_UNPAUSE, {"paused", NULL}, false, "unpausing", "active"},
+};
+
+/* A compute handling the casts queued while it was down. */
+static void finish_queued_actions(nova_env *env, int h)
+{
+    cloud *c = env->c;
+    const intvec *sv = &c->host_servers[h];
+    for (int i = 0; i < sv->n; i++) {
+        server *s = srv(env, sv->v[i]);
+        for (size_t k = 0; k < sizeof state_actions / sizeof *state_actions; k++)
+            if (s->task_state && !strcmp(s->task_state, state_actions[k].task)) {
+                set_str(&s->vm_state, state_actions[k].to);
+                set_str(&s->task_state, NULL);
+                trail_note(env->t, "%s handled the queued %s: %s is now %s", hname(env, h),
+                           op_names[state_actions[k].op], s->name, s->vm_state);
+                break;
+            }
+    }
+}
+
 static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
@@ -1120,14 +1177,7 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
     if (sid < 0)
         return;
     server *s = srv(env, sid);
-    const char *need = NULL, *to = NULL, *verb = op_names[cmd->op];
-    switch (cmd->op) {
-    case OP_STOP: need = "active"; to = "stopped"; break;
-    case OP_START: need = "stopped"; to = "active"; break;
-    case OP_PAUSE: need = "active"; to = "paused"; break;
-    case OP_UNPAUSE: need = "paused"; to = "active"; break;
-    default: break;
-    }
+    const char *verb = op_names[cmd->op];
     if (cmd->op == OP_DELETE) {
         placement_delete(c, CONSUMER_SERVER, sid, -1);
         cloud_server_set_host(c, sid, -1);
@@ -1138,13 +1188,40 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
         trail_note(env->t, "Deleted %s", s->name);
         return;
     }
-    if (strcmp(s->vm_state, need) != 0 || s->task_state) {
+    const struct state_action *a = NULL;
+    for (size_t k = 0; k < sizeof state_actions / sizeof *state_actions; k++)
+        if (state_actions[k].op == cmd->op)
+            a = &state_actions[k];
+    if (!a)
+        return;
+    if (a->needs_host && s->host < 0) {
+        outcome(env, r, "InstanceNotReady", "Instance %s is not ready", s->name);
+        return;
+    }
+    bool state_ok = false;
+    for (int k = 0; k < 2; k++)
+        if (a->need[k] && !strcmp(s->vm_state, a->need[k]))
+            state_ok = true;
+    if (!state_ok) {
         outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
                 verb, s->name, s->vm_state);
         return;
     }
-    set_str(&s->vm_state, to);
-    trail_note(env->t, "%s is now %s", s->name, to);
+    if (s->task_state) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot '%s' instance %s while it is in task_state %s", verb, s->name,
+                s->task_state);
+        return;
+    }
+    set_str(&s->task_state, a->task);
+    if (!host_is_up(c, s->host)) {
+        trail_note(env->t, "%s is %s; the cast waits until the compute service of %s is up",
+                   s->name, a->task, hname(env, s->host));
+        return;
+    }
+    set_str(&s->vm_state, a->to);
+    set_str(&s->task_state, NULL);
+    trail_note(env->t, "%s is now %s", s->name, a->to);
 }
 
 /* ---- compute services ---------------------------------------------------------------- */
@@ -1163,9 +1240,13 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
     if (!strcmp(set, "down")) {
         ho->up = false;
     } else if (!strcmp(set, "up")) {
+        /* nova-compute starting again: init_host always runs
+         * _destroy_evacuated_instances, forced down or not
+         * (nova/compute/manager.py init_host), then handles the casts
+         * queued for it while it was stopped */
         ho->up = true;
-        if (!ho->forced_down)
-            cleanup_evacuations(env, h);
+        cleanup_evacuations(env, h);
+        finish_queued_actions(env, h);
     } else if (!strcmp(set, "disable")) {
         ho->disabled = true;
         set_str(&ho->disabled_reason, cmd->reason);

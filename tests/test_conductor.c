@@ -528,6 +528,88 @@ static void test_evacuate(void **st)
     fx_done(&f);
 }
 
+static const char *host_set(fx *f, const char *h, const char *set, cmd_result *r)
+{
+    command cmd;
+    command_init(&cmd, OP_HOST);
+    cmd.host = nv_strdup(h);
+    cmd.set = nv_strdup(set);
+    const char *o = t_exec(f->c, &f->t, &f->rng, &cmd, r);
+    command_done(&cmd);
+    return o;
+}
+
+static const char *server_op(fx *f, enum cmd_op op, const char *srv, cmd_result *r)
+{
+    command cmd;
+    command_init(&cmd, op);
+    cmd.server = nv_strdup(srv);
+    const char *o = t_exec(f->c, &f->t, &f->rng, &cmd, r);
+    command_done(&cmd);
+    return o;
+}
+
+/* move_allocations moves every provider of the instance: after an
+ * evacuation whose source is still down, a live migration drops the old
+ * source's allocation with the rest (nova/scheduler/client/report.py). */
+static void test_move_after_evacuation_takes_all_providers(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    t_host(f.c, "host3", 8, 8192, 80);
+    cloud_reindex(f.c);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    host_set(&f, host_of(&f, "vm-1"), "down", &r);
+    cmd_result_done(&r);
+    int src = S(&f, "vm-1")->host;
+    assert_string_equal(server_op(&f, OP_EVACUATE, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_int_equal(placement_used(f.c, src, RC_MEMORY_MB), 2048);
+    assert_string_equal(server_op(&f, OP_LIVE_MIGRATE, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_int_equal(placement_used(f.c, src, RC_MEMORY_MB), 0);
+    int64_t total = 0;
+    for (int h = 0; h < f.c->hosts.n; h++)
+        total += placement_used(f.c, h, RC_MEMORY_MB);
+    assert_int_equal(total, 2048);
+    fx_done(&f);
+}
+
+/* stop is not checked against a down host: the API sets powering-off and
+ * the cast waits for the compute (nova/compute/api.py stop); it is also
+ * allowed in vm_state error. */
+static void test_stop_waits_for_down_host(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    host_set(&f, "host1", "down", &r);
+    cmd_result_done(&r);
+    assert_string_equal(server_op(&f, OP_STOP, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_string_equal(S(&f, "vm-1")->task_state, "powering-off");
+    assert_string_equal(server_op(&f, OP_START, "vm-1", &r), "InstanceInvalidState");
+    cmd_result_done(&r);
+    host_set(&f, "host1", "up", &r);
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");
+    assert_null(S(&f, "vm-1")->task_state);
+    int sid = cloud_server(f.c, "vm-1");
+    free(f.c->servers.v[sid].vm_state);
+    f.c->servers.v[sid].vm_state = nv_strdup("error");
+    assert_string_equal(server_op(&f, OP_STOP, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");
+    fx_done(&f);
+}
+
 static void test_evacuate_no_host_sets_error(void **st)
 {
     (void)st;
@@ -885,6 +967,8 @@ int main(void)
         cmocka_unit_test(test_evacuate),
         cmocka_unit_test(test_evacuate_no_host_sets_error),
         cmocka_unit_test(test_evacuate_server_without_host),
+        cmocka_unit_test(test_move_after_evacuation_takes_all_providers),
+        cmocka_unit_test(test_stop_waits_for_down_host),
         cmocka_unit_test(test_build_reschedule),
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
