@@ -1528,6 +1528,10 @@ void session_expect_result(const session *s, int k, cmd_result *out)
         }
     if (own->servers.n)
         out->servers = own->servers;
+    /* naming a server: the migration keys are that server's newest
+     * migration (expect.c), not the step before's */
+    if (s->done[k].ex.server)
+        out->migration = -1;
     out->trail_from = own->trail_from;
     out->trail_to = own->trail_to;
 }

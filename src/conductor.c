@@ -431,6 +431,10 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
                 continue;
             }
             cloud_server_set_host(c, sid, h);
+            /* the claim saved the compute node with the server building
+             * (resource_tracker instance_claim); nothing updates it when the
+             * build ends until the next periodic update */
+            cloud_rt_io(c, sid, h);
             set_str(&s->vm_state, "active");
             set_str(&s->availability_zone, host_az(c, h));
         }
@@ -496,9 +500,12 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
         return;
     }
     trail_check(env->t, "live_migration", hname(env, m->source), true, NULL);
-    /* _post_live_migration */
+    /* _post_live_migration; it reports the instance to the scheduler as
+     * the source's (update_instance_info), so the scheduler lists it on
+     * both hosts until _sync_scheduler_instance_info runs */
     placement_delete(c, CONSUMER_MIGRATION, m->id - 1, -1);
     cloud_server_set_host(c, sid, m->dest);
+    srv(env, sid)->sched_ghost = m->source;
     set_str(&s->task_state, NULL);
     mig_status(env, m, "completed");
 }
@@ -777,6 +784,17 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
             outcome(env, r, "CannotResizeToSameFlavor", "When resizing, instances must change flavor!");
             return;
         }
+        /* _validate_flavor_image_nostatus against the image in the
+         * instance's system_metadata (not for volume-backed servers; a
+         * root_gb of 0 means "do not check") */
+        int64_t root = c->flavors.v[new_fl].root_gb;
+        if (!s->boot_from_volume && root != 0 && s->image_min_disk > root) {
+            outcome(env, r, "FlavorDiskSmallerThanMinDisk",
+                    "Flavor's disk is smaller than the minimum size specified in image metadata. "
+                    "Flavor disk is %lld bytes, minimum size is %lld bytes.",
+                    (long long)(root << 30), (long long)(s->image_min_disk << 30));
+            return;
+        }
     }
     set_str(&s->task_state, "resize_prep");
 
@@ -998,7 +1016,8 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
             return;
         }
         if (dest == src) {
-            outcome(env, r, "InvalidHost", "The target host can't be the same one.");
+            /* a bare webob HTTPBadRequest (nova/api/openstack/compute/evacuate.py) */
+            outcome(env, r, "BadRequest", "The target host can't be the same one.");
             return;
         }
         if (mv < 29)
@@ -1181,7 +1200,9 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
     if (cmd->op == OP_DELETE) {
         placement_delete(c, CONSUMER_SERVER, sid, -1);
         cloud_server_set_host(c, sid, -1);
+        cloud_rt_io(c, sid, -1);      /* the compute's update_usage on delete */
         s = srv(env, sid);
+        s->sched_ghost = -1;          /* delete_instance_info */
         s->deleted = true;
         set_str(&s->vm_state, "deleted");
         cloud_reindex(c);
@@ -1245,9 +1266,12 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
          * (nova/compute/manager.py init_host), then handles the casts
          * queued for it while it was stopped */
         ho->up = true;
+        ho->status_trait_stale = false;   /* the resource tracker syncs it */
         cleanup_evacuations(env, h);
         finish_queued_actions(env, h);
     } else if (!strcmp(set, "disable")) {
+        if (!ho->disabled && !host_is_up(c, h))
+            ho->status_trait_stale = !ho->status_trait_stale;
         ho->disabled = true;
         set_str(&ho->disabled_reason, cmd->reason);
     } else if (!strcmp(set, "enable")) {
@@ -1256,6 +1280,8 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
                     "Specifying 'disabled_reason' with status 'enabled' is invalid.");
             return;
         }
+        if (ho->disabled && !host_is_up(c, h))
+            ho->status_trait_stale = !ho->status_trait_stale;
         ho->disabled = false;
         set_str(&ho->disabled_reason, NULL);
     } else if (!strcmp(set, "force-down")) {
@@ -1421,6 +1447,10 @@ void conductor_exec(nova_env *env, const command *cmd, cmd_result *r)
 {
     r->outcome = "ok";
     r->migration = -1;
+    /* settled (the default): the computes' periodic tasks ran since the
+     * last step, so the scheduler sees every server as it is now */
+    if (!env->c->no_settle || !env->c->view_valid)
+        cloud_refresh_view(env->c);
     if (cmd->op >= 0 && cmd->op < OP_COUNT && cmd_table[cmd->op].run)
         cmd_table[cmd->op].run(env, cmd, r);
 }

@@ -247,6 +247,8 @@ cloud *cloud_clone(const cloud *src)
     c->description = nv_strdup(src->description);
     nova_config_copy(&c->conf, &src->conf);
     c->seed = src->seed;
+    c->no_settle = src->no_settle;
+    c->view_valid = src->view_valid;
     COPY_VEC(c->hosts, src->hosts);
     for (int i = 0; i < c->hosts.n; i++)
         host_copy_owned(&c->hosts.v[i], &src->hosts.v[i]);
@@ -441,6 +443,9 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     s.host = -1;
     s.group = -1;
     s.old_flavor = -1;
+    s.rt_io_host = -1;
+    s.sched_ghost = -1;
+    s.image_min_disk = fl >= 0 && fl < c->flavors.n ? c->flavors.v[fl].root_gb : 0;
     s.project = nv_strdup("demo");
     s.vm_state = nv_strdup("active");
     s.spec.num_instances = 1;
@@ -562,7 +567,7 @@ int64_t host_reserved(const cloud *c, int h, int rc)
 bool host_has_trait(const cloud *c, int h, const char *t)
 {
     const host *ho = &c->hosts.v[h];
-    if (strcmp(t, "COMPUTE_STATUS_DISABLED") == 0 && ho->disabled)
+    if (strcmp(t, "COMPUTE_STATUS_DISABLED") == 0 && ho->disabled != ho->status_trait_stale)
         return true;
     return strlist_find(&ho->traits, t) >= 0;
 }
@@ -714,4 +719,32 @@ bool vm_state_counts_io(const server *s)
             if (strcmp(s->task_state, io_tasks[i]) == 0)
                 return true;
     return false;
+}
+
+void cloud_rt_io(cloud *c, int sid, int h)
+{
+    server *s = &c->servers.v[sid];
+    if (s->rt_io_host == h)
+        return;
+    if (s->rt_io_host >= 0 && s->rt_io_host < c->hosts.n)
+        c->hosts.v[s->rt_io_host].io_workload--;
+    s->rt_io_host = h;
+    if (h >= 0)
+        c->hosts.v[h].io_workload++;
+}
+
+void cloud_refresh_view(cloud *c)
+{
+    for (int h = 0; h < c->hosts.n; h++)
+        c->hosts.v[h].io_workload = 0;
+    for (int i = 0; i < c->servers.n; i++) {
+        server *s = &c->servers.v[i];
+        s->sched_ghost = -1;
+        s->rt_io_host = -1;
+        if (!s->deleted && s->host >= 0 && vm_state_counts_io(s)) {
+            s->rt_io_host = s->host;
+            c->hosts.v[s->host].io_workload++;
+        }
+    }
+    c->view_valid = true;
 }

@@ -62,7 +62,13 @@ typedef struct host {
     bool disabled;
     char *disabled_reason;
     bool forced_down;
+    /* Placement's COMPUTE_STATUS_DISABLED trait lags `disabled`: the API
+     * syncs it only through a running compute, else the compute does on
+     * its restart (nova/compute/api.py _update_compute_provider_status) */
+    bool status_trait_stale;
     int failed_builds;
+    int io_workload;           /* compute node stats io_workload as last saved
+                                * (resource tracker), see cloud_refresh_view */
     numa_cell *cells;          /* NULL: the host reports no NUMA topology */
     int n_cells;
     pci_pool *pci;             /* passthrough-capable devices */
@@ -144,6 +150,16 @@ typedef struct server {
     char *availability_zone;   /* instance.availability_zone */
     persisted_spec spec;
     int old_flavor;            /* during resize: flavor before (else -1) */
+    /* system_metadata image_min_disk (GB): max(image min_disk, root_gb of
+     * the flavor the server was booted with), kept across resizes
+     * (nova/utils.py get_system_metadata_from_image) */
+    int64_t image_min_disk;
+    /* The resource tracker's and the scheduler's view of this server, as
+     * the compute last reported it: the host whose io_workload counts it
+     * (-1: none), and a host whose HostState.instances still lists it
+     * after it left (-1: none). */
+    int rt_io_host;
+    int sched_ghost;
     int line;
 } server;
 
@@ -199,6 +215,10 @@ typedef struct cloud {
     migration_vec migrations;
     allocation_vec allocations;
     fault_vec faults;
+    /* false: steps follow each other with no compute periodic task in
+     * between (scenario `settle = false`); the views above go stale */
+    bool no_settle;
+    bool view_valid;           /* the views were computed at least once */
     /* Derived, rebuilt by cloud_reindex(): */
     nv_index host_ix, flavor_ix, image_ix, group_ix, server_ix, aggregate_ix;
     int64_t *usage;            /* hosts.n * RC_COUNT, Placement usage */
@@ -298,5 +318,12 @@ const char *cloud_take_fault(cloud *c, int h, const char *point);
 
 /* Server-side counts the resource tracker derives (for HostState). */
 bool vm_state_counts_io(const server *s);
+/* The compute periodic tasks (update_available_resource,
+ * _sync_scheduler_instance_info): every host's io_workload from its
+ * servers' states, no stale listings left. */
+void cloud_refresh_view(cloud *c);
+/* The resource tracker counting server sid as an I/O operation on h (-1:
+ * on no host). */
+void cloud_rt_io(cloud *c, int sid, int h);
 
 #endif

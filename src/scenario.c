@@ -593,7 +593,7 @@ static bool check_one_of(loader *ld, const config_setting_t *g, const char *path
 /* ---- top level ---------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-    "name", "description", "release", "quirks", "seed", "config", "hosts", "aggregates",
+    "name", "description", "release", "quirks", "seed", "settle", "config", "hosts", "aggregates",
     "flavors", "images", "groups", "servers", "steps", NULL};
 
 static void load_release(loader *ld, const config_setting_t *root)
@@ -666,6 +666,9 @@ static void load_header(loader *ld, const config_setting_t *root)
     const char *v;
     if (get_int(ld, root, "", "seed", 0, INT64_MAX, &seed))
         ld->c->seed = (uint64_t)seed;
+    bool settle = true;
+    if (get_bool(ld, root, "", "settle", &settle))
+        ld->c->no_settle = !settle;
     if (need(ld, root, "", "name") && get_str(ld, root, "", "name", &v))
         replace_str(&ld->c->name, v);
     replace_str(&ld->c->description, "");
@@ -2550,6 +2553,8 @@ static void save_config(sbuf *b, const cloud *c)
     }
     sbuf_addf(b, "seed = %llu%s;\n", (unsigned long long)c->seed,
               c->seed > INT_MAX ? "L" : "");
+    if (c->no_settle)
+        sbuf_add(b, "settle = false;\n");
 
     /* sections in table order, each with the options that changed */
     bool any = false;

@@ -582,9 +582,39 @@ static void build_host_state(const cloud *c, int h, host_state *hs)
     const intvec *sv = &c->host_servers[h];
     intvec_copy(&hs->instances, sv);
     hs->num_instances = sv->n;
-    for (int i = 0; i < sv->n; i++)
-        if (vm_state_counts_io(&c->servers.v[sv->v[i]]))
-            hs->num_io_ops++;
+    /* num_io_ops is the compute node's stats['io_workload']
+     * (nova/scheduler/host_manager.py _update_from_compute_node), which only
+     * the resource tracker computes (nova/compute/stats.py): a task state the
+     * API set in this very request is not in it yet */
+    hs->num_io_ops = ho->io_workload;
+}
+
+/* Back to back (no periodic task since the last steps): say where the
+ * scheduler's view differs from the servers' real states. */
+static void note_stale_view(cloud *c, const intvec *list, host_state *hs, trail *t)
+{
+    for (int i = 0; i < list->n; i++) {
+        int h = list->v[i];
+        const intvec *sv = &c->host_servers[h];
+        int64_t now = 0;
+        for (int k = 0; k < sv->n; k++)
+            if (vm_state_counts_io(&c->servers.v[sv->v[k]]))
+                now++;
+        if (now != hs[h].num_io_ops)
+            trail_note(t, "Stale view of %s: its compute node still reports num_io_ops=%lld "
+                          "(%lld now); the resource tracker's periodic update has not run",
+                       c->hosts.v[h].name, (long long)hs[h].num_io_ops, (long long)now);
+    }
+    for (int s = 0; s < c->servers.n; s++) {
+        const server *sv = &c->servers.v[s];
+        if (sv->deleted || sv->sched_ghost < 0 || intvec_find(list, sv->sched_ghost) < 0)
+            continue;
+        intvec_push(&hs[sv->sched_ghost].instances, s);
+        trail_note(t, "Stale view of %s: the scheduler still lists %s there (now on %s) until "
+                      "the next instance info sync",
+                   c->hosts.v[sv->sched_ghost].name, sv->name,
+                   sv->host >= 0 ? c->hosts.v[sv->host].name : "no host");
+    }
 }
 
 /* ---- filtering and weighing --------------------------------------------------- */
@@ -1054,10 +1084,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
 
     /* host states for the candidates only */
     x.hs = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.hs);
+    if (!c->view_valid)
+        cloud_refresh_view(c);
     for (int i = 0; i < list.n; i++) {
         build_host_state(c, list.v[i], &x.hs[list.v[i]]);
         x.hs[list.v[i]].has_candidate = !spec->rebuild;
     }
+    if (c->no_settle)
+        note_stale_view(c, &list, x.hs, t);
     /* the server group as setup_instance_group loads it */
     x.is_member = nv_calloc((size_t)(c->servers.n ? c->servers.n : 1), 1);
     if (spec->group >= 0) {

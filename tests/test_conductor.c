@@ -610,6 +610,61 @@ static void test_stop_waits_for_down_host(void **st)
     fx_done(&f);
 }
 
+/* num_io_ops is the resource tracker's io_workload: a server built in the
+ * last step counts until the periodic update (settle = false), and not at
+ * all once it ran (the default). */
+static void test_io_workload_view(void **st)
+{
+    (void)st;
+    for (int settle = 0; settle < 2; settle++) {
+        fx f;
+        fx_init(&f, REL_ZED);
+        f.c->no_settle = !settle;
+        cmd_result r;
+        boot(&f, "vm-1", 1, &r);
+        cmd_result_done(&r);
+        int h = S(&f, "vm-1")->host;
+        assert_int_equal(f.c->hosts.v[h].io_workload, 1);   /* the claim saw it building */
+        command cmd;
+        command_init(&cmd, OP_EXPECT);
+        assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+        cmd_result_done(&r);
+        command_done(&cmd);
+        assert_int_equal(f.c->hosts.v[h].io_workload, settle ? 0 : 1);
+        fx_done(&f);
+    }
+}
+
+/* image_min_disk = the boot flavor's root_gb: a resize to a smaller root
+ * disk is refused at the API, one to root_gb 0 is not checked. */
+static void test_resize_min_disk(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    t_flavor(f.c, "m1.tiny", 1, 512, 10);
+    t_flavor(f.c, "m1.zero", 1, 512, 0);
+    cloud_reindex(f.c);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    command cmd;
+    command_init(&cmd, OP_RESIZE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.flavor = nv_strdup("m1.tiny");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "FlavorDiskSmallerThanMinDisk");
+    assert_string_equal(r.message, "Flavor's disk is smaller than the minimum size specified in "
+                                   "image metadata. Flavor disk is 10737418240 bytes, minimum "
+                                   "size is 21474836480 bytes.");
+    cmd_result_done(&r);
+    free(cmd.flavor);
+    cmd.flavor = nv_strdup("m1.zero");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    cmd_result_done(&r);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
 static void test_evacuate_no_host_sets_error(void **st)
 {
     (void)st;
@@ -969,6 +1024,8 @@ int main(void)
         cmocka_unit_test(test_evacuate_server_without_host),
         cmocka_unit_test(test_move_after_evacuation_takes_all_providers),
         cmocka_unit_test(test_stop_waits_for_down_host),
+        cmocka_unit_test(test_io_workload_view),
+        cmocka_unit_test(test_resize_min_disk),
         cmocka_unit_test(test_build_reschedule),
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
