@@ -237,7 +237,8 @@ static char *instance_name(const char *tmpl, const char *name, int count)
 
 /* Build on the chosen host; on an injected `build` failure reschedule to
  * the alternates (conductor build_instances with host_list).  Returns the
- * host the server ended on, or -1 with the outcome set. */
+ * host the server ended on, or -1 with the outcome set (-2: and the server
+ * left as it was, bug 1837955). */
 static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *alts,
                                   const int64_t res[RC_COUNT], cmd_result *r)
 {
@@ -289,6 +290,12 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
                     "Exceeded maximum number of retries. Exhausted all hosts available for "
                     "retrying build failures for instance %s.",
                     srv(env, sid)->name);
+            if (quirk_on(&c->conf, Q_BUG_1837955)) {
+                trail_quirk(env->t, "bug-1837955",
+                            "build_instances raises MaxRetriesExceeded without cleaning up: "
+                            "the server stays building/scheduling, with no fault");
+                return -2;
+            }
             return -1;
         }
         trail_note(env->t, "Rescheduling %s to alternate host %s", srv(env, sid)->name,
@@ -424,6 +431,8 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             int sid = rs.instances.v[i];
             int h = build_with_reschedules(env, sid, sr.hosts.v[i], &sr.alternates[i], res, r);
             server *s = srv(env, sid);
+            if (h == -2)
+                continue;   /* stuck in scheduling (bug 1837955) */
             set_str(&s->task_state, NULL);
             if (h < 0) {
                 set_str(&s->vm_state, "error");
@@ -527,7 +536,8 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
         return;
     }
     if (force && mv >= 30 && !cmd->host) {
-        outcome(env, r, "ValidationError", "Can't force to a non-provided destination");
+        /* a bare HTTPBadRequest (migrate_server.py, evacuate.py) */
+        outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
         return;
     }
     if (cmd->host && mv < 30)
@@ -755,9 +765,25 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         return;
     }
     int src = s->host;
-    if (!host_is_up(c, src)) {
-        outcome(env, r, "ServiceUnavailable", "Service is unavailable at this time.");
-        return;
+    /* check_instance_host(check_is_up=True) (nova/compute/api.py resize):
+     * added in 21.0.0 (bug 1856925); until 24.0.0 it accepted the
+     * MAINTENANCE host status, i.e. any disabled host not forced down
+     * (bug 1938326) */
+    bool src_down = !host_is_up(c, src);
+    if (src_down) {
+        const host *sh = &c->hosts.v[src];
+        if (quirk_on(&c->conf, Q_BUG_1856925)) {
+            trail_quirk(env->t, "bug-1856925",
+                        "the API does not check the source compute service: the move is "
+                        "accepted from a down host");
+        } else if (quirk_on(&c->conf, Q_BUG_1938326) && sh->disabled && !sh->forced_down) {
+            trail_quirk(env->t, "bug-1938326",
+                        "the source host is disabled, so its status is MAINTENANCE and the API "
+                        "takes it as up");
+        } else {
+            outcome(env, r, "ServiceUnavailable", "Service is unavailable at this time.");
+            return;
+        }
     }
     int dest = -1;
     if (cmd->host) {
@@ -931,6 +957,15 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     request_spec_done(&rs);
     migration *mm = &c->migrations.v[mid];
     mm->dest = dst_host;
+    if (src_down) {
+        /* prep_resize claimed the destination and cast resize_instance to
+         * the source, whose nova-compute is not running: the move waits
+         * there (migration pre-migrating, task_state resize_prep) */
+        trail_note(env->t, "%s prepared the resize; resize_instance waits for the compute "
+                           "service of %s, which is down",
+                   hname(env, dst_host), hname(env, src));
+        return;
+    }
     set_str(&s->availability_zone, host_az(c, dst_host));
     mig_status(env, mm, "migrating");
     mig_status(env, mm, "post-migrating");
@@ -1005,7 +1040,8 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         return;
     }
     if (force && mv >= 29 && !cmd->host) {
-        outcome(env, r, "ValidationError", "Can't force to a non-provided destination");
+        /* a bare HTTPBadRequest (migrate_server.py, evacuate.py) */
+        outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
         return;
     }
     int dest = -1;
@@ -1035,7 +1071,10 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
                 s->name, s->vm_state);
         return;
     }
-    if (c->conf.release < REL_ZED && s->task_state) {
+    /* check_instance_state(task_state=None) until the fix of bug 1978983
+     * (26.0.0) */
+    if (quirk_on(&c->conf, Q_BUG_1978983) && s->task_state) {
+        trail_quirk(env->t, "bug-1978983", "evacuate still requires task_state None");
         outcome(env, r, "InstanceInvalidState",
                 "Cannot 'evacuate' instance %s while it is in task_state %s", s->name, s->task_state);
         return;
@@ -1276,7 +1315,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
         set_str(&ho->disabled_reason, cmd->reason);
     } else if (!strcmp(set, "enable")) {
         if (cmd->reason) {
-            outcome(env, r, "ValidationError",
+            outcome(env, r, "BadRequest",
                     "Specifying 'disabled_reason' with status 'enabled' is invalid.");
             return;
         }
@@ -1287,18 +1326,32 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
     } else if (!strcmp(set, "force-down")) {
         ho->forced_down = true;
     } else if (!strcmp(set, "unforce-down")) {
-        for (int i = 0; i < c->migrations.n; i++) {
+        /* nova/api/openstack/compute/services.py _check_for_evacuations,
+         * added by the fix of bug 1922053 (24.0.0) */
+        for (int i = 0; i < c->migrations.n && !quirk_on(&c->conf, Q_BUG_1922053); i++) {
             const migration *m = &c->migrations.v[i];
             if (m->source == h && !strcmp(m->type, "evacuation") && !strcmp(m->status, "done")) {
-                outcome(env, r, "ValidationError",
+                /* a bare HTTPBadRequest */
+                outcome(env, r, "BadRequest",
                         "Unable to force up host %s as `done` evacuation migration records "
-                        "remain associated with the dst_host. Ensure the compute service has been "
+                        "remain associated with the host. Ensure the compute service has been "
                         "restarted, allowing these records to move to `completed` before "
                         "retrying this request.",
                         ho->name);
                 return;
             }
         }
+        if (quirk_on(&c->conf, Q_BUG_1922053))
+            for (int i = 0; i < c->migrations.n; i++) {
+                const migration *m = &c->migrations.v[i];
+                if (m->source == h && !strcmp(m->type, "evacuation") &&
+                    !strcmp(m->status, "done")) {
+                    trail_quirk(env->t, "bug-1922053",
+                                "the service is forced up though `done` evacuations remain: "
+                                "their source allocations stay until nova-compute restarts");
+                    break;
+                }
+            }
         ho->forced_down = false;
     } else {
         outcome(env, r, "ValidationError", "Unknown host state change '%s'", set);

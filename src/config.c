@@ -76,6 +76,24 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_1845291] = {"bug-1845291", REL_PIKE, REL_TRAIN,
                        "a server booted with az:host keeps force_hosts when the retry is set "
                        "up, so its cold migration or resize never reschedules"},
+    [Q_BUG_1978983] = {"bug-1978983", REL_PIKE, REL_YOGA,
+                       "evacuate is refused while the server has a task_state (e.g. powering-off "
+                       "queued for its down host), though only an evacuation can recover it"},
+    [Q_BUG_1922053] = {"bug-1922053", REL_PIKE, REL_WALLABY,
+                       "a compute can be unforced down while `done` evacuations remain, so its "
+                       "evacuated servers are never cleaned up"},
+    [Q_BUG_1856925] = {"bug-1856925", REL_PIKE, REL_TRAIN,
+                       "resize and cold migration are accepted from a down source host; the "
+                       "destination's call to it waits and the move hangs in pre-migrating"},
+    [Q_BUG_1938326] = {"bug-1938326", REL_USSURI, REL_WALLABY,
+                       "resize and cold migration are accepted from a source host that is disabled "
+                       "and down (its status is MAINTENANCE); the move hangs in pre-migrating"},
+    [Q_BUG_1837955] = {"bug-1837955", REL_QUEENS, REL_STEIN,
+                       "a build reschedule whose alternates all fail their Placement claim raises "
+                       "MaxRetriesExceeded without cleanup: the server stays building forever"},
+    [Q_BUG_1746483] = {"bug-1746483", REL_PIKE, REL_PIKE,
+                       "IsolatedHostsFilter with isolated_images set fails every volume-backed boot "
+                       "(\"Cannot load 'id' in the base class\")"},
 };
 
 int quirk_from_name(const char *name)

@@ -42,6 +42,12 @@ enum quirk_id {
     Q_BUG_1713783,          /* failed evacuation leaves the instance's vm_state alone */
     Q_BUG_1823370,          /* evacuation not restricted to the instance's cell */
     Q_BUG_1845291,          /* a server booted az:host never reschedules a cold migration */
+    Q_BUG_1978983,          /* evacuate refused while the server has a task_state */
+    Q_BUG_1922053,          /* unforce-down accepted while `done` evacuations remain */
+    Q_BUG_1856925,          /* resize/migrate accepted from a down source host */
+    Q_BUG_1938326,          /* resize/migrate accepted from a disabled and down source host */
+    Q_BUG_1837955,          /* build reschedule with no claimable alternate leaves the server building */
+    Q_BUG_1746483,          /* IsolatedHostsFilter fails on a volume-backed request */
     Q_COUNT
 };
 

@@ -643,6 +643,18 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
             continue;
         if (x->spec->rebuild && !(fd->flags & F_REBUILD))
             continue;
+        /* bug 1746483: the RequestSpec.image of a volume-backed server has
+         * no id, and IsolatedHostsFilter read it (image_ref =
+         * spec_obj.image.id): obj_load_attr raised before any host passed */
+        if (x->spec->is_bfv && list->n && x->c->conf.isolated_images.n &&
+            !strcmp(fd->name, "IsolatedHostsFilter") && quirk_on(cf, Q_BUG_1746483)) {
+            trail_quirk(t, "bug-1746483",
+                        "IsolatedHostsFilter reads the image id of a volume-backed request");
+            x->fatal = nv_strdup("Cannot load 'id' in the base class");
+            x->fatal_exc = "NotImplementedError";
+            list->n = 0;
+            return false;
+        }
         event *e = trail_add(t, EV_FILTER);
         int ev = t->n - 1;
         decision *d = dec_current(t);
@@ -872,6 +884,8 @@ static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
     bool ran = forced || run_filters(x, list, idx, t);
     dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
     if (!ran) {
+        if (x->fatal)
+            return;
         /* Nova logs which filters removed everything */
         trail_note(t, "Filtering removed all hosts for the request with instance ID '%s'",
                    x->c->servers.v[x->instance].name);
@@ -1117,7 +1131,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             for (int k = 0; k < claimed && !spec->rebuild; k++)
                 placement_delete(c, CONSUMER_SERVER, spec->instances.v[k], out->hosts.v[k]);
             intvec_free(&out->hosts);
-            fail(out, t, "ComputeHostMetricNotFound", "%s", x.fatal);
+            fail(out, t, x.fatal_exc ? x.fatal_exc : "ComputeHostMetricNotFound", "%s", x.fatal);
             goto done;
         }
         if (!list.n)

@@ -80,7 +80,8 @@ typedef struct sched_ctx {
     pci_req pci[PCI_MAX_REQUESTS];
     int n_pci;                  /* PCI requests; -1: an undefined alias */
     char pci_error[160];
-    char *fatal;                /* a weigher raised (ComputeHostMetricNotFound) */
+    char *fatal;                /* a filter or weigher raised: its message */
+    const char *fatal_exc;      /* and exception (NULL: ComputeHostMetricNotFound) */
     /* What filters work out from the request alone, once per request
      * instead of once per host (filled by the first host that needs it;
      * NULL: computed per call). */

@@ -44,6 +44,33 @@ else
 fi
 for q in $(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p'); do
     check "quirk $q" "$top_srcdir/docs/releases.md" "$q"
+    range=$(printf '%s\n' "$help" | sed -n "s/^  $q  *\([^:]*\):.*/\1/p")
+    # the man page's QUIRKS entry: ".B bug\-N" then "RANGE: summary"
+    mq=$(printf '%s' "$q" | sed 's/-/\\\\-/g')
+    if awk -v b=".B $mq" -v r="$range: " '$0 == b { getline; if (index($0, r) == 1) ok = 1 } END { exit !ok }' "$man"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL quirk $q: no '.B $q' entry with '$range' in $(basename "$man")"
+        fail=$((fail + 1))
+    fi
+done
+# docs/releases.md's "quirks on" column lists, per release, exactly the
+# quirks whose release range (from the quirk table, as --help prints it)
+# covers that release, in table order.
+rels=$(printf '%s\n' "$help" | sed -n 's/^Releases: //p' | tr -d ',')
+quirk_lines=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) *\([^ ]*\)\.\.\([^:]*\):.*/\1 \2 \3/p')
+for rel in $rels; do
+    want=$(printf '%s\n' "$quirk_lines" | awk -v rels="$rels" -v r="$rel" '
+        BEGIN { n = split(rels, a, " "); for (i = 1; i <= n; i++) idx[a[i]] = i }
+        NF == 3 && idx[$2] <= idx[r] && idx[r] <= idx[$3] { printf "%s%s", sep, $1; sep = ", " }')
+    [ -n "$want" ] || want="—"
+    got=$(grep -F "| \`$rel\` (" "$top_srcdir/docs/releases.md" | awk -F'|' '{ gsub(/^ +| +$/, "", $(NF-1)); print $(NF-1) }')
+    if [ "$got" = "$want" ]; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL releases.md $rel: quirks '$got', the quirk table says '$want'"
+        fail=$((fail + 1))
+    fi
 done
 # each key once per context in --help's key list ("Left/h" once for the lists,
 # once for the trail pane, each line naming where it works: [hosts, servers])

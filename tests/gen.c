@@ -364,7 +364,17 @@ static void check_invariants(const cloud *c, uint64_t seed, int step, const bool
         if (hosts > 1 && !evacuating)
             violation(seed, step, "server on more than one host", "%s holds resources on %d hosts",
                       s->name, hosts);
-        if (s->host >= 0 && !placement_consumer_on(c, CONSUMER_SERVER, i, s->host, amt))
+        /* a move waiting for its source (resize accepted from a down host,
+         * quirks bug-1856925 / bug-1938326): the migration holds the
+         * source's allocation, as replace_allocation_with_migration left it */
+        bool held_by_move = false;
+        for (int k = 0; k < c->migrations.n && s->host >= 0; k++)
+            if (c->migrations.v[k].server == i && c->migrations.v[k].source == s->host &&
+                !strcmp(c->migrations.v[k].status, "pre-migrating") &&
+                placement_consumer_on(c, CONSUMER_MIGRATION, k, s->host, amt))
+                held_by_move = true;
+        if (s->host >= 0 && !held_by_move &&
+            !placement_consumer_on(c, CONSUMER_SERVER, i, s->host, amt))
             violation(seed, step, "server holds nothing on its host", "%s on %s (%s)", s->name,
                       c->hosts.v[s->host].name, s->vm_state);
     }
