@@ -666,6 +666,12 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
         request_spec rs;
         move_spec(env, sid, &rs, false);
         rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
+        if (quirk_on(&c->conf, Q_BUG_1718512) && s->spec.retry_hosts.n) {
+            strlist_copy(&rs.retry_hosts, &s->spec.retry_hosts);
+            trail_quirk(env->t, "bug-1718512",
+                        "RequestSpec.retry persisted by an earlier rescheduled resize: RetryFilter "
+                        "rejects the hosts it names");
+        }
         if (dest >= 0) {
             free(rs.dest_host);
             rs.dest_host = nv_strdup(c->hosts.v[dest].name);
@@ -806,15 +812,30 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                     cmd->flavor ? cmd->flavor : "");
             return;
         }
+        /* only a volume-backed server may go to a zero-disk flavor
+         * (nova/compute/api.py resize) */
+        int64_t root = c->flavors.v[new_fl].root_gb;
+        if (root == 0 && c->flavors.v[s->flavor].root_gb != 0 && !s->boot_from_volume) {
+            outcome(env, r, "CannotResizeDisk",
+                    "Server disk was unable to be resized because: Resize to zero disk flavor "
+                    "is not allowed.");
+            return;
+        }
         if (new_fl == s->flavor) {
             outcome(env, r, "CannotResizeToSameFlavor", "When resizing, instances must change flavor!");
             return;
         }
         /* _validate_flavor_image_nostatus against the image in the
-         * instance's system_metadata (not for volume-backed servers; a
-         * root_gb of 0 means "do not check") */
-        int64_t root = c->flavors.v[new_fl].root_gb;
-        if (!s->boot_from_volume && root != 0 && s->image_min_disk > root) {
+         * instance's system_metadata, from 19.0.0 (Stein); volume-backed
+         * servers skip it from 20.0.0 (bug 1825020); a root_gb of 0 means
+         * "do not check" */
+        bool bfv_checked = s->boot_from_volume && quirk_on(&c->conf, Q_BUG_1825020);
+        if (bfv_checked && root != 0 && s->image_min_disk > root)
+            trail_quirk(env->t, "bug-1825020",
+                        "the volume-backed server's new flavor is checked against the boot "
+                        "flavor's disk, and the error escapes the API as HTTP 500");
+        if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked) && root != 0 &&
+            s->image_min_disk > root) {
             outcome(env, r, "FlavorDiskSmallerThanMinDisk",
                     "Flavor's disk is smaller than the minimum size specified in image metadata. "
                     "Flavor disk is %lld bytes, minimum size is %lld bytes.",
@@ -890,6 +911,11 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                 errored = true;
                 break;
             }
+            /* bug 1718512: the retry (with the failed host) was saved in
+             * the RequestSpec */
+            if (quirk_on(&c->conf, Q_BUG_1718512) &&
+                strlist_find(&s->spec.retry_hosts, hname(env, dst_host)) < 0)
+                strlist_push(&s->spec.retry_hosts, hname(env, dst_host));
             char *m2 = nv_printf("Rescheduling: %s", f);
             trail_check(env->t, "prep_resize", hname(env, dst_host), false, m2);
             free(m2);

@@ -94,6 +94,12 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_1746483] = {"bug-1746483", REL_PIKE, REL_PIKE,
                        "IsolatedHostsFilter with isolated_images set fails every volume-backed boot "
                        "(\"Cannot load 'id' in the base class\")"},
+    [Q_BUG_1718512] = {"bug-1718512", REL_PIKE, REL_QUEENS,
+                       "a resize rescheduled away from a failing host persists RequestSpec.retry, "
+                       "so RetryFilter rejects that host for the server's later live migrations"},
+    [Q_BUG_1825020] = {"bug-1825020", REL_STEIN, REL_STEIN,
+                       "a volume-backed server cannot be resized to a flavor with a smaller disk "
+                       "than its boot flavor's (FlavorDiskSmallerThanMinDisk, HTTP 500)"},
 };
 
 int quirk_from_name(const char *name)

@@ -48,6 +48,8 @@ enum quirk_id {
     Q_BUG_1938326,          /* resize/migrate accepted from a disabled and down source host */
     Q_BUG_1837955,          /* build reschedule with no claimable alternate leaves the server building */
     Q_BUG_1746483,          /* IsolatedHostsFilter fails on a volume-backed request */
+    Q_BUG_1718512,          /* RequestSpec.retry of a rescheduled resize persisted */
+    Q_BUG_1825020,          /* volume-backed resize to a smaller-disk flavor refused */
     Q_COUNT
 };
 

@@ -41,6 +41,7 @@ static void spec_free(persisted_spec *p)
     strlist_free(&p->force_hosts);
     strlist_free(&p->force_nodes);
     strlist_free(&p->ignore_hosts);
+    strlist_free(&p->retry_hosts);
     free(p->requested_host);
 }
 
@@ -52,6 +53,7 @@ static void spec_copy(persisted_spec *d, const persisted_spec *s)
     strlist_copy(&d->force_hosts, &s->force_hosts);
     strlist_copy(&d->force_nodes, &s->force_nodes);
     strlist_copy(&d->ignore_hosts, &s->ignore_hosts);
+    strlist_copy(&d->retry_hosts, &s->retry_hosts);
     d->requested_host = nv_strdup(s->requested_host);
 }
 

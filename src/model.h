@@ -132,6 +132,8 @@ typedef struct persisted_spec {
     strlist force_nodes;
     strlist ignore_hosts;      /* persisted only while quirk bug-1669054 is on */
     char *requested_host;      /* persisted only while quirk bug-1797580 is on */
+    strlist retry_hosts;       /* RequestSpec.retry hosts, persisted only while quirk
+                                * bug-1718512 is on (not a scenario key) */
 } persisted_spec;
 
 typedef struct server {

@@ -636,7 +636,8 @@ static void test_io_workload_view(void **st)
 }
 
 /* image_min_disk = the boot flavor's root_gb: a resize to a smaller root
- * disk is refused at the API, one to root_gb 0 is not checked. */
+ * disk is refused at the API; to root_gb 0 only a volume-backed server may
+ * go (CannotResizeDisk). */
 static void test_resize_min_disk(void **st)
 {
     (void)st;
@@ -659,6 +660,10 @@ static void test_resize_min_disk(void **st)
     cmd_result_done(&r);
     free(cmd.flavor);
     cmd.flavor = nv_strdup("m1.zero");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "CannotResizeDisk");
+    cmd_result_done(&r);
+    int sid = cloud_server(f.c, "vm-1");
+    f.c->servers.v[sid].boot_from_volume = true;
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
     cmd_result_done(&r);
     command_done(&cmd);
