@@ -235,6 +235,44 @@ static char *instance_name(const char *tmpl, const char *name, int count)
     return sbuf_take(&b);
 }
 
+/* The compute's late server group check (nova/compute/manager.py
+ * _validate_instance_group_policy), run inside the build's claim: the
+ * scheduler's filters are skipped for a forced host, and parallel requests
+ * can race.  Anti-affinity: no more than max_server_per_host other members
+ * on this host; affinity: on a host of the other members, if any.  Returns
+ * the reason, or NULL. */
+static const char *late_group_check(nova_env *env, int sid, int h)
+{
+    cloud *c = env->c;
+    const server *s = srv(env, sid);
+    if (s->group < 0 || c->conf.disable_group_policy_check_upcall)
+        return NULL;
+    const group *g = &c->groups.v[s->group];
+    if (g->policy == POLICY_ANTI_AFFINITY) {
+        int on_host = 0;
+        const intvec *sv = &c->host_servers[h];
+        for (int i = 0; i < sv->n; i++)
+            if (sv->v[i] != sid && c->servers.v[sv->v[i]].group == s->group)
+                on_host++;
+        int max = g->max_server_per_host > 0 ? g->max_server_per_host : 1;
+        if (on_host >= max)
+            return "Anti-affinity instance group policy was violated.";
+    } else if (g->policy == POLICY_AFFINITY) {
+        bool others = false, here = false;
+        for (int i = 0; i < c->servers.n; i++) {
+            const server *o = &c->servers.v[i];
+            if (i == sid || o->deleted || o->group != s->group || o->host < 0)
+                continue;
+            others = true;
+            if (o->host == h)
+                here = true;
+        }
+        if (others && !here)
+            return "Affinity instance group policy was violated.";
+    }
+    return NULL;
+}
+
 /* Build on the chosen host; on an injected `build` failure reschedule to
  * the alternates (conductor build_instances with host_list).  Returns the
  * host the server ended on, or -1 with the outcome set (-2: and the server
@@ -245,7 +283,11 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
     cloud *c = env->c;
     int attempts = 1;
     for (;;) {
-        const char *f = cloud_take_fault(c, dst_host, "build");
+        const char *f = late_group_check(env, sid, dst_host);
+        if (f)
+            trail_check(env->t, "group policy", hname(env, dst_host), false, f);
+        else
+            f = cloud_take_fault(c, dst_host, "build");
         if (!f) {
             trail_check(env->t, "build_and_run_instance", hname(env, dst_host), true, NULL);
             c->hosts.v[dst_host].failed_builds = 0;
@@ -259,7 +301,10 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
         /* populate_retry: no retries with max_attempts 1 or one forced host */
         const persisted_spec *ps = &srv(env, sid)->spec;
         if (c->conf.max_attempts == 1 || ps->force_hosts.n == 1 || ps->force_nodes.n == 1) {
+            /* no retry: the compute records the fault with the reason only
+             * (add_instance_fault_from_exc(fault_message=reason)) */
             outcome(env, r, "RescheduledException", "%s", msg);
+            record_fault(srv(env, sid), f);
             free(msg);
             return -1;
         }
@@ -436,7 +481,8 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             set_str(&s->task_state, NULL);
             if (h < 0) {
                 set_str(&s->vm_state, "error");
-                record_fault(s, r->message);
+                if (strcmp(r->outcome, "RescheduledException") != 0)   /* else recorded */
+                    record_fault(s, r->message);
                 continue;
             }
             cloud_server_set_host(c, sid, h);

@@ -235,6 +235,9 @@ const nova_option nova_options[] = {
       "live migration to an older hypervisor is allowed (false)"),
     O("workarounds", "disable_fallback_pcpu_query", OPT_BOOL, disable_fallback_pcpu_query,
       REL_TRAIN, REL_LATEST, NOMIN, "no VCPU fallback query for pinned flavors (false)"),
+    O("workarounds", "disable_group_policy_check_upcall", OPT_BOOL,
+      disable_group_policy_check_upcall, REL_FIRST, REL_LATEST, NOMIN,
+      "the compute skips its late server group policy check (false)"),
 
     O("metrics", "weight_setting", OPT_STRLIST, metrics_weight_setting, REL_FIRST, REL_LATEST, NOMIN,
       "host metrics and their ratios for MetricsWeigher/MetricsFilter (\"name=ratio\")"),

@@ -110,6 +110,7 @@ typedef struct nova_config {
     /* [workarounds] */
     bool skip_hypervisor_version_check_on_lm;
     bool disable_fallback_pcpu_query;
+    bool disable_group_policy_check_upcall;
 
     /* [metrics] */
     strlist metrics_weight_setting;         /* "name=ratio" */
