@@ -224,6 +224,10 @@ static const cmd_arg args_fault[] = {
      "how many calls fail (default 1)"},
     {"message", NULL, ARG_STR, 0, false, NULL, 0, 0, FROM_NONE, F(message), "the error text"},
 };
+static const cmd_arg args_settle[] = {
+    {"host", NULL, ARG_NAME, 1, false, NULL, 0, 0, FROM_HOSTS, F(host),
+     "only this compute's periodic tasks (default: every compute)"},
+};
 static const cmd_arg args_expect[] = {
     {"outcome", NULL, ARG_STR, 0, false, NULL, 0, 0, FROM_NONE, F(ex.outcome),
      "ok or Nova's exception name"},
@@ -441,6 +445,7 @@ const cmd_desc cmd_table[OP_COUNT] = {
     [OP_AGGREGATE] = ENTRY(args_aggregate, check_aggregate, conductor_aggregate),
     [OP_FAULT] = ENTRY(args_fault, NULL, conductor_fault),
     [OP_EXPECT] = ENTRY(args_expect, NULL, conductor_expect),
+    [OP_SETTLE] = ENTRY(args_settle, NULL, conductor_settle),
     [OP_HOST_ADD] = ENTRY(args_host_add, NULL, cloudops_host_add),
     [OP_HOST_SET] = ENTRY(args_host_set, NULL, cloudops_host_set),
     [OP_HOST_REMOVE] = ENTRY(args_host_remove, NULL, cloudops_host_remove),

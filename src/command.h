@@ -56,7 +56,8 @@ struct cmd_result;
     X(OP_CONFIG_SET, "config-set", "set nova.conf options (SECTION.OPTION=VALUE)") \
     X(OP_RELEASE_SET, "release-set", "act as another Nova release from here on")            \
     X(OP_WHAT_IF, "what-if", "could a server move there (or anywhere)? a dry run")        \
-    X(OP_DRAIN, "drain", "can a host be emptied? a drain plan (dry run unless dry_run=false)")
+    X(OP_DRAIN, "drain", "can a host be emptied? a drain plan (dry run unless dry_run=false)") \
+    X(OP_SETTLE, "settle", "let the computes' periodic tasks run (settle = false scenarios)")
 
 enum cmd_op {
 #define X(e, s, h) e,

@@ -1559,6 +1559,24 @@ void conductor_aggregate(nova_env *env, const command *cmd, cmd_result *r)
 void conductor_fault(nova_env *env, const command *cmd, cmd_result *r) { op_fault(env, cmd, r); }
 
 /* An expect-only step changes nothing; it is about the server it names. */
+void conductor_settle(nova_env *env, const command *cmd, cmd_result *r)
+{
+    if (!cmd->host) {
+        cloud_refresh_view(env->c);
+        trail_note(env->t, "Periodic tasks ran on every compute: the scheduler sees each host's "
+                           "servers and I/O operations as they are now");
+        return;
+    }
+    int h = cloud_host(env->c, cmd->host);
+    if (h < 0) {
+        outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
+        return;
+    }
+    cloud_refresh_host_view(env->c, h);
+    trail_note(env->t, "Periodic tasks ran on %s: the scheduler sees its servers and I/O "
+                       "operations as they are now", cmd->host);
+}
+
 void conductor_expect(nova_env *env, const command *cmd, cmd_result *r)
 {
     if (cmd->server) {

@@ -42,6 +42,10 @@ void conductor_host(nova_env *env, const command *cmd, cmd_result *r);
 void conductor_aggregate(nova_env *env, const command *cmd, cmd_result *r);
 void conductor_fault(nova_env *env, const command *cmd, cmd_result *r);
 void conductor_expect(nova_env *env, const command *cmd, cmd_result *r);
+/* The computes' periodic tasks (update_available_resource,
+ * _sync_scheduler_instance_info) run now, on every compute or on `host`:
+ * in a `settle = false` scenario the scheduler's view is refreshed once. */
+void conductor_settle(nova_env *env, const command *cmd, cmd_result *r);
 
 /* Building and changing the cloud (cloudops.c). */
 void cloudops_host_add(nova_env *env, const command *cmd, cmd_result *r);

@@ -750,3 +750,17 @@ void cloud_refresh_view(cloud *c)
     }
     c->view_valid = true;
 }
+
+void cloud_refresh_host_view(cloud *c, int h)
+{
+    for (int i = 0; i < c->servers.n; i++) {
+        server *s = &c->servers.v[i];
+        if (s->sched_ghost == h)
+            s->sched_ghost = -1;
+        bool io = !s->deleted && s->host == h && vm_state_counts_io(s);
+        if (io)
+            cloud_rt_io(c, i, h);
+        else if (s->rt_io_host == h)
+            cloud_rt_io(c, i, -1);
+    }
+}

@@ -324,6 +324,9 @@ bool vm_state_counts_io(const server *s);
  * _sync_scheduler_instance_info): every host's io_workload from its
  * servers' states, no stale listings left. */
 void cloud_refresh_view(cloud *c);
+/* The same periodic tasks on one compute only: its io_workload, and the
+ * scheduler's list of its instances. */
+void cloud_refresh_host_view(cloud *c, int h);
 /* The resource tracker counting server sid as an I/O operation on h (-1:
  * on no host). */
 void cloud_rt_io(cloud *c, int sid, int h);
