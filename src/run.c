@@ -435,6 +435,15 @@ int cmd_run(int argc, char **argv)
         strlist_free(&errors);
         return 2;
     }
+    if (record_to && seed >= 0 && (uint64_t)seed != sc->c->seed) {
+        /* OUT keeps FILE's text above its steps, `seed` included: outcomes
+         * observed under another seed would not hold when OUT is run */
+        fprintf(stderr, "novalid run: --record writes FILE's own seed (%llu); to record "
+                        "seed %lld, set seed = %lld; in FILE first\n",
+                (unsigned long long)sc->c->seed, seed, seed);
+        scenario_free(sc);
+        return 2;
+    }
     /* (run_scenario takes the cloud: the recording runs first, on a copy) */
     int wrc = record_to ? record(sc, file, record_to, seed) : 0;
     int rc = run_scenario(sc, fmt, seed, stdout, NULL, NULL);

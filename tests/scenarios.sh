@@ -54,3 +54,9 @@ for f in "$top_srcdir"/scenarios/*.cfg; do
 done
 "$NOVALID" check "$rec" >"$rec/check.out" || { cat "$rec/check.out"; echo "FAIL: recorded scenarios do not pass"; exit 1; }
 echo "--record: $(ls "$rec"/*.cfg | wc -l) recordings pass novalid check"
+# OUT keeps FILE's seed: recording another seed's outcomes is refused
+if "$NOVALID" run "$top_srcdir/scenarios/demo.cfg" --seed 424242 --record "$rec/seed.cfg" >/dev/null 2>"$rec/seed.err" ||
+    [ -e "$rec/seed.cfg" ] || ! grep -q "writes FILE's own seed" "$rec/seed.err"; then
+    echo "FAIL --record with another --seed: not refused, or OUT written"; cat "$rec/seed.err"; exit 1
+fi
+
