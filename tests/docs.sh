@@ -79,6 +79,13 @@ dups=$(printf '%s\n' "$help" | sed -n '/^Keys in the UI/,/^$/p' | sed '1d;/^$/d'
            if ($1 == "/") { n = 1; l[1] = "/" } else n = split($1, l, "/")
            for (i = 1; i <= n; i++) if (seen[l[i] ctx]++) print l[i] " " ctx }')
 if [ -z "$dups" ]; then pass=$((pass + 1)); else echo "FAIL keys listed twice in --help: $dups"; fail=$((fail + 1)); fi
+# the README's set-up section holds exactly the two commands .ci/run types
+# (the same extraction as there)
+nsetup=$(awk '/^## Set-up/ { on = 1; next } /^## / { on = 0 }
+    on && /^```sh/ { inblock = 1; next } on && /^```/ { inblock = 0; next }
+    on && inblock { print }' "$top_srcdir/README.md" | wc -l)
+if [ "$nsetup" -eq 2 ]; then pass=$((pass + 1)); else
+    echo "FAIL README.md: the set-up section has $nsetup command lines, .ci/run types exactly 2"; fail=$((fail + 1)); fi
 "$NOVALID" --version | grep -q '^novalid [0-9]' && pass=$((pass + 1)) || { echo "FAIL --version"; fail=$((fail + 1)); }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
