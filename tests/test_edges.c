@@ -1,0 +1,270 @@
+/*
+ * test_edges.c - the conductor's refusals of incomplete requests and the
+ * less travelled paths of Nova's flows: forced hosts and nodes in the
+ * availability zone, API microversions, fault messages kept at Nova's 255
+ * characters, aggregate metadata removal, the evacuation API's checks.
+ */
+#include <stdio.h>
+
+#include "testutil.h"
+
+typedef struct fx {
+    cloud *c;
+    trail t;
+    nv_rng rng;
+    cmd_result r;
+} fx;
+
+static void fx_init(fx *f)
+{
+    memset(f, 0, sizeof *f);
+    f->c = t_cloud(REL_ZED);
+    t_host(f->c, "host1", 8, 8192, 80);
+    t_host(f->c, "host2", 8, 8192, 80);
+    t_flavor(f->c, "m1.small", 1, 1024, 10);
+    t_flavor(f->c, "m1.big", 2, 2048, 20);
+    t_image(f->c, "cirros");
+    nv_rng_seed(&f->rng, 1);
+}
+
+static void fx_done(fx *f)
+{
+    cmd_result_done(&f->r);
+    trail_free(&f->t);
+    cloud_free(f->c);
+}
+
+/* runs cmd and frees it; the outcome */
+static const char *run(fx *f, command *cmd)
+{
+    trail_free(&f->t);
+    memset(&f->t, 0, sizeof f->t);
+    cmd_result_done(&f->r);
+    const char *o = t_exec(f->c, &f->t, &f->rng, cmd, &f->r);
+    command_done(cmd);
+    return o;
+}
+
+static const char *msg(fx *f) { return f->r.message ? f->r.message : ""; }
+
+static const server *S(fx *f, const char *name)
+{
+    int s = cloud_server(f->c, name);
+    assert_true(s >= 0);
+    return &f->c->servers.v[s];
+}
+
+static const char *host_of(fx *f, const char *name)
+{
+    const server *s = S(f, name);
+    return s->host >= 0 ? f->c->hosts.v[s->host].name : "";
+}
+
+/* Every op names what it lacks, as the API's 404s do. */
+static void test_missing_arguments(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    command cmd;
+    static const enum cmd_op server_ops[] = {OP_LIVE_MIGRATE, OP_MIGRATE, OP_RESIZE,
+                                             OP_EVACUATE, OP_STOP, OP_DELETE};
+    for (size_t i = 0; i < sizeof server_ops / sizeof *server_ops; i++) {
+        command_init(&cmd, server_ops[i]);
+        assert_string_equal(run(&f, &cmd), "InstanceNotFound");
+        assert_string_equal(msg(&f), "Instance  could not be found.");
+    }
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("vm");
+    assert_string_equal(run(&f, &cmd), "FlavorNotFound");
+    assert_string_equal(msg(&f), "Flavor  could not be found.");
+
+    command_init(&cmd, OP_HOST);
+    cmd.set = nv_strdup("down");
+    assert_string_equal(run(&f, &cmd), "ComputeHostNotFound");
+    assert_string_equal(msg(&f), "Compute host  could not be found.");
+
+    command_init(&cmd, OP_HOST);
+    cmd.host = nv_strdup("host1");
+    assert_string_equal(run(&f, &cmd), "ValidationError");
+    assert_string_equal(msg(&f), "Unknown host state change ''");
+
+    command_init(&cmd, OP_AGGREGATE);
+    assert_string_equal(run(&f, &cmd), "AggregateNotFound");
+    assert_string_equal(msg(&f), "Aggregate  could not be found.");
+
+    command_init(&cmd, OP_FAULT);
+    cmd.point = nv_strdup("build");
+    assert_string_equal(run(&f, &cmd), "ComputeHostNotFound");
+    assert_string_equal(msg(&f), "Compute host  could not be found.");
+    assert_int_equal(f.c->faults.n, 0);
+
+    /* a resize without a flavor: the server exists, the flavor does not */
+    t_server(f.c, "vm-1", 0, 0);
+    command_init(&cmd, OP_RESIZE);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(run(&f, &cmd), "FlavorNotFound");
+    assert_string_equal(msg(&f), "Flavor  could not be found.");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    fx_done(&f);
+}
+
+/* az=ZONE:HOST:NODE and ZONE::NODE force the host or the node. */
+static void test_forced_node(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("a");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.az = nv_strdup("nova:host2:host2");
+    assert_string_equal(run(&f, &cmd), "ok");
+    assert_string_equal(host_of(&f, "a"), "host2");
+
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("b");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.az = nv_strdup("nova::host2");
+    assert_string_equal(run(&f, &cmd), "ok");
+    assert_string_equal(host_of(&f, "b"), "host2");
+    assert_int_equal(S(&f, "b")->spec.force_nodes.n, 1);
+    assert_int_equal(S(&f, "b")->spec.force_hosts.n, 0);
+
+    /* no name: Nova's default display name */
+    command_init(&cmd, OP_BOOT);
+    cmd.flavor = nv_strdup("m1.small");
+    assert_string_equal(run(&f, &cmd), "ok");
+    assert_int_equal(f.r.servers.n, 1);
+    assert_string_equal(f.c->servers.v[f.r.servers.v[0]].name, "server");
+    fx_done(&f);
+}
+
+/* a microversion without its "2." reads as the same number */
+static void test_microversion_spelling(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    t_server(f.c, "vm-1", 0, 0);
+    command cmd;
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.force = true;
+    cmd.microversion = nv_strdup("30");
+    assert_string_equal(run(&f, &cmd), "BadRequest");
+    assert_string_equal(msg(&f), "Can't force to a non-provided destination");
+
+    command_init(&cmd, OP_EVACUATE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.force = true;
+    cmd.microversion = nv_strdup("2.29");
+    assert_string_equal(run(&f, &cmd), "BadRequest");
+    assert_string_equal(msg(&f), "Can't force to a non-provided destination");
+    fx_done(&f);
+}
+
+/* injected faults: once when no count is given; the instance fault keeps
+ * Nova's 255 characters (instance_faults.message is String(255)) */
+static void test_fault_message_cut(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    f.c->conf.max_attempts = 1;
+    char longmsg[400];
+    memset(longmsg, 'x', sizeof longmsg - 1);
+    longmsg[sizeof longmsg - 1] = '\0';
+    for (int h = 0; h < 2; h++) {
+        command cmd;
+        command_init(&cmd, OP_FAULT);
+        cmd.host = nv_strdup(h ? "host2" : "host1");
+        cmd.point = nv_strdup("build");
+        cmd.message = nv_strdup(longmsg);
+        assert_string_equal(run(&f, &cmd), "ok");
+        assert_int_equal(f.c->faults.v[f.c->faults.n - 1].times, 1);
+    }
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("vm");
+    cmd.flavor = nv_strdup("m1.small");
+    const char *o = run(&f, &cmd);
+    assert_string_not_equal(o, "ok");
+    const server *s = S(&f, "vm");
+    assert_string_equal(s->vm_state, "error");
+    assert_non_null(s->fault);
+    assert_int_equal(strlen(s->fault), 255);
+    fx_done(&f);
+}
+
+/* aggregate metadata: an empty value removes the key; adding a host of
+ * another zone to a zoned aggregate is refused */
+static void test_aggregate_metadata(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    int a = t_agg(f.c, "fast", "ssd", "true");
+    kvlist_push(&f.c->aggregates.v[a].metadata, "tier", "gold");
+    command cmd;
+    command_init(&cmd, OP_AGGREGATE);
+    cmd.name = nv_strdup("fast");
+    strlist_push(&cmd.metadata, "ssd=");
+    strlist_push(&cmd.metadata, "tier=silver");
+    strlist_push(&cmd.metadata, "not-a-pair");
+    assert_string_equal(run(&f, &cmd), "ok");
+    const aggregate *ag = &f.c->aggregates.v[a];
+    assert_null(kvlist_get(&ag->metadata, "ssd"));
+    assert_string_equal(kvlist_get(&ag->metadata, "tier"), "silver");
+    assert_int_equal(ag->metadata.n, 1);
+
+    int z1 = t_agg(f.c, "zone1", "availability_zone", "az1");
+    int z2 = t_agg(f.c, "zone2", "availability_zone", "az2");
+    cloud_aggregate_add_host(f.c, z1, 0);
+    (void)z2;
+    command_init(&cmd, OP_AGGREGATE);
+    cmd.name = nv_strdup("zone2");
+    cmd.add_host = nv_strdup("host1");
+    assert_string_equal(run(&f, &cmd), "InvalidAggregateActionAdd");
+    assert_true(strstr(msg(&f), "already in availability zone(s) ['az1']") != NULL);
+    /* a host without a zone joins */
+    command_init(&cmd, OP_AGGREGATE);
+    cmd.name = nv_strdup("zone2");
+    cmd.add_host = nv_strdup("host2");
+    assert_string_equal(run(&f, &cmd), "ok");
+    assert_string_equal(host_az(f.c, 1), "az2");
+    fx_done(&f);
+}
+
+/* expect names its server for the report; an unknown one adds nothing */
+static void test_expect_server(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    t_server(f.c, "vm-1", 0, 0);
+    command cmd;
+    command_init(&cmd, OP_EXPECT);
+    cmd.server = nv_strdup("vm-1");
+    assert_string_equal(run(&f, &cmd), "ok");
+    assert_int_equal(f.r.servers.n, 1);
+    command_init(&cmd, OP_EXPECT);
+    cmd.server = nv_strdup("nope");
+    assert_string_equal(run(&f, &cmd), "ok");
+    assert_int_equal(f.r.servers.n, 0);
+    fx_done(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_missing_arguments),
+        cmocka_unit_test(test_forced_node),
+        cmocka_unit_test(test_microversion_spelling),
+        cmocka_unit_test(test_fault_message_cut),
+        cmocka_unit_test(test_aggregate_metadata),
+        cmocka_unit_test(test_expect_server),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
