@@ -326,7 +326,7 @@ void cloudops_flavor_add(nova_env *env, const command *cmd, cmd_result *r)
     f.swap = pint(cmd, "swap", 0);
     pkvs(cmd, "extra_specs", &f.extra_specs);
     NV_PUSH(c->flavors, f);
-    cloud_reindex(c);
+    nv_index_put(&c->flavor_ix, c->flavors.v[c->flavors.n - 1].name, c->flavors.n - 1);
     trail_note(env->t, "Flavor %s created: %d VCPU, %lld MB RAM, %lld GB root disk%s", f.name,
                f.vcpus, (long long)f.memory_mb, (long long)f.root_gb,
                f.extra_specs.n ? ", with extra specs" : "");
@@ -345,7 +345,7 @@ void cloudops_image_add(nova_env *env, const command *cmd, cmd_result *r)
     im.disk_format = nv_strdup(pv(cmd, "disk_format") ? pv(cmd, "disk_format") : "qcow2");
     pkvs(cmd, "properties", &im.properties);
     NV_PUSH(c->images, im);
-    cloud_reindex(c);
+    nv_index_put(&c->image_ix, c->images.v[c->images.n - 1].name, c->images.n - 1);
     trail_note(env->t, "Image %s created (%s, %d properties)", im.name, im.disk_format,
                im.properties.n);
 }
@@ -367,7 +367,7 @@ void cloudops_group_create(nova_env *env, const command *cmd, cmd_result *r)
     g.name = nv_strdup(cmd->name);
     g.max_server_per_host = (int)pint(cmd, "max_server_per_host", 1);
     NV_PUSH(c->groups, g);
-    cloud_reindex(c);
+    nv_index_put(&c->group_ix, c->groups.v[c->groups.n - 1].name, c->groups.n - 1);
     trail_note(env->t, "Server group %s created: policy %s, max_server_per_host %d", g.name,
                group_policy_names[g.policy], g.max_server_per_host);
 }
@@ -417,7 +417,6 @@ void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
         memset(&meta, 0, sizeof meta);
         for (int i = 0; i < ids.n; i++)
             cloud_aggregate_add_host(c, a, ids.v[i]);
-        cloud_reindex(c);
         trail_note(env->t, "Aggregate %s created with %d host(s)%s%s", cmd->name, ids.n,
                    zone ? ", availability zone " : "", zone ? zone : "");
     }

@@ -1316,7 +1316,7 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
         s->sched_ghost = -1;          /* delete_instance_info */
         s->deleted = true;
         set_str(&s->vm_state, "deleted");
-        cloud_reindex(c);
+        cloud_server_deleted(c, sid);
         trail_note(env->t, "Deleted %s", s->name);
         return;
     }

@@ -5,6 +5,7 @@
  */
 #include "describe.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void kvs(sbuf *out, const kvlist *l)
@@ -115,21 +116,34 @@ void describe_server(const cloud *c, int sid, sbuf *out)
     sbuf_addc(out, '\n');
 
     sbuf_add(out, "Allocations (Placement):\n");
-    bool any = false;
-    for (int i = 0; i < c->allocations.n; i++) {
-        const allocation *a = &c->allocations.v[i];
-        bool mine = a->kind == CONSUMER_SERVER && a->consumer == sid;
-        bool mig = a->kind == CONSUMER_MIGRATION && a->consumer >= 0 &&
-                   a->consumer < c->migrations.n && c->migrations.v[a->consumer].server == sid;
-        if (!mine && !mig)
+    /* the server's and its migrations' allocations, in the order written */
+    intvec mine = {0};
+    for (int m = -1; m < c->migrations.n; m++) {
+        if (m >= 0 && c->migrations.v[m].server != sid)
             continue;
+        int *v, n = placement_allocations_of(c, m < 0 ? CONSUMER_SERVER : CONSUMER_MIGRATION,
+                                             m < 0 ? sid : m, &v);
+        for (int k = 0; k < n; k++)
+            intvec_push(&mine, v[k]);
+        free(v);
+    }
+    for (int k = 1; k < mine.n; k++)
+        for (int j = k; j > 0 && c->allocations.v[mine.v[j - 1]].seq >
+                                     c->allocations.v[mine.v[j]].seq; j--) {
+            int t = mine.v[j];
+            mine.v[j] = mine.v[j - 1];
+            mine.v[j - 1] = t;
+        }
+    bool any = mine.n > 0;
+    for (int k = 0; k < mine.n; k++) {
+        const allocation *a = &c->allocations.v[mine.v[k]];
         sbuf_addf(out, "  %s: ", hname(c, a->host));
         amounts(out, a->amount);
-        if (mig)
+        if (a->kind == CONSUMER_MIGRATION)
             sbuf_addf(out, " (held by migration %d)", c->migrations.v[a->consumer].id);
         sbuf_addc(out, '\n');
-        any = true;
     }
+    intvec_free(&mine);
     if (!any)
         sbuf_add(out, "  none\n");
     sbuf_add(out, "Migrations:\n");

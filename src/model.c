@@ -2,8 +2,10 @@
  * model.c - the cloud's arrays, name indexes and derived facts.
  *
  * Derived state (name indexes, per-host aggregate and server lists,
- * Placement usage per host) is rebuilt by cloud_reindex() and kept up to
- * date by the mutators below; nothing else writes it.
+ * Placement usage per host, each consumer's chain of allocations) is
+ * built by cloud_reindex() once a cloud is loaded and then kept up to
+ * date in place by the mutators below and in placement.c (removals
+ * included); nothing else writes it.
  */
 #include "model.h"
 
@@ -100,11 +102,29 @@ static void host_free(host *h)
 /* Ids above `gone` move down one; `gone` itself becomes -1. */
 static int renumber(int id, int gone) { return id == gone ? -1 : id > gone ? id - 1 : id; }
 
+/* An index's ids above `gone` move down one (`gone` left it already). */
+static void index_renumber(nv_index *ix, int gone)
+{
+    for (int i = 0; i < ix->cap; i++)
+        if (ix->slots[i].key && ix->slots[i].id > gone)
+            ix->slots[i].id--;
+}
+
+/* The derived parts follow the removal in place: the host's rows of the
+ * per-host arrays go, later rows move down, and no name is hashed again. */
 void cloud_remove_host(cloud *c, int h)
 {
-    free_derived(c);
+    nv_index_del(&c->host_ix, c->hosts.v[h].name, h);
+    index_renumber(&c->host_ix, h);
     host_free(&c->hosts.v[h]);
-    memmove(&c->hosts.v[h], &c->hosts.v[h + 1], (size_t)(c->hosts.n - h - 1) * sizeof *c->hosts.v);
+    int after = c->hosts.n - h - 1;
+    memmove(&c->hosts.v[h], &c->hosts.v[h + 1], (size_t)after * sizeof *c->hosts.v);
+    memmove(&c->usage[h * RC_COUNT], &c->usage[(h + 1) * RC_COUNT],
+            (size_t)after * RC_COUNT * sizeof *c->usage);
+    intvec_free(&c->host_aggs[h]);
+    memmove(&c->host_aggs[h], &c->host_aggs[h + 1], (size_t)after * sizeof *c->host_aggs);
+    intvec_free(&c->host_servers[h]);
+    memmove(&c->host_servers[h], &c->host_servers[h + 1], (size_t)after * sizeof *c->host_servers);
     c->hosts.n--;
     for (int a = 0; a < c->aggregates.n; a++) {
         intvec *hs = &c->aggregates.v[a].hosts;
@@ -124,7 +144,12 @@ void cloud_remove_host(cloud *c, int h)
             c->allocations.v[n] = c->allocations.v[i];
             c->allocations.v[n++].host = renumber(c->allocations.v[i].host, h);
         }
-    c->allocations.n = n;
+    if (n != c->allocations.n) {
+        c->allocations.n = n;
+        placement_relink(c);
+    } else {
+        c->allocations.n = n;
+    }
     n = 0;
     for (int i = 0; i < c->faults.n; i++) {
         if (c->faults.v[i].host == h) {
@@ -136,19 +161,39 @@ void cloud_remove_host(cloud *c, int h)
         c->faults.v[n++].host = renumber(c->faults.v[i].host, h);
     }
     c->faults.n = n;
-    cloud_reindex(c);
 }
 
 void cloud_remove_aggregate(cloud *c, int a)
 {
-    free_derived(c);
+    nv_index_del(&c->aggregate_ix, c->aggregates.v[a].name, a);
+    index_renumber(&c->aggregate_ix, a);
+    for (int k = 0; k < c->aggregates.v[a].hosts.n; k++)
+        intvec_remove(&c->host_aggs[c->aggregates.v[a].hosts.v[k]], a);
     free(c->aggregates.v[a].name);
     intvec_free(&c->aggregates.v[a].hosts);
     kvlist_free(&c->aggregates.v[a].metadata);
     memmove(&c->aggregates.v[a], &c->aggregates.v[a + 1],
             (size_t)(c->aggregates.n - a - 1) * sizeof *c->aggregates.v);
     c->aggregates.n--;
-    cloud_reindex(c);
+    for (int h = 0; h < c->hosts.n; h++) {
+        intvec *v = &c->host_aggs[h];
+        for (int k = 0; k < v->n; k++)
+            v->v[k] = renumber(v->v[k], a);
+    }
+}
+
+void cloud_server_deleted(cloud *c, int sid)
+{
+    const char *name = c->servers.v[sid].name;
+    if (!nv_index_del(&c->server_ix, name, sid))
+        return;
+    /* the index holds the newest live server of a name: an older one of
+     * the same name takes its place */
+    for (int i = sid - 1; i >= 0; i--)
+        if (!c->servers.v[i].deleted && !strcmp(c->servers.v[i].name, name)) {
+            nv_index_put(&c->server_ix, c->servers.v[i].name, i);
+            break;
+        }
 }
 
 void cloud_free(cloud *c)
@@ -361,6 +406,7 @@ void cloud_reindex(cloud *c)
         for (int r = 0; r < RC_COUNT; r++)
             c->usage[a->host * RC_COUNT + r] += a->amount[r];
     }
+    placement_relink(c);
 }
 
 int cloud_host(const cloud *c, const char *name) { return nv_index_get(&c->host_ix, name); }
@@ -447,6 +493,7 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     s.old_flavor = -1;
     s.rt_io_host = -1;
     s.sched_ghost = -1;
+    s.alloc = -1;
     s.image_min_disk = fl >= 0 && fl < c->flavors.n ? c->flavors.v[fl].root_gb : 0;
     s.project = nv_strdup("demo");
     s.vm_state = nv_strdup("active");
@@ -506,6 +553,7 @@ migration *cloud_add_migration(cloud *c, int sid, const char *type, int source, 
     m.source = source;
     m.dest = dest;
     m.old_flavor = m.new_flavor = c->servers.v[sid].flavor;
+    m.alloc = -1;
     NV_PUSH(c->migrations, m);
     return &c->migrations.v[c->migrations.n - 1];
 }

@@ -162,6 +162,7 @@ typedef struct server {
      * after it left (-1: none). */
     int rt_io_host;
     int sched_ghost;
+    int alloc;                 /* its first allocation (derived: see placement.c), -1 none */
     int line;
 } server;
 
@@ -173,6 +174,7 @@ typedef struct migration {
     int source, dest;          /* host ids, dest -1 while unknown */
     int old_flavor, new_flavor;
     char *old_vm_state;        /* vm_state before a resize/migration */
+    int alloc;                 /* its first allocation (derived: see placement.c), -1 none */
 } migration;
 
 /* An injected compute-side failure (scenario op `fault`). */
@@ -186,10 +188,15 @@ typedef struct fault_rule {
 /* Placement consumers: an instance or a migration record. */
 enum consumer_kind { CONSUMER_SERVER, CONSUMER_MIGRATION };
 
+/* Allocations are kept in no particular order (a removal moves the last
+ * one into the hole); each consumer's allocations form a chain from its
+ * `alloc` through `next`, and `seq` says which was written first. */
 typedef struct allocation {
     enum consumer_kind kind;
     int consumer;              /* server id or migration index */
     int host;                  /* resource provider = the host's node */
+    int next;                  /* the consumer's next allocation, -1 none */
+    uint32_t seq;              /* order of writing (what describe lists by) */
     int64_t amount[RC_COUNT];
 } allocation;
 
@@ -217,6 +224,7 @@ typedef struct cloud {
     migration_vec migrations;
     allocation_vec allocations;
     fault_vec faults;
+    uint32_t alloc_seq;        /* seq of the next allocation written */
     /* false: steps follow each other with no compute periodic task in
      * between (scenario `settle = false`); the views above go stale */
     bool no_settle;
@@ -259,6 +267,9 @@ void cloud_remove_host(cloud *c, int host);
 void cloud_remove_aggregate(cloud *c, int agg);
 void cloud_aggregate_remove_host(cloud *c, int agg, int host);
 void cloud_server_set_host(cloud *c, int server, int host);
+/* Server `server`, just marked deleted, leaves the name index (an older
+ * live server of the same name, if any, is found by it again). */
+void cloud_server_deleted(cloud *c, int server);
 migration *cloud_add_migration(cloud *c, int server, const char *type,
                                int source, int dest);
 
@@ -310,6 +321,12 @@ void placement_move(cloud *c, enum consumer_kind from_kind, int from,
 /* Does `amount` fit on host h now? If not, write why into `why`. */
 bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT],
                     char *why, size_t whylen);
+/* The consumer's allocations, in the order they were written; returns
+ * their count, `out` (caller frees) their indexes into c->allocations. */
+int placement_allocations_of(const cloud *c, enum consumer_kind kind, int consumer, int **out);
+/* Link every allocation into its consumer's chain again (after the array
+ * was rewritten wholesale: loading, removing a host). */
+void placement_relink(cloud *c);
 /* Allocations of a consumer on a host (summed); false if none. */
 bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer,
                            int h, int64_t out[RC_COUNT]);

@@ -109,12 +109,77 @@ bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char 
     return true;
 }
 
+/* ---- allocations by consumer ------------------------------------------------------
+ *
+ * Each consumer (server or migration record) holds the index of its first
+ * allocation in `alloc`, and the allocations chain on through `next`, so a
+ * claim, a move or a delete walks the consumer's one to three allocations
+ * instead of every allocation of the cloud.  Removing one moves the last
+ * allocation into its slot (the chain that reached the last one is pointed
+ * at the new slot); `seq` keeps the order of writing for whoever lists
+ * them. */
+
+static int *head_of(cloud *c, enum consumer_kind kind, int consumer)
+{
+    return kind == CONSUMER_SERVER ? &c->servers.v[consumer].alloc
+                                   : &c->migrations.v[consumer].alloc;
+}
+
+static const int *chead_of(const cloud *c, enum consumer_kind kind, int consumer)
+{
+    return kind == CONSUMER_SERVER ? &c->servers.v[consumer].alloc
+                                   : &c->migrations.v[consumer].alloc;
+}
+
+/* The link that points at allocation i (its consumer's head or the
+ * `next` of the one before it in the chain). */
+static int *link_to(cloud *c, int i)
+{
+    const allocation *a = &c->allocations.v[i];
+    int *l = head_of(c, a->kind, a->consumer);
+    while (*l != i)
+        l = &c->allocations.v[*l].next;
+    return l;
+}
+
+/* Drop allocation i (unlinked already by the caller's `l`): the last
+ * allocation moves into its slot. */
+static void remove_at(cloud *c, int *l, int i)
+{
+    allocation *a = &c->allocations.v[i];
+    for (int r = 0; r < RC_COUNT; r++)
+        c->usage[a->host * RC_COUNT + r] -= a->amount[r];
+    *l = a->next;
+    int last = --c->allocations.n;
+    if (i != last) {
+        *link_to(c, last) = i;
+        c->allocations.v[i] = c->allocations.v[last];
+    }
+}
+
+void placement_relink(cloud *c)
+{
+    for (int i = 0; i < c->servers.n; i++)
+        c->servers.v[i].alloc = -1;
+    for (int i = 0; i < c->migrations.n; i++)
+        c->migrations.v[i].alloc = -1;
+    /* backwards, so each chain runs in array order */
+    for (int i = c->allocations.n - 1; i >= 0; i--) {
+        allocation *a = &c->allocations.v[i];
+        int *h = head_of(c, a->kind, a->consumer);
+        a->next = *h;
+        *h = i;
+    }
+}
+
 void placement_add(cloud *c, enum consumer_kind kind, int consumer, int h,
                    const int64_t amount[RC_COUNT])
 {
-    allocation a = {kind, consumer, h, {0}};
+    int *head = head_of(c, kind, consumer);
+    allocation a = {kind, consumer, h, *head, c->alloc_seq++, {0}};
     memcpy(a.amount, amount, sizeof a.amount);
     NV_PUSH(c->allocations, a);
+    *head_of(c, kind, consumer) = c->allocations.n - 1;
     for (int r = 0; r < RC_COUNT; r++)
         c->usage[h * RC_COUNT + r] += amount[r];
 }
@@ -122,16 +187,19 @@ void placement_add(cloud *c, enum consumer_kind kind, int consumer, int h,
 void placement_force(cloud *c, enum consumer_kind kind, int consumer, int h,
                      const int64_t amount[RC_COUNT])
 {
-    /* merge with an existing allocation of the consumer on that provider */
-    for (int i = 0; i < c->allocations.n; i++) {
+    /* merge with the consumer's first-written allocation on that provider */
+    allocation *m = NULL;
+    for (int i = *head_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next) {
         allocation *a = &c->allocations.v[i];
-        if (a->kind == kind && a->consumer == consumer && a->host == h) {
-            for (int r = 0; r < RC_COUNT; r++) {
-                a->amount[r] += amount[r];
-                c->usage[h * RC_COUNT + r] += amount[r];
-            }
-            return;
+        if (a->host == h && (!m || a->seq < m->seq))
+            m = a;
+    }
+    if (m) {
+        for (int r = 0; r < RC_COUNT; r++) {
+            m->amount[r] += amount[r];
+            c->usage[h * RC_COUNT + r] += amount[r];
         }
+        return;
     }
     placement_add(c, kind, consumer, h, amount);
 }
@@ -147,28 +215,60 @@ bool placement_claim(cloud *c, enum consumer_kind kind, int consumer, int h,
 
 void placement_delete(cloud *c, enum consumer_kind kind, int consumer, int h)
 {
-    int j = 0;
-    for (int i = 0; i < c->allocations.n; i++) {
-        allocation *a = &c->allocations.v[i];
-        if (a->kind == kind && a->consumer == consumer && (h < 0 || a->host == h)) {
-            for (int r = 0; r < RC_COUNT; r++)
-                c->usage[a->host * RC_COUNT + r] -= a->amount[r];
+    int *l = head_of(c, kind, consumer);
+    while (*l >= 0) {
+        int i = *l;
+        if (h < 0 || c->allocations.v[i].host == h) {
+            remove_at(c, l, i);
+            /* the slot may now hold the moved last allocation; the chain
+             * goes on from *l either way */
+            l = head_of(c, kind, consumer);
             continue;
         }
-        c->allocations.v[j++] = *a;
+        l = &c->allocations.v[i].next;
     }
-    c->allocations.n = j;
 }
 
 void placement_move(cloud *c, enum consumer_kind fk, int from, enum consumer_kind tk, int to)
 {
-    for (int i = 0; i < c->allocations.n; i++) {
+    int *fh = head_of(c, fk, from);
+    int first = *fh;
+    if (first < 0)
+        return;
+    *fh = -1;
+    int i = first;
+    for (;;) {
         allocation *a = &c->allocations.v[i];
-        if (a->kind == fk && a->consumer == from) {
-            a->kind = tk;
-            a->consumer = to;
-        }
+        a->kind = tk;
+        a->consumer = to;
+        if (a->next < 0)
+            break;
+        i = a->next;
     }
+    int *th = head_of(c, tk, to);
+    c->allocations.v[i].next = *th;
+    *th = first;
+}
+
+int placement_allocations_of(const cloud *c, enum consumer_kind kind, int consumer, int **out)
+{
+    int n = 0;
+    for (int i = *chead_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next)
+        n++;
+    int *v = nv_malloc((size_t)(n ? n : 1) * sizeof *v);
+    n = 0;
+    for (int i = *chead_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next)
+        v[n++] = i;
+    /* a handful: insertion sort by seq */
+    for (int k = 1; k < n; k++)
+        for (int j = k; j > 0 && c->allocations.v[v[j - 1]].seq > c->allocations.v[v[j]].seq;
+             j--) {
+            int t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    *out = v;
+    return n;
 }
 
 bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer, int h,
@@ -176,9 +276,9 @@ bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer
 {
     bool found = false;
     memset(out, 0, sizeof(int64_t) * RC_COUNT);
-    for (int i = 0; i < c->allocations.n; i++) {
+    for (int i = *chead_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next) {
         const allocation *a = &c->allocations.v[i];
-        if (a->kind == kind && a->consumer == consumer && (h < 0 || a->host == h)) {
+        if (h < 0 || a->host == h) {
             for (int r = 0; r < RC_COUNT; r++)
                 out[r] += a->amount[r];
             found = true;

@@ -637,6 +637,34 @@ int nv_index_get(const nv_index *ix, const char *key)
     return -1;
 }
 
+bool nv_index_del(nv_index *ix, const char *key, int id)
+{
+    if (!ix->cap || !key)
+        return false;
+    uint32_t hash = (uint32_t)hash_str(key);
+    size_t m = (size_t)ix->cap - 1, i = hash & m;
+    for (; ix->slots[i].key; i = (i + 1) & m)
+        if (ix->slots[i].hash == hash && strcmp(ix->slots[i].key, key) == 0)
+            break;
+    if (!ix->slots[i].key || ix->slots[i].id != id)
+        return false;
+    /* linear probing: shift back the entries after the hole whose home
+     * slot is not between the hole and them, so every probe still finds
+     * its key before an empty slot */
+    size_t hole = i;
+    for (size_t j = (i + 1) & m; ix->slots[j].key; j = (j + 1) & m) {
+        size_t home = ix->slots[j].hash & m;
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays)
+            continue;
+        ix->slots[hole] = ix->slots[j];
+        hole = j;
+    }
+    memset(&ix->slots[hole], 0, sizeof ix->slots[hole]);
+    ix->n--;
+    return true;
+}
+
 void nv_index_free(nv_index *ix)
 {
     free(ix->slots);

@@ -156,6 +156,8 @@ typedef struct nv_index {
 } nv_index;
 void nv_index_put(nv_index *ix, const char *key, int id);
 int nv_index_get(const nv_index *ix, const char *key);   /* -1 if absent */
+/* Forget `key` if it maps to `id`; false if it does not. */
+bool nv_index_del(nv_index *ix, const char *key, int id);
 /* Make room for n names in all without growing again. */
 void nv_index_reserve(nv_index *ix, int n);
 /* dst (empty) becomes a copy of src whose keys are the names of the same

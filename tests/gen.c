@@ -19,7 +19,11 @@
  *      evacuation (until the source compute comes back) - Nova's doubled
  *      allocation - and after an evacuation whose source came back while
  *      a later move's migration held that source (see kept_source);
- *   7. a server on a host holds resources there.
+ *   7. a server on a host holds resources there;
+ *   8. each consumer's chain of allocations holds exactly the allocations
+ *      of that consumer, each once;
+ *   9. the name index finds every live server (the newest of a name) and
+ *      no deleted one.
  *
  * At random steps it undoes the step (the state must be the one recorded
  * before it) and performs it again (the state must be the one recorded
@@ -386,6 +390,42 @@ static void check_invariants(const cloud *c, uint64_t seed, int step, const bool
                           "migration %d (%s, %s) on %s", m->id, m->type, m->status,
                           c->hosts.v[a->host].name);
         }
+    }
+    /* 8: chains; each allocation is reached once, from its own consumer */
+    int na = c->allocations.n, reached = 0;
+    char *seen = nv_calloc((size_t)(na ? na : 1), 1);
+    for (int k = 0; k < c->servers.n + c->migrations.n; k++) {
+        bool mig = k >= c->servers.n;
+        int id = mig ? k - c->servers.n : k;
+        int guard = 0;
+        for (int i = mig ? c->migrations.v[id].alloc : c->servers.v[id].alloc; i >= 0;
+             i = c->allocations.v[i].next) {
+            if (i >= na || seen[i] || ++guard > na) {
+                violation(seed, step, "broken allocation chain", "%s %d reaches %d",
+                          mig ? "migration" : "server", id, i);
+                break;
+            }
+            seen[i] = 1;
+            reached++;
+            const allocation *a = &c->allocations.v[i];
+            if (a->kind != (mig ? CONSUMER_MIGRATION : CONSUMER_SERVER) || a->consumer != id)
+                violation(seed, step, "allocation on another consumer's chain",
+                          "%s %d holds allocation %d of consumer %d", mig ? "migration" : "server",
+                          id, i, a->consumer);
+        }
+    }
+    if (reached != na)
+        violation(seed, step, "allocation on no chain", "%d of %d reached", reached, na);
+    free(seen);
+    /* 9: the server index */
+    for (int i = 0; i < c->servers.n; i++) {
+        const server *s = &c->servers.v[i];
+        int found = cloud_server(c, s->name);
+        if (found >= 0 && c->servers.v[found].deleted)
+            violation(seed, step, "index finds a deleted server", "%s", s->name);
+        if (!s->deleted && found < i)
+            violation(seed, step, "index misses a live server", "%s (%d, index %d)", s->name, i,
+                      found);
     }
     for (int h = 0; h < nh; h++)
         for (int rc = 0; rc < RC_COUNT; rc++) {

@@ -21,6 +21,17 @@ static void amounts(int64_t a[RC_COUNT], int64_t vcpu, int64_t mem, int64_t disk
     a[RC_PCPU] = pcpu;
 }
 
+/* Servers 0 .. n-1 (Placement consumers must exist: each holds the head
+ * of its chain of allocations). */
+static void consumers(cloud *c, int n)
+{
+    while (c->servers.n < n) {
+        char name[32];
+        snprintf(name, sizeof name, "consumer%d", c->servers.n);
+        cloud_add_server(c, name, -1);
+    }
+}
+
 static void assert_double(double got, double want)
 {
     if (fabs(got - want) >= 1e-9)
@@ -70,6 +81,7 @@ static void test_capacity_memory_reserved_default(void **state)
 
     int64_t used[RC_COUNT];
     amounts(used, 0, 14000, 0, 0);
+    consumers(c, 1);
     placement_force(c, CONSUMER_SERVER, 0, h, used);
     assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 14000);
 
@@ -98,6 +110,7 @@ static void test_capacity_float_ratio(void **state)
     double cap = placement_capacity(c, h, RC_MEMORY_MB);
     int64_t a[RC_COUNT];
     amounts(a, 0, 600, 0, 0);
+    consumers(c, 1);
     placement_force(c, CONSUMER_SERVER, 0, h, a);
     amounts(a, 0, 900, 0, 0);
     bool fits900 = placement_fits(c, h, a, NULL, 0);
@@ -262,6 +275,7 @@ static void test_pcpu_not_overcommitted(void **state)
     int64_t a[RC_COUNT];
     amounts(a, 0, 0, 0, 4);
     assert_true(placement_fits(c, h, a, NULL, 0));
+    consumers(c, 1);
     placement_force(c, CONSUMER_SERVER, 0, h, a);
     amounts(a, 0, 0, 0, 1);
     char why[256] = "";
@@ -481,6 +495,7 @@ static void test_claim_refuses_without_writing(void **state)
     int h = t_host(c, "host1", 4, 2048, 20);           /* MEMORY capacity 1536 */
     int64_t a[RC_COUNT];
     amounts(a, 1, 1024, 10, 0);
+    consumers(c, 3);
     assert_true(placement_claim(c, CONSUMER_SERVER, 0, h, a));
     assert_int_equal(c->allocations.n, 1);
     assert_int_equal(placement_used(c, h, RC_MEMORY_MB), 1024);
@@ -520,6 +535,8 @@ static void test_delete_and_move(void **state)
     int64_t a[RC_COUNT], b[RC_COUNT], out[RC_COUNT];
     amounts(a, 2, 2048, 20, 0);
     amounts(b, 1, 512, 5, 0);
+    consumers(c, 10);
+    cloud_add_migration(c, 7, "evacuation", h1, h2);
     assert_true(placement_claim(c, CONSUMER_SERVER, 7, h1, a));
     assert_true(placement_claim(c, CONSUMER_SERVER, 7, h2, a));   /* evacuate-style double */
     assert_true(placement_claim(c, CONSUMER_SERVER, 8, h1, b));
@@ -559,6 +576,109 @@ static void test_delete_and_move(void **state)
     cloud_free(c);
 }
 
+/* Each consumer's chain of allocations against a plain list kept beside
+ * it: random claims, forced writes, deletes (on one host or all) and moves
+ * between servers and migrations, many of them moving the last allocation
+ * into a freed slot; after each, every consumer's summed allocation per
+ * host, every host's usage and the order of writing agree. */
+static void test_allocation_chains(void **state)
+{
+    (void)state;
+    enum { NS = 12, NM = 4, NH = 3, OPS = 3000 };
+    cloud *c = t_cloud(REL_LATEST);
+    for (int h = 0; h < NH; h++) {
+        char name[16];
+        snprintf(name, sizeof name, "h%d", h);
+        t_host(c, name, 1000, 1 << 20, 100000);
+    }
+    consumers(c, NS);
+    for (int m = 0; m < NM; m++)
+        cloud_add_migration(c, m, "migration", 0, 1);
+    /* the model: amount held per (kind, consumer, host), and when the
+     * entry was first written */
+    int64_t held[2][NS][NH];
+    int first[2][NS][NH];
+    memset(held, 0, sizeof held);
+    memset(first, -1, sizeof first);
+    nv_rng rng;
+    nv_rng_seed(&rng, 42);
+    int clock = 0;
+    for (int op = 0; op < OPS; op++) {
+        int k = nv_rng_below(&rng, 2), n = k ? NM : NS, who = nv_rng_below(&rng, n);
+        int h = nv_rng_below(&rng, NH);
+        int64_t a[RC_COUNT];
+        amounts(a, 1 + nv_rng_below(&rng, 3), 0, 0, 0);
+        switch (nv_rng_below(&rng, 4)) {
+        case 0:
+        case 1:
+            placement_force(c, (enum consumer_kind)k, who, h, a);
+            if (first[k][who][h] < 0)
+                first[k][who][h] = clock++;
+            held[k][who][h] += a[RC_VCPU];
+            break;
+        case 2: {
+            int on = nv_rng_below(&rng, 2) ? h : -1;
+            placement_delete(c, (enum consumer_kind)k, who, on);
+            for (int x = 0; x < NH; x++)
+                if (on < 0 || x == on) {
+                    held[k][who][x] = 0;
+                    first[k][who][x] = -1;
+                }
+            break;
+        }
+        default: {
+            /* a move only to a consumer holding nothing (as the conductor
+             * does), so no two entries share a host */
+            int tk = !k, tn = tk ? NM : NS, to = nv_rng_below(&rng, tn);
+            bool empty = true;
+            for (int x = 0; x < NH; x++)
+                empty = empty && !held[tk][to][x];
+            if (!empty || (tk == k && to == who))
+                break;
+            placement_move(c, (enum consumer_kind)k, who, (enum consumer_kind)tk, to);
+            for (int x = 0; x < NH; x++) {
+                held[tk][to][x] = held[k][who][x];
+                first[tk][to][x] = first[k][who][x];
+                held[k][who][x] = 0;
+                first[k][who][x] = -1;
+            }
+            break;
+        }
+        }
+        int64_t usage[NH] = {0};
+        for (int kk = 0; kk < 2; kk++)
+            for (int w = 0; w < (kk ? NM : NS); w++) {
+                int64_t out[RC_COUNT];
+                int *v, cnt = placement_allocations_of(c, (enum consumer_kind)kk, w, &v);
+                int want = 0;
+                for (int x = 0; x < NH; x++) {
+                    bool has = placement_consumer_on(c, (enum consumer_kind)kk, w, x, out);
+                    assert_int_equal(has, held[kk][w][x] != 0);
+                    assert_int_equal(out[RC_VCPU], held[kk][w][x]);
+                    usage[x] += held[kk][w][x];
+                    want += held[kk][w][x] != 0;
+                }
+                assert_int_equal(cnt, want);
+                /* listed in the order first written */
+                for (int i = 1; i < cnt; i++)
+                    assert_true(first[kk][w][c->allocations.v[v[i - 1]].host] <
+                                first[kk][w][c->allocations.v[v[i]].host]);
+                free(v);
+            }
+        for (int x = 0; x < NH; x++)
+            assert_int_equal(placement_used(c, x, RC_VCPU), usage[x]);
+    }
+    /* relinking from scratch finds the same chains */
+    cloud_reindex(c);
+    for (int w = 0; w < NS; w++)
+        for (int x = 0; x < NH; x++) {
+            int64_t out[RC_COUNT];
+            placement_consumer_on(c, CONSUMER_SERVER, w, x, out);
+            assert_int_equal(out[RC_VCPU], held[0][w][x]);
+        }
+    cloud_free(c);
+}
+
 /* Usage survives cloud_reindex (rebuilt from the allocations). */
 static void test_usage_rebuilt_by_reindex(void **state)
 {
@@ -567,6 +687,7 @@ static void test_usage_rebuilt_by_reindex(void **state)
     int h = t_host(c, "host1", 8, 16384, 100);
     int64_t a[RC_COUNT];
     amounts(a, 3, 3000, 30, 0);
+    consumers(c, 1);
     placement_force(c, CONSUMER_SERVER, 0, h, a);
     cloud_reindex(c);
     assert_int_equal(placement_used(c, h, RC_VCPU), 3);
@@ -588,6 +709,7 @@ static void test_candidates_capacity(void **state)
     int fl = t_flavor(c, "big", 2, 2048, 20);
     int64_t used[RC_COUNT];
     amounts(used, 0, 14000, 0, 0);
+    consumers(c, 100);
     placement_force(c, CONSUMER_SERVER, 99, h1, used);
     request_spec rs;
     request_spec_init(&rs);
@@ -694,6 +816,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_capacity_memory_reserved_default),
+        cmocka_unit_test(test_allocation_chains),
         cmocka_unit_test(test_capacity_float_ratio),
         cmocka_unit_test(test_max_unit_is_total),
         cmocka_unit_test(test_reserved_disk_ceil),

@@ -1,8 +1,10 @@
 /*
  * test_util.c - the util routines strangers' bytes pass through: escaping
  * for a terminal (every C0/C1 control, DEL, bytes that are not UTF-8, bidi
- * controls, zero-width and invisible characters) and JSON strings.
+ * controls, zero-width and invisible characters) and JSON strings; the
+ * name index.
  */
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,6 +93,48 @@ static void test_json_stays_exact(void **st)
     sbuf_free(&b);
 }
 
+/* Names put and forgotten at random, in a table kept small enough that
+ * probe runs wrap around its end: every name is found exactly while it is
+ * in, after any deletions before or after it in its run. */
+static void test_index_delete(void **st)
+{
+    (void)st;
+    enum { N = 600 };
+    static char names[N][16];
+    int in[N];
+    nv_index ix = {0};
+    nv_index_reserve(&ix, N);
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "vm-%05d", i);
+        in[i] = -1;
+    }
+    nv_rng rng;
+    nv_rng_seed(&rng, 7);
+    for (int op = 0; op < 20000; op++) {
+        int i = nv_rng_below(&rng, N);
+        if (in[i] < 0) {
+            in[i] = op;
+            nv_index_put(&ix, names[i], op);
+        } else if (nv_rng_below(&rng, 4)) {
+            /* only the id it maps to is forgotten */
+            assert_false(nv_index_del(&ix, names[i], in[i] + 1));
+            assert_true(nv_index_del(&ix, names[i], in[i]));
+            in[i] = -1;
+        }
+        if (op % 97 == 0)
+            for (int k = 0; k < N; k++)
+                assert_int_equal(nv_index_get(&ix, names[k]), in[k]);
+    }
+    int n = 0;
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(nv_index_get(&ix, names[k]), in[k]);
+        n += in[k] >= 0;
+    }
+    assert_int_equal(ix.n, n);
+    assert_false(nv_index_del(&ix, "absent", 0));
+    nv_index_free(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -100,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_bidi_and_invisible),
         cmocka_unit_test(test_term_printf),
         cmocka_unit_test(test_json_stays_exact),
+        cmocka_unit_test(test_index_delete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
