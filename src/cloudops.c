@@ -344,6 +344,10 @@ void cloudops_image_add(nova_env *env, const command *cmd, cmd_result *r)
     im.name = nv_strdup(cmd->name);
     im.disk_format = nv_strdup(pv(cmd, "disk_format") ? pv(cmd, "disk_format") : "qcow2");
     pkvs(cmd, "properties", &im.properties);
+    if (pv(cmd, "min_disk"))
+        im.min_disk = atoll(pv(cmd, "min_disk"));
+    if (pv(cmd, "min_ram"))
+        im.min_ram = atoll(pv(cmd, "min_ram"));
     NV_PUSH(c->images, im);
     nv_index_put(&c->image_ix, c->images.v[c->images.n - 1].name, c->images.n - 1);
     trail_note(env->t, "Image %s created (%s, %d properties)", im.name, im.disk_format,

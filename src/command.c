@@ -203,6 +203,22 @@ static const cmd_arg args_evacuate[] = {
     {"microversion", NULL, ARG_VERSION, 0, false, NULL, 0, 0, FROM_NONE, F(microversion),
      "API microversion, e.g. 2.29"},
 };
+static const cmd_arg args_rebuild[] = {
+    SERVER_ARG,
+    {"image", NULL, ARG_NAME, 2, false, NULL, 0, 0, FROM_IMAGES, F(image),
+     "the image (none: the server's own, no scheduling)"},
+    {"microversion", NULL, ARG_VERSION, 0, false, NULL, 0, 0, FROM_NONE, F(microversion),
+     "API microversion, e.g. 2.92"},
+};
+static const cmd_arg args_unshelve[] = {
+    SERVER_ARG,
+    {"host", NULL, ARG_NAME, 2, false, NULL, 0, 0, FROM_HOSTS, F(host),
+     "target host of an offloaded server (from microversion 2.91)"},
+    {"az", NULL, ARG_STR, 0, false, NULL, 0, 0, FROM_NONE, F(az),
+     "availability zone (from 2.77; \"\" unpins it, from 2.91)"},
+    {"microversion", NULL, ARG_VERSION, 0, false, NULL, 0, 0, FROM_NONE, F(microversion),
+     "API microversion, e.g. 2.77"},
+};
 static const cmd_arg args_host[] = {
     {"host", NULL, ARG_NAME, 1, true, NULL, 0, 0, FROM_HOSTS, F(host), "compute host"},
     {"set", NULL, ARG_ENUM, 2, true, host_set_values, 0, 0, FROM_VALUES, F(set), "the change"},
@@ -364,6 +380,10 @@ static const cmd_arg args_flavor_add[] = {
 static const cmd_arg args_image_add[] = {
     {"name", NULL, ARG_NAME, 1, true, NULL, 0, 0, FROM_NONE, F(name), "new image's name"},
     {"disk_format", NULL, ARG_NAME, 0, false, NULL, 0, 0, FROM_NONE, P, "qcow2, raw, ..."},
+    {"min_disk", NULL, ARG_INT, 0, false, NULL, 0, INT_MAX, FROM_NONE, P,
+     "smallest root disk the image boots from (GB)"},
+    {"min_ram", NULL, ARG_INT, 0, false, NULL, 0, INT_MAX, FROM_NONE, P,
+     "smallest flavor RAM the image boots with (MB)"},
     {"properties", "property", ARG_KVLIST, 0, false, NULL, 0, 0, FROM_NONE, P,
      "KEY=VALUE image property"},
 };
@@ -441,6 +461,10 @@ const cmd_desc cmd_table[OP_COUNT] = {
     [OP_START] = ENTRY(args_server, NULL, conductor_server_action),
     [OP_PAUSE] = ENTRY(args_server, NULL, conductor_server_action),
     [OP_UNPAUSE] = ENTRY(args_server, NULL, conductor_server_action),
+    [OP_REBUILD] = ENTRY(args_rebuild, NULL, conductor_rebuild),
+    [OP_SHELVE] = ENTRY(args_server, NULL, conductor_shelve),
+    [OP_SHELVE_OFFLOAD] = ENTRY(args_server, NULL, conductor_shelve_offload),
+    [OP_UNSHELVE] = ENTRY(args_unshelve, NULL, conductor_unshelve),
     [OP_HOST] = ENTRY(args_host, NULL, conductor_host),
     [OP_AGGREGATE] = ENTRY(args_aggregate, check_aggregate, conductor_aggregate),
     [OP_FAULT] = ENTRY(args_fault, NULL, conductor_fault),

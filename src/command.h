@@ -41,6 +41,10 @@ struct cmd_result;
     X(OP_START, "start", "start a server")                                         \
     X(OP_PAUSE, "pause", "pause a server")                                         \
     X(OP_UNPAUSE, "unpause", "unpause a server")                                   \
+    X(OP_REBUILD, "rebuild", "rebuild a server on its host (a new image is checked by the scheduler)") \
+    X(OP_SHELVE, "shelve", "shelve a server (offloaded at once with shelved_offload_time 0)") \
+    X(OP_SHELVE_OFFLOAD, "shelve-offload", "offload a shelved server: its allocations and host go") \
+    X(OP_UNSHELVE, "unshelve", "unshelve a server (an offloaded one is scheduled again)") \
     X(OP_HOST, "host", "change a compute service: down, up, disable, enable, force-down") \
     X(OP_AGGREGATE, "aggregate", "add/remove a host or set metadata on an aggregate") \
     X(OP_FAULT, "fault", "make the next compute-side calls on a host fail")        \

@@ -349,6 +349,8 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
     }
 }
 
+static bool boot_image_ok(nova_env *env, cmd_result *r, int fl, int img, bool bfv);
+
 static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
@@ -406,6 +408,12 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             return;
         }
     }
+    if (!boot_image_ok(env, r, fl, img, cmd->boot_from_volume)) {
+        free(az);
+        free(fhost);
+        free(fnode);
+        return;
+    }
     int64_t n = cmd->max_count > 0 ? cmd->max_count : (cmd->min_count > 0 ? cmd->min_count : 1);
 
     /* the API creates every instance (and its group membership) up front */
@@ -433,6 +441,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
         free(name);
         server *s = srv(env, sid);
         s->image = img;
+        cloud_server_image_meta(c, sid);
         s->boot_from_volume = cmd->boot_from_volume;
         s->group = g;
         set_str(&s->project, rs.project);
@@ -880,6 +889,12 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
             trail_quirk(env->t, "bug-1825020",
                         "the volume-backed server's new flavor is checked against the boot "
                         "flavor's disk, and the error escapes the API as HTTP 500");
+        if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked) &&
+            s->image_min_ram > c->flavors.v[new_fl].memory_mb) {
+            outcome(env, r, "FlavorMemoryTooSmall",
+                    "Flavor's memory is too small for requested image.");
+            return;
+        }
         if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked) && root != 0 &&
             s->image_min_disk > root) {
             outcome(env, r, "FlavorDiskSmallerThanMinDisk",
@@ -1095,6 +1110,30 @@ static void op_confirm_revert(nova_env *env, const command *cmd, cmd_result *r, 
 
 /* ---- evacuate ------------------------------------------------------------------- */
 
+/* The destination's late server group check on an evacuation
+ * (_do_rebuild_instance, evacuate with a request spec): a violation is a
+ * RescheduledException, which rebuild_instance cannot reschedule, so the
+ * evacuation is aborted: migration failed, the destination allocation
+ * removed, and (InstanceFaultRollback) the vm_state kept. */
+static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration *m,
+                                        cmd_result *r)
+{
+    const char *lg = late_group_check(env, sid, h);
+    if (!lg)
+        return false;
+    server *s = srv(env, sid);
+    char *m1 = nv_printf("Build of instance %s aborted: Build of instance %s was re-scheduled: %s",
+                         s->name, s->name, lg);
+    trail_check(env->t, "group policy", hname(env, h), false, lg);
+    placement_delete(env->c, CONSUMER_SERVER, sid, h);
+    set_str(&s->task_state, NULL);
+    mig_status(env, m, "failed");
+    record_fault(s, m1);
+    outcome(env, r, "BuildAbortException", "%s", m1);
+    free(m1);
+    return true;
+}
+
 static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
@@ -1226,6 +1265,8 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     }
     m->dest = dst_host;
     mig_status(env, m, "pre-migrating");
+    if (evacuate_group_check_failed(env, sid, dst_host, m, r))
+        return;
     const char *f = cloud_take_fault(c, dst_host, "rebuild");
     if (f) {
         trail_check(env->t, "rebuild_instance", hname(env, dst_host), false, f);
@@ -1356,6 +1397,462 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
     trail_note(env->t, "%s is now %s", s->name, a->to);
 }
 
+/* ---- image checks, rebuild, shelve, unshelve -------------------------------------- */
+
+/* The API's flavor/image check (nova/compute/api.py
+ * _validate_flavor_image_nostatus): the image's min_ram against the
+ * flavor's memory, then (for a local root disk of a flavor whose root_gb
+ * is not 0, "do not check") its min_disk against the flavor's root disk.
+ * Sizes in the message are bytes, as Nova prints them. */
+static bool flavor_image_ok(nova_env *env, cmd_result *r, int fl, int64_t min_ram,
+                            int64_t min_disk_gb, bool local_disk)
+{
+    const flavor *f = &env->c->flavors.v[fl];
+    if (f->memory_mb < min_ram) {
+        outcome(env, r, "FlavorMemoryTooSmall", "Flavor's memory is too small for requested image.");
+        return false;
+    }
+    if (local_disk && f->root_gb != 0 && min_disk_gb > f->root_gb) {
+        outcome(env, r, "FlavorDiskSmallerThanMinDisk",
+                "Flavor's disk is smaller than the minimum size specified in image metadata. "
+                "Flavor disk is %lld bytes, minimum size is %lld bytes.",
+                (long long)(f->root_gb << 30), (long long)(min_disk_gb << 30));
+        return false;
+    }
+    return true;
+}
+
+/* Boot: the image as Glance has it (servers.py create -> _create_instance
+ * -> _checks_for_create_and_rebuild); a volume-backed root disk is checked
+ * by Cinder, not against the flavor. */
+static bool boot_image_ok(nova_env *env, cmd_result *r, int fl, int img, bool bfv)
+{
+    if (img < 0)
+        return true;
+    const image *im = &env->c->images.v[img];
+    return flavor_image_ok(env, r, fl, im->min_ram, im->min_disk, !bfv);
+}
+
+/* check_instance_state(vm_state=[...]) with task_state None, as the API
+ * reports it (common.raise_http_conflict_for_instance_invalid_state). */
+static bool state_is(nova_env *env, cmd_result *r, const server *s, const char *action,
+                     const char *const *allowed)
+{
+    bool ok = false;
+    for (const char *const *p = allowed; *p; p++)
+        if (!strcmp(s->vm_state, *p))
+            ok = true;
+    if (!ok) {
+        outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
+                action, s->name, s->vm_state);
+        return false;
+    }
+    if (s->task_state) {
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot '%s' instance %s while it is in task_state %s", action, s->name,
+                s->task_state);
+        return false;
+    }
+    return true;
+}
+
+/* The conductor's _validate_image_traits_for_rebuild: the new image's
+ * required traits (properties trait:NAME=required) must not be forbidden
+ * by the flavor and must be on the provider holding the allocation. */
+static bool rebuild_image_traits_ok(nova_env *env, int sid, int img, char **why)
+{
+    const cloud *c = env->c;
+    const server *s = srv(env, sid);
+    const kvlist *p = &c->images.v[img].properties;
+    const kvlist *es = &c->flavors.v[s->flavor].extra_specs;
+    bool any = false;
+    for (int i = 0; i < p->n; i++)
+        if (!strncmp(p->v[i].key, "trait:", 6) && !strcmp(p->v[i].value, "required")) {
+            any = true;
+            char *k = nv_printf("trait:%s", p->v[i].key + 6);
+            const char *fv = kvlist_get(es, k);
+            free(k);
+            if (fv && !strcmp(fv, "forbidden")) {
+                *why = nv_strdup("No valid host was found. Image traits are part of forbidden "
+                                 "traits in flavor associated with the server. Either specify a "
+                                 "different image during rebuild or create a new server with the "
+                                 "specified image and a compatible flavor.");
+                return false;
+            }
+        }
+    if (!any || s->host < 0)
+        return true;
+    for (int i = 0; i < p->n; i++)
+        if (!strncmp(p->v[i].key, "trait:", 6) && !strcmp(p->v[i].value, "required") &&
+            !host_has_trait(c, s->host, p->v[i].key + 6)) {
+            *why = nv_strdup("No valid host was found. Image traits cannot be satisfied by the "
+                             "current resource providers. Either specify a different image "
+                             "during rebuild or create a new server with the specified image.");
+            return false;
+        }
+    return true;
+}
+
+/* The compute's rebuild on the server's own host (nova/compute/manager.py
+ * rebuild_instance, recreate=False: a NopClaim).  An error of the driver
+ * goes through `except Exception`, which, since scheduled_node was set to
+ * instance.node, removes the instance's allocation on that node
+ * (delete_allocation_for_evacuated_instance(node_type='destination')),
+ * then _error_out_instance_on_exception puts the server in ERROR. */
+static void rebuild_compute(nova_env *env, int sid, const char *orig_state, cmd_result *r)
+{
+    cloud *c = env->c;
+    server *s = srv(env, sid);
+    int h = s->host;
+    const char *f = cloud_take_fault(c, h, "rebuild");
+    if (f) {
+        trail_check(env->t, "rebuild_instance", hname(env, h), false, f);
+        placement_delete(c, CONSUMER_SERVER, sid, h);
+        trail_note(env->t, "the failed rebuild removed %s's allocation on %s (scheduled_node "
+                           "is the instance's own node)", s->name, hname(env, h));
+        set_str(&s->vm_state, "error");
+        set_str(&s->task_state, NULL);
+        char *m = nv_printf("Build of instance %s aborted: %s", s->name, f);
+        record_fault(s, m);
+        outcome(env, r, "BuildAbortException", "%s", m);
+        free(m);
+        return;
+    }
+    trail_check(env->t, "rebuild_instance", hname(env, h), true, NULL);
+    /* _do_rebuild_instance: a stopped server is powered off again */
+    set_str(&s->vm_state, !strcmp(orig_state, "stopped") ? "stopped" : "active");
+    set_str(&s->task_state, NULL);
+}
+
+static void op_rebuild(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    static const char *const allowed[] = {"active", "stopped", "error", NULL};
+    if (!state_is(env, r, s, "rebuild", allowed))
+        return;
+    int img = s->image;
+    if (cmd->image) {
+        img = cloud_image(c, cmd->image);
+        if (img < 0) {
+            /* servers.py _action_rebuild turns ImageNotFound into a 400 */
+            outcome(env, r, "ImageNotFound", "Cannot find image for rebuild");
+            return;
+        }
+    }
+    if (img < 0) {
+        outcome(env, r, "ValidationError", "Invalid input for field/attribute rebuild. "
+                                           "'imageRef' is a required property");
+        return;
+    }
+    if (s->host < 0) {
+        /* a server whose boot failed is buried in cell0 with no host; what
+         * Nova's conductor does with its rebuild is not modelled */
+        outcome(env, r, "InstanceInvalidState",
+                "Cannot 'rebuild' instance %s: it is on no host (not modelled)", s->name);
+        return;
+    }
+    bool new_image = img != s->image;
+    int mv = microversion(env, cmd);
+    if (s->boot_from_volume && new_image && mv < 93) {
+        outcome(env, r, "ImageUnacceptable",
+                "Image %s is unacceptable: Unable to rebuild with a different image for a "
+                "volume-backed server.",
+                c->images.v[img].name);
+        return;
+    }
+    const image *im = &c->images.v[img];
+    if (!flavor_image_ok(env, r, s->flavor, im->min_ram, im->min_disk, !s->boot_from_volume))
+        return;
+    char *orig_state = nv_strdup(s->vm_state);
+    int orig_image = s->image;
+    /* the API saves the new image_ref and replaces the image_* system
+     * metadata before the conductor runs */
+    s->image = img;
+    cloud_server_image_meta(c, sid);
+    set_str(&s->task_state, "rebuilding");
+    if (new_image) {
+        /* a new image: the scheduler checks the server's own host with
+         * the rebuild filters (_nova_check_type=rebuild, force_hosts) */
+        char *why = NULL;
+        const char *exc = NULL;
+        if (!rebuild_image_traits_ok(env, sid, img, &why)) {
+            exc = "NoValidHost";
+        } else {
+            request_spec rs;
+            request_spec_init(&rs);
+            rs.flavor = s->flavor;
+            rs.image = img;
+            rs.is_bfv = s->boot_from_volume;
+            rs.project = s->project;
+            rs.group = s->group;
+            rs.availability_zone = s->spec.availability_zone;
+            kvlist_copy(&rs.hints, &s->spec.hints);
+            intvec_push(&rs.instances, sid);
+            rs.num_instances = 1;
+            rs.rebuild = true;
+            strlist_push(&rs.force_hosts, hname(env, s->host));
+            strlist_push(&rs.force_nodes, hname(env, s->host));
+            rs.dest_cell = nv_strdup(c->hosts.v[s->host].cell);
+            sched_result sr;
+            scheduler_select(c, &rs, env->rng, env->t, &sr);
+            s = srv(env, sid);
+            if (!sr.ok) {
+                exc = sr.exception;
+                why = nv_strdup(sr.message);
+            }
+            sched_result_done(&sr);
+            rs.availability_zone = NULL;
+            request_spec_done(&rs);
+        }
+        if (exc) {
+            /* conductor rebuild_instance: image_ref rolled back, the
+             * server in ERROR on its host (_set_vm_state_and_notify) */
+            s->image = orig_image;
+            set_str(&s->vm_state, "error");
+            set_str(&s->task_state, NULL);
+            record_fault(s, why);
+            outcome(env, r, exc, "%s", why);
+            free(why);
+            free(orig_state);
+            return;
+        }
+    }
+    if (!host_is_up(c, s->host)) {
+        trail_note(env->t, "%s is rebuilding; the cast waits until the compute service of %s is up",
+                   s->name, hname(env, s->host));
+        free(orig_state);
+        return;
+    }
+    rebuild_compute(env, sid, orig_state, r);
+    free(orig_state);
+}
+
+/* shelve_offload on the compute (_shelve_offload_instance): the
+ * allocations go (delete_allocation_for_shelve_offloaded_instance), the
+ * host and node are cleared, the scheduler forgets the instance. */
+static void shelve_offload_compute(nova_env *env, int sid)
+{
+    cloud *c = env->c;
+    int h = srv(env, sid)->host;
+    placement_delete(c, CONSUMER_SERVER, sid, -1);
+    cloud_rt_io(c, sid, -1);
+    cloud_server_set_host(c, sid, -1);
+    server *s = srv(env, sid);
+    s->sched_ghost = -1;
+    set_str(&s->vm_state, "shelved_offloaded");
+    set_str(&s->task_state, NULL);
+    trail_note(env->t, "%s offloaded from %s: its allocations are removed", s->name, hname(env, h));
+}
+
+/* shelve_instance on the compute: snapshot, SHELVED; offloaded at once
+ * when [DEFAULT] shelved_offload_time is 0 (the default). */
+static void shelve_compute(nova_env *env, int sid)
+{
+    server *s = srv(env, sid);
+    if (s->boot_from_volume || !strcmp(s->task_state ? s->task_state : "", "shelving_offloading")) {
+        shelve_offload_compute(env, sid);
+        return;
+    }
+    set_str(&s->vm_state, "shelved");
+    set_str(&s->task_state, NULL);
+    if (env->c->conf.shelved_offload_time == 0) {
+        shelve_offload_compute(env, sid);
+        return;
+    }
+    trail_note(env->t, "%s is shelved on %s (shelved_offload_time %lld)", s->name,
+               hname(env, s->host), (long long)env->c->conf.shelved_offload_time);
+}
+
+static void op_shelve(nova_env *env, const command *cmd, cmd_result *r, bool offload)
+{
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    static const char *const shelve_from[] = {"active", "stopped", "paused", "suspended", NULL};
+    static const char *const offload_from[] = {"shelved", NULL};
+    if (!state_is(env, r, s, offload ? "shelveOffload" : "shelve",
+                  offload ? offload_from : shelve_from))
+        return;
+    if (s->host < 0) {
+        /* the cast needs instance.host (nova/compute/rpcapi.py _compute_host) */
+        outcome(env, r, "NovaException", "Unable to find host for Instance %s", s->name);
+        return;
+    }
+    /* a volume-backed server is offloaded straight away (api.shelve) */
+    set_str(&s->task_state, offload || s->boot_from_volume ? "shelving_offloading" : "shelving");
+    if (!host_is_up(env->c, s->host)) {
+        trail_note(env->t, "%s is %s; the cast waits until the compute service of %s is up",
+                   s->name, s->task_state, hname(env, s->host));
+        return;
+    }
+    shelve_compute(env, sid);
+}
+
+static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
+{
+    cloud *c = env->c;
+    int sid = find_server(env, cmd, r);
+    if (sid < 0)
+        return;
+    server *s = srv(env, sid);
+    static const char *const allowed[] = {"shelved", "shelved_offloaded", NULL};
+    if (!state_is(env, r, s, "unshelve", allowed))
+        return;
+    int mv = microversion(env, cmd);
+    /* nova/api/openstack/compute/shelve.py: availability_zone from 2.77,
+     * host (and a null availability_zone) from 2.91; before 2.77 the body
+     * is not looked at */
+    const char *thost = cmd->host, *az = cmd->az;
+    if (mv < 77 && (thost || az)) {
+        trail_note(env->t, "microversion 2.%d: the unshelve body is ignored", mv);
+        thost = az = NULL;
+    }
+    if (mv < 91 && thost) {
+        outcome(env, r, "ValidationError",
+                "Invalid input for field/attribute unshelve. Additional properties are not "
+                "allowed ('host' was unexpected)");
+        return;
+    }
+    if (mv < 91 && az && !*az) {
+        outcome(env, r, "ValidationError",
+                "Invalid input for field/attribute availability_zone. Value: None. None is not "
+                "of type 'string'");
+        return;
+    }
+    bool az_passed = az != NULL;
+    const char *new_az = az && *az ? az : NULL;
+    if ((az_passed || thost) && strcmp(s->vm_state, "shelved_offloaded")) {
+        outcome(env, r, "UnshelveInstanceInvalidState",
+                "Specifying an availability zone or a host when unshelving server \"%s\" with "
+                "status \"%s\" is not supported. The server status must be SHELVED_OFFLOADED.",
+                s->name, s->vm_state);
+        return;
+    }
+    if (new_az) {
+        bool available = false;
+        for (int h = 0; h < c->hosts.n && !available; h++)
+            if (!c->hosts.v[h].disabled && !strcmp(host_az(c, h), new_az))
+                available = true;
+        if (!available) {
+            outcome(env, r, "InvalidRequest", "The requested availability zone is not available");
+            return;
+        }
+    }
+    const char *expected_az = az_passed ? new_az : s->spec.availability_zone;
+    int dest = -1;
+    if (thost) {
+        dest = cloud_host(c, thost);
+        if (dest < 0) {
+            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", thost);
+            return;
+        }
+        if (expected_az && strcmp(host_az(c, dest), expected_az)) {
+            outcome(env, r, "UnshelveHostNotInAZ",
+                    "Host \"%s\" is not in the availability zone \"%s\".", thost, expected_az);
+            return;
+        }
+    }
+    /* the RequestSpec keeps the AZ even if the scheduling fails (Nova bug
+     * 1978573) */
+    if (az_passed) {
+        char *keep = nv_strdup(new_az);
+        free(s->spec.availability_zone);
+        s->spec.availability_zone = keep;
+    }
+    set_str(&s->task_state, "unshelving");
+    if (!strcmp(s->vm_state, "shelved")) {
+        /* conductor: still on its host, so it is just started */
+        set_str(&s->task_state, "powering-on");
+        if (!host_is_up(c, s->host)) {
+            trail_note(env->t, "%s is powering-on; the cast waits until the compute service of %s "
+                               "is up",
+                       s->name, hname(env, s->host));
+            return;
+        }
+        set_str(&s->vm_state, "active");
+        set_str(&s->task_state, NULL);
+        trail_note(env->t, "%s is unshelved on %s", s->name, hname(env, s->host));
+        return;
+    }
+    /* conductor unshelve_instance: a new scheduling, forced destinations
+     * reset, the spec's (new) AZ, the 2.91 target host */
+    request_spec rs;
+    move_spec(env, sid, &rs, false);
+    if (dest >= 0) {
+        free(rs.dest_host);
+        rs.dest_host = nv_strdup(hname(env, dest));
+        rs.dest_node = nv_strdup(hname(env, dest));
+    }
+    sched_result sr;
+    scheduler_select(c, &rs, env->rng, env->t, &sr);
+    s = srv(env, sid);
+    if (!sr.ok) {
+        /* NoValidHost: task_state None, still shelved_offloaded, no fault */
+        set_str(&s->task_state, NULL);
+        outcome(env, r, sr.exception, "%s", sr.message);
+        sched_result_done(&sr);
+        request_spec_done(&rs);
+        return;
+    }
+    int h = sr.hosts.v[0];
+    sched_result_done(&sr);
+    request_spec_done(&rs);
+    trail_check(env->t, "unshelve_instance", hname(env, h), true, NULL);
+    cloud_server_set_host(c, sid, h);
+    cloud_rt_io(c, sid, h);   /* the instance_claim saved it spawning */
+    s = srv(env, sid);
+    set_str(&s->availability_zone, host_az(c, h));
+    set_str(&s->vm_state, "active");
+    set_str(&s->task_state, NULL);
+}
+
+/* nova-compute starting on host h (init_host): _init_instance puts a
+ * server left rebuilding in ERROR; the shelve casts queued while it was
+ * down are handled. */
+static void restart_server_tasks(nova_env *env, int h)
+{
+    cloud *c = env->c;
+    intvec ids = {0};
+    intvec_copy(&ids, &c->host_servers[h]);
+    for (int i = 0; i < ids.n; i++) {
+        server *s = srv(env, ids.v[i]);
+        if (!s->task_state)
+            continue;
+        if (!strcmp(s->task_state, "rebuilding") &&
+            (!strcmp(s->vm_state, "active") || !strcmp(s->vm_state, "stopped"))) {
+            set_str(&s->vm_state, "error");
+            set_str(&s->task_state, NULL);
+            trail_note(env->t, "%s: instance failed to rebuild correctly, setting to ERROR state",
+                       s->name);
+        } else if (!strcmp(s->task_state, "shelving") ||
+                   !strcmp(s->task_state, "shelving_offloading")) {
+            trail_note(env->t, "%s handled the queued %s of %s", hname(env, h), s->task_state,
+                       s->name);
+            shelve_compute(env, ids.v[i]);
+        }
+    }
+    intvec_free(&ids);
+}
+
+void conductor_rebuild(nova_env *env, const command *cmd, cmd_result *r) { op_rebuild(env, cmd, r); }
+void conductor_shelve(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_shelve(env, cmd, r, false);
+}
+void conductor_shelve_offload(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_shelve(env, cmd, r, true);
+}
+void conductor_unshelve(nova_env *env, const command *cmd, cmd_result *r)
+{
+    op_unshelve(env, cmd, r);
+}
+
 /* ---- compute services ---------------------------------------------------------------- */
 
 static void op_host(nova_env *env, const command *cmd, cmd_result *r)
@@ -1379,6 +1876,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
         ho->up = true;
         ho->status_trait_stale = false;   /* the resource tracker syncs it */
         cleanup_evacuations(env, h);
+        restart_server_tasks(env, h);
         finish_queued_actions(env, h);
     } else if (!strcmp(set, "disable")) {
         if (!ho->disabled && !host_is_up(c, h))

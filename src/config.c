@@ -145,6 +145,8 @@ const nova_option nova_options[] = {
       "seconds without a heartbeat before a service is down (60)"),
     O("DEFAULT", "report_interval", OPT_INT, report_interval, REL_FIRST, REL_LATEST, 1,
       "seconds between heartbeats (10)"),
+    O("DEFAULT", "shelved_offload_time", OPT_INT, shelved_offload_time, REL_FIRST, REL_LATEST, -1,
+      "seconds a shelved server stays on its host (0: offloaded at once; -1: never)"),
     O("DEFAULT", "multi_instance_display_name_template", OPT_STRING,
       multi_instance_display_name_template, REL_FIRST, REL_LATEST, NOMIN,
       "names of multi-create servers (\"%(name)s-%(count)d\")"),
@@ -295,6 +297,7 @@ void nova_config_init(nova_config *c, int release)
     c->reserved_host_cpus = 0;
     c->migrate_max_retries = -1;
     c->allow_resize_to_same_host = false;
+    c->shelved_offload_time = 0;
     c->default_availability_zone = nv_strdup("nova");
     c->default_schedule_zone = NULL;
     c->service_down_time = 60;

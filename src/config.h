@@ -78,6 +78,7 @@ typedef struct nova_config {
     char *default_availability_zone;
     char *default_schedule_zone;            /* NULL: unset */
     int64_t service_down_time, report_interval;
+    int64_t shelved_offload_time;           /* 0: offload at once; -1: never */
     char *multi_instance_display_name_template;
 
     /* [filter_scheduler] */

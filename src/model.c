@@ -504,6 +504,19 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     return id;
 }
 
+void cloud_server_image_meta(cloud *c, int sid)
+{
+    server *s = &c->servers.v[sid];
+    int64_t root = s->flavor >= 0 && s->flavor < c->flavors.n ? c->flavors.v[s->flavor].root_gb : 0;
+    const image *im = s->image >= 0 && s->image < c->images.n ? &c->images.v[s->image] : NULL;
+    /* nova/utils.py get_system_metadata_from_image */
+    s->image_min_ram = im ? im->min_ram : 0;
+    if (im && im->disk_format && !strcmp(im->disk_format, "vhd"))
+        s->image_min_disk = root;
+    else
+        s->image_min_disk = im && im->min_disk > root ? im->min_disk : root;
+}
+
 int cloud_add_aggregate(cloud *c, const char *name)
 {
     aggregate a;

@@ -103,6 +103,8 @@ typedef struct image {
     char *name;
     char *disk_format;
     kvlist properties;
+    int64_t min_disk;          /* Glance min_disk (GB), 0: none */
+    int64_t min_ram;           /* Glance min_ram (MB), 0: none */
 } image;
 
 enum group_policy {
@@ -156,6 +158,7 @@ typedef struct server {
      * the flavor the server was booted with), kept across resizes
      * (nova/utils.py get_system_metadata_from_image) */
     int64_t image_min_disk;
+    int64_t image_min_ram;     /* system_metadata image_min_ram (MB) */
     /* The resource tracker's and the scheduler's view of this server, as
      * the compute last reported it: the host whose io_workload counts it
      * (-1: none), and a host whose HostState.instances still lists it
@@ -270,6 +273,10 @@ void cloud_server_set_host(cloud *c, int server, int host);
 /* Server `server`, just marked deleted, leaves the name index (an older
  * live server of the same name, if any, is found by it again). */
 void cloud_server_deleted(cloud *c, int server);
+/* The image keys Nova copies into the server's system_metadata when it is
+ * built or rebuilt (image_min_ram; image_min_disk = max(image min_disk,
+ * the flavor's root_gb), the flavor's root_gb for a vhd image). */
+void cloud_server_image_meta(cloud *c, int server);
 migration *cloud_add_migration(cloud *c, int server, const char *type,
                                int source, int dest);
 

@@ -1467,15 +1467,18 @@ static void load_flavor(loader *ld, const config_setting_t *e, int i)
     names_add(&ld->flavors, ld->c->flavors.v[id].name, id, line_of(e));
 }
 
-static const char *const image_keys[] = {"name", "properties", "disk_format", NULL};
+static const char *const image_keys[] = {"name", "properties", "disk_format", "min_disk",
+                                         "min_ram", NULL};
 
 static void add_image(loader *ld, const char *name, const char *disk_format, kvlist *props,
-                      int line)
+                      int64_t min_disk, int64_t min_ram, int line)
 {
     image im;
     memset(&im, 0, sizeof im);
     im.name = nv_strdup(name);
     im.disk_format = nv_strdup(disk_format);
+    im.min_disk = min_disk;
+    im.min_ram = min_ram;
     if (props)
         im.properties = *props;
     NV_PUSH(ld->c->images, im);
@@ -1496,8 +1499,13 @@ static void load_image(loader *ld, const config_setting_t *e, int i)
         ok = false;
     if (member(e, "properties") && !get_kvs(ld, e, path, "properties", &props))
         ok = false;
+    int64_t min_disk = 0, min_ram = 0;
+    if (member(e, "min_disk") && !get_int(ld, e, path, "min_disk", 0, INT_MAX, &min_disk))
+        ok = false;
+    if (member(e, "min_ram") && !get_int(ld, e, path, "min_ram", 0, INT_MAX, &min_ram))
+        ok = false;
     if (ok)
-        add_image(ld, name, fmt, &props, line_of(e));
+        add_image(ld, name, fmt, &props, min_disk, min_ram, line_of(e));
     else
         kvlist_free(&props);
 }
@@ -1724,6 +1732,7 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
     int id = cloud_add_server(c, name, fl);
     server *s = &c->servers.v[id];
     s->image = img;
+    cloud_server_image_meta(c, id);
     s->group = grp >= 0 ? grp : -1;
     s->boot_from_volume = bfv;
     s->locked = locked;
@@ -2205,7 +2214,7 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     }
 
     if (!member(root, "images"))
-        add_image(ld, "cirros", "qcow2", NULL, 1);
+        add_image(ld, "cirros", "qcow2", NULL, 0, 0, 1);
     l = get_list(ld, root, "images");
     for (int i = 0, n = l ? config_setting_length(l) : 0; i < n; i++) {
         const config_setting_t *e = list_group(ld, l, "images", i);
@@ -2729,6 +2738,10 @@ static void save_catalog(sbuf *b, const cloud *c)
         put_str(b, "name", im->name);
         if (im->disk_format && !nv_streq(im->disk_format, "qcow2"))
             put_str(b, "disk_format", im->disk_format);
+        if (im->min_disk)
+            put_int(b, "min_disk", im->min_disk);
+        if (im->min_ram)
+            put_int(b, "min_ram", im->min_ram);
         if (im->properties.n)
             put_kvs(b, "properties", &im->properties);
         end_group(b, i + 1 < c->images.n);

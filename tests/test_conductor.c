@@ -1001,6 +1001,116 @@ static void test_prompt_parse(void **st)
     assert_false(command_parse("boot vm m1.small min_count=zero", &c, err, sizeof err));
 }
 
+/* An image's min_ram and min_disk against the flavor (nova/compute/api.py
+ * _validate_flavor_image_nostatus) and kept in the server for a resize;
+ * a vhd image's min_disk is the flavor's root_gb (get_system_metadata_from_image). */
+static void test_image_min_ram_min_disk(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    int fat = t_image(f.c, "fat");
+    f.c->images.v[fat].min_ram = 4096;
+    f.c->images.v[fat].min_disk = 30;
+    cmd_result r;
+    command cmd;
+    command_init(&cmd, OP_BOOT);
+    cmd.name = nv_strdup("vm-1");
+    cmd.flavor = nv_strdup("m1.small");
+    cmd.image = nv_strdup("fat");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "FlavorMemoryTooSmall");
+    assert_int_equal(cloud_server(f.c, "vm-1"), -1);
+    cmd_result_done(&r);
+    f.c->images.v[fat].min_ram = 1024;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "FlavorDiskSmallerThanMinDisk");
+    assert_string_equal(r.message, "Flavor's disk is smaller than the minimum size specified in "
+                                   "image metadata. Flavor disk is 21474836480 bytes, minimum "
+                                   "size is 32212254720 bytes.");
+    cmd_result_done(&r);
+    f.c->images.v[fat].min_disk = 10;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    assert_int_equal(S(&f, "vm-1")->image_min_ram, 1024);
+    assert_int_equal(S(&f, "vm-1")->image_min_disk, 20);
+    cmd_result_done(&r);
+    int sid = cloud_server(f.c, "vm-1");
+    free(f.c->images.v[fat].disk_format);
+    f.c->images.v[fat].disk_format = nv_strdup("vhd");
+    f.c->images.v[fat].min_disk = 50;
+    cloud_server_image_meta(f.c, sid);
+    assert_int_equal(S(&f, "vm-1")->image_min_disk, 20);
+    command_done(&cmd);
+    fx_done(&f);
+}
+
+/* shelve with shelved_offload_time 0: offloaded, no host, no allocation;
+ * unshelve schedules it again. */
+static void test_shelve_offload_unshelve(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    assert_string_equal(server_op(&f, OP_SHELVE, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "shelved_offloaded");
+    assert_int_equal(S(&f, "vm-1")->host, -1);
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
+    assert_string_equal(server_op(&f, OP_SHELVE_OFFLOAD, "vm-1", &r), "InstanceInvalidState");
+    cmd_result_done(&r);
+    assert_string_equal(server_op(&f, OP_UNSHELVE, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_int_equal(S(&f, "vm-1")->host, 0);
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    /* kept on its host: shelve-offload does the offload */
+    f.c->conf.shelved_offload_time = -1;
+    assert_string_equal(server_op(&f, OP_SHELVE, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "shelved");
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    assert_string_equal(server_op(&f, OP_SHELVE_OFFLOAD, "vm-1", &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "shelved_offloaded");
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
+    fx_done(&f);
+}
+
+/* rebuild with a new image: only the server's own host, with the rebuild
+ * filters; NoValidHost puts it in ERROR there with its old image. */
+static void test_rebuild_new_image(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    int arm = t_image(f.c, "arm");
+    kvlist_push(&f.c->images.v[arm].properties, "hw_architecture", "aarch64");
+    free(f.c->hosts.v[1].cpu_arch);
+    f.c->hosts.v[1].cpu_arch = nv_strdup("aarch64");
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    int before = S(&f, "vm-1")->image;
+    command cmd;
+    command_init(&cmd, OP_REBUILD);
+    cmd.server = nv_strdup("vm-1");
+    cmd.image = nv_strdup("arm");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
+    cmd_result_done(&r);
+    assert_int_equal(S(&f, "vm-1")->host, 0);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
+    assert_int_equal(S(&f, "vm-1")->image, before);
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
+    free(cmd.image);
+    cmd.image = NULL;
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    cmd_result_done(&r);
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    command_done(&cmd);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1031,6 +1141,9 @@ int main(void)
         cmocka_unit_test(test_stop_waits_for_down_host),
         cmocka_unit_test(test_io_workload_view),
         cmocka_unit_test(test_resize_min_disk),
+        cmocka_unit_test(test_image_min_ram_min_disk),
+        cmocka_unit_test(test_shelve_offload_unshelve),
+        cmocka_unit_test(test_rebuild_new_image),
         cmocka_unit_test(test_build_reschedule),
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
