@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1112,6 +1113,110 @@ void command_usage(int op, sbuf *out)
             sbuf_addf(out, a->required ? " %s=%s" : " [%s=%s]", sp, arg_meta(a, buf, sizeof buf));
         }
     }
+}
+
+/* ---- names the cloud-building ops refer to ------------------------------------------- */
+
+/* One rule: the argument `key` of `op` names an object of `kind` that
+ * must exist (MUST_EXIST) or must not (MUST_NOT); what the message says. */
+static const struct name_rule {
+    enum cmd_op op;
+    const char *key;
+    enum arg_from kind;
+    bool must_exist;
+    const char *msg;            /* printf with the name */
+} name_rules[] = {
+    {OP_HOST_ADD, "name", FROM_HOSTS, false, "a compute host named %s already exists"},
+    {OP_HOST_SET, "host", FROM_HOSTS, true, "Compute host %s could not be found."},
+    {OP_HOST_REMOVE, "host", FROM_HOSTS, true, "Compute host %s could not be found."},
+    {OP_FLAVOR_ADD, "name", FROM_FLAVORS, false, "Flavor with name %s already exists."},
+    {OP_IMAGE_ADD, "name", FROM_IMAGES, false, "an image named %s already exists"},
+    {OP_GROUP_CREATE, "name", FROM_GROUPS, false, "a server group named %s already exists"},
+    {OP_AGGREGATE_CREATE, "name", FROM_AGGREGATES, false, "Aggregate %s already exists."},
+    {OP_AGGREGATE_CREATE, "hosts", FROM_HOSTS, true, "Compute host %s could not be found."},
+    {OP_AGGREGATE_DELETE, "name", FROM_AGGREGATES, true, "Aggregate %s could not be found."},
+};
+
+bool command_check_names(const command *cmd, name_lookup look, void *ctx, const char **key,
+                         char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof name_rules / sizeof *name_rules; i++) {
+        const struct name_rule *nr = &name_rules[i];
+        if (nr->op != cmd->op)
+            continue;
+        const cmd_arg *a = cmd_arg_find(cmd->op, nr->key);
+        strlist vals = {0};
+        if (a)
+            cmd_arg_values(cmd, a, &vals);
+        for (int k = 0; k < vals.n; k++) {
+            enum name_state st = look(ctx, nr->kind, vals.v[k]);
+            if (st == (nr->must_exist ? NAME_ABSENT : NAME_EXISTS)) {
+                *key = nr->key;
+                const char *at = strstr(nr->msg, "%s");
+                snprintf(err, errlen, "%.*s%s%s", (int)(at - nr->msg), nr->msg, vals.v[k], at + 2);
+                strlist_free(&vals);
+                return false;
+            }
+        }
+        strlist_free(&vals);
+    }
+    return true;
+}
+
+void command_name_effects(const command *cmd, name_lookup look, void *ctx,
+                          void (*set)(void *ctx, enum arg_from kind, const char *name,
+                                      enum name_state st))
+{
+    const char *az = kvlist_get(&cmd->props, "az");
+    switch (cmd->op) {
+    case OP_HOST_ADD:
+    case OP_HOST_SET:
+        /* `az` joins (or creates) the aggregate of that name; the host is
+         * refused if that aggregate already has another zone */
+        if (cmd->op == OP_HOST_ADD)
+            set(ctx, FROM_HOSTS, cmd->name,
+                !az || look(ctx, FROM_AGGREGATES, az) == NAME_ABSENT ? NAME_EXISTS : NAME_UNSURE);
+        if (az && look(ctx, FROM_AGGREGATES, az) == NAME_ABSENT)
+            set(ctx, FROM_AGGREGATES, az, cmd->op == OP_HOST_ADD ? NAME_EXISTS : NAME_UNSURE);
+        break;
+    case OP_HOST_REMOVE:
+        set(ctx, FROM_HOSTS, cmd->host, NAME_UNSURE);   /* refused while it hosts servers */
+        break;
+    case OP_FLAVOR_ADD: set(ctx, FROM_FLAVORS, cmd->name, NAME_EXISTS); break;
+    case OP_IMAGE_ADD: set(ctx, FROM_IMAGES, cmd->name, NAME_EXISTS); break;
+    case OP_GROUP_CREATE: set(ctx, FROM_GROUPS, cmd->name, NAME_EXISTS); break;
+    case OP_AGGREGATE_CREATE:
+        /* hosts may be refused (a host in another zone) */
+        set(ctx, FROM_AGGREGATES, cmd->name,
+            kvlist_get(&cmd->props, "hosts") ? NAME_UNSURE : NAME_EXISTS);
+        break;
+    case OP_AGGREGATE_DELETE:
+        set(ctx, FROM_AGGREGATES, cmd->name, NAME_UNSURE);   /* refused while it holds hosts */
+        break;
+    default:
+        break;
+    }
+}
+
+static enum name_state in_cloud(void *ctx, enum arg_from kind, const char *name)
+{
+    const cloud *c = ctx;
+    int id = -1;
+    switch (kind) {
+    case FROM_HOSTS: id = cloud_host(c, name); break;
+    case FROM_FLAVORS: id = cloud_flavor(c, name); break;
+    case FROM_IMAGES: id = cloud_image(c, name); break;
+    case FROM_GROUPS: id = cloud_group(c, name); break;
+    case FROM_AGGREGATES: id = cloud_aggregate(c, name); break;
+    default: return NAME_UNSURE;
+    }
+    return id >= 0 ? NAME_EXISTS : NAME_ABSENT;
+}
+
+bool command_check_names_in(const cloud *c, const command *cmd, const char **key, char *err,
+                            size_t errlen)
+{
+    return command_check_names(cmd, in_cloud, (void *)(uintptr_t)c, key, err, errlen);
 }
 
 /* ---- prompt syntax ------------------------------------------------------------------ */

@@ -203,6 +203,33 @@ const nova_option *command_option(const char *spec);
  * starts. */
 int command_complete(const cloud *c, const char *line, size_t cursor, strlist *out);
 
+/*
+ * Names the cloud-building ops create, change or remove (host-add of an
+ * existing host, aggregate-delete of an unknown aggregate, ...).  The
+ * same rules serve the prompt, which asks the cloud as it is, and the
+ * scenario loader, which follows the names through the steps before any
+ * runs and reports what it knows for certain as FILE:LINE: errors (a
+ * host-remove may be refused at run time, so after it the name is
+ * unsure).  `look` answers for a kind (FROM_HOSTS, FROM_FLAVORS,
+ * FROM_IMAGES, FROM_GROUPS, FROM_AGGREGATES) and a name.
+ */
+enum name_state { NAME_ABSENT, NAME_EXISTS, NAME_UNSURE };
+typedef enum name_state (*name_lookup)(void *ctx, enum arg_from kind, const char *name);
+/* false, with the argument at fault in *key and Nova's words in err, when
+ * the command refers to a name that is certainly absent or creates one
+ * that certainly exists. */
+bool command_check_names(const command *cmd, name_lookup look, void *ctx, const char **key,
+                         char *err, size_t errlen);
+/* What the command does to the names if it runs: calls `set` for each
+ * name it creates (NAME_EXISTS, or NAME_UNSURE where the op may still be
+ * refused) or may remove (NAME_UNSURE). */
+void command_name_effects(const command *cmd, name_lookup look, void *ctx,
+                          void (*set)(void *ctx, enum arg_from kind, const char *name,
+                                      enum name_state st));
+/* command_check_names against the cloud as it is (the prompt). */
+bool command_check_names_in(const cloud *c, const command *cmd, const char **key, char *err,
+                            size_t errlen);
+
 /* Parse a `:` prompt line ("live-migrate vm-1 host2 --force").  On error
  * returns false and writes a message into err. */
 bool command_parse(const char *line, command *out, char *err, size_t errlen);

@@ -2116,6 +2116,61 @@ static bool load_step(loader *ld, const config_setting_t *e, int i, command *cmd
     return true;
 }
 
+/* ---- names through the steps ---------------------------------------------------- */
+
+/* The names of the loaded cloud, then what the cloud-building steps do to
+ * them (command_name_effects), so a step that refers to a name certainly
+ * absent, or creates one certainly there, is a load error. */
+typedef struct name_walk {
+    const cloud *c;
+    nv_index st[FROM_VALUES + 1];   /* per kind: name -> enum name_state once a step touched it */
+} name_walk;
+
+static enum name_state walk_look(void *ctx, enum arg_from kind, const char *name)
+{
+    name_walk *w = ctx;
+    int v = nv_index_get(&w->st[kind], name);
+    if (v >= 0)
+        return (enum name_state)v;
+    int id = -1;
+    switch (kind) {
+    case FROM_HOSTS: id = cloud_host(w->c, name); break;
+    case FROM_FLAVORS: id = cloud_flavor(w->c, name); break;
+    case FROM_IMAGES: id = cloud_image(w->c, name); break;
+    case FROM_GROUPS: id = cloud_group(w->c, name); break;
+    case FROM_AGGREGATES: id = cloud_aggregate(w->c, name); break;
+    default: return NAME_UNSURE;
+    }
+    return id >= 0 ? NAME_EXISTS : NAME_ABSENT;
+}
+
+static void walk_set(void *ctx, enum arg_from kind, const char *name, enum name_state st)
+{
+    name_walk *w = ctx;
+    nv_index_put(&w->st[kind], name, (int)st);
+}
+
+static void check_step_names(loader *ld, const config_setting_t *list, const command *steps,
+                             int n)
+{
+    name_walk w;
+    memset(&w, 0, sizeof w);
+    w.c = ld->c;
+    for (int i = 0; i < n; i++) {
+        const char *key;
+        char err[300];
+        if (!command_check_names(&steps[i], walk_look, &w, &key, err, sizeof err)) {
+            const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+            const config_setting_t *at = e ? member(e, key) : NULL;
+            lerr(ld, at ? line_of(at) : steps[i].line, "steps[%d].%s: %s", i, key, err);
+            continue;
+        }
+        command_name_effects(&steps[i], walk_look, &w, walk_set);
+    }
+    for (size_t k = 0; k < sizeof w.st / sizeof w.st[0]; k++)
+        nv_index_free(&w.st[k]);
+}
+
 /* ---- driver ------------------------------------------------------------------- */
 
 static void prescan_report(void *ctx, int line, enum textfile_problem what, const char *detail)
@@ -2265,6 +2320,8 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     }
     *steps_out = steps;
     *n_steps_out = ns;
+    if (!ld->nerr && ns == n)
+        check_step_names(ld, l, steps, ns);
 
     if (!member(root, "flavors") && (n_servers > 0 || has_boot_step(steps, ns)) &&
         !has_flavor_add_step(steps, ns))

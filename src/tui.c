@@ -441,6 +441,14 @@ static void describe_result(tui *t, const command *cmd, const cmd_result *r, sbu
 
 const cmd_result *tui_exec(tui *t, const command *cmd, int step)
 {
+    /* typed: a name the cloud has (or lacks) is refused here, as the
+     * loader refuses it in a file, so a save always loads again */
+    const char *bad;
+    char err[400];
+    if (step < 0 && !command_check_names_in(t->s->c, cmd, &bad, err, sizeof err)) {
+        tui_status(t, TH_STATUS_ERROR, "%s: %s: %s", op_names[cmd->op], bad, err);
+        return NULL;
+    }
     char *keep = selected_name(t);
     const cmd_result *r = session_exec(t->s, cmd);
     intvec_push(&t->step_of, step);

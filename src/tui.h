@@ -190,7 +190,9 @@ void tui_show_decision(tui *t, int k);
 void tui_open_decision(tui *t, int k);
 void tui_status(tui *t, int elem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run one command (status line, trail, selection); `step` is the script
- * step it comes from or -1.  Returns the result (owned by the session). */
+ * step it comes from or -1.  Returns the result (owned by the session);
+ * NULL when a typed command names something the cloud has or lacks
+ * (command_check_names_in: refused on the status line, not run). */
 const cmd_result *tui_exec(tui *t, const command *cmd, int step);
 /* The server selected in the servers pane, -1 if none. */
 int tui_selected_server(tui *t);

@@ -555,7 +555,10 @@ static void test_property(void **state)
 {
     (void)state;
     int lines = 0, accepted = 0, refused_n = 0, compared = 0, sessions = 0, snapshots = 0;
+    int names_refused = 0;
     const int N_SEQ = 520, PER_SEQ = 20;
+    scenario *base_s = base();
+    const cloud *base_c = base_s->c;
     for (int q = 0; q < N_SEQ; q++) {
         scenario *b = base();
         session *s = session_new(b->c);
@@ -573,12 +576,25 @@ static void test_property(void **state)
             lines++;
             command c;
             char err[512] = "";
+            const char *nkey;
             bool ok = command_parse(g.prompt.s, &c, err, sizeof err);
-            /* the loader, fed the same arguments as a step, agrees */
+            /* the loader, fed the same arguments as a step on the base
+             * cloud, agrees with the prompt on that cloud (names too) */
             if (g.loader_comparable) {
                 strlist errs;
                 scenario *l = load_steps(g.step.s, &errs);
                 bool lok = l != NULL;
+                char nerr[400];
+                if (ok && !command_check_names_in(base_c, &c, &nkey, nerr, sizeof nerr)) {
+                    if (lok || !errs.n || !strstr(errs.v[0], nerr))
+                        fail_msg("names: prompt refuses '%s' (%s) but loader says %s", g.prompt.s,
+                                 nerr, lok ? "ok" : errs.v[0]);
+                    names_refused++;
+                    if (l)
+                        scenario_free(l);
+                    strlist_free(&errs);
+                    goto loader_done;
+                }
                 if (lok != ok)
                     fail_msg("prompt %s but loader %s:\n  %s\n  %s\n  %s", ok ? "accepts" : "refuses",
                              lok ? "accepts" : "refuses", g.prompt.s, g.step.s,
@@ -595,10 +611,15 @@ static void test_property(void **state)
                     scenario_free(l);
                 strlist_free(&errs);
             }
+        loader_done:
             if (!ok) {
                 if (!err[0])
                     fail_msg("'%s' refused without a message", g.prompt.s);
                 refused_n++;
+            } else if (!command_check_names_in(s->c, &c, &nkey, err, sizeof err)) {
+                /* the prompt refuses a name the cloud has or lacks */
+                refused_n++;
+                command_done(&c);
             } else {
                 const cmd_result *r = session_exec(s, &c);
                 assert_non_null(r->outcome);
@@ -693,6 +714,8 @@ static void test_property(void **state)
                   lines, accepted, refused_n, compared, sessions, snapshots);
     assert_true(lines >= 10000);
     assert_true(accepted > 1000 && refused_n > 1000 && compared > 1000);
+    assert_true(names_refused > 0);
+    scenario_free(base_s);
 }
 
 static void completes(const cloud *c, const char *line, const char *want)
