@@ -1186,6 +1186,67 @@ static void test_json_filter(void **state)
     json_case("[\"=\", \"$no_such_attr\", 1]", 0, "host1 host2 host3");
 }
 
+/* Every HostState attribute JsonFilter can read ($name, $dict.key), on
+ * three hosts: host2 with a host_ip, a disabled_reason and Xen. */
+static void json_attr_case(const char *query, int out, const char *rejected)
+{
+    static fx f;
+    fx_init(&f, REL_LATEST, 3);
+    set_str(&f.c->hosts.v[1].host_ip, "10.0.0.2");
+    set_str(&f.c->hosts.v[1].disabled_reason, "maint");
+    set_str(&f.c->hosts.v[1].hypervisor_type, "Xen");
+    f.c->hosts.v[2].disk_gb = 100;
+    kvlist_push(&f.rs.hints, "query", query);
+    fx_filters1(&f, "JsonFilter");
+    fx_run(&f);
+    check_filter(&f, "JsonFilter", 3, out, rejected);
+    fx_done(&f);
+}
+
+static void test_json_filter_attributes(void **state)
+{
+    (void)state;
+    json_attr_case("[\"=\", \"$nodename\", \"host2\"]", 1, "host1 host3");
+    json_attr_case("[\"=\", \"$hypervisor_hostname\", \"host3\"]", 1, "host1 host2");
+    json_attr_case("[\"<\", \"$total_usable_disk_gb\", 150]", 1, "host1 host2");
+    json_attr_case("[\"=\", \"$disk_mb_used\", 0]", 3, "");
+    json_attr_case("[\"=\", \"$vcpus_used\", 0]", 3, "");
+    json_attr_case("[\"=\", \"$num_io_ops\", 0]", 3, "");
+    json_attr_case("[\"=\", \"$failed_builds\", 0]", 3, "");
+    json_attr_case("[\"=\", \"$host_ip\", \"10.0.0.2\"]", 1, "host1 host3");
+    json_attr_case("[\"=\", \"$hypervisor_type\", \"Xen\"]", 1, "host1 host3");
+    json_attr_case("[\">\", \"$cpu_allocation_ratio\", 0]", 3, "");
+    json_attr_case("[\">\", \"$ram_allocation_ratio\", 0]", 3, "");
+    json_attr_case("[\">\", \"$disk_allocation_ratio\", 0]", 3, "");
+    json_attr_case("[\"=\", \"$service.disabled_reason\", \"maint\"]", 1, "host1 host3");
+    json_attr_case("[\"=\", \"$service.host\", \"host3\"]", 1, "host1 host2");
+    /* limits and metrics are empty dicts: nothing in them */
+    json_attr_case("[\"=\", \"$limits.vcpu\", 8]", 0, "host1 host2 host3");
+    json_attr_case("[\"=\", \"$metrics.cpu\", 1]", 0, "host1 host2 host3");
+}
+
+/* capabilities: a path walks into the service dict; a bool compares as
+ * Python's str() of it, False */
+static void test_capabilities_service_bool(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 2);
+    flavor_spec(&f, "capabilities:service:forced_down", "False");
+    fx_filters1(&f, "ComputeCapabilitiesFilter");
+    fx_run(&f);
+    check_filter(&f, "ComputeCapabilitiesFilter", 2, 2, "");
+    fx_done(&f);
+
+    fx_init(&f, REL_LATEST, 2);
+    f.c->hosts.v[1].forced_down = true;
+    flavor_spec(&f, "capabilities:service:forced_down", "True");
+    fx_filters1(&f, "ComputeCapabilitiesFilter");
+    fx_run(&f);
+    check_filter(&f, "ComputeCapabilitiesFilter", 2, 1, "host1");
+    fx_done(&f);
+}
+
 static void test_json_filter_no_query(void **state)
 {
     (void)state;
@@ -1504,6 +1565,8 @@ int main(void)
         cmocka_unit_test_teardown(test_isolated_hosts_matrix, teardown),
         cmocka_unit_test_teardown(test_json_filter, teardown),
         cmocka_unit_test_teardown(test_json_filter_no_query, teardown),
+        cmocka_unit_test_teardown(test_json_filter_attributes, teardown),
+        cmocka_unit_test_teardown(test_capabilities_service_bool, teardown),
         cmocka_unit_test_teardown(test_availability_zone_filter, teardown),
         cmocka_unit_test_teardown(test_all_hosts_filter, teardown),
         cmocka_unit_test_teardown(test_ram_filter_stein, teardown),

@@ -455,6 +455,65 @@ static void test_hypervisor_version_weigher(void **state)
     fx_done(&f);
 }
 
+/* ImagePropertiesWeigher (2025.1): per host, the requested image's
+ * properties counted over the images of the servers already there
+ * (nova/scheduler/weights/image_props.py); 0.0 by default disables it,
+ * a negative multiplier spreads. */
+static void image_props_cloud(fx *f, double mult)
+{
+    fx_init(f, REL_LATEST, 3, 4096);
+    int win = t_image(f->c, "win");
+    kvlist_push(&f->c->images.v[win].properties, "os_type", "windows");
+    kvlist_push(&f->c->images.v[win].properties, "hw_firmware_type", "uefi");
+    int lin = t_image(f->c, "lin");
+    kvlist_push(&f->c->images.v[lin].properties, "os_type", "linux");
+    kvlist_push(&f->c->images.v[lin].properties, "hw_firmware_type", "uefi");
+    static const struct { const char *name; int host; int img; } vms[] = {
+        {"w1", 0, 0}, {"l1", 1, 1}, {"n1", 1, -1}, {"w2", 2, 0}, {"w3", 2, 0}};
+    /* host1: 2 matches; host2: 1 (and a server booted from a volume: 0);
+     * host3: 2 + 2 */
+    for (size_t i = 0; i < sizeof vms / sizeof *vms; i++) {
+        int sv = t_server(f->c, vms[i].name, f->fl, vms[i].host);
+        f->c->servers.v[sv].image = vms[i].img < 0 ? -1 : vms[i].img ? lin : win;
+    }
+    f->c->conf.image_props_weight_multiplier = mult;
+    f->rs.image = win;
+    fx_weigher1(f, "ImagePropertiesWeigher");
+}
+
+static void test_image_props_weigher(void **state)
+{
+    (void)state;
+    static fx f;
+    image_props_cloud(&f, 1.0);
+    const event *e = fx_run(&f);
+    at(e, 0, "host3", 1.0);
+    at(e, 1, "host1", 1.0 / 3.0);
+    at(e, 2, "host2", 0.0);
+    fx_done(&f);
+
+    image_props_cloud(&f, -1.0);
+    e = fx_run(&f);
+    at(e, 0, "host2", 0.0);
+    at(e, 1, "host1", -1.0 / 3.0);
+    at(e, 2, "host3", -1.0);
+    fx_done(&f);
+
+    /* the default multiplier 0.0 weighs nothing, and neither does a
+     * request without an image */
+    image_props_cloud(&f, 0.0);
+    e = fx_run(&f);
+    for (int i = 0; i < 3; i++)
+        assert_true(e->weights.v[i].weight == 0.0);
+    fx_done(&f);
+    image_props_cloud(&f, 1.0);
+    f.rs.image = -1;
+    e = fx_run(&f);
+    for (int i = 0; i < 3; i++)
+        assert_true(e->weights.v[i].weight == 0.0);
+    fx_done(&f);
+}
+
 /* NumInstancesWeigher: multiplier 0.0 by default; negative spreads. */
 static void test_num_instances_weigher(void **state)
 {
@@ -808,6 +867,7 @@ int main(void)
         cmocka_unit_test_teardown(test_order_best_first_ties_in_host_order, teardown),
         cmocka_unit_test_teardown(test_default_weighers_in_event, teardown),
         cmocka_unit_test_teardown(test_weigher_lookup, teardown),
+        cmocka_unit_test_teardown(test_image_props_weigher, teardown),
         cmocka_unit_test_teardown(test_weigher_all_per_release, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
