@@ -166,7 +166,7 @@ static void usage(FILE *f)
             "\n"
             "Exit status of run/check/validate: 0 all expectations hold, 1 some failed\n"
             "or a scenario has none (run and check alike), 2 invalid file or command\n"
-            "line.  NO_COLOR disables colour in the UI.\n"
+            "line, 3 out of memory.  NO_COLOR disables colour in the UI.\n"
             "\n"
             "Scenario steps and : prompt commands:\n");
     for (int i = 0; i < OP_COUNT; i++) {
@@ -269,6 +269,11 @@ static int cmd_tui(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* tests: the N-th allocation fails, to show every allocation failure
+     * ends in "out of memory" and exit status 3 (tests/oom.sh) */
+    const char *fail = getenv("NOVALID_FAIL_ALLOC");
+    if (fail)
+        nv_fail_alloc_after(atol(fail));
     if (argc < 2)
         return open_ui(NULL, false);
     const char *cmd = argv[1];

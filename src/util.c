@@ -10,8 +10,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static void (*fatal_hook)(void);
+
+/* Failure injection: with fail_at > 0 the fail_at-th allocation through
+ * the wrappers below fails as if malloc had returned NULL. */
+static long alloc_fail_at, alloc_count;
+
+void nv_fail_alloc_after(long n)
+{
+    alloc_fail_at = n;
+    alloc_count = 0;
+}
+
+static bool alloc_refused(void) { return alloc_fail_at > 0 && ++alloc_count >= alloc_fail_at; }
+
+/* Out of memory is not a bug: a clear message and exit status 3, after
+ * the cleanup hook (the UI restores the terminal); no core dump. */
+static void __attribute__((noreturn)) out_of_memory(size_t n)
+{
+    if (fatal_hook) {
+        void (*h)(void) = fatal_hook;
+        fatal_hook = NULL;
+        h();
+    }
+    fflush(stdout);
+    fprintf(stderr, "novalid: out of memory (%zu bytes)\n", n);
+    _exit(NV_EXIT_NOMEM);
+}
 
 void nv_set_fatal_hook(void (*hook)(void)) { fatal_hook = hook; }
 
@@ -33,25 +60,25 @@ void nv_fatal(const char *fmt, ...)
 
 void *nv_malloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = alloc_refused() ? NULL : malloc(n ? n : 1);
     if (!p)
-        nv_fatal("out of memory (%zu bytes)", n);
+        out_of_memory(n);
     return p;
 }
 
 void *nv_calloc(size_t nmemb, size_t size)
 {
-    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    void *p = alloc_refused() ? NULL : calloc(nmemb ? nmemb : 1, size ? size : 1);
     if (!p)
-        nv_fatal("out of memory (%zu x %zu bytes)", nmemb, size);
+        out_of_memory(nmemb * size);
     return p;
 }
 
 void *nv_realloc(void *p, size_t n)
 {
-    void *q = realloc(p, n ? n : 1);
+    void *q = alloc_refused() ? NULL : realloc(p, n ? n : 1);
     if (!q)
-        nv_fatal("out of memory (%zu bytes)", n);
+        out_of_memory(n);
     return q;
 }
 

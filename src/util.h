@@ -1,9 +1,9 @@
 /*
  * util.h - allocation wrappers, growable arrays, string buffers.
  *
- * Allocation wrappers never return NULL: running out of memory is a
- * programmer-tier error and goes through nv_fatal(), which runs the
- * registered cleanup hook first (the UI restores the terminal there).
+ * Allocation wrappers never return NULL: running out of memory runs the
+ * registered cleanup hook (the UI restores the terminal there), prints
+ * "novalid: out of memory (N bytes)" and exits with status NV_EXIT_NOMEM.
  *
  * Growable arrays are plain structs { T *v; int n, cap; } grown with
  * NV_PUSH(); they own their storage, not what the elements point to,
@@ -23,10 +23,15 @@ void *nv_realloc(void *p, size_t n);
 char *nv_strdup(const char *s);          /* NULL stays NULL */
 char *nv_strndup(const char *s, size_t n);
 char *nv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* exit status when an allocation fails */
+#define NV_EXIT_NOMEM 3
+/* Tests: the n-th allocation from now on fails (0: none fails). */
+void nv_fail_alloc_after(long n);
 
 void nv_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
-/* Called by nv_fatal() before it prints (the UI restores the terminal). */
+/* Called by nv_fatal() and on running out of memory before they print
+ * (the UI restores the terminal). */
 void nv_set_fatal_hook(void (*hook)(void));
 
 /* Grow array `a` (struct with v, n, cap) by one and return the new slot. */

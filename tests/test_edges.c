@@ -256,6 +256,101 @@ static void test_expect_server(void **st)
     fx_done(&f);
 }
 
+static const char *forced_live(fx *f, const char *srv, const char *dst)
+{
+    command cmd;
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup(srv);
+    cmd.host = nv_strdup(dst);
+    cmd.force = true;
+    cmd.microversion = nv_strdup("2.67");
+    return run(f, &cmd);
+}
+
+/* A forced live migration skips the scheduler but not the conductor's
+ * checks (LiveMigrationTask._check_requested_destination): the
+ * destination's hypervisor may not be older than the source's unless
+ * [workarounds] skip_hypervisor_version_check_on_lm (Zed); a failed check
+ * leaves the server where it was, active, holding only its source. */
+static void test_forced_live_hypervisor_version(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    f.c->hosts.v[0].hypervisor_version = 8002000;
+    f.c->hosts.v[1].hypervisor_version = 7000000;
+    t_server(f.c, "vm-1", 0, 0);
+    assert_string_equal(forced_live(&f, "vm-1", "host2"), "DestinationHypervisorTooOld");
+    assert_string_equal(msg(&f),
+                        "The instance requires a newer hypervisor version than has been provided.");
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_null(S(&f, "vm-1")->task_state);
+    assert_int_equal(placement_used(f.c, 1, RC_VCPU), 0);
+    assert_int_equal(placement_used(f.c, 0, RC_VCPU), 1);
+    assert_string_equal(f.c->migrations.v[f.c->migrations.n - 1].status, "error");
+
+    f.c->conf.skip_hypervisor_version_check_on_lm = true;
+    assert_string_equal(forced_live(&f, "vm-1", "host2"), "ok");
+    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    fx_done(&f);
+}
+
+/* _check_destination_has_enough_memory: "if not mem_inst or avail <=
+ * mem_inst" - a flavor without memory fails it too */
+static void test_forced_live_zero_memory_flavor(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f);
+    int zero = t_flavor(f.c, "m1.zero", 1, 0, 1);
+    t_server(f.c, "vm-1", zero, 0);
+    assert_string_equal(forced_live(&f, "vm-1", "host2"), "MigrationPreCheckError");
+    assert_true(strstr(msg(&f), "Lack of memory(host:") != NULL);
+    assert_true(strstr(msg(&f), "<= instance:0)") != NULL);
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    fx_done(&f);
+}
+
+/* A forced live migration may not cross cells.  Up to Train the checks ran
+ * before the allocation was copied; from Ussuri after, and the copy is
+ * removed again: either way the destination holds nothing. */
+static void forced_live_across_cells(int release)
+{
+    fx f;
+    fx_init(&f);
+    nova_config_done(&f.c->conf);
+    nova_config_init(&f.c->conf, release);
+    free(f.c->hosts.v[1].cell);
+    f.c->hosts.v[1].cell = nv_strdup("cell2");
+    t_server(f.c, "vm-1", 0, 0);
+    command cmd;
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.host = nv_strdup("host2");
+    cmd.microversion = nv_strdup("2.29");   /* a host given before 2.30 is forced */
+    assert_string_equal(run(&f, &cmd), "MigrationPreCheckError");
+    assert_string_equal(msg(&f),
+                        "Migration pre-check error: Unable to force live migrate instance "
+                        "across cells.");
+    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
+    assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 1024);
+    const event *claim = t_find(&f.t, EV_CLAIM, NULL);
+    if (release < REL_USSURI)
+        assert_null(claim);
+    else
+        assert_non_null(claim);
+    fx_done(&f);
+}
+
+static void test_forced_live_across_cells(void **st)
+{
+    (void)st;
+    forced_live_across_cells(REL_TRAIN);
+    forced_live_across_cells(REL_ZED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +360,9 @@ int main(void)
         cmocka_unit_test(test_fault_message_cut),
         cmocka_unit_test(test_aggregate_metadata),
         cmocka_unit_test(test_expect_server),
+        cmocka_unit_test(test_forced_live_hypervisor_version),
+        cmocka_unit_test(test_forced_live_zero_memory_flavor),
+        cmocka_unit_test(test_forced_live_across_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
