@@ -1922,6 +1922,50 @@ static void tui_done(tui *t)
     strlist_free(&t->form_vals);
 }
 
+/*
+ * The UI without a terminal, for the key fuzzer and tests: a curses
+ * screen of the terminal type `term` writes to `out` (e.g. /dev/null),
+ * the keys come from `keys` instead of getch(), and every key goes
+ * through handle_key() and a full redraw, as in tui_main.  No signal
+ * handlers, no autosave offer.  Returns the number of keys handled before
+ * the UI quit (n if it did not).
+ */
+int tui_feed_keys(scenario *sc, const char *path, const int *keys, int n, const char *term,
+                  FILE *out, FILE *in)
+{
+    SCREEN *scr = newterm(term, out, in);
+    if (!scr) {
+        scenario_free(sc);
+        return -1;
+    }
+    SCREEN *old = set_term(scr);
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    theme th = {0};
+    strlist errors = {0};
+    theme_load(&th, "default", &errors);
+    strlist_free(&errors);
+    theme_start(&th, true);
+    tui *t = nv_calloc(1, sizeof *t);
+    tui_init_state(t, sc, path);
+    int i = 0;
+    for (; i < n && !t->quit; i++) {
+        draw(t);
+        if (keys[i] != KEY_RESIZE && keys[i] != KEY_MOUSE)
+            handle_key(t, keys[i]);
+    }
+    if (!t->quit)
+        draw(t);
+    endwin();
+    set_term(old);
+    delscreen(scr);
+    tui_done(t);
+    free(t);
+    theme_done(&th);
+    return i;
+}
+
 int tui_main(scenario *sc, const char *path)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

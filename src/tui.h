@@ -31,6 +31,8 @@
 #ifndef NOVALID_TUI_H
 #define NOVALID_TUI_H
 
+#include <stdio.h>
+
 #include "keys.h"
 #include "scenario.h"
 
@@ -38,6 +40,14 @@
  * came from (NULL for the built-in demo), used by save.  Returns the exit
  * status. */
 int tui_main(scenario *sc, const char *path);
+
+/* The UI fed `n` keys (curses codes) instead of a keyboard, drawing on a
+ * screen of terminal type `term` (NULL: $TERM) that writes to `out`:
+ * headless, for the key fuzzer and tests.  Takes ownership of sc; returns
+ * how many keys were handled before it quit, -1 if there is no such
+ * terminal type. */
+int tui_feed_keys(scenario *sc, const char *path, const int *keys, int n, const char *term,
+                  FILE *out, FILE *in);
 
 /* ---- shared by tui.c and pane_*.c --------------------------------------------- */
 
