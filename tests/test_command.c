@@ -749,6 +749,10 @@ static void test_completion(void **state)
     completes(b->c, "config-set filter_scheduler.host_s", "filter_scheduler.host_subset_size=");
     completes(b->c, "live-migrate vm-1 host2 --f", "--force ");
     completes(b->c, "nosuch x", "");
+    completes(b->c, "aggregate a", "add_host=|agg |az1 ");
+    completes(b->c, "live-migrate vm-1 host2 block_migration=",
+              "block_migration=auto |block_migration=false |block_migration=true ");
+    completes(NULL, "live-migrate v", "");
     scenario_free(b);
 }
 

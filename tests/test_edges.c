@@ -2,7 +2,9 @@
  * test_edges.c - the conductor's refusals of incomplete requests and the
  * less travelled paths of Nova's flows: forced hosts and nodes in the
  * availability zone, API microversions, fault messages kept at Nova's 255
- * characters, aggregate metadata removal, the evacuation API's checks.
+ * characters, aggregate metadata removal, the evacuation API's checks;
+ * the trail's text of events with parts left out; resource amounts and
+ * the mixed CPU policy as the flavor's resources.
  */
 #include <stdio.h>
 
@@ -351,6 +353,129 @@ static void test_forced_live_across_cells(void **st)
     forced_live_across_cells(REL_ZED);
 }
 
+/* The trail's text of events with parts left out: Nova's log words with
+ * a stand-in, never "(null)". */
+static char *text_of(const event *e)
+{
+    sbuf b = {0};
+    event_text(e, &b);
+    return sbuf_take(&b);
+}
+
+static void expect_text(const event *e, const char *want)
+{
+    char *got = text_of(e);
+    assert_string_equal(got ? got : "", want);
+    free(got);
+}
+
+static void test_trail_text_defaults(void **st)
+{
+    (void)st;
+    trail t = {0};
+    event *e = trail_add(&t, EV_REQUEST);
+    expect_text(e, "request\n");
+    e = trail_add(&t, EV_PLACEMENT);
+    e->in = 2;
+    e->out = 1;
+    expect_text(e, "Placement: \nPlacement returned 1 allocation candidate(s) of 2 host(s)\n");
+    e = trail_add(&t, EV_SELECT);
+    e->host = nv_strdup("host1");
+    expect_text(e, "Selected host: host1 for instance\n");
+    e = trail_add(&t, EV_CLAIM);
+    e->host = nv_strdup("host1");
+    expect_text(e, "Unable to claim resources on host1: \n");
+    e = trail_add(&t, EV_CHECK);
+    e->name = nv_strdup("prep_resize");
+    e->ok = true;
+    expect_text(e, "Check prep_resize on -: ok\n");
+    e->ok = false;
+    expect_text(e, "Check prep_resize on - failed: \n");
+    e = trail_add(&t, EV_CHECK);
+    e->name = nv_strdup("check_can_live_migrate_destination");
+    expect_text(e, "Skipping host: - because: \n");
+    e = trail_add(&t, EV_MIGRATION);
+    e->in = 3;
+    e->host = nv_strdup("done");
+    expect_text(e, "Migration 3: new -> done\n");
+    e = trail_add(&t, EV_REQUEST);
+    sbuf j = {0};
+    event_json(e, &j);
+    assert_non_null(strstr(j.s, "\"spec\": {}"));
+    sbuf_free(&j);
+    /* truncating to a length it does not exceed, or below zero, keeps all */
+    int n = t.n;
+    trail_truncate(&t, n);
+    trail_truncate(&t, -1);
+    assert_int_equal(t.n, n);
+    trail_truncate(&t, 2);
+    assert_int_equal(t.n, 2);
+    trail_free(&t);
+}
+
+/* resources:<RC>=N amounts as Python's int() reads them (blanks, a sign,
+ * single underscores between digits); what int() refuses, and negative
+ * amounts, are ignored and the flavor's own value holds. */
+static int64_t vcpu_with(const char *amount)
+{
+    cloud *c = t_cloud(REL_ZED);
+    int fl = t_flavor(c, "f", 2, 1024, 10);
+    kvlist_push(&c->flavors.v[fl].extra_specs, "resources:VCPU", amount);
+    int64_t r[RC_COUNT];
+    resources_of(c, fl, -1, false, r);
+    cloud_free(c);
+    return r[RC_VCPU];
+}
+
+static void test_resource_amounts(void **st)
+{
+    (void)st;
+    assert_int_equal(vcpu_with("4"), 4);
+    assert_int_equal(vcpu_with(" 7\t"), 7);
+    assert_int_equal(vcpu_with("+3"), 3);
+    assert_int_equal(vcpu_with("1_0"), 10);
+    assert_int_equal(vcpu_with("1__0"), 2);
+    assert_int_equal(vcpu_with("10_"), 2);
+    assert_int_equal(vcpu_with("-3"), 2);
+    assert_int_equal(vcpu_with("x"), 2);
+    assert_int_equal(vcpu_with("3 x"), 2);
+    assert_int_equal(vcpu_with("99999999999999999999"), 2);
+}
+
+/* hw:cpu_policy=mixed: the dedicated mask's CPUs are PCPU, the rest VCPU;
+ * "^N" excludes, a mask of exclusions alone starts from every vCPU; the
+ * emulator thread of policy isolate is one more PCPU. */
+static void mixed(const char *mask, const char *emu, int64_t pcpu, int64_t vcpu)
+{
+    cloud *c = t_cloud(REL_ZED);
+    int fl = t_flavor(c, "f", 4, 1024, 10);
+    kvlist *es = &c->flavors.v[fl].extra_specs;
+    kvlist_push(es, "hw:cpu_policy", "mixed");
+    if (mask)
+        kvlist_push(es, "hw:cpu_dedicated_mask", mask);
+    if (emu)
+        kvlist_push(es, "hw:emulator_threads_policy", emu);
+    int64_t r[RC_COUNT];
+    resources_of(c, fl, -1, false, r);
+    cloud_free(c);
+    assert_int_equal(r[RC_PCPU], pcpu);
+    assert_int_equal(r[RC_VCPU], vcpu);
+}
+
+static void test_mixed_cpu_policy(void **st)
+{
+    (void)st;
+    mixed("^0", NULL, 3, 1);
+    mixed("0-1, 3", NULL, 3, 1);
+    mixed("2", "isolate", 2, 3);
+    mixed("1", "share", 1, 3);
+    /* masks Nova's API refuses (CPUs the flavor does not have) are not
+     * refused in a scenario file: novalid keeps the count within the
+     * flavor's vCPUs */
+    mixed("^0-5", NULL, 0, 4);
+    mixed("0-7", NULL, 4, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +488,9 @@ int main(void)
         cmocka_unit_test(test_forced_live_hypervisor_version),
         cmocka_unit_test(test_forced_live_zero_memory_flavor),
         cmocka_unit_test(test_forced_live_across_cells),
+        cmocka_unit_test(test_trail_text_defaults),
+        cmocka_unit_test(test_resource_amounts),
+        cmocka_unit_test(test_mixed_cpu_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

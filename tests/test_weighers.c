@@ -438,6 +438,66 @@ static void test_metrics_required_fails(void **state)
     fx_done(&f);
 }
 
+/* MetricsWeigher's weight_setting as parse_options reads it: an element
+ * whose ratio is not a number or whose name is empty is ignored; a
+ * missing metric with ratio 0 weighs nothing (not weight_of_unavailable,
+ * "Do nothing if ratio or weight_multiplier is 0"). */
+static void test_metrics_weigher_settings(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 3, 4096);
+    static const char *const set[] = {"cpu.percent=abc", "=1.0", "mem.free=0", "cpu.idle=2.0"};
+    for (size_t i = 0; i < sizeof set / sizeof *set; i++)
+        strlist_push(&f.c->conf.metrics_weight_setting, set[i]);
+    kvlist_push(&f.c->hosts.v[0].metrics, "cpu.idle", "0.5");
+    kvlist_push(&f.c->hosts.v[1].metrics, "cpu.idle", "0.25");
+    kvlist_push(&f.c->hosts.v[0].metrics, "cpu.percent", "0.9");
+    f.c->conf.metrics_required = false;
+    fx_weigher1(&f, "MetricsWeigher");
+    const event *e = fx_run(&f);
+    /* raw: 1.0, 0.5, -10000 (host3 lacks cpu.idle) */
+    at(e, 0, "host1", 1.0);
+    at(e, 1, "host2", (0.5 + 10000.0) / (1.0 + 10000.0));
+    at(e, 2, "host3", 0.0);
+    fx_done(&f);
+}
+
+/* metrics required and several missing: the first one is reported */
+static void test_metrics_required_first_missing(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 2, 4096);
+    strlist_push(&f.c->conf.metrics_weight_setting, "cpu.idle=1.0");
+    strlist_push(&f.c->conf.metrics_weight_setting, "cpu.percent=1.0");
+    fx_weigher1(&f, "MetricsWeigher");
+    fx_vm(&f, "vm");
+    nv_rng rng;
+    nv_rng_seed(&rng, 1);
+    scheduler_select(f.c, &f.rs, &rng, &f.t, &f.r);
+    f.ran = true;
+    assert_false(f.r.ok);
+    assert_string_equal(f.r.exception, "ComputeHostMetricNotFound");
+    assert_string_equal(f.r.message,
+                        "Metric cpu.idle could not be found on the compute host node host1.host1.");
+    fx_done(&f);
+}
+
+/* Python's float() takes surrounding blanks: " 2.5 " is 2.5; "2.5 x" is
+ * not a number, so the option's value holds */
+static void test_aggregate_multiplier_blanks(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 2, 4096);
+    agg_with(&f, "a", 0, "ram_weight_multiplier", " 2.5 ");
+    agg_with(&f, "b", 1, "ram_weight_multiplier", "2.5 x");
+    assert_double(weigher_multiplier(f.c, weigher_lookup("RAMWeigher"), 0), 2.5);
+    assert_double(weigher_multiplier(f.c, weigher_lookup("RAMWeigher"), 1), 1.0);
+    fx_done(&f);
+}
+
 /* HypervisorVersionWeigher (2023.2+): min-max of hypervisor_version. */
 static void test_hypervisor_version_weigher(void **state)
 {
@@ -843,6 +903,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_metrics_weigher, teardown),
         cmocka_unit_test_teardown(test_metrics_required_fails, teardown),
+        cmocka_unit_test_teardown(test_metrics_weigher_settings, teardown),
+        cmocka_unit_test_teardown(test_metrics_required_first_missing, teardown),
+        cmocka_unit_test_teardown(test_aggregate_multiplier_blanks, teardown),
         cmocka_unit_test_teardown(test_ram_normalised_against_zero, teardown),
         cmocka_unit_test_teardown(test_ram_all_equal_nonzero, teardown),
         cmocka_unit_test_teardown(test_ram_negative_clamped, teardown),
