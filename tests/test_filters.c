@@ -521,6 +521,33 @@ static void test_image_props_requested_version(void **state)
     fx_done(&f);
 }
 
+/* img_hv_requested_version is a VersionPredicate: != and == too, and a
+ * comma list of conditions that must all hold */
+static void image_version_case(const char *pred, int out, const char *rejected)
+{
+    static fx f;
+    fx_init(&f, REL_LATEST, 3);
+    f.c->hosts.v[0].hypervisor_version = 5002000;          /* 5.2.0 */
+    f.c->hosts.v[1].hypervisor_version = 6002000;          /* 6.2.0 */
+    f.c->hosts.v[2].hypervisor_version = 7000000;          /* 7.0.0 */
+    fx_filters1(&f, "ImagePropertiesFilter");
+    image_with(&f, "img", "hw_architecture", "x86_64");
+    image_with(&f, "img", "img_hv_requested_version", pred);
+    fx_run(&f);
+    check_filter(&f, "ImagePropertiesFilter", 3, out, rejected);
+    fx_done(&f);
+}
+
+static void test_image_props_version_operators(void **state)
+{
+    (void)state;
+    image_version_case("!=6.2", 2, "host2");
+    image_version_case("==5.2", 1, "host2 host3");
+    image_version_case(">=6.0, <7.0", 1, "host1 host3");
+    image_version_case("<= 6.2", 2, "host3");
+    image_version_case(">5.2", 2, "host1");
+}
+
 static void test_image_props_none(void **state)
 {
     (void)state;
@@ -787,6 +814,15 @@ static void test_simple_cidr(void **state)
     fx_filters1(&f, "SimpleCIDRAffinityFilter");
     fx_run(&f);
     check_filter(&f, "SimpleCIDRAffinityFilter", 3, 1, "host2 host3");
+    fx_done(&f);
+
+    fx_init(&f, REL_LATEST, 3);                          /* /0: everywhere */
+    set_str(&f.c->hosts.v[2].host_ip, "198.51.100.3");
+    kvlist_push(&f.rs.hints, "build_near_host_ip", "192.0.2.1");
+    kvlist_push(&f.rs.hints, "cidr", "/0");
+    fx_filters1(&f, "SimpleCIDRAffinityFilter");
+    fx_run(&f);
+    check_filter(&f, "SimpleCIDRAffinityFilter", 3, 3, "");
     fx_done(&f);
 
     fx_init(&f, REL_LATEST, 2);                          /* no hint */
@@ -1539,6 +1575,7 @@ int main(void)
         cmocka_unit_test_teardown(test_image_props_hv_type_and_mode, teardown),
         cmocka_unit_test_teardown(test_image_props_i386_canonical, teardown),
         cmocka_unit_test_teardown(test_image_props_requested_version, teardown),
+        cmocka_unit_test_teardown(test_image_props_version_operators, teardown),
         cmocka_unit_test_teardown(test_image_props_none, teardown),
         cmocka_unit_test_teardown(test_anti_affinity, teardown),
         cmocka_unit_test_teardown(test_anti_affinity_max_server_per_host, teardown),
