@@ -1845,21 +1845,72 @@ static bool usage_same(const cloud *c, int h, const usage_copy *before, nv_index
     return true;
 }
 
-command *session_snapshot(const session *s)
+/* Host and states of every server, to see which a step changed. */
+typedef struct states_copy {
+    int n;
+    int *host;
+    char **vm, **task;
+} states_copy;
+
+static void states_take(const cloud *c, states_copy *sc)
 {
-    command *out = nv_calloc((size_t)(s->n_done ? s->n_done : 1), sizeof *out);
+    sc->n = c->servers.n;
+    sc->host = nv_calloc((size_t)(sc->n ? sc->n : 1), sizeof *sc->host);
+    sc->vm = nv_calloc((size_t)(sc->n ? sc->n : 1), sizeof *sc->vm);
+    sc->task = nv_calloc((size_t)(sc->n ? sc->n : 1), sizeof *sc->task);
+    for (int i = 0; i < sc->n; i++) {
+        const server *v = &c->servers.v[i];
+        sc->host[i] = v->host;
+        sc->vm[i] = nv_strdup(v->vm_state);
+        sc->task[i] = nv_strdup(v->task_state);
+    }
+}
+
+static void states_drop(states_copy *sc)
+{
+    for (int i = 0; i < sc->n; i++) {
+        free(sc->vm[i]);
+        free(sc->task[i]);
+    }
+    free(sc->host);
+    free(sc->vm);
+    free(sc->task);
+}
+
+static bool state_same(const cloud *c, int i, const states_copy *sc)
+{
+    const server *v = &c->servers.v[i];
+    return i < sc->n && sc->host[i] == v->host && nv_streq(sc->vm[i], v->vm_state) &&
+           nv_streq(sc->task[i], v->task_state);
+}
+
+/* Servers asserted by expect-only steps after one step, at most (a
+ * multi-create of thousands keeps its `hosts` list instead). */
+#define SNAPSHOT_MAX_SERVERS 100
+
+command *session_snapshot(const session *s, int *n_out)
+{
+    int cap = s->n_done ? s->n_done : 1, n = 0;
+    command *out = nv_calloc((size_t)cap, sizeof *out);
     session *r = session_new(cloud_clone(s->initial));
     for (int k = 0; k < s->n_done; k++) {
         const command *cmd = &s->done[k];
         usage_copy before;
         usage_take(r->c, &before);
+        states_copy sbefore;
+        states_take(r->c, &sbefore);
         session_exec(r, cmd);
-        command_copy(&out[k], cmd);
+        if (n == cap) {
+            cap *= 2;
+            out = nv_realloc(out, (size_t)cap * sizeof *out);
+        }
+        command *o = &out[n++];
+        command_copy(o, cmd);
         if (cmd->op != OP_EXPECT) {     /* an expect step keeps its own assertion */
-            expect_done(&out[k].ex);
+            expect_done(&o->ex);
             cmd_result res;
             session_expect_result(r, k, &res);
-            expect_observe(r->c, &res, &out[k].ex);
+            expect_observe(r->c, &res, &o->ex);
             /* the usage of every host the step changed (or added) */
             nv_index ix = {0};
             for (int h = 0; h < r->c->hosts.n; h++) {
@@ -1876,15 +1927,50 @@ command *session_snapshot(const session *s)
                     u.amount[rc] = used;
                     u.has[rc] = true;
                 }
-                expect *e = &out[k].ex;
+                expect *e = &o->ex;
                 e->usage = nv_realloc(e->usage, (size_t)(e->n_usage + 1) * sizeof *e->usage);
                 e->usage[e->n_usage++] = u;
             }
             nv_index_free(&ix);
+            /* every other server the step touched or changed (the other
+             * servers of a multi-create, the servers a host restart
+             * handled): an expect-only step naming it, with its host and
+             * states */
+            int first = o->ex.server ? cloud_server(r->c, o->ex.server) : -1;
+            int extra = 0;
+            for (int i = 0; i < r->c->servers.n && extra < SNAPSHOT_MAX_SERVERS; i++) {
+                const server *v = &r->c->servers.v[i];
+                bool touched = intvec_find(&res.servers, i) >= 0;
+                if (i == first || v->deleted || (!touched && state_same(r->c, i, &sbefore)) ||
+                    cloud_server(r->c, v->name) != i)
+                    continue;
+                /* an expect step right after this one asserts it already
+                 * (recording a recording changes nothing) */
+                bool asserted = false;
+                for (int j = k + 1; j < s->n_done && s->done[j].op == OP_EXPECT && !asserted; j++)
+                    asserted = nv_streq(s->done[j].ex.server, v->name);
+                if (asserted)
+                    continue;
+                if (n == cap) {
+                    cap *= 2;
+                    out = nv_realloc(out, (size_t)cap * sizeof *out);
+                }
+                command *x = &out[n++];
+                extra++;
+                command_init(x, OP_EXPECT);
+                x->line = -1;           /* added by the snapshot */
+                x->ex.present = true;
+                x->ex.server = nv_strdup(v->name);
+                x->ex.host = nv_strdup(v->host >= 0 ? r->c->hosts.v[v->host].name : "");
+                x->ex.vm_state = nv_strdup(v->vm_state);
+                x->ex.task_state = nv_strdup(v->task_state ? v->task_state : "");
+            }
         }
+        states_drop(&sbefore);
         usage_drop(&before);
     }
     session_free(r);
+    *n_out = n;
     return out;
 }
 

@@ -320,10 +320,13 @@ void session_set_release(session *s, int release);
  * expectation (a snapshot: replaying them passes every check, and fails
  * when behaviour changes): outcome, message, the step's server (host,
  * vm_state, task_state, fault), a multi-create's hosts, the migration's
- * status and type, and the Placement usage of every host the step changed.
- * `expect` steps keep their own assertions.  n_done records; caller frees
- * each with command_done() and the array with free(). */
-command *session_snapshot(const session *s);
+ * status and type, and the Placement usage of every host the step changed;
+ * after it, an expect-only step for every other server the step touched
+ * or whose host or states it changed (line -1; at most 100 per step).
+ * `expect` steps keep their own
+ * assertions.  *n_out records; caller frees each with command_done() and
+ * the array with free(). */
+command *session_snapshot(const session *s, int *n_out);
 /* Switch a config to another release the same way (release-set). */
 void config_switch_release(nova_config *conf, int release);
 

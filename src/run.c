@@ -355,14 +355,15 @@ static int record(const scenario *sc, const char *file, const char *out, long lo
     session *ss = session_new(c);
     for (int i = 0; i < sc->n_steps; i++)
         session_exec(ss, &sc->steps[i]);
-    command *snap = session_snapshot(ss);
-    for (int i = 0; i < ss->n_done; i++)
+    int n_snap;
+    command *snap = session_snapshot(ss, &n_snap);
+    for (int i = 0; i < n_snap; i++)
         snap[i].line = 0;
-    char *outtext = scenario_replace_steps(sc, text, ss->initial, snap, ss->n_done);
+    char *outtext = scenario_replace_steps(sc, text, ss->initial, snap, n_snap);
     bool ok = scenario_write_text(out, outtext, err, sizeof err);
     if (!ok)
         fprintf(stderr, "novalid run: --record: %s\n", err);
-    for (int i = 0; i < ss->n_done; i++)
+    for (int i = 0; i < n_snap; i++)
         command_done(&snap[i]);
     free(snap);
     free(outtext);

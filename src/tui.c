@@ -696,11 +696,12 @@ static void save(tui *t, const char *path, bool with_expect)
      * reproduces this session; with expectations, each step also asserts
      * what happened, so the file is a regression test */
     command *steps = t->s->done;
+    int n_steps = t->s->n_done;
     if (with_expect)
-        steps = session_snapshot(t->s);
-    bool ok = scenario_save(path, t->s->initial, steps, t->s->n_done, err, sizeof err);
+        steps = session_snapshot(t->s, &n_steps);
+    bool ok = scenario_save(path, t->s->initial, steps, n_steps, err, sizeof err);
     if (with_expect) {
-        for (int i = 0; i < t->s->n_done; i++)
+        for (int i = 0; i < n_steps; i++)
             command_done(&steps[i]);
         free(steps);
     }
