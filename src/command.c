@@ -1725,9 +1725,9 @@ const cmd_result *session_redo(session *s)
 void session_set_quirk(session *s, int quirk, bool on)
 {
     if (on)
-        s->initial->conf.quirks |= 1u << quirk;
+        s->initial->conf.quirks |= QUIRK_BIT(quirk);
     else
-        s->initial->conf.quirks &= ~(1u << quirk);
+        s->initial->conf.quirks &= ~QUIRK_BIT(quirk);
     replay(s, s->n_done);
 }
 

@@ -50,6 +50,21 @@ static void set_str(char **f, const char *v)
     *f = nv_strdup(v);
 }
 
+/* A quirk's effect in the trail, formatted. */
+static void quirkf(nova_env *env, const char *bug, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void quirkf(nova_env *env, const char *bug, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    char *why = sbuf_take(&b);
+    trail_quirk(env->t, bug, why);
+    free(why);
+}
+
 /* The step's outcome: an exception name and Nova's text. */
 static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -240,7 +255,7 @@ static char *instance_name(const char *tmpl, const char *name, int count)
  * scheduler's filters are skipped for a forced host, and parallel requests
  * can race.  Anti-affinity: no more than max_server_per_host other members
  * on this host; affinity: on a host of the other members, if any.  Returns
- * the reason, or NULL. */
+ * the policy broken ("Anti-affinity", "Affinity"), or NULL. */
 static const char *late_group_check(nova_env *env, int sid, int h)
 {
     cloud *c = env->c;
@@ -256,7 +271,7 @@ static const char *late_group_check(nova_env *env, int sid, int h)
                 on_host++;
         int max = g->max_server_per_host > 0 ? g->max_server_per_host : 1;
         if (on_host >= max)
-            return "Anti-affinity instance group policy was violated.";
+            return "Anti-affinity";
     } else if (g->policy == POLICY_AFFINITY) {
         bool others = false, here = false;
         for (int i = 0; i < c->servers.n; i++) {
@@ -268,9 +283,19 @@ static const char *late_group_check(nova_env *env, int sid, int h)
                 here = true;
         }
         if (others && !here)
-            return "Affinity instance group policy was violated.";
+            return "Affinity";
     }
     return NULL;
+}
+
+/* The late check's reason as the compute words it: a RescheduledException
+ * reason with a full stop until the fix of bug 1996732 (28.0.0), then
+ * GroupAffinityViolation's "%(policy)s instance group policy was violated"
+ * (nova/exception.py). */
+static char *late_group_reason(nova_env *env, const char *policy)
+{
+    return nv_printf("%s instance group policy was violated%s", policy,
+                     quirk_on(&env->c->conf, Q_BUG_1996732) ? "." : "");
 }
 
 /* Build on the chosen host; on an injected `build` failure reschedule to
@@ -283,9 +308,11 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
     cloud *c = env->c;
     int attempts = 1;
     for (;;) {
-        const char *f = late_group_check(env, sid, dst_host);
-        if (f)
-            trail_check(env->t, "group policy", hname(env, dst_host), false, f);
+        const char *policy = late_group_check(env, sid, dst_host);
+        char *late = policy ? late_group_reason(env, policy) : NULL;
+        const char *f = late;
+        if (late)
+            trail_check(env->t, "group policy", hname(env, dst_host), false, late);
         else
             f = cloud_take_fault(c, dst_host, "build");
         if (!f) {
@@ -295,17 +322,28 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
         }
         char *msg = nv_printf("Build of instance %s was re-scheduled: %s", srv(env, sid)->name, f);
         trail_check(env->t, "build_and_run_instance", hname(env, dst_host), false, msg);
-        if (c->conf.consecutive_build_service_disable_threshold)
+        /* a reschedule by the late check is RESCHEDULED_BY_POLICY, which
+         * _build_failed does not count, since the fix of bug 1996732 */
+        if (c->conf.consecutive_build_service_disable_threshold &&
+            (!late || quirk_on(&c->conf, Q_BUG_1996732))) {
             c->hosts.v[dst_host].failed_builds++;
+            if (late)
+                trail_quirk(env->t, "bug-1996732",
+                            "the late group check's reschedule counts as a failed build of this "
+                            "host (BuildFailureWeigher)");
+        }
         placement_delete(c, CONSUMER_SERVER, sid, dst_host);
         /* populate_retry: no retries with max_attempts 1 or one forced host */
         const persisted_spec *ps = &srv(env, sid)->spec;
         if (c->conf.max_attempts == 1 || ps->force_hosts.n == 1 || ps->force_nodes.n == 1) {
             /* no retry: the compute records the fault with the reason only
              * (add_instance_fault_from_exc(fault_message=reason)) */
-            outcome(env, r, "RescheduledException", "%s", msg);
+            outcome(env, r, late && !quirk_on(&c->conf, Q_BUG_1996732)
+                                ? "RescheduledByPolicyException" : "RescheduledException",
+                    "%s", msg);
             record_fault(srv(env, sid), f);
             free(msg);
+            free(late);
             return -1;
         }
         attempts++;
@@ -315,9 +353,22 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
                     "for instance %s. Last exception: %s",
                     (long long)c->conf.max_attempts, srv(env, sid)->name, f);
             free(msg);
+            free(late);
             return -1;
         }
         free(msg);
+        free(late);
+        /* Pike's build_instances rebuilds the RequestSpec from the compute's
+         * legacy filter_properties, whose group info lacks group_members
+         * (nova/objects/request_spec.py _populate_group_info) */
+        if (srv(env, sid)->group >= 0 && quirk_on(&c->conf, Q_BUG_1719730)) {
+            trail_quirk(env->t, "bug-1719730",
+                        "the reschedule's RequestSpec.from_primitives finds no group_members "
+                        "in filter_properties: TypeError in the conductor, the server goes to "
+                        "ERROR");
+            outcome(env, r, "TypeError", "'NoneType' object is not iterable");
+            return -1;
+        }
         int next = -1;
         while (alts->n && next < 0) {
             int h = alts->v[0];
@@ -490,7 +541,8 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             set_str(&s->task_state, NULL);
             if (h < 0) {
                 set_str(&s->vm_state, "error");
-                if (strcmp(r->outcome, "RescheduledException") != 0)   /* else recorded */
+                if (strcmp(r->outcome, "RescheduledException") != 0 &&
+                    strcmp(r->outcome, "RescheduledByPolicyException") != 0)   /* else recorded */
                     record_fault(s, r->message);
                 continue;
             }
@@ -1111,26 +1163,47 @@ static void op_confirm_revert(nova_env *env, const command *cmd, cmd_result *r, 
 /* ---- evacuate ------------------------------------------------------------------- */
 
 /* The destination's late server group check on an evacuation
- * (_do_rebuild_instance, evacuate with a request spec): a violation is a
- * RescheduledException, which rebuild_instance cannot reschedule, so the
- * evacuation is aborted: migration failed, the destination allocation
- * removed, and (InstanceFaultRollback) the vm_state kept. */
+ * (_do_rebuild_instance, evacuate with a request spec; added by the fix of
+ * bug 1735407, 17.0.0).  A rebuild cannot reschedule, so the evacuation is
+ * aborted: migration failed, the destination allocation removed.  Up to
+ * 27.0.0 the violation is a RescheduledException re-raised as
+ * BuildAbortException, the vm_state set to ERROR until 21.0.0 wraps it in
+ * InstanceFaultRollback (vm_state kept); from 28.0.0 (bug 1996732) it is
+ * GroupAffinityViolation, which the generic handler re-raises and
+ * _error_out_instance_on_exception turns into ERROR. */
 static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration *m,
                                         cmd_result *r)
 {
-    const char *lg = late_group_check(env, sid, h);
-    if (!lg)
+    cloud *c = env->c;
+    const char *policy = late_group_check(env, sid, h);
+    if (policy && quirk_on(&c->conf, Q_BUG_1735407)) {
+        quirkf(env, "bug-1735407",
+               "rebuild_instance makes no late server group check: the evacuation to %s breaks "
+               "the group's %s policy", hname(env, h), policy);
+        return false;
+    }
+    if (!policy)
         return false;
     server *s = srv(env, sid);
-    char *m1 = nv_printf("Build of instance %s aborted: Build of instance %s was re-scheduled: %s",
-                         s->name, s->name, lg);
-    trail_check(env->t, "group policy", hname(env, h), false, lg);
-    placement_delete(env->c, CONSUMER_SERVER, sid, h);
+    char *why = late_group_reason(env, policy);
+    trail_check(env->t, "group policy", hname(env, h), false, why);
+    placement_delete(c, CONSUMER_SERVER, sid, h);
     set_str(&s->task_state, NULL);
     mig_status(env, m, "failed");
-    record_fault(s, m1);
-    outcome(env, r, "BuildAbortException", "%s", m1);
-    free(m1);
+    if (quirk_on(&c->conf, Q_BUG_1996732)) {
+        char *abort = nv_printf("Build of instance %s aborted: Build of instance %s was "
+                                "re-scheduled: %s", s->name, s->name, why);
+        if (c->conf.release < REL_USSURI)
+            set_str(&s->vm_state, "error");
+        record_fault(s, abort);
+        outcome(env, r, "BuildAbortException", "%s", abort);
+        free(abort);
+    } else {
+        set_str(&s->vm_state, "error");
+        record_fault(s, why);
+        outcome(env, r, "GroupAffinityViolation", "%s", why);
+    }
+    free(why);
     return true;
 }
 
@@ -1230,7 +1303,12 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
             rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
         else
             trail_quirk(env->t, "bug-1823370", "the evacuation may pick a host of any cell");
-        if (dest >= 0) {
+        if (dest >= 0 && quirk_on(&c->conf, Q_BUG_1702454)) {
+            quirkf(env, "bug-1702454",
+                        "requested_destination %s is not kept when the RequestSpec goes through "
+                        "the legacy filter_properties: the scheduler may pick any host",
+                        hname(env, dest));
+        } else if (dest >= 0) {
             free(rs.dest_host);
             rs.dest_host = nv_strdup(hname(env, dest));
             rs.dest_node = nv_strdup(hname(env, dest));
@@ -1304,6 +1382,21 @@ static void cleanup_evacuations(nova_env *env, int h)
     }
 }
 
+/* The restarted compute's resource tracker removes the allocations of
+ * deleted instances from its provider (_remove_deleted_instances_allocations):
+ * what a local delete left behind before the fix of bug 1679750. */
+static void heal_deleted_allocations(nova_env *env, int h)
+{
+    cloud *c = env->c;
+    int64_t amt[RC_COUNT];
+    for (int sid = 0; sid < c->servers.n; sid++)
+        if (c->servers.v[sid].deleted && placement_consumer_on(c, CONSUMER_SERVER, sid, h, amt)) {
+            placement_delete(c, CONSUMER_SERVER, sid, h);
+            trail_note(env->t, "%s removed the allocations of deleted server %s", hname(env, h),
+                       c->servers.v[sid].name);
+        }
+}
+
 /* ---- server state actions -------------------------------------------------------- */
 
 /* The API part of stop/start/pause/unpause: the task state, then a cast
@@ -1350,7 +1443,15 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
     server *s = srv(env, sid);
     const char *verb = op_names[cmd->op];
     if (cmd->op == OP_DELETE) {
-        placement_delete(c, CONSUMER_SERVER, sid, -1);
+        /* a local delete (the compute is down) deletes the allocations in
+         * the API since the fix of bug 1679750 (18.0.0) */
+        if (s->host >= 0 && !host_is_up(c, s->host) && quirk_on(&c->conf, Q_BUG_1679750))
+            quirkf(env, "bug-1679750",
+                        "the API deletes %s locally (%s is down) but not its allocations: they "
+                        "stay until nova-compute on %s restarts", s->name, hname(env, s->host),
+                        hname(env, s->host));
+        else
+            placement_delete(c, CONSUMER_SERVER, sid, -1);
         cloud_server_set_host(c, sid, -1);
         cloud_rt_io(c, sid, -1);      /* the compute's update_usage on delete */
         s = srv(env, sid);
@@ -1875,6 +1976,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
          * queued for it while it was stopped */
         ho->up = true;
         ho->status_trait_stale = false;   /* the resource tracker syncs it */
+        heal_deleted_allocations(env, h);
         cleanup_evacuations(env, h);
         restart_server_tasks(env, h);
         finish_queued_actions(env, h);

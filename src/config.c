@@ -100,6 +100,21 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_1825020] = {"bug-1825020", REL_STEIN, REL_STEIN,
                        "a volume-backed server cannot be resized to a flavor with a smaller disk "
                        "than its boot flavor's (FlavorDiskSmallerThanMinDisk, HTTP 500)"},
+    [Q_BUG_1702454] = {"bug-1702454", REL_PIKE, REL_PIKE,
+                       "an evacuation to a named host (not forced) loses requested_destination on "
+                       "its way to the scheduler, which may pick any host"},
+    [Q_BUG_1719730] = {"bug-1719730", REL_PIKE, REL_PIKE,
+                       "a build reschedule of a server group member fails in the conductor "
+                       "(\"'NoneType' object is not iterable\"): the server goes to ERROR"},
+    [Q_BUG_1735407] = {"bug-1735407", REL_PIKE, REL_PIKE,
+                       "an evacuation has no late server group check on the destination, so a "
+                       "forced or racing evacuation breaks anti-affinity"},
+    [Q_BUG_1996732] = {"bug-1996732", REL_PIKE, REL_2023_1,
+                       "a build rescheduled by the late server group check counts as a failed "
+                       "build of that host for BuildFailureWeigher"},
+    [Q_BUG_1679750] = {"bug-1679750", REL_PIKE, REL_QUEENS,
+                       "deleting a server whose compute is down leaves its Placement allocations "
+                       "until that compute restarts"},
 };
 
 int quirk_from_name(const char *name)
@@ -281,7 +296,7 @@ void nova_config_init(nova_config *c, int release)
     c->release = release;
     for (int q = 0; q < Q_COUNT; q++)
         if (release >= quirk_table[q].first && release <= quirk_table[q].last)
-            c->quirks |= 1u << q;
+            c->quirks |= QUIRK_BIT(q);
 
     c->cpu_allocation_ratio = c->ram_allocation_ratio = c->disk_allocation_ratio = 0.0;
     if (release >= REL_2023_1) {

@@ -50,6 +50,11 @@ enum quirk_id {
     Q_BUG_1746483,          /* IsolatedHostsFilter fails on a volume-backed request */
     Q_BUG_1718512,          /* RequestSpec.retry of a rescheduled resize persisted */
     Q_BUG_1825020,          /* volume-backed resize to a smaller-disk flavor refused */
+    Q_BUG_1702454,          /* evacuation drops its requested destination */
+    Q_BUG_1719730,          /* a build reschedule of a server group member fails */
+    Q_BUG_1735407,          /* no late server group check on evacuation */
+    Q_BUG_1996732,          /* a late group check failure counts as a failed build */
+    Q_BUG_1679750,          /* delete on a down compute leaves the allocations */
     Q_COUNT
 };
 
@@ -59,6 +64,8 @@ typedef struct quirk_desc {
     const char *summary;
 } quirk_desc;
 extern const quirk_desc quirk_table[Q_COUNT];
+#define QUIRK_BIT(q) ((uint64_t)1 << (q))
+_Static_assert(Q_COUNT <= 64, "nova_config.quirks holds 64 quirks");
 int quirk_from_name(const char *name);      /* -1 if unknown */
 
 #define MAX_FILTERS 64
@@ -66,7 +73,7 @@ int quirk_from_name(const char *name);      /* -1 if unknown */
 
 typedef struct nova_config {
     int release;
-    unsigned quirks;            /* bit per enum quirk_id */
+    uint64_t quirks;            /* bit per enum quirk_id (QUIRK_BIT) */
 
     /* [DEFAULT] */
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio; /* <= 0: unset */

@@ -930,9 +930,9 @@ static session *replay_file(const char *path, int rel, const int *quirks, const 
     }
     for (int i = 0; i < nq; i++) {
         if (on[i])
-            sc->c->conf.quirks |= 1u << quirks[i];
+            sc->c->conf.quirks |= QUIRK_BIT(quirks[i]);
         else
-            sc->c->conf.quirks &= ~(1u << quirks[i]);
+            sc->c->conf.quirks &= ~QUIRK_BIT(quirks[i]);
     }
     cloud *c = sc->c;
     sc->c = NULL;

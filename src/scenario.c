@@ -654,9 +654,9 @@ static void load_quirks(loader *ld, const config_setting_t *root)
             continue;
         }
         if (off)
-            ld->c->conf.quirks &= ~(1u << q);
+            ld->c->conf.quirks &= ~QUIRK_BIT(q);
         else
-            ld->c->conf.quirks |= 1u << q;
+            ld->c->conf.quirks |= QUIRK_BIT(q);
     }
 }
 
@@ -2601,12 +2601,12 @@ static void save_config(sbuf *b, const cloud *c)
     nova_config def;
     conf_defaults(&def, c->conf.release);
 
-    unsigned diff = c->conf.quirks ^ def.quirks;
+    uint64_t diff = c->conf.quirks ^ def.quirks;
     if (diff) {
         sbuf_add(b, "quirks = [");
         bool first = true;
         for (int q = 0; q < Q_COUNT; q++) {
-            if (!(diff & (1u << q)))
+            if (!(diff & QUIRK_BIT(q)))
                 continue;
             char *s = nv_printf("%s%s", quirk_on(&c->conf, (enum quirk_id)q) ? "" : "!",
                                 quirk_table[q].name);

@@ -149,7 +149,7 @@ struct tui {
     char *ask_path;
     bool ask_expect;
     unsigned saved_gen;          /* gen when last saved (or opened): nothing unsaved */
-    unsigned start_quirks;       /* the start's quirks and release when opened */
+    uint64_t start_quirks;       /* the start's quirks and release when opened */
     int start_release;
     char *state_dir;             /* $XDG_STATE_HOME/novalid: history, autosave */
     char *autosave_head;         /* the start state's text, NULL: to be made again

@@ -380,7 +380,8 @@ static void check_invariants(const cloud *c, uint64_t seed, int step, const bool
         }
         if (a->kind == CONSUMER_SERVER) {
             const server *s = &c->servers.v[a->consumer];
-            if (s->deleted)
+            /* bug-1679750: a local delete leaves them until the compute restarts */
+            if (s->deleted && !quirk_on(&c->conf, Q_BUG_1679750))
                 violation(seed, step, "deleted server holds resources", "%s on %s", s->name,
                           c->hosts.v[a->host].name);
         } else {
@@ -625,10 +626,20 @@ out:
 /* The checks can fail: a cloud broken on purpose must be reported. */
 static int self_test(void)
 {
-    char *text = gen_scenario(7);
-    strlist errs = {0};
-    scenario *sc = scenario_load_string(text, "self-test.cfg", &errs);
-    free(text);
+    /* a generated cloud with a server running at the start (the broken
+     * allocation below is that server's) */
+    scenario *sc = NULL;
+    for (uint64_t seed = 7; seed < 1007 && !sc; seed++) {
+        char *text = gen_scenario(seed);
+        strlist errs = {0};
+        sc = scenario_load_string(text, "self-test.cfg", &errs);
+        free(text);
+        strlist_free(&errs);
+        if (sc && sc->c->servers.n == 0) {
+            scenario_free(sc);
+            sc = NULL;
+        }
+    }
     if (!sc)
         return 1;
     cloud *c = sc->c;

@@ -73,7 +73,7 @@ static void multi_create_then_move(int release, bool quirk_off)
     fx f;
     fx_init(&f, release);
     if (quirk_off)
-        f.c->conf.quirks &= ~(1u << Q_BUG_1718455);
+        f.c->conf.quirks &= ~QUIRK_BIT(Q_BUG_1718455);
     cmd_result r;
     assert_string_equal(boot(&f, "vm", 2, &r), "ok");
     assert_int_equal(r.servers.n, 2);
