@@ -146,8 +146,9 @@ void cmd_result_done(cmd_result *r)
 static const char *const host_set_values[] = {
     "down", "up", "disable", "enable", "force-down", "unforce-down", NULL};
 static const char *const fault_points[] = {
-    "build", "prep_resize", "check_can_live_migrate_destination", "pre_live_migration",
-    "live_migration", "rebuild", NULL};
+    "build", "prep_resize", "finish_resize", "check_can_live_migrate_destination",
+    "check_can_live_migrate_source", "pre_live_migration", "live_migration",
+    "post_live_migration", "rebuild", NULL};
 const char *const vm_state_values[] = {
     "active", "building", "paused", "suspended", "stopped", "rescued", "resized",
     "soft-delete", "deleted", "error", "shelved", "shelved_offloaded", NULL};

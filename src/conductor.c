@@ -193,6 +193,14 @@ static void record_fault(server *s, const char *msg)
     s->fault = nv_strndup(msg, strlen(msg) > 255 ? 255 : strlen(msg));
 }
 
+/* A non-Nova exception's instance fault: its text up to Stein, its class
+ * name from 20.0.0 (nova/compute/utils.py exception_to_dict: "a non-nova
+ * exception which could contain sensitive details"). */
+static const char *python_fault(nova_env *env, const char *cls, const char *text)
+{
+    return env->c->conf.release >= REL_TRAIN ? cls : text;
+}
+
 static bool group_policy_supported(nova_env *env, int g, cmd_result *r)
 {
     if (g < 0)
@@ -255,7 +263,10 @@ static char *instance_name(const char *tmpl, const char *name, int count)
  * scheduler's filters are skipped for a forced host, and parallel requests
  * can race.  Anti-affinity: no more than max_server_per_host other members
  * on this host; affinity: on a host of the other members, if any.  Returns
- * the policy broken ("Anti-affinity", "Affinity"), or NULL. */
+ * the reason as the compute words it, or NULL: a RescheduledException
+ * reason with a full stop until the fix of bug 1996732 (28.0.0), then
+ * GroupAffinityViolation's "%(policy)s instance group policy was violated"
+ * (nova/exception.py). */
 static const char *late_group_check(nova_env *env, int sid, int h)
 {
     cloud *c = env->c;
@@ -271,7 +282,9 @@ static const char *late_group_check(nova_env *env, int sid, int h)
                 on_host++;
         int max = g->max_server_per_host > 0 ? g->max_server_per_host : 1;
         if (on_host >= max)
-            return "Anti-affinity";
+            return quirk_on(&c->conf, Q_BUG_1996732)
+                       ? "Anti-affinity instance group policy was violated."
+                       : "Anti-affinity instance group policy was violated";
     } else if (g->policy == POLICY_AFFINITY) {
         bool others = false, here = false;
         for (int i = 0; i < c->servers.n; i++) {
@@ -283,19 +296,11 @@ static const char *late_group_check(nova_env *env, int sid, int h)
                 here = true;
         }
         if (others && !here)
-            return "Affinity";
+            return quirk_on(&c->conf, Q_BUG_1996732)
+                       ? "Affinity instance group policy was violated."
+                       : "Affinity instance group policy was violated";
     }
     return NULL;
-}
-
-/* The late check's reason as the compute words it: a RescheduledException
- * reason with a full stop until the fix of bug 1996732 (28.0.0), then
- * GroupAffinityViolation's "%(policy)s instance group policy was violated"
- * (nova/exception.py). */
-static char *late_group_reason(nova_env *env, const char *policy)
-{
-    return nv_printf("%s instance group policy was violated%s", policy,
-                     quirk_on(&env->c->conf, Q_BUG_1996732) ? "." : "");
 }
 
 /* Build on the chosen host; on an injected `build` failure reschedule to
@@ -308,8 +313,25 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
     cloud *c = env->c;
     int attempts = 1;
     for (;;) {
-        const char *policy = late_group_check(env, sid, dst_host);
-        char *late = policy ? late_group_reason(env, policy) : NULL;
+        /* the failed host's clean-up (_shutdown_instance) deleted the
+         * volume attachments, and the reschedule did not recreate them
+         * until the fix of bug 1784353 (19.0.0): _build_resources fails
+         * with BuildAbortException, which is not rescheduled */
+        if (attempts > 1 && srv(env, sid)->boot_from_volume && quirk_on(&c->conf, Q_BUG_1784353)) {
+            quirkf(env, "bug-1784353",
+                   "the first host's clean-up deleted %s's volume attachment: the build on %s "
+                   "cannot attach the volume", srv(env, sid)->name, hname(env, dst_host));
+            char *ab = nv_printf("Build of instance %s aborted: Failure prepping block device.",
+                                 srv(env, sid)->name);
+            trail_check(env->t, "build_and_run_instance", hname(env, dst_host), false, ab);
+            if (c->conf.consecutive_build_service_disable_threshold)
+                c->hosts.v[dst_host].failed_builds++;
+            placement_delete(c, CONSUMER_SERVER, sid, dst_host);
+            outcome(env, r, "BuildAbortException", "%s", ab);
+            free(ab);
+            return -1;
+        }
+        const char *late = late_group_check(env, sid, dst_host);
         const char *f = late;
         if (late)
             trail_check(env->t, "group policy", hname(env, dst_host), false, late);
@@ -343,7 +365,6 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
                     "%s", msg);
             record_fault(srv(env, sid), f);
             free(msg);
-            free(late);
             return -1;
         }
         attempts++;
@@ -353,11 +374,9 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
                     "for instance %s. Last exception: %s",
                     (long long)c->conf.max_attempts, srv(env, sid)->name, f);
             free(msg);
-            free(late);
             return -1;
         }
         free(msg);
-        free(late);
         /* Pike's build_instances rebuilds the RequestSpec from the compute's
          * legacy filter_properties, whose group info lacks group_members
          * (nova/objects/request_spec.py _populate_group_info) */
@@ -522,12 +541,16 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
         }
     }
     if (!ok) {
-        /* every instance of the request is buried in cell0 in ERROR */
+        /* every instance of the request is buried in cell0 in ERROR; a
+         * Python exception of the scheduler (a bug) is not a NovaException */
+        bool python = r->outcome && (!strcmp(r->outcome, "AttributeError") ||
+                                     !strcmp(r->outcome, "TypeError") ||
+                                     !strcmp(r->outcome, "NotImplementedError"));
         for (int i = 0; i < rs.instances.n; i++) {
             server *s = srv(env, rs.instances.v[i]);
             set_str(&s->vm_state, "error");
             set_str(&s->task_state, NULL);
-            record_fault(s, r->message);
+            record_fault(s, python ? python_fault(env, r->outcome, r->message) : r->message);
         }
     } else {
         int64_t res[RC_COUNT];
@@ -616,6 +639,28 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
         return;
     }
     trail_check(env->t, "live_migration", hname(env, m->source), true, NULL);
+    /* A failure in _post_live_migration on the source, once the guest runs
+     * on the destination: _do_live_migration errors out the migration and
+     * the server, and nothing cleans up the allocations.  instance.host is
+     * set to the destination anyway since 27.0.0
+     * (_post_live_migration_update_host, bug 1628606). */
+    f = cloud_take_fault(c, m->source, "post_live_migration");
+    if (f) {
+        trail_check(env->t, "post_live_migration", hname(env, m->source), false, f);
+        if (quirk_on(&c->conf, Q_BUG_1628606))
+            quirkf(env, "bug-1628606",
+                   "instance.host stays %s though the guest runs on %s: a hard reboot would "
+                   "start it on the source again", hname(env, m->source), hname(env, m->dest));
+        else
+            cloud_server_set_host(c, sid, m->dest);
+        s = srv(env, sid);
+        set_str(&s->vm_state, "error");
+        set_str(&s->task_state, NULL);
+        mig_status(env, m, "error");
+        record_fault(s, python_fault(env, "Exception", f));
+        outcome(env, r, "Exception", "%s", f);
+        return;
+    }
     /* _post_live_migration; it reports the instance to the scheduler as
      * the source's (update_instance_info), so the scheduler lists it on
      * both hosts until _sync_scheduler_instance_info runs */
@@ -624,6 +669,31 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
     srv(env, sid)->sched_ghost = m->source;
     set_str(&s->task_state, NULL);
     mig_status(env, m, "completed");
+}
+
+/* The destination's check_can_live_migrate_destination asks the source
+ * (check_can_live_migrate_source).  A failure there is an exception the
+ * conductor does not expect until the fix of bug 2044235 (33.0.0) wraps it
+ * in MigrationPreCheckError.  Returns the failure's text, or NULL; with
+ * the quirk, *unexpected is set and exc/msg are the conductor's. */
+static char *source_precheck(nova_env *env, int src, int dst, bool *unexpected,
+                             const char **exc, char **msg)
+{
+    const char *f = cloud_take_fault(env->c, src, "check_can_live_migrate_source");
+    if (!f)
+        return NULL;
+    trail_check(env->t, "check_can_live_migrate_source", hname(env, src), false, f);
+    if (quirk_on(&env->c->conf, Q_BUG_2044235)) {
+        trail_quirk(env->t, "bug-2044235",
+                    "the source's error reaches the conductor unwrapped: _live_migrate's generic "
+                    "handler puts the server in ERROR");
+        *unexpected = true;
+        *exc = "MigrationError";
+        *msg = nv_printf("Migration error: %s", f);
+        return nv_strdup(f);
+    }
+    return nv_printf("Migration pre-check error: Error while check_can_live_migrate_source from "
+                     "%s to host %s: Exception %s", hname(env, src), hname(env, dst), f);
 }
 
 static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
@@ -680,6 +750,8 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
     trail_migration(env->t, m->id, NULL, "accepted");
     const char *exc = NULL;
     char *msg = NULL;
+    bool unexpected = false;       /* the conductor's generic handler (bug 2044235) */
+    char *srcf = NULL;
 
     /* LiveMigrationTask._execute */
     if (!host_is_up(c, src)) {
@@ -742,6 +814,15 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
                 trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
                 goto failed;
             }
+            if ((srcf = source_precheck(env, src, dest, &unexpected, &exc, &msg))) {
+                if (!unexpected) {
+                    exc = "MigrationPreCheckError";
+                    msg = srcf;
+                    srcf = NULL;
+                    trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
+                }
+                goto failed;
+            }
         }
         /* copy the source allocation to the destination for the instance */
         int64_t a[RC_COUNT];
@@ -765,6 +846,16 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
                 exc = "MigrationPreCheckError";
                 msg = nv_printf("Migration pre-check error: %s", f);
                 trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
+                goto failed;
+            }
+            if ((srcf = source_precheck(env, src, dest, &unexpected, &exc, &msg))) {
+                placement_delete(c, CONSUMER_SERVER, sid, dest);
+                if (!unexpected) {
+                    exc = "MigrationPreCheckError";
+                    msg = srcf;
+                    srcf = NULL;
+                    trail_check(env->t, "check_can_live_migrate_destination", d->name, false, msg);
+                }
                 goto failed;
             }
         }
@@ -818,6 +909,13 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
                 const char *f = cloud_take_fault(c, h, "check_can_live_migrate_destination");
                 if (f)
                     why = nv_printf("Migration pre-check error: %s", f);
+                else
+                    why = source_precheck(env, src, h, &unexpected, &exc, &msg);
+            }
+            if (unexpected) {
+                srcf = why;
+                placement_delete(c, CONSUMER_SERVER, sid, h);
+                break;
             }
             if (why) {
                 trail_check(env->t, "check_can_live_migrate_destination", hname(env, h), false, why);
@@ -851,9 +949,16 @@ failed:
     alloc_from_migration(env, sid, &c->migrations.v[mid]);
     set_str(&s->task_state, NULL);
     mig_status(env, &c->migrations.v[mid], "error");
-    record_fault(s, msg);
+    if (unexpected) {
+        /* _set_vm_state(ERROR) records the raw exception as the fault */
+        set_str(&s->vm_state, "error");
+        record_fault(s, python_fault(env, "Exception", srcf));
+    } else {
+        record_fault(s, msg);
+    }
     outcome(env, r, exc, "%s", msg);
     free(msg);
+    free(srcf);
 }
 
 /* ---- cold migration and resize ------------------------------------------------ */
@@ -941,7 +1046,16 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
             trail_quirk(env->t, "bug-1825020",
                         "the volume-backed server's new flavor is checked against the boot "
                         "flavor's disk, and the error escapes the API as HTTP 500");
-        if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked) &&
+        /* a volume-backed server's min_ram is checked again since the fix of
+         * bug 2007968 (30.0.0) */
+        bool bfv_ram = s->boot_from_volume && !quirk_on(&c->conf, Q_BUG_2007968);
+        if (s->boot_from_volume && !bfv_checked && !bfv_ram && c->conf.release >= REL_STEIN &&
+            s->image_min_ram > c->flavors.v[new_fl].memory_mb)
+            quirkf(env, "bug-2007968",
+                   "the volume-backed server's new flavor (%lld MB) is not checked against its "
+                   "image's min_ram (%lld MB)", (long long)c->flavors.v[new_fl].memory_mb,
+                   (long long)s->image_min_ram);
+        if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked || bfv_ram) &&
             s->image_min_ram > c->flavors.v[new_fl].memory_mb) {
             outcome(env, r, "FlavorMemoryTooSmall",
                     "Flavor's memory is too small for requested image.");
@@ -961,6 +1075,18 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     request_spec rs;
     move_spec(env, sid, &rs, false);
     rs.flavor = new_fl;
+    /* API.resize recomputes RequestSpec.pci_requests from the new flavor
+     * since the fix of bug 1983753 (26.0.0) */
+    if (resize && quirk_on(&c->conf, Q_BUG_1983753)) {
+        rs.pci_flavor = s->flavor;
+        const char *was = kvlist_get(&c->flavors.v[s->flavor].extra_specs, "pci_passthrough:alias");
+        const char *now = kvlist_get(&c->flavors.v[new_fl].extra_specs, "pci_passthrough:alias");
+        if ((was || now) && (!was || !now || strcmp(was, now)))
+            quirkf(env, "bug-1983753",
+                   "the RequestSpec keeps the PCI requests of %s (%s), not those of %s (%s)",
+                   c->flavors.v[s->flavor].name, was ? was : "none", c->flavors.v[new_fl].name,
+                   now ? now : "none");
+    }
     rs.return_alternates = true;
     rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
     if (!(resize && c->conf.allow_resize_to_same_host))
@@ -1109,6 +1235,32 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     mig_status(env, mm, "migrating");
     mig_status(env, mm, "post-migrating");
     cloud_server_set_host(c, sid, dst_host);
+    /* finish_resize on the destination: resize_instance already pointed
+     * the instance at it.  A failure errors out the instance and the
+     * migration and puts the old flavor back in the instance
+     * (_finish_resize); the allocations were left alone until 18.0.0,
+     * then reverted to the source (bug 1825537), and since 20.0.0 the
+     * source allocation held by the migration is dropped (finish_resize) */
+    const char *ff = cloud_take_fault(c, dst_host, "finish_resize");
+    if (ff) {
+        trail_check(env->t, "finish_resize", hname(env, dst_host), false, ff);
+        if (quirk_on(&c->conf, Q_BUG_1825537)) {
+            quirkf(env, "bug-1825537",
+                   "finish_resize reverts the allocations: %s gets its old flavor's allocation "
+                   "on %s back and loses the one on %s, where it now is", s->name,
+                   hname(env, src), hname(env, dst_host));
+            placement_delete(c, CONSUMER_SERVER, sid, dst_host);
+            alloc_from_migration(env, sid, mm);
+        } else if (c->conf.release >= REL_TRAIN) {
+            placement_delete(c, CONSUMER_MIGRATION, mid, -1);
+        }
+        set_str(&s->vm_state, "error");
+        set_str(&s->task_state, NULL);
+        mig_status(env, mm, "error");
+        record_fault(s, python_fault(env, "Exception", ff));
+        outcome(env, r, "Exception", "%s", ff);
+        return;
+    }
     s->old_flavor = s->flavor;
     s->flavor = new_fl;
     mig_status(env, mm, "finished");
@@ -1175,17 +1327,16 @@ static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration
                                         cmd_result *r)
 {
     cloud *c = env->c;
-    const char *policy = late_group_check(env, sid, h);
-    if (policy && quirk_on(&c->conf, Q_BUG_1735407)) {
+    const char *why = late_group_check(env, sid, h);
+    if (why && quirk_on(&c->conf, Q_BUG_1735407)) {
         quirkf(env, "bug-1735407",
-               "rebuild_instance makes no late server group check: the evacuation to %s breaks "
-               "the group's %s policy", hname(env, h), policy);
+               "rebuild_instance makes no late server group check, which would fail on %s: %s",
+               hname(env, h), why);
         return false;
     }
-    if (!policy)
+    if (!why)
         return false;
     server *s = srv(env, sid);
-    char *why = late_group_reason(env, policy);
     trail_check(env->t, "group policy", hname(env, h), false, why);
     placement_delete(c, CONSUMER_SERVER, sid, h);
     set_str(&s->task_state, NULL);
@@ -1203,7 +1354,6 @@ static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration
         record_fault(s, why);
         outcome(env, r, "GroupAffinityViolation", "%s", why);
     }
-    free(why);
     return true;
 }
 
@@ -1974,6 +2124,22 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
          * _destroy_evacuated_instances, forced down or not
          * (nova/compute/manager.py init_host), then handles the casts
          * queued for it while it was stopped */
+        /* _destroy_evacuated_instances lazy-loaded the flavor of an evacuated
+         * instance deleted meanwhile: InstanceNotFound killed the start,
+         * until the fix of bug 1794996 (19.0.0) */
+        for (int i = 0; i < c->migrations.n && quirk_on(&c->conf, Q_BUG_1794996); i++) {
+            const migration *m = &c->migrations.v[i];
+            if (m->source == h && !strcmp(m->type, "evacuation") && !strcmp(m->status, "done") &&
+                c->servers.v[m->server].deleted) {
+                quirkf(env, "bug-1794996",
+                       "init_host reads the flavor of deleted server %s to remove its source "
+                       "allocation: nova-compute on %s fails to start and stays down",
+                       c->servers.v[m->server].name, ho->name);
+                outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
+                        c->servers.v[m->server].name);
+                return;
+            }
+        }
         ho->up = true;
         ho->status_trait_stale = false;   /* the resource tracker syncs it */
         heal_deleted_allocations(env, h);

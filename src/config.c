@@ -115,6 +115,33 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_1679750] = {"bug-1679750", REL_PIKE, REL_QUEENS,
                        "deleting a server whose compute is down leaves its Placement allocations "
                        "until that compute restarts"},
+    [Q_BUG_1794996] = {"bug-1794996", REL_PIKE, REL_ROCKY,
+                       "a compute whose evacuated server was deleted meanwhile fails to start "
+                       "again (InstanceNotFound in _destroy_evacuated_instances)"},
+    [Q_BUG_1983753] = {"bug-1983753", REL_PIKE, REL_YOGA,
+                       "a resize is scheduled with the PCI requests of the old flavor, not the "
+                       "new one's pci_passthrough:alias"},
+    [Q_BUG_2044235] = {"bug-2044235", REL_PIKE, REL_2025_2,
+                       "a live migration whose source pre-check fails (check_can_live_migrate_source) "
+                       "puts the server in ERROR instead of trying another host"},
+    [Q_BUG_2125052] = {"bug-2125052", REL_2025_1, REL_2025_2,
+                       "ImagePropertiesWeigher with a non-zero multiplier raises AttributeError when "
+                       "a weighed host runs servers: the boot fails"},
+    [Q_BUG_1825537] = {"bug-1825537", REL_ROCKY, REL_STEIN,
+                       "a finish_resize failure on the destination reverts the allocations to "
+                       "the old flavor on the source, where the server no longer is"},
+    [Q_BUG_1784353] = {"bug-1784353", REL_QUEENS, REL_ROCKY,
+                       "a rescheduled volume-backed build fails on the alternate host (\"Failure "
+                       "prepping block device.\"): the first host deleted its volume attachment"},
+    [Q_BUG_2007968] = {"bug-2007968", REL_TRAIN, REL_2024_1,
+                       "a volume-backed server can be resized to a flavor with less memory than "
+                       "its image's min_ram"},
+    [Q_BUG_1628606] = {"bug-1628606", REL_PIKE, REL_ZED,
+                       "a live migration failing in _post_live_migration leaves the server in ERROR "
+                       "pointing at its source, though the guest runs on the destination"},
+    [Q_BUG_2062425] = {"bug-2062425", REL_YOGA, REL_2024_2,
+                       "with image_metadata_prefilter, an image's hw_architecture requires a "
+                       "HW_ARCH_* trait that no compute reports: NoValidHost"},
 };
 
 int quirk_from_name(const char *name)

@@ -55,6 +55,15 @@ enum quirk_id {
     Q_BUG_1735407,          /* no late server group check on evacuation */
     Q_BUG_1996732,          /* a late group check failure counts as a failed build */
     Q_BUG_1679750,          /* delete on a down compute leaves the allocations */
+    Q_BUG_1794996,          /* a compute restart dies on a deleted evacuated server */
+    Q_BUG_1983753,          /* a resize schedules with the old flavor's PCI requests */
+    Q_BUG_2044235,          /* a failed source pre-check puts the server in ERROR */
+    Q_BUG_2125052,          /* ImagePropertiesWeigher raises AttributeError */
+    Q_BUG_1825537,          /* a failed finish_resize reverts the allocations to the source */
+    Q_BUG_1784353,          /* a rescheduled volume-backed build fails on its volume */
+    Q_BUG_2007968,          /* a volume-backed resize skips the image's min_ram */
+    Q_BUG_1628606,          /* a failed _post_live_migration leaves instance.host on the source */
+    Q_BUG_2062425,          /* computes report no HW_ARCH_* trait for the image prefilter */
     Q_COUNT
 };
 

@@ -632,6 +632,11 @@ bool host_has_trait(const cloud *c, int h, const char *t)
     const host *ho = &c->hosts.v[h];
     if (strcmp(t, "COMPUTE_STATUS_DISABLED") == 0 && ho->disabled != ho->status_trait_stale)
         return true;
+    /* the libvirt driver reports HW_ARCH_<its architecture> since the fix
+     * of bug 2062425 (31.0.0, _get_cpu_arch_traits) */
+    if (strncmp(t, "HW_ARCH_", 8) == 0 && ho->cpu_arch && strcasecmp(t + 8, ho->cpu_arch) == 0 &&
+        !quirk_on(&c->conf, Q_BUG_2062425))
+        return true;
     return strlist_find(&ho->traits, t) >= 0;
 }
 

@@ -21,7 +21,7 @@
 void request_spec_init(request_spec *rs)
 {
     memset(rs, 0, sizeof *rs);
-    rs->flavor = rs->image = rs->group = -1;
+    rs->flavor = rs->pci_flavor = rs->image = rs->group = -1;
     rs->num_instances = 1;
 }
 
@@ -296,6 +296,10 @@ static bool request_filters(cloud *c, const request_spec *s, pquery *q, trail *t
             if (v) {
                 char *tr = upper_trait(map[i].prefix, v);
                 add_trait(&q->required, tr);
+                if (!strcmp(map[i].prefix, "HW_ARCH_") && quirk_on(cf, Q_BUG_2062425))
+                    trail_quirk(t, "bug-2062425",
+                                "the computes report no HW_ARCH_* trait (the libvirt driver does "
+                                "not yet), so no host has the one hw_architecture requires");
                 free(tr);
             }
         }
@@ -1067,8 +1071,8 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     /* the instance's NUMA topology and PCI requests, once per request */
     x.numa_invalid = !numa_request(c, spec->flavor, spec->image, &x.numa, x.numa_error,
                                    sizeof x.numa_error);
-    x.n_pci = pci_requests(c, spec->flavor, x.pci, PCI_MAX_REQUESTS, x.pci_error,
-                           sizeof x.pci_error);
+    x.n_pci = pci_requests(c, spec->pci_flavor >= 0 ? spec->pci_flavor : spec->flavor, x.pci,
+                           PCI_MAX_REQUESTS, x.pci_error, sizeof x.pci_error);
 
     /* only the cells the request may use get host states (host_manager
      * _get_computes_for_cells): the requested cell unless cross-cell */
@@ -1131,6 +1135,10 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             for (int k = 0; k < claimed && !spec->rebuild; k++)
                 placement_delete(c, CONSUMER_SERVER, spec->instances.v[k], out->hosts.v[k]);
             intvec_free(&out->hosts);
+            if (x.fatal_quirk) {
+                int qi = quirk_from_name(x.fatal_quirk);
+                trail_quirk(t, x.fatal_quirk, qi >= 0 ? quirk_table[qi].summary : "");
+            }
             fail(out, t, x.fatal_exc ? x.fatal_exc : "ComputeHostMetricNotFound", "%s", x.fatal);
             goto done;
         }

@@ -29,6 +29,8 @@
 /* The in-memory RequestSpec of one scheduling call. */
 typedef struct request_spec {
     int flavor;
+    int pci_flavor;             /* flavor of RequestSpec.pci_requests; -1: flavor (a resize
+                                 * before 26.0.0 kept the old one: bug 1983753) */
     int image;                  /* -1: none (BFV without image) */
     bool is_bfv;
     const char *project;
@@ -82,6 +84,7 @@ typedef struct sched_ctx {
     char pci_error[160];
     char *fatal;                /* a filter or weigher raised: its message */
     const char *fatal_exc;      /* and exception (NULL: ComputeHostMetricNotFound) */
+    const char *fatal_quirk;    /* the quirk that raised it, if any ("bug-N") */
     /* What filters work out from the request alone, once per request
      * instead of once per host (filled by the first host that needs it;
      * NULL: computed per call). */

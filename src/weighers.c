@@ -136,7 +136,20 @@ static double num_instances_raw(const sched_ctx *x, const host_state *h)
 static double image_props_raw(const sched_ctx *x, const host_state *h)
 {
     const cloud *c = x->c;
-    if (c->conf.image_props_weight_multiplier == 0 || x->spec->image < 0)
+    if (c->conf.image_props_weight_multiplier == 0)
+        return 0;
+    /* bug 2125052: the InstanceList of the host's instances was built
+     * without a context, and fill_metadata() read its is_admin */
+    if (h->instances.n && quirk_on(&c->conf, Q_BUG_2125052)) {
+        if (!x->fatal) {
+            sched_ctx *w = (sched_ctx *)x;
+            w->fatal = nv_strdup("'NoneType' object has no attribute 'is_admin'");
+            w->fatal_exc = "AttributeError";
+            w->fatal_quirk = "bug-2125052";
+        }
+        return 0;
+    }
+    if (x->spec->image < 0)
         return 0;
     const kvlist *want = &c->images.v[x->spec->image].properties;
     double w = 0;
