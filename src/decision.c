@@ -363,8 +363,10 @@ enum dec_tone dec_host_fate(const trail *t, const cloud *c, int from, int k, int
                   x->fate == DF_PLACEMENT ? "Placement" : e && e->name ? e->name : "a filter");
         if (multi && x->fate == DF_FILTERED && x->pass)
             sbuf_addf(out, " (pass %d)", x->pass);
-        if (detail && e && x->rix >= 0 && x->rix < e->rejected.n)
-            sbuf_addf(out, ": %s", e->rejected.v[x->rix].reason);
+        if (detail && e && x->rix >= 0 && x->rix < e->rejected.n) {
+            sbuf_add(out, ": ");
+            event_reject_reason(e, x->rix, out);
+        }
         tone = DT_REJECTED;
     } else if (x->fate == DF_NOT_CANDIDATE) {
         sbuf_add(out, "not a Placement candidate");
@@ -377,7 +379,8 @@ enum dec_tone dec_host_fate(const trail *t, const cloud *c, int from, int k, int
             if (detail && d->n_pass && d->pass[d->n_pass - 1].ev_weigh >= 0) {
                 const event *we = &t->v[d->pass[d->n_pass - 1].ev_weigh];
                 if (x->rank - 1 < we->weights.n)
-                    nv_fmt_double(w, sizeof w, we->weights.v[x->rank - 1].weight);
+                    nv_fmt_double(w, sizeof w,
+                                  we->weights.weight[event_weigh_row(we, x->rank - 1)]);
             }
             sbuf_addf(out, "%s%s%s (weight rank %d of %d)",
                       d->ev_error >= 0 && !d->selected.n ? "weighed" : "passed, not chosen",

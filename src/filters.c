@@ -141,17 +141,16 @@ bool filters_spec_match(const char *value, const char *req) { return spec_match(
 
 /* ---- ComputeFilter ------------------------------------------------------- */
 
-static bool compute_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool compute_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     const host *ho = &x->c->hosts.v[h->host];
     if (ho->disabled) {
-        sbuf_addf(why, "%s is disabled, reason: %s", ho->name,
-                  ho->disabled_reason && *ho->disabled_reason ? ho->disabled_reason : "None");
+        why->code = R_DISABLED;
+        why->s[0] = ho->disabled_reason && *ho->disabled_reason ? ho->disabled_reason : "None";
         return false;
     }
     if (!host_is_up(x->c, h->host)) {
-        sbuf_addf(why, "%s has not been heard from in a while%s", ho->name,
-                  ho->forced_down ? " (forced down)" : "");
+        why->code = ho->forced_down ? R_FORCED_DOWN : R_DOWN;
         return false;
     }
     return true;
@@ -203,8 +202,9 @@ static bool caps_lookup(const sched_ctx *x, const host_state *h, char **scope, i
     return true;
 }
 
-static bool compute_capabilities_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool compute_capabilities_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const flavor *f = req_flavor(x);
     for (int i = 0; i < f->extra_specs.n; i++) {
         const char *key = f->extra_specs.v[i].key;
@@ -401,10 +401,11 @@ void sched_memo_done(sched_memo *m)
 {
     for (int k = 0; k < 3; k++)
         free(m->want[k]);
+    free(m->wish_text);
     memset(m, 0, sizeof *m);
 }
 
-static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool image_properties_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     const cloud *c = x->c;
     sched_memo local = {0}, *memo = x->memo ? x->memo : &local;
@@ -445,21 +446,31 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, sbu
     /* hw_maxphysaddr_bits: host bits unknown passes (2024.1+) */
     if (pass && bits && c->conf.release >= REL_2024_1 && ho->maxphysaddr_bits &&
         ho->maxphysaddr_bits < atoi(bits)) {
-        sbuf_addf(why, "image needs hw_maxphysaddr_bits %s, host has %d", bits, ho->maxphysaddr_bits);
+        why->code = R_MAXPHYSADDR;
+        why->s[0] = bits;
+        why->i[0] = ho->maxphysaddr_bits;
         pass = false;
         goto out;
     }
     if (!pass) {
-        sbuf_addf(why, "image (arch=%s, hv_type=%s, vm_mode=%s%s%s) not supported by host",
-                  want[0] ? want[0] : "None", want[1] ? want[1] : "None",
-                  want[2] ? want[2] : "None", req_ver ? ", hv version " : "",
-                  req_ver ? req_ver : "");
+        /* the image's side once per request, the host's side per host */
+        if (!memo->wish_text)
+            memo->wish_text = nv_printf("(arch=%s, hv_type=%s, vm_mode=%s%s%s)",
+                                        want[0] ? want[0] : "None", want[1] ? want[1] : "None",
+                                        want[2] ? want[2] : "None",
+                                        req_ver ? ", hv version " : "", req_ver ? req_ver : "");
+        why->code = R_IMAGE;
+        if (memo != &local)
+            why->s[0] = memo->wish_text;
+        else
+            sbuf_add(&why->buf[0], memo->wish_text);
+        sbuf *hb = &why->buf[1];
         if (ns == 0)
-            sbuf_add(why, " (no supported_instances)");
+            sbuf_add(hb, " (no supported_instances)");
         for (int i = 0; i < ns; i++)
-            sbuf_addf(why, "%s(%s, %s, %s)", i ? ", " : " ", sup[i][0], sup[i][1], sup[i][2]);
+            sbuf_addf(hb, "%s(%s, %s, %s)", i ? ", " : " ", sup[i][0], sup[i][1], sup[i][2]);
         if (req_ver)
-            sbuf_addf(why, " version %s", verstr);
+            sbuf_addf(hb, " version %s", verstr);
     }
 out:
     if (memo == &local)
@@ -474,7 +485,7 @@ static int group_policy_of(const sched_ctx *x)
     return x->spec->group >= 0 ? (int)x->c->groups.v[x->spec->group].policy : -1;
 }
 
-static bool anti_affinity_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool anti_affinity_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     if (group_policy_of(x) != POLICY_ANTI_AFFINITY)
         return true;
@@ -488,13 +499,16 @@ static bool anti_affinity_filter(const sched_ctx *x, const host_state *h, sbuf *
     int max = g->max_server_per_host > 0 ? g->max_server_per_host : 1;
     if (count < max)
         return true;
-    sbuf_addf(why, "%d member(s) of group %s on host, max_server_per_host %d", count, g->name,
-              max);
+    why->code = R_ANTI_AFFINITY;
+    why->i[0] = count;
+    why->s[0] = g->name;
+    why->i[1] = max;
     return false;
 }
 
-static bool affinity_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool affinity_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     if (group_policy_of(x) != POLICY_AFFINITY)
         return true;
     if (!x->group_hosts.n)
@@ -531,8 +545,9 @@ static bool hint_overlap(const sched_ctx *x, const host_state *h, const char *hi
     return overlap;
 }
 
-static bool same_host_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool same_host_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     bool has;
     bool ov = hint_overlap(x, h, "same_host", &has, NULL);
     if (!has || ov)
@@ -548,8 +563,9 @@ static bool same_host_filter(const sched_ctx *x, const host_state *h, sbuf *why)
     return false;
 }
 
-static bool different_host_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool different_host_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     bool has;
     strlist names = {0};
     bool ov = hint_overlap(x, h, "different_host", &has, &names);
@@ -574,8 +590,9 @@ static bool parse_ipv4(const char *s, unsigned *out)
     return true;
 }
 
-static bool simple_cidr_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool simple_cidr_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const char *near = kvlist_get(&x->spec->hints, "build_near_host_ip");
     if (!near)
         return true;
@@ -598,8 +615,9 @@ static bool simple_cidr_filter(const sched_ctx *x, const host_state *h, sbuf *wh
 
 /* ---- aggregate filters ------------------------------------------------------- */
 
-static bool agg_instance_extra_specs_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_instance_extra_specs_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const flavor *f = req_flavor(x);
     for (int i = 0; i < f->extra_specs.n; i++) {
         const char *key = f->extra_specs.v[i].key;
@@ -718,8 +736,9 @@ static bool is_image_meta_prop(const char *k)
     return false;
 }
 
-static bool agg_image_props_isolation(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_image_props_isolation(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const cloud *c = x->c;
     const char *ns = c->conf.aggregate_image_properties_isolation_namespace;
     const char *sep = c->conf.aggregate_image_properties_isolation_separator;
@@ -764,8 +783,9 @@ static bool agg_image_props_isolation(const sched_ctx *x, const host_state *h, s
     return pass;
 }
 
-static bool agg_multitenancy_isolation(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_multitenancy_isolation(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const cloud *c = x->c;
     strlist tenants = {0};
     const intvec *aggs = &c->host_aggs[h->host];
@@ -795,8 +815,9 @@ static bool agg_multitenancy_isolation(const sched_ctx *x, const host_state *h, 
     return pass;
 }
 
-static bool agg_type_affinity(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_type_affinity(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     strlist vals = {0};
     host_agg_values(x->c, h->host, "instance_type", &vals);
     const char *fname = req_flavor(x)->name;
@@ -843,21 +864,22 @@ static int64_t agg_min_int(const sched_ctx *x, int h, const char *key, int64_t d
     return bad ? dflt : best;   /* unparsable: warning + the option */
 }
 
-static bool io_ops_check(const sched_ctx *x, const host_state *h, int64_t max, sbuf *why)
+static bool io_ops_check(const sched_ctx *x, const host_state *h, int64_t max, reject_reason *why)
 {
     if (h->num_io_ops < max)
         return true;
-    sbuf_addf(why, "num_io_ops %lld >= max_io_ops_per_host %lld", (long long)h->num_io_ops,
-              (long long)max);
+    why->code = R_IO_OPS;
+    why->i[0] = h->num_io_ops;
+    why->i[1] = max;
     return false;
 }
 
-static bool io_ops_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool io_ops_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return io_ops_check(x, h, x->c->conf.max_io_ops_per_host, why);
 }
 
-static bool agg_io_ops_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_io_ops_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return io_ops_check(x, h,
                         agg_min_int(x, h->host, "max_io_ops_per_host",
@@ -865,21 +887,22 @@ static bool agg_io_ops_filter(const sched_ctx *x, const host_state *h, sbuf *why
                         why);
 }
 
-static bool num_instances_check(const host_state *h, int64_t max, sbuf *why)
+static bool num_instances_check(const host_state *h, int64_t max, reject_reason *why)
 {
     if (h->num_instances < max)
         return true;
-    sbuf_addf(why, "num_instances %lld >= max_instances_per_host %lld",
-              (long long)h->num_instances, (long long)max);
+    why->code = R_NUM_INSTANCES;
+    why->i[0] = h->num_instances;
+    why->i[1] = max;
     return false;
 }
 
-static bool num_instances_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool num_instances_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return num_instances_check(h, x->c->conf.max_instances_per_host, why);
 }
 
-static bool agg_num_instances_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_num_instances_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return num_instances_check(h,
                                agg_min_int(x, h->host, "max_instances_per_host",
@@ -887,8 +910,9 @@ static bool agg_num_instances_filter(const sched_ctx *x, const host_state *h, sb
                                why);
 }
 
-static bool isolated_hosts_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool isolated_hosts_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const nova_config *cf = &x->c->conf;
     const char *hn = x->c->hosts.v[h->host].name;
     bool host_iso = strlist_find(&cf->isolated_hosts, hn) >= 0;
@@ -909,7 +933,7 @@ static bool isolated_hosts_filter(const sched_ctx *x, const host_state *h, sbuf 
     return pass;
 }
 
-static bool all_hosts_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool all_hosts_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     (void)x, (void)h, (void)why;
     return true;
@@ -1096,8 +1120,9 @@ static bool json_eval(const sched_ctx *x, const host_state *h, const jval *q, jv
     return ok;
 }
 
-static bool json_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool json_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const char *query = kvlist_get(&x->spec->hints, "query");
     if (!query || !*query)
         return true;
@@ -1126,8 +1151,9 @@ static bool json_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 
 /* ---- MetricsFilter ------------------------------------------------------------- */
 
-static bool metrics_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool metrics_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const strlist *ws = &x->c->conf.metrics_weight_setting;
     const host *ho = &x->c->hosts.v[h->host];
     bool pass = true;
@@ -1150,8 +1176,9 @@ static bool metrics_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 
 /* ---- AvailabilityZoneFilter (until 2023.1) ------------------------------------- */
 
-static bool availability_zone_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool availability_zone_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     const char *az = x->spec->availability_zone;
     if (!az || !*az)
         return true;
@@ -1175,12 +1202,12 @@ static bool availability_zone_filter(const sched_ctx *x, const host_state *h, sb
 
 /* ---- RetryFilter, RamFilter, CoreFilter, DiskFilter (until Ussuri) ------------- */
 
-static bool retry_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool retry_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     const char *hn = x->c->hosts.v[h->host].name;
     if (strlist_find(&x->spec->retry_hosts, hn) < 0)
         return true;
-    sbuf_addf(why, "host %s was already tried for this request", hn);
+    why->code = R_RETRY;
     return false;
 }
 
@@ -1204,7 +1231,7 @@ static double agg_min_float(const sched_ctx *x, int h, const char *key, double d
     return best;
 }
 
-static bool ram_check(const sched_ctx *x, const host_state *h, double ratio, sbuf *why)
+static bool ram_check(const sched_ctx *x, const host_state *h, double ratio, reject_reason *why)
 {
     int64_t want = req_flavor(x)->memory_mb;
     double limit = (double)h->total_usable_ram_mb * ratio;
@@ -1212,57 +1239,59 @@ static bool ram_check(const sched_ctx *x, const host_state *h, double ratio, sbu
     double usable = limit - used;
     if (usable >= (double)want)
         return true;
-    char a[32], r[32];
-    nv_fmt_double(a, sizeof a, usable);
-    nv_fmt_double(r, sizeof r, ratio);
-    sbuf_addf(why, "usable RAM %s MB < requested %lld MB (total %lld * ratio %s - used %.0f)", a,
-              (long long)want, (long long)h->total_usable_ram_mb, r, used);
+    why->code = R_RAM;
+    why->d[0] = usable;
+    why->i[0] = want;
+    why->i[1] = h->total_usable_ram_mb;
+    why->d[1] = ratio;
+    why->i[2] = h->total_usable_ram_mb - h->free_ram_mb;   /* `used`, exactly */
     return false;
 }
 
-static bool ram_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool ram_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return ram_check(x, h, h->ram_allocation_ratio, why);
 }
 
-static bool agg_ram_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_ram_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return ram_check(x, h, agg_min_float(x, h->host, "ram_allocation_ratio",
                                          h->ram_allocation_ratio), why);
 }
 
-static bool core_check(const sched_ctx *x, const host_state *h, double ratio, sbuf *why)
+static bool core_check(const sched_ctx *x, const host_state *h, double ratio, reject_reason *why)
 {
     int want = req_flavor(x)->vcpus;
     if (!h->vcpus_total)
         return true;   /* Nova: "Fail safe" when the host reports no vcpus */
     double limit = (double)h->vcpus_total * ratio;
     if (want > h->vcpus_total) {
-        sbuf_addf(why, "requested %d vCPUs > host's %lld physical CPUs", want,
-                  (long long)h->vcpus_total);
+        why->code = R_CORE_PHYSICAL;
+        why->i[0] = want;
+        why->i[1] = h->vcpus_total;
         return false;
     }
     double free_ = limit - (double)h->vcpus_used;
     if (free_ >= want)
         return true;
-    char a[32];
-    nv_fmt_double(a, sizeof a, free_);
-    sbuf_addf(why, "free vCPUs %s < requested %d", a, want);
+    why->code = R_CORE;
+    why->d[0] = free_;
+    why->i[0] = want;
     return false;
 }
 
-static bool core_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool core_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return core_check(x, h, h->cpu_allocation_ratio, why);
 }
 
-static bool agg_core_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_core_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return core_check(x, h, agg_min_float(x, h->host, "cpu_allocation_ratio",
                                           h->cpu_allocation_ratio), why);
 }
 
-static bool disk_check(const sched_ctx *x, const host_state *h, double ratio, sbuf *why)
+static bool disk_check(const sched_ctx *x, const host_state *h, double ratio, reject_reason *why)
 {
     const flavor *f = req_flavor(x);
     int64_t want = 1024 * ((x->spec->is_bfv ? 0 : f->root_gb) + f->ephemeral_gb) + f->swap;
@@ -1271,18 +1300,18 @@ static bool disk_check(const sched_ctx *x, const host_state *h, double ratio, sb
     double usable = total * ratio - used;
     if (usable >= (double)want)
         return true;
-    char a[32];
-    nv_fmt_double(a, sizeof a, usable);
-    sbuf_addf(why, "usable disk %s MB < requested %lld MB", a, (long long)want);
+    why->code = R_DISK;
+    why->d[0] = usable;
+    why->i[0] = want;
     return false;
 }
 
-static bool disk_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool disk_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return disk_check(x, h, h->disk_allocation_ratio, why);
 }
 
-static bool agg_disk_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool agg_disk_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return disk_check(x, h, agg_min_float(x, h->host, "disk_allocation_ratio",
                                           h->disk_allocation_ratio), why);
@@ -1290,8 +1319,9 @@ static bool agg_disk_filter(const sched_ctx *x, const host_state *h, sbuf *why)
 
 /* ---- NUMATopologyFilter / PciPassthroughFilter ----------------------------------- */
 
-static bool numa_topology_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool numa_topology_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     if (x->numa_invalid) {
         sbuf_add(why, x->numa_error);
         return false;
@@ -1314,8 +1344,9 @@ static bool numa_topology_filter(const sched_ctx *x, const host_state *h, sbuf *
     return numa_fit(x->c, h->host, h->cells, &x->numa, assign, why);
 }
 
-static bool pci_passthrough_filter(const sched_ctx *x, const host_state *h, sbuf *why)
+static bool pci_passthrough_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
 {
+    sbuf *why = reason_text(rw);
     if (x->n_pci == 0)
         return true;
     if (x->n_pci < 0) {

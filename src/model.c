@@ -102,6 +102,13 @@ static void host_free(host *h)
 /* Ids above `gone` move down one; `gone` itself becomes -1. */
 static int renumber(int id, int gone) { return id == gone ? -1 : id > gone ? id - 1 : id; }
 
+/* A new host_gen for every change of any cloud's host list. */
+static unsigned next_host_gen(void)
+{
+    static unsigned gen;
+    return ++gen;
+}
+
 /* An index's ids above `gone` move down one (`gone` left it already). */
 static void index_renumber(nv_index *ix, int gone)
 {
@@ -114,6 +121,7 @@ static void index_renumber(nv_index *ix, int gone)
  * per-host arrays go, later rows move down, and no name is hashed again. */
 void cloud_remove_host(cloud *c, int h)
 {
+    c->host_gen = next_host_gen();
     nv_index_del(&c->host_ix, c->hosts.v[h].name, h);
     index_renumber(&c->host_ix, h);
     host_free(&c->hosts.v[h]);
@@ -296,6 +304,7 @@ cloud *cloud_clone(const cloud *src)
     c->seed = src->seed;
     c->no_settle = src->no_settle;
     c->view_valid = src->view_valid;
+    c->host_gen = src->host_gen;
     COPY_VEC(c->hosts, src->hosts);
     for (int i = 0; i < c->hosts.n; i++)
         host_copy_owned(&c->hosts.v[i], &src->hosts.v[i]);
@@ -446,6 +455,7 @@ int cloud_add_host(cloud *c, const char *name)
     h.reserved_host_memory_mb = h.reserved_host_disk_mb = h.reserved_host_cpus = -1;
     NV_PUSH(c->hosts, h);
     int id = c->hosts.n - 1;
+    c->host_gen = next_host_gen();
     /* names are heap strings, so the index may borrow them */
     nv_index_put(&c->host_ix, c->hosts.v[id].name, id);
     /* the per-host side arrays grow geometrically, as the host array does:

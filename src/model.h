@@ -238,6 +238,9 @@ typedef struct cloud {
     intvec *host_aggs;         /* per host: aggregate ids */
     intvec *host_servers;      /* per host: non-deleted server ids */
     int host_side_cap;         /* room in usage, host_aggs, host_servers (grows x2) */
+    /* Changes whenever a host is added or removed (copies keep it): two
+     * clouds with the same value have the same host names by id. */
+    unsigned host_gen;
 } cloud;
 
 cloud *cloud_new(void);
@@ -334,6 +337,11 @@ int placement_allocations_of(const cloud *c, enum consumer_kind kind, int consum
 /* Link every allocation into its consumer's chain again (after the array
  * was rewritten wholesale: loading, removing a host). */
 void placement_relink(cloud *c);
+/* The same as data: on refusal (false) `why`, when not NULL, gets the
+ * reason code and numbers (reason.h). */
+struct reject_reason;
+bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
+                          struct reject_reason *why);
 /* Allocations of a consumer on a host (summed); false if none. */
 bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer,
                            int h, int64_t out[RC_COUNT]);

@@ -291,19 +291,20 @@ static tui_matrix *build(tui *t)
             for (int h = 0; h < nh; h++)
                 col->cell[h].state = stage_cell(d, h, pass, i);
         } else if (e->kind == EV_WEIGH && pass && d->pass[pass - 1].ev_weigh == i) {
-            const intvec *order = &d->pass[pass - 1].order;
+            /* each host's row of the weigh event's block */
+            const ev_weights *wb = &e->weights;
             int *ix = nv_malloc((size_t)(nh ? nh : 1) * sizeof *ix);
             for (int h = 0; h < nh; h++)
                 ix[h] = -1;
-            for (int j = 0; j < order->n && j < e->weights.n; j++)
-                if (order->v[j] < nh)
-                    ix[order->v[j]] = j;
+            for (int j = 0; j < wb->n; j++)
+                if (wb->host[j] >= 0 && wb->host[j] < nh)
+                    ix[wb->host[j]] = j;
             /* the cells stay put when add_col() moves the columns */
             mx_cell *wc = add_col(m, COL_WEIGHT, nv_strdup("weight"), "weight", pass)->cell;
             for (int h = 0; h < nh; h++) {
                 if (ix[h] >= 0) {
                     wc[h].state = CELL_NUM;
-                    wc[h].v = e->weights.v[ix[h]].weight;
+                    wc[h].v = wb->weight[ix[h]];
                 } else {
                     unsigned char st = stage_cell(d, h, pass, i);
                     wc[h].state = st == CELL_OK ? CELL_SKIP : st;
@@ -311,8 +312,8 @@ static tui_matrix *build(tui *t)
             }
             for (int w = 0; w < e->weighers.n; w++) {
                 bool nonzero = false;
-                for (int j = 0; j < e->weights.n && !nonzero; j++)
-                    nonzero = e->weights.v[j].parts && e->weights.v[j].parts[w] != 0.0;
+                for (int j = 0; j < wb->n && !nonzero; j++)
+                    nonzero = wb->part[(size_t)j * (size_t)wb->k + (size_t)w] != 0.0;
                 if (!nonzero)
                     continue;
                 mx_col *pc = add_col(m, COL_PART, abbrev(&abw, e->weighers.v[w], "Weigher"),
@@ -320,8 +321,7 @@ static tui_matrix *build(tui *t)
                 for (int h = 0; h < nh; h++) {
                     if (ix[h] >= 0) {
                         pc->cell[h].state = CELL_NUM;
-                        const double *parts = e->weights.v[ix[h]].parts;
-                        pc->cell[h].v = parts ? parts[w] : 0.0;
+                        pc->cell[h].v = wb->part[(size_t)ix[h] * (size_t)wb->k + (size_t)w];
                     } else {
                         pc->cell[h].state = wc[h].state;
                     }

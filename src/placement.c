@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "reason.h"
 
 int64_t placement_total(const cloud *c, int h, int rc)
 {
@@ -56,57 +57,68 @@ double placement_capacity(const cloud *c, int h, int rc)
 
 int64_t placement_used(const cloud *c, int h, int rc) { return c->usage[h * RC_COUNT + rc]; }
 
-bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char *why,
-                    size_t whylen)
+bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT], reject_reason *why)
 {
     for (int rc = 0; rc < RC_COUNT; rc++) {
         int64_t a = amount[rc];
         if (!a)
             continue;
         int64_t total = placement_total(c, h, rc);
-        if (total <= 0) {
-            if (why)
-                snprintf(why, whylen, "%s: no inventory (requested %lld)", rc_names[rc],
-                         (long long)a);
-            return false;
-        }
         int64_t max_unit = placement_max_unit(c, h, rc), min_unit = placement_min_unit(c, h, rc);
         int64_t step = placement_step_size(c, h, rc);
-        if (a > max_unit) {
-            if (why)
-                snprintf(why, whylen, "%s: requested %lld > max_unit %lld", rc_names[rc],
-                         (long long)a, (long long)max_unit);
-            return false;
-        }
-        if (a < min_unit) {
-            if (why)
-                snprintf(why, whylen, "%s: requested %lld < min_unit %lld", rc_names[rc],
-                         (long long)a, (long long)min_unit);
-            return false;
-        }
-        if (a % step) {
-            if (why)
-                snprintf(why, whylen, "%s: requested %lld is not a multiple of step_size %lld",
-                         rc_names[rc], (long long)a, (long long)step);
+        int code = -1;
+        int64_t limit = 0;
+        if (total <= 0)
+            code = R_PL_NO_INVENTORY;
+        else if (a > max_unit)
+            code = R_PL_MAX_UNIT, limit = max_unit;
+        else if (a < min_unit)
+            code = R_PL_MIN_UNIT, limit = min_unit;
+        else if (a % step)
+            code = R_PL_STEP, limit = step;
+        if (code >= 0) {
+            if (why) {
+                why->code = code;
+                why->i[0] = rc;
+                why->i[1] = a;
+                why->i[2] = limit;
+            }
             return false;
         }
         int64_t used = placement_used(c, h, rc);
         double cap = placement_capacity(c, h, rc);
         if ((double)(used + a) > cap) {
             if (why) {
-                char cs[32], rs[32];
-                nv_fmt_double(cs, sizeof cs, cap);
-                nv_fmt_double(rs, sizeof rs, host_ratio(c, h, rc));
-                snprintf(why, whylen,
-                         "%s: used %lld + requested %lld > capacity %s ((total %lld - "
-                         "reserved %lld) * ratio %s)",
-                         rc_names[rc], (long long)used, (long long)a, cs, (long long)total,
-                         (long long)host_reserved(c, h, rc), rs);
+                why->code = R_PL_CAPACITY;
+                why->i[0] = rc;
+                why->i[1] = used;
+                why->i[2] = a;
+                why->i[3] = total;
+                why->i[4] = host_reserved(c, h, rc);
+                why->d[0] = cap;
+                why->d[1] = host_ratio(c, h, rc);
             }
             return false;
         }
     }
     return true;
+}
+
+bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char *why,
+                    size_t whylen)
+{
+    if (!why)
+        return placement_fit_reason(c, h, amount, NULL);
+    reject_reason r = {0};
+    bool ok = placement_fit_reason(c, h, amount, &r);
+    if (!ok) {
+        sbuf b = {0};
+        reason_render(&r, NULL, &b);
+        snprintf(why, whylen, "%s", b.s ? b.s : "");
+        sbuf_free(&b);
+    }
+    reason_done(&r);
+    return ok;
 }
 
 /* ---- allocations by consumer ------------------------------------------------------

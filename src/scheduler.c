@@ -88,6 +88,7 @@ static void json_strlist(sbuf *b, const strlist *l)
 
 static void record_request(const cloud *c, const request_spec *s, trail *t)
 {
+    trail_use_hosts(t, c);
     event *e = trail_add(t, EV_REQUEST);
     dec_open(t, c->hosts.n);
     sbuf j = {0}, x = {0};
@@ -440,48 +441,55 @@ static void isolate_aggregates(const cloud *c, pquery *q)
     }
 }
 
-static bool placement_candidate(const cloud *c, const pquery *q, int h, sbuf *why)
+static bool placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
 {
-    char buf[256];
     if (q->in_tree >= 0 && q->in_tree != h) {
-        sbuf_addf(why, "not in_tree %s", c->hosts.v[q->in_tree].name);
+        why->code = R_PL_IN_TREE;
+        why->s[0] = c->hosts.v[q->in_tree].name;
         return false;
     }
-    if (!placement_fits(c, h, q->res, buf, sizeof buf)) {
-        sbuf_add(why, buf);
+    if (!placement_fit_reason(c, h, q->res, why))
         return false;
-    }
     bool first = true;
     for (int i = 0; i < q->required.n; i++)
         if (!host_has_trait(c, h, q->required.v[i])) {
-            sbuf_addf(why, "%s%s", first ? "lacks required trait(s) " : ",", q->required.v[i]);
+            if (!first)
+                sbuf_addc(&why->buf[0], ',');
+            sbuf_add(&why->buf[0], q->required.v[i]);
             first = false;
         }
-    if (!first)
+    if (!first) {
+        why->code = R_PL_LACKS_TRAITS;
         return false;
+    }
     for (int i = 0; i < q->forbidden.n; i++)
         if (host_has_trait(c, h, q->forbidden.v[i])) {
-            sbuf_addf(why, "%s%s", first ? "has forbidden trait(s) " : ",", q->forbidden.v[i]);
+            if (!first)
+                sbuf_addc(&why->buf[0], ',');
+            sbuf_add(&why->buf[0], q->forbidden.v[i]);
             first = false;
         }
-    if (!first)
+    if (!first) {
+        why->code = R_PL_FORBIDDEN_TRAITS;
         return false;
+    }
     const intvec *ha = &c->host_aggs[h];
     for (int m = 0; m < q->n_member_of; m++) {
         bool any = false;
         for (int k = 0; k < q->member_of[m].n && !any; k++)
             any = intvec_find(ha, q->member_of[m].v[k]) >= 0;
         if (!any) {
-            sbuf_add(why, "not in any of aggregates ");
+            why->code = R_PL_NOT_MEMBER;
             for (int k = 0; k < q->member_of[m].n; k++)
-                sbuf_addf(why, "%s%s", k ? "," : "", c->aggregates.v[q->member_of[m].v[k]].name);
+                sbuf_addf(&why->buf[0], "%s%s", k ? "," : "",
+                          c->aggregates.v[q->member_of[m].v[k]].name);
             return false;
         }
     }
     for (int k = 0; k < q->forbidden_aggs.n; k++)
         if (intvec_find(ha, q->forbidden_aggs.v[k]) >= 0) {
-            sbuf_addf(why, "in forbidden aggregate %s",
-                      c->aggregates.v[q->forbidden_aggs.v[k]].name);
+            why->code = R_PL_FORBIDDEN_AGG;
+            why->s[0] = c->aggregates.v[q->forbidden_aggs.v[k]].name;
             return false;
         }
     return true;
@@ -669,20 +677,17 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
         e->name = nv_strdup(fd->name);
         e->in = list->n;
         int j = 0;
-        sbuf why = {0};
+        reject_reason why = {0};
         for (int i = 0; i < list->n; i++) {
             host_state *hs = &x->hs[list->v[i]];
-            sbuf_reset(&why);
+            reason_reset(&why);
             if (fd->pass(x, hs, &why)) {
                 list->v[j++] = list->v[i];
             } else {
-                ev_reject r = {nv_strdup(x->c->hosts.v[hs->host].name),
-                               nv_strdup(why.s ? why.s : "")};
-                dec_filter_reject(d, hs->host, ev, e->rejected.n);
-                NV_PUSH(e->rejected, r);
+                dec_filter_reject(d, hs->host, ev, event_reject(e, hs->host, &why));
             }
         }
-        sbuf_free(&why);
+        reason_done(&why);
         list->n = j;
         e->out = j;
         if (!j)
@@ -732,9 +737,13 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
     event *e = trail_add(t, EV_WEIGH);
     for (int k = 0; k < ws->n; k++)
         strlist_push(&e->weighers, weigher_table[ws->v[k]].name);
+    event_weights_alloc(e, n, ws->n);
     for (int i = 0; i < n; i++) {
-        ev_weight ew = {nv_strdup(c->hosts.v[w[i].host].name), w[i].weight, w[i].parts};
-        NV_PUSH(e->weights, ew);
+        e->weights.host[i] = w[i].host;
+        e->weights.weight[i] = w[i].weight;
+        for (int k = 0; k < ws->n; k++)
+            e->weights.part[(size_t)i * (size_t)ws->n + (size_t)k] = w[i].parts[k];
+        free(w[i].parts);
         list->v[i] = w[i].host;
     }
     free(w);
@@ -749,7 +758,8 @@ static void choose(sched_ctx *x, intvec *list, const event *weigh)
         return;
     if (cf->shuffle_best_same_weighed_hosts && weigh && weigh->weights.n == list->n) {
         int run = 1;
-        while (run < list->n && weigh->weights.v[run].weight == weigh->weights.v[0].weight)
+        while (run < list->n && weigh->weights.weight[event_weigh_row(weigh, run)] ==
+                                    weigh->weights.weight[event_weigh_row(weigh, 0)])
             run++;
         for (int i = run - 1; i > 0; i--) {
             int j = nv_rng_below(x->rng, i + 1);
@@ -992,7 +1002,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         res2[RC_VCPU] = fv->vcpus;
         cand_res = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *cand_res);
         bool *is_cand = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *is_cand);
-        sbuf why = {0};
+        reject_reason why = {0};
         for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
             if (pass) {
                 memcpy(q.res, res2, sizeof res2);
@@ -1004,14 +1014,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             for (int h = 0; h < c->hosts.n; h++) {
                 if (is_cand[h])
                     continue;
-                sbuf_reset(&why);
+                reason_reset(&why);
                 if (placement_candidate(c, &q, h, &why)) {
                     if (q.limit && found >= q.limit) {
                         if (!pass) {
-                            ev_reject r = {nv_strdup(c->hosts.v[h].name),
-                                           nv_printf("beyond max_placement_results %lld",
-                                                     (long long)q.limit)};
-                            NV_PUSH(pe->rejected, r);
+                            reason_reset(&why);
+                            why.code = R_PL_LIMIT;
+                            why.i[0] = q.limit;
+                            event_reject(pe, h, &why);
                             intvec_push(&rej_ids, h);
                         }
                         continue;
@@ -1020,22 +1030,18 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                     is_cand[h] = true;
                     memcpy(cand_res[h], q.res, sizeof q.res);
                 } else if (!pass) {
-                    ev_reject r = {nv_strdup(c->hosts.v[h].name), nv_strdup(why.s)};
-                    NV_PUSH(pe->rejected, r);
+                    event_reject(pe, h, &why);
                     intvec_push(&rej_ids, h);
                 }
             }
         }
-        sbuf_free(&why);
+        reason_done(&why);
         /* candidates in host order; the fallback's drop out of `rejected` */
         int j = 0;
         for (int i = 0; i < pe->rejected.n; i++) {
             int h = rej_ids.v[i];
-            if (is_cand[h]) {
-                free(pe->rejected.v[i].host);
-                free(pe->rejected.v[i].reason);
+            if (is_cand[h])
                 continue;
-            }
             dec_placement_reject(d, h, pe_ix, j);
             pe->rejected.v[j++] = pe->rejected.v[i];
         }
@@ -1044,7 +1050,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         for (int h = 0; h < c->hosts.n; h++)
             if (is_cand[h]) {
                 intvec_push(&list, h);
-                strlist_push(&pe->hosts, c->hosts.v[h].name);
+                intvec_push(&pe->candidates, h);
                 dec_candidate(d, h);
             } else if (d->host[h].fate != DF_PLACEMENT) {
                 d->host[h].fate = DF_NOT_CANDIDATE;

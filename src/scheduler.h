@@ -24,6 +24,7 @@
 
 #include "model.h"
 #include "numa.h"
+#include "reason.h"
 #include "trail.h"
 
 /* The in-memory RequestSpec of one scheduling call. */
@@ -97,6 +98,7 @@ typedef struct sched_memo {
     char *want[3];              /* canonical arch, hv_type, vm_mode; NULL: not asked */
     const char *req_ver;        /* img_hv_requested_version, borrowed */
     const char *bits;           /* hw_maxphysaddr_bits, borrowed */
+    char *wish_text;            /* "(arch=x86_64, hv_type=None, vm_mode=None)" for reasons */
 } sched_memo;
 void sched_memo_done(sched_memo *m);
 
@@ -109,9 +111,9 @@ typedef struct filter_desc {
     const char *name;
     unsigned flags;
     int first, last;            /* releases that have it */
-    /* true if the host passes; on rejection write a one-line reason naming
-     * the numbers into `why` */
-    bool (*pass)(const sched_ctx *x, const host_state *h, sbuf *why);
+    /* true if the host passes; on rejection set `why` (reason.h): a code
+     * and the numbers that decided, or free text (reason_text) */
+    bool (*pass)(const sched_ctx *x, const host_state *h, reject_reason *why);
     const char *summary;
 } filter_desc;
 

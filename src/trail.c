@@ -8,6 +8,7 @@
 #include "trail.h"
 
 #include "decision.h"
+#include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,16 @@ const char *const ev_kind_names[EV_KIND_COUNT] = {
     "request", "placement", "filter", "weigh", "select", "claim",
     "check", "migration", "quirk", "error", "note"};
 
+static void hostnames_unref(hostnames *hn)
+{
+    if (!hn || --hn->refs > 0)
+        return;
+    for (int i = 0; i < hn->n; i++)
+        free(hn->v[i]);
+    free(hn->v);
+    free(hn);
+}
+
 static void event_free(event *e)
 {
     free(e->name);
@@ -24,18 +35,17 @@ static void event_free(event *e)
     free(e->host);
     free(e->json);
     free(e->text);
-    for (int i = 0; i < e->rejected.n; i++) {
-        free(e->rejected.v[i].host);
-        free(e->rejected.v[i].reason);
-    }
     free(e->rejected.v);
+    strlist_free(&e->strs);
+    intvec_free(&e->candidates);
     strlist_free(&e->hosts);
     strlist_free(&e->weighers);
-    for (int i = 0; i < e->weights.n; i++) {
-        free(e->weights.v[i].host);
-        free(e->weights.v[i].parts);
-    }
-    free(e->weights.v);
+    free(e->weights.host);
+    free(e->weights.weight);
+    free(e->weights.part);
+    free(e->weights.raw);
+    free(e->weights.rank);
+    hostnames_unref(e->hn);
 }
 
 void trail_clear(trail *t)
@@ -62,6 +72,8 @@ void trail_truncate(trail *t, int n)
 void trail_free(trail *t)
 {
     trail_clear(t);
+    hostnames_unref(t->hn);
+    t->hn = NULL;
     free(t->v);
     t->v = NULL;
     t->cap = 0;
@@ -76,18 +88,85 @@ event *trail_add(trail *t, enum ev_kind kind)
     event *e = &t->v[t->n++];
     memset(e, 0, sizeof *e);
     e->kind = kind;
+    e->hn = t->hn;
+    if (e->hn)
+        e->hn->refs++;
     return e;
 }
 
-void event_reject(event *e, const char *hostname, const char *fmt, ...)
+void trail_use_hosts(trail *t, const cloud *c)
 {
-    sbuf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    sbuf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    ev_reject r = {nv_strdup(hostname), sbuf_take(&b)};
-    NV_PUSH(e->rejected, r);
+    if (t->hn && t->hn->gen == c->host_gen && t->hn->n == c->hosts.n)
+        return;
+    hostnames_unref(t->hn);
+    hostnames *hn = nv_calloc(1, sizeof *hn);
+    hn->refs = 1;
+    hn->gen = c->host_gen;
+    hn->n = c->hosts.n;
+    hn->v = nv_calloc((size_t)(hn->n ? hn->n : 1), sizeof *hn->v);
+    for (int i = 0; i < hn->n; i++)
+        hn->v[i] = nv_strdup(c->hosts.v[i].name);
+    t->hn = hn;
+}
+
+const char *event_host(const event *e, int h)
+{
+    return e->hn && h >= 0 && h < e->hn->n ? e->hn->v[h] : "?";
+}
+
+/* A name in the event's pool: the same name as one of the last few is
+ * kept once (a filter's rejections mostly repeat theirs). */
+static int event_intern(event *e, const char *s)
+{
+    for (int k = e->strs.n - 1; k >= 0 && k >= e->strs.n - 4; k--)
+        if (!strcmp(e->strs.v[k], s))
+            return k;
+    strlist_push(&e->strs, s);
+    return e->strs.n - 1;
+}
+
+int event_reject(event *e, int h, const reject_reason *r)
+{
+    ev_reject x;
+    x.host = h;
+    x.code = r->code;
+    for (int k = 0; k < REASON_NS; k++)
+        x.s[k] = r->s[k] || r->buf[k].len ? event_intern(e, reason_name(r, k)) : -1;
+    memcpy(x.i, r->i, sizeof x.i);
+    memcpy(x.d, r->d, sizeof x.d);
+    NV_PUSH(e->rejected, x);
+    return e->rejected.n - 1;
+}
+
+const char *event_reject_host(const event *e, int i)
+{
+    return event_host(e, e->rejected.v[i].host);
+}
+
+void event_reject_reason(const event *e, int i, sbuf *out)
+{
+    const ev_reject *x = &e->rejected.v[i];
+    const char *names[REASON_NS];
+    for (int k = 0; k < REASON_NS; k++)
+        names[k] = x->s[k] >= 0 && x->s[k] < e->strs.n ? e->strs.v[x->s[k]] : NULL;
+    reason_format(x->code, x->i, x->d, event_host(e, x->host), names, out);
+}
+
+void event_weights_alloc(event *e, int n, int k)
+{
+    ev_weights *w = &e->weights;
+    w->n = n;
+    w->k = k;
+    size_t rows = (size_t)(n ? n : 1), cells = rows * (size_t)(k ? k : 1);
+    w->host = nv_calloc(rows, sizeof *w->host);
+    w->weight = nv_calloc(rows, sizeof *w->weight);
+    w->part = nv_calloc(cells, sizeof *w->part);
+    w->raw = nv_calloc(cells, sizeof *w->raw);
+}
+
+int event_weigh_row(const event *e, int r)
+{
+    return e->weights.rank ? e->weights.rank[r] : r;
 }
 
 void trail_check(trail *t, const char *name, const char *hostname, bool ok, const char *message)
@@ -156,6 +235,47 @@ static void fmt_num(sbuf *out, double d)
     sbuf_add(out, tmp);
 }
 
+static void reject_line(const event *e, int i, sbuf *out)
+{
+    sbuf r = {0};
+    event_reject_reason(e, i, &r);
+    sbuf_term_addf(out, "  %s: %s", event_reject_host(e, i), r.s ? r.s : "");
+    sbuf_free(&r);
+}
+
+static void reject_lines(const event *e, sbuf *out)
+{
+    for (int i = 0; i < e->rejected.n; i++) {
+        reject_line(e, i, out);
+        sbuf_addc(out, '\n');
+    }
+}
+
+/* "Weighed [WeighedHost [host: h, weight: w], ...]", best first */
+static void weigh_head(const event *e, sbuf *out)
+{
+    sbuf_add(out, "Weighed [");
+    for (int i = 0; i < e->weights.n; i++) {
+        int row = event_weigh_row(e, i);
+        sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
+                       event_host(e, e->weights.host[row]));
+        fmt_num(out, e->weights.weight[row]);
+        sbuf_add(out, "]");
+    }
+    sbuf_add(out, "]");
+}
+
+/* "  h: RAMWeigher=1.0 CPUWeigher=0.5" for rank i */
+static void weigh_parts(const event *e, int i, sbuf *out)
+{
+    int row = event_weigh_row(e, i);
+    sbuf_term_addf(out, "  %s:", event_host(e, e->weights.host[row]));
+    for (int k = 0; k < e->weighers.n; k++) {
+        sbuf_term_addf(out, " %s=", e->weighers.v[k]);
+        fmt_num(out, e->weights.part[(size_t)row * (size_t)e->weights.k + (size_t)k]);
+    }
+}
+
 void event_text(const event *e, sbuf *out)
 {
     /* names and messages are escaped for a terminal (util.h); JSON is not */
@@ -167,33 +287,21 @@ void event_text(const event *e, sbuf *out)
         sbuf_term_addf(out, "Placement: %s\n", e->text ? e->text : "");
         sbuf_term_addf(out, "Placement returned %d allocation candidate(s) of %d host(s)\n", e->out,
                   e->in);
-        for (int i = 0; i < e->rejected.n; i++)
-            sbuf_term_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+        reject_lines(e, out);
         break;
     case EV_FILTER:
         if (e->out)
             sbuf_term_addf(out, "Filter %s returned %d host(s)\n", e->name, e->out);
         else
             sbuf_term_addf(out, "Filter %s returned 0 hosts\n", e->name);
-        for (int i = 0; i < e->rejected.n; i++)
-            sbuf_term_addf(out, "  %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+        reject_lines(e, out);
         break;
     case EV_WEIGH:
-        sbuf_add(out, "Weighed [");
-        for (int i = 0; i < e->weights.n; i++) {
-            sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
-                      e->weights.v[i].host);
-            fmt_num(out, e->weights.v[i].weight);
-            sbuf_add(out, "]");
-        }
-        sbuf_add(out, "]\n");
+        weigh_head(e, out);
+        sbuf_add(out, "\n");
         if (e->weights.n > 1)
             for (int i = 0; i < e->weights.n; i++) {
-                sbuf_term_addf(out, "  %s:", e->weights.v[i].host);
-                for (int k = 0; k < e->weighers.n; k++) {
-                    sbuf_term_addf(out, " %s=", e->weighers.v[k]);
-                    fmt_num(out, e->weights.v[i].parts[k]);
-                }
+                weigh_parts(e, i, out);
                 sbuf_add(out, "\n");
             }
         break;
@@ -264,10 +372,6 @@ int event_lines(const event *e)
     }
 }
 
-static void reject_line(const event *e, int i, sbuf *out)
-{
-    sbuf_term_addf(out, "  %s: %s", e->rejected.v[i].host, e->rejected.v[i].reason);
-}
 
 void event_line(const event *e, int k, sbuf *out)
 {
@@ -297,24 +401,12 @@ void event_line(const event *e, int k, sbuf *out)
         break;
     case EV_WEIGH:
         if (k >= 1 && k - 1 < e->weights.n) {
-            const ev_weight *w = &e->weights.v[k - 1];
-            sbuf_term_addf(out, "  %s:", w->host);
-            for (int i = 0; i < e->weighers.n; i++) {
-                sbuf_term_addf(out, " %s=", e->weighers.v[i]);
-                fmt_num(out, w->parts[i]);
-            }
+            weigh_parts(e, k - 1, out);
             return;
         }
         if (k == 0 && e->weights.n > 1) {
             /* the first line only, without the per-host part lines */
-            sbuf_add(out, "Weighed [");
-            for (int i = 0; i < e->weights.n; i++) {
-                sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
-                               e->weights.v[i].host);
-                fmt_num(out, e->weights.v[i].weight);
-                sbuf_add(out, "]");
-            }
-            sbuf_add(out, "]");
+            weigh_head(e, out);
             return;
         }
         break;
@@ -348,13 +440,17 @@ void trail_text(const trail *t, int from, sbuf *out)
 static void json_rejected(const event *e, sbuf *out)
 {
     sbuf_add(out, "\"rejected\": [");
+    sbuf r = {0};
     for (int i = 0; i < e->rejected.n; i++) {
         sbuf_add(out, i ? ", {\"host\": " : "{\"host\": ");
-        sbuf_json_str(out, e->rejected.v[i].host);
+        sbuf_json_str(out, event_reject_host(e, i));
         sbuf_add(out, ", \"reason\": ");
-        sbuf_json_str(out, e->rejected.v[i].reason);
+        sbuf_reset(&r);
+        event_reject_reason(e, i, &r);
+        sbuf_json_str(out, r.s ? r.s : "");
         sbuf_add(out, "}");
     }
+    sbuf_free(&r);
     sbuf_add(out, "]");
 }
 
@@ -383,8 +479,13 @@ void event_json(const event *e, sbuf *out)
             sbuf_add(out, ", ");
             sbuf_add(out, e->json);
         }
-        sbuf_add(out, ", \"candidates\": ");
-        json_hosts(&e->hosts, out);
+        sbuf_add(out, ", \"candidates\": [");
+        for (int i = 0; i < e->candidates.n; i++) {
+            if (i)
+                sbuf_add(out, ", ");
+            sbuf_json_str(out, event_host(e, e->candidates.v[i]));
+        }
+        sbuf_addc(out, ']');
         sbuf_add(out, ", ");
         json_rejected(e, out);
         break;
@@ -397,17 +498,18 @@ void event_json(const event *e, sbuf *out)
     case EV_WEIGH:
         sbuf_add(out, ", \"hosts\": [");
         for (int i = 0; i < e->weights.n; i++) {
+            int row = event_weigh_row(e, i);
             sbuf_add(out, i ? ", {\"host\": " : "{\"host\": ");
-            sbuf_json_str(out, e->weights.v[i].host);
+            sbuf_json_str(out, event_host(e, e->weights.host[row]));
             sbuf_add(out, ", \"weight\": ");
-            sbuf_json_num(out, e->weights.v[i].weight);
+            sbuf_json_num(out, e->weights.weight[row]);
             sbuf_add(out, ", \"parts\": {");
             for (int k = 0; k < e->weighers.n; k++) {
                 if (k)
                     sbuf_add(out, ", ");
                 sbuf_json_str(out, e->weighers.v[k]);
                 sbuf_add(out, ": ");
-                sbuf_json_num(out, e->weights.v[i].parts[k]);
+                sbuf_json_num(out, e->weights.part[(size_t)row * (size_t)e->weights.k + (size_t)k]);
             }
             sbuf_add(out, "}}");
         }

@@ -3,12 +3,16 @@
  * the scheduler and the conductor, rendered as Nova-style log text or JSON.
  *
  * Events own their strings.  Per-host detail is kept only where it is the
- * point (rejections, weights): a filter event stores its in/out counts and
- * one line per rejected host, never a copy of every host.
+ * point (rejections, weights), as data: a filter event stores its in/out
+ * counts and per rejected host its id, a reason code and the reason's
+ * numbers (reason.h); a weigh event the weighers' n x k block by host id.
+ * Host ids are named through the event's shared hostnames; the words are
+ * made by the renderers, for the lines or output asked for.
  */
 #ifndef NOVALID_TRAIL_H
 #define NOVALID_TRAIL_H
 
+#include "reason.h"
 #include "util.h"
 
 enum ev_kind {
@@ -17,18 +21,38 @@ enum ev_kind {
 };
 extern const char *const ev_kind_names[EV_KIND_COUNT];
 
+/* The host names by id as they were when events were recorded, shared by
+ * the events of every request made while the cloud's hosts stayed the
+ * same (cloud.host_gen); events name hosts by id through it. */
+typedef struct hostnames {
+    int refs;
+    unsigned gen;
+    int n;
+    char **v;
+} hostnames;
+
+/* A rejected host: its id, the reason code and numbers, and the reason's
+ * names as indexes into the event's string pool `strs` (-1: none).  The
+ * words are made by reason_format() when read. */
 typedef struct ev_reject {
-    char *host;
-    char *reason;
+    int host;
+    int code;                   /* enum reason_code */
+    int s[REASON_NS];
+    int64_t i[REASON_NI];
+    double d[REASON_ND];
 } ev_reject;
 typedef struct ev_reject_vec { ev_reject *v; int n, cap; } ev_reject_vec;
 
-typedef struct ev_weight {
-    char *host;
-    double weight;
-    double *parts;              /* one per event's weigher name */
-} ev_weight;
-typedef struct ev_weight_vec { ev_weight *v; int n, cap; } ev_weight_vec;
+/* The weighers' block: n weighed hosts by k weighers, by host id. */
+typedef struct ev_weights {
+    int n, k;
+    int *host;                  /* n host ids, in the order they were weighed */
+    double *weight;             /* n totals */
+    double *part;               /* n x k: multiplier * normalised raw (row per host) */
+    double *raw;                /* n x k: the weigher's raw value */
+    int *rank;                  /* rows best first; NULL: already in that order
+                                 * (filled on first reading, see event_weigh_row) */
+} ev_weights;
 
 typedef struct event {
     enum ev_kind kind;
@@ -40,10 +64,13 @@ typedef struct event {
     bool ok;
     char *json;         /* request: spec object; placement: extra members */
     char *text;         /* pre-rendered text line(s) where the kind needs it */
+    hostnames *hn;      /* names of the host ids below (shared) */
     ev_reject_vec rejected;
-    strlist hosts;      /* placement candidates, select alternates */
+    strlist strs;       /* the rejections' names */
+    intvec candidates;  /* placement candidates (host ids) */
+    strlist hosts;      /* select alternates, narrowing hosts */
     strlist weighers;   /* weigh: part names */
-    ev_weight_vec weights;
+    ev_weights weights;
 } event;
 
 struct decision;
@@ -55,6 +82,7 @@ typedef struct trail {
     int n, cap;
     struct decision *dec;
     int n_dec, cap_dec;
+    hostnames *hn;      /* the names new events get */
 } trail;
 
 void trail_free(trail *t);
@@ -63,8 +91,25 @@ void trail_clear(trail *t);
  * requests among them (undo cuts a session's trail back). */
 void trail_truncate(trail *t, int n);
 event *trail_add(trail *t, enum ev_kind kind);   /* zeroed event */
-void event_reject(event *e, const char *host, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The cloud whose hosts the next events name by id (its names are copied
+ * only when its hosts changed since the last call). */
+struct cloud;
+void trail_use_hosts(trail *t, const struct cloud *c);
+
+/* Record a rejected host (its names copied into the event's pool);
+ * returns its index in e->rejected. */
+int event_reject(event *e, int host, const reject_reason *r);
+/* A name of the event's host ids; "?" if unknown. */
+const char *event_host(const event *e, int host);
+/* Rejection i: the host's name, and the reason's words appended to out. */
+const char *event_reject_host(const event *e, int i);
+void event_reject_reason(const event *e, int i, sbuf *out);
+
+/* The weigh event's block: allocate n rows of k, and the row of rank r
+ * (0 best), sorting the rows on first use when they were recorded
+ * unranked. */
+void event_weights_alloc(event *e, int n, int k);
+int event_weigh_row(const event *e, int r);
 
 /* Convenience constructors. */
 void trail_check(trail *t, const char *name, const char *host, bool ok,

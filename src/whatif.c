@@ -134,7 +134,10 @@ void whatif_fit(const cloud *c, const trail *t, int k, int sid, int target, int 
         return;
     }
     const event *e = x->ev >= 0 && x->ev < t->n ? &t->v[x->ev] : NULL;
-    const char *reason = e && x->rix >= 0 && x->rix < e->rejected.n ? e->rejected.v[x->rix].reason
+    sbuf words = {0};
+    if (e && x->rix >= 0 && x->rix < e->rejected.n)
+        event_reject_reason(e, x->rix, &words);
+    const char *reason = e && x->rix >= 0 && x->rix < e->rejected.n ? (words.s ? words.s : "")
                                                                    : NULL;
     switch (x->fate) {
     case DF_PLACEMENT:
@@ -195,6 +198,7 @@ void whatif_fit(const cloud *c, const trail *t, int k, int sid, int target, int 
             sbuf_add(out, "it fits the filters");
         break;
     }
+    sbuf_free(&words);
 }
 
 /* The notes after a dry run's last decision in [from, t->n). */

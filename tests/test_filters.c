@@ -99,8 +99,12 @@ static void dump_event(const event *e)
 {
     fprintf(stderr, "  %s %s: in %d out %d\n", ev_kind_names[e->kind], e->name ? e->name : "",
             e->in, e->out);
-    for (int i = 0; i < e->rejected.n; i++)
-        fprintf(stderr, "    - %s: %s\n", e->rejected.v[i].host, e->rejected.v[i].reason);
+    for (int i = 0; i < e->rejected.n; i++) {
+        sbuf w = {0};
+        event_reject_reason(e, i, &w);
+        fprintf(stderr, "    - %s: %s\n", event_reject_host(e, i), w.s ? w.s : "");
+        sbuf_free(&w);
+    }
 }
 
 /* The event of `filter` exists with these counts and rejected exactly the

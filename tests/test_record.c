@@ -346,6 +346,88 @@ static void test_past_decision(void **st)
     session_free(s);
 }
 
+/* Every reason code renders the words the filters and Placement wrote as
+ * text before reasons were data (the golden files hold the same). */
+static void test_reason_format(void **state)
+{
+    (void)state;
+    static const struct {
+        int code;
+        int64_t i[REASON_NI];
+        double d[REASON_ND];
+        const char *s0, *s1;
+        const char *want;
+    } cases[] = {
+        {R_TEXT, {0}, {0}, "query [\"=\", 1, 2] is false for this host", NULL,
+         "query [\"=\", 1, 2] is false for this host"},
+        {R_PL_NO_INVENTORY, {RC_PCPU, 2}, {0}, NULL, NULL, "PCPU: no inventory (requested 2)"},
+        {R_PL_MAX_UNIT, {RC_VCPU, 16, 8}, {0}, NULL, NULL, "VCPU: requested 16 > max_unit 8"},
+        {R_PL_MIN_UNIT, {RC_VCPU, 1, 2}, {0}, NULL, NULL, "VCPU: requested 1 < min_unit 2"},
+        {R_PL_STEP, {RC_MEMORY_MB, 1536, 1024}, {0}, NULL, NULL,
+         "MEMORY_MB: requested 1536 is not a multiple of step_size 1024"},
+        {R_PL_CAPACITY, {RC_MEMORY_MB, 3584, 4096, 4096, 512}, {3584, 1.0}, NULL, NULL,
+         "MEMORY_MB: used 3584 + requested 4096 > capacity 3584.0 ((total 4096 - reserved 512) "
+         "* ratio 1.0)"},
+        {R_PL_CAPACITY, {RC_VCPU, 30, 2, 8, 0}, {0}, NULL, NULL, NULL},
+        {R_PL_IN_TREE, {0}, {0}, "host2", NULL, "not in_tree host2"},
+        {R_PL_LACKS_TRAITS, {0}, {0}, "HW_CPU_X86_AVX2,CUSTOM_GPU", NULL,
+         "lacks required trait(s) HW_CPU_X86_AVX2,CUSTOM_GPU"},
+        {R_PL_FORBIDDEN_TRAITS, {0}, {0}, "COMPUTE_STATUS_DISABLED", NULL,
+         "has forbidden trait(s) COMPUTE_STATUS_DISABLED"},
+        {R_PL_NOT_MEMBER, {0}, {0}, "agg1,agg2", NULL, "not in any of aggregates agg1,agg2"},
+        {R_PL_FORBIDDEN_AGG, {0}, {0}, "gpu", NULL, "in forbidden aggregate gpu"},
+        {R_PL_LIMIT, {1000}, {0}, NULL, NULL, "beyond max_placement_results 1000"},
+        {R_DISABLED, {0}, {0}, "None", NULL, "host7 is disabled, reason: None"},
+        {R_DOWN, {0}, {0}, NULL, NULL, "host7 has not been heard from in a while"},
+        {R_FORCED_DOWN, {0}, {0}, NULL, NULL,
+         "host7 has not been heard from in a while (forced down)"},
+        {R_IMAGE, {0}, {0}, "(arch=x86_64, hv_type=None, vm_mode=None)",
+         " (aarch64, qemu, hvm), (aarch64, kvm, hvm)",
+         "image (arch=x86_64, hv_type=None, vm_mode=None) not supported by host (aarch64, qemu, "
+         "hvm), (aarch64, kvm, hvm)"},
+        {R_MAXPHYSADDR, {42}, {0}, "46", NULL, "image needs hw_maxphysaddr_bits 46, host has 42"},
+        {R_ANTI_AFFINITY, {1, 1}, {0}, "web", NULL,
+         "1 member(s) of group web on host, max_server_per_host 1"},
+        {R_RAM, {4096, 8192, 6144}, {-2048, 1.5}, NULL, NULL,
+         "usable RAM -2048.0 MB < requested 4096 MB (total 8192 * ratio 1.5 - used 6144)"},
+        {R_CORE_PHYSICAL, {16, 8}, {0}, NULL, NULL, "requested 16 vCPUs > host's 8 physical CPUs"},
+        {R_CORE, {4}, {2.5}, NULL, NULL, "free vCPUs 2.5 < requested 4"},
+        {R_DISK, {40960}, {1e22}, NULL, NULL, "usable disk 1e+22 MB < requested 40960 MB"},
+        {R_IO_OPS, {8, 8}, {0}, NULL, NULL, "num_io_ops 8 >= max_io_ops_per_host 8"},
+        {R_NUM_INSTANCES, {50, 50}, {0}, NULL, NULL,
+         "num_instances 50 >= max_instances_per_host 50"},
+        {R_RETRY, {0}, {0}, NULL, NULL, "host host7 was already tried for this request"},
+    };
+    bool seen[R_COUNT] = {false};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *names[REASON_NS] = {cases[k].s0, cases[k].s1};
+        sbuf b = {0};
+        reason_format(cases[k].code, cases[k].i, cases[k].d, "host7", names, &b);
+        if (cases[k].want)
+            assert_string_equal(b.s, cases[k].want);
+        else   /* every field filled, none left in braces */
+            assert_null(strchr(b.s, '{'));
+        seen[cases[k].code] = true;
+        sbuf_free(&b);
+    }
+    for (int code = 0; code < R_COUNT; code++) {
+        assert_true(seen[code]);   /* a new code gets a case here */
+        assert_non_null(reason_table[code].name);
+    }
+    /* a reason being made renders the same through its scratch buffers */
+    reject_reason r = {0};
+    reason_reset(&r);
+    r.code = R_IMAGE;
+    sbuf_add(&r.buf[0], "(arch=x86_64, hv_type=None, vm_mode=None)");
+    sbuf_add(&r.buf[1], " (no supported_instances)");
+    sbuf b = {0};
+    reason_render(&r, "host1", &b);
+    assert_string_equal(b.s, "image (arch=x86_64, hv_type=None, vm_mode=None) not supported by "
+                             "host (no supported_instances)");
+    sbuf_free(&b);
+    reason_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_diff_quirk_toggle),
         cmocka_unit_test(test_event_lines),
         cmocka_unit_test(test_past_decision),
+        cmocka_unit_test(test_reason_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,7 +234,7 @@ static void test_placement_limit(void **st)
     add_instances(&f, 1);
     run(&f);
     const event *pe = t_find(&f.t, EV_PLACEMENT, NULL);
-    assert_int_equal(pe->hosts.n, 2);
+    assert_int_equal(pe->candidates.n, 2);
     assert_string_equal(chosen(&f, 0), "host2");   /* host3, host4 never seen */
     fx_done(&f);
 
@@ -245,7 +245,7 @@ static void test_placement_limit(void **st)
     kvlist_push(&f.rs.hints, "different_host", "busy");
     add_instances(&f, 1);
     run(&f);
-    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->hosts.n, 4);
+    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->candidates.n, 4);
     fx_done(&f);
 
     fx_init(&f, REL_STEIN, 4);
@@ -253,7 +253,7 @@ static void test_placement_limit(void **st)
     kvlist_push(&f.rs.hints, "different_host", "x");
     add_instances(&f, 1);
     run(&f);
-    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->hosts.n, 2);   /* bug 1827628 */
+    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->candidates.n, 2);   /* bug 1827628 */
     fx_done(&f);
 }
 
@@ -269,7 +269,7 @@ static void test_az_prefilter(void **st)
     run(&f);
     assert_string_equal(chosen(&f, 0), "host3");
     const event *pe = t_find(&f.t, EV_PLACEMENT, NULL);
-    assert_int_equal(pe->hosts.n, 1);
+    assert_int_equal(pe->candidates.n, 1);
     assert_non_null(strstr(t_reason(pe, "host1"), "not in any of aggregates zone-a"));
     fx_done(&f);
 
@@ -280,7 +280,7 @@ static void test_az_prefilter(void **st)
     add_instances(&f, 1);
     f.rs.availability_zone = "nova";
     run(&f);
-    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->hosts.n, 3);
+    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->candidates.n, 3);
     fx_done(&f);
 
     /* wallaby: prefilter off by default, AvailabilityZoneFilter decides */
@@ -290,7 +290,7 @@ static void test_az_prefilter(void **st)
     add_instances(&f, 1);
     f.rs.availability_zone = "nova";
     run(&f);
-    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->hosts.n, 3);
+    assert_int_equal(t_find(&f.t, EV_PLACEMENT, NULL)->candidates.n, 3);
     const event *fe = t_find(&f.t, EV_FILTER, "AvailabilityZoneFilter");
     assert_non_null(fe);
     assert_int_equal(fe->out, 2);

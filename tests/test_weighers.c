@@ -99,6 +99,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Rank i of the weigh event: its host, weight and part k. */
+static const char *w_host(const event *e, int i)
+{
+    return event_host(e, e->weights.host[event_weigh_row(e, i)]);
+}
+
+static double w_weight(const event *e, int i) { return e->weights.weight[event_weigh_row(e, i)]; }
+
+static double w_part(const event *e, int i, int k)
+{
+    return e->weights.part[(size_t)event_weigh_row(e, i) * (size_t)e->weights.k + (size_t)k];
+}
+
 static void dump_weigh(const event *e)
 {
     fprintf(stderr, "  weigh:");
@@ -106,9 +119,9 @@ static void dump_weigh(const event *e)
         fprintf(stderr, " %s", e->weighers.v[k]);
     fprintf(stderr, "\n");
     for (int i = 0; i < e->weights.n; i++) {
-        fprintf(stderr, "    %s %.17g [", e->weights.v[i].host, e->weights.v[i].weight);
+        fprintf(stderr, "    %s %.17g [", w_host(e, i), w_weight(e, i));
         for (int k = 0; k < e->weighers.n; k++)
-            fprintf(stderr, "%s%.17g", k ? ", " : "", e->weights.v[i].parts[k]);
+            fprintf(stderr, "%s%.17g", k ? ", " : "", w_part(e, i, k));
         fprintf(stderr, "]\n");
     }
 }
@@ -126,8 +139,8 @@ static int weigher_col(const event *e, const char *weigher)
 /* Position i of the weigh event is `host` with total weight `w`. */
 static void at(const event *e, int i, const char *host_name, double w)
 {
-    bool ok = i < e->weights.n && !strcmp(e->weights.v[i].host, host_name) &&
-              fabs(e->weights.v[i].weight - w) < 1e-9;
+    bool ok = i < e->weights.n && !strcmp(w_host(e, i), host_name) &&
+              fabs(w_weight(e, i) - w) < 1e-9;
     if (!ok) {
         fprintf(stderr, "  wanted #%d = %s %.17g, got:\n", i, host_name, w);
         dump_weigh(e);
@@ -140,12 +153,12 @@ static void part(const event *e, const char *host_name, const char *weigher, dou
 {
     int k = weigher_col(e, weigher);
     for (int i = 0; i < e->weights.n; i++)
-        if (!strcmp(e->weights.v[i].host, host_name)) {
-            if (fabs(e->weights.v[i].parts[k] - w) >= 1e-9) {
+        if (!strcmp(w_host(e, i), host_name)) {
+            if (fabs(w_part(e, i, k) - w) >= 1e-9) {
                 fprintf(stderr, "  wanted %s part of %s = %.17g, got:\n", weigher, host_name, w);
                 dump_weigh(e);
             }
-            assert_true(fabs(e->weights.v[i].parts[k] - w) < 1e-9);
+            assert_true(fabs(w_part(e, i, k) - w) < 1e-9);
             return;
         }
     fprintf(stderr, "  host %s not weighed\n", host_name);
@@ -564,13 +577,13 @@ static void test_image_props_weigher(void **state)
     image_props_cloud(&f, 0.0);
     e = fx_run(&f);
     for (int i = 0; i < 3; i++)
-        assert_true(e->weights.v[i].weight == 0.0);
+        assert_true(w_weight(e, i) == 0.0);
     fx_done(&f);
     image_props_cloud(&f, 1.0);
     f.rs.image = -1;
     e = fx_run(&f);
     for (int i = 0; i < 3; i++)
-        assert_true(e->weights.v[i].weight == 0.0);
+        assert_true(w_weight(e, i) == 0.0);
     fx_done(&f);
 }
 
@@ -783,8 +796,8 @@ static void test_weights_are_sum_of_parts(void **state)
     for (int i = 0; i < e->weights.n; i++) {
         double sum = 0;
         for (int k = 0; k < e->weighers.n; k++)
-            sum += e->weights.v[i].parts[k];
-        assert_double(e->weights.v[i].weight, sum);
+            sum += w_part(e, i, k);
+        assert_double(w_weight(e, i), sum);
     }
     assert_int_equal(f.r.hosts.v[0], 0);
     fx_done(&f);

@@ -124,11 +124,16 @@ static inline const event *t_find(const trail *t, enum ev_kind k, const char *na
     return NULL;
 }
 
+/* The words of host hn's rejection in e (valid until the next call). */
 static inline const char *t_reason(const event *e, const char *hn)
 {
+    static sbuf words;
     for (int i = 0; e && i < e->rejected.n; i++)
-        if (!strcmp(e->rejected.v[i].host, hn))
-            return e->rejected.v[i].reason;
+        if (!strcmp(event_reject_host(e, i), hn)) {
+            sbuf_reset(&words);
+            event_reject_reason(e, i, &words);
+            return words.s ? words.s : "";
+        }
     return NULL;
 }
 
