@@ -88,23 +88,19 @@ void dec_filter_reject(decision *d, int h, int ev, int rix)
     x->rix = rix;
 }
 
-void dec_weighed(decision *d, int ev, const int *order, int n)
+void dec_weighed(decision *d, int ev, const int *hosts, int n)
 {
     if (!d->n_pass)
         dec_pass_begin(d, -1);
     dec_pass *p = &d->pass[d->n_pass - 1];
-    /* a rank is that of the last weighing */
-    for (int q = 0; q < d->n_pass; q++)
-        for (int i = 0; i < d->pass[q].order.n; i++)
-            d->host[d->pass[q].order.v[i]].rank = 0;
     p->ev_weigh = ev;
     if (p->ev_first < 0)
         p->ev_first = ev;
-    p->order.n = 0;
+    /* a place is that of the last weighing: earlier ones no longer count */
+    d->weigh_pass = d->n_pass;
     for (int i = 0; i < n; i++) {
-        intvec_push(&p->order, order[i]);
-        d->host[order[i]].rank = i + 1;
-        d->host[order[i]].ranked = n;
+        d->host[hosts[i]].row = i + 1;
+        d->host[hosts[i]].weighed = (short)d->n_pass;
     }
 }
 
@@ -134,8 +130,6 @@ void dec_error(decision *d, int ev)
 void decision_free(decision *d)
 {
     free(d->host);
-    for (int i = 0; i < d->n_pass; i++)
-        intvec_free(&d->pass[i].order);
     free(d->pass);
     intvec_free(&d->servers);
     intvec_free(&d->selected);
@@ -164,6 +158,24 @@ int dec_end(const trail *t, int k, int to)
     if (k + 1 < t->n_dec && t->dec[k + 1].ev_request < to)
         return t->dec[k + 1].ev_request;
     return to;
+}
+
+int dec_rank(const trail *t, const decision *d, int h, int *of)
+{
+    if (of)
+        *of = 0;
+    if (h < 0 || h >= d->n_hosts || !d->weigh_pass)
+        return 0;
+    const dec_host *x = &d->host[h];
+    const dec_pass *p = &d->pass[d->weigh_pass - 1];
+    if (!x->row || x->weighed != d->weigh_pass || p->ev_weigh < 0 || p->ev_weigh >= t->n)
+        return 0;
+    const event *e = &t->v[p->ev_weigh];
+    if (x->row > e->weights.n)
+        return 0;
+    if (of)
+        *of = e->weights.n;
+    return event_weigh_rank(e, x->row - 1) + 1;
 }
 
 static int dec_first(const trail *t, int from)
@@ -291,6 +303,7 @@ enum dec_tone dec_host_fate(const trail *t, const cloud *c, int from, int k, int
         return DT_DIM;
     }
     const dec_host *x = &d->host[h];
+    int ranked, rank = dec_rank(t, d, h, &ranked);
     int end = dec_end(t, k, to);
     bool multi = d->n_pass > 1;
     sbuf story = {0}, after = {0};
@@ -374,17 +387,16 @@ enum dec_tone dec_host_fate(const trail *t, const cloud *c, int from, int k, int
     } else {
         if (story.len) {
             sbuf_add(out, story.s);
-        } else if (x->rank) {
+        } else if (rank) {
             char w[64] = "";
             if (detail && d->n_pass && d->pass[d->n_pass - 1].ev_weigh >= 0) {
                 const event *we = &t->v[d->pass[d->n_pass - 1].ev_weigh];
-                if (x->rank - 1 < we->weights.n)
-                    nv_fmt_double(w, sizeof w,
-                                  we->weights.weight[event_weigh_row(we, x->rank - 1)]);
+                if (x->row - 1 < we->weights.n)
+                    nv_fmt_double(w, sizeof w, we->weights.weight[x->row - 1]);
             }
             sbuf_addf(out, "%s%s%s (weight rank %d of %d)",
                       d->ev_error >= 0 && !d->selected.n ? "weighed" : "passed, not chosen",
-                      w[0] ? ": weight " : "", w, x->rank, x->ranked);
+                      w[0] ? ": weight " : "", w, rank, ranked);
         } else if (d->n_pass) {
             sbuf_add(out, "passed the filters");
         } else if (d->ev_placement >= 0) {
@@ -397,7 +409,7 @@ enum dec_tone dec_host_fate(const trail *t, const cloud *c, int from, int k, int
     if (failed && tone != DT_SELECTED)
         tone = DT_FAILED;
     if (!x->selected && !x->alternate && d->ev_error >= 0 && !d->selected.n &&
-        (x->claimed || x->rank)) {
+        (x->claimed || rank)) {
         sbuf_addf(out, "%s%s", x->claimed ? ", undone: " : ", then ",
                   t->v[d->ev_error].name ? t->v[d->ev_error].name : "error");
         tone = DT_FAILED;

@@ -50,7 +50,9 @@ typedef struct dec_host {
     short pass;                 /* DF_FILTERED/DF_NARROWED: 1-based pass it left in */
     int ev, rix;                /* event (absolute trail index) and rejected[] index of
                                  * the reason; -1 none */
-    int rank, ranked;           /* place in the last weighing it was in (1-based), of how many */
+    int row;                    /* its row in the record's last weighing (1-based; 0: not
+                                 * weighed there): dec_rank() gives its place */
+    short weighed;              /* the pass of that weighing */
     short claimed;              /* claims that succeeded on it */
     short claim_failed;         /* claims that failed on it */
     short selected;             /* instances placed on it */
@@ -60,8 +62,7 @@ typedef struct dec_host {
 typedef struct dec_pass {
     int server;                 /* instance this pass is for; -1: the alternates pass */
     int ev_first;               /* first filter (or weigh) event of the pass, -1 none */
-    int ev_weigh;               /* its weigh event, -1 none */
-    intvec order;               /* host ids as weighed, best first */
+    int ev_weigh;               /* its weigh event (the n x k block by host id), -1 none */
     int passed;                 /* hosts left after the filters */
     int filters;                /* filter events in the pass */
 } dec_pass;
@@ -78,6 +79,7 @@ typedef struct decision {
     int n_pass, cap_pass;
     intvec servers, selected;   /* per placed instance: server id, host id */
     bool alternates;            /* the request asked for alternates */
+    int weigh_pass;             /* the last pass that weighed hosts (1-based), 0 none */
 } decision;
 
 /* ---- writing (the scheduler) ----------------------------------------------------- */
@@ -90,7 +92,8 @@ void dec_placement_reject(decision *d, int h, int ev, int rix);
 void dec_narrowed(decision *d, int h, enum dec_narrow why, int ev);
 dec_pass *dec_pass_begin(decision *d, int sid);
 void dec_filter_reject(decision *d, int h, int ev, int rix);
-void dec_weighed(decision *d, int ev, const int *order, int n);
+/* The pass weighed hosts[0..n) (in the order of the weigh event's rows). */
+void dec_weighed(decision *d, int ev, const int *hosts, int n);
 void dec_claim(decision *d, int h, bool ok);
 void dec_select(decision *d, int sid, int h, const intvec *alternates);
 void dec_error(decision *d, int ev);
@@ -104,6 +107,10 @@ void decision_free(decision *d);
 int dec_in_range(const trail *t, int from, int to, int *first);
 /* The end of record k's events: the next record's request or `to`. */
 int dec_end(const trail *t, int k, int to);
+
+/* Host h's place (1-based) in record d's last weighing and of how many
+ * (*of, may be NULL); 0 if it was not weighed there. */
+int dec_rank(const trail *t, const decision *d, int h, int *of);
 
 /* kubectl-describe style one-liner of the last decision in [from, to):
  * "0/5 hosts: 3 ComputeFilter, 2 ServerGroupAntiAffinityFilter",

@@ -402,6 +402,7 @@ void sched_memo_done(sched_memo *m)
     for (int k = 0; k < 3; k++)
         free(m->want[k]);
     free(m->wish_text);
+    free(m->refused_text);
     memset(m, 0, sizeof *m);
 }
 
@@ -419,6 +420,13 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
         goto out;
     }
     const host *ho = &c->hosts.v[h->host];
+    /* hosts mostly repeat their (arch, hypervisor) pair: without a
+     * requested version, its answer is the last host's */
+    if (!req_ver && memo->seen_arch && !strcmp(memo->seen_arch, ho->cpu_arch) &&
+        !strcmp(memo->seen_hv, ho->hypervisor_type) && memo->seen_pass) {
+        pass = true;
+        goto bits;
+    }
     const char *sup[4][3];
     int ns = supported_instances(ho, sup);
     char verstr[64] = "";
@@ -443,6 +451,12 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
         if (!hv || !req_ver || version_satisfies(req_ver, verstr))
             pass = true;
     }
+    if (!req_ver) {
+        memo->seen_arch = ho->cpu_arch;
+        memo->seen_hv = ho->hypervisor_type;
+        memo->seen_pass = pass;
+    }
+bits:
     /* hw_maxphysaddr_bits: host bits unknown passes (2024.1+) */
     if (pass && bits && c->conf.release >= REL_2024_1 && ho->maxphysaddr_bits &&
         ho->maxphysaddr_bits < atoi(bits)) {
@@ -464,6 +478,12 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
             why->s[0] = memo->wish_text;
         else
             sbuf_add(&why->buf[0], memo->wish_text);
+        if (!req_ver && memo != &local && memo->refused_arch &&
+            !strcmp(memo->refused_arch, ho->cpu_arch) &&
+            !strcmp(memo->refused_hv, ho->hypervisor_type)) {
+            why->s[1] = memo->refused_text;
+            goto out;
+        }
         sbuf *hb = &why->buf[1];
         if (ns == 0)
             sbuf_add(hb, " (no supported_instances)");
@@ -471,6 +491,12 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
             sbuf_addf(hb, "%s(%s, %s, %s)", i ? ", " : " ", sup[i][0], sup[i][1], sup[i][2]);
         if (req_ver)
             sbuf_addf(hb, " version %s", verstr);
+        else if (memo != &local) {
+            free(memo->refused_text);
+            memo->refused_text = nv_strdup(hb->s ? hb->s : "");
+            memo->refused_arch = ho->cpu_arch;
+            memo->refused_hv = ho->hypervisor_type;
+        }
     }
 out:
     if (memo == &local)
@@ -1361,65 +1387,105 @@ static bool pci_passthrough_filter(const sched_ctx *x, const host_state *h, reje
     return pci_fit(x->c, h->host, h->pci_free, x->pci, x->n_pci, false, why);
 }
 
+/* ---- idle filters: the request alone says every host passes -------------------- */
+
+static bool idle_always(const sched_ctx *x) { (void)x; return true; }
+static bool idle_no_extra_specs(const sched_ctx *x) { return req_flavor(x)->extra_specs.n == 0; }
+static bool idle_no_anti_affinity(const sched_ctx *x)
+{
+    return group_policy_of(x) != POLICY_ANTI_AFFINITY;
+}
+static bool idle_no_affinity(const sched_ctx *x)
+{
+    return group_policy_of(x) != POLICY_AFFINITY || !x->group_hosts.n;
+}
+static bool idle_no_image_wish(const sched_ctx *x)
+{
+    if (!x->memo)
+        return false;
+    if (!x->memo->image_ready)
+        image_wishes(x->c, x->spec->image, x->memo);
+    return !x->memo->want[0] && !x->memo->want[1] && !x->memo->want[2];
+}
+static bool idle_no_az(const sched_ctx *x)
+{
+    return !x->spec->availability_zone || !*x->spec->availability_zone;
+}
+static bool idle_no_query(const sched_ctx *x)
+{
+    const char *q = kvlist_get(&x->spec->hints, "query");
+    return !q || !*q;
+}
+static bool idle_no_retry(const sched_ctx *x) { return x->spec->retry_hosts.n == 0; }
+static bool idle_no_pci(const sched_ctx *x) { return x->n_pci == 0; }
+static bool idle_no_numa(const sched_ctx *x)
+{
+    return !x->numa_invalid && !(x->numa.dedicated && x->numa.require_smt) && !x->numa.n;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 #define R_ALL REL_FIRST, REL_LATEST
 const filter_desc filter_table[] = {
-    {"AllHostsFilter", F_ONCE, R_ALL, all_hosts_filter, "passes every host"},
+    {"AllHostsFilter", F_ONCE, R_ALL, all_hosts_filter, "passes every host", idle_always},
     {"ComputeFilter", F_ONCE, R_ALL, compute_filter,
-     "service enabled and up (heartbeat within service_down_time, not forced down)"},
+     "service enabled and up (heartbeat within service_down_time, not forced down)", NULL},
     {"ComputeCapabilitiesFilter", F_ONCE, R_ALL, compute_capabilities_filter,
-     "flavor capabilities:* extra specs match the host"},
+     "flavor capabilities:* extra specs match the host", idle_no_extra_specs},
     {"ImagePropertiesFilter", F_ONCE | F_REBUILD, R_ALL, image_properties_filter,
-     "host supports the image's architecture, hypervisor type, vm mode and version"},
+     "host supports the image's architecture, hypervisor type, vm mode and version",
+     idle_no_image_wish},
     {"ServerGroupAntiAffinityFilter", 0, R_ALL, anti_affinity_filter,
-     "anti-affinity: fewer than max_server_per_host group members on the host"},
+     "anti-affinity: fewer than max_server_per_host group members on the host",
+     idle_no_anti_affinity},
     {"ServerGroupAffinityFilter", 0, R_ALL, affinity_filter,
-     "affinity: the host already runs a group member (or none runs anywhere)"},
+     "affinity: the host already runs a group member (or none runs anywhere)", idle_no_affinity},
     {"SameHostFilter", F_ONCE, R_ALL, same_host_filter,
-     "host runs one of the same_host servers"},
+     "host runs one of the same_host servers", NULL},
     {"DifferentHostFilter", F_ONCE, R_ALL, different_host_filter,
-     "host runs none of the different_host servers"},
+     "host runs none of the different_host servers", NULL},
     {"SimpleCIDRAffinityFilter", F_ONCE, R_ALL, simple_cidr_filter,
-     "host_ip inside build_near_host_ip/cidr"},
+     "host_ip inside build_near_host_ip/cidr", NULL},
     {"AggregateInstanceExtraSpecsFilter", F_ONCE, R_ALL, agg_instance_extra_specs_filter,
-     "flavor extra specs matched by the host's aggregate metadata"},
+     "flavor extra specs matched by the host's aggregate metadata", NULL},
     {"AggregateImagePropertiesIsolation", F_ONCE | F_REBUILD, R_ALL, agg_image_props_isolation,
-     "image properties agree with the host's aggregate metadata"},
+     "image properties agree with the host's aggregate metadata", NULL},
     {"AggregateMultiTenancyIsolation", F_ONCE, R_ALL, agg_multitenancy_isolation,
-     "project listed in the host's filter_tenant_id (or none set)"},
+     "project listed in the host's filter_tenant_id (or none set)", NULL},
     {"AggregateTypeAffinityFilter", F_ONCE, R_ALL, agg_type_affinity,
-     "flavor listed in the host's instance_type (or none set)"},
-    {"IoOpsFilter", 0, R_ALL, io_ops_filter, "num_io_ops < max_io_ops_per_host"},
+     "flavor listed in the host's instance_type (or none set)", NULL},
+    {"IoOpsFilter", 0, R_ALL, io_ops_filter, "num_io_ops < max_io_ops_per_host", NULL},
     {"AggregateIoOpsFilter", 0, R_ALL, agg_io_ops_filter,
-     "num_io_ops < aggregate max_io_ops_per_host (minimum) or the option"},
+     "num_io_ops < aggregate max_io_ops_per_host (minimum) or the option", NULL},
     {"NumInstancesFilter", 0, R_ALL, num_instances_filter,
-     "num_instances < max_instances_per_host"},
+     "num_instances < max_instances_per_host", NULL},
     {"AggregateNumInstancesFilter", 0, R_ALL, agg_num_instances_filter,
-     "num_instances < aggregate max_instances_per_host (minimum) or the option"},
+     "num_instances < aggregate max_instances_per_host (minimum) or the option", NULL},
     {"IsolatedHostsFilter", F_ONCE | F_REBUILD, R_ALL, isolated_hosts_filter,
-     "isolated images on isolated hosts only"},
-    {"JsonFilter", 0, R_ALL, json_filter, "the query hint holds for the host"},
+     "isolated images on isolated hosts only", NULL},
+    {"JsonFilter", 0, R_ALL, json_filter, "the query hint holds for the host", idle_no_query},
     {"MetricsFilter", 0, R_ALL, metrics_filter,
-     "host reports every metric of [metrics] weight_setting"},
-    {"NUMATopologyFilter", 0, R_ALL, numa_topology_filter, "instance NUMA topology fits"},
-    {"PciPassthroughFilter", 0, R_ALL, pci_passthrough_filter, "PCI requests satisfiable"},
+     "host reports every metric of [metrics] weight_setting", NULL},
+    {"NUMATopologyFilter", 0, R_ALL, numa_topology_filter, "instance NUMA topology fits",
+     idle_no_numa},
+    {"PciPassthroughFilter", 0, R_ALL, pci_passthrough_filter, "PCI requests satisfiable",
+     idle_no_pci},
     {"AvailabilityZoneFilter", F_ONCE, REL_FIRST, REL_2023_1, availability_zone_filter,
-     "host in the requested availability zone"},
+     "host in the requested availability zone", idle_no_az},
     {"RetryFilter", 0, REL_FIRST, REL_USSURI, retry_filter,
-     "host not already tried for this request"},
+     "host not already tried for this request", idle_no_retry},
     {"RamFilter", 0, REL_FIRST, REL_USSURI, ram_filter,
-     "total RAM * ram_allocation_ratio - used >= requested"},
+     "total RAM * ram_allocation_ratio - used >= requested", NULL},
     {"AggregateRamFilter", 0, REL_FIRST, REL_USSURI, agg_ram_filter,
-     "RamFilter with aggregate ram_allocation_ratio"},
+     "RamFilter with aggregate ram_allocation_ratio", NULL},
     {"CoreFilter", 0, REL_FIRST, REL_USSURI, core_filter,
-     "vcpus * cpu_allocation_ratio - used >= requested"},
+     "vcpus * cpu_allocation_ratio - used >= requested", NULL},
     {"AggregateCoreFilter", 0, REL_FIRST, REL_USSURI, agg_core_filter,
-     "CoreFilter with aggregate cpu_allocation_ratio"},
+     "CoreFilter with aggregate cpu_allocation_ratio", NULL},
     {"DiskFilter", 0, REL_FIRST, REL_USSURI, disk_filter,
-     "disk * disk_allocation_ratio - used >= requested"},
+     "disk * disk_allocation_ratio - used >= requested", NULL},
     {"AggregateDiskFilter", 0, REL_FIRST, REL_USSURI, agg_disk_filter,
-     "DiskFilter with aggregate disk_allocation_ratio"},
+     "DiskFilter with aggregate disk_allocation_ratio", NULL},
 };
 const int filter_count = sizeof filter_table / sizeof filter_table[0];
 

@@ -63,9 +63,12 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
         int64_t a = amount[rc];
         if (!a)
             continue;
+        /* placement_max_unit() and the others, read once */
+        const host *ho = &c->hosts.v[h];
         int64_t total = placement_total(c, h, rc);
-        int64_t max_unit = placement_max_unit(c, h, rc), min_unit = placement_min_unit(c, h, rc);
-        int64_t step = placement_step_size(c, h, rc);
+        int64_t max_unit = ho->max_unit[rc] > 0 ? ho->max_unit[rc] : total;
+        int64_t min_unit = ho->min_unit[rc] > 0 ? ho->min_unit[rc] : 1;
+        int64_t step = ho->step_size[rc] > 0 ? ho->step_size[rc] : 1;
         int code = -1;
         int64_t limit = 0;
         if (total <= 0)
@@ -85,8 +88,9 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
             }
             return false;
         }
-        int64_t used = placement_used(c, h, rc);
-        double cap = placement_capacity(c, h, rc);
+        int64_t used = placement_used(c, h, rc), reserved = host_reserved(c, h, rc);
+        double ratio = host_ratio(c, h, rc);
+        double cap = (double)(total - reserved) * ratio;   /* placement_capacity() */
         if ((double)(used + a) > cap) {
             if (why) {
                 why->code = R_PL_CAPACITY;
@@ -94,9 +98,9 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
                 why->i[1] = used;
                 why->i[2] = a;
                 why->i[3] = total;
-                why->i[4] = host_reserved(c, h, rc);
+                why->i[4] = reserved;
                 why->d[0] = cap;
-                why->d[1] = host_ratio(c, h, rc);
+                why->d[1] = ratio;
             }
             return false;
         }

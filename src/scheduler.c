@@ -561,6 +561,17 @@ static void record_placement(const cloud *c, const pquery *q, event *e)
 
 /* ---- host states ------------------------------------------------------------ */
 
+/* The host state's own copy of its server list, before it changes. */
+static void hs_instances_own(host_state *hs)
+{
+    if (hs->own_instances)
+        return;
+    intvec own = {0};
+    intvec_copy(&own, &hs->instances);
+    hs->instances = own;
+    hs->own_instances = true;
+}
+
 static void build_host_state(const cloud *c, int h, host_state *hs)
 {
     const host *ho = &c->hosts.v[h];
@@ -592,7 +603,7 @@ static void build_host_state(const cloud *c, int h, host_state *hs)
         pci_host_free(c, h, hs->pci_free);
     }
     const intvec *sv = &c->host_servers[h];
-    intvec_copy(&hs->instances, sv);
+    hs->instances = *sv;   /* borrowed: hs_instances_own() copies before a change */
     hs->num_instances = sv->n;
     /* num_io_ops is the compute node's stats['io_workload']
      * (nova/scheduler/host_manager.py _update_from_compute_node), which only
@@ -621,6 +632,7 @@ static void note_stale_view(cloud *c, const intvec *list, host_state *hs, trail 
         const server *sv = &c->servers.v[s];
         if (sv->deleted || sv->sched_ghost < 0 || intvec_find(list, sv->sched_ghost) < 0)
             continue;
+        hs_instances_own(&hs[sv->sched_ghost]);
         intvec_push(&hs[sv->sched_ghost].instances, s);
         trail_note(t, "Stale view of %s: the scheduler still lists %s there (now on %s) until "
                       "the next instance info sync",
@@ -631,18 +643,102 @@ static void note_stale_view(cloud *c, const intvec *list, host_state *hs, trail 
 
 /* ---- filtering and weighing --------------------------------------------------- */
 
-typedef struct weighed {
-    int host;
-    double weight;
-    double *parts;
-} weighed;
+/* ---- ranking ------------------------------------------------------------------
+ *
+ * Nova sorts every weighed host; the scheduler needs the best few: the
+ * host_subset_size to choose from, the claim that follows, a handful of
+ * alternates.  So a weighing ranks only the best `RANK_FEW`-odd hosts
+ * (one scan) and leaves the rest unranked behind them; whoever walks
+ * further (a failed claim, alternates in other cells, the next pass of a
+ * multi-create, a run of equal weights to shuffle) ranks the rest first.
+ * The order is Nova's stable sort's: weight, then scenario order (host
+ * id); the trail's weigh event is ranked the same way when read. */
 
-static int cmp_weighed(const void *a, const void *b)
+static bool ranks_before(const double *wt, int a, int b)
 {
-    const weighed *x = a, *y = b;
-    if (x->weight != y->weight)
-        return x->weight > y->weight ? -1 : 1;
-    return x->host - y->host;   /* stable: scenario order */
+    if (wt[a] != wt[b])
+        return wt[a] > wt[b];
+    return a < b;
+}
+
+typedef struct rank_pair {
+    double w;
+    int h;
+} rank_pair;
+
+static int cmp_rank_pair(const void *a, const void *b)
+{
+    const rank_pair *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->h - y->h;
+}
+
+/* Rank the whole list (the unranked tail; the ranked head stays). */
+static void rank_rest(sched_ctx *x, intvec *list)
+{
+    int from = x->ranked, n = list->n - from;
+    if (n <= 0) {
+        x->ranked = list->n;
+        return;
+    }
+    if (n > 1) {
+        rank_pair *p = nv_malloc((size_t)n * sizeof *p);
+        for (int i = 0; i < n; i++)
+            p[i] = (rank_pair){x->wt[list->v[from + i]], list->v[from + i]};
+        qsort(p, (size_t)n, sizeof *p, cmp_rank_pair);
+        for (int i = 0; i < n; i++)
+            list->v[from + i] = p[i].h;
+        free(p);
+    }
+    x->ranked = list->n;
+}
+
+/* Rank the best m of the list to its front, in order; the others follow
+ * in their order, unranked. */
+static void rank_top(sched_ctx *x, intvec *list, int m)
+{
+    int n = list->n;
+    x->ranked = 0;
+    if (m >= n / 2) {
+        rank_rest(x, list);
+        return;
+    }
+    const double *wt = x->wt;
+    int *best = nv_malloc((size_t)m * sizeof *best), cnt = 0;
+    for (int i = 0; i < n; i++) {
+        int h = list->v[i];
+        if (cnt == m && !ranks_before(wt, h, best[m - 1]))
+            continue;
+        int j = cnt < m ? cnt++ : m - 1;
+        while (j > 0 && ranks_before(wt, h, best[j - 1])) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j] = h;
+    }
+    for (int i = 0; i < m; i++)
+        x->mark[best[i]] = 1;
+    int j = m;
+    for (int i = 0; i < n; i++) {
+        int h = list->v[i];
+        if (x->mark[h])
+            x->mark[h] = 0;
+        else
+            list->v[j++] = h;
+    }
+    memcpy(list->v, best, (size_t)m * sizeof *best);
+    free(best);
+    x->ranked = m;
+}
+
+/* The list's host at k, ranking the rest first when k is beyond the
+ * ranked head. */
+static int ranked_at(sched_ctx *x, intvec *list, int k)
+{
+    if (k >= x->ranked)
+        rank_rest(x, list);
+    return list->v[k];
 }
 
 /* Filter `list` in place for instance index `idx`; false if emptied. */
@@ -677,14 +773,20 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
         e->name = nv_strdup(fd->name);
         e->in = list->n;
         int j = 0;
-        reject_reason why = {0};
+        if (fd->idle && fd->idle(x)) {   /* every host passes: visit none */
+            e->out = list->n;
+            continue;
+        }
+        reject_reason why = {0};   /* clean again after each rejection */
         for (int i = 0; i < list->n; i++) {
             host_state *hs = &x->hs[list->v[i]];
-            reason_reset(&why);
             if (fd->pass(x, hs, &why)) {
                 list->v[j++] = list->v[i];
+                if (why.code != R_TEXT || why.buf[0].len || why.buf[1].len)
+                    reason_reset(&why);   /* words written by a host that passed */
             } else {
                 dec_filter_reject(d, hs->host, ev, event_reject(e, hs->host, &why));
+                reason_reset(&why);
             }
         }
         reason_done(&why);
@@ -696,70 +798,68 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
     return true;
 }
 
-/* Weigh and order `list`; records a weigh event. */
+/* Weigh `list` and rank its best hosts first; records a weigh event with
+ * the weighers' block in the list's order. */
 static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
 {
     const cloud *c = x->c;
     const intvec *ws = &c->conf.weight_classes;
-    int n = list->n;
-    weighed *w = nv_calloc((size_t)(n ? n : 1), sizeof *w);
-    for (int i = 0; i < n; i++) {
-        w[i].host = list->v[i];
-        w[i].parts = nv_calloc((size_t)(ws->n ? ws->n : 1), sizeof(double));
-    }
+    int n = list->n, nk = ws->n;
+    event *e = trail_add(t, EV_WEIGH);
+    for (int k = 0; k < nk; k++)
+        strlist_push(&e->weighers, weigher_table[ws->v[k]].name);
+    event_weights_alloc(e, n, nk);
+    ev_weights *wb = &e->weights;
+    memcpy(wb->host, list->v, (size_t)n * sizeof *list->v);
     if (n > 1) {
-        double *raw = nv_malloc((size_t)n * sizeof *raw);
-        for (int k = 0; k < ws->n; k++) {
+        for (int k = 0; k < nk; k++) {
             const weigher_desc *d = &weigher_table[ws->v[k]];
             double lo = 0, hi = 0;
             for (int i = 0; i < n; i++) {
-                raw[i] = d->raw(x, &x->hs[w[i].host]);
-                if (d->minval0 && raw[i] < 0)
-                    raw[i] = 0;
-                if (i == 0 || raw[i] < lo)
-                    lo = raw[i];
-                if (i == 0 || raw[i] > hi)
-                    hi = raw[i];
+                double r = d->raw(x, &x->hs[list->v[i]]);
+                if (d->minval0 && r < 0)
+                    r = 0;
+                if (i == 0 || r < lo)
+                    lo = r;
+                if (i == 0 || r > hi)
+                    hi = r;
+                wb->raw[(size_t)i * (size_t)nk + (size_t)k] = r;
             }
             if (d->minval0)
                 lo = 0;
+            double mult;
+            bool uniform = weigher_uniform(c, ws->v[k], &mult);
             for (int i = 0; i < n; i++) {
-                double norm = lo == hi ? 0.0 : (raw[i] - lo) / (hi - lo);
+                double r = wb->raw[(size_t)i * (size_t)nk + (size_t)k];
+                double norm = lo == hi ? 0.0 : (r - lo) / (hi - lo);
+                if (!uniform)
+                    mult = weigher_multiplier(c, ws->v[k], list->v[i]);
                 /* + 0.0: a negative multiplier times 0 is 0, never -0.0 */
-                double part = weigher_multiplier(c, ws->v[k], w[i].host) * norm + 0.0;
-                w[i].parts[k] = part;
-                w[i].weight += part;
+                double part = mult * norm + 0.0;
+                wb->part[(size_t)i * (size_t)nk + (size_t)k] = part;
+                wb->weight[i] += part;
             }
         }
-        free(raw);
-        qsort(w, (size_t)n, sizeof *w, cmp_weighed);
+        wb->unranked = true;
     }
-    event *e = trail_add(t, EV_WEIGH);
-    for (int k = 0; k < ws->n; k++)
-        strlist_push(&e->weighers, weigher_table[ws->v[k]].name);
-    event_weights_alloc(e, n, ws->n);
-    for (int i = 0; i < n; i++) {
-        e->weights.host[i] = w[i].host;
-        e->weights.weight[i] = w[i].weight;
-        for (int k = 0; k < ws->n; k++)
-            e->weights.part[(size_t)i * (size_t)ws->n + (size_t)k] = w[i].parts[k];
-        free(w[i].parts);
-        list->v[i] = w[i].host;
-    }
-    free(w);
+    for (int i = 0; i < n; i++)
+        x->wt[list->v[i]] = wb->weight[i];
     dec_weighed(dec_current(t), t->n - 1, list->v, n);
+    /* enough for the subset, the claim and the alternates */
+    const nova_config *cf = &c->conf;
+    int64_t few = cf->host_subset_size + cf->max_attempts + 8;
+    rank_top(x, list, few < n ? (int)few : n);
 }
 
 /* Nova's host_subset_size / shuffle choice: chosen host first. */
-static void choose(sched_ctx *x, intvec *list, const event *weigh)
+static void choose(sched_ctx *x, intvec *list)
 {
     const nova_config *cf = &x->c->conf;
     if (list->n == 0)
         return;
-    if (cf->shuffle_best_same_weighed_hosts && weigh && weigh->weights.n == list->n) {
+    if (cf->shuffle_best_same_weighed_hosts) {
         int run = 1;
-        while (run < list->n && weigh->weights.weight[event_weigh_row(weigh, run)] ==
-                                    weigh->weights.weight[event_weigh_row(weigh, 0)])
+        while (run < list->n && x->wt[ranked_at(x, list, run)] == x->wt[list->v[0]])
             run++;
         for (int i = run - 1; i > 0; i--) {
             int j = nv_rng_below(x->rng, i + 1);
@@ -773,7 +873,7 @@ static void choose(sched_ctx *x, intvec *list, const event *weigh)
         sub = 1;
     int pick = nv_rng_below(x->rng, sub);
     if (sub > 1 || pick) {
-        int chosen = list->v[pick];
+        int chosen = ranked_at(x, list, pick);
         memmove(list->v + 1, list->v, (size_t)pick * sizeof *list->v);
         list->v[0] = chosen;
     }
@@ -881,8 +981,10 @@ static void consume(sched_ctx *x, host_state *hs)
         pci_fit(x->c, hs->host, hs->pci_free, x->pci, x->n_pci, true, NULL);
     if (x->spec->group >= 0) {
         intvec_push(&x->group_hosts, hs->host);
-        if (intvec_find(&hs->instances, x->instance) < 0)
+        if (intvec_find(&hs->instances, x->instance) < 0) {
+            hs_instances_own(hs);
             intvec_push(&hs->instances, x->instance);
+        }
     }
 }
 
@@ -890,6 +992,8 @@ static void consume(sched_ctx *x, host_state *hs)
  * (`server`; -1 for the alternates pass). */
 static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
 {
+    /* the hosts come in the last pass's order, all of it ranked */
+    rank_rest(x, list);
     dec_pass_begin(dec_current(t), sid);
     bool forced = narrow(x, list, t);
     dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
@@ -910,7 +1014,7 @@ static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
         list->n = 0;
         return;
     }
-    choose(x, list, &t->v[t->n - 1]);
+    choose(x, list);
 }
 
 bool sched_is_member(const sched_ctx *x, int sid)
@@ -1014,7 +1118,8 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             for (int h = 0; h < c->hosts.n; h++) {
                 if (is_cand[h])
                     continue;
-                reason_reset(&why);
+                if (why.code != R_TEXT || why.buf[0].len || why.buf[1].len)
+                    reason_reset(&why);   /* clean for every host, cheaply */
                 if (placement_candidate(c, &q, h, &why)) {
                     if (q.limit && found >= q.limit) {
                         if (!pass) {
@@ -1108,6 +1213,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
 
     /* host states for the candidates only */
     x.hs = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.hs);
+    x.wt = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.wt);
+    x.mark = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), 1);
+    x.ranked = list.n;   /* nothing weighed yet: the list's order stands */
     if (!c->view_valid)
         cloud_refresh_view(c);
     for (int i = 0; i < list.n; i++) {
@@ -1152,7 +1260,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             break;
         int got = -1;
         for (int k = 0; k < list.n; k++) {
-            int h = list.v[k];
+            int h = ranked_at(&x, &list, k);
             if (spec->rebuild) {
                 got = h;
                 break;
@@ -1211,7 +1319,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         int sel = out->hosts.v[i];
         const char *cell = c->hosts.v[sel].cell;
         for (int k = 0; k < list.n && out->alternates[i].n < num_alts; k++) {
-            int h = list.v[k];
+            int h = ranked_at(&x, &list, k);
             if (intvec_find(&out->hosts, h) >= 0 || strcmp(c->hosts.v[h].cell, cell) != 0)
                 continue;
             if (!x.hs[h].has_candidate)
@@ -1228,11 +1336,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     out->ok = true;
 done:
     for (int h = 0; h < c->hosts.n; h++) {
-        intvec_free(&x.hs[h].instances);
+        if (x.hs[h].own_instances)
+            intvec_free(&x.hs[h].instances);
         free(x.hs[h].cells);
         free(x.hs[h].pci_free);
     }
     free(x.hs);
+    free(x.wt);
+    free(x.mark);
     if (x.n_pci > 0)
         pci_requests_free(x.pci, x.n_pci);
     intvec_free(&x.group_hosts);

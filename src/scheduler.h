@@ -15,7 +15,8 @@
  *
  * Determinism: Nova iterates host states in Python set order, so ties break
  * arbitrarily there.  novalid keeps hosts in scenario order (host id) and
- * sorts by weight with a stable sort, so equal weights keep scenario order;
+ * ranks by weight, then host id, so equal weights keep scenario order
+ * (the best few at once, the rest only when something walks further);
  * host_subset_size and shuffle_best_same_weighed_hosts draw from the run's
  * seeded RNG.  Placement returns candidates in provider creation order.
  */
@@ -59,7 +60,9 @@ typedef struct host_state {
     int64_t vcpus_total, vcpus_used;
     int64_t num_instances, num_io_ops, failed_builds;
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
-    intvec instances;           /* server ids on the host, plus those placed in this request */
+    intvec instances;           /* server ids on the host, plus those placed in this request:
+                                 * the cloud's list, borrowed until this request adds one */
+    bool own_instances;         /* `instances` is a copy (else borrowed, never freed) */
     bool has_candidate;
     cell_usage *cells;          /* NUMA cell usage (host's n_cells), NULL if none */
     int *pci_free;              /* free devices per PCI pool, NULL if none */
@@ -90,6 +93,12 @@ typedef struct sched_ctx {
      * instead of once per host (filled by the first host that needs it;
      * NULL: computed per call). */
     struct sched_memo *memo;
+    /* The last weighing: per host id its weight, and how many of the list
+     * are ranked (the list's first `ranked` hosts are the best, in order;
+     * the rest follow unranked until someone needs them). */
+    double *wt;
+    int ranked;
+    unsigned char *mark;        /* per host id, scratch, all 0 between uses */
 } sched_ctx;
 
 /* The image's wishes as ImagePropertiesFilter compares them. */
@@ -98,6 +107,13 @@ typedef struct sched_memo {
     char *want[3];              /* canonical arch, hv_type, vm_mode; NULL: not asked */
     const char *req_ver;        /* img_hv_requested_version, borrowed */
     const char *bits;           /* hw_maxphysaddr_bits, borrowed */
+    /* the last host's (cpu_arch, hypervisor_type) and whether its
+     * supported instances matched (no requested version) */
+    const char *seen_arch, *seen_hv;
+    bool seen_pass;
+    /* the host side of the last rejection's words, and its pair */
+    const char *refused_arch, *refused_hv;
+    char *refused_text;
     char *wish_text;            /* "(arch=x86_64, hv_type=None, vm_mode=None)" for reasons */
 } sched_memo;
 void sched_memo_done(sched_memo *m);
@@ -115,6 +131,9 @@ typedef struct filter_desc {
      * and the numbers that decided, or free text (reason_text) */
     bool (*pass)(const sched_ctx *x, const host_state *h, reject_reason *why);
     const char *summary;
+    /* NULL, or true when the request alone says every host passes (no
+     * group, no hint, nothing asked): the filter then visits no host */
+    bool (*idle)(const sched_ctx *x);
 } filter_desc;
 
 extern const filter_desc filter_table[];
@@ -142,6 +161,9 @@ void weigher_all(int release, intvec *out);
 
 /* Per-host multiplier (aggregate override = minimum of aggregate values). */
 double weigher_multiplier(const cloud *c, int weigher, int host);
+/* true, with the multiplier, when it is the same for every host (no
+ * aggregate sets it, or the release reads no aggregate override). */
+bool weigher_uniform(const cloud *c, int weigher, double *multiplier);
 
 /* The scheduler's answer. */
 typedef struct sched_result {

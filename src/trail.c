@@ -45,6 +45,7 @@ static void event_free(event *e)
     free(e->weights.part);
     free(e->weights.raw);
     free(e->weights.rank);
+    free(e->weights.pos);
     hostnames_unref(e->hn);
 }
 
@@ -94,11 +95,22 @@ event *trail_add(trail *t, enum ev_kind kind)
     return e;
 }
 
+/* The last table made, kept for the next trail that asks for the same
+ * hosts (a host_gen is never reused: the same gen, the same names): a new
+ * session on a copy of a cloud shares its names instead of copying them. */
+static hostnames *last_hn;
+
 void trail_use_hosts(trail *t, const cloud *c)
 {
     if (t->hn && t->hn->gen == c->host_gen && t->hn->n == c->hosts.n)
         return;
     hostnames_unref(t->hn);
+    if (last_hn && last_hn->gen == c->host_gen && last_hn->n == c->hosts.n) {
+        t->hn = last_hn;
+        last_hn->refs++;
+        return;
+    }
+    hostnames_unref(last_hn);
     hostnames *hn = nv_calloc(1, sizeof *hn);
     hn->refs = 1;
     hn->gen = c->host_gen;
@@ -107,6 +119,8 @@ void trail_use_hosts(trail *t, const cloud *c)
     for (int i = 0; i < hn->n; i++)
         hn->v[i] = nv_strdup(c->hosts.v[i].name);
     t->hn = hn;
+    last_hn = hn;
+    hn->refs++;
 }
 
 const char *event_host(const event *e, int h)
@@ -164,9 +178,54 @@ void event_weights_alloc(event *e, int n, int k)
     w->raw = nv_calloc(cells, sizeof *w->raw);
 }
 
+typedef struct rank_key {
+    double weight;
+    int host, row;
+} rank_key;
+
+static int cmp_rank_key(const void *a, const void *b)
+{
+    const rank_key *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return x->host - y->host;   /* equal weights keep scenario order */
+}
+
+/* The ranking of unranked rows: a cache of the event, filled on first
+ * reading (hence the cast). */
+static void weights_rank(const event *ce)
+{
+    ev_weights *w = &((event *)ce)->weights;
+    if (w->rank)
+        return;
+    size_t n = (size_t)(w->n ? w->n : 1);
+    rank_key *k = nv_malloc(n * sizeof *k);
+    for (int i = 0; i < w->n; i++)
+        k[i] = (rank_key){w->weight[i], w->host[i], i};
+    qsort(k, (size_t)w->n, sizeof *k, cmp_rank_key);
+    w->rank = nv_malloc(n * sizeof *w->rank);
+    w->pos = nv_malloc(n * sizeof *w->pos);
+    for (int i = 0; i < w->n; i++) {
+        w->rank[i] = k[i].row;
+        w->pos[k[i].row] = i;
+    }
+    free(k);
+}
+
 int event_weigh_row(const event *e, int r)
 {
-    return e->weights.rank ? e->weights.rank[r] : r;
+    if (!e->weights.unranked)
+        return r;
+    weights_rank(e);
+    return e->weights.rank[r];
+}
+
+int event_weigh_rank(const event *e, int row)
+{
+    if (!e->weights.unranked)
+        return row;
+    weights_rank(e);
+    return e->weights.pos[row];
 }
 
 void trail_check(trail *t, const char *name, const char *hostname, bool ok, const char *message)

@@ -50,8 +50,10 @@ typedef struct ev_weights {
     double *weight;             /* n totals */
     double *part;               /* n x k: multiplier * normalised raw (row per host) */
     double *raw;                /* n x k: the weigher's raw value */
-    int *rank;                  /* rows best first; NULL: already in that order
-                                 * (filled on first reading, see event_weigh_row) */
+    bool unranked;              /* rows are not best first: rank[] and pos[] are
+                                 * filled on first reading (event_weigh_row) */
+    int *rank;                  /* rows best first (weight, then host id) */
+    int *pos;                   /* per row its place in rank[] */
 } ev_weights;
 
 typedef struct event {
@@ -105,11 +107,13 @@ const char *event_host(const event *e, int host);
 const char *event_reject_host(const event *e, int i);
 void event_reject_reason(const event *e, int i, sbuf *out);
 
-/* The weigh event's block: allocate n rows of k, and the row of rank r
- * (0 best), sorting the rows on first use when they were recorded
- * unranked. */
+/* The weigh event's block: allocate n rows of k; the row of rank r (0
+ * best) and the rank of a row.  Rows recorded unranked are sorted on the
+ * first reading (the scheduler ranks only the few hosts it needs; the
+ * trail's full ranking is made for whoever shows it). */
 void event_weights_alloc(event *e, int n, int k);
 int event_weigh_row(const event *e, int r);
+int event_weigh_rank(const event *e, int row);
 
 /* Convenience constructors. */
 void trail_check(trail *t, const char *name, const char *host, bool ok,

@@ -271,3 +271,15 @@ double weigher_multiplier(const cloud *c, int w, int h)
     }
     return d->negate ? -m : m;
 }
+
+bool weigher_uniform(const cloud *c, int w, double *multiplier)
+{
+    const weigher_desc *d = &weigher_table[w];
+    if (c->conf.release >= REL_STEIN)
+        for (int a = 0; a < c->aggregates.n; a++)
+            if (kvlist_get(&c->aggregates.v[a].metadata, d->multiplier))
+                return false;
+    double m = *(const double *)((const char *)&c->conf + d->off);
+    *multiplier = d->negate ? -m : m;
+    return true;
+}

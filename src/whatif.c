@@ -191,12 +191,14 @@ void whatif_fit(const cloud *c, const trail *t, int k, int sid, int target, int 
         }
         break;
     }
-    default:
-        if (x->rank && d->selected.n)
-            sbuf_addf(out, "it fits: the weighers ranked it %d of %d", x->rank, x->ranked);
-        else if (x->rank)
+    default: {
+        int of, rank = dec_rank(t, d, h, &of);
+        if (rank && d->selected.n)
+            sbuf_addf(out, "it fits: the weighers ranked it %d of %d", rank, of);
+        else if (rank)
             sbuf_add(out, "it fits the filters");
         break;
+    }
     }
     sbuf_free(&words);
 }
