@@ -1502,8 +1502,12 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         set_str(&s->vm_state, "error");
         set_str(&s->task_state, NULL);
         mig_status(env, m, "failed");
-        record_fault(s, f);
-        outcome(env, r, "BuildAbortException", "Build of instance %s aborted: %s", s->name, f);
+        /* the driver's BuildAbortException is what _error_out_instance_on_exception
+         * records as the fault, as on a rebuild in place */
+        char *abort = nv_printf("Build of instance %s aborted: %s", s->name, f);
+        record_fault(s, abort);
+        outcome(env, r, "BuildAbortException", "%s", abort);
+        free(abort);
         return;
     }
     trail_check(env->t, "rebuild_instance", hname(env, dst_host), true, NULL);
