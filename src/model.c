@@ -305,6 +305,7 @@ cloud *cloud_clone(const cloud *src)
     c->no_settle = src->no_settle;
     c->view_valid = src->view_valid;
     c->host_gen = src->host_gen;
+    c->alloc_seq = src->alloc_seq;      /* later allocations keep the written order */
     COPY_VEC(c->hosts, src->hosts);
     for (int i = 0; i < c->hosts.n; i++)
         host_copy_owned(&c->hosts.v[i], &src->hosts.v[i]);

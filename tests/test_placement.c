@@ -526,6 +526,31 @@ static void test_claim_refuses_without_writing(void **state)
     cloud_free(c);
 }
 
+/* A copy of the cloud (undo, what-if) goes on numbering allocations where
+ * the original stopped, so a consumer's allocations still list in the order
+ * they were written (describe shows them so). */
+static void test_clone_keeps_allocation_order(void **state)
+{
+    (void)state;
+    cloud *c = t_cloud(REL_LATEST);
+    int h1 = t_host(c, "host1", 8, 16384, 100);
+    int h2 = t_host(c, "host2", 8, 16384, 100);
+    int64_t a[RC_COUNT];
+    amounts(a, 1, 512, 5, 0);
+    consumers(c, 10);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 7, h1, a));
+    assert_true(placement_claim(c, CONSUMER_SERVER, 8, h1, a));
+    cloud *d = cloud_clone(c);
+    assert_true(placement_claim(d, CONSUMER_SERVER, 7, h2, a));
+    int *ix = NULL;
+    assert_int_equal(placement_allocations_of(d, CONSUMER_SERVER, 7, &ix), 2);
+    assert_int_equal(d->allocations.v[ix[0]].host, h1);
+    assert_int_equal(d->allocations.v[ix[1]].host, h2);
+    free(ix);
+    cloud_free(d);
+    cloud_free(c);
+}
+
 static void test_delete_and_move(void **state)
 {
     (void)state;
@@ -836,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_inventory_units),
         cmocka_unit_test(test_claim_refuses_without_writing),
         cmocka_unit_test(test_delete_and_move),
+        cmocka_unit_test(test_clone_keeps_allocation_order),
         cmocka_unit_test(test_usage_rebuilt_by_reindex),
         cmocka_unit_test(test_candidates_capacity),
         cmocka_unit_test(test_pcpu_fallback_query),
