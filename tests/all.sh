@@ -4,8 +4,10 @@
 #      files, the Nova oracle regression set, the UI under tmux);
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build and the same
 #      `make check`;
-#   3. valgrind (memcheck) over the unit tests and every scenario replay of
-#      the normal build, when valgrind is installed.
+#   3. valgrind (memcheck) over the unit tests, every scenario replay and
+#      every bad file of
+#      the normal build, as many at a time as there are cores, when
+#      valgrind is installed.
 # Run from the top of the source tree.  Builds go to build/ and build-asan/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,26 +42,42 @@ vg_pass=0
 vg_fail=0
 if command -v valgrind >/dev/null 2>&1; then
     echo "=== valgrind"
-    vg() {
+    # one command per line: the unit tests, every scenario replay, every bad
+    # file; run $jobs at a time, each leaving PASS or FAIL and its errors
+    vgdir=build/valgrind
+    rm -rf "$vgdir" && mkdir -p "$vgdir"
+    {
+        for t in build/tests/test_*; do
+            case $t in *.o|*.log|*.trs) continue ;; esac
+            [ -x "$t" ] && echo "$t"
+        done
+        for f in scenarios/*.cfg; do echo "build/novalid run --format json $f"; done
+        for f in tests/bad/*.cfg; do echo "build/novalid validate $f"; done
+    } | awk '{ printf "%d %s\n", NR, $0 }' > "$vgdir/commands"
+    # shellcheck disable=SC2016
+    xargs -P "$jobs" -L 1 sh -c '
+        n=$1; shift
         if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-                --suppressions="$top/tests/valgrind.supp" "$@" >/dev/null 2>build/valgrind.err; then
-            vg_pass=$((vg_pass + 1))
+                --suppressions="$0/tests/valgrind.supp" "$@" >/dev/null 2>"build/valgrind/$n.err"; then
+            echo PASS > "build/valgrind/$n.res"
         elif [ $? -eq 99 ]; then
-            echo "FAIL valgrind: $*"; cat build/valgrind.err; vg_fail=$((vg_fail + 1))
+            echo "FAIL valgrind: $*" > "build/valgrind/$n.res"
         else
-            vg_pass=$((vg_pass + 1))   # expectation failures are the suites' business
+            echo PASS > "build/valgrind/$n.res"   # expectation failures: the suites report those
+        fi' "$top" < "$vgdir/commands"
+    for res in "$vgdir"/*.res; do
+        if [ "$(cat "$res")" = PASS ]; then
+            vg_pass=$((vg_pass + 1))
+        else
+            cat "$res" "${res%.res}.err"
+            vg_fail=$((vg_fail + 1))
         fi
-    }
-    for t in build/tests/test_*; do
-        case $t in *.o|*.log|*.trs) continue ;; esac
-        [ -x "$t" ] && vg "$t"
     done
-    for f in scenarios/*.cfg; do
-        vg build/novalid run --format json "$f"
-    done
-    for f in tests/bad/*.cfg; do
-        vg build/novalid validate "$f"
-    done
+    n_cmds=$(wc -l < "$vgdir/commands")
+    if [ "$((vg_pass + vg_fail))" -ne "$n_cmds" ]; then
+        echo "FAIL valgrind: $n_cmds commands, $((vg_pass + vg_fail)) results"
+        vg_fail=$((vg_fail + 1))
+    fi
 fi
 
 # one closing line over every suite of both builds and the valgrind runs
