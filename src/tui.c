@@ -891,28 +891,48 @@ static void restore_autosave(tui *t)
 
 /* ---- prompt history ---------------------------------------------------------------- */
 
+/* Drop the oldest lines beyond HISTORY_MAX. */
+static void history_trim(tui *t)
+{
+    if (t->history.n <= HISTORY_MAX)
+        return;
+    int drop = t->history.n - HISTORY_MAX;
+    for (int i = 0; i < drop; i++)
+        free(t->history.v[i]);
+    memmove(t->history.v, t->history.v + drop, (size_t)HISTORY_MAX * sizeof *t->history.v);
+    t->history.n = HISTORY_MAX;
+}
+
+/* The history file is appended to as lines are entered; when it holds
+ * twice what is kept, it is written again with the newest HISTORY_MAX
+ * lines (atomically, as a save), so it stays bounded across sessions. */
 static void history_load(tui *t)
 {
     char *p = state_file(t, "history");
     FILE *f = p ? fopen(p, "r") : NULL;
     char line[1024];
+    int n_read = 0;
     while (f && fgets(line, sizeof line, f)) {
+        bool whole = strchr(line, '\n') != NULL;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0])
             strlist_push(&t->history, line);
+        n_read++;
+        /* a line longer than the buffer: keep its start, skip the rest */
+        for (int ch; !whole && (ch = getc(f)) != EOF && ch != '\n';)
+            ;
     }
     if (f)
         fclose(f);
-    free(p);
-    /* keep the newest */
-    if (t->history.n > HISTORY_MAX) {
-        int drop = t->history.n - HISTORY_MAX;
-        for (int i = 0; i < drop; i++)
-            free(t->history.v[i]);
-        memmove(t->history.v, t->history.v + drop,
-                (size_t)HISTORY_MAX * sizeof *t->history.v);
-        t->history.n = HISTORY_MAX;
+    history_trim(t);
+    if (p && n_read > 2 * HISTORY_MAX) {
+        sbuf b = {0};
+        for (int i = 0; i < t->history.n; i++)
+            sbuf_addf(&b, "%s\n", t->history.v[i]);
+        scenario_write_text(p, b.s ? b.s : "", NULL, 0);
+        sbuf_free(&b);
     }
+    free(p);
 }
 
 static void history_add(tui *t, const char *line)
@@ -920,6 +940,7 @@ static void history_add(tui *t, const char *line)
     if (t->history.n && !strcmp(t->history.v[t->history.n - 1], line))
         return;
     strlist_push(&t->history, line);
+    history_trim(t);
     char *p = state_file(t, "history");
     FILE *f = p ? fopen(p, "a") : NULL;
     if (f) {

@@ -317,6 +317,9 @@ finish whatif 0
 # migration of one has nowhere to go (fixed Nova: NoValidHost); saved with the
 # outcomes as expectations, the file passes novalid check.
 line() { T send-keys -t nv -l "$1"; T send-keys -t nv Enter; }
+# a history file grown by earlier sessions to more than twice what is kept
+mkdir -p "$HOME/.local/state/novalid"
+awk 'BEGIN { for (i = 1; i <= 1200; i++) print "old-line " i }' >"$HOME/.local/state/novalid/history"
 NV_ARGS=" '--empty'"
 start build1781710
 NV_ARGS=
@@ -395,6 +398,12 @@ if [ -s "$HOME/.local/state/novalid/history" ] && grep -q '^host-add host1' "$HO
     ok "prompt history kept under the state directory"
 else
     fail "no prompt history file"
+fi
+hist=$HOME/.local/state/novalid/history
+if [ "$(wc -l <"$hist")" -le 600 ] && ! grep -qx 'old-line 700' "$hist" && grep -qx 'old-line 1200' "$hist"; then
+    ok "the history file is cut back to the newest lines"
+else
+    fail "the history file was not cut back ($(wc -l <"$hist") lines)"
 fi
 
 # ---- 1c: saving asks before overwriting; quitting asks with unsaved commands ----
