@@ -4,10 +4,9 @@
 #      files, the Nova oracle regression set, the UI under tmux);
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build and the same
 #      `make check`;
-#   3. valgrind (memcheck) over the unit tests, every scenario replay and
-#      every bad file of
-#      the normal build, as many at a time as there are cores, when
-#      valgrind is installed.
+#   3. valgrind (memcheck) over the normal build's unit tests, every
+#      scenario replay and every bad file, as many at a time as there are
+#      cores, when valgrind is installed.
 # Run from the top of the source tree.  Builds go to build/ and build-asan/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
