@@ -95,7 +95,8 @@ const key_binding keys_table[] = {
      "what if: where could the selected server go (servers pane), or could it go to this "
      "host (hosts pane), and what would make each host fit; a dry run", "what-if"},
     {'D', "D", ACT_DRAIN, KEYS_HOSTS,
-     "drain plan: could every server of this host be live-migrated away? (a dry run)", "drain"},
+     "drain plan: could every server of this host be live-migrated away? (a dry run; "
+     "Esc stops a long one)", "drain"},
     {'H', "H", ACT_HISTORY, KEYS_PANES, "history: every command, its outcome and decision", "history"},
     {'[', "[", ACT_PREV_DECISION, KEYS_TRAIL | KEYS_MIGRATIONS,
      "show the previous command's decision in the trail pane and the matrix", NULL},

@@ -207,12 +207,25 @@ void pane_whatif_open(tui *t, int sid, int h)
     trail_free(&tr);
 }
 
+static bool busy_watch(void *busy, int done, int total)
+{
+    return tui_busy_step(busy, done, total);
+}
+
 void pane_drain_open(tui *t, int h)
 {
     const cloud *c = t->s->c;
     trail tr = {0};
     whatif_result r;
-    whatif_drain(c, &t->s->rng, &tr, h, &r);
+    char *what = nv_printf("drain plan for %s", c->hosts.v[h].name);
+    tui_busy busy;
+    tui_busy_start(&busy, t, what);
+    whatif_drain_watch(c, &t->s->rng, &tr, h, busy_watch, &busy, &r);
+    free(what);
+    if (!strcmp(r.outcome, "Interrupted"))
+        tui_status(t, TH_STATUS, "drain plan for %s stopped (Esc)", c->hosts.v[h].name);
+    else
+        tui_status(t, TH_STATUS, "drain plan for %s: %s", c->hosts.v[h].name, r.outcome);
     sbuf b = {0};
     dry_run_text(c, &tr, &r, &b);
     view_open(t, nv_printf("Can %s be emptied? (drain plan)", c->hosts.v[h].name), sbuf_take(&b));

@@ -348,6 +348,45 @@ void tui_status(tui *t, int elem, const char *fmt, ...)
     t->status_elem = elem;
 }
 
+static double mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void tui_busy_start(tui_busy *b, tui *t, const char *what)
+{
+    b->t = t;
+    b->what = what;
+    b->start = mono_seconds();
+    b->last_draw = 0;
+}
+
+static void draw(tui *t);
+
+bool tui_busy_step(tui_busy *b, int done, int total)
+{
+    if (pending_signal)
+        return false;
+    if (!curses_on)
+        return true;   /* fed keys (tests, fuzzing): no terminal to poll */
+    double now = mono_seconds();
+    if (now - b->start < 0.2 || now - b->last_draw < 0.1)
+        return true;
+    b->last_draw = now;
+    tui_status(b->t, TH_STATUS, "%s: %d of %d done, %.1f s; Esc stops", b->what, done, total,
+               now - b->start);
+    draw(b->t);
+    bool go_on = true;
+    nodelay(stdscr, TRUE);
+    for (int ch; (ch = getch()) != ERR;)
+        if (ch == 27)
+            go_on = false;
+    nodelay(stdscr, FALSE);
+    return go_on && !pending_signal;
+}
+
 int tui_selected_server(tui *t)
 {
     tui_refresh_derived(t);

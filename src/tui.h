@@ -199,6 +199,18 @@ void tui_show_decision(tui *t, int k);
 /* The same, and focus the trail pane with a status line naming it. */
 void tui_open_decision(tui *t, int k);
 void tui_status(tui *t, int elem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Long work in progress (a drain plan on a large cloud): from a fifth of
+ * a second on, at most ten times a second, the status line says `what`
+ * and done/total and the screen is drawn; false when Esc was pressed or a
+ * signal that ends the program arrived, so the work stops there.  Other
+ * keys typed meanwhile are dropped. */
+typedef struct tui_busy {
+    tui *t;
+    const char *what;
+    double start, last_draw;
+} tui_busy;
+void tui_busy_start(tui_busy *b, tui *t, const char *what);
+bool tui_busy_step(tui_busy *b, int done, int total);
 /* Run one command (status line, trail, selection); `step` is the script
  * step it comes from or -1.  Returns the result (owned by the session);
  * NULL when a typed command names something the cloud has or lacks

@@ -278,15 +278,36 @@ static void sort_by_name(const cloud *c, intvec *v)
         }
 }
 
+/* The cloud as it was before the drain's i-th move: c (the start) with
+ * the first i moves of the plan run again from the same random state.
+ * Moves are deterministic, so this is the state the i-th move saw; it is
+ * made only when a server has nowhere to go, instead of copying the cloud
+ * before every move (a copy costs more than a decision at scale). */
+static cloud *state_before(const cloud *c, const nv_rng *g0, const intvec *todo, int i)
+{
+    cloud *before = cloud_clone(c);
+    nv_rng g = *g0;
+    trail scratch = {0};
+    for (int j = 0; j < i; j++) {
+        cmd_result r;
+        run_move(before, &g, &scratch, OP_LIVE_MIGRATE, todo->v[j], -1, &r);
+        cmd_result_done(&r);
+    }
+    trail_free(&scratch);
+    return before;
+}
+
 /* Live-migrate every server of host h on `work`, in name order, until one
- * has nowhere to go.  The servers' ids and names are the same in c and
- * work (work is c or a copy of it). */
+ * has nowhere to go (or `watch` says stop).  c is the cloud at the start
+ * and does not change meanwhile; the servers' ids and names are the same
+ * in c and work (work is c's copy, or the cloud c was copied from). */
 static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bool dry,
-                     whatif_result *out)
+                     whatif_watch watch, void *ctx, whatif_result *out)
 {
     memset(out, 0, sizeof *out);
     out->destination = -1;
     out->outcome = "ok";
+    const nv_rng g0 = *g;
     intvec todo = {0};
     for (int i = 0; i < c->servers.n; i++)
         if (!c->servers.v[i].deleted && c->servers.v[i].host == h)
@@ -297,9 +318,16 @@ static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bo
                   "forward",
                hn, dry ? " (dry run)" : "", todo.n);
     for (int i = 0; i < todo.n; i++) {
+        if (watch && !watch(ctx, i, todo.n)) {
+            out->outcome = "Interrupted";
+            out->message = nv_printf("stopped after %d of %d server(s): the plan so far is "
+                                     "below",
+                                     i, todo.n);
+            trail_note(t, "Drain %s stopped after %d of %d server(s)", hn, i, todo.n);
+            break;
+        }
         int sid = todo.v[i];
         intvec_push(&out->servers, sid);
-        cloud *before = cloud_clone(work);
         int from = t->n;
         cmd_result r;
         run_move(work, g, t, OP_LIVE_MIGRATE, sid, -1, &r);
@@ -309,16 +337,16 @@ static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bo
             out->outcome = strcmp(o, "ok") ? o : "NoValidHost";
             out->message = nv_printf("%s has nowhere to go: %s", work->servers.v[sid].name,
                                      r.message ? r.message : "it stayed on the host");
+            cloud *before = state_before(c, &g0, &todo, i);
             fit_notes(before, t, from, sid, -1);
-            cmd_result_done(&r);
             cloud_free(before);
+            cmd_result_done(&r);
             break;
         }
         char *item = nv_printf("%s=%s", work->servers.v[sid].name, work->hosts.v[now].name);
         strlist_push(&out->plan, item);
         free(item);
         cmd_result_done(&r);
-        cloud_free(before);
     }
     if (!strcmp(out->outcome, "ok")) {
         sbuf b = {0};
@@ -331,19 +359,25 @@ static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bo
     intvec_free(&todo);
 }
 
-void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
+void whatif_drain_watch(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_watch watch,
+                        void *ctx, whatif_result *out)
 {
     cloud *work = cloud_clone(c);
     nv_rng g = *rng;
-    drain_on(c, work, &g, t, h, true, out);
+    drain_on(c, work, &g, t, h, true, watch, ctx, out);
     cloud_free(work);
+}
+
+void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
+{
+    whatif_drain_watch(c, rng, t, h, NULL, NULL, out);
 }
 
 void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out)
 {
     /* the servers to move are read before the first one leaves */
     cloud *start = cloud_clone(c);
-    drain_on(start, c, rng, t, h, false, out);
+    drain_on(start, c, rng, t, h, false, NULL, NULL, out);
     cloud_free(start);
 }
 

@@ -46,6 +46,11 @@ void drain_exec(struct nova_env *env, const command *cmd, cmd_result *r);
 void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
                  int dst, whatif_result *out);
 void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out);
+/* The same, asking `watch` before each server (done so far, total): false
+ * stops the plan there, with outcome "Interrupted" and the plan so far. */
+typedef bool (*whatif_watch)(void *ctx, int done, int total);
+void whatif_drain_watch(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_watch watch,
+                        void *ctx, whatif_result *out);
 /* The same for real (drain with dry_run = false): the live migrations
  * happen on c, in the same order, and stop at the first that fails. */
 void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out);

@@ -186,6 +186,16 @@ static void test_whatif_group(void **st)
     fx_done(&f);
 }
 
+/* A drain watcher that lets one server go, then stops the plan. */
+static bool stop_after_one(void *ctx, int done, int total)
+{
+    int *calls = ctx;
+    assert_int_equal(done, *calls);
+    assert_int_equal(total, 2);
+    (*calls)++;
+    return done < 1;
+}
+
 static void test_drain(void **st)
 {
     (void)st;
@@ -204,6 +214,16 @@ static void test_drain(void **st)
     assert_string_equal(r.plan.v[0], "a=host2");   /* name order; spread by RAMWeigher */
     assert_string_equal(r.plan.v[1], "b=host3");
     assert_int_equal(f.c->allocations.n, allocs);
+    assert_int_equal(f.c->migrations.n, 0);
+    whatif_result_done(&r);
+    /* stopped by its watcher after the first server: the plan so far */
+    int calls = 0;
+    whatif_drain_watch(f.c, &f.rng, &f.t, 0, stop_after_one, &calls, &r);
+    assert_string_equal(r.outcome, "Interrupted");
+    assert_int_equal(calls, 2);
+    assert_int_equal(r.plan.n, 1);
+    assert_string_equal(r.plan.v[0], "a=host2");
+    assert_non_null(strstr(r.message, "stopped after 1 of 2 server(s)"));
     assert_int_equal(f.c->migrations.n, 0);
     whatif_result_done(&r);
     /* host2 and host3 fill up: the third server has nowhere to go */

@@ -312,6 +312,30 @@ check "drain: the plan" 'plan: web-2=host3'
 keys Escape q
 finish whatif 0
 
+# ---- 1c': a long drain plan shows its progress and stops on Esc --------------------
+# 1,000 servers on one host of a 3,001-host cloud: a dry-run drain is a
+# thousand scheduling decisions, seconds of work
+cat >"$tmp/long-drain.cfg" <<'EOF'
+name = "long drain";
+hosts = (
+  { name = "big"; vcpus = 1000; memory_mb = 4096000; disk_gb = 40000; },
+  { name = "cmp%05d"; count = 3000; vcpus = 64; memory_mb = 262144; disk_gb = 2000; }
+);
+flavors = ( { name = "m1.tiny"; vcpus = 1; memory_mb = 512; root_gb = 1; } );
+servers = ( { name = "vm%04d"; count = 1000; host = "big"; flavor = "m1.tiny"; } );
+EOF
+NV_ARGS=" '$tmp/long-drain.cfg'"
+start longdrain
+NV_ARGS=
+check "long drain: starts" 'HOST +AZ +STATE' 50
+keys BTab D
+check "a long drain shows its progress" 'drain plan for big: [0-9]+ of 1000 done, [0-9.]+ s; Esc stops'
+keys Escape
+check "Esc stops the drain" 'drain plan for big stopped \(Esc\)'
+check "the plan so far is shown" 'stopped after [0-9]+ of 1000 server\(s\)'
+keys Escape q
+finish longdrain 0
+
 # ---- 1b: Nova bug 1781710's cloud built from nothing, through the UI alone -------
 # two hosts, an anti-affinity group, two servers booted in one request; a cold
 # migration of one has nowhere to go (fixed Nova: NoValidHost); saved with the
