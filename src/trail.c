@@ -294,20 +294,26 @@ static void fmt_num(sbuf *out, double d)
     sbuf_add(out, tmp);
 }
 
-static void reject_line(const event *e, int i, sbuf *out)
+/* One rejection's line; `scratch` holds the reason while it is written
+ * (reused from line to line: a 10,000-host decision has thousands). */
+static void reject_line(const event *e, int i, sbuf *scratch, sbuf *out)
 {
-    sbuf r = {0};
-    event_reject_reason(e, i, &r);
-    sbuf_term_addf(out, "  %s: %s", event_reject_host(e, i), r.s ? r.s : "");
-    sbuf_free(&r);
+    sbuf_reset(scratch);
+    event_reject_reason(e, i, scratch);
+    sbuf_add(out, "  ");
+    sbuf_add_term(out, event_reject_host(e, i));
+    sbuf_add(out, ": ");
+    sbuf_add_term(out, scratch->s);
 }
 
 static void reject_lines(const event *e, sbuf *out)
 {
+    sbuf scratch = {0};
     for (int i = 0; i < e->rejected.n; i++) {
-        reject_line(e, i, out);
+        reject_line(e, i, &scratch, out);
         sbuf_addc(out, '\n');
     }
+    sbuf_free(&scratch);
 }
 
 /* "Weighed [WeighedHost [host: h, weight: w], ...]", best first */
@@ -438,7 +444,8 @@ void event_line(const event *e, int k, sbuf *out)
     switch (e->kind) {
     case EV_PLACEMENT:
         if (k >= 2 && k - 2 < e->rejected.n) {
-            reject_line(e, k - 2, out);
+            reject_line(e, k - 2, &b, out);
+            sbuf_free(&b);
             return;
         }
         if (k < 2) {
@@ -450,7 +457,8 @@ void event_line(const event *e, int k, sbuf *out)
         break;
     case EV_FILTER:
         if (k >= 1 && k - 1 < e->rejected.n) {
-            reject_line(e, k - 1, out);
+            reject_line(e, k - 1, &b, out);
+            sbuf_free(&b);
             return;
         }
         if (k == 0) {

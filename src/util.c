@@ -279,6 +279,14 @@ void sbuf_json_str(sbuf *b, const char *s)
     }
     sbuf_addc(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* a run that needs no escape goes in at once */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            sbuf_addn(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
         switch (*p) {
         case '"': sbuf_add(b, "\\\""); break;
         case '\\': sbuf_add(b, "\\\\"); break;
@@ -887,6 +895,10 @@ void sbuf_term_vaddf(sbuf *b, const char *fmt, va_list ap)
             break;
         case 's': {
             const char *s = va_arg(aq, const char *);
+            if (k == 2) {   /* a plain %s: straight in */
+                sbuf_add_term(b, s ? s : "(null)");
+                break;
+            }
             sbuf e = {0};
             sbuf_add_term(&e, s ? s : "(null)");
             /* width and precision count the escaped text */

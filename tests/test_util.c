@@ -91,6 +91,15 @@ static void test_json_stays_exact(void **st)
     sbuf_json_str(&b, "\x1b[2J\n\xe2\x80\xae");
     assert_string_equal(b.s, "\"\\u001b[2J\\n\xe2\x80\xae\"");
     sbuf_free(&b);
+    /* escapes between, before and after plain runs; DEL and UTF-8 pass */
+    sbuf_json_str(&b, "\"a\\b\"\tc\rd\x7f\x01");
+    assert_string_equal(b.s, "\"\\\"a\\\\b\\\"\\tc\\rd\x7f\\u0001\"");
+    sbuf_reset(&b);
+    sbuf_json_str(&b, "");
+    sbuf_json_str(&b, NULL);
+    sbuf_json_str(&b, "plain");
+    assert_string_equal(b.s, "\"\"null\"plain\"");
+    sbuf_free(&b);
 }
 
 /* Names put and forgotten at random, in a table kept small enough that
