@@ -619,6 +619,10 @@ static bool option_value(const nova_option *o, const char *text, sbuf *canon, ch
         return true;
     }
     case OPT_STRING:
+        if (!nova_option_choice_ok(o, text)) {
+            snprintf(err, errlen, "expected one of %s, got '%s'", o->choices, text);
+            return false;
+        }
         sbuf_add(canon, text);
         return true;
     case OPT_STRLIST:

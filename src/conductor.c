@@ -306,7 +306,9 @@ static const char *late_group_check(nova_env *env, int sid, int h)
 /* Build on the chosen host; on an injected `build` failure reschedule to
  * the alternates (conductor build_instances with host_list).  Returns the
  * host the server ended on, or -1 with the outcome set (-2: and the server
- * left as it was, bug 1837955). */
+ * left as it was, bug 1837955; -3: the server in ERROR with its fault
+ * recorded and the outcome an exception out of build_instances, which
+ * outranks the other servers' outcomes). */
 static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *alts,
                                   const int64_t res[RC_COUNT], cmd_result *r)
 {
@@ -389,6 +391,9 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
             return -1;
         }
         int next = -1;
+        /* an empty host list raises MaxRetriesExceeded inside build_instances'
+         * try block; alternates that all fail their claim only create it */
+        bool claimed = alts->n > 0;
         while (alts->n && next < 0) {
             int h = alts->v[0];
             memmove(alts->v, alts->v + 1, (size_t)(alts->n - 1) * sizeof *alts->v);
@@ -405,11 +410,36 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
                     "Exceeded maximum number of retries. Exhausted all hosts available for "
                     "retrying build failures for instance %s.",
                     srv(env, sid)->name);
-            if (quirk_on(&c->conf, Q_BUG_1837955)) {
+            if (claimed && quirk_on(&c->conf, Q_BUG_1837955)) {
                 trail_quirk(env->t, "bug-1837955",
                             "build_instances raises MaxRetriesExceeded without cleaning up: "
                             "the server stays building/scheduling, with no fault");
                 return -2;
+            }
+            /* _cleanup_when_reschedule_fails gets the exception unraised:
+             * set_vm_state_and_notify saves ERROR and the fault, then
+             * notify_about_compute_task_error builds ExceptionPayload outside
+             * any exception handler - inspect.trace()[-1] (IndexError) up to
+             * Ussuri, exc.__traceback__.tb_frame (AttributeError) from 125df26bf9 */
+            if (claimed && quirk_on(&c->conf, Q_BUG_MAX_RETRIES_NOTIFICATION) &&
+                config_versioned_notifications(&c->conf)) {
+                bool old = c->conf.release < REL_VICTORIA;
+                trail_quirk(env->t, "bug-max-retries-notification",
+                            old ? "the versioned error notification of the unraised "
+                                  "MaxRetriesExceeded finds no traceback (inspect.trace() is "
+                                  "empty): IndexError out of build_instances, after the server "
+                                  "went to ERROR"
+                                : "the versioned error notification of the unraised "
+                                  "MaxRetriesExceeded reads its __traceback__, which is None: "
+                                  "AttributeError out of build_instances, after the server went "
+                                  "to ERROR");
+                record_fault(srv(env, sid), r->message);
+                if (old)
+                    outcome(env, r, "IndexError", "list index out of range");
+                else
+                    outcome(env, r, "AttributeError",
+                            "'NoneType' object has no attribute 'tb_frame'");
+                return -3;
             }
             return -1;
         }
@@ -555,6 +585,8 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
     } else {
         int64_t res[RC_COUNT];
         spec_resources(c, &rs, res);
+        const char *raised = NULL;      /* an exception out of build_instances */
+        char *raised_msg = NULL;
         for (int i = 0; i < rs.instances.n; i++) {
             int sid = rs.instances.v[i];
             int h = build_with_reschedules(env, sid, sr.hosts.v[i], &sr.alternates[i], res, r);
@@ -562,6 +594,14 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             if (h == -2)
                 continue;   /* stuck in scheduling (bug 1837955) */
             set_str(&s->task_state, NULL);
+            if (h == -3) {
+                set_str(&s->vm_state, "error");
+                if (!raised) {
+                    raised = r->outcome;
+                    raised_msg = nv_strdup(r->message);
+                }
+                continue;
+            }
             if (h < 0) {
                 set_str(&s->vm_state, "error");
                 if (strcmp(r->outcome, "RescheduledException") != 0 &&
@@ -576,6 +616,11 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             cloud_rt_io(c, sid, h);
             set_str(&s->vm_state, "active");
             set_str(&s->availability_zone, host_az(c, h));
+        }
+        if (raised) {
+            r->outcome = raised;
+            free(r->message);
+            r->message = raised_msg;
         }
     }
     sched_result_done(&sr);

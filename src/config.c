@@ -142,6 +142,10 @@ const quirk_desc quirk_table[Q_COUNT] = {
     [Q_BUG_2062425] = {"bug-2062425", REL_YOGA, REL_2024_2,
                        "with image_metadata_prefilter, an image's hw_architecture requires a "
                        "HW_ARCH_* trait that no compute reports: NoValidHost"},
+    [Q_BUG_MAX_RETRIES_NOTIFICATION] = {"bug-max-retries-notification", REL_TRAIN, REL_LATEST,
+                       "a build reschedule with no claimable alternate sets the server to ERROR, "
+                       "then the versioned error notification of its never-raised "
+                       "MaxRetriesExceeded raises (IndexError; AttributeError from Victoria)"},
 };
 
 int quirk_from_name(const char *name)
@@ -153,8 +157,11 @@ int quirk_from_name(const char *name)
 }
 
 #define O(sec, nm, ty, field, f, l, mn, help)                                    \
-    {sec, nm, ty, offsetof(nova_config, field), f, l, mn, help}
+    {sec, nm, ty, offsetof(nova_config, field), f, l, mn, help, NULL}
 #define NOMIN (-1e300)
+/* a string option with a fixed set of values */
+#define OC(sec, nm, field, f, l, choices, help)                                  \
+    {sec, nm, OPT_STRING, offsetof(nova_config, field), f, l, NOMIN, help, choices}
 
 const nova_option nova_options[] = {
     O("DEFAULT", "cpu_allocation_ratio", OPT_FLOAT, cpu_allocation_ratio, REL_FIRST, REL_LATEST, 0.0,
@@ -297,8 +304,35 @@ const nova_option nova_options[] = {
     O("compute", "consecutive_build_service_disable_threshold", OPT_INT,
       consecutive_build_service_disable_threshold, REL_FIRST, REL_LATEST, 0,
       "failed builds counted for BuildFailureWeigher unless 0 (10)"),
+
+    OC("notifications", "notification_format", notification_format, REL_FIRST, REL_LATEST,
+       "unversioned|versioned|both",
+       "notifications emitted: unversioned, versioned or both (both until Stein, unversioned from Train)"),
 };
 const int nova_option_count = sizeof nova_options / sizeof nova_options[0];
+
+bool nova_option_choice_ok(const nova_option *o, const char *value)
+{
+    if (!o->choices)
+        return true;
+    size_t n = strlen(value);
+    for (const char *p = o->choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, value, n) == 0)
+            return true;
+        p += len + (bar != NULL);
+    }
+    return false;
+}
+
+/* nova/rpc.py init: with "unversioned" the versioned NOTIFIER's driver is
+ * noop, so is_enabled() is false and if_notifications_enabled skips the
+ * notify_about_* functions. */
+bool config_versioned_notifications(const nova_config *c)
+{
+    return c->notification_format && strcmp(c->notification_format, "unversioned") != 0;
+}
 
 const nova_option *nova_option_find(const char *section, const char *name)
 {
@@ -381,6 +415,8 @@ void nova_config_init(nova_config *c, int release)
     c->query_placement_for_availability_zone = release >= REL_XENA;
 
     c->consecutive_build_service_disable_threshold = 10;
+    /* the default became "unversioned" in 20.0.0 (ed613aa66f) */
+    c->notification_format = nv_strdup(release >= REL_TRAIN ? "unversioned" : "both");
     c->metrics_required = true;
     c->metrics_weight_of_unavailable = -10000.0;
     c->metrics_weight_multiplier = 1.0;

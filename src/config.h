@@ -64,6 +64,7 @@ enum quirk_id {
     Q_BUG_2007968,          /* a volume-backed resize skips the image's min_ram */
     Q_BUG_1628606,          /* a failed _post_live_migration leaves instance.host on the source */
     Q_BUG_2062425,          /* computes report no HW_ARCH_* trait for the image prefilter */
+    Q_BUG_MAX_RETRIES_NOTIFICATION, /* an unraised MaxRetriesExceeded breaks the error notification */
     Q_COUNT
 };
 
@@ -140,6 +141,9 @@ typedef struct nova_config {
 
     /* [compute] */
     int64_t consecutive_build_service_disable_threshold;
+
+    /* [notifications] */
+    char *notification_format;              /* "unversioned", "versioned" or "both" */
 } nova_config;
 
 enum opt_type {
@@ -154,11 +158,16 @@ typedef struct nova_option {
     int first, last;            /* releases that have the option */
     double min;                 /* smallest valid value (ints/floats); -1e300 none */
     const char *help;
+    const char *choices;        /* strings: the values allowed, '|'-separated; NULL any */
 } nova_option;
 
 extern const nova_option nova_options[];
 extern const int nova_option_count;
 const nova_option *nova_option_find(const char *section, const char *name);
+/* Whether `value` is one of a string option's choices (any, if it has none). */
+bool nova_option_choice_ok(const nova_option *o, const char *value);
+/* Whether versioned notifications are emitted (rpc.if_notifications_enabled). */
+bool config_versioned_notifications(const nova_config *c);
 
 /* Fill `c` with the defaults of `release` (quirks included). */
 void nova_config_init(nova_config *c, int release);

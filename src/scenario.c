@@ -822,8 +822,14 @@ static void set_option(loader *ld, const config_setting_t *s, const nova_option 
     }
     case OPT_STRING: {
         const char *v;
-        if (as_str(ld, s, path, "", &v))
-            replace_str((char **)p, v);
+        if (!as_str(ld, s, path, "", &v))
+            break;
+        if (!nova_option_choice_ok(opt, v)) {
+            lerr(ld, line_of(s), "%s: unknown value '%s'; expected one of: %s", path, v,
+                 opt->choices);
+            break;
+        }
+        replace_str((char **)p, v);
         break;
     }
     case OPT_STRLIST: {

@@ -31,7 +31,7 @@ options_of() {
     printf '%s\n' "$help" | grep "^ *novalid $1 " | grep -o '\[--[a-z-]*' | tr -d '['
 }
 releases=$(printf '%s\n' "$help" | sed -n 's/^Releases: //p' | tr -d ' ' | tr ',' '\n')
-quirks=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p')
+quirks=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9a-z-]*\) .*/\1/p')
 formats_of() {   # the formats `novalid CMD --format` accepts, from its error message
     "$NOVALID" "$1" --format bogus x.cfg 2>&1 | sed -n 's/.*--format takes //p' |
         sed 's/,\| or /\n/g' | tr -d ' '

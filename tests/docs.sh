@@ -42,7 +42,7 @@ else
     echo "FAIL --list-commands ($listed) differs from --help ($inhelp)"
     fail=$((fail + 1))
 fi
-for q in $(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p'); do
+for q in $(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9a-z-]*\) .*/\1/p'); do
     check "quirk $q" "$top_srcdir/docs/releases.md" "$q"
     range=$(printf '%s\n' "$help" | sed -n "s/^  $q  *\([^:]*\):.*/\1/p")
     # the man page's QUIRKS entry: ".B bug\-N" then "RANGE: summary"
@@ -58,7 +58,7 @@ done
 # quirks whose release range (from the quirk table, as --help prints it)
 # covers that release, in table order.
 rels=$(printf '%s\n' "$help" | sed -n 's/^Releases: //p' | tr -d ',')
-quirk_lines=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9]*\) *\([^ ]*\)\.\.\([^:]*\):.*/\1 \2 \3/p')
+quirk_lines=$(printf '%s\n' "$help" | sed -n 's/^  \(bug-[0-9a-z-]*\) *\([^ ]*\)\.\.\([^:]*\):.*/\1 \2 \3/p')
 for rel in $rels; do
     want=$(printf '%s\n' "$quirk_lines" | awk -v rels="$rels" -v r="$rel" '
         BEGIN { n = split(rels, a, " "); for (i = 1; i <= n; i++) idx[a[i]] = i }

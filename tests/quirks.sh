@@ -14,7 +14,7 @@ fail=0
 switch() {
     grep -v '^quirks *=' "$1" | awk -v q="$2" '{ print } /^release *=/ { print "quirks = [\"" q "\"];" }' > "$3"
 }
-for q in $("$NOVALID" --help | sed -n 's/^  \(bug-[0-9]*\) .*/\1/p'); do
+for q in $("$NOVALID" --help | sed -n 's/^  \(bug-[0-9a-z-]*\) .*/\1/p'); do
     bug=$(ls "$top_srcdir"/scenarios/"$q"-*.cfg 2>/dev/null)
     fixed="$top_srcdir/scenarios/$q.cfg"
     if [ -z "$bug" ] || [ ! -f "$fixed" ]; then
