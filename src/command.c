@@ -1812,8 +1812,8 @@ typedef struct usage_copy {
 static void usage_take(const cloud *c, usage_copy *u)
 {
     u->n = c->hosts.n;
-    u->names = nv_calloc((size_t)(u->n ? u->n : 1), sizeof *u->names);
-    u->used = nv_calloc((size_t)(u->n ? u->n : 1) * RC_COUNT, sizeof *u->used);
+    u->names = nv_calloc((size_t)u->n, sizeof *u->names);
+    u->used = nv_calloc((size_t)u->n * RC_COUNT, sizeof *u->used);
     for (int h = 0; h < u->n; h++) {
         u->names[h] = nv_strdup(c->hosts.v[h].name);
         for (int rc = 0; rc < RC_COUNT; rc++)
@@ -1860,9 +1860,9 @@ typedef struct states_copy {
 static void states_take(const cloud *c, states_copy *sc)
 {
     sc->n = c->servers.n;
-    sc->host = nv_calloc((size_t)(sc->n ? sc->n : 1), sizeof *sc->host);
-    sc->vm = nv_calloc((size_t)(sc->n ? sc->n : 1), sizeof *sc->vm);
-    sc->task = nv_calloc((size_t)(sc->n ? sc->n : 1), sizeof *sc->task);
+    sc->host = nv_calloc((size_t)sc->n, sizeof *sc->host);
+    sc->vm = nv_calloc((size_t)sc->n, sizeof *sc->vm);
+    sc->task = nv_calloc((size_t)sc->n, sizeof *sc->task);
     for (int i = 0; i < sc->n; i++) {
         const server *v = &c->servers.v[i];
         sc->host[i] = v->host;

@@ -409,7 +409,7 @@ void sched_memo_done(sched_memo *m)
 static bool image_properties_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     const cloud *c = x->c;
-    sched_memo local = {0}, *memo = x->memo ? x->memo : &local;
+    sched_memo *memo = x->memo;
     if (!memo->image_ready)
         image_wishes(c, x->spec->image, memo);
     char *const *want = memo->want;
@@ -474,11 +474,8 @@ bits:
                                         want[2] ? want[2] : "None",
                                         req_ver ? ", hv version " : "", req_ver ? req_ver : "");
         why->code = R_IMAGE;
-        if (memo != &local)
-            why->s[0] = memo->wish_text;
-        else
-            sbuf_add(&why->buf[0], memo->wish_text);
-        if (!req_ver && memo != &local && memo->refused_arch &&
+        why->s[0] = memo->wish_text;
+        if (!req_ver && memo->refused_arch &&
             !strcmp(memo->refused_arch, ho->cpu_arch) &&
             !strcmp(memo->refused_hv, ho->hypervisor_type)) {
             why->s[1] = memo->refused_text;
@@ -491,7 +488,7 @@ bits:
             sbuf_addf(hb, "%s(%s, %s, %s)", i ? ", " : " ", sup[i][0], sup[i][1], sup[i][2]);
         if (req_ver)
             sbuf_addf(hb, " version %s", verstr);
-        else if (memo != &local) {
+        else {
             free(memo->refused_text);
             memo->refused_text = nv_strdup(hb->s ? hb->s : "");
             memo->refused_arch = ho->cpu_arch;
@@ -499,8 +496,6 @@ bits:
         }
     }
 out:
-    if (memo == &local)
-        sched_memo_done(&local);
     return pass;
 }
 
@@ -1106,7 +1101,7 @@ static bool json_eval(const sched_ctx *x, const host_state *h, const jval *q, jv
     if (ok) {
         if (!strcmp(cmd, "not")) {
             out->t = J_LIST;
-            out->items = nv_calloc((size_t)(n ? n : 1), sizeof *out->items);
+            out->items = nv_calloc((size_t)n, sizeof *out->items);
             out->n = n;
             for (int i = 0; i < n; i++) {
                 out->items[i].t = J_BOOL;
@@ -1401,8 +1396,6 @@ static bool idle_no_affinity(const sched_ctx *x)
 }
 static bool idle_no_image_wish(const sched_ctx *x)
 {
-    if (!x->memo)
-        return false;
     if (!x->memo->image_ready)
         image_wishes(x->c, x->spec->image, x->memo);
     return !x->memo->want[0] && !x->memo->want[1] && !x->memo->want[2];

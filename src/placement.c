@@ -271,7 +271,7 @@ int placement_allocations_of(const cloud *c, enum consumer_kind kind, int consum
     int n = 0;
     for (int i = *chead_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next)
         n++;
-    int *v = nv_malloc((size_t)(n ? n : 1) * sizeof *v);
+    int *v = nv_malloc((size_t)n * sizeof *v);
     n = 0;
     for (int i = *chead_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next)
         v[n++] = i;

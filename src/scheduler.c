@@ -1104,8 +1104,8 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         memcpy(res2, q.res, sizeof res2);
         res2[RC_PCPU] = 0;
         res2[RC_VCPU] = fv->vcpus;
-        cand_res = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *cand_res);
-        bool *is_cand = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *is_cand);
+        cand_res = nv_calloc((size_t)c->hosts.n, sizeof *cand_res);
+        bool *is_cand = nv_calloc((size_t)c->hosts.n, sizeof *is_cand);
         reject_reason why = {0};
         for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
             if (pass) {
@@ -1212,9 +1212,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     }
 
     /* host states for the candidates only */
-    x.hs = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.hs);
-    x.wt = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *x.wt);
-    x.mark = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), 1);
+    x.hs = nv_calloc((size_t)c->hosts.n, sizeof *x.hs);
+    x.wt = nv_calloc((size_t)c->hosts.n, sizeof *x.wt);
+    x.mark = nv_calloc((size_t)c->hosts.n, 1);
     x.ranked = list.n;   /* nothing weighed yet: the list's order stands */
     if (!c->view_valid)
         cloud_refresh_view(c);
@@ -1225,7 +1225,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     if (c->no_settle)
         note_stale_view(c, &list, x.hs, t);
     /* the server group as setup_instance_group loads it */
-    x.is_member = nv_calloc((size_t)(c->servers.n ? c->servers.n : 1), 1);
+    x.is_member = nv_calloc((size_t)c->servers.n, 1);
     if (spec->group >= 0) {
         for (int s = 0; s < c->servers.n; s++) {
             const server *sv = &c->servers.v[s];

@@ -90,8 +90,7 @@ typedef struct sched_ctx {
     const char *fatal_exc;      /* and exception (NULL: ComputeHostMetricNotFound) */
     const char *fatal_quirk;    /* the quirk that raised it, if any ("bug-N") */
     /* What filters work out from the request alone, once per request
-     * instead of once per host (filled by the first host that needs it;
-     * NULL: computed per call). */
+     * instead of once per host (filled by the first host that needs it). */
     struct sched_memo *memo;
     /* The last weighing: per host id its weight, and how many of the list
      * are ranked (the list's first `ranked` hosts are the best, in order;

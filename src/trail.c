@@ -115,7 +115,7 @@ void trail_use_hosts(trail *t, const cloud *c)
     hn->refs = 1;
     hn->gen = c->host_gen;
     hn->n = c->hosts.n;
-    hn->v = nv_calloc((size_t)(hn->n ? hn->n : 1), sizeof *hn->v);
+    hn->v = nv_calloc((size_t)hn->n, sizeof *hn->v);
     for (int i = 0; i < hn->n; i++)
         hn->v[i] = nv_strdup(c->hosts.v[i].name);
     t->hn = hn;
@@ -171,7 +171,7 @@ void event_weights_alloc(event *e, int n, int k)
     ev_weights *w = &e->weights;
     w->n = n;
     w->k = k;
-    size_t rows = (size_t)(n ? n : 1), cells = rows * (size_t)(k ? k : 1);
+    size_t rows = (size_t)n, cells = rows * (size_t)k;
     w->host = nv_calloc(rows, sizeof *w->host);
     w->weight = nv_calloc(rows, sizeof *w->weight);
     w->part = nv_calloc(cells, sizeof *w->part);
@@ -198,7 +198,7 @@ static void weights_rank(const event *ce)
     ev_weights *w = &((event *)ce)->weights;
     if (w->rank)
         return;
-    size_t n = (size_t)(w->n ? w->n : 1);
+    size_t n = (size_t)w->n;
     rank_key *k = nv_malloc(n * sizeof *k);
     for (int i = 0; i < w->n; i++)
         k[i] = (rank_key){w->weight[i], w->host[i], i};
