@@ -467,13 +467,16 @@ void event_line(const event *e, int k, sbuf *out)
         }
         break;
     case EV_WEIGH:
-        if (k >= 1 && k - 1 < e->weights.n) {
-            weigh_parts(e, k - 1, out);
-            return;
-        }
-        if (k == 0 && e->weights.n > 1) {
+        /* one host weighed: a single line, without a part line */
+        if (e->weights.n < 2)
+            break;
+        if (k == 0) {
             /* the first line only, without the per-host part lines */
             weigh_head(e, out);
+            return;
+        }
+        if (k - 1 < e->weights.n) {
+            weigh_parts(e, k - 1, out);
             return;
         }
         break;

@@ -311,6 +311,12 @@ static void test_event_lines(void **st)
             sbuf_addc(&joined, '\n');
         }
         assert_string_equal(joined.s ? joined.s : "", whole.s ? whole.s : "");
+        /* a line past the last reads as nothing */
+        sbuf past = {0};
+        event_line(e, event_lines(e), &past);
+        event_line(e, event_lines(e) + 3, &past);
+        assert_string_equal(past.s ? past.s : "", "");
+        sbuf_free(&past);
         checked += e->kind == EV_FILTER || e->kind == EV_PLACEMENT || e->kind == EV_WEIGH;
         sbuf_free(&whole);
         sbuf_free(&joined);
