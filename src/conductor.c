@@ -1757,40 +1757,36 @@ static bool state_is(nova_env *env, cmd_result *r, const server *s, const char *
 }
 
 /* The conductor's _validate_image_traits_for_rebuild: the new image's
- * required traits (properties trait:NAME=required) must not be forbidden
- * by the flavor and must be on the provider holding the allocation. */
+ * traits_required must not be forbidden by the flavor (trait:NAME=forbidden)
+ * and must be on the provider holding the allocation. */
 static bool rebuild_image_traits_ok(nova_env *env, int sid, int img, char **why)
 {
     const cloud *c = env->c;
     const server *s = srv(env, sid);
-    const kvlist *p = &c->images.v[img].properties;
     const kvlist *es = &c->flavors.v[s->flavor].extra_specs;
-    bool any = false;
-    for (int i = 0; i < p->n; i++)
-        if (!strncmp(p->v[i].key, "trait:", 6) && !strcmp(p->v[i].value, "required")) {
-            any = true;
-            char *k = nv_printf("trait:%s", p->v[i].key + 6);
-            const char *fv = kvlist_get(es, k);
-            free(k);
-            if (fv && !strcmp(fv, "forbidden")) {
-                *why = nv_strdup("No valid host was found. Image traits are part of forbidden "
-                                 "traits in flavor associated with the server. Either specify a "
-                                 "different image during rebuild or create a new server with the "
-                                 "specified image and a compatible flavor.");
-                return false;
-            }
-        }
-    if (!any || s->host < 0)
-        return true;
-    for (int i = 0; i < p->n; i++)
-        if (!strncmp(p->v[i].key, "trait:", 6) && !strcmp(p->v[i].value, "required") &&
-            !host_has_trait(c, s->host, p->v[i].key + 6)) {
-            *why = nv_strdup("No valid host was found. Image traits cannot be satisfied by the "
-                             "current resource providers. Either specify a different image "
-                             "during rebuild or create a new server with the specified image.");
-            return false;
-        }
-    return true;
+    strlist traits = {0};
+    const char *req = image_prop(c, img, "traits_required");
+    if (req)
+        nv_split_strip(&traits, req, ',');
+    const char *fail = NULL;
+    for (int i = 0; i < traits.n && !fail; i++) {
+        char *k = nv_printf("trait:%s", traits.v[i]);
+        const char *fv = kvlist_get(es, k);
+        free(k);
+        if (fv && !strcmp(fv, "forbidden"))
+            fail = "No valid host was found. Image traits are part of forbidden traits in flavor "
+                   "associated with the server. Either specify a different image during rebuild "
+                   "or create a new server with the specified image and a compatible flavor.";
+    }
+    for (int i = 0; i < traits.n && !fail; i++)
+        if (!host_has_trait(c, s->host, traits.v[i]))
+            fail = "No valid host was found. Image traits cannot be satisfied by the current "
+                   "resource providers. Either specify a different image during rebuild or "
+                   "create a new server with the specified image.";
+    strlist_free(&traits);
+    if (fail)
+        *why = nv_strdup(fail);
+    return !fail;
 }
 
 /* The compute's rebuild on the server's own host (nova/compute/manager.py

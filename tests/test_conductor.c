@@ -1111,6 +1111,88 @@ static void test_rebuild_new_image(void **st)
     fx_done(&f);
 }
 
+static const char *rebuild(fx *f, const char *srv, const char *img, const char *mv, cmd_result *r)
+{
+    command cmd;
+    command_init(&cmd, OP_REBUILD);
+    cmd.server = nv_strdup(srv);
+    cmd.image = img ? nv_strdup(img) : NULL;
+    cmd.microversion = mv ? nv_strdup(mv) : NULL;
+    cmd_result_done(r);
+    const char *o = t_exec(f->c, &f->t, &f->rng, &cmd, r);
+    command_done(&cmd);
+    return o;
+}
+
+/* _validate_image_traits_for_rebuild: the new image's traits_required
+ * against the flavor's forbidden traits, then the server's host. */
+static void test_rebuild_image_traits(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_ZED);
+    int gpu = t_image(f.c, "gpu-image");
+    kvlist_push(&f.c->images.v[gpu].properties, "traits_required", "CUSTOM_GPU, CUSTOM_FAST");
+    cmd_result r = {0};
+    assert_string_equal(boot(&f, "vm-1", 1, &r), "ok");
+    int h = S(&f, "vm-1")->host;
+
+    kvlist_push(&f.c->flavors.v[f.small].extra_specs, "trait:CUSTOM_FAST", "forbidden");
+    assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. Image traits are part of forbidden "
+                                   "traits in flavor associated with the server. Either specify a "
+                                   "different image during rebuild or create a new server with the "
+                                   "specified image and a compatible flavor.");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
+    assert_int_equal(S(&f, "vm-1")->image, 0);
+
+    kvlist_free(&f.c->flavors.v[f.small].extra_specs);
+    strlist_push(&f.c->hosts.v[h].traits, "CUSTOM_GPU");
+    assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "NoValidHost");
+    assert_string_equal(r.message, "No valid host was found. Image traits cannot be satisfied by "
+                                   "the current resource providers. Either specify a different "
+                                   "image during rebuild or create a new server with the "
+                                   "specified image.");
+
+    strlist_push(&f.c->hosts.v[h].traits, "CUSTOM_FAST");
+    assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "ok");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_int_equal(S(&f, "vm-1")->image, gpu);
+    assert_int_equal(S(&f, "vm-1")->host, h);
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
+/* The API's refusals of a rebuild, and a rebuild whose host is down. */
+static void test_rebuild_refused(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_image(f.c, "other");
+    cmd_result r = {0};
+    assert_string_equal(boot(&f, "vm-1", 1, &r), "ok");
+    assert_string_equal(rebuild(&f, "vm-1", "no-such-image", NULL, &r), "ImageNotFound");
+    assert_string_equal(r.message, "Cannot find image for rebuild");
+
+    int sid = cloud_server(f.c, "vm-1");
+    f.c->servers.v[sid].boot_from_volume = true;
+    assert_string_equal(rebuild(&f, "vm-1", "other", "2.92", &r), "ImageUnacceptable");
+    assert_string_equal(r.message, "Image other is unacceptable: Unable to rebuild with a "
+                                   "different image for a volume-backed server.");
+    assert_string_equal(rebuild(&f, "vm-1", "other", "2.93", &r), "ok");
+    assert_int_equal(S(&f, "vm-1")->image, cloud_image(f.c, "other"));
+    f.c->servers.v[sid].boot_from_volume = false;
+
+    int h = S(&f, "vm-1")->host;
+    f.c->hosts.v[h].up = false;
+    assert_string_equal(rebuild(&f, "vm-1", NULL, NULL, &r), "ok");
+    assert_string_equal(S(&f, "vm-1")->task_state, "rebuilding");
+    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    cmd_result_done(&r);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1144,6 +1226,8 @@ int main(void)
         cmocka_unit_test(test_image_min_ram_min_disk),
         cmocka_unit_test(test_shelve_offload_unshelve),
         cmocka_unit_test(test_rebuild_new_image),
+        cmocka_unit_test(test_rebuild_image_traits),
+        cmocka_unit_test(test_rebuild_refused),
         cmocka_unit_test(test_build_reschedule),
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
