@@ -390,14 +390,15 @@ static void flavor_traits(const cloud *c, const request_spec *s, pquery *q)
     if (!tv)
         tv = image_prop(c, s->image, "hw_tpm_version");
     if (tv) {
-        add_trait(&q->required, !strcmp(tv, "1.2") ? "COMPUTE_SECURITY_TPM_1_2"
-                                                   : "COMPUTE_SECURITY_TPM_2_0");
+        /* the model (tpm-tis unless asked) joins the version in 2024.2 */
         const char *tm = kvlist_get(&f->extra_specs, "hw:tpm_model");
         if (!tm)
             tm = image_prop(c, s->image, "hw_tpm_model");
-        if (tm)
-            add_trait(&q->required, !strcmp(tm, "tpm-crb") ? "COMPUTE_SECURITY_TPM_CRB"
-                                                           : "COMPUTE_SECURITY_TPM_TIS");
+        if (c->conf.release >= REL_2024_2)
+            add_trait(&q->required, tm && !strcmp(tm, "tpm-crb") ? "COMPUTE_SECURITY_TPM_CRB"
+                                                                 : "COMPUTE_SECURITY_TPM_TIS");
+        add_trait(&q->required, !strcmp(tv, "1.2") ? "COMPUTE_SECURITY_TPM_1_2"
+                                                   : "COMPUTE_SECURITY_TPM_2_0");
     }
     const char *sb = kvlist_get(&f->extra_specs, "os:secure_boot");
     if (!sb)
@@ -415,9 +416,14 @@ static void flavor_traits(const cloud *c, const request_spec *s, pquery *q)
     if (pam && c->conf.release >= REL_2024_1)
         add_trait(&q->required, !strcmp(pam, "emulate") ? "COMPUTE_ADDRESS_SPACE_EMULATED"
                                                         : "COMPUTE_ADDRESS_SPACE_PASSTHROUGH");
+    /* pinned or mixed CPUs, of the flavor or else the image */
     const char *pol = kvlist_get(&f->extra_specs, "hw:cpu_policy");
+    if (!pol)
+        pol = image_prop(c, s->image, "hw_cpu_policy");
     const char *thr = kvlist_get(&f->extra_specs, "hw:cpu_thread_policy");
-    if (pol && !strcmp(pol, "dedicated") && thr) {
+    if (!thr)
+        thr = image_prop(c, s->image, "hw_cpu_thread_policy");
+    if (pol && (!strcmp(pol, "dedicated") || !strcmp(pol, "mixed")) && thr) {
         if (!strcmp(thr, "isolate"))
             add_trait(&q->forbidden, "HW_CPU_HYPERTHREADING");
         else if (!strcmp(thr, "require"))
@@ -1307,7 +1313,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
 
     /* alternates */
     out->n_alternates = claimed;
-    out->alternates = nv_calloc((size_t)(claimed ? claimed : 1), sizeof *out->alternates);
+    out->alternates = nv_calloc((size_t)claimed, sizeof *out->alternates);
     int num_alts = spec->return_alternates ? (int)c->conf.max_attempts - 1 : 0;
     if (num_alts > 0 && claimed > 1) {
         x.index = claimed - 1;

@@ -89,6 +89,17 @@ static void test_no_such_host_message(void **st)
     run(&f);
     assert_string_equal(f.r.message, "No valid host was found. No such host - host: nohost node: None ");
     fx_done(&f);
+
+    /* a forced node alone, then a forced host with its node */
+    fx_init(&f, REL_LATEST, 2);
+    add_instances(&f, 1);
+    strlist_push(&f.rs.force_nodes, "ghost");
+    run(&f);
+    assert_string_equal(f.r.message, "No valid host was found. No such host - host: None node: ghost ");
+    strlist_push(&f.rs.force_hosts, "gone");
+    run(&f);
+    assert_string_equal(f.r.message, "No valid host was found. No such host - host: gone node: ghost ");
+    fx_done(&f);
 }
 
 static void test_spread_and_tie_order(void **st)
@@ -381,6 +392,265 @@ static void test_image_metadata_prefilter(void **st)
     fx_done(&f);
 }
 
+/* The Placement query's traits, as its GET line spells them: "&required=..."
+ * and "&root_required=!..." (each the part up to the next '&'). */
+static void query_traits(fx *f, char *req, char *forb, size_t len)
+{
+    const event *e = t_find(&f->t, EV_PLACEMENT, NULL);
+    assert_non_null(e);
+    const char *names[2] = {"&required=", "&root_required="};
+    char *outs[2] = {req, forb};
+    for (int i = 0; i < 2; i++) {
+        const char *p = strstr(e->text, names[i]);
+        const char *v = p ? p + strlen(names[i]) : "";
+        snprintf(outs[i], len, "%.*s", (int)strcspn(v, "&"), v);
+    }
+}
+
+static void flavor_spec(fx *f, const char *k, const char *v)
+{
+    kvlist_push(&f->c->flavors.v[f->fl].extra_specs, k, v);
+}
+
+static void image_prop_set(fx *f, const char *k, const char *v)
+{
+    kvlist_push(&f->c->images.v[0].properties, k, v);
+}
+
+/* ResourceRequest's traits from the flavor and the image (Zed): trait:X
+ * keys (other values ignored), traits_required, the vTPM version, secure
+ * boot, PCI NUMA socket affinity; each trait once. */
+static void test_flavor_and_image_traits_zed(void **st)
+{
+    (void)st;
+    fx f;
+    char req[256], forb[256];
+    fx_init(&f, REL_ZED, 1);
+    flavor_spec(&f, "trait:CUSTOM_A", "required");
+    flavor_spec(&f, "trait:CUSTOM_B", "forbidden");
+    flavor_spec(&f, "trait:CUSTOM_C", "preferred");
+    flavor_spec(&f, "trait:", "required");
+    flavor_spec(&f, "hw:tpm_version", "1.2");
+    flavor_spec(&f, "hw:tpm_model", "tpm-tis");
+    flavor_spec(&f, "os:secure_boot", "required");
+    flavor_spec(&f, "hw:pci_numa_affinity_policy", "socket");
+    image_prop_set(&f, "traits_required", "CUSTOM_D, CUSTOM_A");
+    add_instances(&f, 1);
+    run(&f);
+    assert_false(f.r.ok);
+    query_traits(&f, req, forb, sizeof req);
+    assert_string_equal(req, "CUSTOM_A,CUSTOM_D,COMPUTE_SECURITY_TPM_1_2,"
+                             "COMPUTE_SECURITY_UEFI_SECURE_BOOT,COMPUTE_SOCKET_PCI_NUMA_AFFINITY");
+    assert_string_equal(forb, "!COMPUTE_STATUS_DISABLED,!CUSTOM_B");
+    assert_string_equal(t_reason(t_find(&f.t, EV_PLACEMENT, NULL), "host1"),
+                        "lacks required trait(s) CUSTOM_A,CUSTOM_D,COMPUTE_SECURITY_TPM_1_2,"
+                        "COMPUTE_SECURITY_UEFI_SECURE_BOOT,COMPUTE_SOCKET_PCI_NUMA_AFFINITY");
+    fx_done(&f);
+
+    /* the image's side: vTPM 2.0, secure boot only when required, no
+     * trait for a preferred PCI NUMA policy; thread policy of pinned CPUs */
+    fx_init(&f, REL_ZED, 1);
+    image_prop_set(&f, "hw_tpm_version", "2.0");
+    image_prop_set(&f, "hw_tpm_model", "tpm-crb");
+    image_prop_set(&f, "os_secure_boot", "optional");
+    image_prop_set(&f, "hw_pci_numa_affinity_policy", "preferred");
+    image_prop_set(&f, "hw_cpu_policy", "dedicated");
+    image_prop_set(&f, "hw_cpu_thread_policy", "require");
+    add_instances(&f, 1);
+    run(&f);
+    query_traits(&f, req, forb, sizeof req);
+    assert_string_equal(req, "COMPUTE_SECURITY_TPM_2_0,HW_CPU_HYPERTHREADING");
+    assert_string_equal(forb, "!COMPUTE_STATUS_DISABLED");
+    fx_done(&f);
+}
+
+/* From 2024.2 the vTPM model joins the version (tpm-tis by default);
+ * isolate forbids hyperthreading for pinned or mixed CPUs only. */
+static void test_vtpm_model_and_thread_policy(void **st)
+{
+    (void)st;
+    static const struct {
+        int release;
+        const char *model, *policy, *threads, *req, *forb;
+    } cases[] = {
+        {REL_2024_1, NULL, NULL, NULL, "COMPUTE_SECURITY_TPM_2_0", "!COMPUTE_STATUS_DISABLED"},
+        {REL_2024_2, NULL, NULL, NULL, "COMPUTE_SECURITY_TPM_TIS,COMPUTE_SECURITY_TPM_2_0",
+         "!COMPUTE_STATUS_DISABLED"},
+        {REL_2024_2, "tpm-crb", "dedicated", "isolate",
+         "COMPUTE_SECURITY_TPM_CRB,COMPUTE_SECURITY_TPM_2_0",
+         "!COMPUTE_STATUS_DISABLED,!HW_CPU_HYPERTHREADING"},
+        {REL_2024_2, "tpm-tis", "shared", "isolate",
+         "COMPUTE_SECURITY_TPM_TIS,COMPUTE_SECURITY_TPM_2_0", "!COMPUTE_STATUS_DISABLED"},
+        {REL_2024_2, NULL, "dedicated", "prefer",
+         "COMPUTE_SECURITY_TPM_TIS,COMPUTE_SECURITY_TPM_2_0", "!COMPUTE_STATUS_DISABLED"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx f;
+        char req[256], forb[256];
+        fx_init(&f, cases[i].release, 1);
+        flavor_spec(&f, "hw:tpm_version", "2.0");
+        if (cases[i].model)
+            flavor_spec(&f, "hw:tpm_model", cases[i].model);
+        if (cases[i].policy)
+            flavor_spec(&f, "hw:cpu_policy", cases[i].policy);
+        if (cases[i].threads)
+            flavor_spec(&f, "hw:cpu_thread_policy", cases[i].threads);
+        add_instances(&f, 1);
+        run(&f);
+        query_traits(&f, req, forb, sizeof req);
+        assert_string_equal(req, cases[i].req);
+        assert_string_equal(forb, cases[i].forb);
+        fx_done(&f);
+    }
+}
+
+/* Request filters that add traits: image type support, ephemeral
+ * encryption (2023.1) with its format, the vTPM secret security (2026.1). */
+static void test_request_filter_traits(void **st)
+{
+    (void)st;
+    fx f;
+    char req[256], forb[256];
+    fx_init(&f, REL_2023_1, 1);
+    f.c->conf.query_placement_for_image_type_support = true;
+    free(f.c->images.v[0].disk_format);
+    f.c->images.v[0].disk_format = nv_strdup("raw");
+    flavor_spec(&f, "hw:ephemeral_encryption", "True");
+    image_prop_set(&f, "hw_ephemeral_encryption_format", "luks");
+    add_instances(&f, 1);
+    run(&f);
+    query_traits(&f, req, forb, sizeof req);
+    assert_string_equal(req, "COMPUTE_IMAGE_TYPE_RAW,COMPUTE_EPHEMERAL_ENCRYPTION,"
+                             "COMPUTE_EPHEMERAL_ENCRYPTION_LUKS");
+    fx_done(&f);
+
+    /* volume-backed: no image type; encryption asked by the image, no format */
+    fx_init(&f, REL_2023_1, 1);
+    f.c->conf.query_placement_for_image_type_support = true;
+    f.rs.is_bfv = true;
+    image_prop_set(&f, "hw_ephemeral_encryption", "yes");
+    add_instances(&f, 1);
+    run(&f);
+    query_traits(&f, req, forb, sizeof req);
+    assert_string_equal(req, "COMPUTE_EPHEMERAL_ENCRYPTION");
+    fx_done(&f);
+
+    /* Zed has neither filter: "no" and an unset flag ask nothing */
+    fx_init(&f, REL_ZED, 1);
+    flavor_spec(&f, "hw:ephemeral_encryption", "no");
+    add_instances(&f, 1);
+    run(&f);
+    query_traits(&f, req, forb, sizeof req);
+    assert_string_equal(req, "");
+    fx_done(&f);
+
+    static const struct {
+        const char *flavor_sec, *image_sec, *req;
+    } sec[] = {
+        {NULL, NULL, "COMPUTE_SECURITY_TPM_SECRET_SECURITY_USER"},
+        {NULL, "host", "COMPUTE_SECURITY_TPM_SECRET_SECURITY_HOST"},
+        {"deployment", "host", "COMPUTE_SECURITY_TPM_SECRET_SECURITY_DEPLOYMENT"},
+    };
+    for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++) {
+        fx_init(&f, REL_2026_1, 1);
+        image_prop_set(&f, "hw_tpm_version", "2.0");
+        if (sec[i].flavor_sec)
+            flavor_spec(&f, "hw:tpm_secret_security", sec[i].flavor_sec);
+        if (sec[i].image_sec)
+            image_prop_set(&f, "hw_tpm_secret_security", sec[i].image_sec);
+        add_instances(&f, 1);
+        run(&f);
+        query_traits(&f, req, forb, sizeof req);
+        assert_non_null(strstr(req, sec[i].req));
+        fx_done(&f);
+    }
+    fx_init(&f, REL_2026_1, 1);
+    flavor_spec(&f, "hw:tpm_version", "2.0");
+    flavor_spec(&f, "hw:tpm_secret_security", "vault");
+    add_instances(&f, 1);
+    run(&f);
+    assert_false(f.r.ok);
+    assert_string_equal(f.r.message, "No valid host was found. Scheduling failed: TPM secret "
+                                     "security 'vault' is not supported.");
+    assert_null(t_find(&f.t, EV_PLACEMENT, NULL));
+    fx_done(&f);
+}
+
+/* shuffle_best_same_weighed_hosts: the hosts of the best weight are
+ * shuffled with the seeded generator; a lighter host never comes first. */
+static void test_shuffle_best_same_weighed(void **st)
+{
+    (void)st;
+    bool first_seen[3] = {false, false, false};
+    for (int seed = 1; seed <= 24; seed++) {
+        for (int shuffle = 0; shuffle < 2; shuffle++) {
+            fx f;
+            fx_init(&f, REL_ZED, 4);
+            f.c->hosts.v[3].memory_mb = 8192;   /* less free RAM: weighs less */
+            f.c->conf.shuffle_best_same_weighed_hosts = shuffle;
+            nv_rng_seed(&f.rng, (uint64_t)seed);
+            add_instances(&f, 1);
+            run(&f);
+            assert_true(f.r.ok);
+            const char *h = chosen(&f, 0);
+            if (!shuffle)
+                assert_string_equal(h, "host1");
+            else {
+                assert_string_not_equal(h, "host4");
+                first_seen[h[4] - '1'] = true;
+            }
+            fx_done(&f);
+        }
+    }
+    assert_true(first_seen[0] && first_seen[1] && first_seen[2]);
+}
+
+/* Request filters read only the spec they know: truthy strings as oslo's
+ * bool_from_string, the sound model and the accelerator profile. */
+static void test_request_filter_flags(void **st)
+{
+    (void)st;
+    static const struct {
+        int release;
+        const char *key, *value, *req;
+    } cases[] = {
+        {REL_2024_1, "hw:virtio_packed_ring", "false", ""},
+        {REL_2024_1, "hw:virtio_packed_ring", "On", "COMPUTE_NET_VIRTIO_PACKED"},
+        {REL_2023_2, "hw:virtio_packed_ring", "true", ""},
+        {REL_2026_1, "hw:sound_model", "virtio", "COMPUTE_SOUND_MODEL_VIRTIO"},
+        {REL_2026_1, "hw:sound_model", "ich6", ""},
+        {REL_2025_2, "hw:sound_model", "virtio", ""},
+        {REL_VICTORIA, "accel:device_profile", "fpga", "COMPUTE_ACCELERATORS"},
+        {REL_USSURI, "accel:device_profile", "fpga", ""},
+        {REL_2024_1, "hw:maxphysaddr_mode", "emulate", "COMPUTE_ADDRESS_SPACE_EMULATED"},
+        {REL_2024_1, "hw:maxphysaddr_mode", "passthrough", "COMPUTE_ADDRESS_SPACE_PASSTHROUGH"},
+        {REL_2023_2, "hw:maxphysaddr_mode", "emulate", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx f;
+        char req[256], forb[256];
+        fx_init(&f, cases[i].release, 1);
+        flavor_spec(&f, cases[i].key, cases[i].value);
+        add_instances(&f, 1);
+        run(&f);
+        query_traits(&f, req, forb, sizeof req);
+        assert_string_equal(req, cases[i].req);
+        fx_done(&f);
+    }
+    /* the image's sound model; a VIF model's '-' becomes '_' in its trait */
+    fx f;
+    char req[256], forb[256];
+    fx_init(&f, REL_2026_1, 1);
+    f.c->conf.image_metadata_prefilter = true;
+    image_prop_set(&f, "hw_sound_model", "virtio");
+    image_prop_set(&f, "hw_vif_model", "spapr-vlan");
+    add_instances(&f, 1);
+    run(&f);
+    query_traits(&f, req, forb, sizeof req);
+    assert_string_equal(req, "COMPUTE_NET_VIF_MODEL_SPAPR_VLAN,COMPUTE_SOUND_MODEL_VIRTIO");
+    fx_done(&f);
+}
+
 static void test_select_event_and_trail_order(void **st)
 {
     (void)st;
@@ -503,6 +773,11 @@ int main(void)
         cmocka_unit_test(test_disabled_hosts_at_placement),
         cmocka_unit_test(test_rebuild_skips_placement),
         cmocka_unit_test(test_image_metadata_prefilter),
+        cmocka_unit_test(test_flavor_and_image_traits_zed),
+        cmocka_unit_test(test_vtpm_model_and_thread_policy),
+        cmocka_unit_test(test_request_filter_traits),
+        cmocka_unit_test(test_shuffle_best_same_weighed),
+        cmocka_unit_test(test_request_filter_flags),
         cmocka_unit_test(test_select_event_and_trail_order),
         cmocka_unit_test(test_record_multi_create),
         cmocka_unit_test(test_record_narrowing_and_placement),
