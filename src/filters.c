@@ -365,7 +365,7 @@ static bool version_satisfies(const char *pred, const char *ver)
             tok++;
         char op[3] = {0};
         int k = 0;
-        while (k < 2 && strchr("<>=!", tok[k])) {
+        while (k < 2 && tok[k] && strchr("<>=!", tok[k])) {
             op[k] = tok[k];
             k++;
         }
@@ -620,10 +620,23 @@ static bool simple_cidr_filter(const sched_ctx *x, const host_state *h, reject_r
     const char *cidr = kvlist_get(&x->spec->hints, "cidr");
     if (!cidr)
         cidr = "/24";
+    /* netaddr.IPNetwork(near + cidr): a cidr without its '/' runs into
+     * the address ("24" makes 192.0.2.124, a /32) */
+    char *net = nv_printf("%s%s", near, cidr);
+    char *slash = strchr(net, '/');
+    long bits = 32;
+    bool ok = true;
+    if (slash) {
+        char *end;
+        *slash = '\0';
+        bits = strtol(slash + 1, &end, 10);
+        ok = end != slash + 1 && !*end && bits >= 0 && bits <= 32;
+    }
     unsigned want, have;
-    int bits = atoi(cidr[0] == '/' ? cidr + 1 : cidr);
     const host *ho = &x->c->hosts.v[h->host];
-    if (!parse_ipv4(near, &want) || !parse_ipv4(ho->host_ip, &have) || bits < 0 || bits > 32) {
+    ok = ok && parse_ipv4(net, &want) && parse_ipv4(ho->host_ip, &have);
+    free(net);
+    if (!ok) {
         sbuf_addf(why, "cannot compare %s with %s%s", ho->host_ip, near, cidr);
         return false;
     }
@@ -1152,6 +1165,11 @@ static bool json_filter(const sched_ctx *x, const host_state *h, reject_reason *
     if (!q) {
         sbuf_addf(why, "query hint is not JSON: %s", err);
         return false;
+    }
+    if (!jtruthy(q)) {
+        /* _process_filter: "if not query: return True" (0, null, "", {}, []) */
+        json_free(q);
+        return true;
     }
     jval r;
     bool ok = json_eval(x, h, q, &r, 0);

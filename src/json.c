@@ -182,7 +182,7 @@ static bool parse_value(jp *j, jval *out, int depth)
         bool isfloat = false;
         if (*j->p == '-')
             j->p++;
-        while (isdigit((unsigned char)*j->p) || strchr(".eE+-", *j->p)) {
+        while (isdigit((unsigned char)*j->p) || (*j->p && strchr(".eE+-", *j->p))) {
             if (strchr(".eE", *j->p))
                 isfloat = true;
             j->p++;

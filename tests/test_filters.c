@@ -262,6 +262,16 @@ static void test_spec_match_plain_and_missing_operand(void **state)
     assert_false(filters_spec_match("x", "<in>"));
     assert_false(filters_spec_match("x", "s=="));
     assert_false(filters_spec_match("x", "<all-in>"));
+    /* an empty requirement: only the empty value equals it */
+    assert_true(filters_spec_match("", ""));
+    assert_false(filters_spec_match("x", ""));
+    assert_false(filters_spec_match("x", "   "));
+    /* float() takes blanks around the number, not an empty or other string */
+    assert_true(filters_spec_match(" 4 ", "= 2"));
+    assert_true(filters_spec_match("4", "==\t4.0 "));
+    assert_false(filters_spec_match("", ">= 0"));
+    assert_false(filters_spec_match("   ", "<= 0"));
+    assert_false(filters_spec_match("four", "= 2"));
 }
 
 /* ---- ComputeFilter ------------------------------------------------------------- */
@@ -499,6 +509,68 @@ static void test_image_props_i386_canonical(void **state)
     fx_done(&f);
 }
 
+/* Architecture.canonicalize: the whole i386 family is i686 */
+static void test_image_props_i386_family(void **state)
+{
+    (void)state;
+    static const char *const archs[] = {"i486", "i586", "X86_32", "x86_32p", "i686"};
+    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
+        static fx f;
+        fx_init(&f, REL_LATEST, 2);
+        set_str(&f.c->hosts.v[0].cpu_arch, "i686");
+        fx_filters1(&f, "ImagePropertiesFilter");
+        image_with(&f, "img", "hw_architecture", archs[i]);
+        fx_run(&f);
+        check_filter(&f, "ImagePropertiesFilter", 2, 1, "host2");
+        fx_done(&f);
+    }
+}
+
+/* A host that advertises no supported_instances (a hypervisor the libvirt
+ * driver does not describe) fails any image that asks for one. */
+static void test_image_props_no_supported_instances(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 2);
+    set_str(&f.c->hosts.v[1].hypervisor_type, "ironic");
+    fx_filters1(&f, "ImagePropertiesFilter");
+    image_with(&f, "img", "hw_vm_mode", "hvm");
+    fx_run(&f);
+    const event *e = check_filter(&f, "ImagePropertiesFilter", 2, 1, "host2");
+    assert_string_equal(t_reason(e, "host2"),
+                        "image (arch=None, hv_type=None, vm_mode=hvm) not supported by host "
+                        "(no supported_instances)");
+    fx_done(&f);
+}
+
+/* hw_maxphysaddr_bits (2024.1): a host with fewer bits fails, a host that
+ * does not say passes; only with an arch, hv_type or vm_mode asked. */
+static void maxphysaddr_case(int release, const char *arch, int out, const char *rejected)
+{
+    static fx f;
+    fx_init(&f, release, 3);
+    f.c->hosts.v[0].maxphysaddr_bits = 40;
+    f.c->hosts.v[1].maxphysaddr_bits = 48;
+    fx_filters1(&f, "ImagePropertiesFilter");
+    image_with(&f, "img", "hw_maxphysaddr_bits", "46");
+    if (arch)
+        image_with(&f, "img", "hw_architecture", arch);
+    fx_run(&f);
+    const event *e = check_filter(&f, "ImagePropertiesFilter", 3, out, rejected);
+    if (out == 2)
+        assert_string_equal(t_reason(e, "host1"), "image needs hw_maxphysaddr_bits 46, host has 40");
+    fx_done(&f);
+}
+
+static void test_image_props_maxphysaddr_bits(void **state)
+{
+    (void)state;
+    maxphysaddr_case(REL_2024_1, "x86_64", 2, "host1");
+    maxphysaddr_case(REL_2024_1, NULL, 3, "");
+    maxphysaddr_case(REL_2023_2, "x86_64", 3, "");
+}
+
 static void test_image_props_requested_version(void **state)
 {
     (void)state;
@@ -550,6 +622,8 @@ static void test_image_props_version_operators(void **state)
     image_version_case(">=6.0, <7.0", 1, "host1 host3");
     image_version_case("<= 6.2", 2, "host3");
     image_version_case(">5.2", 2, "host1");
+    /* an empty condition (Nova's VersionPredicate raises) passes no host */
+    image_version_case(">=6.0, ", 0, "host1 host2 host3");
 }
 
 static void test_image_props_none(void **state)
@@ -829,6 +903,41 @@ static void test_simple_cidr(void **state)
     check_filter(&f, "SimpleCIDRAffinityFilter", 3, 3, "");
     fx_done(&f);
 
+    /* IPNetwork(near + cidr): "24" without its '/' makes 192.0.2.124/32 */
+    fx_init(&f, REL_LATEST, 3);
+    set_str(&f.c->hosts.v[2].host_ip, "192.0.2.124");
+    kvlist_push(&f.rs.hints, "build_near_host_ip", "192.0.2.1");
+    kvlist_push(&f.rs.hints, "cidr", "24");
+    fx_filters1(&f, "SimpleCIDRAffinityFilter");
+    fx_run(&f);
+    e = check_filter(&f, "SimpleCIDRAffinityFilter", 3, 1, "host1 host2");
+    assert_string_equal(t_reason(e, "host1"), "host_ip 192.0.2.1 not in 192.0.2.124");
+    fx_done(&f);
+
+    /* what netaddr refuses compares with nothing */
+    static const struct {
+        const char *near, *cidr, *bad_ip;
+    } bad[] = {
+        {"192.0.2.1", "/33", NULL}, {"192.0.2.1", "/", NULL}, {"192.0.2.1", "/2x", NULL},
+        {"192.0.2.256", "/24", NULL}, {"192.0.2", "/24", NULL}, {"192.0.2.1", "/24", "300.0.2.1"},
+        {"192.0.2.1", "/24", "192.0.2.1.5"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fx_init(&f, REL_LATEST, 1);
+        if (bad[i].bad_ip)
+            set_str(&f.c->hosts.v[0].host_ip, bad[i].bad_ip);
+        kvlist_push(&f.rs.hints, "build_near_host_ip", bad[i].near);
+        kvlist_push(&f.rs.hints, "cidr", bad[i].cidr);
+        fx_filters1(&f, "SimpleCIDRAffinityFilter");
+        fx_run(&f);
+        e = check_filter(&f, "SimpleCIDRAffinityFilter", 1, 0, "host1");
+        char want[96];
+        snprintf(want, sizeof want, "cannot compare %s with %s%s",
+                 bad[i].bad_ip ? bad[i].bad_ip : "192.0.2.1", bad[i].near, bad[i].cidr);
+        assert_string_equal(t_reason(e, "host1"), want);
+        fx_done(&f);
+    }
+
     fx_init(&f, REL_LATEST, 2);                          /* no hint */
     kvlist_push(&f.rs.hints, "cidr", "/32");
     fx_filters1(&f, "SimpleCIDRAffinityFilter");
@@ -981,6 +1090,34 @@ static void test_agg_image_props_isolation_boolean(void **state)
     fx_run(&f);
     check_filter(&f, "AggregateImagePropertiesIsolation", 2, 1, "host2");
     fx_done(&f);
+}
+
+/* Integer and canonicalized properties: str() of the coerced value (an
+ * int without its blanks, the canonical arch, hv_type, vm_mode) against
+ * the aggregates'; a falsy value (0, False) is never compared. */
+static void iso_coerced_case(const char *key, const char *on1, const char *on2, const char *img,
+                             int out, const char *rejected)
+{
+    static fx f;
+    fx_init(&f, REL_LATEST, 2);
+    agg_with(&f, "a1", 0, key, on1);
+    agg_with(&f, "a2", 1, key, on2);
+    image_with(&f, "img", key, img);
+    fx_filters1(&f, "AggregateImagePropertiesIsolation");
+    fx_run(&f);
+    check_filter(&f, "AggregateImagePropertiesIsolation", 2, out, rejected);
+    fx_done(&f);
+}
+
+static void test_agg_image_props_isolation_coerced(void **state)
+{
+    (void)state;
+    iso_coerced_case("hw_video_ram", "64", "128", "64 ", 1, "host2");
+    iso_coerced_case("hw_video_ram", "64", "128", "0", 2, "");
+    iso_coerced_case("hw_qemu_guest_agent", "True", "False", "no", 2, "");
+    iso_coerced_case("hw_architecture", "x86_64", "aarch64", "AMD64", 1, "host2");
+    iso_coerced_case("img_hv_type", "qemu", "xen", "xapi", 1, "host1");
+    iso_coerced_case("hw_vm_mode", "hvm", "xen", "pv", 1, "host1");
 }
 
 /* ---- AggregateMultiTenancyIsolation ------------------------------------------ */
@@ -1226,6 +1363,41 @@ static void test_json_filter(void **state)
     json_case("[\"=\", \"$no_such_attr\", 1]", 0, "host1 host2 host3");
 }
 
+/* JsonFilter's corners, as _process_filter evaluates them in Python: a
+ * falsy query passes, a query Nova cannot evaluate (TypeError, KeyError)
+ * passes no host, "" and null arguments are dropped, bools are numbers,
+ * "not" gives a list of which any true one passes. */
+static void test_json_filter_python_semantics(void **state)
+{
+    (void)state;
+    json_case("[]", 3, "");
+    json_case("0", 3, "");
+    json_case("null", 3, "");
+    json_case("{}", 3, "");
+    json_case("5", 0, "host1 host2 host3");
+    json_case("{\"=\": 1}", 0, "host1 host2 host3");
+    json_case("[1, 2]", 0, "host1 host2 host3");
+    json_case("[\"xor\", 1, 2]", 0, "host1 host2 host3");
+    json_case("[\"=\", \"\", \"$host\", \"host1\"]", 1, "host2 host3");
+    json_case("[\"=\", null, \"$host\", \"host2\"]", 1, "host1 host3");
+    json_case("[\"<\", \"$host\", 1]", 0, "host1 host2 host3");
+    json_case("[\"=\", \"$host\", 1]", 0, "host1 host2 host3");
+    json_case("[\"=\", true, 1, 1.0]", 3, "");
+    json_case("[\"in\", false, 0]", 3, "");
+    json_case("[\">\", \"$free_ram_mb\", 1023.5]", 2, "host2");
+    json_case("[\"<=\", \"$free_ram_mb\", 1024]", 2, "host3");
+    json_case("[\">\", \"$host\", \"host1\"]", 2, "host1");
+    json_case("[\"not\", 0, 1]", 3, "");
+    json_case("[\"not\", 1, \"x\"]", 0, "host1 host2 host3");
+    json_case("[\"and\", 1.5, \"x\", 2, []]", 3, "");
+    json_case("[\"or\", 0.0, 0, false]", 0, "host1 host2 host3");
+    json_case("[\"=\", {\"a\": 1}, 1]", 0, "host1 host2 host3");
+    /* "or" of the list "not" gives: a non-empty list is true */
+    json_case("[\"or\", [\"not\", [\"=\", \"$host\", \"host1\"]]]", 3, "");
+    /* a path into a string finds nothing */
+    json_case("[\"=\", \"$host.name\", \"host1\"]", 0, "host1 host2 host3");
+}
+
 /* Every HostState attribute JsonFilter can read ($name, $dict.key), on
  * three hosts: host2 with a host_ip, a disabled_reason and Xen. */
 static void json_attr_case(const char *query, int out, const char *rejected)
@@ -1329,6 +1501,89 @@ static void test_availability_zone_filter(void **state)
 }
 
 /* ---- AllHostsFilter ----------------------------------------------------------------- */
+
+/* hw:cpu_thread_policy=require with pinned CPUs: past Placement (both
+ * hosts have the trait), a host whose cells have no SMT siblings fails
+ * before any cell is fitted. */
+static void test_numa_require_smt(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_ZED, 2);
+    for (int h = 0; h < 2; h++) {
+        host *ho = &f.c->hosts.v[h];
+        ho->pcpus = 4;
+        strlist_push(&ho->traits, "HW_CPU_HYPERTHREADING");   /* Placement's side */
+        ho->n_cells = 1;
+        ho->cells = nv_calloc(1, sizeof *ho->cells);
+        ho->cells[0] = (numa_cell){.cpus = 8, .pcpus = 4, .memory_mb = 16384,
+                                   .threads_per_core = h ? 2 : 1};
+    }
+    flavor_spec(&f, "hw:cpu_policy", "dedicated");
+    flavor_spec(&f, "hw:cpu_thread_policy", "require");
+    fx_filters1(&f, "NUMATopologyFilter");
+    fx_run(&f);
+    const event *e = check_filter(&f, "NUMATopologyFilter", 2, 1, "host1");
+    assert_string_equal(t_reason(e, "host1"), "hw:cpu_thread_policy=require, host has no SMT");
+    assert_true(f.r.ok);
+    assert_int_equal(f.r.hosts.v[0], 1);
+    fx_done(&f);
+}
+
+/* MetricsFilter: every metric weight_setting names (as parse_options
+ * keeps them: name=float) must be reported; the bad elements are dropped. */
+static void test_metrics_filter(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_ZED, 3);
+    static const char *const set[] = {"cpu.frequency=1", "bogus", "=2", "mem.x=lots",
+                                      "cpu.percent=-1.5"};
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+        strlist_push(&f.c->conf.metrics_weight_setting, set[i]);
+    kvlist_push(&f.c->hosts.v[0].metrics, "cpu.frequency", "2400");
+    kvlist_push(&f.c->hosts.v[0].metrics, "cpu.percent", "0.5");
+    kvlist_push(&f.c->hosts.v[1].metrics, "cpu.frequency", "2400");
+    kvlist_push(&f.c->hosts.v[1].metrics, "mem.x", "1");
+    fx_filters1(&f, "MetricsFilter");
+    fx_run(&f);
+    const event *e = check_filter(&f, "MetricsFilter", 3, 1, "host2 host3");
+    assert_string_equal(t_reason(e, "host2"), "host does not report metric(s) cpu.percent");
+    assert_string_equal(t_reason(e, "host3"),
+                        "host does not report metric(s) cpu.frequency, cpu.percent");
+    fx_done(&f);
+}
+
+/* A request its own filter cannot read fails every host with the words of
+ * what is wrong (Nova's API refuses it before the scheduler). */
+static void bad_request_case(const char *filter, const char *key, const char *value,
+                             const char *words)
+{
+    static fx f;
+    fx_init(&f, REL_ZED, 2);
+    if (!strcmp(key, "query"))
+        kvlist_push(&f.rs.hints, key, value);
+    else
+        flavor_spec(&f, key, value);
+    fx_filters1(&f, filter);
+    fx_run(&f);
+    const event *e = check_filter(&f, filter, 2, 0, "host1 host2");
+    const char *r = t_reason(e, "host2");
+    if (strncmp(r, words, strlen(words)))
+        fprintf(stderr, "  reason '%s', wanted '%s...'\n", r, words);
+    assert_true(!strncmp(r, words, strlen(words)));
+    fx_done(&f);
+}
+
+static void test_filters_refuse_bad_requests(void **state)
+{
+    (void)state;
+    bad_request_case("NUMATopologyFilter", "hw:numa_nodes", "0",
+                     "hw:numa_nodes must be a positive integer, got '0'");
+    bad_request_case("PciPassthroughFilter", "pci_passthrough:alias", "gpu:1",
+                     "PCI alias gpu is not defined");
+    bad_request_case("JsonFilter", "query", "[\">=\", \"$free_ram_mb\",", "query hint is not JSON: ");
+}
 
 static void test_all_hosts_filter(void **state)
 {
@@ -1578,6 +1833,9 @@ int main(void)
         cmocka_unit_test_teardown(test_image_props_arch, teardown),
         cmocka_unit_test_teardown(test_image_props_hv_type_and_mode, teardown),
         cmocka_unit_test_teardown(test_image_props_i386_canonical, teardown),
+        cmocka_unit_test_teardown(test_image_props_i386_family, teardown),
+        cmocka_unit_test_teardown(test_image_props_no_supported_instances, teardown),
+        cmocka_unit_test_teardown(test_image_props_maxphysaddr_bits, teardown),
         cmocka_unit_test_teardown(test_image_props_requested_version, teardown),
         cmocka_unit_test_teardown(test_image_props_version_operators, teardown),
         cmocka_unit_test_teardown(test_image_props_none, teardown),
@@ -1595,6 +1853,7 @@ int main(void)
         cmocka_unit_test_teardown(test_agg_extra_specs_operators, teardown),
         cmocka_unit_test_teardown(test_agg_image_props_isolation, teardown),
         cmocka_unit_test_teardown(test_agg_image_props_isolation_boolean, teardown),
+        cmocka_unit_test_teardown(test_agg_image_props_isolation_coerced, teardown),
         cmocka_unit_test_teardown(test_agg_image_props_isolation_namespace, teardown),
         cmocka_unit_test_teardown(test_multitenancy_zed_exact_key, teardown),
         cmocka_unit_test_teardown(test_multitenancy_prefix_keys, teardown),
@@ -1605,10 +1864,14 @@ int main(void)
         cmocka_unit_test_teardown(test_agg_num_instances_filter, teardown),
         cmocka_unit_test_teardown(test_isolated_hosts_matrix, teardown),
         cmocka_unit_test_teardown(test_json_filter, teardown),
+        cmocka_unit_test_teardown(test_json_filter_python_semantics, teardown),
         cmocka_unit_test_teardown(test_json_filter_no_query, teardown),
         cmocka_unit_test_teardown(test_json_filter_attributes, teardown),
         cmocka_unit_test_teardown(test_capabilities_service_bool, teardown),
         cmocka_unit_test_teardown(test_availability_zone_filter, teardown),
+        cmocka_unit_test_teardown(test_numa_require_smt, teardown),
+        cmocka_unit_test_teardown(test_metrics_filter, teardown),
+        cmocka_unit_test_teardown(test_filters_refuse_bad_requests, teardown),
         cmocka_unit_test_teardown(test_all_hosts_filter, teardown),
         cmocka_unit_test_teardown(test_ram_filter_stein, teardown),
         cmocka_unit_test_teardown(test_agg_ram_filter_stein, teardown),
