@@ -2024,10 +2024,6 @@ static void names_from(const cloud *c, const cmd_arg *a, const char *prefix, str
         for (int r = REL_FIRST; r <= REL_LATEST; r++)
             cand_add(out, prefix, release_name(r), "");
         break;
-    case FROM_QUIRKS:
-        for (int q = 0; q < Q_COUNT; q++)
-            cand_add(out, prefix, quirk_table[q].name, "");
-        break;
     case FROM_OPTIONS:
         for (int i = 0; i < nova_option_count; i++) {
             char *o = nv_printf("%s.%s", nova_options[i].section, nova_options[i].name);

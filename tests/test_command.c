@@ -184,6 +184,20 @@ static void test_refusals(void **state)
     refused("config-set nosuch.option=1", "unknown option 'nosuch.option'");
     refused("config-set filter_scheduler.enabled_filters=NoSuchFilter",
             "Scheduler Host Filter NoSuchFilter could not be found.");
+    refused("config-set filter_scheduler.host_subset_size=99999999999999999999",
+            "expected an integer, got '99999999999999999999'");
+    refused("config-set filter_scheduler.host_subset_size=2x", "expected an integer, got '2x'");
+    refused("config-set scheduler.limit_tenants_to_placement_aggregate=maybe",
+            "expected true or false, got 'maybe'");
+    refused("config-set filter_scheduler.ram_weight_multiplier=nan", "expected a number, got 'nan'");
+    refused("config-set filter_scheduler.ram_weight_multiplier=-inf", "expected a number, got '-inf'");
+    refused("config-set filter_scheduler.ram_weight_multiplier=1e999", "expected a number, got '1e999'");
+    refused("config-set filter_scheduler.ram_weight_multiplier=", "expected a number, got ''");
+    refused("config-set DEFAULT.initial_cpu_allocation_ratio=-0.5", "must be at least 0.0 (got -0.5)");
+    refused("config-set filter_scheduler.weight_classes=RAMWeigher,NoSuchWeigher",
+            "Weigher class NoSuchWeigher could not be found.");
+    refused("config-set a_section_name_longer_than_any_section_of_nova_conf_can_ever_be_x.y=1",
+            "unknown option");
     refused("release-set mitaka", "unknown release 'mitaka'");
     refused("host-add h vcpus=-1 memory_mb=1 disk_gb=1", "vcpus: must be from 0 to");
     refused("host-add h vcpus=1 memory_mb=1", "host-add: missing argument 'disk_gb'");
@@ -193,7 +207,26 @@ static void test_refusals(void **state)
     refused("host-set host1 cpu_allocation_ratio=-1", "must not be below 0");
     refused("expect", "op 'expect' needs an expect group");
     refused("expect vm_state=flying", "vm_state: unknown value 'flying'");
+    refused("", "empty command");
+    refused(" \t ", "empty command");
+    sbuf many = {0};
+    sbuf_add(&many, "expect");
+    for (int i = 0; i < 64; i++)
+        sbuf_add(&many, " hosts=host1");
+    refused(many.s, "too many words (at most 64)");
+    sbuf_free(&many);
+    refused("fault host1 build message=\"a\\\"b\\\\", "unterminated quote");
     refused("expect usage=host1", "expected HOST:RC=N,RC=N");
+    refused("expect usage=:VCPU=1", "expected HOST:RC=N,RC=N, got ':VCPU=1'");
+    refused("expect usage=host1:", "expected HOST:RC=N,RC=N, got 'host1:'");
+    refused("expect usage=host1:VCPU", "expected RC=N, got 'VCPU'");
+    refused("expect usage=host1:VCPU=1,GPU=1", "unknown resource class 'GPU'");
+    refused("expect usage=host1:VCPU=-1", "VCPU: expected a count, got '-1'");
+    refused("expect usage=host1:MEMORY_MB=lots", "MEMORY_MB: expected a count, got 'lots'");
+    refused("live-migrate vm-1 microversion=2.0", "expected a microversion 2.N, got '2.0'");
+    refused("live-migrate vm-1 microversion=2.1000", "expected a microversion 2.N, got '2.1000'");
+    refused("live-migrate vm-1 microversion=2.+5", "expected a microversion 2.N, got '2.+5'");
+    refused("live-migrate vm-1 microversion=2.-5", "expected a microversion 2.N, got '2.-5'");
     refused("fault host1 build message=\"unterminated", "unterminated quote");
 
     /* and the same values in a file: the same words after FILE:LINE: PATH */
@@ -236,6 +269,20 @@ static void test_accepted(void **state)
     assert_string_equal(kvlist_get(&c.props, "filter_scheduler.host_subset_size"), "3");
     assert_string_equal(kvlist_get(&c.props, "DEFAULT.ram_allocation_ratio"), "2.0");
     command_done(&c);
+
+    /* booleans in any of their spellings, written back as true / false */
+    static const struct { const char *in, *out; } bools[] = {
+        {"yes", "true"}, {"1", "true"}, {"true", "true"}, {"no", "false"}, {"0", "false"},
+        {"false", "false"}};
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+        char line[96];
+        snprintf(line, sizeof line, "config-set scheduler.limit_tenants_to_placement_aggregate=%s",
+                 bools[i].in);
+        assert_true(command_parse(line, &c, err, sizeof err));
+        assert_string_equal(kvlist_get(&c.props, "scheduler.limit_tenants_to_placement_aggregate"),
+                            bools[i].out);
+        command_done(&c);
+    }
 
     /* a server named like a flag stays a server */
     assert_true(command_parse("live-migrate server=force", &c, err, sizeof err));
@@ -765,6 +812,26 @@ static void test_completion(void **state)
     scenario_free(b);
 }
 
+/* Names of every kind, with and without a cloud, and values of a flag. */
+static void test_completion_names(void **state)
+{
+    (void)state;
+    char *text = nv_printf("%simages = ( { name = \"cirros\"; }, { name = \"centos\"; } );\n",
+                           base_cloud);
+    strlist errs = {0};
+    scenario *s = scenario_load_string(text, "names.cfg", &errs);
+    free(text);
+    assert_non_null(s);
+    strlist_free(&errs);
+    completes(s->c, "rebuild vm-1 c", "centos |cirros ");
+    completes(s->c, "rebuild vm-1 ci", "cirros ");
+    completes(NULL, "rebuild vm-1 c", "");
+    completes(s->c, "boot x m1.small image=ce", "image=centos ");
+    completes(s->c, "boot x m1.small bfv=", "bfv=false |bfv=true ");
+    completes(NULL, "release-set 2024", "2024.1 |2024.2 ");
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_accepted),
         cmocka_unit_test(test_completion),
+        cmocka_unit_test(test_completion_names),
         cmocka_unit_test(test_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
