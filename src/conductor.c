@@ -44,11 +44,19 @@ static int microversion(const nova_env *env, const command *cmd)
     return release_max_microversion(env->c->conf.release);
 }
 
-static void set_str(char **f, const char *v)
+static void set_owned(char **f, const char *v)
 {
     free(*f);
     *f = nv_strdup(v);
 }
+
+static void set_interned(const char **f, const char *v)
+{
+    *f = nv_state(v);
+}
+
+/* A text field: owned (freed and copied) or a state (interned). */
+#define set_str(f, v) _Generic((f), const char **: set_interned, default: set_owned)(f, v)
 
 /* A quirk's effect in the trail, formatted. */
 static void quirkf(nova_env *env, const char *bug, const char *fmt, ...)

@@ -145,8 +145,12 @@ typedef struct server {
     int host;                  /* -1 when not on a host (cell0 / ERROR) */
     int group;                 /* -1 if none */
     char *project;
-    char *vm_state;            /* "active", "building", "error", ... */
-    char *task_state;          /* NULL for none */
+    /* "active", "building", "error", ...; and the task state, NULL for
+     * none.  Both interned (nv_state): set them only through nv_state, so
+     * a state is compared by its pointer where it matters (the I/O count
+     * over every server) and copying a cloud copies no state text. */
+    const char *vm_state;
+    const char *task_state;
     bool boot_from_volume;
     bool deleted;
     bool locked;
@@ -349,6 +353,10 @@ bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer
 /* Consume one injected failure of `point` on host h; returns its message
  * (borrowed) or NULL when the call succeeds. */
 const char *cloud_take_fault(cloud *c, int h, const char *point);
+
+/* The one copy of a vm or task state's text: the same pointer for the same
+ * text, for the life of the program (NULL for NULL). */
+const char *nv_state(const char *text);
 
 /* Server-side counts the resource tracker derives (for HostState). */
 bool vm_state_counts_io(const server *s);

@@ -1746,9 +1746,9 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
     if (strcmp(s->project, project))
         replace_str(&s->project, project);
     if (strcmp(s->vm_state, vm_state))
-        replace_str(&s->vm_state, vm_state);
+        s->vm_state = nv_state(vm_state);
     if (task_state && task_state[0])
-        replace_str(&s->task_state, task_state);
+        s->task_state = nv_state(task_state);
     if (fault)
         replace_str(&s->fault, fault);
     free(s->spec.availability_zone);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "model.h"
 #include "util.h"
 
 static void expect_escape(const char *in, const char *want)
@@ -102,6 +103,44 @@ static void test_json_stays_exact(void **st)
     sbuf_free(&b);
 }
 
+/* States are interned: one pointer per text, and the I/O count (which
+ * compares pointers) agrees with the resource tracker's list
+ * (nova/compute/stats.py: vm_state building, or one of seven task states). */
+static void test_states_interned(void **st)
+{
+    (void)st;
+    char text[32];
+    strcpy(text, "active");
+    assert_ptr_equal(nv_state(text), nv_state("active"));
+    assert_string_equal(nv_state(text), "active");
+    assert_null(nv_state(NULL));
+    strcpy(text, "a-state-of-its-own");
+    const char *own = nv_state(text);
+    strcpy(text, "something else");
+    assert_string_equal(own, "a-state-of-its-own");
+    assert_ptr_equal(own, nv_state("a-state-of-its-own"));
+    server s = {.name = "vm"};
+    static const char *const io_tasks[] = {"resize_migrating", "rebuilding", "resize_prep",
+                                           "image_snapshot", "image_backup", "rescuing",
+                                           "unshelving"};
+    static const char *const other_tasks[] = {NULL, "scheduling", "migrating", "powering-off",
+                                              "resize_finish", "deleting", "spawning"};
+    for (size_t i = 0; i < sizeof io_tasks / sizeof io_tasks[0]; i++) {
+        s.vm_state = nv_state("active");
+        s.task_state = nv_state(io_tasks[i]);
+        assert_true(vm_state_counts_io(&s));
+    }
+    for (size_t i = 0; i < sizeof other_tasks / sizeof other_tasks[0]; i++) {
+        s.vm_state = nv_state("active");
+        s.task_state = nv_state(other_tasks[i]);
+        assert_false(vm_state_counts_io(&s));
+        s.vm_state = nv_state("building");
+        assert_true(vm_state_counts_io(&s));
+        s.vm_state = nv_state("stopped");
+        assert_false(vm_state_counts_io(&s));
+    }
+}
+
 /* Names put and forgotten at random, in a table kept small enough that
  * probe runs wrap around its end: every name is found exactly while it is
  * in, after any deletions before or after it in its run. */
@@ -147,6 +186,7 @@ static void test_index_delete(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_states_interned),
         cmocka_unit_test(test_plain_text_unchanged),
         cmocka_unit_test(test_c0_and_del),
         cmocka_unit_test(test_c1_and_invalid_utf8),
