@@ -781,7 +781,8 @@ const char *cloud_take_fault(cloud *c, int h, const char *point)
 }
 
 /* The interned states: Nova's vm and task states first, then any other
- * text a scenario or a test names (a list that only grows; a handful). */
+ * text a scenario or a test names (a list that only grows, hashed: a
+ * fuzzer names a new one at every run). */
 static const char *const known_states[] = {
     "active", "building", "stopped", "error", "deleted", "shelved", "shelved_offloaded",
     "paused", "suspended", "resized", "rescued", "soft-delete",
@@ -795,6 +796,7 @@ enum { N_KNOWN = sizeof known_states / sizeof known_states[0], IO_TASK_FIRST = 1
        IO_TASK_N = 7 };
 static char **more_states;
 static int n_more_states;
+static nv_index more_ix;   /* text -> index in more_states (a scenario's task_state is free text) */
 
 const char *nv_state(const char *text)
 {
@@ -803,11 +805,15 @@ const char *nv_state(const char *text)
     for (int i = 0; i < N_KNOWN; i++)
         if (!strcmp(known_states[i], text))
             return known_states[i];
-    for (int i = 0; i < n_more_states; i++)
-        if (!strcmp(more_states[i], text))
-            return more_states[i];
-    more_states = nv_realloc(more_states, (size_t)(n_more_states + 1) * sizeof *more_states);
+    int i = nv_index_get(&more_ix, text);
+    if (i >= 0)
+        return more_states[i];
+    if ((n_more_states & (n_more_states - 1)) == 0)   /* 0, 1, 2, 4, ...: double */
+        more_states = nv_realloc(more_states,
+                                 (size_t)(n_more_states ? 2 * n_more_states : 1) *
+                                     sizeof *more_states);
     more_states[n_more_states] = nv_strdup(text);
+    nv_index_put(&more_ix, more_states[n_more_states], n_more_states);
     return more_states[n_more_states++];
 }
 

@@ -119,6 +119,17 @@ static void test_states_interned(void **st)
     strcpy(text, "something else");
     assert_string_equal(own, "a-state-of-its-own");
     assert_ptr_equal(own, nv_state("a-state-of-its-own"));
+    /* many texts of their own: each keeps its one copy as the table grows */
+    const char *first = NULL;
+    for (int i = 0; i < 5000; i++) {
+        snprintf(text, sizeof text, "task-%d", i);
+        const char *p = nv_state(text);
+        assert_string_equal(p, text);
+        if (!i)
+            first = p;
+    }
+    assert_ptr_equal(nv_state("task-0"), first);
+    assert_ptr_equal(nv_state("a-state-of-its-own"), own);
     server s = {.name = "vm"};
     static const char *const io_tasks[] = {"resize_migrating", "rebuilding", "resize_prep",
                                            "image_snapshot", "image_backup", "rescuing",
