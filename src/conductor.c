@@ -18,19 +18,6 @@
 #include "command.h"
 #include "scheduler.h"
 
-/* Newest API microversion per release (nova/api/openstack/api_version_request.py). */
-int release_max_microversion(int rel)
-{
-    static const int mv[] = {
-        /* pike */ 53, /* queens */ 60, /* rocky */ 65, /* stein */ 72, /* train */ 79,
-        /* ussuri */ 87, /* victoria */ 87, /* wallaby */ 88, /* xena */ 90, /* yoga */ 90,
-        /* zed */ 93, /* 2023.1 */ 95, /* 2023.2 */ 96, /* 2024.1 */ 96, /* 2024.2 */ 100,
-        /* 2025.1 */ 100, /* 2025.2 */ 102, /* 2026.1 */ 103, /* latest */ 104};
-    if (rel < REL_FIRST || rel > REL_LATEST)
-        return 1;
-    return mv[rel - REL_FIRST];
-}
-
 bool api_accepts_force(int mv) { return mv < 68; }
 
 static int microversion(const nova_env *env, const command *cmd)
@@ -105,6 +92,57 @@ static void mig_status(nova_env *env, migration *m, const char *status)
 
 static server *srv(nova_env *env, int sid) { return &env->c->servers.v[sid]; }
 static const char *hname(nova_env *env, int h) { return h >= 0 ? env->c->hosts.v[h].name : "None"; }
+
+/* Whether the conductor asks select_destinations for alternates (a build
+ * or a cold migration/resize since Queens); without them a reschedule
+ * calls the scheduler again (reselect()). */
+static bool asks_alternates(const nova_env *env)
+{
+    return release_has_alternates(env->c->conf.release);
+}
+
+/* A reschedule without alternates (Pike): the compute hands the request
+ * back to the conductor with the legacy filter_properties, whose `retry`
+ * lists the hosts tried so far (scheduler_utils.populate_filter_properties),
+ * and the conductor rebuilds a RequestSpec from them and calls
+ * select_destinations again (build_instances: RequestSpec.from_primitives;
+ * _cold_migrate: RequestSpec.from_components; nova/conductor/manager.py
+ * 16.0.0).  That spec is for one instance, and its availability_zone is the
+ * instance's, which the failed attempt had set to its host's zone.  `rs`
+ * has the rest; returns the host claimed, or -1 with *exc and *msg (owned)
+ * set. */
+static int reselect(nova_env *env, request_spec *rs, int sid, int failed, const strlist *tried,
+                    int attempt, const char **exc, char **msg)
+{
+    cloud *c = env->c;
+    rs->num_instances = 1;
+    rs->availability_zone = host_az(c, failed);
+    rs->return_alternates = false;
+    strlist_free(&rs->retry_hosts);
+    strlist_copy(&rs->retry_hosts, tried);
+    intvec_free(&rs->instances);
+    intvec_push(&rs->instances, sid);
+    sbuf b = {0};
+    for (int i = 0; i < tried->n; i++)
+        sbuf_addf(&b, "%s%s", i ? ", " : "", tried->v[i]);
+    char *hosts = sbuf_take(&b);
+    trail_note(env->t, "Rescheduling %s: no alternates, the scheduler is called again "
+                       "(attempt %d; retry hosts: %s; availability zone %s)",
+               srv(env, sid)->name, attempt, hosts, rs->availability_zone);
+    free(hosts);
+    sched_result sr;
+    memset(&sr, 0, sizeof sr);
+    scheduler_select(c, rs, env->rng, env->t, &sr);
+    int h = -1;
+    if (sr.ok) {
+        h = sr.hosts.v[0];
+    } else {
+        *exc = sr.exception;
+        *msg = nv_strdup(sr.message);
+    }
+    sched_result_done(&sr);
+    return h;
+}
 
 static int find_server(nova_env *env, const command *cmd, cmd_result *r)
 {
@@ -312,17 +350,19 @@ static const char *late_group_check(nova_env *env, int sid, int h)
 }
 
 /* Build on the chosen host; on an injected `build` failure reschedule to
- * the alternates (conductor build_instances with host_list).  Returns the
- * host the server ended on, or -1 with the outcome set (-2: and the server
- * left as it was, bug 1837955; -3: the server in ERROR with its fault
- * recorded and the outcome an exception out of build_instances, which
- * outranks the other servers' outcomes). */
-static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *alts,
-                                  const int64_t res[RC_COUNT], cmd_result *r)
+ * the alternates (conductor build_instances with host_list), or without
+ * them (Pike) to what the scheduler picks again.  `tried` collects the
+ * hosts tried.  Returns the host the server ended on, or -1 with the
+ * outcome set (-2: and the server left as it was, bug 1837955; -3: the
+ * server in ERROR with its fault recorded and the outcome an exception out
+ * of build_instances, which outranks the other servers' outcomes). */
+static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
+                          const int64_t res[RC_COUNT], strlist *tried, cmd_result *r)
 {
     cloud *c = env->c;
     int attempts = 1;
     for (;;) {
+        strlist_push(tried, hname(env, dst_host));
         /* the failed host's clean-up (_shutdown_instance) deleted the
          * volume attachments, and the reschedule did not recreate them
          * until the fix of bug 1784353 (19.0.0): _build_resources fails
@@ -398,6 +438,27 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
             outcome(env, r, "TypeError", "'NoneType' object is not iterable");
             return -1;
         }
+        if (!asks_alternates(env)) {
+            const server *s = srv(env, sid);
+            request_spec rs;
+            request_spec_init(&rs);
+            rs.flavor = s->flavor;
+            rs.image = s->image;
+            rs.is_bfv = s->boot_from_volume;
+            rs.project = s->project;
+            rs.group = s->group;
+            kvlist_copy(&rs.hints, &s->spec.hints);
+            const char *exc = NULL;
+            char *why = NULL;
+            dst_host = reselect(env, &rs, sid, dst_host, tried, attempts, &exc, &why);
+            request_spec_done(&rs);
+            if (dst_host < 0) {
+                outcome(env, r, exc, "%s", why);
+                free(why);
+                return -1;
+            }
+            continue;
+        }
         int next = -1;
         /* an empty host list raises MaxRetriesExceeded inside build_instances'
          * try block; alternates that all fail their claim only create it */
@@ -455,6 +516,16 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
                    hname(env, next));
         dst_host = next;
     }
+}
+
+/* Build on the chosen host, rescheduling as Nova does (build_attempts). */
+static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *alts,
+                                  const int64_t res[RC_COUNT], cmd_result *r)
+{
+    strlist tried = {0};
+    int h = build_attempts(env, sid, dst_host, alts, res, &tried, r);
+    strlist_free(&tried);
+    return h;
 }
 
 static bool boot_image_ok(nova_env *env, cmd_result *r, int fl, int img, bool bfv);
@@ -534,7 +605,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
     rs.group = g;
     rs.availability_zone = az;
     rs.num_instances = (int)n;
-    rs.return_alternates = true;
+    rs.return_alternates = asks_alternates(env);
     hints_to_kv(&cmd->hints, &rs.hints);
     if (fhost)
         strlist_push(&rs.force_hosts, fhost);
@@ -1140,7 +1211,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                    c->flavors.v[s->flavor].name, was ? was : "none", c->flavors.v[new_fl].name,
                    now ? now : "none");
     }
-    rs.return_alternates = true;
+    rs.return_alternates = asks_alternates(env);
     rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
     if (!(resize && c->conf.allow_resize_to_same_host))
         ignore_host(&rs, hname(env, src));
@@ -1178,7 +1249,9 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         spec_resources(c, &rs, res);
         int attempts = 1;
         intvec *alts = &sr.alternates[0];
+        strlist tried = {0};
         for (;;) {
+            strlist_push(&tried, hname(env, dst_host));
             const char *f = cloud_take_fault(c, dst_host, "prep_resize");
             if (!f) {
                 trail_check(env->t, "prep_resize", hname(env, dst_host), true, NULL);
@@ -1221,7 +1294,35 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                 break;
             }
             int next = -1;
-            while (alts->n && next < 0) {
+            if (!asks_alternates(env)) {
+                /* the rebuilt RequestSpec's group info lacks group_members
+                 * (bug 1719730): from_components raises in _cold_migrate,
+                 * the compute gives up the reschedule and re-raises */
+                if (s->group >= 0 && quirk_on(&c->conf, Q_BUG_1719730)) {
+                    trail_quirk(env->t, "bug-1719730",
+                                "the reschedule's RequestSpec.from_components finds no "
+                                "group_members in filter_properties: TypeError in the "
+                                "conductor, the compute re-raises its own exception");
+                } else {
+                    request_spec rs2;
+                    request_spec_init(&rs2);
+                    rs2.flavor = rs.flavor;
+                    rs2.pci_flavor = rs.pci_flavor;
+                    rs2.image = rs.image;
+                    rs2.is_bfv = rs.is_bfv;
+                    rs2.project = rs.project;
+                    rs2.group = rs.group;
+                    kvlist_copy(&rs2.hints, &rs.hints);
+                    strlist_copy(&rs2.ignore_hosts, &rs.ignore_hosts);
+                    rs2.dest_cell = nv_strdup(rs.dest_cell);
+                    const char *rexc = NULL;
+                    char *why = NULL;
+                    next = reselect(env, &rs2, sid, dst_host, &tried, attempts, &rexc, &why);
+                    free(why);
+                    request_spec_done(&rs2);
+                }
+            }
+            while (asks_alternates(env) && alts->n && next < 0) {
                 int h = alts->v[0];
                 memmove(alts->v, alts->v + 1, (size_t)(alts->n - 1) * sizeof *alts->v);
                 alts->n--;
@@ -1241,6 +1342,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
             }
             dst_host = next;
         }
+        strlist_free(&tried);
     }
     sched_result_done(&sr);
     if (dst_host < 0) {

@@ -63,8 +63,6 @@ void cloudops_aggregate_delete(nova_env *env, const command *cmd, cmd_result *r)
 void cloudops_config_set(nova_env *env, const command *cmd, cmd_result *r);
 void cloudops_release_set(nova_env *env, const command *cmd, cmd_result *r);
 
-/* Newest API microversion of a release ("2.104" -> 104). */
-int release_max_microversion(int release);
 /* Whether live-migrate and evacuate take `force` at a microversion (the
  * API removed it in 2.68). */
 bool api_accepts_force(int microversion);

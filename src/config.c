@@ -23,22 +23,48 @@
 #include "model.h"
 #include "scheduler.h"
 
-static const char *const rel_names[] = {
-    "pike", "queens", "rocky", "stein", "train", "ussuri", "victoria",
-    "wallaby", "xena", "yoga", "zed", "2023.1", "2023.2", "2024.1",
-    "2024.2", "2025.1", "2025.2", "2026.1", "latest"};
+/* One row per release, Pike (16) first. */
+static const struct release_desc {
+    const char *name;
+    int max_microversion;   /* newest API microversion (nova/api/openstack/
+                             * api_version_request.py) */
+    bool alternates;        /* select_destinations returns Selection objects with
+                             * alternate hosts, which the conductor reschedules to
+                             * (17.0.0); before, a reschedule asks the scheduler again */
+} releases[] = {
+    {"pike", 53, false},     {"queens", 60, true},    {"rocky", 65, true},
+    {"stein", 72, true},     {"train", 79, true},     {"ussuri", 87, true},
+    {"victoria", 87, true},  {"wallaby", 88, true},   {"xena", 90, true},
+    {"yoga", 90, true},      {"zed", 93, true},       {"2023.1", 95, true},
+    {"2023.2", 96, true},    {"2024.1", 96, true},    {"2024.2", 100, true},
+    {"2025.1", 100, true},   {"2025.2", 102, true},   {"2026.1", 103, true},
+    {"latest", 104, true}};
+_Static_assert(sizeof releases / sizeof releases[0] == REL_LATEST - REL_FIRST + 1,
+               "one row per release");
 
 const char *release_name(int rel)
 {
     if (rel < REL_FIRST || rel > REL_LATEST)
         return "?";
-    return rel_names[rel - REL_FIRST];
+    return releases[rel - REL_FIRST].name;
+}
+
+int release_max_microversion(int rel)
+{
+    if (rel < REL_FIRST || rel > REL_LATEST)
+        return 1;
+    return releases[rel - REL_FIRST].max_microversion;
+}
+
+bool release_has_alternates(int rel)
+{
+    return rel >= REL_FIRST && rel <= REL_LATEST && releases[rel - REL_FIRST].alternates;
 }
 
 int release_from_name(const char *name)
 {
     for (int r = REL_FIRST; r <= REL_LATEST; r++)
-        if (strcmp(rel_names[r - REL_FIRST], name) == 0)
+        if (strcmp(releases[r - REL_FIRST].name, name) == 0)
             return r;
     /* Nova's own spellings of the dated releases' code names */
     static const struct { const char *n; int r; } alias[] = {

@@ -31,6 +31,12 @@ enum {
 
 const char *release_name(int rel);          /* "pike", ..., "latest" */
 int release_from_name(const char *name);    /* -1 if unknown */
+/* Newest API microversion of a release ("2.104" -> 104). */
+int release_max_microversion(int rel);
+/* Whether the release's scheduler returns alternate hosts with each
+ * selection (Selection objects, 17.0.0 Queens); without them a reschedule
+ * calls select_destinations again. */
+bool release_has_alternates(int rel);
 
 /* Historic bugs that can be reproduced. */
 enum quirk_id {
