@@ -1717,6 +1717,38 @@ bool session_undo(session *s)
     return true;
 }
 
+cloud *session_cloud_at(const session *s, int k)
+{
+    if (k >= s->n_done)
+        return cloud_clone(s->c);
+    const session_checkpoint *ck = NULL;
+    for (int i = 0; i < s->n_ck; i++)
+        if (s->ck[i].at <= k && (!ck || s->ck[i].at > ck->at))
+            ck = &s->ck[i];
+    cloud *c;
+    nv_rng rng;
+    int from = 0;
+    if (ck) {
+        c = cloud_clone(ck->c);
+        rng = ck->rng;
+        from = ck->at;
+    } else {
+        c = cloud_clone(s->initial);
+        nv_rng_seed(&rng, c->seed);
+    }
+    trail scratch = {0};
+    for (int i = from; i < k; i++) {
+        cmd_result r;
+        memset(&r, 0, sizeof r);
+        nova_env env = {c, &scratch, &rng};
+        conductor_exec(&env, &s->done[i], &r);
+        cmd_result_done(&r);
+        trail_clear(&scratch);
+    }
+    trail_free(&scratch);
+    return c;
+}
+
 const cmd_result *session_redo(session *s)
 {
     if (!s->n_undone)

@@ -304,6 +304,10 @@ const cmd_result *session_exec(session *s, const command *cmd);
  * the commands in between; the trail and results of the commands kept stay
  * as they were.  false if nothing to undo. */
 bool session_undo(session *s);
+/* The cloud as it was after the first k commands of the history (0: the
+ * start, n_done: now), rebuilt from the newest checkpoint at or before k by
+ * replaying the commands in between on a scratch trail.  Caller frees. */
+cloud *session_cloud_at(const session *s, int k);
 /* Run the last undone command again; NULL if none.  session_exec of any
  * other command forgets what was undone. */
 const cmd_result *session_redo(session *s);

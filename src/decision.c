@@ -32,7 +32,16 @@ decision *dec_open(trail *t, int n_hosts)
         d->host[h].rix = -1;
     }
     d->candidates = n_hosts;
+    d->instance = -1;
     return d;
+}
+
+int dec_server(const decision *d)
+{
+    for (int p = d->n_pass - 1; p >= 0; p--)
+        if (d->pass[p].server >= 0)
+            return d->pass[p].server;
+    return d->instance;
 }
 
 decision *dec_current(trail *t)

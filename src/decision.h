@@ -79,6 +79,7 @@ typedef struct decision {
     int n_pass, cap_pass;
     intvec servers, selected;   /* per placed instance: server id, host id */
     bool alternates;            /* the request asked for alternates */
+    int instance;               /* the request's first instance (server id), -1 none */
     int weigh_pass;             /* the last pass that weighed hosts (1-based), 0 none */
 } decision;
 
@@ -107,6 +108,11 @@ void decision_free(decision *d);
 int dec_in_range(const trail *t, int from, int to, int *first);
 /* The end of record k's events: the next record's request or `to`. */
 int dec_end(const trail *t, int k, int to);
+
+/* The server record d's outcome is about: the instance of its last
+ * per-instance pass (the one a multi-create could not place), else the
+ * request's first instance; -1 none. */
+int dec_server(const decision *d);
 
 /* Host h's place (1-based) in record d's last weighing and of how many
  * (*of, may be NULL); 0 if it was not weighed there. */

@@ -70,7 +70,7 @@ const key_binding keys_table[] = {
     {'x', "x", ACT_HOST_DISABLE, KEYS_HOSTS, "disable / enable the selected host's service",
      "disable"},
     {'w', "w", ACT_WHY_NOT, KEYS_HOSTS,
-     "why not this host? (its fate in the last decision)", "why-not"},
+     "why not this host? (its fate in the last decision, what would make it fit)", "why-not"},
     {'o', "o", ACT_HOST_SORT, KEYS_HOSTS,
      "sort the hosts: scenario order, free RAM, free vCPU, free disk, servers, name", "sort"},
     {'F', "F", ACT_HOST_FILTER, KEYS_HOSTS,

@@ -19,6 +19,7 @@
 #include "theme.h"
 #include "decision.h"
 #include "tui.h"
+#include "whatif.h"
 
 static const int bar_rc[3] = {RC_VCPU, RC_MEMORY_MB, RC_DISK_GB};
 static const char *const bar_label[3] = {"VCPU", "MEMORY", "DISK"};
@@ -438,7 +439,10 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
 /*
  * The host's fate in the shown command's last decision, read from the
  * decision record: the same reading the explain matrix's result column
- * uses, with the reason's numbers.
+ * uses, with the reason's numbers; then what would have made it fit, as
+ * what-if says it, against the cloud as it was before the command (after
+ * it for a boot, whose server the command made).  Any move: boot,
+ * migrate, resize, live migration, evacuation, unshelve.
  */
 void pane_hosts_why(const tui *t, int h, sbuf *out)
 {
@@ -459,7 +463,29 @@ void pane_hosts_why(const tui *t, int h, sbuf *out)
         sbuf_free(&cf);
         return;
     }
-    dec_host_fate(tr, t->s->c, r->trail_from, first + n - 1, r->trail_to, h, true, out);
+    int k = first + n - 1;
+    dec_host_fate(tr, t->s->c, r->trail_from, k, r->trail_to, h, true, out);
+    int sid = dec_server(&tr->dec[k]);
+    if (sid < 0)
+        return;
+    int at = tui_shown_index(t);
+    cloud *before = session_cloud_at(t->s, at);
+    if (sid >= before->servers.n) {
+        cloud_free(before);
+        before = session_cloud_at(t->s, at + 1);
+    }
+    if (sid < before->servers.n) {
+        int target = -1;
+        const command *cmd = tui_shown_command(t);
+        if (cmd && cmd->host)
+            target = cloud_host(before, cmd->host);
+        sbuf fit = {0};
+        whatif_fit(before, tr, k, sid, target, h, &fit);
+        if (fit.len)
+            sbuf_addf(out, "; to fit %s: %s", before->servers.v[sid].name, fit.s);
+        sbuf_free(&fit);
+    }
+    cloud_free(before);
 }
 
 const pane_ops pane_hosts_ops = {

@@ -90,7 +90,7 @@ static void record_request(const cloud *c, const request_spec *s, trail *t)
 {
     trail_use_hosts(t, c);
     event *e = trail_add(t, EV_REQUEST);
-    dec_open(t, c->hosts.n);
+    dec_open(t, c->hosts.n)->instance = s->instances.n ? s->instances.v[0] : -1;
     sbuf j = {0}, x = {0};
     sbuf_add(&j, "{\"flavor\": ");
     sbuf_json_str(&j, c->flavors.v[s->flavor].name);

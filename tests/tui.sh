@@ -336,6 +336,41 @@ check "the plan so far is shown" 'stopped after [0-9]+ of 1000 server\(s\)'
 keys Escape q
 finish longdrain 0
 
+# ---- 1d: why not, with what would make it fit, after any move --------------------
+# w on a host reads the shown command's last decision, whatever the move, and
+# says what would have made the host fit, against the cloud before it
+why() { T send-keys -t nv -l "$1"; T send-keys -t nv Enter; }
+NV_ARGS=" '--empty'"
+TUI_W=200
+start whynot
+NV_ARGS=
+unset TUI_W
+check "why-not: starts" 'HOST +AZ +STATE' 50
+why ':host-add host1 vcpus=8 memory_mb=16384 disk_gb=200'
+check "why-not: host1" 'host-add host1 .*: ok'
+why ':host-add host2 vcpus=8 memory_mb=4096 disk_gb=200'
+why ':flavor-add m1.small vcpus=1 memory_mb=2048 root_gb=20'
+why ':flavor-add m1.big vcpus=1 memory_mb=8192 root_gb=20'
+why ':group-create grp anti-affinity'
+why ':boot vm m1.small group=grp min_count=2'
+check "why-not: two servers" 'vm-2 +host2 +active'
+why ':migrate vm-1'
+check "why-not: the migration finds no host" 'migrate vm-1: NoValidHost'
+keys BTab Home w
+check "w after a migration: the server's own host" "why not host1\\? ignored \\(ignore_hosts\\); to fit vm-1: it is the server's own host"
+keys Down w
+check "w after a migration: what Placement lacks" 'why not host2\? rejected by Placement: MEMORY_MB: .*; to fit vm-1: '
+why ':resize vm-2 m1.big'
+check "why-not: the resize finds no host" 'resize vm-2 m1.big: NoValidHost'
+keys Home w
+check "w after a resize: the group member in the way" 'why not host1\? rejected by ServerGroupAntiAffinityFilter: .*; to fit vm-2: group grp'
+why ':boot big m1.big'
+check "why-not: the boot" 'boot big m1.big: ok'
+keys Home Down w
+check "w after a boot: a bigger host" 'why not host2\? rejected by Placement: .*; to fit big: the host has 4096 MEMORY_MB in all, 8192 asked'
+keys q y
+finish whynot 0
+
 # ---- 1b: Nova bug 1781710's cloud built from nothing, through the UI alone -------
 # two hosts, an anti-affinity group, two servers booted in one request; a cold
 # migration of one has nowhere to go (fixed Nova: NoValidHost); saved with the
