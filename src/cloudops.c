@@ -27,21 +27,6 @@
 #include "conductor.h"
 #include "scheduler.h"
 
-static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
-{
-    sbuf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    sbuf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    r->outcome = exc;
-    free(r->message);
-    r->message = sbuf_take(&b);
-    trail_error(env->t, exc, r->message);
-}
-
 static const char *pv(const command *cmd, const char *key) { return kvlist_get(&cmd->props, key); }
 
 static int64_t pint(const command *cmd, const char *key, int64_t def)
@@ -116,13 +101,13 @@ static bool az_check(nova_env *env, cmd_result *r, int h, const char *az)
     if (a >= 0) {
         const char *cur = kvlist_get(&c->aggregates.v[a].metadata, "availability_zone");
         if (cur && strcmp(cur, az)) {
-            outcome(env, r, "ValidationError",
+            step_outcome(env, r, "ValidationError",
                     "az: aggregate %s already has availability_zone=%s", az, cur);
             return false;
         }
     }
     if (h >= 0 && host_has_az(c, h) && strcmp(host_az(c, h), az)) {
-        outcome(env, r, "ValidationError",
+        step_outcome(env, r, "ValidationError",
                 "az: host %s is already in availability zone %s; a host can be in only one",
                 c->hosts.v[h].name, host_az(c, h));
         return false;
@@ -233,7 +218,7 @@ void cloudops_host_add(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
     if (cloud_host(c, cmd->name) >= 0) {
-        outcome(env, r, "ValidationError", "name: a compute host named %s already exists",
+        step_outcome(env, r, "ValidationError", "name: a compute host named %s already exists",
                 cmd->name);
         return;
     }
@@ -252,7 +237,7 @@ void cloudops_host_set(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int h = cloud_host(c, cmd->host);
     if (h < 0) {
-        outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
+        step_outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
                 cmd->host);
         return;
     }
@@ -276,12 +261,12 @@ void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int h = cloud_host(c, cmd->host);
     if (h < 0) {
-        outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
+        step_outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
                 cmd->host);
         return;
     }
     if (c->host_servers && c->host_servers[h].n) {
-        outcome(env, r, "Conflict", "Unable to delete compute service that is hosting "
+        step_outcome(env, r, "Conflict", "Unable to delete compute service that is hosting "
                                     "instances. Migrate or delete the instances first.");
         return;
     }
@@ -294,7 +279,7 @@ void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r)
                     strcmp(m->status, "completed") && strcmp(m->status, "cancelled") &&
                     strcmp(m->status, "done");
         if (open && (m->source == h || m->dest == h)) {
-            outcome(env, r, "Conflict", "Unable to delete compute service that has in-progress "
+            step_outcome(env, r, "Conflict", "Unable to delete compute service that has in-progress "
                                         "migrations. Complete the migrations or delete the "
                                         "instances first.");
             return;
@@ -312,7 +297,7 @@ void cloudops_flavor_add(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
     if (cloud_flavor(c, cmd->name) >= 0) {
-        outcome(env, r, "ValidationError", "name: Flavor with name %s already exists.",
+        step_outcome(env, r, "ValidationError", "name: Flavor with name %s already exists.",
                 cmd->name);
         return;
     }
@@ -336,7 +321,7 @@ void cloudops_image_add(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
     if (cloud_image(c, cmd->name) >= 0) {
-        outcome(env, r, "ValidationError", "name: an image named %s already exists", cmd->name);
+        step_outcome(env, r, "ValidationError", "name: an image named %s already exists", cmd->name);
         return;
     }
     image im;
@@ -358,7 +343,7 @@ void cloudops_group_create(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
     if (cloud_group(c, cmd->name) >= 0) {
-        outcome(env, r, "ValidationError", "name: a server group named %s already exists",
+        step_outcome(env, r, "ValidationError", "name: a server group named %s already exists",
                 cmd->name);
         return;
     }
@@ -382,7 +367,7 @@ void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
 {
     cloud *c = env->c;
     if (cloud_aggregate(c, cmd->name) >= 0) {
-        outcome(env, r, "ValidationError", "name: Aggregate %s already exists.", cmd->name);
+        step_outcome(env, r, "ValidationError", "name: Aggregate %s already exists.", cmd->name);
         return;
     }
     strlist hosts = {0};
@@ -393,7 +378,7 @@ void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
     const char *zone = kvlist_get(&meta, "availability_zone");
     bool ok = true;
     if (zone && !zone[0]) {
-        outcome(env, r, "ValidationError",
+        step_outcome(env, r, "ValidationError",
                 "metadata: Aggregate %s does not support empty named availability zone",
                 cmd->name);
         ok = false;
@@ -401,11 +386,11 @@ void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
     for (int i = 0; i < hosts.n && ok; i++) {
         int h = cloud_host(c, hosts.v[i]);
         if (h < 0) {
-            outcome(env, r, "ValidationError", "hosts: Compute host %s could not be found.",
+            step_outcome(env, r, "ValidationError", "hosts: Compute host %s could not be found.",
                     hosts.v[i]);
             ok = false;
         } else if (zone && host_has_az(c, h) && strcmp(host_az(c, h), zone)) {
-            outcome(env, r, "InvalidAggregateActionAdd",
+            step_outcome(env, r, "InvalidAggregateActionAdd",
                     "Cannot add host to aggregate %d. Reason: One or more hosts already in "
                     "availability zone(s) ['%s'].",
                     c->aggregates.n + 1, host_az(c, h));
@@ -434,11 +419,11 @@ void cloudops_aggregate_delete(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int a = cloud_aggregate(c, cmd->name);
     if (a < 0) {
-        outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.", cmd->name);
+        step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.", cmd->name);
         return;
     }
     if (c->aggregates.v[a].hosts.n) {
-        outcome(env, r, "InvalidAggregateActionDelete",
+        step_outcome(env, r, "InvalidAggregateActionDelete",
                 "Cannot remove host from aggregate %d. Reason: Host aggregate is not empty.",
                 a + 1);
         return;
@@ -518,7 +503,7 @@ void cloudops_config_set(nova_env *env, const command *cmd, cmd_result *r)
         if (!o)
             continue;
         if (!option_apply(&next, o, cmd->props.v[i].value, err, sizeof err)) {
-            outcome(env, r, "ValidationError", "%s", err);
+            step_outcome(env, r, "ValidationError", "%s", err);
             nova_config_done(&next);
             return;
         }

@@ -60,10 +60,7 @@ static void quirkf(nova_env *env, const char *bug, const char *fmt, ...)
     free(why);
 }
 
-/* The step's outcome: an exception name and Nova's text. */
-static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
+void step_outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
 {
     sbuf b = {0};
     va_list ap;
@@ -73,8 +70,9 @@ static void outcome(nova_env *env, cmd_result *r, const char *exc, const char *f
     r->outcome = exc;
     free(r->message);
     r->message = sbuf_take(&b);
-    /* the scheduler may already have recorded this very error */
-    for (int i = env->t->n - 1; i >= 0; i--) {
+    /* the scheduler may already have recorded this very error, in this
+     * step's events */
+    for (int i = env->t->n - 1; i >= r->trail_from; i--) {
         const event *e = &env->t->v[i];
         if (e->kind == EV_ERROR && !strcmp(e->message, r->message))
             return;
@@ -148,7 +146,7 @@ static int find_server(nova_env *env, const command *cmd, cmd_result *r)
 {
     int sid = cmd->server ? cloud_server(env->c, cmd->server) : -1;
     if (sid < 0)
-        outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
+        step_outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
                 cmd->server ? cmd->server : "");
     else
         intvec_push(&r->servers, sid);
@@ -232,6 +230,24 @@ static void alloc_from_migration(nova_env *env, int sid, migration *m)
     placement_move(env->c, CONSUMER_MIGRATION, m->id - 1, CONSUMER_SERVER, sid);
 }
 
+/* The text of Nova's BuildAbortException ("Build of instance %(instance_uuid)s
+ * aborted: %(reason)s", nova/exception.py). */
+static char *build_abort_text(const server *s, const char *reason)
+{
+    return nv_printf("Build of instance %s aborted: %s", s->name, reason);
+}
+
+static void record_fault(server *s, const char *msg);
+
+/* A BuildAbortException ends the step: the server's fault and the outcome. */
+static void build_aborted(nova_env *env, cmd_result *r, server *s, const char *reason)
+{
+    char *abort = build_abort_text(s, reason);
+    record_fault(s, abort);
+    step_outcome(env, r, "BuildAbortException", "%s", abort);
+    free(abort);
+}
+
 static void record_fault(server *s, const char *msg)
 {
     /* instance faults keep at most 255 characters */
@@ -264,7 +280,7 @@ static bool group_policy_supported(nova_env *env, int g, cmd_result *r)
     const intvec *l = weigher ? &cf->weight_classes : &cf->enabled_filters;
     if (intvec_find(l, id) >= 0)
         return true;
-    outcome(env, r, "UnsupportedPolicyException",
+    step_outcome(env, r, "UnsupportedPolicyException",
             "ServerGroup policy is not supported: %s not configured", need);
     return false;
 }
@@ -371,13 +387,12 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
             quirkf(env, "bug-1784353",
                    "the first host's clean-up deleted %s's volume attachment: the build on %s "
                    "cannot attach the volume", srv(env, sid)->name, hname(env, dst_host));
-            char *ab = nv_printf("Build of instance %s aborted: Failure prepping block device.",
-                                 srv(env, sid)->name);
+            char *ab = build_abort_text(srv(env, sid), "Failure prepping block device.");
             trail_check(env->t, "build_and_run_instance", hname(env, dst_host), false, ab);
             if (c->conf.consecutive_build_service_disable_threshold)
                 c->hosts.v[dst_host].failed_builds++;
             placement_delete(c, CONSUMER_SERVER, sid, dst_host);
-            outcome(env, r, "BuildAbortException", "%s", ab);
+            step_outcome(env, r, "BuildAbortException", "%s", ab);
             free(ab);
             return -1;
         }
@@ -410,7 +425,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
         if (c->conf.max_attempts == 1 || ps->force_hosts.n == 1 || ps->force_nodes.n == 1) {
             /* no retry: the compute records the fault with the reason only
              * (add_instance_fault_from_exc(fault_message=reason)) */
-            outcome(env, r, late && !quirk_on(&c->conf, Q_BUG_1996732)
+            step_outcome(env, r, late && !quirk_on(&c->conf, Q_BUG_1996732)
                                 ? "RescheduledByPolicyException" : "RescheduledException",
                     "%s", msg);
             record_fault(srv(env, sid), f);
@@ -419,7 +434,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
         }
         attempts++;
         if (attempts > c->conf.max_attempts) {
-            outcome(env, r, "MaxRetriesExceeded",
+            step_outcome(env, r, "MaxRetriesExceeded",
                     "Exceeded maximum number of retries. Exceeded max scheduling attempts %lld "
                     "for instance %s. Last exception: %s",
                     (long long)c->conf.max_attempts, srv(env, sid)->name, f);
@@ -435,7 +450,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
                         "the reschedule's RequestSpec.from_primitives finds no group_members "
                         "in filter_properties: TypeError in the conductor, the server goes to "
                         "ERROR");
-            outcome(env, r, "TypeError", "'NoneType' object is not iterable");
+            step_outcome(env, r, "TypeError", "'NoneType' object is not iterable");
             return -1;
         }
         if (!asks_alternates(env)) {
@@ -453,7 +468,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
             dst_host = reselect(env, &rs, sid, dst_host, tried, attempts, &exc, &why);
             request_spec_done(&rs);
             if (dst_host < 0) {
-                outcome(env, r, exc, "%s", why);
+                step_outcome(env, r, exc, "%s", why);
                 free(why);
                 return -1;
             }
@@ -475,7 +490,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
                 next = h;
         }
         if (next < 0) {
-            outcome(env, r, "MaxRetriesExceeded",
+            step_outcome(env, r, "MaxRetriesExceeded",
                     "Exceeded maximum number of retries. Exhausted all hosts available for "
                     "retrying build failures for instance %s.",
                     srv(env, sid)->name);
@@ -504,9 +519,9 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
                                   "to ERROR");
                 record_fault(srv(env, sid), r->message);
                 if (old)
-                    outcome(env, r, "IndexError", "list index out of range");
+                    step_outcome(env, r, "IndexError", "list index out of range");
                 else
-                    outcome(env, r, "AttributeError",
+                    step_outcome(env, r, "AttributeError",
                             "'NoneType' object has no attribute 'tb_frame'");
                 return -3;
             }
@@ -535,7 +550,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int fl = cmd->flavor ? cloud_flavor(c, cmd->flavor) : -1;
     if (fl < 0) {
-        outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
+        step_outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
                 cmd->flavor ? cmd->flavor : "");
         return;
     }
@@ -543,7 +558,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
     if (cmd->image) {
         img = cloud_image(c, cmd->image);
         if (img < 0) {
-            outcome(env, r, "ImageNotFound", "Image %s could not be found.", cmd->image);
+            step_outcome(env, r, "ImageNotFound", "Image %s could not be found.", cmd->image);
             return;
         }
     } else if (!cmd->boot_from_volume && c->images.n) {
@@ -553,7 +568,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
     if (cmd->group) {
         g = cloud_group(c, cmd->group);
         if (g < 0) {
-            outcome(env, r, "InstanceGroupNotFound", "Instance group %s could not be found.",
+            step_outcome(env, r, "InstanceGroupNotFound", "Instance group %s could not be found.",
                     cmd->group);
             return;
         }
@@ -582,7 +597,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             if (!c->hosts.v[h].disabled && !strcmp(host_az(c, h), az))
                 available = true;
         if (!available) {
-            outcome(env, r, "InvalidRequest", "The requested availability zone is not available");
+            step_outcome(env, r, "InvalidRequest", "The requested availability zone is not available");
             free(az);
             return;
         }
@@ -645,7 +660,7 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
     if (ok) {
         scheduler_select(c, &rs, env->rng, env->t, &sr);
         if (!sr.ok) {
-            outcome(env, r, sr.exception, "%s", sr.message);
+            step_outcome(env, r, sr.exception, "%s", sr.message);
             ok = false;
         }
     }
@@ -759,7 +774,7 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
         alloc_from_migration(env, sid, m);
         set_str(&s->task_state, NULL);
         mig_status(env, m, "failed");
-        outcome(env, r, "MigrationError", "Migration error: %s", f);
+        step_outcome(env, r, "MigrationError", "Migration error: %s", f);
         return;
     }
     trail_check(env->t, "live_migration", hname(env, m->source), true, NULL);
@@ -782,7 +797,7 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
         set_str(&s->task_state, NULL);
         mig_status(env, m, "error");
         record_fault(s, python_fault(env, "Exception", f));
-        outcome(env, r, "Exception", "%s", f);
+        step_outcome(env, r, "Exception", "%s", f);
         return;
     }
     /* _post_live_migration; it reports the instance to the scheduler as
@@ -831,26 +846,26 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
     bool force = cmd->force;
     /* API checks, in Nova's order */
     if (force && !api_accepts_force(mv)) {
-        outcome(env, r, "ValidationError",
+        step_outcome(env, r, "ValidationError",
                 "Invalid input for field/attribute os-migrateLive. Value: force. Additional "
                 "properties are not allowed ('force' was unexpected)");
         return;
     }
     if (force && mv >= 30 && !cmd->host) {
         /* a bare HTTPBadRequest (migrate_server.py, evacuate.py) */
-        outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
+        step_outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
         return;
     }
     if (cmd->host && mv < 30)
         force = true;   /* before 2.30 a given host bypasses the scheduler */
     if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "paused")) {
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot 'os-migrateLive' instance %s while it is in vm_state %s", s->name,
                 s->vm_state);
         return;
     }
     if (s->task_state) {
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot 'os-migrateLive' instance %s while it is in task_state %s", s->name,
                 s->task_state);
         return;
@@ -859,7 +874,7 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
     if (cmd->host) {
         dest = cloud_host(c, cmd->host);
         if (dest < 0) {
-            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
                     cmd->host);
             return;
         }
@@ -1080,7 +1095,7 @@ failed:
     } else {
         record_fault(s, msg);
     }
-    outcome(env, r, exc, "%s", msg);
+    step_outcome(env, r, exc, "%s", msg);
     free(msg);
     free(srcf);
 }
@@ -1096,12 +1111,12 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     server *s = srv(env, sid);
     const char *verb = resize ? "resize" : "migrate";
     if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "stopped")) {
-        outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
+        step_outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
                 verb, s->name, s->vm_state);
         return;
     }
     if (s->task_state) {
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot '%s' instance %s while it is in task_state %s", verb, s->name,
                 s->task_state);
         return;
@@ -1123,7 +1138,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                         "the source host is disabled, so its status is MAINTENANCE and the API "
                         "takes it as up");
         } else {
-            outcome(env, r, "ServiceUnavailable", "Service is unavailable at this time.");
+            step_outcome(env, r, "ServiceUnavailable", "Service is unavailable at this time.");
             return;
         }
     }
@@ -1131,12 +1146,12 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     if (cmd->host) {
         dest = cloud_host(c, cmd->host);
         if (dest == src) {
-            outcome(env, r, "CannotMigrateToSameHost",
+            step_outcome(env, r, "CannotMigrateToSameHost",
                     "Cannot migrate to the host where the server exists.");
             return;
         }
         if (dest < 0) {
-            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
             return;
         }
     }
@@ -1144,7 +1159,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
     if (resize) {
         new_fl = cmd->flavor ? cloud_flavor(c, cmd->flavor) : -1;
         if (new_fl < 0) {
-            outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
+            step_outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
                     cmd->flavor ? cmd->flavor : "");
             return;
         }
@@ -1152,13 +1167,13 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
          * (nova/compute/api.py resize) */
         int64_t root = c->flavors.v[new_fl].root_gb;
         if (root == 0 && c->flavors.v[s->flavor].root_gb != 0 && !s->boot_from_volume) {
-            outcome(env, r, "CannotResizeDisk",
+            step_outcome(env, r, "CannotResizeDisk",
                     "Server disk was unable to be resized because: Resize to zero disk flavor "
                     "is not allowed.");
             return;
         }
         if (new_fl == s->flavor) {
-            outcome(env, r, "CannotResizeToSameFlavor", "When resizing, instances must change flavor!");
+            step_outcome(env, r, "CannotResizeToSameFlavor", "When resizing, instances must change flavor!");
             return;
         }
         /* _validate_flavor_image_nostatus against the image in the
@@ -1181,13 +1196,13 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
                    (long long)s->image_min_ram);
         if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked || bfv_ram) &&
             s->image_min_ram > c->flavors.v[new_fl].memory_mb) {
-            outcome(env, r, "FlavorMemoryTooSmall",
+            step_outcome(env, r, "FlavorMemoryTooSmall",
                     "Flavor's memory is too small for requested image.");
             return;
         }
         if (c->conf.release >= REL_STEIN && (!s->boot_from_volume || bfv_checked) && root != 0 &&
             s->image_min_disk > root) {
-            outcome(env, r, "FlavorDiskSmallerThanMinDisk",
+            step_outcome(env, r, "FlavorDiskSmallerThanMinDisk",
                     "Flavor's disk is smaller than the minimum size specified in image metadata. "
                     "Flavor disk is %lld bytes, minimum size is %lld bytes.",
                     (long long)(root << 30), (long long)(s->image_min_disk << 30));
@@ -1352,7 +1367,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         mig_status(env, &c->migrations.v[mid], "error");
         if (errored) {
             set_str(&s->vm_state, "error");
-            outcome(env, r, exc, "%s", fault);
+            step_outcome(env, r, exc, "%s", fault);
             free(fault);
             request_spec_done(&rs);
             return;
@@ -1360,10 +1375,10 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         record_fault(s, fault);
         /* _cold_migrate re-raises NoValidHost with its own reason */
         if (!strcmp(exc, "NoValidHost") || !strcmp(exc, "MaxRetriesExceeded"))
-            outcome(env, r, "NoValidHost", "No valid host was found. No valid host found for %s",
+            step_outcome(env, r, "NoValidHost", "No valid host was found. No valid host found for %s",
                     resize ? "resize" : "cold migrate");
         else
-            outcome(env, r, exc, "%s", fault);
+            step_outcome(env, r, exc, "%s", fault);
         free(fault);
         request_spec_done(&rs);
         return;
@@ -1413,7 +1428,7 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         set_str(&s->task_state, NULL);
         mig_status(env, mm, "error");
         record_fault(s, python_fault(env, "Exception", ff));
-        outcome(env, r, "Exception", "%s", ff);
+        step_outcome(env, r, "Exception", "%s", ff);
         return;
     }
     s->old_flavor = s->flavor;
@@ -1442,7 +1457,7 @@ static void op_confirm_revert(nova_env *env, const command *cmd, cmd_result *r, 
     server *s = srv(env, sid);
     migration *m = open_resize(env, sid);
     if (strcmp(s->vm_state, "resized") || !m) {
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot '%s' instance %s while it is in vm_state %s",
                 confirm ? "confirmResize" : "revertResize", s->name, s->vm_state);
         return;
@@ -1497,17 +1512,15 @@ static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration
     set_str(&s->task_state, NULL);
     mig_status(env, m, "failed");
     if (quirk_on(&c->conf, Q_BUG_1996732)) {
-        char *abort = nv_printf("Build of instance %s aborted: Build of instance %s was "
-                                "re-scheduled: %s", s->name, s->name, why);
+        char *resched = nv_printf("Build of instance %s was re-scheduled: %s", s->name, why);
         if (c->conf.release < REL_USSURI)
             set_str(&s->vm_state, "error");
-        record_fault(s, abort);
-        outcome(env, r, "BuildAbortException", "%s", abort);
-        free(abort);
+        build_aborted(env, r, s, resched);
+        free(resched);
     } else {
         set_str(&s->vm_state, "error");
         record_fault(s, why);
-        outcome(env, r, "GroupAffinityViolation", "%s", why);
+        step_outcome(env, r, "GroupAffinityViolation", "%s", why);
     }
     return true;
 }
@@ -1523,26 +1536,26 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
     bool force = cmd->force;
     int src = s->host;
     if (force && !api_accepts_force(mv)) {
-        outcome(env, r, "ValidationError",
+        step_outcome(env, r, "ValidationError",
                 "Invalid input for field/attribute evacuate. Value: force. Additional "
                 "properties are not allowed ('force' was unexpected)");
         return;
     }
     if (force && mv >= 29 && !cmd->host) {
         /* a bare HTTPBadRequest (migrate_server.py, evacuate.py) */
-        outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
+        step_outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
         return;
     }
     int dest = -1;
     if (cmd->host) {
         dest = cloud_host(c, cmd->host);
         if (dest < 0) {
-            outcome(env, r, "ComputeHostNotFound", "Compute host %s not found.", cmd->host);
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s not found.", cmd->host);
             return;
         }
         if (dest == src) {
             /* a bare webob HTTPBadRequest (nova/api/openstack/compute/evacuate.py) */
-            outcome(env, r, "BadRequest", "The target host can't be the same one.");
+            step_outcome(env, r, "BadRequest", "The target host can't be the same one.");
             return;
         }
         if (mv < 29)
@@ -1551,12 +1564,12 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         /* the API compares instance.host with the requested host: a server
          * whose boot failed has host None, and so does a request without
          * one (nova/api/openstack/compute/evacuate.py _evacuate) */
-        outcome(env, r, "InvalidHost", "The target host can't be the same one.");
+        step_outcome(env, r, "InvalidHost", "The target host can't be the same one.");
         return;
     }
     if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "stopped") &&
         strcmp(s->vm_state, "error")) {
-        outcome(env, r, "InstanceInvalidState", "Cannot 'evacuate' instance %s while it is in vm_state %s",
+        step_outcome(env, r, "InstanceInvalidState", "Cannot 'evacuate' instance %s while it is in vm_state %s",
                 s->name, s->vm_state);
         return;
     }
@@ -1564,7 +1577,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
      * (26.0.0) */
     if (quirk_on(&c->conf, Q_BUG_1978983) && s->task_state) {
         trail_quirk(env->t, "bug-1978983", "evacuate still requires task_state None");
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot 'evacuate' instance %s while it is in task_state %s", s->name, s->task_state);
         return;
     }
@@ -1573,11 +1586,11 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
          * host None: Service.get_by_compute_host raises ComputeHostNotFound,
          * which the API does not expect (HTTP 500); nothing changes
          * (nova/compute/api.py evacuate, nova/db/main/api.py) */
-        outcome(env, r, "ComputeHostNotFound", "Compute host None could not be found.");
+        step_outcome(env, r, "ComputeHostNotFound", "Compute host None could not be found.");
         return;
     }
     if (host_is_up(c, src)) {
-        outcome(env, r, "ComputeServiceInUse", "Compute service of %s is still in use.", hname(env, src));
+        step_outcome(env, r, "ComputeServiceInUse", "Compute service of %s is still in use.", hname(env, src));
         return;
     }
     set_str(&s->task_state, "rebuilding");
@@ -1642,7 +1655,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         set_str(&s->task_state, NULL);
         mig_status(env, m, "error");
         record_fault(s, msg);
-        outcome(env, r, exc, "%s", msg);
+        step_outcome(env, r, exc, "%s", msg);
         free(msg);
         return;
     }
@@ -1659,10 +1672,7 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
         mig_status(env, m, "failed");
         /* the driver's BuildAbortException is what _error_out_instance_on_exception
          * records as the fault, as on a rebuild in place */
-        char *abort = nv_printf("Build of instance %s aborted: %s", s->name, f);
-        record_fault(s, abort);
-        outcome(env, r, "BuildAbortException", "%s", abort);
-        free(abort);
+        build_aborted(env, r, s, f);
         return;
     }
     trail_check(env->t, "rebuild_instance", hname(env, dst_host), true, NULL);
@@ -1778,7 +1788,7 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
     if (!a)
         return;
     if (a->needs_host && s->host < 0) {
-        outcome(env, r, "InstanceNotReady", "Instance %s is not ready", s->name);
+        step_outcome(env, r, "InstanceNotReady", "Instance %s is not ready", s->name);
         return;
     }
     bool state_ok = false;
@@ -1786,12 +1796,12 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
         if (a->need[k] && !strcmp(s->vm_state, a->need[k]))
             state_ok = true;
     if (!state_ok) {
-        outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
+        step_outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
                 verb, s->name, s->vm_state);
         return;
     }
     if (s->task_state) {
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot '%s' instance %s while it is in task_state %s", verb, s->name,
                 s->task_state);
         return;
@@ -1819,11 +1829,11 @@ static bool flavor_image_ok(nova_env *env, cmd_result *r, int fl, int64_t min_ra
 {
     const flavor *f = &env->c->flavors.v[fl];
     if (f->memory_mb < min_ram) {
-        outcome(env, r, "FlavorMemoryTooSmall", "Flavor's memory is too small for requested image.");
+        step_outcome(env, r, "FlavorMemoryTooSmall", "Flavor's memory is too small for requested image.");
         return false;
     }
     if (local_disk && f->root_gb != 0 && min_disk_gb > f->root_gb) {
-        outcome(env, r, "FlavorDiskSmallerThanMinDisk",
+        step_outcome(env, r, "FlavorDiskSmallerThanMinDisk",
                 "Flavor's disk is smaller than the minimum size specified in image metadata. "
                 "Flavor disk is %lld bytes, minimum size is %lld bytes.",
                 (long long)(f->root_gb << 30), (long long)(min_disk_gb << 30));
@@ -1853,12 +1863,12 @@ static bool state_is(nova_env *env, cmd_result *r, const server *s, const char *
         if (!strcmp(s->vm_state, *p))
             ok = true;
     if (!ok) {
-        outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
+        step_outcome(env, r, "InstanceInvalidState", "Cannot '%s' instance %s while it is in vm_state %s",
                 action, s->name, s->vm_state);
         return false;
     }
     if (s->task_state) {
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot '%s' instance %s while it is in task_state %s", action, s->name,
                 s->task_state);
         return false;
@@ -1918,10 +1928,7 @@ static void rebuild_compute(nova_env *env, int sid, const char *orig_state, cmd_
                            "is the instance's own node)", s->name, hname(env, h));
         set_str(&s->vm_state, "error");
         set_str(&s->task_state, NULL);
-        char *m = nv_printf("Build of instance %s aborted: %s", s->name, f);
-        record_fault(s, m);
-        outcome(env, r, "BuildAbortException", "%s", m);
-        free(m);
+        build_aborted(env, r, s, f);
         return;
     }
     trail_check(env->t, "rebuild_instance", hname(env, h), true, NULL);
@@ -1945,26 +1952,26 @@ static void op_rebuild(nova_env *env, const command *cmd, cmd_result *r)
         img = cloud_image(c, cmd->image);
         if (img < 0) {
             /* servers.py _action_rebuild turns ImageNotFound into a 400 */
-            outcome(env, r, "ImageNotFound", "Cannot find image for rebuild");
+            step_outcome(env, r, "ImageNotFound", "Cannot find image for rebuild");
             return;
         }
     }
     if (img < 0) {
-        outcome(env, r, "ValidationError", "Invalid input for field/attribute rebuild. "
+        step_outcome(env, r, "ValidationError", "Invalid input for field/attribute rebuild. "
                                            "'imageRef' is a required property");
         return;
     }
     if (s->host < 0) {
         /* a server whose boot failed is buried in cell0 with no host; what
          * Nova's conductor does with its rebuild is not modelled */
-        outcome(env, r, "InstanceInvalidState",
+        step_outcome(env, r, "InstanceInvalidState",
                 "Cannot 'rebuild' instance %s: it is on no host (not modelled)", s->name);
         return;
     }
     bool new_image = img != s->image;
     int mv = microversion(env, cmd);
     if (s->boot_from_volume && new_image && mv < 93) {
-        outcome(env, r, "ImageUnacceptable",
+        step_outcome(env, r, "ImageUnacceptable",
                 "Image %s is unacceptable: Unable to rebuild with a different image for a "
                 "volume-backed server.",
                 c->images.v[img].name);
@@ -2021,7 +2028,7 @@ static void op_rebuild(nova_env *env, const command *cmd, cmd_result *r)
             set_str(&s->vm_state, "error");
             set_str(&s->task_state, NULL);
             record_fault(s, why);
-            outcome(env, r, exc, "%s", why);
+            step_outcome(env, r, exc, "%s", why);
             free(why);
             free(orig_state);
             return;
@@ -2086,7 +2093,7 @@ static void op_shelve(nova_env *env, const command *cmd, cmd_result *r, bool off
         return;
     if (s->host < 0) {
         /* the cast needs instance.host (nova/compute/rpcapi.py _compute_host) */
-        outcome(env, r, "NovaException", "Unable to find host for Instance %s", s->name);
+        step_outcome(env, r, "NovaException", "Unable to find host for Instance %s", s->name);
         return;
     }
     /* a volume-backed server is offloaded straight away (api.shelve) */
@@ -2119,13 +2126,13 @@ static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
         thost = az = NULL;
     }
     if (mv < 91 && thost) {
-        outcome(env, r, "ValidationError",
+        step_outcome(env, r, "ValidationError",
                 "Invalid input for field/attribute unshelve. Additional properties are not "
                 "allowed ('host' was unexpected)");
         return;
     }
     if (mv < 91 && az && !*az) {
-        outcome(env, r, "ValidationError",
+        step_outcome(env, r, "ValidationError",
                 "Invalid input for field/attribute availability_zone. Value: None. None is not "
                 "of type 'string'");
         return;
@@ -2133,7 +2140,7 @@ static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
     bool az_passed = az != NULL;
     const char *new_az = az && *az ? az : NULL;
     if ((az_passed || thost) && strcmp(s->vm_state, "shelved_offloaded")) {
-        outcome(env, r, "UnshelveInstanceInvalidState",
+        step_outcome(env, r, "UnshelveInstanceInvalidState",
                 "Specifying an availability zone or a host when unshelving server \"%s\" with "
                 "status \"%s\" is not supported. The server status must be SHELVED_OFFLOADED.",
                 s->name, s->vm_state);
@@ -2145,7 +2152,7 @@ static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
             if (!c->hosts.v[h].disabled && !strcmp(host_az(c, h), new_az))
                 available = true;
         if (!available) {
-            outcome(env, r, "InvalidRequest", "The requested availability zone is not available");
+            step_outcome(env, r, "InvalidRequest", "The requested availability zone is not available");
             return;
         }
     }
@@ -2154,11 +2161,11 @@ static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
     if (thost) {
         dest = cloud_host(c, thost);
         if (dest < 0) {
-            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", thost);
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", thost);
             return;
         }
         if (expected_az && strcmp(host_az(c, dest), expected_az)) {
-            outcome(env, r, "UnshelveHostNotInAZ",
+            step_outcome(env, r, "UnshelveHostNotInAZ",
                     "Host \"%s\" is not in the availability zone \"%s\".", thost, expected_az);
             return;
         }
@@ -2200,7 +2207,7 @@ static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
     if (!sr.ok) {
         /* NoValidHost: task_state None, still shelved_offloaded, no fault */
         set_str(&s->task_state, NULL);
-        outcome(env, r, sr.exception, "%s", sr.message);
+        step_outcome(env, r, sr.exception, "%s", sr.message);
         sched_result_done(&sr);
         request_spec_done(&rs);
         return;
@@ -2266,7 +2273,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int h = cmd->host ? cloud_host(c, cmd->host) : -1;
     if (h < 0) {
-        outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+        step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
                 cmd->host ? cmd->host : "");
         return;
     }
@@ -2290,7 +2297,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
                        "init_host reads the flavor of deleted server %s to remove its source "
                        "allocation: nova-compute on %s fails to start and stays down",
                        c->servers.v[m->server].name, ho->name);
-                outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
+                step_outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
                         c->servers.v[m->server].name);
                 return;
             }
@@ -2308,7 +2315,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
         set_str(&ho->disabled_reason, cmd->reason);
     } else if (!strcmp(set, "enable")) {
         if (cmd->reason) {
-            outcome(env, r, "BadRequest",
+            step_outcome(env, r, "BadRequest",
                     "Specifying 'disabled_reason' with status 'enabled' is invalid.");
             return;
         }
@@ -2325,7 +2332,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
             const migration *m = &c->migrations.v[i];
             if (m->source == h && !strcmp(m->type, "evacuation") && !strcmp(m->status, "done")) {
                 /* a bare HTTPBadRequest */
-                outcome(env, r, "BadRequest",
+                step_outcome(env, r, "BadRequest",
                         "Unable to force up host %s as `done` evacuation migration records "
                         "remain associated with the host. Ensure the compute service has been "
                         "restarted, allowing these records to move to `completed` before "
@@ -2347,7 +2354,7 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
             }
         ho->forced_down = false;
     } else {
-        outcome(env, r, "ValidationError", "Unknown host state change '%s'", set);
+        step_outcome(env, r, "ValidationError", "Unknown host state change '%s'", set);
         return;
     }
     trail_note(env->t, "Compute service %s: %s%s%s", ho->name, set, cmd->reason ? ", reason: " : "",
@@ -2361,7 +2368,7 @@ static void op_aggregate(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int a = cmd->name ? cloud_aggregate(c, cmd->name) : -1;
     if (a < 0) {
-        outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
+        step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
                 cmd->name ? cmd->name : "");
         return;
     }
@@ -2369,28 +2376,28 @@ static void op_aggregate(nova_env *env, const command *cmd, cmd_result *r)
         const char *hn = cmd->add_host ? cmd->add_host : cmd->remove_host;
         int h = cloud_host(c, hn);
         if (h < 0) {
-            outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", hn);
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", hn);
             return;
         }
         aggregate *ag = &c->aggregates.v[a];
         if (cmd->add_host) {
             const char *az = kvlist_get(&ag->metadata, "availability_zone");
             if (az && host_has_az(c, h) && strcmp(host_az(c, h), az) != 0) {
-                outcome(env, r, "InvalidAggregateActionAdd",
+                step_outcome(env, r, "InvalidAggregateActionAdd",
                         "Cannot add host to aggregate %d. Reason: One or more hosts already in "
                         "availability zone(s) ['%s'].",
                         a + 1, host_az(c, h));
                 return;
             }
             if (intvec_find(&ag->hosts, h) >= 0) {
-                outcome(env, r, "AggregateHostExists",
+                step_outcome(env, r, "AggregateHostExists",
                         "The aggregate %d already has host %s.", a + 1, hn);
                 return;
             }
             cloud_aggregate_add_host(c, a, h);
         } else {
             if (intvec_find(&ag->hosts, h) < 0) {
-                outcome(env, r, "AggregateHostNotFound", "Aggregate %d has no host %s.", a + 1, hn);
+                step_outcome(env, r, "AggregateHostNotFound", "Aggregate %d has no host %s.", a + 1, hn);
                 return;
             }
             cloud_aggregate_remove_host(c, a, h);
@@ -2432,7 +2439,7 @@ static void op_fault(nova_env *env, const command *cmd, cmd_result *r)
     cloud *c = env->c;
     int h = cmd->host ? cloud_host(c, cmd->host) : -1;
     if (h < 0) {
-        outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+        step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
                 cmd->host ? cmd->host : "");
         return;
     }
@@ -2490,7 +2497,7 @@ void conductor_settle(nova_env *env, const command *cmd, cmd_result *r)
     }
     int h = cloud_host(env->c, cmd->host);
     if (h < 0) {
-        outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
+        step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
         return;
     }
     cloud_refresh_host_view(env->c, h);

@@ -26,6 +26,12 @@ typedef struct nova_env {
     nv_rng *rng;
 } nova_env;
 
+/* The step's outcome: an exception name and Nova's text, set in `r` and
+ * added to the trail as an error, unless the step's events since its last
+ * scheduling request already have that very error (the scheduler's). */
+void step_outcome(nova_env *env, cmd_result *r, const char *exc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Run any command (through its cmd_table entry). */
 void conductor_exec(nova_env *env, const command *cmd, cmd_result *r);
 

@@ -231,6 +231,7 @@ static void run_move(cloud *work, nv_rng *rng, trail *t, enum cmd_op move, int s
     nova_env env = {work, t, rng};
     memset(r, 0, sizeof *r);
     r->migration = -1;
+    r->trail_from = t->n;
     conductor_exec(&env, &cmd, r);
     command_done(&cmd);
 }
