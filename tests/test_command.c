@@ -702,6 +702,24 @@ static void test_property(void **state)
             fprintf(stderr, "%s\n=== first\n%s\n=== replayed\n%s\n", text, sa, sb);
             fail_msg("replay differs");
         }
+        /* the cloud after any prefix of the history (what w's fit notes
+         * read): rebuilt from a checkpoint, it is the cloud a fresh
+         * session has after those commands */
+        {
+            int k = q % (s->n_done + 1);
+            session *p = session_new(cloud_clone(s->initial));
+            for (int i = 0; i < k; i++)
+                session_exec(p, &s->done[i]);
+            cloud *at = session_cloud_at(s, k);
+            char *want = scenario_text(p->c, NULL, 0), *got = scenario_text(at, NULL, 0);
+            if (strcmp(want, got))
+                fail_msg("the cloud after %d of %d commands differs:\n%s\n=== rebuilt\n%s", k,
+                         s->n_done, want, got);
+            free(want);
+            free(got);
+            cloud_free(at);
+            session_free(p);
+        }
         /* undo is replay too: undoing the last command and redoing it */
         if (s->n_done) {
             command last;
