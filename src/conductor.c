@@ -39,7 +39,7 @@ static void set_owned(char **f, const char *v)
 
 static void set_interned(const char **f, const char *v)
 {
-    *f = nv_state(v);
+    *f = nv_intern(v);
 }
 
 /* A text field: owned (freed and copied) or a state (interned). */

@@ -231,9 +231,7 @@ void cloud_free(cloud *c)
     for (int i = 0; i < c->servers.n; i++) {
         server *s = &c->servers.v[i];
         free(s->name);
-        free(s->project);
         free(s->fault);
-        free(s->availability_zone);
         spec_free(&s->spec);
     }
     for (int i = 0; i < c->migrations.n; i++) {
@@ -334,9 +332,7 @@ cloud *cloud_clone(const cloud *src)
         server *s = &c->servers.v[i];
         const server *o = &src->servers.v[i];
         s->name = nv_strdup(o->name);
-        s->project = nv_strdup(o->project);
         s->fault = nv_strdup(o->fault);
-        s->availability_zone = nv_strdup(o->availability_zone);
         memset(&s->spec, 0, sizeof s->spec);
         spec_copy(&s->spec, &o->spec);
     }
@@ -502,8 +498,8 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     s.sched_ghost = -1;
     s.alloc = -1;
     s.image_min_disk = fl >= 0 && fl < c->flavors.n ? c->flavors.v[fl].root_gb : 0;
-    s.project = nv_strdup("demo");
-    s.vm_state = nv_state("active");
+    s.project = nv_intern("demo");
+    s.vm_state = nv_intern("active");
     s.spec.num_instances = 1;
     NV_PUSH(c->servers, s);
     int id = c->servers.n - 1;
@@ -798,7 +794,7 @@ static char **more_states;
 static int n_more_states;
 static nv_index more_ix;   /* text -> index in more_states (a scenario's task_state is free text) */
 
-const char *nv_state(const char *text)
+const char *nv_intern(const char *text)
 {
     if (!text)
         return NULL;
@@ -820,9 +816,9 @@ const char *nv_state(const char *text)
 bool vm_state_counts_io(const server *s)
 {
 #ifdef NV_CHECK_STATES
-    /* sanitizer builds: every state was set through nv_state */
-    if (s->vm_state != nv_state(s->vm_state) || s->task_state != nv_state(s->task_state))
-        nv_fatal("server %s: a state not set through nv_state", s->name);
+    /* sanitizer builds: every state was set through nv_intern */
+    if (s->vm_state != nv_intern(s->vm_state) || s->task_state != nv_intern(s->task_state))
+        nv_fatal("server %s: a state not set through nv_intern", s->name);
 #endif
     /* called for every server at every step: pointers, not text */
     if (s->vm_state == known_states[1])   /* building */

@@ -144,18 +144,18 @@ typedef struct server {
     int image;                 /* -1 when booted from volume without image */
     int host;                  /* -1 when not on a host (cell0 / ERROR) */
     int group;                 /* -1 if none */
-    char *project;
+    const char *project;       /* interned (nv_intern), as the states below */
     /* "active", "building", "error", ...; and the task state, NULL for
-     * none.  Both interned (nv_state): set them only through nv_state, so
-     * a state is compared by its pointer where it matters (the I/O count
-     * over every server) and copying a cloud copies no state text. */
+     * none.  Both interned (nv_intern): set them only through nv_intern,
+     * so a state is compared by its pointer where it matters (the I/O
+     * count over every server) and copying a cloud copies no state text. */
     const char *vm_state;
     const char *task_state;
     bool boot_from_volume;
     bool deleted;
     bool locked;
     char *fault;               /* latest instance fault message, NULL if none */
-    char *availability_zone;   /* instance.availability_zone */
+    const char *availability_zone;   /* instance.availability_zone; interned */
     persisted_spec spec;
     int old_flavor;            /* during resize: flavor before (else -1) */
     /* system_metadata image_min_disk (GB): max(image min_disk, root_gb of
@@ -356,7 +356,7 @@ const char *cloud_take_fault(cloud *c, int h, const char *point);
 
 /* The one copy of a vm or task state's text: the same pointer for the same
  * text, for the life of the program (NULL for NULL). */
-const char *nv_state(const char *text);
+const char *nv_intern(const char *text);
 
 /* Server-side counts the resource tracker derives (for HostState). */
 bool vm_state_counts_io(const server *s);

@@ -1744,11 +1744,11 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
     s->locked = locked;
     s->line = line_of(e);
     if (strcmp(s->project, project))
-        replace_str(&s->project, project);
+        s->project = nv_intern(project);
     if (strcmp(s->vm_state, vm_state))
-        s->vm_state = nv_state(vm_state);
+        s->vm_state = nv_intern(vm_state);
     if (task_state && task_state[0])
-        s->task_state = nv_state(task_state);
+        s->task_state = nv_intern(task_state);
     if (fault)
         replace_str(&s->fault, fault);
     free(s->spec.availability_zone);
@@ -1768,7 +1768,7 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
     cloud_server_set_host(c, id, h);
     placement_add(c, CONSUMER_SERVER, id, h, amt);
     s = &c->servers.v[id];
-    replace_str(&s->availability_zone, host_az(c, h));
+    s->availability_zone = nv_intern(host_az(c, h));
 }
 
 /* ---- steps ------------------------------------------------------------------- */

@@ -336,7 +336,7 @@ static void test_invalid_state(void **st)
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
     int s = cloud_server(f.c, "vm-1");
-    f.c->servers.v[s].vm_state = nv_state("stopped");
+    f.c->servers.v[s].vm_state = nv_intern("stopped");
     assert_string_equal(live(&f, "vm-1", NULL, false, &r), "InstanceInvalidState");
     assert_string_equal(r.message,
                         "Cannot 'os-migrateLive' instance vm-1 while it is in vm_state stopped");
@@ -601,7 +601,7 @@ static void test_stop_waits_for_down_host(void **st)
     assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");
     assert_null(S(&f, "vm-1")->task_state);
     int sid = cloud_server(f.c, "vm-1");
-    f.c->servers.v[sid].vm_state = nv_state("error");
+    f.c->servers.v[sid].vm_state = nv_intern("error");
     assert_string_equal(server_op(&f, OP_STOP, "vm-1", &r), "ok");
     cmd_result_done(&r);
     assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");

@@ -188,8 +188,8 @@ static int image_with(fx *f, const char *name, const char *k, const char *v)
 
 static void set_state(cloud *c, int s, const char *vm, const char *task)
 {
-    c->servers.v[s].vm_state = nv_state(vm);
-    c->servers.v[s].task_state = nv_state(task);
+    c->servers.v[s].vm_state = nv_intern(vm);
+    c->servers.v[s].task_state = nv_intern(task);
 }
 
 /* ---- extra-spec operators (extra_specs_ops.match) -------------------------- */

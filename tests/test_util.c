@@ -111,25 +111,25 @@ static void test_states_interned(void **st)
     (void)st;
     char text[32];
     strcpy(text, "active");
-    assert_ptr_equal(nv_state(text), nv_state("active"));
-    assert_string_equal(nv_state(text), "active");
-    assert_null(nv_state(NULL));
+    assert_ptr_equal(nv_intern(text), nv_intern("active"));
+    assert_string_equal(nv_intern(text), "active");
+    assert_null(nv_intern(NULL));
     strcpy(text, "a-state-of-its-own");
-    const char *own = nv_state(text);
+    const char *own = nv_intern(text);
     strcpy(text, "something else");
     assert_string_equal(own, "a-state-of-its-own");
-    assert_ptr_equal(own, nv_state("a-state-of-its-own"));
+    assert_ptr_equal(own, nv_intern("a-state-of-its-own"));
     /* many texts of their own: each keeps its one copy as the table grows */
     const char *first = NULL;
     for (int i = 0; i < 5000; i++) {
         snprintf(text, sizeof text, "task-%d", i);
-        const char *p = nv_state(text);
+        const char *p = nv_intern(text);
         assert_string_equal(p, text);
         if (!i)
             first = p;
     }
-    assert_ptr_equal(nv_state("task-0"), first);
-    assert_ptr_equal(nv_state("a-state-of-its-own"), own);
+    assert_ptr_equal(nv_intern("task-0"), first);
+    assert_ptr_equal(nv_intern("a-state-of-its-own"), own);
     server s = {.name = "vm"};
     static const char *const io_tasks[] = {"resize_migrating", "rebuilding", "resize_prep",
                                            "image_snapshot", "image_backup", "rescuing",
@@ -137,17 +137,17 @@ static void test_states_interned(void **st)
     static const char *const other_tasks[] = {NULL, "scheduling", "migrating", "powering-off",
                                               "resize_finish", "deleting", "spawning"};
     for (size_t i = 0; i < sizeof io_tasks / sizeof io_tasks[0]; i++) {
-        s.vm_state = nv_state("active");
-        s.task_state = nv_state(io_tasks[i]);
+        s.vm_state = nv_intern("active");
+        s.task_state = nv_intern(io_tasks[i]);
         assert_true(vm_state_counts_io(&s));
     }
     for (size_t i = 0; i < sizeof other_tasks / sizeof other_tasks[0]; i++) {
-        s.vm_state = nv_state("active");
-        s.task_state = nv_state(other_tasks[i]);
+        s.vm_state = nv_intern("active");
+        s.task_state = nv_intern(other_tasks[i]);
         assert_false(vm_state_counts_io(&s));
-        s.vm_state = nv_state("building");
+        s.vm_state = nv_intern("building");
         assert_true(vm_state_counts_io(&s));
-        s.vm_state = nv_state("stopped");
+        s.vm_state = nv_intern("stopped");
         assert_false(vm_state_counts_io(&s));
     }
 }

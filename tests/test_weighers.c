@@ -295,10 +295,10 @@ static void test_io_ops_weigher(void **state)
         char n[8];
         snprintf(n, sizeof n, "b%d", i);
         int s = t_server(f.c, n, f.fl, 1);
-        f.c->servers.v[s].vm_state = nv_state("building");
+        f.c->servers.v[s].vm_state = nv_intern("building");
     }
     int s = t_server(f.c, "b9", f.fl, 2);
-    f.c->servers.v[s].vm_state = nv_state("building");
+    f.c->servers.v[s].vm_state = nv_intern("building");
     fx_weigher1(&f, "IoOpsWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host1", 0.0);
@@ -778,7 +778,7 @@ static void test_weights_are_sum_of_parts(void **state)
         char n[8];
         snprintf(n, sizeof n, "b%d", i);
         int s = t_server(f.c, n, f.fl, 1);
-        f.c->servers.v[s].vm_state = nv_state("building");
+        f.c->servers.v[s].vm_state = nv_intern("building");
     }
     static const char *const ws[] = {"RAMWeigher", "IoOpsWeigher"};
     fx_weighers(&f, ws, 2);
