@@ -6,29 +6,15 @@
 
 #include "testutil.h"
 
-typedef struct fx {
-    cloud *c;
-    trail t;
-    nv_rng rng;
-    int small;
-} fx;
+typedef t_fx fx;
 
-/* Two 8-vCPU / 8 GiB / 80 GB hosts, flavor m1.small, image cirros. */
+/* m1.small (1 vCPU, 2 GiB, 20 GB), the only flavor */
+enum { SMALL = 0 };
+
 static void fx_init(fx *f, int release)
 {
-    memset(f, 0, sizeof *f);
-    f->c = t_cloud(release);
-    t_host(f->c, "host1", 8, 8192, 80);
-    t_host(f->c, "host2", 8, 8192, 80);
-    f->small = t_flavor(f->c, "m1.small", 1, 2048, 20);
-    t_image(f->c, "cirros");
-    nv_rng_seed(&f->rng, 1);
-}
-
-static void fx_done(fx *f)
-{
-    trail_free(&f->t);
-    cloud_free(f->c);
+    t_fx_init(f, release);
+    assert_int_equal(t_flavor(f->c, "m1.small", 1, 2048, 20), SMALL);
 }
 
 static const char *boot(fx *f, const char *name, int count, cmd_result *r)
@@ -55,19 +41,6 @@ static const char *live(fx *f, const char *srv, const char *dst, bool force, cmd
     return o;
 }
 
-static const server *S(fx *f, const char *name)
-{
-    int s = cloud_server(f->c, name);
-    assert_true(s >= 0);
-    return &f->c->servers.v[s];
-}
-
-static const char *host_of(fx *f, const char *name)
-{
-    const server *s = S(f, name);
-    return s->host >= 0 ? f->c->hosts.v[s->host].name : "";
-}
-
 static void multi_create_then_move(int release, bool quirk_off)
 {
     fx f;
@@ -77,9 +50,9 @@ static void multi_create_then_move(int release, bool quirk_off)
     cmd_result r;
     assert_string_equal(boot(&f, "vm", 2, &r), "ok");
     assert_int_equal(r.servers.n, 2);
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
-    assert_string_equal(host_of(&f, "vm-2"), "host2");
-    assert_int_equal(S(&f, "vm-1")->spec.num_instances, 2);
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
+    assert_string_equal(t_host_of(f.c, "vm-2"), "host2");
+    assert_int_equal(t_srv(f.c, "vm-1")->spec.num_instances, 2);
     cmd_result_done(&r);
 
     int from = f.t.n;
@@ -91,9 +64,9 @@ static void multi_create_then_move(int release, bool quirk_off)
         assert_string_equal(r.message,
                             "No valid host was found. There are not enough hosts available.");
         assert_string_equal(m->status, "error");
-        assert_string_equal(host_of(&f, "vm-1"), "host1");
-        assert_string_equal(S(&f, "vm-1")->vm_state, "active");
-        assert_null(S(&f, "vm-1")->task_state);
+        assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
+        assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
+        assert_null(t_srv(f.c, "vm-1")->task_state);
         /* the trail says the quirk did it */
         bool quirk = false;
         for (int i = from; i < f.t.n; i++)
@@ -106,7 +79,7 @@ static void multi_create_then_move(int release, bool quirk_off)
     } else {
         assert_string_equal(o, "ok");
         assert_string_equal(m->status, "completed");
-        assert_string_equal(host_of(&f, "vm-1"), "host2");
+        assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
         assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
         assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 4096);
         for (int i = from; i < f.t.n; i++)
@@ -114,7 +87,7 @@ static void multi_create_then_move(int release, bool quirk_off)
     }
     assert_string_equal(m->type, "live-migration");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_bug_1718455_pike(void **st) { (void)st; multi_create_then_move(REL_PIKE, false); }
@@ -142,9 +115,9 @@ static void test_migration_statuses(void **st)
         }
     assert_int_equal(k, 5);
     /* the source is always in ignore_hosts: the other host was chosen */
-    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_forced_live_migration_memory_check(void **st)
@@ -158,7 +131,7 @@ static void test_forced_live_migration_memory_check(void **st)
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
     /* fill host2 with 2048 MB */
-    t_server(f.c, "filler", f.small, 1);
+    t_server(f.c, "filler", SMALL, 1);
     int from = f.t.n;
     /* free_ram = 4096 - 512 - 2048 = 1536; avail = 4096*1.0 - (4096 - 1536) */
     assert_string_equal(live(&f, "vm-1", "host2", true, &r), "MigrationPreCheckError");
@@ -169,7 +142,7 @@ static void test_forced_live_migration_memory_check(void **st)
     for (int i = from; i < f.t.n; i++)
         assert_true(f.t.v[i].kind != EV_PLACEMENT && f.t.v[i].kind != EV_FILTER);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_forced_to_disabled_host_allowed(void **st)
@@ -180,15 +153,15 @@ static void test_forced_to_disabled_host_allowed(void **st)
     f.c->hosts.v[1].disabled = true;
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
     cmd_result_done(&r);
     int from = f.t.n;
     assert_string_equal(live(&f, "vm-1", "host2", true, &r), "ok");
-    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
     for (int i = from; i < f.t.n; i++)
         assert_true(f.t.v[i].kind != EV_FILTER && f.t.v[i].kind != EV_PLACEMENT);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_force_refused_at_latest_microversion(void **st)
@@ -202,7 +175,7 @@ static void test_force_refused_at_latest_microversion(void **st)
     assert_string_equal(live(&f, "vm-1", "host2", true, &r), "ValidationError");
     assert_int_equal(f.c->migrations.n, 0);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_targeted_to_disabled_host(void **st)
@@ -217,7 +190,7 @@ static void test_targeted_to_disabled_host(void **st)
     assert_string_equal(live(&f, "vm-1", "host2", false, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. ");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void add_fault(fx *f, int h, const char *point, int times)
@@ -238,7 +211,7 @@ static void test_live_migration_retries(void **st)
     /* the scheduler picks host2 first (tie -> scenario order); its pre-check fails */
     add_fault(&f, 1, "check_can_live_migrate_destination", 1);
     assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ok");
-    assert_string_equal(host_of(&f, "vm-1"), "host3");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host3");
     const event *skip = NULL;
     for (int i = 0; i < f.t.n; i++)
         if (f.t.v[i].kind == EV_CHECK && !f.t.v[i].ok)
@@ -248,7 +221,7 @@ static void test_live_migration_retries(void **st)
     /* the rejected destination's allocation is gone */
     assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_live_migration_max_retries_zero(void **st)
@@ -266,10 +239,10 @@ static void test_live_migration_max_retries_zero(void **st)
     assert_string_equal(r.message, "Exceeded maximum number of retries. Exceeded max scheduling "
                                    "retries 1 for instance vm-1 during live migration");
     assert_string_equal(f.c->migrations.v[r.migration].status, "error");
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_targeted_precheck_failure(void **st)
@@ -286,7 +259,7 @@ static void test_targeted_precheck_failure(void **st)
     assert_string_equal(live(&f, "vm-1", "host3", false, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. There are not enough hosts available.");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_live_migration_stays_in_cell(void **st)
@@ -300,15 +273,15 @@ static void test_live_migration_stays_in_cell(void **st)
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
     assert_string_equal(live(&f, "vm-1", NULL, false, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. There are not enough hosts available.");
     cmd_result_done(&r);
     t_host(f.c, "host3", 8, 8192, 80);
     assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ok");
-    assert_string_equal(host_of(&f, "vm-1"), "host3");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host3");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_source_down(void **st)
@@ -324,7 +297,7 @@ static void test_source_down(void **st)
     assert_string_equal(r.message, "Compute service of host1 is unavailable at this time.");
     assert_string_equal(f.c->migrations.v[r.migration].status, "error");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_invalid_state(void **st)
@@ -342,7 +315,7 @@ static void test_invalid_state(void **st)
                         "Cannot 'os-migrateLive' instance vm-1 while it is in vm_state stopped");
     assert_int_equal(f.c->migrations.n, 0);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_multi_create_all_or_nothing(void **st)
@@ -376,11 +349,11 @@ static void test_multi_create_all_or_nothing(void **st)
     free(cmd.name);
     cmd.name = nv_strdup("app");
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
-    assert_string_equal(host_of(&f, "app-1"), "host1");
-    assert_string_equal(host_of(&f, "app-2"), "host2");
+    assert_string_equal(t_host_of(f.c, "app-1"), "host1");
+    assert_string_equal(t_host_of(f.c, "app-2"), "host2");
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_unsupported_policy(void **st)
@@ -402,7 +375,7 @@ static void test_unsupported_policy(void **st)
                         "ServerGroup policy is not supported: ServerGroupAffinityFilter not configured");
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_cold_migrate_no_host(void **st)
@@ -420,15 +393,15 @@ static void test_cold_migrate_no_host(void **st)
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. No valid host found for cold migrate");
     /* the instance fault keeps the scheduler's text */
-    assert_string_equal(S(&f, "vm-1")->fault,
+    assert_string_equal(t_srv(f.c, "vm-1")->fault,
                         "No valid host was found. There are not enough hosts available.");
     assert_string_equal(f.c->migrations.v[r.migration].status, "error");
     assert_string_equal(f.c->migrations.v[r.migration].type, "migration");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_resize_confirm_revert(void **st)
@@ -447,8 +420,8 @@ static void test_resize_confirm_revert(void **st)
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
     const migration *m = &f.c->migrations.v[r.migration];
     assert_string_equal(m->status, "finished");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "resized");
-    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "resized");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
     /* the migration holds the old flavor on the source until confirm */
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 4096);
@@ -458,13 +431,13 @@ static void test_resize_confirm_revert(void **st)
     cmd.server = nv_strdup("vm-1");
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
     assert_string_equal(f.c->migrations.v[r.migration].status, "reverted");
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_same_host_resize_needs_both(void **st)
@@ -488,7 +461,7 @@ static void test_same_host_resize_needs_both(void **st)
     assert_string_equal(r.message, "No valid host was found. No valid host found for resize");
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_evacuate(void **st)
@@ -507,8 +480,8 @@ static void test_evacuate(void **st)
     cmd_result_done(&r);
     f.c->hosts.v[0].up = false;
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
-    assert_string_equal(host_of(&f, "vm-1"), "host2");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");   /* 2.95 */
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "stopped");   /* 2.95 */
     assert_string_equal(f.c->migrations.v[r.migration].status, "done");
     /* doubled allocation until the source compute restarts */
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
@@ -524,7 +497,7 @@ static void test_evacuate(void **st)
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static const char *host_set(fx *f, const char *h, const char *set, cmd_result *r)
@@ -561,9 +534,9 @@ static void test_move_after_evacuation_takes_all_providers(void **st)
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
-    host_set(&f, host_of(&f, "vm-1"), "down", &r);
+    host_set(&f, t_host_of(f.c, "vm-1"), "down", &r);
     cmd_result_done(&r);
-    int src = S(&f, "vm-1")->host;
+    int src = t_srv(f.c, "vm-1")->host;
     assert_string_equal(server_op(&f, OP_EVACUATE, "vm-1", &r), "ok");
     cmd_result_done(&r);
     assert_int_equal(placement_used(f.c, src, RC_MEMORY_MB), 2048);
@@ -574,7 +547,7 @@ static void test_move_after_evacuation_takes_all_providers(void **st)
     for (int h = 0; h < f.c->hosts.n; h++)
         total += placement_used(f.c, h, RC_MEMORY_MB);
     assert_int_equal(total, 2048);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* stop is not checked against a down host: the API sets powering-off and
@@ -592,20 +565,20 @@ static void test_stop_waits_for_down_host(void **st)
     cmd_result_done(&r);
     assert_string_equal(server_op(&f, OP_STOP, "vm-1", &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
-    assert_string_equal(S(&f, "vm-1")->task_state, "powering-off");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
+    assert_string_equal(t_srv(f.c, "vm-1")->task_state, "powering-off");
     assert_string_equal(server_op(&f, OP_START, "vm-1", &r), "InstanceInvalidState");
     cmd_result_done(&r);
     host_set(&f, "host1", "up", &r);
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");
-    assert_null(S(&f, "vm-1")->task_state);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "stopped");
+    assert_null(t_srv(f.c, "vm-1")->task_state);
     int sid = cloud_server(f.c, "vm-1");
     f.c->servers.v[sid].vm_state = nv_intern("error");
     assert_string_equal(server_op(&f, OP_STOP, "vm-1", &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "stopped");
-    fx_done(&f);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "stopped");
+    t_fx_done(&f);
 }
 
 /* num_io_ops is the resource tracker's io_workload: a server built in the
@@ -621,7 +594,7 @@ static void test_io_workload_view(void **st)
         cmd_result r;
         boot(&f, "vm-1", 1, &r);
         cmd_result_done(&r);
-        int h = S(&f, "vm-1")->host;
+        int h = t_srv(f.c, "vm-1")->host;
         assert_int_equal(f.c->hosts.v[h].io_workload, 1);   /* the claim saw it building */
         command cmd;
         command_init(&cmd, OP_EXPECT);
@@ -629,7 +602,7 @@ static void test_io_workload_view(void **st)
         cmd_result_done(&r);
         command_done(&cmd);
         assert_int_equal(f.c->hosts.v[h].io_workload, settle ? 0 : 1);
-        fx_done(&f);
+        t_fx_done(&f);
     }
 }
 
@@ -665,7 +638,7 @@ static void test_resize_min_disk(void **st)
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_evacuate_no_host_sets_error(void **st)
@@ -682,11 +655,11 @@ static void test_evacuate_no_host_sets_error(void **st)
     command_init(&cmd, OP_EVACUATE);
     cmd.server = nv_strdup("vm-1");
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "error");
     assert_string_equal(f.c->migrations.v[r.migration].status, "error");
     cmd_result_done(&r);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* A server whose boot failed has no host: evacuating it is refused by the
@@ -702,7 +675,7 @@ static void test_evacuate_server_without_host(void **st)
     cmd_result r;
     assert_string_equal(boot(&f, "vm-1", 1, &r), "NoValidHost");
     cmd_result_done(&r);
-    assert_int_equal(S(&f, "vm-1")->host, -1);
+    assert_int_equal(t_srv(f.c, "vm-1")->host, -1);
     int migs = f.c->migrations.n;
     command cmd;
     command_init(&cmd, OP_EVACUATE);
@@ -720,11 +693,11 @@ static void test_evacuate_server_without_host(void **st)
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ComputeHostNotFound");
     cmd_result_done(&r);
     assert_int_equal(f.c->migrations.n, migs);
-    assert_int_equal(S(&f, "vm-1")->host, -1);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
-    assert_null(S(&f, "vm-1")->task_state);
+    assert_int_equal(t_srv(f.c, "vm-1")->host, -1);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "error");
+    assert_null(t_srv(f.c, "vm-1")->task_state);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_build_reschedule(void **st)
@@ -735,7 +708,7 @@ static void test_build_reschedule(void **st)
     add_fault(&f, 0, "build", 1);
     cmd_result r;
     assert_string_equal(boot(&f, "vm-1", 1, &r), "ok");
-    assert_string_equal(host_of(&f, "vm-1"), "host2");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
     assert_int_equal(f.c->hosts.v[0].failed_builds, 1);
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
     cmd_result_done(&r);
@@ -744,9 +717,9 @@ static void test_build_reschedule(void **st)
     add_fault(&f, 1, "build", 1);
     f.c->hosts.v[0].disabled = true;
     assert_string_equal(boot(&f, "vm-2", 1, &r), "RescheduledException");
-    assert_string_equal(S(&f, "vm-2")->vm_state, "error");
+    assert_string_equal(t_srv(f.c, "vm-2")->vm_state, "error");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_names_from_template(void **st)
@@ -761,7 +734,7 @@ static void test_names_from_template(void **st)
     assert_true(cloud_server(f.c, "db-node1") >= 0);
     assert_true(cloud_server(f.c, "db-node2") >= 0);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* Redo runs undone commands again, newest first; a new command forgets them. */
@@ -808,7 +781,7 @@ static void test_session_redo(void **st)
     assert_null(session_redo(s));
     f.c = NULL;
     session_free(s);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_session_undo_replays(void **st)
@@ -843,7 +816,7 @@ static void test_session_undo_replays(void **st)
     command_done(&cmd);
     f.c = NULL;
     session_free(s);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* The state a session shows, as text: servers, migrations, usage, the
@@ -970,7 +943,7 @@ static void test_session_undo_checkpoints(void **st)
         free(want[k]);
     session_free(s);
     cloud_free(orig);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_prompt_parse(void **st)
@@ -1027,17 +1000,17 @@ static void test_image_min_ram_min_disk(void **st)
     cmd_result_done(&r);
     f.c->images.v[fat].min_disk = 10;
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
-    assert_int_equal(S(&f, "vm-1")->image_min_ram, 1024);
-    assert_int_equal(S(&f, "vm-1")->image_min_disk, 20);
+    assert_int_equal(t_srv(f.c, "vm-1")->image_min_ram, 1024);
+    assert_int_equal(t_srv(f.c, "vm-1")->image_min_disk, 20);
     cmd_result_done(&r);
     int sid = cloud_server(f.c, "vm-1");
     free(f.c->images.v[fat].disk_format);
     f.c->images.v[fat].disk_format = nv_strdup("vhd");
     f.c->images.v[fat].min_disk = 50;
     cloud_server_image_meta(f.c, sid);
-    assert_int_equal(S(&f, "vm-1")->image_min_disk, 20);
+    assert_int_equal(t_srv(f.c, "vm-1")->image_min_disk, 20);
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* shelve with shelved_offload_time 0: offloaded, no host, no allocation;
@@ -1052,27 +1025,27 @@ static void test_shelve_offload_unshelve(void **st)
     cmd_result_done(&r);
     assert_string_equal(server_op(&f, OP_SHELVE, "vm-1", &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "shelved_offloaded");
-    assert_int_equal(S(&f, "vm-1")->host, -1);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "shelved_offloaded");
+    assert_int_equal(t_srv(f.c, "vm-1")->host, -1);
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
     assert_string_equal(server_op(&f, OP_SHELVE_OFFLOAD, "vm-1", &r), "InstanceInvalidState");
     cmd_result_done(&r);
     assert_string_equal(server_op(&f, OP_UNSHELVE, "vm-1", &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
-    assert_int_equal(S(&f, "vm-1")->host, 0);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
+    assert_int_equal(t_srv(f.c, "vm-1")->host, 0);
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     /* kept on its host: shelve-offload does the offload */
     f.c->conf.shelved_offload_time = -1;
     assert_string_equal(server_op(&f, OP_SHELVE, "vm-1", &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "shelved");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "shelved");
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     assert_string_equal(server_op(&f, OP_SHELVE_OFFLOAD, "vm-1", &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "shelved_offloaded");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "shelved_offloaded");
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 0);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* rebuild with a new image: only the server's own host, with the rebuild
@@ -1089,24 +1062,24 @@ static void test_rebuild_new_image(void **st)
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
-    int before = S(&f, "vm-1")->image;
+    int before = t_srv(f.c, "vm-1")->image;
     command cmd;
     command_init(&cmd, OP_REBUILD);
     cmd.server = nv_strdup("vm-1");
     cmd.image = nv_strdup("arm");
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "NoValidHost");
     cmd_result_done(&r);
-    assert_int_equal(S(&f, "vm-1")->host, 0);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
-    assert_int_equal(S(&f, "vm-1")->image, before);
+    assert_int_equal(t_srv(f.c, "vm-1")->host, 0);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "error");
+    assert_int_equal(t_srv(f.c, "vm-1")->image, before);
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 2048);
     free(cmd.image);
     cmd.image = NULL;
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
     cmd_result_done(&r);
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
     command_done(&cmd);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static const char *rebuild(fx *f, const char *srv, const char *img, const char *mv, cmd_result *r)
@@ -1133,18 +1106,18 @@ static void test_rebuild_image_traits(void **st)
     kvlist_push(&f.c->images.v[gpu].properties, "traits_required", "CUSTOM_GPU, CUSTOM_FAST");
     cmd_result r = {0};
     assert_string_equal(boot(&f, "vm-1", 1, &r), "ok");
-    int h = S(&f, "vm-1")->host;
+    int h = t_srv(f.c, "vm-1")->host;
 
-    kvlist_push(&f.c->flavors.v[f.small].extra_specs, "trait:CUSTOM_FAST", "forbidden");
+    kvlist_push(&f.c->flavors.v[SMALL].extra_specs, "trait:CUSTOM_FAST", "forbidden");
     assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. Image traits are part of forbidden "
                                    "traits in flavor associated with the server. Either specify a "
                                    "different image during rebuild or create a new server with the "
                                    "specified image and a compatible flavor.");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "error");
-    assert_int_equal(S(&f, "vm-1")->image, 0);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "error");
+    assert_int_equal(t_srv(f.c, "vm-1")->image, 0);
 
-    kvlist_free(&f.c->flavors.v[f.small].extra_specs);
+    kvlist_free(&f.c->flavors.v[SMALL].extra_specs);
     strlist_push(&f.c->hosts.v[h].traits, "CUSTOM_GPU");
     assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. Image traits cannot be satisfied by "
@@ -1154,11 +1127,11 @@ static void test_rebuild_image_traits(void **st)
 
     strlist_push(&f.c->hosts.v[h].traits, "CUSTOM_FAST");
     assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "ok");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
-    assert_int_equal(S(&f, "vm-1")->image, gpu);
-    assert_int_equal(S(&f, "vm-1")->host, h);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
+    assert_int_equal(t_srv(f.c, "vm-1")->image, gpu);
+    assert_int_equal(t_srv(f.c, "vm-1")->host, h);
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* The API's refusals of a rebuild, and a rebuild whose host is down. */
@@ -1179,16 +1152,16 @@ static void test_rebuild_refused(void **st)
     assert_string_equal(r.message, "Image other is unacceptable: Unable to rebuild with a "
                                    "different image for a volume-backed server.");
     assert_string_equal(rebuild(&f, "vm-1", "other", "2.93", &r), "ok");
-    assert_int_equal(S(&f, "vm-1")->image, cloud_image(f.c, "other"));
+    assert_int_equal(t_srv(f.c, "vm-1")->image, cloud_image(f.c, "other"));
     f.c->servers.v[sid].boot_from_volume = false;
 
-    int h = S(&f, "vm-1")->host;
+    int h = t_srv(f.c, "vm-1")->host;
     f.c->hosts.v[h].up = false;
     assert_string_equal(rebuild(&f, "vm-1", NULL, NULL, &r), "ok");
-    assert_string_equal(S(&f, "vm-1")->task_state, "rebuilding");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
+    assert_string_equal(t_srv(f.c, "vm-1")->task_state, "rebuilding");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
     cmd_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 int main(void)

@@ -10,30 +10,13 @@
 
 #include "testutil.h"
 
-typedef struct fx {
-    cloud *c;
-    trail t;
-    nv_rng rng;
-    cmd_result r;
-} fx;
+typedef t_fx fx;
 
 static void fx_init(fx *f)
 {
-    memset(f, 0, sizeof *f);
-    f->c = t_cloud(REL_ZED);
-    t_host(f->c, "host1", 8, 8192, 80);
-    t_host(f->c, "host2", 8, 8192, 80);
+    t_fx_init(f, REL_ZED);
     t_flavor(f->c, "m1.small", 1, 1024, 10);
     t_flavor(f->c, "m1.big", 2, 2048, 20);
-    t_image(f->c, "cirros");
-    nv_rng_seed(&f->rng, 1);
-}
-
-static void fx_done(fx *f)
-{
-    cmd_result_done(&f->r);
-    trail_free(&f->t);
-    cloud_free(f->c);
 }
 
 /* runs cmd and frees it; the outcome */
@@ -48,19 +31,6 @@ static const char *run(fx *f, command *cmd)
 }
 
 static const char *msg(fx *f) { return f->r.message ? f->r.message : ""; }
-
-static const server *S(fx *f, const char *name)
-{
-    int s = cloud_server(f->c, name);
-    assert_true(s >= 0);
-    return &f->c->servers.v[s];
-}
-
-static const char *host_of(fx *f, const char *name)
-{
-    const server *s = S(f, name);
-    return s->host >= 0 ? f->c->hosts.v[s->host].name : "";
-}
 
 /* Every op names what it lacks, as the API's 404s do. */
 static void test_missing_arguments(void **st)
@@ -107,8 +77,8 @@ static void test_missing_arguments(void **st)
     cmd.server = nv_strdup("vm-1");
     assert_string_equal(run(&f, &cmd), "FlavorNotFound");
     assert_string_equal(msg(&f), "Flavor  could not be found.");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
-    fx_done(&f);
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
+    t_fx_done(&f);
 }
 
 /* az=ZONE:HOST:NODE and ZONE::NODE force the host or the node. */
@@ -123,16 +93,16 @@ static void test_forced_node(void **st)
     cmd.flavor = nv_strdup("m1.small");
     cmd.az = nv_strdup("nova:host2:host2");
     assert_string_equal(run(&f, &cmd), "ok");
-    assert_string_equal(host_of(&f, "a"), "host2");
+    assert_string_equal(t_host_of(f.c, "a"), "host2");
 
     command_init(&cmd, OP_BOOT);
     cmd.name = nv_strdup("b");
     cmd.flavor = nv_strdup("m1.small");
     cmd.az = nv_strdup("nova::host2");
     assert_string_equal(run(&f, &cmd), "ok");
-    assert_string_equal(host_of(&f, "b"), "host2");
-    assert_int_equal(S(&f, "b")->spec.force_nodes.n, 1);
-    assert_int_equal(S(&f, "b")->spec.force_hosts.n, 0);
+    assert_string_equal(t_host_of(f.c, "b"), "host2");
+    assert_int_equal(t_srv(f.c, "b")->spec.force_nodes.n, 1);
+    assert_int_equal(t_srv(f.c, "b")->spec.force_hosts.n, 0);
 
     /* no name: Nova's default display name */
     command_init(&cmd, OP_BOOT);
@@ -140,7 +110,7 @@ static void test_forced_node(void **st)
     assert_string_equal(run(&f, &cmd), "ok");
     assert_int_equal(f.r.servers.n, 1);
     assert_string_equal(f.c->servers.v[f.r.servers.v[0]].name, "server");
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* a microversion without its "2." reads as the same number */
@@ -164,7 +134,7 @@ static void test_microversion_spelling(void **st)
     cmd.microversion = nv_strdup("2.29");
     assert_string_equal(run(&f, &cmd), "BadRequest");
     assert_string_equal(msg(&f), "Can't force to a non-provided destination");
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* injected faults: once when no count is given; the instance fault keeps
@@ -193,11 +163,11 @@ static void test_fault_message_cut(void **st)
     cmd.flavor = nv_strdup("m1.small");
     const char *o = run(&f, &cmd);
     assert_string_not_equal(o, "ok");
-    const server *s = S(&f, "vm");
+    const server *s = t_srv(f.c, "vm");
     assert_string_equal(s->vm_state, "error");
     assert_non_null(s->fault);
     assert_int_equal(strlen(s->fault), 255);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* aggregate metadata: an empty value removes the key; adding a host of
@@ -236,7 +206,7 @@ static void test_aggregate_metadata(void **st)
     cmd.add_host = nv_strdup("host2");
     assert_string_equal(run(&f, &cmd), "ok");
     assert_string_equal(host_az(f.c, 1), "az2");
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* expect names its server for the report; an unknown one adds nothing */
@@ -255,7 +225,7 @@ static void test_expect_server(void **st)
     cmd.server = nv_strdup("nope");
     assert_string_equal(run(&f, &cmd), "ok");
     assert_int_equal(f.r.servers.n, 0);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static const char *forced_live(fx *f, const char *srv, const char *dst)
@@ -285,17 +255,17 @@ static void test_forced_live_hypervisor_version(void **st)
     assert_string_equal(forced_live(&f, "vm-1", "host2"), "DestinationHypervisorTooOld");
     assert_string_equal(msg(&f),
                         "The instance requires a newer hypervisor version than has been provided.");
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
-    assert_string_equal(S(&f, "vm-1")->vm_state, "active");
-    assert_null(S(&f, "vm-1")->task_state);
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
+    assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
+    assert_null(t_srv(f.c, "vm-1")->task_state);
     assert_int_equal(placement_used(f.c, 1, RC_VCPU), 0);
     assert_int_equal(placement_used(f.c, 0, RC_VCPU), 1);
     assert_string_equal(f.c->migrations.v[f.c->migrations.n - 1].status, "error");
 
     f.c->conf.skip_hypervisor_version_check_on_lm = true;
     assert_string_equal(forced_live(&f, "vm-1", "host2"), "ok");
-    assert_string_equal(host_of(&f, "vm-1"), "host2");
-    fx_done(&f);
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
+    t_fx_done(&f);
 }
 
 /* _check_destination_has_enough_memory: "if not mem_inst or avail <=
@@ -310,8 +280,8 @@ static void test_forced_live_zero_memory_flavor(void **st)
     assert_string_equal(forced_live(&f, "vm-1", "host2"), "MigrationPreCheckError");
     assert_true(strstr(msg(&f), "Lack of memory(host:") != NULL);
     assert_true(strstr(msg(&f), "<= instance:0)") != NULL);
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
-    fx_done(&f);
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
+    t_fx_done(&f);
 }
 
 /* A forced live migration may not cross cells.  Up to Train the checks ran
@@ -335,7 +305,7 @@ static void forced_live_across_cells(int release)
     assert_string_equal(msg(&f),
                         "Migration pre-check error: Unable to force live migrate instance "
                         "across cells.");
-    assert_string_equal(host_of(&f, "vm-1"), "host1");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
     assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
     assert_int_equal(placement_used(f.c, 0, RC_MEMORY_MB), 1024);
     const event *claim = t_find(&f.t, EV_CLAIM, NULL);
@@ -343,7 +313,7 @@ static void forced_live_across_cells(int release)
         assert_null(claim);
     else
         assert_non_null(claim);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_forced_live_across_cells(void **st)

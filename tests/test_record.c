@@ -10,28 +10,12 @@
 #include "diff.h"
 #include "whatif.h"
 
-typedef struct fx {
-    cloud *c;
-    trail t;
-    nv_rng rng;
-} fx;
+typedef t_fx fx;
 
-/* Two 8-vCPU / 8 GiB / 80 GB hosts, flavor m1.small, image cirros. */
 static void fx_init(fx *f, int release)
 {
-    memset(f, 0, sizeof *f);
-    f->c = t_cloud(release);
-    t_host(f->c, "host1", 8, 8192, 80);
-    t_host(f->c, "host2", 8, 8192, 80);
+    t_fx_init(f, release);
     t_flavor(f->c, "m1.small", 1, 2048, 20);
-    t_image(f->c, "cirros");
-    nv_rng_seed(&f->rng, 1);
-}
-
-static void fx_done(fx *f)
-{
-    trail_free(&f->t);
-    cloud_free(f->c);
 }
 
 static const char *boot(fx *f, const char *name, int count)
@@ -70,7 +54,7 @@ static void test_describe_server_of_multi_create(void **st)
     assert_non_null(strstr(b.s, want));
     assert_non_null(strstr(b.s, "Migrations:\n  none\n"));
     sbuf_free(&b);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_describe_host(void **st)
@@ -93,7 +77,7 @@ static void test_describe_host(void **st)
     assert_non_null(strstr(b.s, "  MEMORY_MB     8192       512    1.0      7680      0   7680\n"));
     assert_non_null(strstr(b.s, "Servers (0):\n"));
     sbuf_free(&b);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 
@@ -136,7 +120,7 @@ static void test_whatif_placement(void **st)
     assert_string_equal(fit, "needs 4608 more MEMORY_MB, or ram_allocation_ratio >= 1.6");
     assert_unchanged(f.c, allocs, 0, vm, 0);
     whatif_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_whatif_filter(void **st)
@@ -153,7 +137,7 @@ static void test_whatif_filter(void **st)
     assert_string_equal(fit_note(&f.t, 0, "host1"),
                         "it is the server's own host: a move never stays there");
     whatif_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 static void test_whatif_group(void **st)
@@ -183,7 +167,7 @@ static void test_whatif_group(void **st)
     assert_null(fit_note(&f.t, from, "host3"));
     assert_int_equal(f.c->servers.v[a].host, 0);
     whatif_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 /* A drain watcher that lets one server go, then stops the plan. */
@@ -246,7 +230,7 @@ static void test_drain(void **st)
     assert_int_equal(f.c->servers.v[cloud_server(f.c, "c")].host, 0);
     assert_int_not_equal(f.c->servers.v[cloud_server(f.c, "a")].host, 0);
     whatif_result_done(&r);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 
@@ -322,7 +306,7 @@ static void test_event_lines(void **st)
         sbuf_free(&joined);
     }
     assert_true(checked >= 5);
-    fx_done(&f);
+    t_fx_done(&f);
 }
 
 

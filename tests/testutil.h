@@ -137,4 +137,46 @@ static inline const char *t_reason(const event *e, const char *hn)
     return NULL;
 }
 
+/* The cloud the conductor's tests start from: hosts host1 and host2 of 8
+ * vCPUs, 8 GiB and 80 GB, image cirros, the generator seeded with 1; each
+ * test file adds its flavors.  r holds a command's result where the file
+ * keeps one. */
+typedef struct t_fx {
+    cloud *c;
+    trail t;
+    nv_rng rng;
+    cmd_result r;
+} t_fx;
+
+static inline void t_fx_init(t_fx *f, int release)
+{
+    memset(f, 0, sizeof *f);
+    f->c = t_cloud(release);
+    t_host(f->c, "host1", 8, 8192, 80);
+    t_host(f->c, "host2", 8, 8192, 80);
+    t_image(f->c, "cirros");
+    nv_rng_seed(&f->rng, 1);
+}
+
+static inline void t_fx_done(t_fx *f)
+{
+    cmd_result_done(&f->r);
+    trail_free(&f->t);
+    cloud_free(f->c);
+}
+
+/* The server named so (it must exist) and the name of its host ("" if none). */
+static inline const server *t_srv(const cloud *c, const char *name)
+{
+    int s = cloud_server(c, name);
+    assert_true(s >= 0);
+    return &c->servers.v[s];
+}
+
+static inline const char *t_host_of(const cloud *c, const char *name)
+{
+    const server *s = t_srv(c, name);
+    return s->host >= 0 ? c->hosts.v[s->host].name : "";
+}
+
 #endif
