@@ -171,10 +171,12 @@ bool hs_attr(const sched_ctx *x, const host_state *h, const char *name, jval *ou
         obj_add(out, "disabled", v);
         set_bool(&v, ho->forced_down);
         obj_add(out, "forced_down", v);
-        if (ho->disabled_reason && *ho->disabled_reason) {
+        /* the Service object's field, None when no reason was given */
+        if (ho->disabled_reason && *ho->disabled_reason)
             set_str(&v, ho->disabled_reason);
-            obj_add(out, "disabled_reason", v);
-        }
+        else
+            memset(&v, 0, sizeof v);
+        obj_add(out, "disabled_reason", v);
     } else if (!strcmp(name, "limits") || !strcmp(name, "metrics")) {
         out->t = J_OBJECT;   /* empty dict: walking into it finds nothing */
     } else

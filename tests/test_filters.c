@@ -363,6 +363,39 @@ static void test_disabled_host_removed_by_placement(void **state)
 
 /* ---- ComputeCapabilitiesFilter ------------------------------------------------ */
 
+/* A dict is compared as Python's str() of it: {'bits': 46}, and the
+ * service dict with its strings quoted and its booleans True/False.
+ * (Stein: a disabled host still reaches the filters.) */
+static void caps_str_case(const char *key, const char *req, int out, const char *rejected)
+{
+    static fx f;
+    fx_init(&f, REL_STEIN, 3);
+    f.c->hosts.v[0].maxphysaddr_bits = 46;
+    f.c->hosts.v[1].maxphysaddr_bits = 39;
+    f.c->hosts.v[1].disabled = true;
+    set_str(&f.c->hosts.v[1].disabled_reason, "maint");
+    flavor_spec(&f, key, req);
+    fx_filters1(&f, "ComputeCapabilitiesFilter");
+    fx_run(&f);
+    check_filter(&f, "ComputeCapabilitiesFilter", 3, out, rejected);
+    fx_done(&f);
+}
+
+static void test_capabilities_python_str(void **state)
+{
+    (void)state;
+    caps_str_case("capabilities:cpu_info:maxphysaddr", "{'bits': 46}", 1, "host2 host3");
+    /* <in> looks for its first word only, <all-in> for every word */
+    caps_str_case("capabilities:service", "<in> 'disabled': True", 3, "");
+    caps_str_case("capabilities:service", "<all-in> 'disabled': True", 1, "host1 host3");
+    caps_str_case("capabilities:service", "<all-in> 'forced_down': False", 3, "");
+    caps_str_case("capabilities:service", "<all-in> 'disabled_reason': 'maint'", 1, "host1 host3");
+    caps_str_case("capabilities:service", "<all-in> 'disabled_reason': None", 2, "host2");
+    /* a None field has no value to compare */
+    caps_str_case("capabilities:service:disabled_reason", "maint", 1, "host1 host3");
+    caps_str_case("capabilities:service", "<all-in> 'host': 'host3'", 1, "host1 host2");
+}
+
 static void test_capabilities_hypervisor_version(void **state)
 {
     (void)state;
@@ -1826,6 +1859,7 @@ int main(void)
         cmocka_unit_test_teardown(test_compute_filter_forced_down, teardown),
         cmocka_unit_test_teardown(test_compute_filter_disabled_stein, teardown),
         cmocka_unit_test_teardown(test_disabled_host_removed_by_placement, teardown),
+        cmocka_unit_test_teardown(test_capabilities_python_str, teardown),
         cmocka_unit_test_teardown(test_capabilities_hypervisor_version, teardown),
         cmocka_unit_test_teardown(test_capabilities_cpu_info_arch, teardown),
         cmocka_unit_test_teardown(test_capabilities_unscoped_and_scopes, teardown),
