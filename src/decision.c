@@ -26,7 +26,7 @@ decision *dec_open(trail *t, int n_hosts)
     d->ev_placement = -1;
     d->ev_error = -1;
     d->n_hosts = n_hosts;
-    d->host = nv_calloc((size_t)(n_hosts ? n_hosts : 1), sizeof *d->host);
+    d->host = nv_calloc((size_t)n_hosts, sizeof *d->host);
     for (int h = 0; h < n_hosts; h++) {
         d->host[h].ev = -1;
         d->host[h].rix = -1;

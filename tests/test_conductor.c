@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "testutil.h"
+#include "decision.h"
 
 typedef t_fx fx;
 
@@ -220,6 +221,38 @@ static void test_live_migration_retries(void **st)
     assert_string_equal(skip->host, "host2");
     /* the rejected destination's allocation is gone */
     assert_int_equal(placement_used(f.c, 1, RC_MEMORY_MB), 0);
+    /* the decision records (the boot's, then one per scheduling of the
+     * migration): host2 chosen, then its pre-check failed; the retry
+     * ignores the source and host2 and selects host3 */
+    int first, n = dec_in_range(&f.t, 0, f.t.n, &first);
+    assert_int_equal(n, 3);
+    static const struct {
+        int k, h;
+        bool detail;
+        enum dec_tone tone;
+        const char *fate;
+    } want[] = {
+        {1, 1, false, DT_FAILED, "selected, then check_can_live_migrate_destination failed: "
+                                 "Migration pre-check error: CPU doesn't have compatibility"},
+        {1, 2, false, DT_NORMAL, "passed, not chosen (weight rank 2 of 2)"},
+        {1, 2, true, DT_NORMAL, "passed, not chosen: weight 3.0 (weight rank 2 of 2)"},
+        {2, 0, false, DT_DIM, "ignored (ignore_hosts)"},
+        {2, 1, true, DT_DIM, "ignored (ignore_hosts): decision 2 picked it, "
+                             "check_can_live_migrate_destination failed"},
+        {2, 2, false, DT_SELECTED, "selected"},
+    };
+    sbuf b = {0};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        sbuf_reset(&b);
+        assert_int_equal(dec_host_fate(&f.t, f.c, 0, first + want[i].k, f.t.n, want[i].h,
+                                       want[i].detail, &b),
+                         want[i].tone);
+        assert_string_equal(b.s, want[i].fate);
+    }
+    sbuf_reset(&b);
+    dec_summary(&f.t, f.c, 0, f.t.n, &b);
+    assert_string_equal(b.s, "1/3 hosts: 2 ignore_hosts; selected host3");
+    sbuf_free(&b);
     cmd_result_done(&r);
     t_fx_done(&f);
 }
