@@ -1050,6 +1050,11 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
                     why = nv_printf("Migration pre-check error: %s", f);
                 else
                     why = source_precheck(env, src, h, &unexpected, &exc, &msg);
+                /* check_can_live_migrate_destination is @wrap_instance_fault
+                 * (nova/compute/manager.py): the instance keeps the fault
+                 * even when the next host takes the server */
+                if (why && !unexpected)
+                    record_fault(s, why);
             }
             if (unexpected) {
                 srcf = why;
