@@ -34,14 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4096)
         return 0;
-    strlist errs = {0};
-    scenario *sc = scenario_load_string(cloud_text, "prompt.cfg", &errs);
-    strlist_free(&errs);
-    if (!sc)
-        abort();
-    session *ss = session_new(sc->c);
-    sc->c = NULL;
-    scenario_free(sc);
+    /* the cloud is parsed once; each input starts from a copy of it */
+    static cloud *start;
+    if (!start) {
+        strlist errs = {0};
+        scenario *sc = scenario_load_string(cloud_text, "prompt.cfg", &errs);
+        strlist_free(&errs);
+        if (!sc)
+            abort();
+        start = sc->c;
+        sc->c = NULL;
+        scenario_free(sc);
+    }
+    session *ss = session_new(cloud_clone(start));
     char *text = malloc(size + 1);
     memcpy(text, data, size);
     text[size] = '\0';
