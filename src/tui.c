@@ -24,6 +24,8 @@
 #include "tui.h"
 
 #include <curses.h>
+#include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
@@ -694,11 +696,21 @@ static char *state_file(tui *t, const char *name)
     return nv_printf("%s/%s", t->state_dir, name);
 }
 
+/* This run's autosave: autosave-PID.cfg, so that two UIs running at once
+ * (two terminals, two users of one home) neither overwrite nor remove each
+ * other's.  Caller frees. */
+static char *own_autosave(tui *t)
+{
+    char name[64];
+    snprintf(name, sizeof name, "autosave-%ld.cfg", (long)getpid());
+    return state_file(t, name);
+}
+
 /* After every change: the session so far, so a crash or a lost terminal
  * loses nothing; offered back at the next start. */
 static void autosave(tui *t)
 {
-    char *path = state_file(t, "autosave.cfg");
+    char *path = own_autosave(t);
     if (!path)
         return;
     if (t->s->n_done > 0 && t->gen != t->saved_gen) {
@@ -839,10 +851,8 @@ static void answer(tui *t, int ch)
         if (ch == 'r') {
             restore_autosave(t);
         } else if (ch == 'd') {
-            char *p = state_file(t, "autosave.cfg");
-            if (p)
-                unlink(p);
-            free(p);
+            if (t->autosave_offer)
+                unlink(t->autosave_offer);
             tui_status(t, TH_STATUS, "autosaved session discarded");
         } else if (esc) {
             tui_status(t, TH_STATUS, "autosaved session kept for later");
@@ -882,32 +892,65 @@ static void quit(tui *t)
                      "first, n stay", n);
 }
 
-/* At start: a session autosaved by a run that did not end with q. */
+/* An autosave left by a run that is gone: autosave-PID.cfg of a process
+ * that no longer exists, or the autosave.cfg of novalid before 0.1.0. */
+static bool orphan_autosave(const char *name)
+{
+    if (!strcmp(name, "autosave.cfg"))
+        return true;
+    if (strncmp(name, "autosave-", 9) != 0)
+        return false;
+    char *end;
+    long pid = strtol(name + 9, &end, 10);
+    if (end == name + 9 || strcmp(end, ".cfg") != 0 || pid <= 0 || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* At start: the newest session autosaved by a run that did not end with q
+ * (crashed, killed, its terminal lost); those of running UIs are theirs. */
 static void offer_autosave(tui *t)
 {
-    char *p = state_file(t, "autosave.cfg");
-    struct stat st;
-    if (p && stat(p, &st) == 0) {
+    char *dir = state_file(t, "");
+    DIR *d = dir ? opendir(t->state_dir) : NULL;
+    free(dir);
+    if (!d)
+        return;
+    time_t newest = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!orphan_autosave(e->d_name))
+            continue;
+        char *p = state_file(t, e->d_name);
+        struct stat st;
+        if (p && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+            (!t->autosave_offer || st.st_mtime > newest)) {
+            free(t->autosave_offer);
+            t->autosave_offer = p;
+            p = NULL;
+            newest = st.st_mtime;
+        }
+        free(p);
+    }
+    closedir(d);
+    if (t->autosave_offer) {
         char when[64];
         struct tm tmv;
-        time_t mt = st.st_mtime;
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&mt, &tmv));
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&newest, &tmv));
         ask(t, ASK_RESTORE, "a session autosaved at %s was not saved: r restore it, "
                             "d discard it, Esc keep it for later", when);
     }
-    free(p);
 }
 
 /* The autosaved start state, and its commands run again (undoable). */
 static void restore_autosave(tui *t)
 {
-    char *p = state_file(t, "autosave.cfg");
+    const char *p = t->autosave_offer;
     strlist errors = {0};
     scenario *sc = p ? scenario_load_file(p, &errors) : NULL;
     if (!sc) {
         tui_status(t, TH_STATUS_ERROR, "cannot restore: %s", errors.n ? errors.v[0] : "no file");
         strlist_free(&errors);
-        free(p);
         return;
     }
     session_free(t->s);
@@ -925,7 +968,9 @@ static void restore_autosave(tui *t)
                sc->n_steps);
     scenario_free(sc);
     strlist_free(&errors);
-    free(p);
+    /* the session is this run's now, autosaved under its own name by
+     * session_changed: the orphan goes */
+    unlink(p);
 }
 
 /* ---- prompt history ---------------------------------------------------------------- */
@@ -1980,6 +2025,7 @@ static void tui_done(tui *t)
     free(t->ask_path);
     free(t->state_dir);
     free(t->autosave_head);
+    free(t->autosave_offer);
     strlist_free(&t->form_vals);
 }
 

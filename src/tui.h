@@ -152,6 +152,7 @@ struct tui {
     uint64_t start_quirks;       /* the start's quirks and release when opened */
     int start_release;
     char *state_dir;             /* $XDG_STATE_HOME/novalid: history, autosave */
+    char *autosave_offer;        /* an orphaned autosave offered at start, or NULL */
     char *autosave_head;         /* the start state's text, NULL: to be made again
                                   * (the start changes with quirks and release only) */
 

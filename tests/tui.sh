@@ -488,26 +488,34 @@ keys q
 check "unsaved-quit question" 'changes not saved \(2 command\(s\) of your own\): y quit anyway, s save first, n stay'
 keys n
 check "stays" 'not quitting'
-kill -TERM "$(cat "$tmp/asks/pid")" 2>/dev/null
+asks_pid=$(cat "$tmp/asks/pid")
+kill -TERM "$asks_pid" 2>/dev/null
 finish asks 143
-if [ -s "$HOME/.local/state/novalid/autosave.cfg" ]; then
-    ok "autosave kept after a kill"
+state="$HOME/.local/state/novalid"
+if [ -s "$state/autosave-$asks_pid.cfg" ]; then
+    ok "autosave kept after a kill, under the run's own name"
 else
-    fail "no autosave after a kill"
+    fail "no autosave-$asks_pid.cfg after a kill"
 fi
+# a running UI's autosave (this shell stands in for it) is not offered,
+# the dead run's is: its date says which one the question is about
+cp "$state/autosave-$asks_pid.cfg" "$state/autosave-$$.cfg"
+touch -d '2000-01-01 12:00' "$state/autosave-$asks_pid.cfg"
 start asks2
-check "autosave offered back" 'a session autosaved at .* r restore it' 50
+check "the dead run's autosave offered back, not the running one's" \
+    'a session autosaved at 2000-01-01 12:00 was not saved: r restore it' 50
 keys r
 check "autosave restored" 'restored the autosaved session: 2 command\(s\) replayed'
 keys q
 check "still unsaved after a restore" 'changes not saved'
 keys y
 finish asks2 0
-if [ -e "$HOME/.local/state/novalid/autosave.cfg" ]; then
-    fail "autosave left after a deliberate quit"
+if [ "$(ls "$state" | grep '^autosave')" = "autosave-$$.cfg" ]; then
+    ok "after restore and a deliberate quit only the running UI's autosave is left"
 else
-    ok "autosave removed after a deliberate quit"
+    fail "autosaves left: $(ls "$state" | grep '^autosave' | tr '\n' ' ')"
 fi
+rm -f "$state/autosave-$$.cfg"
 
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
