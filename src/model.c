@@ -258,13 +258,19 @@ void cloud_free(cloud *c)
     free(c);
 }
 
-#define COPY_VEC(dst, src)                                                     \
+#define COPY_VEC_ROOM(dst, src, room)                                          \
     do {                                                                       \
-        (dst).n = (dst).cap = (src).n;                                         \
-        (dst).v = nv_malloc((size_t)((src).n ? (src).n : 1) * sizeof *(dst).v); \
+        (dst).n = (src).n;                                                     \
+        (dst).cap = (src).n + (room);                                          \
+        (dst).v = nv_malloc((size_t)((dst).cap ? (dst).cap : 1) * sizeof *(dst).v); \
         if ((src).n)                                                           \
             memcpy((dst).v, (src).v, (size_t)(src).n * sizeof *(dst).v);       \
     } while (0)
+#define COPY_VEC(dst, src) COPY_VEC_ROOM(dst, src, 0)
+/* Servers and migrations are what commands add: a copy (an undo, a
+ * checkpoint restored, a what-if) keeps room for some, or the first boot
+ * after it would copy the whole array again (20 ms at 100,000 servers). */
+#define ROOM(n) ((n) / 16 + 16)
 
 /* Give h (a bitwise copy of s) its own copies of everything s owns. */
 static void host_copy_owned(host *h, const host *s)
@@ -327,7 +333,7 @@ cloud *cloud_clone(const cloud *src)
     COPY_VEC(c->groups, src->groups);
     for (int i = 0; i < c->groups.n; i++)
         c->groups.v[i].name = nv_strdup(src->groups.v[i].name);
-    COPY_VEC(c->servers, src->servers);
+    COPY_VEC_ROOM(c->servers, src->servers, ROOM(src->servers.n));
     for (int i = 0; i < c->servers.n; i++) {
         server *s = &c->servers.v[i];
         const server *o = &src->servers.v[i];
@@ -336,7 +342,7 @@ cloud *cloud_clone(const cloud *src)
         memset(&s->spec, 0, sizeof s->spec);
         spec_copy(&s->spec, &o->spec);
     }
-    COPY_VEC(c->migrations, src->migrations);
+    COPY_VEC_ROOM(c->migrations, src->migrations, ROOM(src->migrations.n));
     for (int i = 0; i < c->migrations.n; i++) {
         c->migrations.v[i].type = nv_strdup(src->migrations.v[i].type);
         c->migrations.v[i].status = nv_strdup(src->migrations.v[i].status);
