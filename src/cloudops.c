@@ -14,7 +14,9 @@
  * AggregateAPI.delete_aggregate).
  *
  * The arguments arrive checked against the command table (type, range,
- * allowed values), as canonical text in cmd->props.
+ * allowed values), as canonical text in the request's props; the objects
+ * they name are resolved (conductor_req), but for aggregate-create's member
+ * hosts, a list looked up here.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -23,21 +25,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
 #include "conductor.h"
 #include "scheduler.h"
 
-static const char *pv(const command *cmd, const char *key) { return kvlist_get(&cmd->props, key); }
+static const char *pv(const conductor_req *q, const char *key) { return kvlist_get(&q->props, key); }
 
-static int64_t pint(const command *cmd, const char *key, int64_t def)
+static int64_t pint(const conductor_req *q, const char *key, int64_t def)
 {
-    const char *v = pv(cmd, key);
+    const char *v = pv(q, key);
     return v ? strtoll(v, NULL, 10) : def;
 }
 
-static double pfloat(const command *cmd, const char *key, double def)
+static double pfloat(const conductor_req *q, const char *key, double def)
 {
-    const char *v = pv(cmd, key);
+    const char *v = pv(q, key);
     return v ? strtod(v, NULL) : def;
 }
 
@@ -48,19 +49,19 @@ static void set_str(char **f, const char *v)
 }
 
 /* Every value of a list argument, in order. */
-static void plist(const command *cmd, const char *key, strlist *out)
+static void plist(const conductor_req *q, const char *key, strlist *out)
 {
-    for (int i = 0; i < cmd->props.n; i++)
-        if (!strcmp(cmd->props.v[i].key, key))
-            strlist_push(out, cmd->props.v[i].value);
+    for (int i = 0; i < q->props.n; i++)
+        if (!strcmp(q->props.v[i].key, key))
+            strlist_push(out, q->props.v[i].value);
 }
 
-static void pkvs(const command *cmd, const char *key, kvlist *out)
+static void pkvs(const conductor_req *q, const char *key, kvlist *out)
 {
-    for (int i = 0; i < cmd->props.n; i++)
-        if (!strcmp(cmd->props.v[i].key, key)) {
+    for (int i = 0; i < q->props.n; i++)
+        if (!strcmp(q->props.v[i].key, key)) {
             char *k, *v;
-            if (kv_split(cmd->props.v[i].value, &k, &v)) {
+            if (kv_split(q->props.v[i].value, &k, &v)) {
                 kvlist_push(out, k, v);
                 free(k);
                 free(v);
@@ -126,22 +127,22 @@ static void az_apply(cloud *c, int h, const char *az)
 }
 
 /* The hosts-entry keys of host-add / host-set onto host h. */
-static void host_apply(cloud *c, int h, const command *cmd)
+static void host_apply(cloud *c, int h, const conductor_req *q)
 {
     host *ho = &c->hosts.v[h];
-    ho->vcpus = (int)pint(cmd, "vcpus", ho->vcpus);
-    ho->pcpus = (int)pint(cmd, "pcpus", ho->pcpus);
-    ho->memory_mb = pint(cmd, "memory_mb", ho->memory_mb);
-    ho->disk_gb = pint(cmd, "disk_gb", ho->disk_gb);
-    ho->hypervisor_version = pint(cmd, "hypervisor_version", ho->hypervisor_version);
-    ho->failed_builds = (int)pint(cmd, "failed_builds", ho->failed_builds);
-    ho->reserved_host_memory_mb = pint(cmd, "reserved_host_memory_mb", ho->reserved_host_memory_mb);
-    ho->reserved_host_disk_mb = pint(cmd, "reserved_host_disk_mb", ho->reserved_host_disk_mb);
-    ho->reserved_host_cpus = pint(cmd, "reserved_host_cpus", ho->reserved_host_cpus);
-    ho->cpu_allocation_ratio = pfloat(cmd, "cpu_allocation_ratio", ho->cpu_allocation_ratio);
-    ho->ram_allocation_ratio = pfloat(cmd, "ram_allocation_ratio", ho->ram_allocation_ratio);
-    ho->disk_allocation_ratio = pfloat(cmd, "disk_allocation_ratio", ho->disk_allocation_ratio);
-    ho->maxphysaddr_bits = (int)pint(cmd, "maxphysaddr_bits", ho->maxphysaddr_bits);
+    ho->vcpus = (int)pint(q, "vcpus", ho->vcpus);
+    ho->pcpus = (int)pint(q, "pcpus", ho->pcpus);
+    ho->memory_mb = pint(q, "memory_mb", ho->memory_mb);
+    ho->disk_gb = pint(q, "disk_gb", ho->disk_gb);
+    ho->hypervisor_version = pint(q, "hypervisor_version", ho->hypervisor_version);
+    ho->failed_builds = (int)pint(q, "failed_builds", ho->failed_builds);
+    ho->reserved_host_memory_mb = pint(q, "reserved_host_memory_mb", ho->reserved_host_memory_mb);
+    ho->reserved_host_disk_mb = pint(q, "reserved_host_disk_mb", ho->reserved_host_disk_mb);
+    ho->reserved_host_cpus = pint(q, "reserved_host_cpus", ho->reserved_host_cpus);
+    ho->cpu_allocation_ratio = pfloat(q, "cpu_allocation_ratio", ho->cpu_allocation_ratio);
+    ho->ram_allocation_ratio = pfloat(q, "ram_allocation_ratio", ho->ram_allocation_ratio);
+    ho->disk_allocation_ratio = pfloat(q, "disk_allocation_ratio", ho->disk_allocation_ratio);
+    ho->maxphysaddr_bits = (int)pint(q, "maxphysaddr_bits", ho->maxphysaddr_bits);
     static const struct {
         const char *key;
         size_t off;
@@ -151,45 +152,45 @@ static void host_apply(cloud *c, int h, const command *cmd)
                 {"host_ip", offsetof(host, host_ip)},
                 {"disabled_reason", offsetof(host, disabled_reason)}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        if (pv(cmd, strs[i].key))
-            set_str((char **)((char *)ho + strs[i].off), pv(cmd, strs[i].key));
-    if (pv(cmd, "state"))
-        ho->up = !strcmp(pv(cmd, "state"), "up");
-    if (pv(cmd, "disabled"))
-        ho->disabled = !strcmp(pv(cmd, "disabled"), "true");
-    if (pv(cmd, "forced_down"))
-        ho->forced_down = !strcmp(pv(cmd, "forced_down"), "true");
-    if (pv(cmd, "traits")) {
+        if (pv(q, strs[i].key))
+            set_str((char **)((char *)ho + strs[i].off), pv(q, strs[i].key));
+    if (pv(q, "state"))
+        ho->up = !strcmp(pv(q, "state"), "up");
+    if (pv(q, "disabled"))
+        ho->disabled = !strcmp(pv(q, "disabled"), "true");
+    if (pv(q, "forced_down"))
+        ho->forced_down = !strcmp(pv(q, "forced_down"), "true");
+    if (pv(q, "traits")) {
         strlist_free(&ho->traits);
-        plist(cmd, "traits", &ho->traits);
+        plist(q, "traits", &ho->traits);
     }
-    if (pv(cmd, "metrics")) {
+    if (pv(q, "metrics")) {
         kvlist_free(&ho->metrics);
-        pkvs(cmd, "metrics", &ho->metrics);
+        pkvs(q, "metrics", &ho->metrics);
     }
-    if (pv(cmd, "numa_cells")) {
+    if (pv(q, "numa_cells")) {
         /* the cells replace the old ones; PCPU follows them unless given */
         free(ho->cells);
         ho->cells = NULL;
         ho->n_cells = 0;
-        for (int i = 0; i < cmd->props.n; i++) {
-            if (strcmp(cmd->props.v[i].key, "numa_cells"))
+        for (int i = 0; i < q->props.n; i++) {
+            if (strcmp(q->props.v[i].key, "numa_cells"))
                 continue;
             kvlist gk = {0};
-            group_kvs(cmd->props.v[i].value, &gk);
+            group_kvs(q->props.v[i].value, &gk);
             numa_cell cell = {(int)kv_int(&gk, "cpus", 0), (int)kv_int(&gk, "pcpus", 0),
                               kv_int(&gk, "memory_mb", 0), (int)kv_int(&gk, "threads_per_core", 1)};
             ho->cells = nv_realloc(ho->cells, (size_t)(ho->n_cells + 1) * sizeof *ho->cells);
             ho->cells[ho->n_cells++] = cell;
             kvlist_free(&gk);
         }
-        if (!pv(cmd, "pcpus")) {
+        if (!pv(q, "pcpus")) {
             ho->pcpus = 0;
             for (int k = 0; k < ho->n_cells; k++)
                 ho->pcpus += ho->cells[k].pcpus;
         }
     }
-    if (pv(cmd, "pci_devices")) {
+    if (pv(q, "pci_devices")) {
         for (int k = 0; k < ho->n_pci; k++) {
             free(ho->pci[k].vendor_id);
             free(ho->pci[k].product_id);
@@ -197,11 +198,11 @@ static void host_apply(cloud *c, int h, const command *cmd)
         free(ho->pci);
         ho->pci = NULL;
         ho->n_pci = 0;
-        for (int i = 0; i < cmd->props.n; i++) {
-            if (strcmp(cmd->props.v[i].key, "pci_devices"))
+        for (int i = 0; i < q->props.n; i++) {
+            if (strcmp(q->props.v[i].key, "pci_devices"))
                 continue;
             kvlist gk = {0};
-            group_kvs(cmd->props.v[i].value, &gk);
+            group_kvs(q->props.v[i].value, &gk);
             const char *ven = kvlist_get(&gk, "vendor_id"), *prod = kvlist_get(&gk, "product_id");
             pci_pool pp = {nv_strdup(ven ? ven : ""), nv_strdup(prod ? prod : ""),
                            (int)kv_int(&gk, "count", 1), (int)kv_int(&gk, "numa_node", -1)};
@@ -210,43 +211,43 @@ static void host_apply(cloud *c, int h, const command *cmd)
             kvlist_free(&gk);
         }
     }
-    if (pv(cmd, "az"))
-        az_apply(c, h, pv(cmd, "az"));
+    if (pv(q, "az"))
+        az_apply(c, h, pv(q, "az"));
 }
 
-void cloudops_host_add(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_host_add(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    if (cloud_host(c, cmd->name) >= 0) {
+    if (cloud_host(c, q->name) >= 0) {
         step_outcome(env, r, "ValidationError", "name: a compute host named %s already exists",
-                cmd->name);
+                q->name);
         return;
     }
-    if (pv(cmd, "az") && !az_check(env, r, -1, pv(cmd, "az")))
+    if (pv(q, "az") && !az_check(env, r, -1, pv(q, "az")))
         return;
-    int h = cloud_add_host(c, cmd->name);
-    host_apply(c, h, cmd);
+    int h = cloud_add_host(c, q->name);
+    host_apply(c, h, q);
     const host *ho = &c->hosts.v[h];
     trail_note(env->t, "Compute host %s added: %d VCPU, %lld MB RAM, %lld GB disk, %s, %s",
                ho->name, ho->vcpus, (long long)ho->memory_mb, (long long)ho->disk_gb, ho->cell,
                host_az(c, h) ? host_az(c, h) : "no AZ");
 }
 
-void cloudops_host_set(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_host_set(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int h = cloud_host(c, cmd->host);
+    int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
-                cmd->host);
+                q->host.name ? q->host.name : "");
         return;
     }
-    if (pv(cmd, "az") && !az_check(env, r, h, pv(cmd, "az")))
+    if (pv(q, "az") && !az_check(env, r, h, pv(q, "az")))
         return;
-    host_apply(c, h, cmd);
+    host_apply(c, h, q);
     sbuf what = {0};
-    for (int i = 0; i < cmd->props.n; i++)
-        sbuf_addf(&what, "%s%s=%s", i ? ", " : "", cmd->props.v[i].key, cmd->props.v[i].value);
+    for (int i = 0; i < q->props.n; i++)
+        sbuf_addf(&what, "%s%s=%s", i ? ", " : "", q->props.v[i].key, q->props.v[i].value);
     trail_note(env->t, "Compute host %s: %s", c->hosts.v[h].name, what.s ? what.s : "no change");
     for (int rc = 0; rc < RC_COUNT; rc++)
         if (placement_used(c, h, rc) > 0 &&
@@ -256,13 +257,13 @@ void cloudops_host_set(nova_env *env, const command *cmd, cmd_result *r)
     sbuf_free(&what);
 }
 
-void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_host_remove(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int h = cloud_host(c, cmd->host);
+    int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
-                cmd->host);
+                q->host.name ? q->host.name : "");
         return;
     }
     if (c->host_servers && c->host_servers[h].n) {
@@ -293,23 +294,23 @@ void cloudops_host_remove(nova_env *env, const command *cmd, cmd_result *r)
 
 /* ---- flavors, images, groups ---------------------------------------------------------- */
 
-void cloudops_flavor_add(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_flavor_add(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    if (cloud_flavor(c, cmd->name) >= 0) {
+    if (cloud_flavor(c, q->name) >= 0) {
         step_outcome(env, r, "ValidationError", "name: Flavor with name %s already exists.",
-                cmd->name);
+                q->name);
         return;
     }
     flavor f;
     memset(&f, 0, sizeof f);
-    f.name = nv_strdup(cmd->name);
-    f.vcpus = (int)pint(cmd, "vcpus", 1);
-    f.memory_mb = pint(cmd, "memory_mb", 1);
-    f.root_gb = pint(cmd, "root_gb", 0);
-    f.ephemeral_gb = pint(cmd, "ephemeral_gb", 0);
-    f.swap = pint(cmd, "swap", 0);
-    pkvs(cmd, "extra_specs", &f.extra_specs);
+    f.name = nv_strdup(q->name);
+    f.vcpus = (int)pint(q, "vcpus", 1);
+    f.memory_mb = pint(q, "memory_mb", 1);
+    f.root_gb = pint(q, "root_gb", 0);
+    f.ephemeral_gb = pint(q, "ephemeral_gb", 0);
+    f.swap = pint(q, "swap", 0);
+    pkvs(q, "extra_specs", &f.extra_specs);
     NV_PUSH(c->flavors, f);
     nv_index_put(&c->flavor_ix, c->flavors.v[c->flavors.n - 1].name, c->flavors.n - 1);
     trail_note(env->t, "Flavor %s created: %d VCPU, %lld MB RAM, %lld GB root disk%s", f.name,
@@ -317,44 +318,44 @@ void cloudops_flavor_add(nova_env *env, const command *cmd, cmd_result *r)
                f.extra_specs.n ? ", with extra specs" : "");
 }
 
-void cloudops_image_add(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_image_add(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    if (cloud_image(c, cmd->name) >= 0) {
-        step_outcome(env, r, "ValidationError", "name: an image named %s already exists", cmd->name);
+    if (cloud_image(c, q->name) >= 0) {
+        step_outcome(env, r, "ValidationError", "name: an image named %s already exists", q->name);
         return;
     }
     image im;
     memset(&im, 0, sizeof im);
-    im.name = nv_strdup(cmd->name);
-    im.disk_format = nv_strdup(pv(cmd, "disk_format") ? pv(cmd, "disk_format") : "qcow2");
-    pkvs(cmd, "properties", &im.properties);
-    if (pv(cmd, "min_disk"))
-        im.min_disk = atoll(pv(cmd, "min_disk"));
-    if (pv(cmd, "min_ram"))
-        im.min_ram = atoll(pv(cmd, "min_ram"));
+    im.name = nv_strdup(q->name);
+    im.disk_format = nv_strdup(pv(q, "disk_format") ? pv(q, "disk_format") : "qcow2");
+    pkvs(q, "properties", &im.properties);
+    if (pv(q, "min_disk"))
+        im.min_disk = atoll(pv(q, "min_disk"));
+    if (pv(q, "min_ram"))
+        im.min_ram = atoll(pv(q, "min_ram"));
     NV_PUSH(c->images, im);
     nv_index_put(&c->image_ix, c->images.v[c->images.n - 1].name, c->images.n - 1);
     trail_note(env->t, "Image %s created (%s, %d properties)", im.name, im.disk_format,
                im.properties.n);
 }
 
-void cloudops_group_create(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_group_create(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    if (cloud_group(c, cmd->name) >= 0) {
+    if (cloud_group(c, q->name) >= 0) {
         step_outcome(env, r, "ValidationError", "name: a server group named %s already exists",
-                cmd->name);
+                q->name);
         return;
     }
     group g;
     memset(&g, 0, sizeof g);
-    const char *pol = pv(cmd, "policy");
+    const char *pol = pv(q, "policy");
     for (int k = 0; k < 4; k++)
         if (pol && !strcmp(group_policy_names[k], pol))
             g.policy = (enum group_policy)k;
-    g.name = nv_strdup(cmd->name);
-    g.max_server_per_host = (int)pint(cmd, "max_server_per_host", 1);
+    g.name = nv_strdup(q->name);
+    g.max_server_per_host = (int)pint(q, "max_server_per_host", 1);
     NV_PUSH(c->groups, g);
     nv_index_put(&c->group_ix, c->groups.v[c->groups.n - 1].name, c->groups.n - 1);
     trail_note(env->t, "Server group %s created: policy %s, max_server_per_host %d", g.name,
@@ -363,24 +364,24 @@ void cloudops_group_create(nova_env *env, const command *cmd, cmd_result *r)
 
 /* ---- aggregates ----------------------------------------------------------------------- */
 
-void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_aggregate_create(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    if (cloud_aggregate(c, cmd->name) >= 0) {
-        step_outcome(env, r, "ValidationError", "name: Aggregate %s already exists.", cmd->name);
+    if (cloud_aggregate(c, q->name) >= 0) {
+        step_outcome(env, r, "ValidationError", "name: Aggregate %s already exists.", q->name);
         return;
     }
     strlist hosts = {0};
     kvlist meta = {0};
     intvec ids = {0};
-    plist(cmd, "hosts", &hosts);
-    pkvs(cmd, "metadata", &meta);
+    plist(q, "hosts", &hosts);
+    pkvs(q, "metadata", &meta);
     const char *zone = kvlist_get(&meta, "availability_zone");
     bool ok = true;
     if (zone && !zone[0]) {
         step_outcome(env, r, "ValidationError",
                 "metadata: Aggregate %s does not support empty named availability zone",
-                cmd->name);
+                q->name);
         ok = false;
     }
     for (int i = 0; i < hosts.n && ok; i++) {
@@ -400,13 +401,13 @@ void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
         }
     }
     if (ok) {
-        int a = cloud_add_aggregate(c, cmd->name);
+        int a = cloud_add_aggregate(c, q->name);
         kvlist_free(&c->aggregates.v[a].metadata);
         c->aggregates.v[a].metadata = meta;
         memset(&meta, 0, sizeof meta);
         for (int i = 0; i < ids.n; i++)
             cloud_aggregate_add_host(c, a, ids.v[i]);
-        trail_note(env->t, "Aggregate %s created with %d host(s)%s%s", cmd->name, ids.n,
+        trail_note(env->t, "Aggregate %s created with %d host(s)%s%s", q->name, ids.n,
                    zone ? ", availability zone " : "", zone ? zone : "");
     }
     strlist_free(&hosts);
@@ -414,12 +415,13 @@ void cloudops_aggregate_create(nova_env *env, const command *cmd, cmd_result *r)
     intvec_free(&ids);
 }
 
-void cloudops_aggregate_delete(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_aggregate_delete(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int a = cloud_aggregate(c, cmd->name);
+    int a = q->aggregate.id;
     if (a < 0) {
-        step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.", cmd->name);
+        step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
+                q->aggregate.name ? q->aggregate.name : "");
         return;
     }
     if (c->aggregates.v[a].hosts.n) {
@@ -429,7 +431,7 @@ void cloudops_aggregate_delete(nova_env *env, const command *cmd, cmd_result *r)
         return;
     }
     cloud_remove_aggregate(c, a);
-    trail_note(env->t, "Aggregate %s deleted", cmd->name);
+    trail_note(env->t, "Aggregate %s deleted", q->aggregate.name);
 }
 
 /* ---- nova.conf and the release -------------------------------------------------------- */
@@ -493,16 +495,16 @@ static bool option_apply(nova_config *conf, const nova_option *o, const char *te
     return true;
 }
 
-void cloudops_config_set(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_config_set(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     nova_config next;
     nova_config_copy(&next, &env->c->conf);
     char err[400];
-    for (int i = 0; i < cmd->props.n; i++) {
-        const nova_option *o = command_option(cmd->props.v[i].key);
+    for (int i = 0; i < q->props.n; i++) {
+        const nova_option *o = nova_option_lookup(q->props.v[i].key);
         if (!o)
             continue;
-        if (!option_apply(&next, o, cmd->props.v[i].value, err, sizeof err)) {
+        if (!option_apply(&next, o, q->props.v[i].value, err, sizeof err)) {
             step_outcome(env, r, "ValidationError", "%s", err);
             nova_config_done(&next);
             return;
@@ -510,18 +512,18 @@ void cloudops_config_set(nova_env *env, const command *cmd, cmd_result *r)
     }
     nova_config_done(&env->c->conf);
     env->c->conf = next;
-    for (int i = 0; i < cmd->props.n; i++) {
-        const nova_option *o = command_option(cmd->props.v[i].key);
+    for (int i = 0; i < q->props.n; i++) {
+        const nova_option *o = nova_option_lookup(q->props.v[i].key);
         if (o)
             trail_note(env->t, "nova.conf [%s] %s = %s (the scheduler restarts)", o->section,
-                       o->name, cmd->props.v[i].value);
+                       o->name, q->props.v[i].value);
     }
 }
 
-void cloudops_release_set(nova_env *env, const command *cmd, cmd_result *r)
+void cloudops_release_set(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     (void)r;
-    int rel = release_from_name(pv(cmd, "release"));
+    int rel = release_from_name(pv(q, "release"));
     int from = env->c->conf.release;
     config_switch_release(&env->c->conf, rel);
     trail_note(env->t, "Control plane now %s (was %s): its defaults and known bugs apply from here",

@@ -32,25 +32,6 @@
 #include "scheduler.h"
 #include "whatif.h"
 
-const char *const op_names[OP_COUNT] = {
-#define X(e, s, h) s,
-    NV_OPS(X)
-#undef X
-};
-const char *const op_help[OP_COUNT] = {
-#define X(e, s, h) h,
-    NV_OPS(X)
-#undef X
-};
-
-int op_from_name(const char *name)
-{
-    for (int i = 0; i < OP_COUNT; i++)
-        if (!strcmp(op_names[i], name))
-            return i;
-    return -1;
-}
-
 void command_init(command *cmd, enum cmd_op op)
 {
     memset(cmd, 0, sizeof *cmd);
@@ -126,14 +107,6 @@ void command_copy(command *dst, const command *src)
             d->usage[i].host = nv_strdup(s->usage[i].host);
         }
     }
-}
-
-void cmd_result_done(cmd_result *r)
-{
-    free(r->message);
-    intvec_free(&r->servers);
-    strlist_free(&r->plan);
-    memset(r, 0, sizeof *r);
 }
 
 /* ---- the command table ------------------------------------------------------------ */
@@ -486,6 +459,54 @@ const cmd_desc cmd_table[OP_COUNT] = {
     [OP_DRAIN] = ENTRY(args_drain, NULL, drain_exec),
 };
 
+/* ---- running one -------------------------------------------------------------------- */
+
+static nv_ref ref_to(const char *name, int (*find)(const cloud *, const char *), const cloud *c)
+{
+    return (nv_ref){name, name ? find(c, name) : -1};
+}
+
+void command_exec(nova_env *env, const command *cmd, cmd_result *r)
+{
+    const cloud *c = env->c;
+    conductor_req q;
+    conductor_req_init(&q, cmd->op);
+    q.server = ref_to(cmd->server, cloud_server, c);
+    q.flavor = ref_to(cmd->flavor, cloud_flavor, c);
+    q.image = ref_to(cmd->image, cloud_image, c);
+    q.group = ref_to(cmd->group, cloud_group, c);
+    q.host = ref_to(cmd->host, cloud_host, c);
+    q.add_host = ref_to(cmd->add_host, cloud_host, c);
+    q.remove_host = ref_to(cmd->remove_host, cloud_host, c);
+    const cmd_arg *name = cmd_arg_find(cmd->op, "name");
+    if (name && name->from == FROM_AGGREGATES)
+        q.aggregate = ref_to(cmd->name, cloud_aggregate, c);
+    q.name = cmd->name;
+    q.az = cmd->az;
+    q.project = cmd->project;
+    q.set = cmd->set;
+    q.reason = cmd->reason;
+    q.point = cmd->point;
+    q.message = cmd->message;
+    q.block_migration = cmd->block_migration;
+    if (cmd->microversion) {
+        /* checked "2.N" (ARG_VERSION) */
+        const char *p = cmd->microversion;
+        q.microversion = atoi(strncmp(p, "2.", 2) ? p : p + 2);
+    }
+    q.hints = cmd->hints;
+    q.metadata = cmd->metadata;
+    q.props = cmd->props;
+    q.min_count = cmd->min_count;
+    q.max_count = cmd->max_count;
+    q.times = cmd->times;
+    q.force = cmd->force;
+    q.boot_from_volume = cmd->boot_from_volume;
+    conductor_begin(env, r);
+    if (cmd->op >= 0 && cmd->op < OP_COUNT && cmd_table[cmd->op].run)
+        cmd_table[cmd->op].run(env, &q, r);
+}
+
 /* ---- one argument -------------------------------------------------------------------- */
 
 static bool word_is(const char *w, const char *s)
@@ -508,28 +529,6 @@ const cmd_arg *cmd_arg_find(int op, const char *key)
         if (word_is(key, d->args[i].key) || word_is(key, d->args[i].word))
             return &d->args[i];
     return NULL;
-}
-
-const nova_option *command_option(const char *spec)
-{
-    const char *dot = strchr(spec, '.');
-    if (dot) {
-        char sec[64];
-        size_t n = (size_t)(dot - spec);
-        if (n >= sizeof sec)
-            return NULL;
-        memcpy(sec, spec, n);
-        sec[n] = '\0';
-        return nova_option_find(sec, dot + 1);
-    }
-    const nova_option *found = NULL;
-    for (int i = 0; i < nova_option_count; i++)
-        if (!strcmp(nova_options[i].name, spec)) {
-            if (found)
-                return NULL;    /* ambiguous: the section is needed */
-            found = &nova_options[i];
-        }
-    return found;
 }
 
 static bool parse_int(const char *text, long long *out)
@@ -770,7 +769,7 @@ bool cmd_arg_set(command *cmd, const cmd_arg *a, const char *text, char *err, si
             snprintf(err, errlen, "expected SECTION.OPTION=VALUE, got '%s'", text);
             return false;
         }
-        const nova_option *o = command_option(k);
+        const nova_option *o = nova_option_lookup(k);
         if (!o) {
             snprintf(err, errlen, "unknown option '%s' (SECTION.OPTION, e.g. "
                                   "filter_scheduler.host_subset_size)", k);
@@ -1604,7 +1603,7 @@ static const cmd_result *run_one(session *s, const command *cmd)
     memset(r, 0, sizeof *r);
     r->trail_from = s->t.n;
     nova_env env = {s->c, &s->t, &s->rng};
-    conductor_exec(&env, cmd, r);
+    command_exec(&env, cmd, r);
     r->trail_to = s->t.n;
     /* the host the step's last decision chose (a real move or a dry run) */
     r->destination = -1;
@@ -1703,7 +1702,7 @@ bool session_undo(session *s)
         cmd_result r;
         memset(&r, 0, sizeof r);
         nova_env env = {s->c, &scratch, &s->rng};
-        conductor_exec(&env, &s->done[i], &r);
+        command_exec(&env, &s->done[i], &r);
         cmd_result_done(&r);
         trail_clear(&scratch);
         if ((i + 1) % s->ck_every == 0)
@@ -1741,7 +1740,7 @@ cloud *session_cloud_at(const session *s, int k)
         cmd_result r;
         memset(&r, 0, sizeof r);
         nova_env env = {c, &scratch, &rng};
-        conductor_exec(&env, &s->done[i], &r);
+        command_exec(&env, &s->done[i], &r);
         cmd_result_done(&r);
         trail_clear(&scratch);
     }
@@ -1766,64 +1765,6 @@ void session_set_quirk(session *s, int quirk, bool on)
     else
         s->initial->conf.quirks &= ~QUIRK_BIT(quirk);
     replay(s, s->n_done);
-}
-
-void config_switch_release(nova_config *conf, int release)
-{
-    nova_config olddef, newdef;
-    nova_config_init(&olddef, conf->release);
-    nova_config_init(&newdef, release);
-    for (int i = 0; i < nova_option_count; i++) {
-        const nova_option *o = &nova_options[i];
-        char *cur = (char *)conf + o->off;
-        const char *od = (const char *)&olddef + o->off, *nd = (const char *)&newdef + o->off;
-        bool same = false;
-        switch (o->type) {
-        case OPT_BOOL: same = *(bool *)cur == *(const bool *)od; break;
-        case OPT_INT: same = *(int64_t *)cur == *(const int64_t *)od; break;
-        case OPT_FLOAT: same = *(double *)cur == *(const double *)od; break;
-        case OPT_STRING: same = nv_streq(*(char **)cur, *(char *const *)od); break;
-        case OPT_STRLIST: {
-            const strlist *a = (const strlist *)cur, *b = (const strlist *)od;
-            same = a->n == b->n;
-            for (int k = 0; same && k < a->n; k++)
-                same = !strcmp(a->v[k], b->v[k]);
-            break;
-        }
-        case OPT_FILTERS:
-        case OPT_WEIGHERS: {
-            const intvec *a = (const intvec *)cur, *b = (const intvec *)od;
-            same = a->n == b->n && (!a->n || !memcmp(a->v, b->v, (size_t)a->n * sizeof *a->v));
-            break;
-        }
-        }
-        if (!same)
-            continue;
-        /* still the old release's default: take the new one's */
-        switch (o->type) {
-        case OPT_BOOL: *(bool *)cur = *(const bool *)nd; break;
-        case OPT_INT: *(int64_t *)cur = *(const int64_t *)nd; break;
-        case OPT_FLOAT: *(double *)cur = *(const double *)nd; break;
-        case OPT_STRING:
-            free(*(char **)cur);
-            *(char **)cur = nv_strdup(*(char *const *)nd);
-            break;
-        case OPT_STRLIST:
-            strlist_free((strlist *)cur);
-            strlist_copy((strlist *)cur, (const strlist *)nd);
-            break;
-        case OPT_FILTERS:
-        case OPT_WEIGHERS:
-            intvec_free((intvec *)cur);
-            intvec_copy((intvec *)cur, (const intvec *)nd);
-            break;
-        }
-    }
-    /* quirks switched relative to the old release stay switched */
-    conf->quirks = newdef.quirks ^ (conf->quirks ^ olddef.quirks);
-    conf->release = release;
-    nova_config_done(&olddef);
-    nova_config_done(&newdef);
 }
 
 void session_set_release(session *s, int release)

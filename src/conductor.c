@@ -15,21 +15,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include "command.h"
 #include "scheduler.h"
 
 bool api_accepts_force(int mv) { return mv < 68; }
 
-static int microversion(const nova_env *env, const command *cmd)
+static int microversion(const nova_env *env, const conductor_req *q)
 {
-    if (cmd->microversion) {
-        const char *p = cmd->microversion;
-        if (!strncmp(p, "2.", 2))
-            return atoi(p + 2);
-        return atoi(p);
-    }
-    return release_max_microversion(env->c->conf.release);
+    return q->microversion >= 0 ? q->microversion : release_max_microversion(env->c->conf.release);
 }
+
+/* A name as the request gave it, for Nova's not-found messages. */
+static const char *ref_name(nv_ref ref) { return ref.name ? ref.name : ""; }
 
 static void set_owned(char **f, const char *v)
 {
@@ -142,12 +138,12 @@ static int reselect(nova_env *env, request_spec *rs, int sid, int failed, const 
     return h;
 }
 
-static int find_server(nova_env *env, const command *cmd, cmd_result *r)
+static int find_server(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    int sid = cmd->server ? cloud_server(env->c, cmd->server) : -1;
+    int sid = q->server.id;
     if (sid < 0)
         step_outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
-                cmd->server ? cmd->server : "");
+                ref_name(q->server));
     else
         intvec_push(&r->servers, sid);
     return sid;
@@ -545,37 +541,37 @@ static int build_with_reschedules(nova_env *env, int sid, int dst_host, intvec *
 
 static bool boot_image_ok(nova_env *env, cmd_result *r, int fl, int img, bool bfv);
 
-static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
+static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int fl = cmd->flavor ? cloud_flavor(c, cmd->flavor) : -1;
+    int fl = q->flavor.id;
     if (fl < 0) {
         step_outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
-                cmd->flavor ? cmd->flavor : "");
+                ref_name(q->flavor));
         return;
     }
     int img = -1;
-    if (cmd->image) {
-        img = cloud_image(c, cmd->image);
+    if (q->image.name) {
+        img = q->image.id;
         if (img < 0) {
-            step_outcome(env, r, "ImageNotFound", "Image %s could not be found.", cmd->image);
+            step_outcome(env, r, "ImageNotFound", "Image %s could not be found.", q->image.name);
             return;
         }
-    } else if (!cmd->boot_from_volume && c->images.n) {
+    } else if (!q->boot_from_volume && c->images.n) {
         img = 0;
     }
     int g = -1;
-    if (cmd->group) {
-        g = cloud_group(c, cmd->group);
+    if (q->group.name) {
+        g = q->group.id;
         if (g < 0) {
             step_outcome(env, r, "InstanceGroupNotFound", "Instance group %s could not be found.",
-                    cmd->group);
+                    q->group.name);
             return;
         }
     }
     /* availability zone, with the legacy forced host "az:host[:node]" */
     char *az = NULL, *fhost = NULL, *fnode = NULL;
-    const char *azs = cmd->az ? cmd->az : c->conf.default_schedule_zone;
+    const char *azs = q->az ? q->az : c->conf.default_schedule_zone;
     if (azs && *azs) {
         const char *c1 = strchr(azs, ':');
         if (c1) {
@@ -602,31 +598,31 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
             return;
         }
     }
-    if (!boot_image_ok(env, r, fl, img, cmd->boot_from_volume)) {
+    if (!boot_image_ok(env, r, fl, img, q->boot_from_volume)) {
         free(az);
         free(fhost);
         free(fnode);
         return;
     }
-    int64_t n = cmd->max_count > 0 ? cmd->max_count : (cmd->min_count > 0 ? cmd->min_count : 1);
+    int64_t n = q->max_count > 0 ? q->max_count : (q->min_count > 0 ? q->min_count : 1);
 
     /* the API creates every instance (and its group membership) up front */
     request_spec rs;
     request_spec_init(&rs);
     rs.flavor = fl;
     rs.image = img;
-    rs.is_bfv = cmd->boot_from_volume;
-    rs.project = cmd->project ? cmd->project : "demo";
+    rs.is_bfv = q->boot_from_volume;
+    rs.project = q->project ? q->project : "demo";
     rs.group = g;
     rs.availability_zone = az;
     rs.num_instances = (int)n;
     rs.return_alternates = asks_alternates(env);
-    hints_to_kv(&cmd->hints, &rs.hints);
+    hints_to_kv(&q->hints, &rs.hints);
     if (fhost)
         strlist_push(&rs.force_hosts, fhost);
     if (fnode)
         strlist_push(&rs.force_nodes, fnode);
-    const char *base = cmd->name ? cmd->name : "server";
+    const char *base = q->name ? q->name : "server";
     for (int64_t i = 0; i < n; i++) {
         char *name = n > 1 ? instance_name(c->conf.multi_instance_display_name_template, base,
                                            (int)i + 1)
@@ -636,14 +632,14 @@ static void op_boot(nova_env *env, const command *cmd, cmd_result *r)
         server *s = srv(env, sid);
         s->image = img;
         cloud_server_image_meta(c, sid);
-        s->boot_from_volume = cmd->boot_from_volume;
+        s->boot_from_volume = q->boot_from_volume;
         s->group = g;
         set_str(&s->project, rs.project);
         set_str(&s->vm_state, "building");
         set_str(&s->task_state, "scheduling");
         s->spec.num_instances = (int)n;
         s->spec.availability_zone = nv_strdup(az);
-        hints_to_kv(&cmd->hints, &s->spec.hints);
+        hints_to_kv(&q->hints, &s->spec.hints);
         if (fhost)
             strlist_push(&s->spec.force_hosts, fhost);
         if (fnode)
@@ -835,15 +831,15 @@ static char *source_precheck(nova_env *env, int src, int dst, bool *unexpected,
                      "%s to host %s: Exception %s", hname(env, src), hname(env, dst), f);
 }
 
-static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
+static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
-    int mv = microversion(env, cmd);
-    bool force = cmd->force;
+    int mv = microversion(env, q);
+    bool force = q->force;
     /* API checks, in Nova's order */
     if (force && !api_accepts_force(mv)) {
         step_outcome(env, r, "ValidationError",
@@ -851,12 +847,12 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
                 "properties are not allowed ('force' was unexpected)");
         return;
     }
-    if (force && mv >= 30 && !cmd->host) {
+    if (force && mv >= 30 && !q->host.name) {
         /* a bare HTTPBadRequest (migrate_server.py, evacuate.py) */
         step_outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
         return;
     }
-    if (cmd->host && mv < 30)
+    if (q->host.name && mv < 30)
         force = true;   /* before 2.30 a given host bypasses the scheduler */
     if (strcmp(s->vm_state, "active") && strcmp(s->vm_state, "paused")) {
         step_outcome(env, r, "InstanceInvalidState",
@@ -871,11 +867,11 @@ static void op_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
         return;
     }
     int dest = -1;
-    if (cmd->host) {
-        dest = cloud_host(c, cmd->host);
+    if (q->host.name) {
+        dest = q->host.id;
         if (dest < 0) {
             step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
-                    cmd->host);
+                    q->host.name);
             return;
         }
     }
@@ -1107,10 +1103,10 @@ failed:
 
 /* ---- cold migration and resize ------------------------------------------------ */
 
-static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool resize)
+static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, bool resize)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
@@ -1148,24 +1144,25 @@ static void op_migrate(nova_env *env, const command *cmd, cmd_result *r, bool re
         }
     }
     int dest = -1;
-    if (cmd->host) {
-        dest = cloud_host(c, cmd->host);
+    if (q->host.name) {
+        dest = q->host.id;
         if (dest == src) {
             step_outcome(env, r, "CannotMigrateToSameHost",
                     "Cannot migrate to the host where the server exists.");
             return;
         }
         if (dest < 0) {
-            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+                    q->host.name);
             return;
         }
     }
     int new_fl = s->flavor;
     if (resize) {
-        new_fl = cmd->flavor ? cloud_flavor(c, cmd->flavor) : -1;
+        new_fl = q->flavor.id;
         if (new_fl < 0) {
             step_outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
-                    cmd->flavor ? cmd->flavor : "");
+                    ref_name(q->flavor));
             return;
         }
         /* only a volume-backed server may go to a zero-disk flavor
@@ -1453,10 +1450,10 @@ static migration *open_resize(nova_env *env, int sid)
     return NULL;
 }
 
-static void op_confirm_revert(nova_env *env, const command *cmd, cmd_result *r, bool confirm)
+static void op_confirm_revert(nova_env *env, const conductor_req *q, cmd_result *r, bool confirm)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
@@ -1530,15 +1527,15 @@ static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration
     return true;
 }
 
-static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
+static void op_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
-    int mv = microversion(env, cmd);
-    bool force = cmd->force;
+    int mv = microversion(env, q);
+    bool force = q->force;
     int src = s->host;
     if (force && !api_accepts_force(mv)) {
         step_outcome(env, r, "ValidationError",
@@ -1546,16 +1543,16 @@ static void op_evacuate(nova_env *env, const command *cmd, cmd_result *r)
                 "properties are not allowed ('force' was unexpected)");
         return;
     }
-    if (force && mv >= 29 && !cmd->host) {
+    if (force && mv >= 29 && !q->host.name) {
         /* a bare HTTPBadRequest (migrate_server.py, evacuate.py) */
         step_outcome(env, r, "BadRequest", "Can't force to a non-provided destination");
         return;
     }
     int dest = -1;
-    if (cmd->host) {
-        dest = cloud_host(c, cmd->host);
+    if (q->host.name) {
+        dest = q->host.id;
         if (dest < 0) {
-            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s not found.", cmd->host);
+            step_outcome(env, r, "ComputeHostNotFound", "Compute host %s not found.", q->host.name);
             return;
         }
         if (dest == src) {
@@ -1758,15 +1755,15 @@ static void finish_queued_actions(nova_env *env, int h)
     }
 }
 
-static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
+static void op_server_action(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
-    const char *verb = op_names[cmd->op];
-    if (cmd->op == OP_DELETE) {
+    const char *verb = op_names[q->op];
+    if (q->op == OP_DELETE) {
         /* a local delete (the compute is down) deletes the allocations in
          * the API since the fix of bug 1679750 (18.0.0) */
         if (s->host >= 0 && !host_is_up(c, s->host) && quirk_on(&c->conf, Q_BUG_1679750))
@@ -1788,7 +1785,7 @@ static void op_server_action(nova_env *env, const command *cmd, cmd_result *r)
     }
     const struct state_action *a = NULL;
     for (size_t k = 0; k < sizeof state_actions / sizeof *state_actions; k++)
-        if (state_actions[k].op == cmd->op)
+        if (state_actions[k].op == q->op)
             a = &state_actions[k];
     if (!a)
         return;
@@ -1942,10 +1939,10 @@ static void rebuild_compute(nova_env *env, int sid, const char *orig_state, cmd_
     set_str(&s->task_state, NULL);
 }
 
-static void op_rebuild(nova_env *env, const command *cmd, cmd_result *r)
+static void op_rebuild(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
@@ -1953,8 +1950,8 @@ static void op_rebuild(nova_env *env, const command *cmd, cmd_result *r)
     if (!state_is(env, r, s, "rebuild", allowed))
         return;
     int img = s->image;
-    if (cmd->image) {
-        img = cloud_image(c, cmd->image);
+    if (q->image.name) {
+        img = q->image.id;
         if (img < 0) {
             /* servers.py _action_rebuild turns ImageNotFound into a 400 */
             step_outcome(env, r, "ImageNotFound", "Cannot find image for rebuild");
@@ -1974,7 +1971,7 @@ static void op_rebuild(nova_env *env, const command *cmd, cmd_result *r)
         return;
     }
     bool new_image = img != s->image;
-    int mv = microversion(env, cmd);
+    int mv = microversion(env, q);
     if (s->boot_from_volume && new_image && mv < 93) {
         step_outcome(env, r, "ImageUnacceptable",
                 "Image %s is unacceptable: Unable to rebuild with a different image for a "
@@ -2085,9 +2082,9 @@ static void shelve_compute(nova_env *env, int sid)
                hname(env, s->host), (long long)env->c->conf.shelved_offload_time);
 }
 
-static void op_shelve(nova_env *env, const command *cmd, cmd_result *r, bool offload)
+static void op_shelve(nova_env *env, const conductor_req *q, cmd_result *r, bool offload)
 {
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
@@ -2111,21 +2108,21 @@ static void op_shelve(nova_env *env, const command *cmd, cmd_result *r, bool off
     shelve_compute(env, sid);
 }
 
-static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
+static void op_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int sid = find_server(env, cmd, r);
+    int sid = find_server(env, q, r);
     if (sid < 0)
         return;
     server *s = srv(env, sid);
     static const char *const allowed[] = {"shelved", "shelved_offloaded", NULL};
     if (!state_is(env, r, s, "unshelve", allowed))
         return;
-    int mv = microversion(env, cmd);
+    int mv = microversion(env, q);
     /* nova/api/openstack/compute/shelve.py: availability_zone from 2.77,
      * host (and a null availability_zone) from 2.91; before 2.77 the body
      * is not looked at */
-    const char *thost = cmd->host, *az = cmd->az;
+    const char *thost = q->host.name, *az = q->az;
     if (mv < 77 && (thost || az)) {
         trail_note(env->t, "microversion 2.%d: the unshelve body is ignored", mv);
         thost = az = NULL;
@@ -2164,7 +2161,7 @@ static void op_unshelve(nova_env *env, const command *cmd, cmd_result *r)
     const char *expected_az = az_passed ? new_az : s->spec.availability_zone;
     int dest = -1;
     if (thost) {
-        dest = cloud_host(c, thost);
+        dest = q->host.id;
         if (dest < 0) {
             step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", thost);
             return;
@@ -2257,33 +2254,33 @@ static void restart_server_tasks(nova_env *env, int h)
     intvec_free(&ids);
 }
 
-void conductor_rebuild(nova_env *env, const command *cmd, cmd_result *r) { op_rebuild(env, cmd, r); }
-void conductor_shelve(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_rebuild(nova_env *env, const conductor_req *q, cmd_result *r) { op_rebuild(env, q, r); }
+void conductor_shelve(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_shelve(env, cmd, r, false);
+    op_shelve(env, q, r, false);
 }
-void conductor_shelve_offload(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_shelve_offload(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_shelve(env, cmd, r, true);
+    op_shelve(env, q, r, true);
 }
-void conductor_unshelve(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_unshelve(env, cmd, r);
+    op_unshelve(env, q, r);
 }
 
 /* ---- compute services ---------------------------------------------------------------- */
 
-static void op_host(nova_env *env, const command *cmd, cmd_result *r)
+static void op_host(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int h = cmd->host ? cloud_host(c, cmd->host) : -1;
+    int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
-                cmd->host ? cmd->host : "");
+                ref_name(q->host));
         return;
     }
     host *ho = &c->hosts.v[h];
-    const char *set = cmd->set ? cmd->set : "";
+    const char *set = q->set ? q->set : "";
     if (!strcmp(set, "down")) {
         ho->up = false;
     } else if (!strcmp(set, "up")) {
@@ -2317,9 +2314,9 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
         if (!ho->disabled && !host_is_up(c, h))
             ho->status_trait_stale = !ho->status_trait_stale;
         ho->disabled = true;
-        set_str(&ho->disabled_reason, cmd->reason);
+        set_str(&ho->disabled_reason, q->reason);
     } else if (!strcmp(set, "enable")) {
-        if (cmd->reason) {
+        if (q->reason) {
             step_outcome(env, r, "BadRequest",
                     "Specifying 'disabled_reason' with status 'enabled' is invalid.");
             return;
@@ -2362,30 +2359,31 @@ static void op_host(nova_env *env, const command *cmd, cmd_result *r)
         step_outcome(env, r, "ValidationError", "Unknown host state change '%s'", set);
         return;
     }
-    trail_note(env->t, "Compute service %s: %s%s%s", ho->name, set, cmd->reason ? ", reason: " : "",
-               cmd->reason ? cmd->reason : "");
+    trail_note(env->t, "Compute service %s: %s%s%s", ho->name, set, q->reason ? ", reason: " : "",
+               q->reason ? q->reason : "");
 }
 
 /* ---- aggregates ---------------------------------------------------------------------- */
 
-static void op_aggregate(nova_env *env, const command *cmd, cmd_result *r)
+static void op_aggregate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int a = cmd->name ? cloud_aggregate(c, cmd->name) : -1;
+    int a = q->aggregate.id;
     if (a < 0) {
         step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
-                cmd->name ? cmd->name : "");
+                ref_name(q->aggregate));
         return;
     }
-    if (cmd->add_host || cmd->remove_host) {
-        const char *hn = cmd->add_host ? cmd->add_host : cmd->remove_host;
-        int h = cloud_host(c, hn);
+    if (q->add_host.name || q->remove_host.name) {
+        nv_ref which = q->add_host.name ? q->add_host : q->remove_host;
+        const char *hn = which.name;
+        int h = which.id;
         if (h < 0) {
             step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", hn);
             return;
         }
         aggregate *ag = &c->aggregates.v[a];
-        if (cmd->add_host) {
+        if (q->add_host.name) {
             const char *az = kvlist_get(&ag->metadata, "availability_zone");
             if (az && host_has_az(c, h) && strcmp(host_az(c, h), az) != 0) {
                 step_outcome(env, r, "InvalidAggregateActionAdd",
@@ -2407,14 +2405,14 @@ static void op_aggregate(nova_env *env, const command *cmd, cmd_result *r)
             }
             cloud_aggregate_remove_host(c, a, h);
         }
-        trail_note(env->t, "Aggregate %s: %s host %s", ag->name, cmd->add_host ? "added" : "removed",
+        trail_note(env->t, "Aggregate %s: %s host %s", ag->name, q->add_host.name ? "added" : "removed",
                    hn);
         return;
     }
     aggregate *ag = &c->aggregates.v[a];
-    for (int i = 0; i < cmd->metadata.n; i++) {
+    for (int i = 0; i < q->metadata.n; i++) {
         char *k, *v;
-        if (!kv_split(cmd->metadata.v[i], &k, &v))
+        if (!kv_split(q->metadata.v[i], &k, &v))
             continue;
         bool found = false;
         for (int j = 0; j < ag->metadata.n; j++)
@@ -2439,87 +2437,85 @@ static void op_aggregate(nova_env *env, const command *cmd, cmd_result *r)
     }
 }
 
-static void op_fault(nova_env *env, const command *cmd, cmd_result *r)
+static void op_fault(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     cloud *c = env->c;
-    int h = cmd->host ? cloud_host(c, cmd->host) : -1;
+    int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
-                cmd->host ? cmd->host : "");
+                ref_name(q->host));
         return;
     }
-    fault_rule f = {h, nv_strdup(cmd->point), cmd->times > 0 ? (int)cmd->times : 1,
-                    nv_strdup(cmd->message ? cmd->message : "injected failure")};
+    fault_rule f = {h, nv_strdup(q->point), q->times > 0 ? (int)q->times : 1,
+                    nv_strdup(q->message ? q->message : "injected failure")};
     NV_PUSH(c->faults, f);
     trail_note(env->t, "The next %d %s call(s) on %s will fail: %s", f.times, f.point,
                c->hosts.v[h].name, f.message);
 }
 
-void conductor_boot(nova_env *env, const command *cmd, cmd_result *r) { op_boot(env, cmd, r); }
-void conductor_live_migrate(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_boot(nova_env *env, const conductor_req *q, cmd_result *r) { op_boot(env, q, r); }
+void conductor_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_live_migrate(env, cmd, r);
+    op_live_migrate(env, q, r);
 }
-void conductor_migrate(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_migrate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_migrate(env, cmd, r, false);
+    op_migrate(env, q, r, false);
 }
-void conductor_resize(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_resize(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_migrate(env, cmd, r, true);
+    op_migrate(env, q, r, true);
 }
-void conductor_confirm_resize(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_confirm_resize(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_confirm_revert(env, cmd, r, true);
+    op_confirm_revert(env, q, r, true);
 }
-void conductor_revert_resize(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_revert_resize(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_confirm_revert(env, cmd, r, false);
+    op_confirm_revert(env, q, r, false);
 }
-void conductor_evacuate(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_evacuate(env, cmd, r);
+    op_evacuate(env, q, r);
 }
-void conductor_server_action(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_server_action(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_server_action(env, cmd, r);
+    op_server_action(env, q, r);
 }
-void conductor_host(nova_env *env, const command *cmd, cmd_result *r) { op_host(env, cmd, r); }
-void conductor_aggregate(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_host(nova_env *env, const conductor_req *q, cmd_result *r) { op_host(env, q, r); }
+void conductor_aggregate(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    op_aggregate(env, cmd, r);
+    op_aggregate(env, q, r);
 }
-void conductor_fault(nova_env *env, const command *cmd, cmd_result *r) { op_fault(env, cmd, r); }
+void conductor_fault(nova_env *env, const conductor_req *q, cmd_result *r) { op_fault(env, q, r); }
 
 /* An expect-only step changes nothing; it is about the server it names. */
-void conductor_settle(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_settle(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    if (!cmd->host) {
+    if (!q->host.name) {
         cloud_refresh_view(env->c);
         trail_note(env->t, "Periodic tasks ran on every compute: the scheduler sees each host's "
                            "servers and I/O operations as they are now");
         return;
     }
-    int h = cloud_host(env->c, cmd->host);
+    int h = q->host.id;
     if (h < 0) {
-        step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.", cmd->host);
+        step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
+                q->host.name);
         return;
     }
     cloud_refresh_host_view(env->c, h);
     trail_note(env->t, "Periodic tasks ran on %s: the scheduler sees its servers and I/O "
-                       "operations as they are now", cmd->host);
+                       "operations as they are now", q->host.name);
 }
 
-void conductor_expect(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_expect(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    if (cmd->server) {
-        int sid = cloud_server(env->c, cmd->server);
-        if (sid >= 0)
-            intvec_push(&r->servers, sid);
-    }
+    if (q->server.id >= 0)
+        intvec_push(&r->servers, q->server.id);
 }
 
-void conductor_exec(nova_env *env, const command *cmd, cmd_result *r)
+void conductor_begin(nova_env *env, cmd_result *r)
 {
     r->outcome = "ok";
     r->migration = -1;
@@ -2527,6 +2523,15 @@ void conductor_exec(nova_env *env, const command *cmd, cmd_result *r)
      * last step, so the scheduler sees every server as it is now */
     if (!env->c->no_settle || !env->c->view_valid)
         cloud_refresh_view(env->c);
-    if (cmd->op >= 0 && cmd->op < OP_COUNT && cmd_table[cmd->op].run)
-        cmd_table[cmd->op].run(env, cmd, r);
+}
+
+void conductor_req_init(conductor_req *q, enum cmd_op op)
+{
+    memset(q, 0, sizeof *q);
+    q->op = op;
+    nv_ref none = {NULL, -1};
+    q->server = q->flavor = q->image = q->group = q->host = q->aggregate = none;
+    q->add_host = q->remove_host = none;
+    q->microversion = -1;
+    q->min_count = q->times = 1;
 }

@@ -510,3 +510,83 @@ double config_ratio(const nova_config *c, int rc)
         return 1.0;   /* PCPU is never overcommitted */
     }
 }
+
+const nova_option *nova_option_lookup(const char *spec)
+{
+    const char *dot = strchr(spec, '.');
+    if (dot) {
+        char sec[64];
+        size_t n = (size_t)(dot - spec);
+        if (n >= sizeof sec)
+            return NULL;
+        memcpy(sec, spec, n);
+        sec[n] = '\0';
+        return nova_option_find(sec, dot + 1);
+    }
+    const nova_option *found = NULL;
+    for (int i = 0; i < nova_option_count; i++)
+        if (!strcmp(nova_options[i].name, spec)) {
+            if (found)
+                return NULL;    /* ambiguous: the section is needed */
+            found = &nova_options[i];
+        }
+    return found;
+}
+
+void config_switch_release(nova_config *conf, int release)
+{
+    nova_config olddef, newdef;
+    nova_config_init(&olddef, conf->release);
+    nova_config_init(&newdef, release);
+    for (int i = 0; i < nova_option_count; i++) {
+        const nova_option *o = &nova_options[i];
+        char *cur = (char *)conf + o->off;
+        const char *od = (const char *)&olddef + o->off, *nd = (const char *)&newdef + o->off;
+        bool same = false;
+        switch (o->type) {
+        case OPT_BOOL: same = *(bool *)cur == *(const bool *)od; break;
+        case OPT_INT: same = *(int64_t *)cur == *(const int64_t *)od; break;
+        case OPT_FLOAT: same = *(double *)cur == *(const double *)od; break;
+        case OPT_STRING: same = nv_streq(*(char **)cur, *(char *const *)od); break;
+        case OPT_STRLIST: {
+            const strlist *a = (const strlist *)cur, *b = (const strlist *)od;
+            same = a->n == b->n;
+            for (int k = 0; same && k < a->n; k++)
+                same = !strcmp(a->v[k], b->v[k]);
+            break;
+        }
+        case OPT_FILTERS:
+        case OPT_WEIGHERS: {
+            const intvec *a = (const intvec *)cur, *b = (const intvec *)od;
+            same = a->n == b->n && (!a->n || !memcmp(a->v, b->v, (size_t)a->n * sizeof *a->v));
+            break;
+        }
+        }
+        if (!same)
+            continue;
+        /* still the old release's default: take the new one's */
+        switch (o->type) {
+        case OPT_BOOL: *(bool *)cur = *(const bool *)nd; break;
+        case OPT_INT: *(int64_t *)cur = *(const int64_t *)nd; break;
+        case OPT_FLOAT: *(double *)cur = *(const double *)nd; break;
+        case OPT_STRING:
+            free(*(char **)cur);
+            *(char **)cur = nv_strdup(*(char *const *)nd);
+            break;
+        case OPT_STRLIST:
+            strlist_free((strlist *)cur);
+            strlist_copy((strlist *)cur, (const strlist *)nd);
+            break;
+        case OPT_FILTERS:
+        case OPT_WEIGHERS:
+            intvec_free((intvec *)cur);
+            intvec_copy((intvec *)cur, (const intvec *)nd);
+            break;
+        }
+    }
+    /* quirks switched relative to the old release stay switched */
+    conf->quirks = newdef.quirks ^ (conf->quirks ^ olddef.quirks);
+    conf->release = release;
+    nova_config_done(&olddef);
+    nova_config_done(&newdef);
+}

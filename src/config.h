@@ -172,6 +172,9 @@ extern const int nova_option_count;
 const nova_option *nova_option_find(const char *section, const char *name);
 /* Whether `value` is one of a string option's choices (any, if it has none). */
 bool nova_option_choice_ok(const nova_option *o, const char *value);
+/* The option spelled `spec` ("filter_scheduler.host_subset_size", or a bare
+ * option name that is unique), or NULL. */
+const nova_option *nova_option_lookup(const char *spec);
 /* Whether versioned notifications are emitted (rpc.if_notifications_enabled). */
 bool config_versioned_notifications(const nova_config *c);
 
@@ -179,6 +182,10 @@ bool config_versioned_notifications(const nova_config *c);
 void nova_config_init(nova_config *c, int release);
 void nova_config_done(nova_config *c);
 void nova_config_copy(nova_config *dst, const nova_config *src);
+/* Act as another release from here on: options still at the old release's
+ * default take the new one's, quirks switched relative to the old
+ * release's defaults stay switched (release-set, and the UI's switch). */
+void config_switch_release(nova_config *conf, int release);
 
 static inline bool quirk_on(const nova_config *c, enum quirk_id q)
 {

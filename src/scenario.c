@@ -2931,10 +2931,10 @@ static void save_step_options(sbuf *b, const command *cmd)
 {
     sbuf_add(b, "config = { ");
     for (int i = 0; i < cmd->props.n; i++) {
-        const nova_option *o = command_option(cmd->props.v[i].key);
+        const nova_option *o = nova_option_lookup(cmd->props.v[i].key);
         bool seen = false;
         for (int k = 0; k < i && o && !seen; k++) {
-            const nova_option *p = command_option(cmd->props.v[k].key);
+            const nova_option *p = nova_option_lookup(cmd->props.v[k].key);
             seen = p && !strcmp(p->section, o->section);
         }
         if (!o || seen)
@@ -2942,7 +2942,7 @@ static void save_step_options(sbuf *b, const command *cmd)
         /* one group per section, its options in the order given */
         sbuf_addf(b, "%s = { ", o->section);
         for (int k = i; k < cmd->props.n; k++) {
-            const nova_option *p = command_option(cmd->props.v[k].key);
+            const nova_option *p = nova_option_lookup(cmd->props.v[k].key);
             if (!p || strcmp(p->section, o->section))
                 continue;
             const char *v = cmd->props.v[k].value;

@@ -2,7 +2,7 @@
  * whatif.c - dry runs of a move and of draining a host (whatif.h).
  *
  * A dry run is the real thing on a copy: cloud_clone() and a copy of the
- * generator, conductor_exec() as for any command, then the copy is
+ * generator, the conductor's entry point for the move, then the copy is
  * dropped.  The trail keeps the events, so the decision can be read as
  * any other; the fit notes follow them.
  */
@@ -223,17 +223,20 @@ static void fit_notes(const cloud *before, trail *t, int from, int sid, int targ
 static void run_move(cloud *work, nv_rng *rng, trail *t, enum cmd_op move, int sid, int dst,
                      cmd_result *r)
 {
-    command cmd;
-    command_init(&cmd, move);
-    cmd.server = nv_strdup(work->servers.v[sid].name);
+    conductor_req q;
+    conductor_req_init(&q, move);
+    q.server = (nv_ref){work->servers.v[sid].name, sid};
     if (dst >= 0)
-        cmd.host = nv_strdup(work->hosts.v[dst].name);
+        q.host = (nv_ref){work->hosts.v[dst].name, dst};
     nova_env env = {work, t, rng};
     memset(r, 0, sizeof *r);
-    r->migration = -1;
     r->trail_from = t->n;
-    conductor_exec(&env, &cmd, r);
-    command_done(&cmd);
+    conductor_begin(&env, r);
+    switch (move) {
+    case OP_MIGRATE: conductor_migrate(&env, &q, r); break;
+    case OP_EVACUATE: conductor_evacuate(&env, &q, r); break;
+    default: conductor_live_migrate(&env, &q, r); break;
+    }
 }
 
 void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
@@ -405,20 +408,20 @@ static void take(cmd_result *r, whatif_result *w)
     whatif_result_done(w);
 }
 
-void whatif_exec(struct nova_env *env, const command *cmd, cmd_result *r)
+void whatif_exec(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     const cloud *c = env->c;
-    int sid = cmd->server ? cloud_server(c, cmd->server) : -1;
+    int sid = q->server.id;
     if (sid < 0) {
-        not_found(r, "server", "Instance", cmd->server ? cmd->server : "");
+        not_found(r, "server", "Instance", q->server.name ? q->server.name : "");
         return;
     }
-    int h = -1;
-    if (cmd->host && (h = cloud_host(c, cmd->host)) < 0) {
-        not_found(r, "host", "Compute host", cmd->host);
+    int h = q->host.id;
+    if (q->host.name && h < 0) {
+        not_found(r, "host", "Compute host", q->host.name);
         return;
     }
-    const char *mv = kvlist_get(&cmd->props, "move");
+    const char *mv = kvlist_get(&q->props, "move");
     enum cmd_op op = !mv || !strcmp(mv, "live-migrate") ? OP_LIVE_MIGRATE
                      : !strcmp(mv, "migrate")           ? OP_MIGRATE
                                                         : OP_EVACUATE;
@@ -427,14 +430,14 @@ void whatif_exec(struct nova_env *env, const command *cmd, cmd_result *r)
     take(r, &w);
 }
 
-void drain_exec(struct nova_env *env, const command *cmd, cmd_result *r)
+void drain_exec(nova_env *env, const conductor_req *q, cmd_result *r)
 {
-    int h = cmd->host ? cloud_host(env->c, cmd->host) : -1;
+    int h = q->host.id;
     if (h < 0) {
-        not_found(r, "host", "Compute host", cmd->host ? cmd->host : "");
+        not_found(r, "host", "Compute host", q->host.name ? q->host.name : "");
         return;
     }
-    const char *dry = kvlist_get(&cmd->props, "dry_run");
+    const char *dry = kvlist_get(&q->props, "dry_run");
     whatif_result w;
     if (dry && !strcmp(dry, "false"))
         drain_run(env->c, env->rng, env->t, h, &w);

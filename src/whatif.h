@@ -23,7 +23,7 @@
 #ifndef NOVALID_WHATIF_H
 #define NOVALID_WHATIF_H
 
-#include "command.h"
+#include "conductor.h"
 
 typedef struct whatif_result {
     const char *outcome;        /* "ok" or Nova's exception name (static) */
@@ -37,9 +37,8 @@ void whatif_result_done(whatif_result *r);
 
 /* The `what-if` and `drain` ops (cmd_table[]): server/host checked, the
  * answer as the step's outcome, destination and plan. */
-struct nova_env;
-void whatif_exec(struct nova_env *env, const command *cmd, cmd_result *r);
-void drain_exec(struct nova_env *env, const command *cmd, cmd_result *r);
+void whatif_exec(nova_env *env, const conductor_req *q, cmd_result *r);
+void drain_exec(nova_env *env, const conductor_req *q, cmd_result *r);
 
 /* `move` is OP_LIVE_MIGRATE, OP_MIGRATE or OP_EVACUATE; `host` -1 lets the
  * scheduler pick (`dst`). */

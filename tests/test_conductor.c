@@ -1197,6 +1197,103 @@ static void test_rebuild_refused(void **st)
     t_fx_done(&f);
 }
 
+/* The conductor takes typed requests: the objects as ids, their names kept
+ * for Nova's messages, each checked where Nova looks it up. */
+static const char *run_req(fx *f, const conductor_req *q, cmd_result *r)
+{
+    nova_env env = {f->c, &f->t, &f->rng};
+    memset(r, 0, sizeof *r);
+    conductor_begin(&env, r);
+    switch (q->op) {
+    case OP_EVACUATE: conductor_evacuate(&env, q, r); break;
+    default: conductor_live_migrate(&env, q, r); break;
+    }
+    return r->outcome;
+}
+
+static void test_typed_requests(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    cmd_result r;
+    boot(&f, "vm-1", 1, &r);
+    cmd_result_done(&r);
+    int first = cloud_server(f.c, "vm-1");
+    conductor_req q;
+
+    conductor_req_init(&q, OP_LIVE_MIGRATE);
+    q.server = (nv_ref){"ghost", -1};
+    assert_string_equal(run_req(&f, &q, &r), "InstanceNotFound");
+    assert_string_equal(r.message, "Instance ghost could not be found.");
+    cmd_result_done(&r);
+
+    /* an unknown target host is an error only after the state checks */
+    conductor_req_init(&q, OP_LIVE_MIGRATE);
+    q.server = (nv_ref){"vm-1", first};
+    q.host = (nv_ref){"nowhere", -1};
+    f.c->servers.v[first].task_state = nv_intern("rebooting");
+    assert_string_equal(run_req(&f, &q, &r), "InstanceInvalidState");
+    assert_string_equal(r.message,
+                        "Cannot 'os-migrateLive' instance vm-1 while it is in task_state rebooting");
+    cmd_result_done(&r);
+    f.c->servers.v[first].task_state = NULL;
+    assert_string_equal(run_req(&f, &q, &r), "ComputeHostNotFound");
+    assert_string_equal(r.message, "Compute host nowhere could not be found.");
+    assert_int_equal(f.c->migrations.n, 0);
+    cmd_result_done(&r);
+
+    /* evacuate words it differently (nova/compute/api.py evacuate) */
+    f.c->hosts.v[0].up = false;
+    conductor_req_init(&q, OP_EVACUATE);
+    q.server = (nv_ref){"vm-1", first};
+    q.host = (nv_ref){"nowhere", -1};
+    assert_string_equal(run_req(&f, &q, &r), "ComputeHostNotFound");
+    assert_string_equal(r.message, "Compute host nowhere not found.");
+    cmd_result_done(&r);
+    f.c->hosts.v[0].up = true;
+
+    /* microversion: -1 is the release's newest (no force after 2.67) */
+    conductor_req_init(&q, OP_LIVE_MIGRATE);
+    q.server = (nv_ref){"vm-1", first};
+    q.host = (nv_ref){"host2", 1};
+    q.force = true;
+    assert_string_equal(run_req(&f, &q, &r), "ValidationError");
+    cmd_result_done(&r);
+    command cmd;
+    command_init(&cmd, OP_LIVE_MIGRATE);
+    cmd.server = nv_strdup("vm-1");
+    cmd.host = nv_strdup("host2");
+    cmd.force = true;
+    cmd.microversion = nv_strdup("2.67");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
+    assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
+    cmd_result_done(&r);
+    command_done(&cmd);
+
+    /* a second server of the same name: the id decides which one moves */
+    boot(&f, "vm-1", 1, &r);
+    int second = r.servers.v[0];
+    cmd_result_done(&r);
+    assert_int_not_equal(second, first);
+    assert_int_equal(f.c->servers.v[second].host, 0);
+    conductor_req_init(&q, OP_LIVE_MIGRATE);
+    q.server = (nv_ref){"vm-1", second};
+    assert_string_equal(run_req(&f, &q, &r), "ok");
+    assert_int_equal(f.c->servers.v[second].host, 1);
+    assert_int_equal(f.c->servers.v[first].host, 1);
+    cmd_result_done(&r);
+
+    /* the command layer resolves an aggregate named by `name` */
+    command_init(&cmd, OP_AGGREGATE_DELETE);
+    cmd.name = nv_strdup("nope");
+    assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "AggregateNotFound");
+    assert_string_equal(r.message, "Aggregate nope could not be found.");
+    cmd_result_done(&r);
+    command_done(&cmd);
+    t_fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1238,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_session_redo),
         cmocka_unit_test(test_session_undo_checkpoints),
         cmocka_unit_test(test_prompt_parse),
+        cmocka_unit_test(test_typed_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

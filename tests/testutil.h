@@ -112,7 +112,7 @@ static inline const char *t_exec(cloud *c, trail *t, nv_rng *rng, command *cmd, 
 {
     nova_env env = {c, t, rng};
     memset(r, 0, sizeof *r);
-    conductor_exec(&env, cmd, r);
+    command_exec(&env, cmd, r);
     return r->outcome;
 }
 
