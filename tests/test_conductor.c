@@ -1294,6 +1294,130 @@ static void test_typed_requests(void **st)
     t_fx_done(&f);
 }
 
+/* One `:` prompt line run on the fixture; the outcome, and the message in r. */
+static const char *line(fx *f, const char *text, cmd_result *r)
+{
+    command cmd;
+    char err[300];
+    if (!command_parse(text, &cmd, err, sizeof err))
+        fail_msg("%s: %s", text, err);
+    cmd_result_done(r);
+    const char *o = t_exec(f->c, &f->t, &f->rng, &cmd, r);
+    command_done(&cmd);
+    return o;
+}
+
+#define LINE_IS(f, text, outcome, msg)                                    \
+    do {                                                                  \
+        assert_string_equal(line(f, text, &(f)->r), outcome);            \
+        if (msg)                                                          \
+            assert_string_equal((f)->r.message, (const char *)(msg));     \
+    } while (0)
+
+/* The cloud-building ops: what they change, and Nova's refusals. */
+static void test_cloud_building(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST);
+    LINE_IS(&f, "host-add host3 vcpus=16 memory_mb=32768 disk_gb=500 az=east "
+                "numa_cell=cpus=8,pcpus=4,memory_mb=16384 numa_cell=cpus=8,pcpus=2,memory_mb=16384 "
+                "pci_device=vendor_id=8086,product_id=154d,count=2 trait=CUSTOM_GOLD "
+                "metric=cpu.frequency=2000 state=down disabled=true forced_down=true",
+            "ok", NULL);
+    int h = cloud_host(f.c, "host3");
+    const host *ho = &f.c->hosts.v[h];
+    assert_int_equal(ho->pcpus, 6);            /* the cells' PCPUs, pcpus not given */
+    assert_int_equal(ho->n_cells, 2);
+    assert_int_equal(ho->n_pci, 1);
+    assert_int_equal(ho->pci[0].count, 2);
+    assert_string_equal(ho->traits.v[0], "CUSTOM_GOLD");
+    assert_string_equal(kvlist_get(&ho->metrics, "cpu.frequency"), "2000");
+    assert_false(ho->up);
+    assert_true(ho->disabled);
+    assert_true(ho->forced_down);
+    assert_string_equal(host_az(f.c, h), "east");
+    /* given pcpus win over the cells'; the devices are replaced */
+    LINE_IS(&f, "host-set host3 numa_cell=cpus=4,pcpus=4,memory_mb=8192 pcpus=1 "
+                "pci_device=vendor_id=15b3,product_id=1018 state=up disabled=false forced_down=false",
+            "ok", NULL);
+    ho = &f.c->hosts.v[h];
+    assert_int_equal(ho->pcpus, 1);
+    assert_int_equal(ho->n_cells, 1);
+    assert_string_equal(ho->pci[0].vendor_id, "15b3");
+    assert_int_equal(ho->pci[0].count, 1);
+    assert_true(ho->up && !ho->disabled && !ho->forced_down);
+    /* one zone per host; an aggregate keeps its zone */
+    LINE_IS(&f, "host-set host3 az=west", "ValidationError",
+            "az: host host3 is already in availability zone east; a host can be in only one");
+    LINE_IS(&f, "aggregate-create fast metadata=availability_zone=north", "ok", NULL);
+    LINE_IS(&f, "host-add host4 vcpus=1 memory_mb=1 disk_gb=1 az=fast", "ValidationError",
+            "az: aggregate fast already has availability_zone=north");
+    assert_int_equal(cloud_host(f.c, "host4"), -1);
+    LINE_IS(&f, "host-set host9 vcpus=1", "ValidationError",
+            "host: Compute host host9 could not be found.");
+    LINE_IS(&f, "host-add host1 vcpus=1 memory_mb=1 disk_gb=1", "ValidationError",
+            "name: a compute host named host1 already exists");
+
+    /* flavors, images, groups: a name is taken once */
+    LINE_IS(&f, "flavor-add m1.small vcpus=1 memory_mb=1 root_gb=1", "ValidationError",
+            "name: Flavor with name m1.small already exists.");
+    LINE_IS(&f, "image-add cirros", "ValidationError", "name: an image named cirros already exists");
+    LINE_IS(&f, "group-create web anti-affinity max_server_per_host=2", "ok", NULL);
+    assert_int_equal(f.c->groups.v[cloud_group(f.c, "web")].max_server_per_host, 2);
+    LINE_IS(&f, "group-create web affinity", "ValidationError",
+            "name: a server group named web already exists");
+
+    /* aggregates */
+    LINE_IS(&f, "aggregate-create fast", "ValidationError", "name: Aggregate fast already exists.");
+    LINE_IS(&f, "aggregate-create bare metadata=availability_zone=", "ValidationError",
+            "metadata: Aggregate bare does not support empty named availability zone");
+    LINE_IS(&f, "aggregate-create two host=host1 host=nohost", "ValidationError",
+            "hosts: Compute host nohost could not be found.");
+    LINE_IS(&f, "aggregate-create south host=host3 metadata=availability_zone=south",
+            "InvalidAggregateActionAdd", NULL);
+    assert_int_equal(cloud_aggregate(f.c, "south"), -1);
+    LINE_IS(&f, "aggregate-create pair host=host1 host=host2", "ok", NULL);
+    LINE_IS(&f, "aggregate-delete pair", "InvalidAggregateActionDelete", NULL);
+    LINE_IS(&f, "aggregate pair remove_host=host1", "ok", NULL);
+    LINE_IS(&f, "aggregate pair remove_host=host2", "ok", NULL);
+    LINE_IS(&f, "aggregate-delete pair", "ok", NULL);
+    assert_int_equal(cloud_aggregate(f.c, "pair"), -1);
+
+    /* a host with a server, or with a migration in progress, stays */
+    assert_string_equal(boot(&f, "vm-1", 1, &f.r), "ok");
+    char text[64];
+    snprintf(text, sizeof text, "host-remove %s", t_host_of(f.c, "vm-1"));
+    LINE_IS(&f, text, "Conflict",
+            "Unable to delete compute service that is hosting instances. Migrate or delete "
+            "the instances first.");
+    LINE_IS(&f, "migrate vm-1", "ok", NULL);
+    const migration *m = &f.c->migrations.v[f.r.migration];
+    assert_string_equal(m->status, "finished");
+    snprintf(text, sizeof text, "host-remove %s", f.c->hosts.v[m->source].name);
+    LINE_IS(&f, text, "Conflict",
+            "Unable to delete compute service that has in-progress migrations. Complete the "
+            "migrations or delete the instances first.");
+    LINE_IS(&f, "confirm-resize vm-1", "ok", NULL);
+    LINE_IS(&f, text, "ok", NULL);
+    assert_int_equal(f.c->hosts.n, 2);
+
+    /* options and filters the release does not have */
+    LINE_IS(&f, "config-set scheduler.query_placement_for_availability_zone=true",
+            "ValidationError",
+            "scheduler.query_placement_for_availability_zone: not an option of latest (it "
+            "exists in rocky to 2023.1)");
+    LINE_IS(&f, "config-set filter_scheduler.enabled_filters=ComputeFilter,RamFilter",
+            "ValidationError",
+            "filter_scheduler.enabled_filters: Scheduler Host Filter RamFilter could not be "
+            "found. (it exists in pike to ussuri, not in latest)");
+    LINE_IS(&f, "config-set filter_scheduler.weight_classes=nova.scheduler.weights.all_weighers",
+            "ok", NULL);
+    LINE_IS(&f, "release-set pike", "ok", NULL);
+    assert_int_equal(f.c->conf.release, REL_PIKE);
+    t_fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1336,6 +1460,7 @@ int main(void)
         cmocka_unit_test(test_session_undo_checkpoints),
         cmocka_unit_test(test_prompt_parse),
         cmocka_unit_test(test_typed_requests),
+        cmocka_unit_test(test_cloud_building),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
