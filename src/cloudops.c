@@ -239,7 +239,7 @@ void cloudops_host_set(nova_env *env, const conductor_req *q, cmd_result *r)
     int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
-                q->host.name ? q->host.name : "");
+                nv_ref_name(q->host));
         return;
     }
     if (pv(q, "az") && !az_check(env, r, h, pv(q, "az")))
@@ -263,7 +263,7 @@ void cloudops_host_remove(nova_env *env, const conductor_req *q, cmd_result *r)
     int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ValidationError", "host: Compute host %s could not be found.",
-                q->host.name ? q->host.name : "");
+                nv_ref_name(q->host));
         return;
     }
     if (c->host_servers && c->host_servers[h].n) {
@@ -421,7 +421,7 @@ void cloudops_aggregate_delete(nova_env *env, const conductor_req *q, cmd_result
     int a = q->aggregate.id;
     if (a < 0) {
         step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
-                q->aggregate.name ? q->aggregate.name : "");
+                nv_ref_name(q->aggregate));
         return;
     }
     if (c->aggregates.v[a].hosts.n) {

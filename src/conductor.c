@@ -24,9 +24,6 @@ static int microversion(const nova_env *env, const conductor_req *q)
     return q->microversion >= 0 ? q->microversion : release_max_microversion(env->c->conf.release);
 }
 
-/* A name as the request gave it, for Nova's not-found messages. */
-static const char *ref_name(nv_ref ref) { return ref.name ? ref.name : ""; }
-
 static void set_owned(char **f, const char *v)
 {
     free(*f);
@@ -143,7 +140,7 @@ static int find_server(nova_env *env, const conductor_req *q, cmd_result *r)
     int sid = q->server.id;
     if (sid < 0)
         step_outcome(env, r, "InstanceNotFound", "Instance %s could not be found.",
-                ref_name(q->server));
+                nv_ref_name(q->server));
     else
         intvec_push(&r->servers, sid);
     return sid;
@@ -547,7 +544,7 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
     int fl = q->flavor.id;
     if (fl < 0) {
         step_outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
-                ref_name(q->flavor));
+                nv_ref_name(q->flavor));
         return;
     }
     int img = -1;
@@ -1162,7 +1159,7 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
         new_fl = q->flavor.id;
         if (new_fl < 0) {
             step_outcome(env, r, "FlavorNotFound", "Flavor %s could not be found.",
-                    ref_name(q->flavor));
+                    nv_ref_name(q->flavor));
             return;
         }
         /* only a volume-backed server may go to a zero-disk flavor
@@ -2276,7 +2273,7 @@ static void op_host(nova_env *env, const conductor_req *q, cmd_result *r)
     int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
-                ref_name(q->host));
+                nv_ref_name(q->host));
         return;
     }
     host *ho = &c->hosts.v[h];
@@ -2371,7 +2368,7 @@ static void op_aggregate(nova_env *env, const conductor_req *q, cmd_result *r)
     int a = q->aggregate.id;
     if (a < 0) {
         step_outcome(env, r, "AggregateNotFound", "Aggregate %s could not be found.",
-                ref_name(q->aggregate));
+                nv_ref_name(q->aggregate));
         return;
     }
     if (q->add_host.name || q->remove_host.name) {
@@ -2443,7 +2440,7 @@ static void op_fault(nova_env *env, const conductor_req *q, cmd_result *r)
     int h = q->host.id;
     if (h < 0) {
         step_outcome(env, r, "ComputeHostNotFound", "Compute host %s could not be found.",
-                ref_name(q->host));
+                nv_ref_name(q->host));
         return;
     }
     fault_rule f = {h, nv_strdup(q->point), q->times > 0 ? (int)q->times : 1,

@@ -41,6 +41,9 @@ typedef struct nv_ref {
     int id;
 } nv_ref;
 
+/* The name as given, "" when none was (for Nova's not-found messages). */
+static inline const char *nv_ref_name(nv_ref ref) { return ref.name ? ref.name : ""; }
+
 /* One request, typed.  Strings and lists are borrowed from the caller. */
 typedef struct conductor_req {
     enum cmd_op op;

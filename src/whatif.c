@@ -413,7 +413,7 @@ void whatif_exec(nova_env *env, const conductor_req *q, cmd_result *r)
     const cloud *c = env->c;
     int sid = q->server.id;
     if (sid < 0) {
-        not_found(r, "server", "Instance", q->server.name ? q->server.name : "");
+        not_found(r, "server", "Instance", nv_ref_name(q->server));
         return;
     }
     int h = q->host.id;
@@ -434,7 +434,7 @@ void drain_exec(nova_env *env, const conductor_req *q, cmd_result *r)
 {
     int h = q->host.id;
     if (h < 0) {
-        not_found(r, "host", "Compute host", q->host.name ? q->host.name : "");
+        not_found(r, "host", "Compute host", nv_ref_name(q->host));
         return;
     }
     const char *dry = kvlist_get(&q->props, "dry_run");
