@@ -353,7 +353,7 @@ cloud *cloud_clone(const cloud *src)
         c->faults.v[i].point = nv_strdup(src->faults.v[i].point);
         c->faults.v[i].message = nv_strdup(src->faults.v[i].message);
     }
-    COPY_VEC(c->allocations, src->allocations);
+    COPY_VEC_ROOM(c->allocations, src->allocations, ROOM(src->allocations.n));
     /* the derived parts are copied, not derived again: rehashing every
      * name was a third of copying a cloud */
 #define COPY_INDEX(ix, vec)                                                     \
