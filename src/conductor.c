@@ -38,6 +38,17 @@ static void set_interned(const char **f, const char *v)
 /* A text field: owned (freed and copied) or a state (interned). */
 #define set_str(f, v) _Generic((f), const char **: set_interned, default: set_owned)(f, v)
 
+/* A server's vm_state or task_state: the scheduler's views count on it
+ * (cloud_refresh_view), so the server is marked for the next refresh. */
+static void set_state(nova_env *env, server *s, const char **f, const char *v)
+{
+    *f = nv_intern(v);
+    ptrdiff_t sid = s - env->c->servers.v;
+    if (sid < 0 || sid >= env->c->servers.n)
+        nv_fatal("set_state: %s is not a server of this cloud", s->name);
+    cloud_view_touch(env->c, (int)sid);
+}
+
 /* A quirk's effect in the trail, formatted. */
 static void quirkf(nova_env *env, const char *bug, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -632,8 +643,8 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
         s->boot_from_volume = q->boot_from_volume;
         s->group = g;
         set_str(&s->project, rs.project);
-        set_str(&s->vm_state, "building");
-        set_str(&s->task_state, "scheduling");
+        set_state(env, s, &s->vm_state, "building");
+        set_state(env, s, &s->task_state, "scheduling");
         s->spec.num_instances = (int)n;
         s->spec.availability_zone = nv_strdup(az);
         hints_to_kv(&q->hints, &s->spec.hints);
@@ -665,8 +676,8 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
                                      !strcmp(r->outcome, "NotImplementedError"));
         for (int i = 0; i < rs.instances.n; i++) {
             server *s = srv(env, rs.instances.v[i]);
-            set_str(&s->vm_state, "error");
-            set_str(&s->task_state, NULL);
+            set_state(env, s, &s->vm_state, "error");
+            set_state(env, s, &s->task_state, NULL);
             record_fault(s, python ? python_fault(env, r->outcome, r->message) : r->message);
         }
     } else {
@@ -680,9 +691,9 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
             server *s = srv(env, sid);
             if (h == -2)
                 continue;   /* stuck in scheduling (bug 1837955) */
-            set_str(&s->task_state, NULL);
+            set_state(env, s, &s->task_state, NULL);
             if (h == -3) {
-                set_str(&s->vm_state, "error");
+                set_state(env, s, &s->vm_state, "error");
                 if (!raised) {
                     raised = r->outcome;
                     raised_msg = nv_strdup(r->message);
@@ -690,7 +701,7 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
                 continue;
             }
             if (h < 0) {
-                set_str(&s->vm_state, "error");
+                set_state(env, s, &s->vm_state, "error");
                 if (strcmp(r->outcome, "RescheduledException") != 0 &&
                     strcmp(r->outcome, "RescheduledByPolicyException") != 0)   /* else recorded */
                     record_fault(s, r->message);
@@ -701,7 +712,7 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
              * (resource_tracker instance_claim); nothing updates it when the
              * build ends until the next periodic update */
             cloud_rt_io(c, sid, h);
-            set_str(&s->vm_state, "active");
+            set_state(env, s, &s->vm_state, "active");
             set_str(&s->availability_zone, host_az(c, h));
         }
         if (raised) {
@@ -765,7 +776,7 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
          * migration's source allocation goes back to the instance */
         placement_delete(c, CONSUMER_SERVER, sid, m->dest);
         alloc_from_migration(env, sid, m);
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->task_state, NULL);
         mig_status(env, m, "failed");
         step_outcome(env, r, "MigrationError", "Migration error: %s", f);
         return;
@@ -786,8 +797,8 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
         else
             cloud_server_set_host(c, sid, m->dest);
         s = srv(env, sid);
-        set_str(&s->vm_state, "error");
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->vm_state, "error");
+        set_state(env, s, &s->task_state, NULL);
         mig_status(env, m, "error");
         record_fault(s, python_fault(env, "Exception", f));
         step_outcome(env, r, "Exception", "%s", f);
@@ -799,7 +810,7 @@ static void live_migration_compute(nova_env *env, int sid, migration *m, cmd_res
     placement_delete(c, CONSUMER_MIGRATION, m->id - 1, -1);
     cloud_server_set_host(c, sid, m->dest);
     srv(env, sid)->sched_ghost = m->source;
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->task_state, NULL);
     mig_status(env, m, "completed");
 }
 
@@ -872,7 +883,7 @@ static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r
             return;
         }
     }
-    set_str(&s->task_state, "migrating");
+    set_state(env, s, &s->task_state, "migrating");
 
     /* conductor _live_migrate */
     int src = s->host;
@@ -1084,11 +1095,11 @@ failed:
      * allocations back to the instance */
     s = srv(env, sid);
     alloc_from_migration(env, sid, &c->migrations.v[mid]);
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->task_state, NULL);
     mig_status(env, &c->migrations.v[mid], "error");
     if (unexpected) {
         /* _set_vm_state(ERROR) records the raw exception as the fault */
-        set_str(&s->vm_state, "error");
+        set_state(env, s, &s->vm_state, "error");
         record_fault(s, python_fault(env, "Exception", srcf));
     } else {
         record_fault(s, msg);
@@ -1208,7 +1219,7 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
             return;
         }
     }
-    set_str(&s->task_state, "resize_prep");
+    set_state(env, s, &s->task_state, "resize_prep");
 
     request_spec rs;
     move_spec(env, sid, &rs, false);
@@ -1362,10 +1373,10 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
     if (dst_host < 0) {
         /* rollback: migration error, allocations back, vm_state unchanged */
         alloc_from_migration(env, sid, &c->migrations.v[mid]);
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->task_state, NULL);
         mig_status(env, &c->migrations.v[mid], "error");
         if (errored) {
-            set_str(&s->vm_state, "error");
+            set_state(env, s, &s->vm_state, "error");
             step_outcome(env, r, exc, "%s", fault);
             free(fault);
             request_spec_done(&rs);
@@ -1423,8 +1434,8 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
         } else if (c->conf.release >= REL_TRAIN) {
             placement_delete(c, CONSUMER_MIGRATION, mid, -1);
         }
-        set_str(&s->vm_state, "error");
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->vm_state, "error");
+        set_state(env, s, &s->task_state, NULL);
         mig_status(env, mm, "error");
         record_fault(s, python_fault(env, "Exception", ff));
         step_outcome(env, r, "Exception", "%s", ff);
@@ -1433,8 +1444,8 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
     s->old_flavor = s->flavor;
     s->flavor = new_fl;
     mig_status(env, mm, "finished");
-    set_str(&s->vm_state, "resized");
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, "resized");
+    set_state(env, s, &s->task_state, NULL);
 }
 
 static migration *open_resize(nova_env *env, int sid)
@@ -1477,8 +1488,8 @@ static void op_confirm_revert(nova_env *env, const conductor_req *q, cmd_result 
         mig_status(env, m, "reverted");
     }
     s->old_flavor = -1;
-    set_str(&s->vm_state, m->old_vm_state ? m->old_vm_state : "active");
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, m->old_vm_state ? m->old_vm_state : "active");
+    set_state(env, s, &s->task_state, NULL);
 }
 
 /* ---- evacuate ------------------------------------------------------------------- */
@@ -1508,16 +1519,16 @@ static bool evacuate_group_check_failed(nova_env *env, int sid, int h, migration
     server *s = srv(env, sid);
     trail_check(env->t, "group policy", hname(env, h), false, why);
     placement_delete(c, CONSUMER_SERVER, sid, h);
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->task_state, NULL);
     mig_status(env, m, "failed");
     if (quirk_on(&c->conf, Q_BUG_1996732)) {
         char *resched = nv_printf("Build of instance %s was re-scheduled: %s", s->name, why);
         if (c->conf.release < REL_USSURI)
-            set_str(&s->vm_state, "error");
+            set_state(env, s, &s->vm_state, "error");
         build_aborted(env, r, s, resched);
         free(resched);
     } else {
-        set_str(&s->vm_state, "error");
+        set_state(env, s, &s->vm_state, "error");
         record_fault(s, why);
         step_outcome(env, r, "GroupAffinityViolation", "%s", why);
     }
@@ -1592,7 +1603,7 @@ static void op_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
         step_outcome(env, r, "ComputeServiceInUse", "Compute service of %s is still in use.", hname(env, src));
         return;
     }
-    set_str(&s->task_state, "rebuilding");
+    set_state(env, s, &s->task_state, "rebuilding");
     migration *m = cloud_add_migration(c, sid, "evacuation", src, force ? dest : -1);
     int mid = m->id - 1;
     r->migration = mid;
@@ -1647,11 +1658,11 @@ static void op_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
         /* a forced host's claim failure leaves vm_state alone; a
          * scheduling failure puts the instance in ERROR (bug 1713783) */
         if (!force && !quirk_on(&c->conf, Q_BUG_1713783))
-            set_str(&s->vm_state, "error");
+            set_state(env, s, &s->vm_state, "error");
         else if (!force)
             trail_quirk(env->t, "bug-1713783",
                         "the failed evacuation leaves the server's vm_state unchanged");
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->task_state, NULL);
         mig_status(env, m, "error");
         record_fault(s, msg);
         step_outcome(env, r, exc, "%s", msg);
@@ -1666,8 +1677,8 @@ static void op_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
     if (f) {
         trail_check(env->t, "rebuild_instance", hname(env, dst_host), false, f);
         placement_delete(c, CONSUMER_SERVER, sid, dst_host);
-        set_str(&s->vm_state, "error");
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->vm_state, "error");
+        set_state(env, s, &s->task_state, NULL);
         mig_status(env, m, "failed");
         /* the driver's BuildAbortException is what _error_out_instance_on_exception
          * records as the fault, as on a rebuild in place */
@@ -1679,10 +1690,10 @@ static void op_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
     set_str(&s->availability_zone, host_az(c, dst_host));
     /* from 2.95 (2023.1) an evacuated server ends stopped */
     if (mv >= 95)
-        set_str(&s->vm_state, "stopped");
+        set_state(env, s, &s->vm_state, "stopped");
     else if (!strcmp(s->vm_state, "error"))
-        set_str(&s->vm_state, "active");
-    set_str(&s->task_state, NULL);
+        set_state(env, s, &s->vm_state, "active");
+    set_state(env, s, &s->task_state, NULL);
     mig_status(env, m, "done");
 }
 
@@ -1743,8 +1754,8 @@ static void finish_queued_actions(nova_env *env, int h)
         server *s = srv(env, sv->v[i]);
         for (size_t k = 0; k < sizeof state_actions / sizeof *state_actions; k++)
             if (s->task_state && !strcmp(s->task_state, state_actions[k].task)) {
-                set_str(&s->vm_state, state_actions[k].to);
-                set_str(&s->task_state, NULL);
+                set_state(env, s, &s->vm_state, state_actions[k].to);
+                set_state(env, s, &s->task_state, NULL);
                 trail_note(env->t, "%s handled the queued %s: %s is now %s", hname(env, h),
                            op_names[state_actions[k].op], s->name, s->vm_state);
                 break;
@@ -1775,7 +1786,7 @@ static void op_server_action(nova_env *env, const conductor_req *q, cmd_result *
         s = srv(env, sid);
         s->sched_ghost = -1;          /* delete_instance_info */
         s->deleted = true;
-        set_str(&s->vm_state, "deleted");
+        set_state(env, s, &s->vm_state, "deleted");
         cloud_server_deleted(c, sid);
         trail_note(env->t, "Deleted %s", s->name);
         return;
@@ -1805,14 +1816,14 @@ static void op_server_action(nova_env *env, const conductor_req *q, cmd_result *
                 s->task_state);
         return;
     }
-    set_str(&s->task_state, a->task);
+    set_state(env, s, &s->task_state, a->task);
     if (!host_is_up(c, s->host)) {
         trail_note(env->t, "%s is %s; the cast waits until the compute service of %s is up",
                    s->name, a->task, hname(env, s->host));
         return;
     }
-    set_str(&s->vm_state, a->to);
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, a->to);
+    set_state(env, s, &s->task_state, NULL);
     trail_note(env->t, "%s is now %s", s->name, a->to);
 }
 
@@ -1925,15 +1936,15 @@ static void rebuild_compute(nova_env *env, int sid, const char *orig_state, cmd_
         placement_delete(c, CONSUMER_SERVER, sid, h);
         trail_note(env->t, "the failed rebuild removed %s's allocation on %s (scheduled_node "
                            "is the instance's own node)", s->name, hname(env, h));
-        set_str(&s->vm_state, "error");
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->vm_state, "error");
+        set_state(env, s, &s->task_state, NULL);
         build_aborted(env, r, s, f);
         return;
     }
     trail_check(env->t, "rebuild_instance", hname(env, h), true, NULL);
     /* _do_rebuild_instance: a stopped server is powered off again */
-    set_str(&s->vm_state, !strcmp(orig_state, "stopped") ? "stopped" : "active");
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, !strcmp(orig_state, "stopped") ? "stopped" : "active");
+    set_state(env, s, &s->task_state, NULL);
 }
 
 static void op_rebuild(nova_env *env, const conductor_req *q, cmd_result *r)
@@ -1985,7 +1996,7 @@ static void op_rebuild(nova_env *env, const conductor_req *q, cmd_result *r)
      * metadata before the conductor runs */
     s->image = img;
     cloud_server_image_meta(c, sid);
-    set_str(&s->task_state, "rebuilding");
+    set_state(env, s, &s->task_state, "rebuilding");
     if (new_image) {
         /* a new image: the scheduler checks the server's own host with
          * the rebuild filters (_nova_check_type=rebuild, force_hosts) */
@@ -2024,8 +2035,8 @@ static void op_rebuild(nova_env *env, const conductor_req *q, cmd_result *r)
             /* conductor rebuild_instance: image_ref rolled back, the
              * server in ERROR on its host (_set_vm_state_and_notify) */
             s->image = orig_image;
-            set_str(&s->vm_state, "error");
-            set_str(&s->task_state, NULL);
+            set_state(env, s, &s->vm_state, "error");
+            set_state(env, s, &s->task_state, NULL);
             record_fault(s, why);
             step_outcome(env, r, exc, "%s", why);
             free(why);
@@ -2055,8 +2066,8 @@ static void shelve_offload_compute(nova_env *env, int sid)
     cloud_server_set_host(c, sid, -1);
     server *s = srv(env, sid);
     s->sched_ghost = -1;
-    set_str(&s->vm_state, "shelved_offloaded");
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, "shelved_offloaded");
+    set_state(env, s, &s->task_state, NULL);
     trail_note(env->t, "%s offloaded from %s: its allocations are removed", s->name, hname(env, h));
 }
 
@@ -2069,8 +2080,8 @@ static void shelve_compute(nova_env *env, int sid)
         shelve_offload_compute(env, sid);
         return;
     }
-    set_str(&s->vm_state, "shelved");
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, "shelved");
+    set_state(env, s, &s->task_state, NULL);
     if (env->c->conf.shelved_offload_time == 0) {
         shelve_offload_compute(env, sid);
         return;
@@ -2096,7 +2107,7 @@ static void op_shelve(nova_env *env, const conductor_req *q, cmd_result *r, bool
         return;
     }
     /* a volume-backed server is offloaded straight away (api.shelve) */
-    set_str(&s->task_state, offload || s->boot_from_volume ? "shelving_offloading" : "shelving");
+    set_state(env, s, &s->task_state, offload || s->boot_from_volume ? "shelving_offloading" : "shelving");
     if (!host_is_up(env->c, s->host)) {
         trail_note(env->t, "%s is %s; the cast waits until the compute service of %s is up",
                    s->name, s->task_state, hname(env, s->host));
@@ -2176,18 +2187,18 @@ static void op_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
         free(s->spec.availability_zone);
         s->spec.availability_zone = keep;
     }
-    set_str(&s->task_state, "unshelving");
+    set_state(env, s, &s->task_state, "unshelving");
     if (!strcmp(s->vm_state, "shelved")) {
         /* conductor: still on its host, so it is just started */
-        set_str(&s->task_state, "powering-on");
+        set_state(env, s, &s->task_state, "powering-on");
         if (!host_is_up(c, s->host)) {
             trail_note(env->t, "%s is powering-on; the cast waits until the compute service of %s "
                                "is up",
                        s->name, hname(env, s->host));
             return;
         }
-        set_str(&s->vm_state, "active");
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->vm_state, "active");
+        set_state(env, s, &s->task_state, NULL);
         trail_note(env->t, "%s is unshelved on %s", s->name, hname(env, s->host));
         return;
     }
@@ -2205,7 +2216,7 @@ static void op_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
     s = srv(env, sid);
     if (!sr.ok) {
         /* NoValidHost: task_state None, still shelved_offloaded, no fault */
-        set_str(&s->task_state, NULL);
+        set_state(env, s, &s->task_state, NULL);
         step_outcome(env, r, sr.exception, "%s", sr.message);
         sched_result_done(&sr);
         request_spec_done(&rs);
@@ -2219,8 +2230,8 @@ static void op_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
     cloud_rt_io(c, sid, h);   /* the instance_claim saved it spawning */
     s = srv(env, sid);
     set_str(&s->availability_zone, host_az(c, h));
-    set_str(&s->vm_state, "active");
-    set_str(&s->task_state, NULL);
+    set_state(env, s, &s->vm_state, "active");
+    set_state(env, s, &s->task_state, NULL);
 }
 
 /* nova-compute starting on host h (init_host): _init_instance puts a
@@ -2237,8 +2248,8 @@ static void restart_server_tasks(nova_env *env, int h)
             continue;
         if (!strcmp(s->task_state, "rebuilding") &&
             (!strcmp(s->vm_state, "active") || !strcmp(s->vm_state, "stopped"))) {
-            set_str(&s->vm_state, "error");
-            set_str(&s->task_state, NULL);
+            set_state(env, s, &s->vm_state, "error");
+            set_state(env, s, &s->task_state, NULL);
             trail_note(env->t, "%s: instance failed to rebuild correctly, setting to ERROR state",
                        s->name);
         } else if (!strcmp(s->task_state, "shelving") ||

@@ -142,6 +142,7 @@ void cloud_remove_host(cloud *c, int h)
     }
     for (int i = 0; i < c->servers.n; i++)
         c->servers.v[i].host = renumber(c->servers.v[i].host, h);
+    c->view_full = true;   /* the views name hosts by id */
     for (int i = 0; i < c->migrations.n; i++) {
         c->migrations.v[i].source = renumber(c->migrations.v[i].source, h);
         c->migrations.v[i].dest = renumber(c->migrations.v[i].dest, h);
@@ -192,6 +193,7 @@ void cloud_remove_aggregate(cloud *c, int a)
 
 void cloud_server_deleted(cloud *c, int sid)
 {
+    cloud_view_touch(c, sid);
     const char *name = c->servers.v[sid].name;
     if (!nv_index_del(&c->server_ix, name, sid))
         return;
@@ -209,6 +211,7 @@ void cloud_free(cloud *c)
     if (!c)
         return;
     free_derived(c);
+    intvec_free(&c->view_dirty);
     for (int i = 0; i < c->hosts.n; i++) {
         host_free(&c->hosts.v[i]);
     }
@@ -306,6 +309,8 @@ cloud *cloud_clone(const cloud *src)
     c->seed = src->seed;
     c->no_settle = src->no_settle;
     c->view_valid = src->view_valid;
+    c->view_full = src->view_full;
+    intvec_copy(&c->view_dirty, &src->view_dirty);
     c->host_gen = src->host_gen;
     c->alloc_seq = src->alloc_seq;      /* later allocations keep the written order */
     COPY_VEC(c->hosts, src->hosts);
@@ -510,6 +515,7 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     NV_PUSH(c->servers, s);
     int id = c->servers.n - 1;
     nv_index_put(&c->server_ix, c->servers.v[id].name, id);
+    cloud_view_touch(c, id);
     return id;
 }
 
@@ -554,8 +560,18 @@ void cloud_aggregate_remove_host(cloud *c, int agg, int h)
         intvec_remove(&c->host_aggs[h], agg);
 }
 
+void cloud_view_touch(cloud *c, int sid)
+{
+    server *s = &c->servers.v[sid];
+    if (s->view_dirty)
+        return;
+    s->view_dirty = true;
+    intvec_push(&c->view_dirty, sid);
+}
+
 void cloud_server_set_host(cloud *c, int sid, int h)
 {
+    cloud_view_touch(c, sid);
     server *s = &c->servers.v[sid];
     if (s->host >= 0 && c->host_servers)
         intvec_remove(&c->host_servers[s->host], sid);
@@ -841,6 +857,7 @@ void cloud_rt_io(cloud *c, int sid, int h)
     server *s = &c->servers.v[sid];
     if (s->rt_io_host == h)
         return;
+    cloud_view_touch(c, sid);
     if (s->rt_io_host >= 0 && s->rt_io_host < c->hosts.n)
         c->hosts.v[s->rt_io_host].io_workload--;
     s->rt_io_host = h;
@@ -848,20 +865,63 @@ void cloud_rt_io(cloud *c, int sid, int h)
         c->hosts.v[h].io_workload++;
 }
 
+/* The host whose io_workload counts server s as it is now, -1 none. */
+static int io_host_now(const server *s)
+{
+    return !s->deleted && s->host >= 0 && vm_state_counts_io(s) ? s->host : -1;
+}
+
+#ifdef NV_CHECK_STATES
+/* Sanitizer builds: the views as refreshed server by server are those a
+ * walk of every server computes (a change nobody touched shows here). */
+static void check_views(const cloud *c)
+{
+    int *io = nv_calloc((size_t)(c->hosts.n ? c->hosts.n : 1), sizeof *io);
+    for (int i = 0; i < c->servers.n; i++) {
+        const server *s = &c->servers.v[i];
+        if (s->sched_ghost != -1 || s->rt_io_host != io_host_now(s) || s->view_dirty)
+            nv_fatal("server %s: its view changed without cloud_view_touch()", s->name);
+        if (s->rt_io_host >= 0)
+            io[s->rt_io_host]++;
+    }
+    for (int h = 0; h < c->hosts.n; h++)
+        if (io[h] != c->hosts.v[h].io_workload)
+            nv_fatal("host %s: io_workload %d, its servers count %d", c->hosts.v[h].name,
+                     c->hosts.v[h].io_workload, io[h]);
+    free(io);
+}
+#endif
+
 void cloud_refresh_view(cloud *c)
 {
+    if (c->view_valid && !c->view_full) {
+        /* the servers changed since the last refresh, only */
+        for (int k = 0; k < c->view_dirty.n; k++) {
+            int i = c->view_dirty.v[k];
+            server *s = &c->servers.v[i];
+            s->sched_ghost = -1;
+            cloud_rt_io(c, i, io_host_now(s));
+            s->view_dirty = false;
+        }
+        c->view_dirty.n = 0;
+#ifdef NV_CHECK_STATES
+        check_views(c);
+#endif
+        return;
+    }
     for (int h = 0; h < c->hosts.n; h++)
         c->hosts.v[h].io_workload = 0;
     for (int i = 0; i < c->servers.n; i++) {
         server *s = &c->servers.v[i];
         s->sched_ghost = -1;
-        s->rt_io_host = -1;
-        if (!s->deleted && s->host >= 0 && vm_state_counts_io(s)) {
-            s->rt_io_host = s->host;
+        s->rt_io_host = io_host_now(s);
+        s->view_dirty = false;
+        if (s->rt_io_host >= 0)
             c->hosts.v[s->host].io_workload++;
-        }
     }
+    c->view_dirty.n = 0;
     c->view_valid = true;
+    c->view_full = false;
 }
 
 void cloud_refresh_host_view(cloud *c, int h)

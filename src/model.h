@@ -169,6 +169,7 @@ typedef struct server {
      * after it left (-1: none). */
     int rt_io_host;
     int sched_ghost;
+    bool view_dirty;           /* in cloud.view_dirty: the view may differ from it */
     int alloc;                 /* its first allocation (derived: see placement.c), -1 none */
     int line;
 } server;
@@ -236,6 +237,12 @@ typedef struct cloud {
      * between (scenario `settle = false`); the views above go stale */
     bool no_settle;
     bool view_valid;           /* the views were computed at least once */
+    /* The servers whose host, states or view changed since the views were
+     * last computed (cloud_view_touch()): refreshing the views redoes
+     * these, not every server.  view_full: something renumbered them all
+     * (a host removed), the next refresh walks every server. */
+    intvec view_dirty;
+    bool view_full;
     /* Derived, rebuilt by cloud_reindex(): */
     nv_index host_ix, flavor_ix, image_ix, group_ix, server_ix, aggregate_ix;
     int64_t *usage;            /* hosts.n * RC_COUNT, Placement usage */
@@ -277,6 +284,10 @@ void cloud_remove_host(cloud *c, int host);
 void cloud_remove_aggregate(cloud *c, int agg);
 void cloud_aggregate_remove_host(cloud *c, int agg, int host);
 void cloud_server_set_host(cloud *c, int server, int host);
+/* Server `server`'s host, states, deletion or views changed: the next
+ * cloud_refresh_view() looks at it again.  Whoever changes one of those
+ * outside cloud_server_set_host() and cloud_rt_io() calls this. */
+void cloud_view_touch(cloud *c, int server);
 /* Server `server`, just marked deleted, leaves the name index (an older
  * live server of the same name, if any, is found by it again). */
 void cloud_server_deleted(cloud *c, int server);

@@ -2336,6 +2336,11 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     /* no cloud_reindex() here: adding servers kept the indexes, per-host
      * lists and usage current, and rebuilding them cost a third of loading
      * 750,000 servers */
+    /* the scheduler's view of the cloud as loaded (the computes have
+     * reported it), so that the first command finds it computed and
+     * refreshes only what changes (a stale view, settle = false, starts
+     * from here as it did from the first step) */
+    cloud_refresh_view(c);
 }
 
 static scenario *load_text(const char *text, size_t len, const char *file, int rel,
