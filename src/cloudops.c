@@ -146,14 +146,17 @@ static void host_apply(cloud *c, int h, const conductor_req *q)
     static const struct {
         const char *key;
         size_t off;
-    } strs[] = {{"cell", offsetof(host, cell)},
-                {"hypervisor_type", offsetof(host, hypervisor_type)},
-                {"cpu_arch", offsetof(host, cpu_arch)},
-                {"host_ip", offsetof(host, host_ip)},
-                {"disabled_reason", offsetof(host, disabled_reason)}};
+    } strs[] = {{"host_ip", offsetof(host, host_ip)},
+                {"disabled_reason", offsetof(host, disabled_reason)}},
+      shared[] = {{"cell", offsetof(host, cell)},
+                  {"hypervisor_type", offsetof(host, hypervisor_type)},
+                  {"cpu_arch", offsetof(host, cpu_arch)}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (pv(q, strs[i].key))
             set_str((char **)((char *)ho + strs[i].off), pv(q, strs[i].key));
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
+        if (pv(q, shared[i].key))
+            *(const char **)((char *)ho + shared[i].off) = nv_intern(pv(q, shared[i].key));
     if (pv(q, "state"))
         ho->up = !strcmp(pv(q, "state"), "up");
     if (pv(q, "disabled"))

@@ -494,23 +494,6 @@ void nova_config_copy(nova_config *dst, const nova_config *src)
     }
 }
 
-double config_ratio(const nova_config *c, int rc)
-{
-    switch (rc) {
-    case RC_VCPU:
-        return c->cpu_allocation_ratio > 0 ? c->cpu_allocation_ratio
-                                           : c->initial_cpu_allocation_ratio;
-    case RC_MEMORY_MB:
-        return c->ram_allocation_ratio > 0 ? c->ram_allocation_ratio
-                                           : c->initial_ram_allocation_ratio;
-    case RC_DISK_GB:
-        return c->disk_allocation_ratio > 0 ? c->disk_allocation_ratio
-                                            : c->initial_disk_allocation_ratio;
-    default:
-        return 1.0;   /* PCPU is never overcommitted */
-    }
-}
-
 const nova_option *nova_option_lookup(const char *spec)
 {
     const char *dot = strchr(spec, '.');

@@ -192,8 +192,4 @@ static inline bool quirk_on(const nova_config *c, enum quirk_id q)
     return (c->quirks >> q) & 1u;
 }
 
-/* Effective allocation ratio for a class when the host sets none:
- * [DEFAULT] *_allocation_ratio if > 0, else initial_*. */
-double config_ratio(const nova_config *c, int rc);
-
 #endif

@@ -26,11 +26,10 @@ decision *dec_open(trail *t, int n_hosts)
     d->ev_placement = -1;
     d->ev_error = -1;
     d->n_hosts = n_hosts;
-    d->host = nv_calloc((size_t)n_hosts, sizeof *d->host);
-    for (int h = 0; h < n_hosts; h++) {
-        d->host[h].ev = -1;
-        d->host[h].rix = -1;
-    }
+    /* one pass over the hosts (not a clear, then another) */
+    d->host = nv_malloc((size_t)(n_hosts ? n_hosts : 1) * sizeof *d->host);
+    for (int h = 0; h < n_hosts; h++)
+        d->host[h] = (dec_host){.ev = -1, .rix = -1};
     d->candidates = n_hosts;
     d->instance = -1;
     return d;

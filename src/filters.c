@@ -421,9 +421,10 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
     }
     const host *ho = &c->hosts.v[h->host];
     /* hosts mostly repeat their (arch, hypervisor) pair: without a
-     * requested version, its answer is the last host's */
-    if (!req_ver && memo->seen_arch && !strcmp(memo->seen_arch, ho->cpu_arch) &&
-        !strcmp(memo->seen_hv, ho->hypervisor_type) && memo->seen_pass) {
+     * requested version, its answer is the last host's (interned strings:
+     * equal values are equal pointers) */
+    if (!req_ver && memo->seen_arch && memo->seen_arch == ho->cpu_arch &&
+        memo->seen_hv == ho->hypervisor_type && memo->seen_pass) {
         pass = true;
         goto bits;
     }
@@ -475,9 +476,8 @@ bits:
                                         req_ver ? ", hv version " : "", req_ver ? req_ver : "");
         why->code = R_IMAGE;
         why->s[0] = memo->wish_text;
-        if (!req_ver && memo->refused_arch &&
-            !strcmp(memo->refused_arch, ho->cpu_arch) &&
-            !strcmp(memo->refused_hv, ho->hypervisor_type)) {
+        if (!req_ver && memo->refused_arch && memo->refused_arch == ho->cpu_arch &&
+            memo->refused_hv == ho->hypervisor_type) {
             why->s[1] = memo->refused_text;
             goto out;
         }

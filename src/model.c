@@ -84,10 +84,8 @@ static void free_derived(cloud *c)
 static void host_free(host *h)
 {
     free(h->name);
-    free(h->cell);
-    free(h->hypervisor_type);
-    free(h->cpu_arch);
     free(h->host_ip);
+    free(h->units);
     strlist_free(&h->traits);
     free(h->disabled_reason);
     free(h->cells);
@@ -211,6 +209,7 @@ void cloud_free(cloud *c)
     if (!c)
         return;
     free_derived(c);
+    sched_scratch_free(c->sched_scratch);
     intvec_free(&c->view_dirty);
     for (int i = 0; i < c->hosts.n; i++) {
         host_free(&c->hosts.v[i]);
@@ -270,18 +269,20 @@ void cloud_free(cloud *c)
             memcpy((dst).v, (src).v, (size_t)(src).n * sizeof *(dst).v);       \
     } while (0)
 #define COPY_VEC(dst, src) COPY_VEC_ROOM(dst, src, 0)
-/* Servers and migrations are what commands add: a copy (an undo, a
- * checkpoint restored, a what-if) keeps room for some, or the first boot
- * after it would copy the whole array again (20 ms at 100,000 servers). */
+/* Servers, migrations and allocations are what commands add: a copy (an
+ * undo, a checkpoint restored, a what-if) keeps room for some, or the
+ * first boot after it would copy the whole array again (20 ms at 100,000
+ * servers). */
 #define ROOM(n) ((n) / 16 + 16)
 
 /* Give h (a bitwise copy of s) its own copies of everything s owns. */
 static void host_copy_owned(host *h, const host *s)
 {
     h->name = nv_strdup(s->name);
-    h->cell = nv_strdup(s->cell);
-    h->hypervisor_type = nv_strdup(s->hypervisor_type);
-    h->cpu_arch = nv_strdup(s->cpu_arch);
+    if (s->units) {
+        h->units = nv_malloc(sizeof *h->units);
+        *h->units = *s->units;
+    }
     h->host_ip = nv_strdup(s->host_ip);
     strlist_copy(&h->traits, &s->traits);
     h->disabled_reason = nv_strdup(s->disabled_reason);
@@ -449,10 +450,10 @@ int cloud_add_host(cloud *c, const char *name)
     host h;
     memset(&h, 0, sizeof h);
     h.name = nv_strdup(name);
-    h.cell = nv_strdup("cell1");
-    h.hypervisor_type = nv_strdup("QEMU");
+    h.cell = nv_intern("cell1");
+    h.hypervisor_type = nv_intern("QEMU");
     h.hypervisor_version = 8002000;
-    h.cpu_arch = nv_strdup("x86_64");
+    h.cpu_arch = nv_intern("x86_64");
     h.host_ip = nv_printf("192.0.2.%d", c->hosts.n + 1);
     h.up = true;
     h.cpu_allocation_ratio = h.ram_allocation_ratio = h.disk_allocation_ratio = -1;
@@ -479,14 +480,18 @@ int cloud_add_host(cloud *c, const char *name)
     return id;
 }
 
+host_units *host_units_of(host *h)
+{
+    if (!h->units)
+        h->units = nv_calloc(1, sizeof *h->units);
+    return h->units;
+}
+
 int cloud_add_host_copy(cloud *c, const char *name, int from)
 {
     int id = cloud_add_host(c, name);
     host *h = &c->hosts.v[id];
     char *own = h->name;            /* the host index borrows this one */
-    free(h->cell);
-    free(h->hypervisor_type);
-    free(h->cpu_arch);
     free(h->host_ip);
     *h = c->hosts.v[from];
     host_copy_owned(h, &c->hosts.v[from]);
@@ -619,56 +624,31 @@ bool host_has_az(const cloud *c, int h)
     return false;
 }
 
-double host_ratio(const cloud *c, int h, int rc)
+enum trait_kind trait_kind(const char *t)
 {
-    const host *ho = &c->hosts.v[h];
-    double v = -1;
-    switch (rc) {
-    case RC_VCPU: v = ho->cpu_allocation_ratio; break;
-    case RC_MEMORY_MB: v = ho->ram_allocation_ratio; break;
-    case RC_DISK_GB: v = ho->disk_allocation_ratio; break;
-    default: return 1.0;
-    }
-    return v > 0 ? v : config_ratio(&c->conf, rc);
+    if (strcmp(t, "COMPUTE_STATUS_DISABLED") == 0)
+        return TRAIT_STATUS_DISABLED;
+    if (strncmp(t, "HW_ARCH_", 8) == 0)
+        return TRAIT_HW_ARCH;
+    return TRAIT_PLAIN;
 }
 
-int64_t host_reserved(const cloud *c, int h, int rc)
+bool host_has_trait_kind(const cloud *c, int h, const char *t, enum trait_kind kind)
 {
     const host *ho = &c->hosts.v[h];
-    switch (rc) {
-    case RC_VCPU:
-        return ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
-                                           : c->conf.reserved_host_cpus;
-    case RC_MEMORY_MB:
-        return ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
-                                                : c->conf.reserved_host_memory_mb;
-    case RC_DISK_GB: {
-        int64_t mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
-                                                    : c->conf.reserved_host_disk_mb;
-        return (mb + 1023) / 1024;
-    }
-    default:
-        return 0;
-    }
+    if (kind == TRAIT_STATUS_DISABLED && ho->disabled != ho->status_trait_stale)
+        return true;
+    /* the libvirt driver reports HW_ARCH_<its architecture> since the fix
+     * of bug 2062425 (31.0.0, _get_cpu_arch_traits) */
+    if (kind == TRAIT_HW_ARCH && ho->cpu_arch && strcasecmp(t + 8, ho->cpu_arch) == 0 &&
+        !quirk_on(&c->conf, Q_BUG_2062425))
+        return true;
+    return ho->traits.n && strlist_find(&ho->traits, t) >= 0;
 }
 
 bool host_has_trait(const cloud *c, int h, const char *t)
 {
-    const host *ho = &c->hosts.v[h];
-    if (strcmp(t, "COMPUTE_STATUS_DISABLED") == 0 && ho->disabled != ho->status_trait_stale)
-        return true;
-    /* the libvirt driver reports HW_ARCH_<its architecture> since the fix
-     * of bug 2062425 (31.0.0, _get_cpu_arch_traits) */
-    if (strncmp(t, "HW_ARCH_", 8) == 0 && ho->cpu_arch && strcasecmp(t + 8, ho->cpu_arch) == 0 &&
-        !quirk_on(&c->conf, Q_BUG_2062425))
-        return true;
-    return strlist_find(&ho->traits, t) >= 0;
-}
-
-bool host_is_up(const cloud *c, int h)
-{
-    const host *ho = &c->hosts.v[h];
-    return !ho->forced_down && ho->up;
+    return host_has_trait_kind(c, h, t, trait_kind(t));
 }
 
 /* Python int(): blanks around, an optional sign, digits with single

@@ -46,21 +46,26 @@ typedef struct pci_pool {
     int numa_node;             /* -1: unknown */
 } pci_pool;
 
+/* Placement inventory fields an operator set directly (0: what
+ * nova-compute reports: min_unit 1, max_unit total, step_size 1). */
+typedef struct host_units {
+    int64_t min_unit[RC_COUNT], max_unit[RC_COUNT], step_size[RC_COUNT];
+} host_units;
+
 typedef struct host {
-    char *name;
-    char *cell;
+    /* What the scheduler reads of every host comes first, packed into two
+     * cache lines: a decision on a large cloud is bound by memory, not by
+     * arithmetic, so it touches these and (rarely) nothing else. */
     int vcpus;
     int pcpus;                 /* cpu_dedicated_set size (PCPU inventory) */
     int64_t memory_mb;
     int64_t disk_gb;
-    char *hypervisor_type;
-    int64_t hypervisor_version;
-    char *cpu_arch;
-    char *host_ip;
-    strlist traits;            /* as given; COMPUTE_STATUS_DISABLED is implied by disabled */
+    /* cpu_arch, hypervisor_type and cell are interned (nv_intern): hosts
+     * share one copy of each value, and equal values are equal pointers */
+    const char *cpu_arch;
+    const char *hypervisor_type;
     bool up;                   /* service heartbeat within service_down_time */
     bool disabled;
-    char *disabled_reason;
     bool forced_down;
     /* Placement's COMPUTE_STATUS_DISABLED trait lags `disabled`: the API
      * syncs it only through a running compute, else the compute does on
@@ -69,18 +74,23 @@ typedef struct host {
     int failed_builds;
     int io_workload;           /* compute node stats io_workload as last saved
                                 * (resource tracker), see cloud_refresh_view */
-    numa_cell *cells;          /* NULL: the host reports no NUMA topology */
     int n_cells;
-    pci_pool *pci;             /* passthrough-capable devices */
     int n_pci;
-    kvlist metrics;            /* monitor metrics, "name" -> value */
     int maxphysaddr_bits;      /* cpu_info maxphysaddr bits; 0: not reported */
-    /* Placement inventory fields set directly (0: what nova-compute reports:
-     * min_unit 1, max_unit total, step_size 1) */
-    int64_t min_unit[RC_COUNT], max_unit[RC_COUNT], step_size[RC_COUNT];
     /* Per-host overrides of [DEFAULT] options; < 0 means "not set". */
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;
+    strlist traits;            /* as given; COMPUTE_STATUS_DISABLED is implied by disabled */
+    host_units *units;         /* NULL: none set (host_units_of() adds them) */
+    /* The rest: read when shown, saved, or asked for by a rarer filter. */
+    char *name;
+    const char *cell;
+    int64_t hypervisor_version;
+    char *host_ip;
+    char *disabled_reason;
+    numa_cell *cells;          /* NULL: the host reports no NUMA topology */
+    pci_pool *pci;             /* passthrough-capable devices */
+    kvlist metrics;            /* monitor metrics, "name" -> value */
     int line;                  /* where it was defined, for messages */
 } host;
 
@@ -252,10 +262,15 @@ typedef struct cloud {
     /* Changes whenever a host is added or removed (copies keep it): two
      * clouds with the same value have the same host names by id. */
     unsigned host_gen;
+    /* The scheduler's work space for one decision, kept for the next so a
+     * decision neither allocates nor clears per-host arrays (never copied;
+     * scheduler.c) */
+    struct sched_scratch *sched_scratch;
 } cloud;
 
 cloud *cloud_new(void);
 void cloud_free(cloud *c);
+void sched_scratch_free(struct sched_scratch *s);   /* scheduler.c */
 cloud *cloud_clone(const cloud *c);
 
 /* Rebuild name indexes and per-host derived lists after loading. */
@@ -288,6 +303,8 @@ void cloud_server_set_host(cloud *c, int server, int host);
  * cloud_refresh_view() looks at it again.  Whoever changes one of those
  * outside cloud_server_set_host() and cloud_rt_io() calls this. */
 void cloud_view_touch(cloud *c, int server);
+/* The host's inventory units, added (all 0) if it has none yet. */
+host_units *host_units_of(host *h);
 /* Server `server`, just marked deleted, leaves the name index (an older
  * live server of the same name, if any, is found by it again). */
 void cloud_server_deleted(cloud *c, int server);
@@ -306,13 +323,72 @@ const char *host_az(const cloud *c, int h);
 /* True if some aggregate of the host sets availability_zone. */
 bool host_has_az(const cloud *c, int h);
 
-/* Effective per-host values of DEFAULT options. */
-double host_ratio(const cloud *c, int h, int rc);   /* allocation_ratio */
-int64_t host_reserved(const cloud *c, int h, int rc);   /* inventory reserved */
+/* Effective allocation ratio for a class when the host sets none:
+ * [DEFAULT] *_allocation_ratio if > 0, else initial_*. */
+static inline double config_ratio(const nova_config *c, int rc)
+{
+    switch (rc) {
+    case RC_VCPU:
+        return c->cpu_allocation_ratio > 0 ? c->cpu_allocation_ratio
+                                           : c->initial_cpu_allocation_ratio;
+    case RC_MEMORY_MB:
+        return c->ram_allocation_ratio > 0 ? c->ram_allocation_ratio
+                                           : c->initial_ram_allocation_ratio;
+    case RC_DISK_GB:
+        return c->disk_allocation_ratio > 0 ? c->disk_allocation_ratio
+                                            : c->initial_disk_allocation_ratio;
+    default:
+        return 1.0;   /* PCPU is never overcommitted */
+    }
+}
+
+/* Effective per-host values of DEFAULT options (inline: the scheduler asks
+ * for every host): the allocation ratio and the inventory's reserved. */
+static inline double host_ratio(const cloud *c, int h, int rc)
+{
+    const host *ho = &c->hosts.v[h];
+    double v = -1;
+    switch (rc) {
+    case RC_VCPU: v = ho->cpu_allocation_ratio; break;
+    case RC_MEMORY_MB: v = ho->ram_allocation_ratio; break;
+    case RC_DISK_GB: v = ho->disk_allocation_ratio; break;
+    default: return 1.0;
+    }
+    return v > 0 ? v : config_ratio(&c->conf, rc);
+}
+
+static inline int64_t host_reserved(const cloud *c, int h, int rc)
+{
+    const host *ho = &c->hosts.v[h];
+    switch (rc) {
+    case RC_VCPU:
+        return ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
+                                           : c->conf.reserved_host_cpus;
+    case RC_MEMORY_MB:
+        return ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
+                                                : c->conf.reserved_host_memory_mb;
+    case RC_DISK_GB: {
+        int64_t mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
+                                                    : c->conf.reserved_host_disk_mb;
+        return (mb + 1023) / 1024;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* Whether the host has trait t (COMPUTE_STATUS_DISABLED implied when disabled). */
 bool host_has_trait(const cloud *c, int h, const char *t);
+/* The same with t's kind worked out once (a query asks every host). */
+enum trait_kind { TRAIT_PLAIN, TRAIT_STATUS_DISABLED, TRAIT_HW_ARCH };
+enum trait_kind trait_kind(const char *t);
+bool host_has_trait_kind(const cloud *c, int h, const char *t, enum trait_kind kind);
 /* Service up as Nova's servicegroup API says (not forced down, heartbeat). */
-bool host_is_up(const cloud *c, int h);
+static inline bool host_is_up(const cloud *c, int h)
+{
+    const host *ho = &c->hosts.v[h];
+    return !ho->forced_down && ho->up;
+}
 
 /* Resources Nova asks Placement for a flavor (DISK_GB = root unless BFV +
  * ephemeral + ceil(swap/1024); VCPU or PCPU by hw:cpu_policy; resources:
@@ -322,12 +398,22 @@ void flavor_resources(const cloud *c, int flavor, bool bfv, int64_t out[RC_COUNT
 void resources_of(const cloud *c, int flavor, int image, bool bfv, int64_t out[RC_COUNT]);
 
 /* Placement ---------------------------------------------------------------- */
-int64_t placement_total(const cloud *c, int h, int rc);
+static inline int64_t placement_total(const cloud *c, int h, int rc)
+{
+    const host *ho = &c->hosts.v[h];
+    switch (rc) {
+    case RC_VCPU: return ho->vcpus;
+    case RC_MEMORY_MB: return ho->memory_mb;
+    case RC_DISK_GB: return ho->disk_gb;
+    case RC_PCPU: return ho->pcpus;
+    default: return 0;
+    }
+}
 int64_t placement_min_unit(const cloud *c, int h, int rc);
 int64_t placement_max_unit(const cloud *c, int h, int rc);
 int64_t placement_step_size(const cloud *c, int h, int rc);
 double placement_capacity(const cloud *c, int h, int rc); /* (total-reserved)*ratio */
-int64_t placement_used(const cloud *c, int h, int rc);
+static inline int64_t placement_used(const cloud *c, int h, int rc) { return c->usage[h * RC_COUNT + rc]; }
 /* Write an allocation; false (and nothing written) if it does not fit. */
 bool placement_claim(cloud *c, enum consumer_kind kind, int consumer, int h,
                      const int64_t amount[RC_COUNT]);

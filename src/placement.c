@@ -20,34 +20,22 @@
 #include "model.h"
 #include "reason.h"
 
-int64_t placement_total(const cloud *c, int h, int rc)
-{
-    const host *ho = &c->hosts.v[h];
-    switch (rc) {
-    case RC_VCPU: return ho->vcpus;
-    case RC_MEMORY_MB: return ho->memory_mb;
-    case RC_DISK_GB: return ho->disk_gb;
-    case RC_PCPU: return ho->pcpus;
-    default: return 0;
-    }
-}
-
 int64_t placement_min_unit(const cloud *c, int h, int rc)
 {
-    int64_t v = c->hosts.v[h].min_unit[rc];
-    return v > 0 ? v : 1;
+    const host_units *u = c->hosts.v[h].units;
+    return u && u->min_unit[rc] > 0 ? u->min_unit[rc] : 1;
 }
 
 int64_t placement_max_unit(const cloud *c, int h, int rc)
 {
-    int64_t v = c->hosts.v[h].max_unit[rc];
-    return v > 0 ? v : placement_total(c, h, rc);
+    const host_units *u = c->hosts.v[h].units;
+    return u && u->max_unit[rc] > 0 ? u->max_unit[rc] : placement_total(c, h, rc);
 }
 
 int64_t placement_step_size(const cloud *c, int h, int rc)
 {
-    int64_t v = c->hosts.v[h].step_size[rc];
-    return v > 0 ? v : 1;
+    const host_units *u = c->hosts.v[h].units;
+    return u && u->step_size[rc] > 0 ? u->step_size[rc] : 1;
 }
 
 double placement_capacity(const cloud *c, int h, int rc)
@@ -55,20 +43,27 @@ double placement_capacity(const cloud *c, int h, int rc)
     return (double)(placement_total(c, h, rc) - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
 }
 
-int64_t placement_used(const cloud *c, int h, int rc) { return c->usage[h * RC_COUNT + rc]; }
-
 bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT], reject_reason *why)
 {
+    /* the host's inventory read once, without a switch per class (every
+     * host of the cloud comes through here for every request) */
+#define BY_RC(f)                                                                   \
+    {[RC_VCPU] = f(c, h, RC_VCPU), [RC_MEMORY_MB] = f(c, h, RC_MEMORY_MB),             \
+     [RC_DISK_GB] = f(c, h, RC_DISK_GB), [RC_PCPU] = f(c, h, RC_PCPU)}
+    const int64_t totals[RC_COUNT] = BY_RC(placement_total);
+    const int64_t reserveds[RC_COUNT] = BY_RC(host_reserved);
+    const double ratios[RC_COUNT] = BY_RC(host_ratio);
+#undef BY_RC
+    const host_units *u = c->hosts.v[h].units;
     for (int rc = 0; rc < RC_COUNT; rc++) {
         int64_t a = amount[rc];
         if (!a)
             continue;
         /* placement_max_unit() and the others, read once */
-        const host *ho = &c->hosts.v[h];
-        int64_t total = placement_total(c, h, rc);
-        int64_t max_unit = ho->max_unit[rc] > 0 ? ho->max_unit[rc] : total;
-        int64_t min_unit = ho->min_unit[rc] > 0 ? ho->min_unit[rc] : 1;
-        int64_t step = ho->step_size[rc] > 0 ? ho->step_size[rc] : 1;
+        int64_t total = totals[rc];
+        int64_t max_unit = u && u->max_unit[rc] > 0 ? u->max_unit[rc] : total;
+        int64_t min_unit = u && u->min_unit[rc] > 0 ? u->min_unit[rc] : 1;
+        int64_t step = u && u->step_size[rc] > 0 ? u->step_size[rc] : 1;
         int code = -1;
         int64_t limit = 0;
         if (total <= 0)
@@ -77,7 +72,7 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
             code = R_PL_MAX_UNIT, limit = max_unit;
         else if (a < min_unit)
             code = R_PL_MIN_UNIT, limit = min_unit;
-        else if (a % step)
+        else if (step > 1 && a % step)
             code = R_PL_STEP, limit = step;
         if (code >= 0) {
             if (why) {
@@ -88,8 +83,8 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
             }
             return false;
         }
-        int64_t used = placement_used(c, h, rc), reserved = host_reserved(c, h, rc);
-        double ratio = host_ratio(c, h, rc);
+        int64_t used = placement_used(c, h, rc), reserved = reserveds[rc];
+        double ratio = ratios[rc];
         double cap = (double)(total - reserved) * ratio;   /* placement_capacity() */
         if ((double)(used + a) > cap) {
             if (why) {

@@ -1074,9 +1074,10 @@ static void load_host_inventory(loader *ld, const config_setting_t *e, const cha
             continue;
         }
         check_keys(ld, g, ip, inventory_keys);
-        get_int(ld, g, ip, "min_unit", 1, INT64_MAX, &h->min_unit[rc]);
-        get_int(ld, g, ip, "max_unit", 1, INT64_MAX, &h->max_unit[rc]);
-        get_int(ld, g, ip, "step_size", 1, INT64_MAX, &h->step_size[rc]);
+        host_units *u = host_units_of(h);
+        get_int(ld, g, ip, "min_unit", 1, INT64_MAX, &u->min_unit[rc]);
+        get_int(ld, g, ip, "max_unit", 1, INT64_MAX, &u->max_unit[rc]);
+        get_int(ld, g, ip, "step_size", 1, INT64_MAX, &u->step_size[rc]);
     }
 }
 
@@ -1278,9 +1279,9 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     h->cpu_allocation_ratio = ratios[0];
     h->ram_allocation_ratio = ratios[1];
     h->disk_allocation_ratio = ratios[2];
-    replace_str(&h->cell, cell);
-    replace_str(&h->hypervisor_type, hv_type);
-    replace_str(&h->cpu_arch, arch);
+    h->cell = nv_intern(cell);
+    h->hypervisor_type = nv_intern(hv_type);
+    h->cpu_arch = nv_intern(arch);
     free(h->host_ip);
     h->host_ip = ip ? nv_strdup(ip) : default_host_ip(id);
     if (reason)
@@ -2718,16 +2719,17 @@ static void save_hosts(sbuf *b, const cloud *c)
         if (h->maxphysaddr_bits)
             put_int(b, "maxphysaddr_bits", h->maxphysaddr_bits);
         bool inv = false;
-        for (int rc = 0; rc < RC_COUNT; rc++)
-            if (h->min_unit[rc] || h->max_unit[rc] || h->step_size[rc]) {
+        const host_units *u = h->units;
+        for (int rc = 0; u && rc < RC_COUNT; rc++)
+            if (u->min_unit[rc] || u->max_unit[rc] || u->step_size[rc]) {
                 sbuf_add(b, inv ? " " : "inventory = { ");
                 sbuf_addf(b, "%s = { ", rc_names[rc]);
-                if (h->min_unit[rc])
-                    put_int(b, "min_unit", h->min_unit[rc]);
-                if (h->max_unit[rc])
-                    put_int(b, "max_unit", h->max_unit[rc]);
-                if (h->step_size[rc])
-                    put_int(b, "step_size", h->step_size[rc]);
+                if (u->min_unit[rc])
+                    put_int(b, "min_unit", u->min_unit[rc]);
+                if (u->max_unit[rc])
+                    put_int(b, "max_unit", u->max_unit[rc]);
+                if (u->step_size[rc])
+                    put_int(b, "step_size", u->step_size[rc]);
                 sbuf_add(b, "};");
                 inv = true;
             }

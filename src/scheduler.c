@@ -182,6 +182,7 @@ typedef struct pquery {
     intvec forbidden_aggs;
     int in_tree;                /* host id or -1 */
     int64_t limit;              /* 0: unlimited */
+    intvec required_kind, forbidden_kind;   /* trait_kind() of each, for the host loop */
 } pquery;
 
 static void pquery_done(pquery *q)
@@ -192,6 +193,8 @@ static void pquery_done(pquery *q)
         intvec_free(&q->member_of[i]);
     free(q->member_of);
     intvec_free(&q->forbidden_aggs);
+    intvec_free(&q->required_kind);
+    intvec_free(&q->forbidden_kind);
 }
 
 static void add_member_of(pquery *q, const intvec *aggs)
@@ -458,7 +461,7 @@ static bool placement_candidate(const cloud *c, const pquery *q, int h, reject_r
         return false;
     bool first = true;
     for (int i = 0; i < q->required.n; i++)
-        if (!host_has_trait(c, h, q->required.v[i])) {
+        if (!host_has_trait_kind(c, h, q->required.v[i], q->required_kind.v[i])) {
             if (!first)
                 sbuf_addc(&why->buf[0], ',');
             sbuf_add(&why->buf[0], q->required.v[i]);
@@ -469,7 +472,7 @@ static bool placement_candidate(const cloud *c, const pquery *q, int h, reject_r
         return false;
     }
     for (int i = 0; i < q->forbidden.n; i++)
-        if (host_has_trait(c, h, q->forbidden.v[i])) {
+        if (host_has_trait_kind(c, h, q->forbidden.v[i], q->forbidden_kind.v[i])) {
             if (!first)
                 sbuf_addc(&why->buf[0], ',');
             sbuf_add(&why->buf[0], q->forbidden.v[i]);
@@ -568,7 +571,7 @@ static void record_placement(const cloud *c, const pquery *q, event *e)
 /* ---- host states ------------------------------------------------------------ */
 
 /* The host state's own copy of its server list, before it changes. */
-static void hs_instances_own(host_state *hs)
+static void hs_instances_own(sched_ctx *x, host_state *hs)
 {
     if (hs->own_instances)
         return;
@@ -576,10 +579,13 @@ static void hs_instances_own(host_state *hs)
     intvec_copy(&own, &hs->instances);
     hs->instances = own;
     hs->own_instances = true;
+    if (!hs->cells && !hs->pci_free)
+        intvec_push(&x->owning, hs->host);
 }
 
-static void build_host_state(const cloud *c, int h, host_state *hs)
+static void build_host_state(sched_ctx *x, int h, host_state *hs)
 {
+    const cloud *c = x->c;
     const host *ho = &c->hosts.v[h];
     memset(hs, 0, sizeof *hs);
     hs->host = h;
@@ -608,6 +614,8 @@ static void build_host_state(const cloud *c, int h, host_state *hs)
         hs->pci_free = nv_calloc((size_t)ho->n_pci, sizeof *hs->pci_free);
         pci_host_free(c, h, hs->pci_free);
     }
+    if (hs->cells || hs->pci_free)
+        intvec_push(&x->owning, h);
     const intvec *sv = &c->host_servers[h];
     hs->instances = *sv;   /* borrowed: hs_instances_own() copies before a change */
     hs->num_instances = sv->n;
@@ -620,8 +628,9 @@ static void build_host_state(const cloud *c, int h, host_state *hs)
 
 /* Back to back (no periodic task since the last steps): say where the
  * scheduler's view differs from the servers' real states. */
-static void note_stale_view(cloud *c, const intvec *list, host_state *hs, trail *t)
+static void note_stale_view(sched_ctx *x, const intvec *list, host_state *hs, trail *t)
 {
+    cloud *c = x->c;
     for (int i = 0; i < list->n; i++) {
         int h = list->v[i];
         const intvec *sv = &c->host_servers[h];
@@ -638,7 +647,7 @@ static void note_stale_view(cloud *c, const intvec *list, host_state *hs, trail 
         const server *sv = &c->servers.v[s];
         if (sv->deleted || sv->sched_ghost < 0 || intvec_find(list, sv->sched_ghost) < 0)
             continue;
-        hs_instances_own(&hs[sv->sched_ghost]);
+        hs_instances_own(x, &hs[sv->sched_ghost]);
         intvec_push(&hs[sv->sched_ghost].instances, s);
         trail_note(t, "Stale view of %s: the scheduler still lists %s there (now on %s) until "
                       "the next instance info sync",
@@ -988,7 +997,7 @@ static void consume(sched_ctx *x, host_state *hs)
     if (x->spec->group >= 0) {
         intvec_push(&x->group_hosts, hs->host);
         if (intvec_find(&hs->instances, x->instance) < 0) {
-            hs_instances_own(hs);
+            hs_instances_own(x, hs);
             intvec_push(&hs->instances, x->instance);
         }
     }
@@ -1025,7 +1034,58 @@ static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
 
 bool sched_is_member(const sched_ctx *x, int sid)
 {
-    return sid >= 0 && sid < x->c->servers.n && x->is_member[sid];
+    return x->is_member && sid >= 0 && sid < x->c->servers.n && x->is_member[sid];
+}
+
+/* ---- work space ----------------------------------------------------------------
+ *
+ * A decision needs per-host arrays (host states, weights, marks, which
+ * Placement pass a candidate came from).  Allocating and clearing them for
+ * every decision cost more than the decision's own work on a large cloud
+ * (fresh pages, then a memset of every host's state), so the cloud keeps
+ * them between decisions: only `mark` and `cand` must be all 0 on entry
+ * (they are cleared when taken, a byte per host), and a host state is
+ * written whole before it is read. */
+
+struct sched_scratch {
+    int cap;                    /* hosts the arrays have room for */
+    host_state *hs;
+    double *wt;
+    unsigned char *mark;
+    unsigned char *cand;        /* 0: not a candidate, 1: first query, 2: fallback */
+};
+
+void sched_scratch_free(struct sched_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->hs);
+    free(s->wt);
+    free(s->mark);
+    free(s->cand);
+    free(s);
+}
+
+static struct sched_scratch *scratch_take(cloud *c)
+{
+    struct sched_scratch *s = c->sched_scratch;
+    if (!s)
+        s = c->sched_scratch = nv_calloc(1, sizeof *s);
+    int n = c->hosts.n ? c->hosts.n : 1;
+    if (s->cap < n) {
+        free(s->hs);
+        free(s->wt);
+        free(s->mark);
+        free(s->cand);
+        s->hs = nv_malloc((size_t)n * sizeof *s->hs);
+        s->wt = nv_malloc((size_t)n * sizeof *s->wt);
+        s->mark = nv_malloc((size_t)n);
+        s->cand = nv_malloc((size_t)n);
+        s->cap = n;
+    }
+    memset(s->mark, 0, (size_t)n);
+    memset(s->cand, 0, (size_t)n);
+    return s;
 }
 
 void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out)
@@ -1047,7 +1107,13 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
 
     intvec list = {0};
     bool ok = true;
-    int64_t (*cand_res)[RC_COUNT] = NULL;   /* per host: what its candidate asks */
+    struct sched_scratch *scr = scratch_take(c);
+    x.hs = scr->hs;
+    x.wt = scr->wt;
+    x.mark = scr->mark;
+    /* what a candidate asks: that of the query it came from (scr->cand) */
+    int64_t cand_res[3][RC_COUNT];
+    bool by_query = false;
     if (!spec->rebuild) {
         if (!request_filters(c, spec, &q, t, out)) {
             pquery_done(&q);
@@ -1101,21 +1167,26 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         d->ev_placement = pe_ix;
         intvec rej_ids = {0};
         record_placement(c, &q, pe);
+        for (int i = 0; i < q.required.n; i++)
+            intvec_push(&q.required_kind, (int)trait_kind(q.required.v[i]));
+        for (int i = 0; i < q.forbidden.n; i++)
+            intvec_push(&q.forbidden_kind, (int)trait_kind(q.forbidden.v[i]));
         /* pinned CPUs: a second query asks for VCPU instead (Train+) */
         const flavor *fv = &c->flavors.v[spec->flavor];
         bool fallback = q.res[RC_PCPU] > 0 && !c->conf.disable_fallback_pcpu_query &&
                         !kvlist_get(&fv->extra_specs, "resources:PCPU") &&
                         !kvlist_get(&fv->extra_specs, "resources:VCPU");
-        int64_t res2[RC_COUNT];
-        memcpy(res2, q.res, sizeof res2);
+        memcpy(cand_res[1], q.res, sizeof q.res);
+        int64_t *res2 = cand_res[2];
+        memcpy(res2, q.res, sizeof q.res);
         res2[RC_PCPU] = 0;
         res2[RC_VCPU] = fv->vcpus;
-        cand_res = nv_calloc((size_t)c->hosts.n, sizeof *cand_res);
-        bool *is_cand = nv_calloc((size_t)c->hosts.n, sizeof *is_cand);
+        by_query = true;
+        unsigned char *is_cand = scr->cand;
         reject_reason why = {0};
         for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
             if (pass) {
-                memcpy(q.res, res2, sizeof res2);
+                memcpy(q.res, res2, sizeof q.res);
                 trail_note(t, "Placement: no pinning translation for the fallback query: "
                               "VCPU:%d instead of PCPU", fv->vcpus);
                 pe = &t->v[pe_ix];   /* the note may have moved the events */
@@ -1138,8 +1209,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                         continue;
                     }
                     found++;
-                    is_cand[h] = true;
-                    memcpy(cand_res[h], q.res, sizeof q.res);
+                    is_cand[h] = (unsigned char)(pass + 1);
+                    /* its host state now, while its host is in the cache
+                     * (the view first: the compute nodes' stats feed it) */
+                    if (!c->view_valid)
+                        cloud_refresh_view(c);
+                    build_host_state(&x, h, &x.hs[h]);
+                    x.hs[h].has_candidate = true;
+                    x.wt[h] = 0.0;
                 } else if (!pass) {
                     event_reject(pe, h, &why);
                     intvec_push(&rej_ids, h);
@@ -1167,7 +1244,6 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                 d->host[h].fate = DF_NOT_CANDIDATE;
             }
         d->candidates = list.n;
-        free(is_cand);
         pe->in = c->hosts.n;
         pe->out = list.n;
         if (!list.n) {
@@ -1177,7 +1253,6 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             fail(out, t, "NoValidHost", "No valid host was found. ");
             pquery_done(&q);
             intvec_free(&list);
-            free(cand_res);
             return;
         }
     } else {
@@ -1217,22 +1292,22 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         }
     }
 
-    /* host states for the candidates only */
-    x.hs = nv_calloc((size_t)c->hosts.n, sizeof *x.hs);
-    x.wt = nv_calloc((size_t)c->hosts.n, sizeof *x.wt);
-    x.mark = nv_calloc((size_t)c->hosts.n, 1);
+    /* host states: the candidates' were built as Placement returned them,
+     * a rebuild (no Placement query) builds every host's */
     x.ranked = list.n;   /* nothing weighed yet: the list's order stands */
-    if (!c->view_valid)
-        cloud_refresh_view(c);
-    for (int i = 0; i < list.n; i++) {
-        build_host_state(c, list.v[i], &x.hs[list.v[i]]);
-        x.hs[list.v[i]].has_candidate = !spec->rebuild;
+    if (spec->rebuild) {
+        if (!c->view_valid)
+            cloud_refresh_view(c);
+        for (int i = 0; i < list.n; i++) {
+            build_host_state(&x, list.v[i], &x.hs[list.v[i]]);
+            x.wt[list.v[i]] = 0.0;
+        }
     }
     if (c->no_settle)
-        note_stale_view(c, &list, x.hs, t);
+        note_stale_view(&x, &list, x.hs, t);
     /* the server group as setup_instance_group loads it */
-    x.is_member = nv_calloc((size_t)c->servers.n, 1);
     if (spec->group >= 0) {
+        x.is_member = nv_calloc((size_t)c->servers.n, 1);
         for (int s = 0; s < c->servers.n; s++) {
             const server *sv = &c->servers.v[s];
             if (sv->deleted || sv->group != spec->group)
@@ -1273,7 +1348,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             }
             if (!x.hs[h].has_candidate)
                 continue;
-            const int64_t *want = cand_res ? cand_res[h] : res;
+            const int64_t *want = by_query ? cand_res[scr->cand[h]] : res;
             bool cl = placement_claim(c, CONSUMER_SERVER, x.instance, h, want);
             event *ce = trail_add(t, EV_CLAIM);
             ce->host = nv_strdup(c->hosts.v[h].name);
@@ -1341,15 +1416,14 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     }
     out->ok = true;
 done:
-    for (int h = 0; h < c->hosts.n; h++) {
-        if (x.hs[h].own_instances)
-            intvec_free(&x.hs[h].instances);
-        free(x.hs[h].cells);
-        free(x.hs[h].pci_free);
+    for (int i = 0; i < x.owning.n; i++) {
+        host_state *hs = &x.hs[x.owning.v[i]];
+        if (hs->own_instances)
+            intvec_free(&hs->instances);
+        free(hs->cells);
+        free(hs->pci_free);
     }
-    free(x.hs);
-    free(x.wt);
-    free(x.mark);
+    intvec_free(&x.owning);
     if (x.n_pci > 0)
         pci_requests_free(x.pci, x.n_pci);
     intvec_free(&x.group_hosts);
@@ -1357,7 +1431,6 @@ done:
     free(x.is_member);
     free(x.fatal);
     sched_memo_done(&memo);
-    free(cand_res);
     intvec_free(&list);
     pquery_done(&q);
 }

@@ -98,6 +98,8 @@ typedef struct sched_ctx {
     double *wt;
     int ranked;
     unsigned char *mark;        /* per host id, scratch, all 0 between uses */
+    intvec owning;              /* hosts whose state owns memory (cells, devices, a copied
+                                 * server list): the only ones freed after the decision */
 } sched_ctx;
 
 /* The image's wishes as ImagePropertiesFilter compares them. */

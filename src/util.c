@@ -109,8 +109,6 @@ char *nv_printf(const char *fmt, ...)
 
 /* ---- intvec ----------------------------------------------------------- */
 
-void intvec_push(intvec *l, int x) { NV_PUSH(*l, x); }
-
 void intvec_free(intvec *l)
 {
     free(l->v);

@@ -53,7 +53,8 @@ typedef struct intvec {
     int *v;
     int n, cap;
 } intvec;
-void intvec_push(intvec *l, int x);
+/* inline: the scheduler pushes every host of a large cloud */
+static inline void intvec_push(intvec *l, int x) { NV_PUSH(*l, x); }
 void intvec_free(intvec *l);
 void intvec_copy(intvec *dst, const intvec *src);
 int intvec_find(const intvec *l, int x);      /* index or -1 */

@@ -301,8 +301,7 @@ static void test_live_migration_stays_in_cell(void **st)
     /* host2 is in another cell: live migration never crosses cells */
     fx f;
     fx_init(&f, REL_LATEST);
-    free(f.c->hosts.v[1].cell);
-    f.c->hosts.v[1].cell = nv_strdup("cell2");
+    f.c->hosts.v[1].cell = nv_intern("cell2");
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
@@ -1090,8 +1089,7 @@ static void test_rebuild_new_image(void **st)
     fx_init(&f, REL_ZED);
     int arm = t_image(f.c, "arm");
     kvlist_push(&f.c->images.v[arm].properties, "hw_architecture", "aarch64");
-    free(f.c->hosts.v[1].cpu_arch);
-    f.c->hosts.v[1].cpu_arch = nv_strdup("aarch64");
+    f.c->hosts.v[1].cpu_arch = nv_intern("aarch64");
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);

@@ -428,7 +428,7 @@ static void test_capabilities_cpu_info_arch(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    set_str(&f.c->hosts.v[1].cpu_arch, "aarch64");
+    f.c->hosts.v[1].cpu_arch = nv_intern("aarch64");
     flavor_spec(&f, "capabilities:cpu_info:arch", "aarch64");
     fx_filters1(&f, "ComputeCapabilitiesFilter");
     fx_run(&f);
@@ -455,7 +455,7 @@ static void test_capabilities_unscoped_and_scopes(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    set_str(&f.c->hosts.v[2].hypervisor_type, "Xen");
+    f.c->hosts.v[2].hypervisor_type = nv_intern("Xen");
     flavor_spec(&f, "hypervisor_type", "QEMU");           /* HostState attribute */
     flavor_spec(&f, "foo", "bar");                        /* not an attribute: ignored */
     flavor_spec(&f, "quota:cpu_shares", "1024");          /* other scope: ignored */
@@ -483,8 +483,8 @@ static void test_capabilities_unscoped_and_scopes(void **state)
 static void img_hosts(fx *f)
 {
     fx_init(f, REL_LATEST, 3);
-    set_str(&f->c->hosts.v[1].cpu_arch, "aarch64");
-    set_str(&f->c->hosts.v[2].hypervisor_type, "Xen");
+    f->c->hosts.v[1].cpu_arch = nv_intern("aarch64");
+    f->c->hosts.v[2].hypervisor_type = nv_intern("Xen");
     fx_filters1(f, "ImagePropertiesFilter");
 }
 
@@ -533,7 +533,7 @@ static void test_image_props_i386_canonical(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2);
-    set_str(&f.c->hosts.v[0].cpu_arch, "i686");
+    f.c->hosts.v[0].cpu_arch = nv_intern("i686");
     fx_filters1(&f, "ImagePropertiesFilter");
     image_with(&f, "img", "hw_architecture", "i386");
     fx_run(&f);
@@ -549,7 +549,7 @@ static void test_image_props_i386_family(void **state)
     for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
         static fx f;
         fx_init(&f, REL_LATEST, 2);
-        set_str(&f.c->hosts.v[0].cpu_arch, "i686");
+        f.c->hosts.v[0].cpu_arch = nv_intern("i686");
         fx_filters1(&f, "ImagePropertiesFilter");
         image_with(&f, "img", "hw_architecture", archs[i]);
         fx_run(&f);
@@ -565,7 +565,7 @@ static void test_image_props_no_supported_instances(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2);
-    set_str(&f.c->hosts.v[1].hypervisor_type, "ironic");
+    f.c->hosts.v[1].hypervisor_type = nv_intern("ironic");
     fx_filters1(&f, "ImagePropertiesFilter");
     image_with(&f, "img", "hw_vm_mode", "hvm");
     fx_run(&f);
@@ -1438,7 +1438,7 @@ static void json_attr_case(const char *query, int out, const char *rejected)
     fx_init(&f, REL_LATEST, 3);
     set_str(&f.c->hosts.v[1].host_ip, "10.0.0.2");
     set_str(&f.c->hosts.v[1].disabled_reason, "maint");
-    set_str(&f.c->hosts.v[1].hypervisor_type, "Xen");
+    f.c->hosts.v[1].hypervisor_type = nv_intern("Xen");
     f.c->hosts.v[2].disk_gb = 100;
     kvlist_push(&f.rs.hints, "query", query);
     fx_filters1(&f, "JsonFilter");

@@ -469,9 +469,10 @@ static void test_inventory_units(void **state)
     (void)state;
     cloud *c = t_cloud(REL_LATEST);
     int h = t_host(c, "h", 16, 65536, 500);
-    c->hosts.v[h].step_size[RC_MEMORY_MB] = 1024;
-    c->hosts.v[h].min_unit[RC_VCPU] = 2;
-    c->hosts.v[h].max_unit[RC_VCPU] = 4;
+    host_units *u = host_units_of(&c->hosts.v[h]);
+    u->step_size[RC_MEMORY_MB] = 1024;
+    u->min_unit[RC_VCPU] = 2;
+    u->max_unit[RC_VCPU] = 4;
     char why[256];
     int64_t a[RC_COUNT] = {2, 2048, 10, 0};
     assert_true(placement_fits(c, h, a, why, sizeof why));

@@ -126,8 +126,7 @@ static void test_alternates_same_cell_and_max_attempts(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST, 4);
-    free(f.c->hosts.v[1].cell);
-    f.c->hosts.v[1].cell = nv_strdup("cell2");
+    f.c->hosts.v[1].cell = nv_intern("cell2");
     f.c->conf.max_attempts = 2;
     f.rs.return_alternates = true;
     add_instances(&f, 1);

@@ -26,12 +26,6 @@ typedef struct fx {
 /* The fixture in use, freed by the teardown if a failed assertion left it. */
 static fx *live;
 
-static void set_str(char **p, const char *v)
-{
-    free(*p);
-    *p = nv_strdup(v);
-}
-
 /* `n` hosts host1..hostN with `mem` MB each; flavor "tiny" (1 vCPU, 0 MB,
  * 0 GB) so that scheduling never changes RAM/disk usage. */
 static void fx_init(fx *f, int release, int n, int64_t mem)
@@ -619,7 +613,7 @@ static void test_cross_cell_weigher(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3, 4096);
-    set_str(&f.c->hosts.v[0].cell, "cell2");
+    f.c->hosts.v[0].cell = nv_intern("cell2");
     f.rs.dest_cell = nv_strdup("cell1");
     f.rs.allow_cross_cell_move = true;
     fx_weigher1(&f, "CrossCellWeigher");
@@ -631,7 +625,7 @@ static void test_cross_cell_weigher(void **state)
 
     /* not a cross-cell move: 0 everywhere */
     fx_init(&f, REL_LATEST, 2, 4096);
-    set_str(&f.c->hosts.v[0].cell, "cell2");
+    f.c->hosts.v[0].cell = nv_intern("cell2");
     fx_weigher1(&f, "CrossCellWeigher");
     e = fx_run(&f);
     at(e, 0, "host1", 0.0);
