@@ -756,61 +756,173 @@ static int ranked_at(sched_ctx *x, intvec *list, int k)
     return list->v[k];
 }
 
-/* Filter `list` in place for instance index `idx`; false if emptied. */
-static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
+/* ---- filtering -----------------------------------------------------------------
+ *
+ * Nova runs each filter over the hosts the previous ones left.  A host's
+ * fate is its own (a filter reads the request and that host), so novalid
+ * runs the filters host by host instead: each host's state is read once
+ * for all of them, not once per filter.  What is recorded is Nova's: an
+ * event per filter in order, its rejections in the list's order, its in
+ * and out counts, and no events after the filter that left no host.  A
+ * filter that raises before looking at any host (bug 1746483) ends a
+ * segment: the hosts must have gone through the filters before it to
+ * know whether any reached it. */
+
+/* A filter that raises when it starts with any host left. */
+static bool raises_on_entry(const sched_ctx *x, const filter_desc *fd)
+{
+    return x->spec->is_bfv && x->c->conf.isolated_images.n &&
+           !strcmp(fd->name, "IsolatedHostsFilter") && quirk_on(&x->c->conf, Q_BUG_1746483);
+}
+
+/* A run of filters over the hosts, host by host: its events are opened
+ * first (in order), each host goes through them until one rejects it,
+ * and closing it sets the counts and drops the events after a filter
+ * that left no host. */
+typedef struct filter_run {
+    const filter_desc **seg;
+    int ns;
+    int *ev;                    /* each filter's event (trail index) */
+    int *rejected;              /* hosts each rejected */
+    bool *idle;                 /* the request says every host passes it */
+    reject_reason why;          /* clean between hosts */
+} filter_run;
+
+static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **seg, int ns,
+                            trail *t)
+{
+    memset(fr, 0, sizeof *fr);
+    fr->seg = seg;
+    fr->ns = ns;
+    fr->ev = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->ev);
+    fr->rejected = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->rejected);
+    fr->idle = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->idle);
+    decision *d = dec_current(t);
+    dec_pass *dp = &d->pass[d->n_pass - 1];
+    for (int k = 0; k < ns; k++) {
+        event *e = trail_add(t, EV_FILTER);
+        fr->ev[k] = t->n - 1;
+        if (dp->ev_first < 0)
+            dp->ev_first = fr->ev[k];
+        dp->filters++;
+        e->name = nv_strdup(seg[k]->name);
+        fr->idle[k] = seg[k]->idle && seg[k]->idle(x);   /* every host passes: visit none */
+    }
+}
+
+/* One host through the run's filters; false if one rejected it. */
+static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail *t)
+{
+    for (int k = 0; k < fr->ns; k++) {
+        if (fr->idle[k])
+            continue;
+        reject_reason *why = &fr->why;
+        if (fr->seg[k]->pass(x, hs, why)) {
+            if (why->code != R_TEXT || why->buf[0].len || why->buf[1].len)
+                reason_reset(why);   /* words written by a host that passed */
+            continue;
+        }
+        int ev = fr->ev[k];
+        dec_filter_reject(dec_current(t), hs->host, ev, event_reject(&t->v[ev], hs->host, why));
+        reason_reset(why);
+        fr->rejected[k]++;
+        return false;
+    }
+    return true;
+}
+
+/* `in` hosts went through the run: set each event's counts and drop the
+ * events after the filter that left none, as Nova stops there. */
+static void filter_run_close(filter_run *fr, int in, trail *t)
+{
+    int last = fr->ns - 1;
+    for (int k = 0; k < fr->ns; k++) {
+        event *e = &t->v[fr->ev[k]];
+        e->in = in;
+        e->out = in - fr->rejected[k];
+        in = e->out;
+        if (!in) {
+            last = k;
+            break;
+        }
+    }
+    if (last < fr->ns - 1) {
+        trail_truncate(t, fr->ev[last] + 1);
+        decision *d = dec_current(t);
+        d->pass[d->n_pass - 1].filters -= fr->ns - 1 - last;
+    }
+    reason_done(&fr->why);
+    free(fr->ev);
+    free(fr->rejected);
+    free(fr->idle);
+}
+
+/* Run filters seg[0..ns) over `list` host by host; false if emptied. */
+static bool filter_segment(sched_ctx *x, intvec *list, const filter_desc **seg, int ns, trail *t)
+{
+    if (!ns)
+        return true;
+    filter_run fr;
+    filter_run_open(&fr, x, seg, ns, t);
+    int j = 0;
+    for (int i = 0; i < list->n; i++)
+        if (filter_run_host(&fr, x, &x->hs[list->v[i]], t))
+            list->v[j++] = list->v[i];
+    filter_run_close(&fr, list->n, t);
+    list->n = j;
+    return j > 0;
+}
+
+/* The filters of pass `idx` that run host by host before one that raises
+ * on entry (*raiser, NULL if none), from enabled filter *f on. */
+static int filter_seg_next(const sched_ctx *x, int idx, int *f, const filter_desc **seg,
+                           const filter_desc **raiser)
 {
     const nova_config *cf = &x->c->conf;
-    for (int f = 0; f < cf->enabled_filters.n; f++) {
-        const filter_desc *fd = &filter_table[cf->enabled_filters.v[f]];
+    int ns = 0;
+    *raiser = NULL;
+    for (; *f < cf->enabled_filters.n; (*f)++) {
+        const filter_desc *fd = &filter_table[cf->enabled_filters.v[*f]];
         if ((fd->flags & F_ONCE) && idx > 0)
             continue;
         if (x->spec->rebuild && !(fd->flags & F_REBUILD))
             continue;
-        /* bug 1746483: the RequestSpec.image of a volume-backed server has
-         * no id, and IsolatedHostsFilter read it (image_ref =
-         * spec_obj.image.id): obj_load_attr raised before any host passed */
-        if (x->spec->is_bfv && list->n && x->c->conf.isolated_images.n &&
-            !strcmp(fd->name, "IsolatedHostsFilter") && quirk_on(cf, Q_BUG_1746483)) {
+        if (raises_on_entry(x, fd)) {
+            *raiser = fd;
+            (*f)++;
+            break;
+        }
+        seg[ns++] = fd;
+    }
+    return ns;
+}
+
+/* Filter `list` in place for instance index `idx`; false if emptied. */
+static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
+{
+    const nova_config *cf = &x->c->conf;
+    int nf = cf->enabled_filters.n;
+    const filter_desc **seg = nv_malloc((size_t)(nf ? nf : 1) * sizeof *seg);
+    bool ok = true;
+    for (int f = 0; f < nf && ok;) {
+        const filter_desc *raiser;
+        int ns = filter_seg_next(x, idx, &f, seg, &raiser);
+        ok = filter_segment(x, list, seg, ns, t);
+        if (ok && raiser && list->n) {
+            /* bug 1746483: the RequestSpec.image of a volume-backed server
+             * has no id, and IsolatedHostsFilter read it (image_ref =
+             * spec_obj.image.id): obj_load_attr raised before any host
+             * passed */
             trail_quirk(t, "bug-1746483",
                         "IsolatedHostsFilter reads the image id of a volume-backed request");
             x->fatal = nv_strdup("Cannot load 'id' in the base class");
             x->fatal_exc = "NotImplementedError";
             list->n = 0;
-            return false;
+            ok = false;
         }
-        event *e = trail_add(t, EV_FILTER);
-        int ev = t->n - 1;
-        decision *d = dec_current(t);
-        dec_pass *dp = &d->pass[d->n_pass - 1];
-        if (dp->ev_first < 0)
-            dp->ev_first = ev;
-        dp->filters++;
-        e->name = nv_strdup(fd->name);
-        e->in = list->n;
-        int j = 0;
-        if (fd->idle && fd->idle(x)) {   /* every host passes: visit none */
-            e->out = list->n;
-            continue;
-        }
-        reject_reason why = {0};   /* clean again after each rejection */
-        for (int i = 0; i < list->n; i++) {
-            host_state *hs = &x->hs[list->v[i]];
-            if (fd->pass(x, hs, &why)) {
-                list->v[j++] = list->v[i];
-                if (why.code != R_TEXT || why.buf[0].len || why.buf[1].len)
-                    reason_reset(&why);   /* words written by a host that passed */
-            } else {
-                dec_filter_reject(d, hs->host, ev, event_reject(e, hs->host, &why));
-                reason_reset(&why);
-            }
-        }
-        reason_done(&why);
-        list->n = j;
-        e->out = j;
-        if (!j)
-            return false;
     }
-    return true;
+    free(seg);
+    return ok;
 }
 
 /* Weigh `list` and rank its best hosts first; records a weigh event with
@@ -827,34 +939,61 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
     ev_weights *wb = &e->weights;
     memcpy(wb->host, list->v, (size_t)n * sizeof *list->v);
     if (n > 1) {
-        for (int k = 0; k < nk; k++) {
-            const weigher_desc *d = &weigher_table[ws->v[k]];
-            double lo = 0, hi = 0;
-            for (int i = 0; i < n; i++) {
-                double r = d->raw(x, &x->hs[list->v[i]]);
-                if (d->minval0 && r < 0)
-                    r = 0;
-                if (i == 0 || r < lo)
-                    lo = r;
-                if (i == 0 || r > hi)
-                    hi = r;
-                wb->raw[(size_t)i * (size_t)nk + (size_t)k] = r;
-            }
-            if (d->minval0)
-                lo = 0;
-            double mult;
-            bool uniform = weigher_uniform(c, ws->v[k], &mult);
-            for (int i = 0; i < n; i++) {
-                double r = wb->raw[(size_t)i * (size_t)nk + (size_t)k];
-                double norm = lo == hi ? 0.0 : (r - lo) / (hi - lo);
-                if (!uniform)
-                    mult = weigher_multiplier(c, ws->v[k], list->v[i]);
-                /* + 0.0: a negative multiplier times 0 is 0, never -0.0 */
-                double part = mult * norm + 0.0;
-                wb->part[(size_t)i * (size_t)nk + (size_t)k] = part;
-                wb->weight[i] += part;
-            }
+        /* host by host (each host's state read once); a weigher that
+         * raises (the first to raise wins) makes it weigher by weigher,
+         * as Nova goes, so that the same one wins */
+        const weigher_desc **wd = nv_malloc((size_t)nk * sizeof *wd);
+        double *lo = nv_malloc((size_t)nk * sizeof *lo), *hi = nv_malloc((size_t)nk * sizeof *hi);
+        for (int k = 0; k < nk; k++)
+            wd[k] = &weigher_table[ws->v[k]];
+        bool by_host = !x->fatal;
+        for (int pass = by_host ? 0 : 1; pass < 2; pass++) {
+            for (int k = 0; k < nk; k++)
+                lo[k] = hi[k] = 0;
+            for (int a = 0; a < (pass ? nk : n); a++)
+                for (int b = 0; b < (pass ? n : nk); b++) {
+                    int i = pass ? b : a, k = pass ? a : b;
+                    double r = wd[k]->raw(x, &x->hs[list->v[i]]);
+                    if (wd[k]->minval0 && r < 0)
+                        r = 0;
+                    if (i == 0 || r < lo[k])
+                        lo[k] = r;
+                    if (i == 0 || r > hi[k])
+                        hi[k] = r;
+                    wb->raw[(size_t)i * (size_t)nk + (size_t)k] = r;
+                }
+            if (pass == 1 || !x->fatal)
+                break;
+            free(x->fatal);   /* again weigher by weigher */
+            x->fatal = NULL;
+            x->fatal_exc = x->fatal_quirk = NULL;
         }
+        for (int k = 0; k < nk; k++) {
+            if (wd[k]->minval0)
+                lo[k] = 0;
+        }
+        double *mult = nv_malloc((size_t)nk * sizeof *mult);
+        bool *uniform = nv_malloc((size_t)nk * sizeof *uniform);
+        for (int k = 0; k < nk; k++)
+            uniform[k] = weigher_uniform(c, ws->v[k], &mult[k]);
+        for (int i = 0; i < n; i++) {
+            double sum = 0.0;
+            for (int k = 0; k < nk; k++) {
+                double r = wb->raw[(size_t)i * (size_t)nk + (size_t)k];
+                double norm = lo[k] == hi[k] ? 0.0 : (r - lo[k]) / (hi[k] - lo[k]);
+                double m = uniform[k] ? mult[k] : weigher_multiplier(c, ws->v[k], list->v[i]);
+                /* + 0.0: a negative multiplier times 0 is 0, never -0.0 */
+                double part = m * norm + 0.0;
+                wb->part[(size_t)i * (size_t)nk + (size_t)k] = part;
+                sum += part;   /* in weigher order, as Nova adds them */
+            }
+            wb->weight[i] = sum;
+        }
+        free(wd);
+        free(lo);
+        free(hi);
+        free(mult);
+        free(uniform);
         wb->unranked = true;
     }
     for (int i = 0; i < n; i++)
