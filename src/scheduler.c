@@ -857,6 +857,19 @@ static void filter_run_close(filter_run *fr, int in, trail *t)
     free(fr->idle);
 }
 
+/* No host went through the run after all: its events and its pass go
+ * (Placement found no candidate, so Nova never got to the filters). */
+static void filter_run_drop(filter_run *fr, trail *t)
+{
+    if (fr->ns)
+        trail_truncate(t, fr->ev[0]);
+    dec_current(t)->n_pass--;
+    reason_done(&fr->why);
+    free(fr->ev);
+    free(fr->rejected);
+    free(fr->idle);
+}
+
 /* Run filters seg[0..ns) over `list` host by host; false if emptied. */
 static bool filter_segment(sched_ctx *x, intvec *list, const filter_desc **seg, int ns, trail *t)
 {
@@ -932,10 +945,16 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
     const cloud *c = x->c;
     const intvec *ws = &c->conf.weight_classes;
     int n = list->n, nk = ws->n;
+    /* the raw values read as Placement returned the hosts, if this is
+     * that list: the record takes them over */
+    double *early_raw = n > 1 && x->early_raw && x->early_n == n ? x->early_raw : NULL;
+    if (!early_raw)
+        free(x->early_raw);
+    x->early_raw = NULL;   /* for this weighing only */
     event *e = trail_add(t, EV_WEIGH);
     for (int k = 0; k < nk; k++)
         strlist_push(&e->weighers, weigher_table[ws->v[k]].name);
-    event_weights_alloc(e, n, nk);
+    event_weights_alloc(e, n, nk, n > 1, early_raw);
     ev_weights *wb = &e->weights;
     memcpy(wb->host, list->v, (size_t)n * sizeof *list->v);
     if (n > 1) {
@@ -947,13 +966,16 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         for (int k = 0; k < nk; k++)
             wd[k] = &weigher_table[ws->v[k]];
         bool by_host = !x->fatal;
+        /* read as Placement returned the hosts, if this is that list */
+        const double *early = early_raw ? wb->raw : NULL;
         for (int pass = by_host ? 0 : 1; pass < 2; pass++) {
             for (int k = 0; k < nk; k++)
                 lo[k] = hi[k] = 0;
             for (int a = 0; a < (pass ? nk : n); a++)
                 for (int b = 0; b < (pass ? n : nk); b++) {
                     int i = pass ? b : a, k = pass ? a : b;
-                    double r = wd[k]->raw(x, &x->hs[list->v[i]]);
+                    double r = early && !pass ? early[(size_t)i * (size_t)nk + (size_t)k]
+                                              : wd[k]->raw(x, &x->hs[list->v[i]]);
                     if (wd[k]->minval0 && r < 0)
                         r = 0;
                     if (i == 0 || r < lo[k])
@@ -1146,14 +1168,22 @@ static void consume(sched_ctx *x, host_state *hs)
  * (`server`; -1 for the alternates pass). */
 static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
 {
-    /* the hosts come in the last pass's order, all of it ranked */
-    rank_rest(x, list);
-    dec_pass_begin(dec_current(t), sid);
-    bool forced = narrow(x, list, t);
-    dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
-    if (!list->n)
-        return;
-    bool ran = forced || run_filters(x, list, idx, t);
+    bool ran;
+    if (x->prefiltered) {
+        /* the filters ran as Placement returned the hosts (nothing to
+         * narrow: scheduler_select checked) */
+        x->prefiltered = false;
+        ran = list->n > 0;
+    } else {
+        /* the hosts come in the last pass's order, all of it ranked */
+        rank_rest(x, list);
+        dec_pass_begin(dec_current(t), sid);
+        bool forced = narrow(x, list, t);
+        dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
+        if (!list->n)
+            return;
+        ran = forced || run_filters(x, list, idx, t);
+    }
     dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = list->n;
     if (!ran) {
         if (x->fatal)
@@ -1225,6 +1255,31 @@ static struct sched_scratch *scratch_take(cloud *c)
     memset(s->mark, 0, (size_t)n);
     memset(s->cand, 0, (size_t)n);
     return s;
+}
+
+/* What the filters take from the request alone: the instance's NUMA
+ * topology and PCI requests, and the server group as
+ * setup_instance_group loads it. */
+static void request_once(sched_ctx *x)
+{
+    const cloud *c = x->c;
+    const request_spec *spec = x->spec;
+    x->numa_invalid = !numa_request(c, spec->flavor, spec->image, &x->numa, x->numa_error,
+                                    sizeof x->numa_error);
+    x->n_pci = pci_requests(c, spec->pci_flavor >= 0 ? spec->pci_flavor : spec->flavor, x->pci,
+                            PCI_MAX_REQUESTS, x->pci_error, sizeof x->pci_error);
+    if (spec->group >= 0) {
+        x->is_member = nv_calloc((size_t)c->servers.n, 1);
+        for (int s = 0; s < c->servers.n; s++) {
+            const server *sv = &c->servers.v[s];
+            if (sv->deleted || sv->group != spec->group)
+                continue;
+            intvec_push(&x->group_members, s);
+            x->is_member[s] = 1;
+            if (sv->host >= 0 && intvec_find(&x->group_hosts, sv->host) < 0)
+                intvec_push(&x->group_hosts, sv->host);
+        }
+    }
 }
 
 void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out)
@@ -1300,6 +1355,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                             "forced");
         }
 
+        request_once(&x);
         event *pe = trail_add(t, EV_PLACEMENT);
         int pe_ix = t->n - 1;
         decision *d = dec_current(t);
@@ -1323,6 +1379,38 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         by_query = true;
         unsigned char *is_cand = scr->cand;
         reject_reason why = {0};
+        /* The first pass's filters run on each candidate as Placement
+         * returns it, while its host and host state are in the cache, when
+         * nothing Nova does in between shows: no fallback query, no cell
+         * to keep to, no host to narrow to or ignore, a settled view and
+         * no filter that raises on entry.  The events and records are the
+         * same (filter_run); a candidate the filters reject is marked 3. */
+        const filter_desc **early_seg = NULL;
+        filter_run early;
+        if (!fallback && !(spec->dest_cell && !spec->allow_cross_cell_move) && !c->no_settle &&
+            !spec->dest_host && !spec->ignore_hosts.n && !spec->force_hosts.n &&
+            !spec->force_nodes.n && spec->instances.n > 0) {
+            int nf = c->conf.enabled_filters.n, f = 0;
+            const filter_desc *raiser;
+            early_seg = nv_malloc((size_t)(nf ? nf : 1) * sizeof *early_seg);
+            x.index = 0;
+            x.instance = spec->instances.v[0];
+            int ns = filter_seg_next(&x, 0, &f, early_seg, &raiser);
+            if (raiser) {
+                free(early_seg);
+                early_seg = NULL;
+            } else {
+                dec_pass_begin(d, x.instance);
+                filter_run_open(&early, &x, early_seg, ns, t);
+                pe = &t->v[pe_ix];   /* the filter events may have moved it */
+            }
+        }
+        /* and the weighers read each host the filters leave, then too */
+        const intvec *ws = &c->conf.weight_classes;
+        int nk = ws->n, early_n = 0;
+        double *early_raw = NULL;
+        if (early_seg && nk)   /* room for every host; the record keeps what is used */
+            early_raw = nv_malloc((size_t)c->hosts.n * (size_t)nk * sizeof *early_raw);
         for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
             if (pass) {
                 memcpy(q.res, res2, sizeof q.res);
@@ -1356,6 +1444,13 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                     build_host_state(&x, h, &x.hs[h]);
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
+                    if (early_seg && !filter_run_host(&early, &x, &x.hs[h], t)) {
+                        is_cand[h] = 3;
+                    } else if (early_raw) {
+                        double *row = early_raw + (size_t)early_n++ * (size_t)nk;
+                        for (int k = 0; k < nk; k++)
+                            row[k] = weigher_table[ws->v[k]].raw(&x, &x.hs[h]);
+                    }
                 } else if (!pass) {
                     event_reject(pe, h, &why);
                     intvec_push(&rej_ids, h);
@@ -1374,36 +1469,52 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         }
         pe->rejected.n = j;
         intvec_free(&rej_ids);
+        int n_cand = 0;
         for (int h = 0; h < c->hosts.n; h++)
             if (is_cand[h]) {
-                intvec_push(&list, h);
+                n_cand++;
                 intvec_push(&pe->candidates, h);
+                if (is_cand[h] == 3)
+                    continue;   /* a filter rejected it (its fate says which) */
+                intvec_push(&list, h);
                 dec_candidate(d, h);
             } else if (d->host[h].fate != DF_PLACEMENT) {
                 d->host[h].fate = DF_NOT_CANDIDATE;
             }
-        d->candidates = list.n;
+        d->candidates = n_cand;
         pe->in = c->hosts.n;
-        pe->out = list.n;
-        if (!list.n) {
+        pe->out = n_cand;
+        if (early_seg) {
+            if (n_cand)
+                filter_run_close(&early, n_cand, t);
+            else
+                filter_run_drop(&early, t);
+            free(early_seg);
+            x.prefiltered = n_cand > 0;
+            /* a weigher that raised, or too few hosts to weigh: Nova would
+             * not have weighed like this, weigh_hosts() goes its own way */
+            if (early_raw && (x.fatal || early_n < 2)) {
+                free(x.fatal);
+                x.fatal = NULL;
+                x.fatal_exc = x.fatal_quirk = NULL;
+                free(early_raw);
+                early_raw = NULL;
+            }
+            x.early_raw = early_raw;
+            x.early_n = early_n;
+        }
+        if (!n_cand) {
             trail_note(t, "Got no allocation candidates from the Placement API. This could be due "
                           "to insufficient resources or a temporary occurrence as compute nodes "
                           "start up.");
             fail(out, t, "NoValidHost", "No valid host was found. ");
-            pquery_done(&q);
-            intvec_free(&list);
-            return;
+            goto done;
         }
     } else {
+        request_once(&x);
         for (int h = 0; h < c->hosts.n; h++)
             intvec_push(&list, h);
     }
-
-    /* the instance's NUMA topology and PCI requests, once per request */
-    x.numa_invalid = !numa_request(c, spec->flavor, spec->image, &x.numa, x.numa_error,
-                                   sizeof x.numa_error);
-    x.n_pci = pci_requests(c, spec->pci_flavor >= 0 ? spec->pci_flavor : spec->flavor, x.pci,
-                           PCI_MAX_REQUESTS, x.pci_error, sizeof x.pci_error);
 
     /* only the cells the request may use get host states (host_manager
      * _get_computes_for_cells): the requested cell unless cross-cell */
@@ -1444,19 +1555,6 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     }
     if (c->no_settle)
         note_stale_view(&x, &list, x.hs, t);
-    /* the server group as setup_instance_group loads it */
-    if (spec->group >= 0) {
-        x.is_member = nv_calloc((size_t)c->servers.n, 1);
-        for (int s = 0; s < c->servers.n; s++) {
-            const server *sv = &c->servers.v[s];
-            if (sv->deleted || sv->group != spec->group)
-                continue;
-            intvec_push(&x.group_members, s);
-            x.is_member[s] = 1;
-            if (sv->host >= 0 && intvec_find(&x.group_hosts, sv->host) < 0)
-                intvec_push(&x.group_hosts, sv->host);
-        }
-    }
 
     int64_t res[RC_COUNT];
     spec_resources(c, spec, res);
@@ -1569,6 +1667,7 @@ done:
     intvec_free(&x.group_members);
     free(x.is_member);
     free(x.fatal);
+    free(x.early_raw);   /* not weighed after all */
     sched_memo_done(&memo);
     intvec_free(&list);
     pquery_done(&q);

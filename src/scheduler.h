@@ -100,6 +100,10 @@ typedef struct sched_ctx {
     unsigned char *mark;        /* per host id, scratch, all 0 between uses */
     intvec owning;              /* hosts whose state owns memory (cells, devices, a copied
                                  * server list): the only ones freed after the decision */
+    bool prefiltered;           /* the first pass's filters ran as Placement returned hosts */
+    double *early_raw;          /* and the weighers' raw values of the hosts they left (n x k,
+                                 * the list's order; the weigh event takes them), or NULL */
+    int early_n;
 } sched_ctx;
 
 /* The image's wishes as ImagePropertiesFilter compares them. */

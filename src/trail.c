@@ -166,16 +166,23 @@ void event_reject_reason(const event *e, int i, sbuf *out)
     reason_format(x->code, x->i, x->d, event_host(e, x->host), names, out);
 }
 
-void event_weights_alloc(event *e, int n, int k)
+/* n elements of `size` bytes, cleared unless the caller fills them all */
+static void *block(size_t n, size_t size, bool filled)
+{
+    return filled ? nv_malloc(n * size) : nv_calloc(n, size);
+}
+
+void event_weights_alloc(event *e, int n, int k, bool filled, double *raw)
 {
     ev_weights *w = &e->weights;
     w->n = n;
     w->k = k;
     size_t rows = (size_t)n, cells = rows * (size_t)k;
-    w->host = nv_calloc(rows, sizeof *w->host);
-    w->weight = nv_calloc(rows, sizeof *w->weight);
-    w->part = nv_calloc(cells, sizeof *w->part);
-    w->raw = nv_calloc(cells, sizeof *w->raw);
+    w->host = block(rows, sizeof *w->host, filled);
+    w->weight = block(rows, sizeof *w->weight, filled);
+    w->part = block(cells, sizeof *w->part, filled);
+    /* a taken-over block is cut to its n rows (kept with the trail) */
+    w->raw = raw ? nv_realloc(raw, cells * sizeof *w->raw) : block(cells, sizeof *w->raw, filled);
 }
 
 typedef struct rank_key {

@@ -110,8 +110,10 @@ void event_reject_reason(const event *e, int i, sbuf *out);
 /* The weigh event's block: allocate n rows of k; the row of rank r (0
  * best) and the rank of a row.  Rows recorded unranked are sorted on the
  * first reading (the scheduler ranks only the few hosts it needs; the
- * trail's full ranking is made for whoever shows it). */
-void event_weights_alloc(event *e, int n, int k);
+ * trail's full ranking is made for whoever shows it).  `filled`: the
+ * caller writes every row (nothing is cleared); `raw`, if not NULL, is an
+ * allocation of at least n x k raw values the block takes over. */
+void event_weights_alloc(event *e, int n, int k, bool filled, double *raw);
 int event_weigh_row(const event *e, int r);
 int event_weigh_rank(const event *e, int row);
 
