@@ -1273,29 +1273,29 @@ static double agg_min_float(const sched_ctx *x, int h, const char *key, double d
 static bool ram_check(const sched_ctx *x, const host_state *h, double ratio, reject_reason *why)
 {
     int64_t want = req_flavor(x)->memory_mb;
-    double limit = (double)h->total_usable_ram_mb * ratio;
-    double used = (double)(h->total_usable_ram_mb - h->free_ram_mb);
+    double limit = (double)hs_total_ram_mb(x, h) * ratio;
+    double used = (double)(hs_total_ram_mb(x, h) - h->free_ram_mb);
     double usable = limit - used;
     if (usable >= (double)want)
         return true;
     why->code = R_RAM;
     why->d[0] = usable;
     why->i[0] = want;
-    why->i[1] = h->total_usable_ram_mb;
+    why->i[1] = hs_total_ram_mb(x, h);
     why->d[1] = ratio;
-    why->i[2] = h->total_usable_ram_mb - h->free_ram_mb;   /* `used`, exactly */
+    why->i[2] = hs_total_ram_mb(x, h) - h->free_ram_mb;   /* `used`, exactly */
     return false;
 }
 
 static bool ram_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
-    return ram_check(x, h, h->ram_allocation_ratio, why);
+    return ram_check(x, h, hs_ratio(x, h, RC_MEMORY_MB), why);
 }
 
 static bool agg_ram_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return ram_check(x, h, agg_min_float(x, h->host, "ram_allocation_ratio",
-                                         h->ram_allocation_ratio), why);
+                                         hs_ratio(x, h, RC_MEMORY_MB)), why);
 }
 
 static bool core_check(const sched_ctx *x, const host_state *h, double ratio, reject_reason *why)
@@ -1321,20 +1321,20 @@ static bool core_check(const sched_ctx *x, const host_state *h, double ratio, re
 
 static bool core_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
-    return core_check(x, h, h->cpu_allocation_ratio, why);
+    return core_check(x, h, hs_ratio(x, h, RC_VCPU), why);
 }
 
 static bool agg_core_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return core_check(x, h, agg_min_float(x, h->host, "cpu_allocation_ratio",
-                                          h->cpu_allocation_ratio), why);
+                                          hs_ratio(x, h, RC_VCPU)), why);
 }
 
 static bool disk_check(const sched_ctx *x, const host_state *h, double ratio, reject_reason *why)
 {
     const flavor *f = req_flavor(x);
     int64_t want = 1024 * ((x->spec->is_bfv ? 0 : f->root_gb) + f->ephemeral_gb) + f->swap;
-    double total = (double)h->total_usable_disk_gb * 1024;
+    double total = (double)hs_total_disk_gb(x, h) * 1024;
     double used = total - (double)h->free_disk_mb;
     double usable = total * ratio - used;
     if (usable >= (double)want)
@@ -1347,13 +1347,13 @@ static bool disk_check(const sched_ctx *x, const host_state *h, double ratio, re
 
 static bool disk_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
-    return disk_check(x, h, h->disk_allocation_ratio, why);
+    return disk_check(x, h, hs_ratio(x, h, RC_DISK_GB), why);
 }
 
 static bool agg_disk_filter(const sched_ctx *x, const host_state *h, reject_reason *why)
 {
     return disk_check(x, h, agg_min_float(x, h->host, "disk_allocation_ratio",
-                                          h->disk_allocation_ratio), why);
+                                          hs_ratio(x, h, RC_DISK_GB)), why);
 }
 
 /* ---- NUMATopologyFilter / PciPassthroughFilter ----------------------------------- */
@@ -1380,7 +1380,7 @@ static bool numa_topology_filter(const sched_ctx *x, const host_state *h, reject
     if (!x->numa.n)
         return true;
     int assign[NUMA_MAX_CELLS];
-    return numa_fit(x->c, h->host, h->cells, &x->numa, assign, why);
+    return numa_fit(x->c, h->host, hs_cells(x, h), &x->numa, assign, why);
 }
 
 static bool pci_passthrough_filter(const sched_ctx *x, const host_state *h, reject_reason *rw)
@@ -1397,7 +1397,7 @@ static bool pci_passthrough_filter(const sched_ctx *x, const host_state *h, reje
         sbuf_add(why, "host has no PCI devices");
         return false;
     }
-    return pci_fit(x->c, h->host, h->pci_free, x->pci, x->n_pci, false, why);
+    return pci_fit(x->c, h->host, hs_pci_free(x, h), x->pci, x->n_pci, false, why);
 }
 
 /* ---- idle filters: the request alone says every host passes -------------------- */

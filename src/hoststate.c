@@ -117,11 +117,11 @@ bool hs_attr(const sched_ctx *x, const host_state *h, const char *name, jval *ou
         !strcmp(name, "hypervisor_hostname"))
         set_str(out, ho->name);
     else if (!strcmp(name, "total_usable_ram_mb"))
-        set_int(out, h->total_usable_ram_mb);
+        set_int(out, hs_total_ram_mb(x, h));
     else if (!strcmp(name, "total_usable_disk_gb"))
-        set_int(out, h->total_usable_disk_gb);
+        set_int(out, hs_total_disk_gb(x, h));
     else if (!strcmp(name, "disk_mb_used"))
-        set_int(out, h->total_usable_disk_gb * 1024 - h->free_disk_mb);
+        set_int(out, hs_total_disk_gb(x, h) * 1024 - h->free_disk_mb);
     else if (!strcmp(name, "free_ram_mb"))
         set_int(out, h->free_ram_mb);
     else if (!strcmp(name, "free_disk_mb"))
@@ -153,11 +153,11 @@ bool hs_attr(const sched_ctx *x, const host_state *h, const char *name, jval *ou
         out->t = J_STRING;
         out->s = sbuf_take(&b);
     } else if (!strcmp(name, "cpu_allocation_ratio"))
-        set_float(out, h->cpu_allocation_ratio);
+        set_float(out, hs_ratio(x, h, RC_VCPU));
     else if (!strcmp(name, "ram_allocation_ratio"))
-        set_float(out, h->ram_allocation_ratio);
+        set_float(out, hs_ratio(x, h, RC_MEMORY_MB));
     else if (!strcmp(name, "disk_allocation_ratio"))
-        set_float(out, h->disk_allocation_ratio);
+        set_float(out, hs_ratio(x, h, RC_DISK_GB));
     else if (!strcmp(name, "stats"))
         build_stats(x, h, out);
     else if (!strcmp(name, "service")) {

@@ -579,7 +579,8 @@ static void hs_instances_own(sched_ctx *x, host_state *hs)
     intvec_copy(&own, &hs->instances);
     hs->instances = own;
     hs->own_instances = true;
-    if (!hs->cells && !hs->pci_free)
+    const host *ho = &x->c->hosts.v[hs->host];
+    if (!ho->n_cells && !ho->n_pci)   /* else it is in `owning` already */
         intvec_push(&x->owning, hs->host);
 }
 
@@ -589,8 +590,6 @@ static void build_host_state(sched_ctx *x, int h, host_state *hs)
     const host *ho = &c->hosts.v[h];
     memset(hs, 0, sizeof *hs);
     hs->host = h;
-    hs->total_usable_ram_mb = ho->memory_mb;
-    hs->total_usable_disk_gb = ho->disk_gb;
     int64_t res_mem = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
                                                       : c->conf.reserved_host_memory_mb;
     int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
@@ -602,20 +601,20 @@ static void build_host_state(sched_ctx *x, int h, host_state *hs)
     hs->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb - placement_used(c, h, RC_DISK_GB) * 1024;
     hs->vcpus_total = ho->vcpus + ho->pcpus;
     hs->vcpus_used = res_cpus + placement_used(c, h, RC_VCPU) + placement_used(c, h, RC_PCPU);
-    hs->cpu_allocation_ratio = host_ratio(c, h, RC_VCPU);
-    hs->ram_allocation_ratio = host_ratio(c, h, RC_MEMORY_MB);
-    hs->disk_allocation_ratio = host_ratio(c, h, RC_DISK_GB);
     hs->failed_builds = ho->failed_builds;
-    if (ho->n_cells) {
-        hs->cells = nv_calloc((size_t)ho->n_cells, sizeof *hs->cells);
-        numa_host_usage(c, h, hs->cells);
-    }
-    if (ho->n_pci) {
-        hs->pci_free = nv_calloc((size_t)ho->n_pci, sizeof *hs->pci_free);
-        pci_host_free(c, h, hs->pci_free);
-    }
-    if (hs->cells || hs->pci_free)
+    if (ho->n_cells || ho->n_pci) {
+        hs_devices *dv = &x->dev[h];
+        memset(dv, 0, sizeof *dv);
+        if (ho->n_cells) {
+            dv->cells = nv_calloc((size_t)ho->n_cells, sizeof *dv->cells);
+            numa_host_usage(c, h, dv->cells);
+        }
+        if (ho->n_pci) {
+            dv->pci_free = nv_calloc((size_t)ho->n_pci, sizeof *dv->pci_free);
+            pci_host_free(c, h, dv->pci_free);
+        }
         intvec_push(&x->owning, h);
+    }
     const intvec *sv = &c->host_servers[h];
     hs->instances = *sv;   /* borrowed: hs_instances_own() copies before a change */
     hs->num_instances = sv->n;
@@ -1146,15 +1145,17 @@ static void consume(sched_ctx *x, host_state *hs)
     hs->vcpus_used += f->vcpus;
     hs->num_instances += 1;
     hs->num_io_ops += 1;
-    if (x->numa.n && hs->cells) {
+    cell_usage *cells = hs_cells(x, hs);
+    if (x->numa.n && cells) {
         int assign[NUMA_MAX_CELLS];
         sbuf why = {0};
-        if (numa_fit(x->c, hs->host, hs->cells, &x->numa, assign, &why))
-            numa_consume(hs->cells, &x->numa, assign);
+        if (numa_fit(x->c, hs->host, cells, &x->numa, assign, &why))
+            numa_consume(cells, &x->numa, assign);
         sbuf_free(&why);
     }
-    if (x->n_pci > 0 && hs->pci_free)
-        pci_fit(x->c, hs->host, hs->pci_free, x->pci, x->n_pci, true, NULL);
+    int *pci_free = hs_pci_free(x, hs);
+    if (x->n_pci > 0 && pci_free)
+        pci_fit(x->c, hs->host, pci_free, x->pci, x->n_pci, true, NULL);
     if (x->spec->group >= 0) {
         intvec_push(&x->group_hosts, hs->host);
         if (intvec_find(&hs->instances, x->instance) < 0) {
@@ -1218,20 +1219,23 @@ bool sched_is_member(const sched_ctx *x, int sid)
 
 struct sched_scratch {
     int cap;                    /* hosts the arrays have room for */
-    host_state *hs;
+    host_state *hs;             /* on a cache line boundary (a state is one line) */
+    void *hs_block;             /* what was allocated for hs */
     double *wt;
     unsigned char *mark;
     unsigned char *cand;        /* 0: not a candidate, 1: first query, 2: fallback */
+    hs_devices *dev;
 };
 
 void sched_scratch_free(struct sched_scratch *s)
 {
     if (!s)
         return;
-    free(s->hs);
+    free(s->hs_block);
     free(s->wt);
     free(s->mark);
     free(s->cand);
+    free(s->dev);
     free(s);
 }
 
@@ -1242,14 +1246,17 @@ static struct sched_scratch *scratch_take(cloud *c)
         s = c->sched_scratch = nv_calloc(1, sizeof *s);
     int n = c->hosts.n ? c->hosts.n : 1;
     if (s->cap < n) {
-        free(s->hs);
+        free(s->hs_block);
         free(s->wt);
         free(s->mark);
         free(s->cand);
-        s->hs = nv_malloc((size_t)n * sizeof *s->hs);
+        free(s->dev);
+        s->hs_block = nv_malloc((size_t)n * sizeof *s->hs + 64);
+        s->hs = (host_state *)(((uintptr_t)s->hs_block + 63) & ~(uintptr_t)63);
         s->wt = nv_malloc((size_t)n * sizeof *s->wt);
         s->mark = nv_malloc((size_t)n);
         s->cand = nv_malloc((size_t)n);
+        s->dev = nv_malloc((size_t)n * sizeof *s->dev);
         s->cap = n;
     }
     memset(s->mark, 0, (size_t)n);
@@ -1305,6 +1312,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     x.hs = scr->hs;
     x.wt = scr->wt;
     x.mark = scr->mark;
+    x.dev = scr->dev;
     /* what a candidate asks: that of the query it came from (scr->cand) */
     int64_t cand_res[3][RC_COUNT];
     bool by_query = false;
@@ -1654,11 +1662,13 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     out->ok = true;
 done:
     for (int i = 0; i < x.owning.n; i++) {
-        host_state *hs = &x.hs[x.owning.v[i]];
-        if (hs->own_instances)
-            intvec_free(&hs->instances);
-        free(hs->cells);
-        free(hs->pci_free);
+        int h = x.owning.v[i];
+        if (x.hs[h].own_instances)
+            intvec_free(&x.hs[h].instances);
+        if (c->hosts.v[h].n_cells || c->hosts.v[h].n_pci) {
+            free(x.dev[h].cells);
+            free(x.dev[h].pci_free);
+        }
     }
     intvec_free(&x.owning);
     if (x.n_pci > 0)

@@ -52,21 +52,31 @@ typedef struct request_spec {
 void request_spec_init(request_spec *rs);
 void request_spec_done(request_spec *rs);
 
-/* What the scheduler sees of one host (HostState), rebuilt per request. */
+/* What the scheduler sees of one host (HostState), rebuilt per request:
+ * what changes within the request.  One cache line (a decision builds one
+ * per candidate of a large cloud); what is the host's own (its totals and
+ * allocation ratios) is read from the host (hs_total_ram_mb() ... below),
+ * NUMA cell usage and free PCI devices from the request's side table
+ * (hs_cells(), hs_pci_free()). */
 typedef struct host_state {
     int host;
-    int64_t total_usable_ram_mb, free_ram_mb;
-    int64_t total_usable_disk_gb, free_disk_mb;
-    int64_t vcpus_total, vcpus_used;
-    int64_t num_instances, num_io_ops, failed_builds;
-    double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
-    intvec instances;           /* server ids on the host, plus those placed in this request:
-                                 * the cloud's list, borrowed until this request adds one */
+    int vcpus_total;
+    int num_instances, num_io_ops, failed_builds;
     bool own_instances;         /* `instances` is a copy (else borrowed, never freed) */
     bool has_candidate;
-    cell_usage *cells;          /* NUMA cell usage (host's n_cells), NULL if none */
-    int *pci_free;              /* free devices per PCI pool, NULL if none */
+    int64_t free_ram_mb, free_disk_mb;
+    int64_t vcpus_used;
+    intvec instances;           /* server ids on the host, plus those placed in this request:
+                                 * the cloud's list, borrowed until this request adds one */
 } host_state;
+_Static_assert(sizeof(host_state) <= 64, "a host state is one cache line");
+
+/* A host state's NUMA cell usage and free devices per PCI pool (hosts
+ * with cells or devices only). */
+typedef struct hs_devices {
+    cell_usage *cells;
+    int *pci_free;
+} hs_devices;
 
 typedef struct sched_ctx {
     cloud *c;
@@ -100,11 +110,35 @@ typedef struct sched_ctx {
     unsigned char *mark;        /* per host id, scratch, all 0 between uses */
     intvec owning;              /* hosts whose state owns memory (cells, devices, a copied
                                  * server list): the only ones freed after the decision */
+    hs_devices *dev;            /* per host id: what hs_cells() and hs_pci_free() return */
     bool prefiltered;           /* the first pass's filters ran as Placement returned hosts */
     double *early_raw;          /* and the weighers' raw values of the hosts they left (n x k,
                                  * the list's order; the weigh event takes them), or NULL */
     int early_n;
 } sched_ctx;
+
+/* The host's own numbers, as HostState copies them from the compute node. */
+static inline int64_t hs_total_ram_mb(const sched_ctx *x, const host_state *h)
+{
+    return x->c->hosts.v[h->host].memory_mb;
+}
+static inline int64_t hs_total_disk_gb(const sched_ctx *x, const host_state *h)
+{
+    return x->c->hosts.v[h->host].disk_gb;
+}
+static inline double hs_ratio(const sched_ctx *x, const host_state *h, int rc)
+{
+    return host_ratio(x->c, h->host, rc);
+}
+/* NULL when the host reports no NUMA topology / no PCI devices. */
+static inline cell_usage *hs_cells(const sched_ctx *x, const host_state *h)
+{
+    return x->c->hosts.v[h->host].n_cells ? x->dev[h->host].cells : NULL;
+}
+static inline int *hs_pci_free(const sched_ctx *x, const host_state *h)
+{
+    return x->c->hosts.v[h->host].n_pci ? x->dev[h->host].pci_free : NULL;
+}
 
 /* The image's wishes as ImagePropertiesFilter compares them. */
 typedef struct sched_memo {

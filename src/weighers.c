@@ -30,8 +30,7 @@ static double disk_raw(const sched_ctx *x, const host_state *h)
 
 static double cpu_raw(const sched_ctx *x, const host_state *h)
 {
-    (void)x;
-    return (double)h->vcpus_total * h->cpu_allocation_ratio - (double)h->vcpus_used;
+    return (double)h->vcpus_total * hs_ratio(x, h, RC_VCPU) - (double)h->vcpus_used;
 }
 
 static double io_ops_raw(const sched_ctx *x, const host_state *h)
@@ -80,8 +79,9 @@ static double pci_raw(const sched_ctx *x, const host_state *h)
     /* MAX_DEVS - min(free devices, MAX_DEVS - 1): fewer free devices wins */
     int free_ = 0;
     const host *ho = &x->c->hosts.v[h->host];
-    for (int p = 0; h->pci_free && p < ho->n_pci; p++)
-        free_ += h->pci_free[p];
+    const int *pci_free = hs_pci_free(x, h);
+    for (int p = 0; pci_free && p < ho->n_pci; p++)
+        free_ += pci_free[p];
     return 100 - (free_ < 99 ? free_ : 99);
 }
 
