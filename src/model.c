@@ -311,6 +311,7 @@ cloud *cloud_clone(const cloud *src)
     c->no_settle = src->no_settle;
     c->view_valid = src->view_valid;
     c->view_full = src->view_full;
+    c->units_set = src->units_set;
     intvec_copy(&c->view_dirty, &src->view_dirty);
     c->host_gen = src->host_gen;
     c->alloc_seq = src->alloc_seq;      /* later allocations keep the written order */
@@ -480,11 +481,13 @@ int cloud_add_host(cloud *c, const char *name)
     return id;
 }
 
-host_units *host_units_of(host *h)
+host_units *host_units_of(cloud *c, int h)
 {
-    if (!h->units)
-        h->units = nv_calloc(1, sizeof *h->units);
-    return h->units;
+    host *ho = &c->hosts.v[h];
+    if (!ho->units)
+        ho->units = nv_calloc(1, sizeof *ho->units);
+    c->units_set = true;
+    return ho->units;
 }
 
 int cloud_add_host_copy(cloud *c, const char *name, int from)

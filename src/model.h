@@ -81,8 +81,8 @@ typedef struct host {
     double cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio;
     int64_t reserved_host_memory_mb, reserved_host_disk_mb, reserved_host_cpus;
     strlist traits;            /* as given; COMPUTE_STATUS_DISABLED is implied by disabled */
-    host_units *units;         /* NULL: none set (host_units_of() adds them) */
     /* The rest: read when shown, saved, or asked for by a rarer filter. */
+    host_units *units;         /* NULL: none set (host_units_of() adds them) */
     char *name;
     const char *cell;
     int64_t hypervisor_version;
@@ -253,6 +253,9 @@ typedef struct cloud {
      * (a host removed), the next refresh walks every server. */
     intvec view_dirty;
     bool view_full;
+    /* Some host has inventory units set (host_units_of()): without any,
+     * a Placement query need not look for them host by host. */
+    bool units_set;
     /* Derived, rebuilt by cloud_reindex(): */
     nv_index host_ix, flavor_ix, image_ix, group_ix, server_ix, aggregate_ix;
     int64_t *usage;            /* hosts.n * RC_COUNT, Placement usage */
@@ -303,8 +306,8 @@ void cloud_server_set_host(cloud *c, int server, int host);
  * cloud_refresh_view() looks at it again.  Whoever changes one of those
  * outside cloud_server_set_host() and cloud_rt_io() calls this. */
 void cloud_view_touch(cloud *c, int server);
-/* The host's inventory units, added (all 0) if it has none yet. */
-host_units *host_units_of(host *h);
+/* Host h's inventory units, added (all 0) if it has none yet. */
+host_units *host_units_of(cloud *c, int h);
 /* Server `server`, just marked deleted, leaves the name index (an older
  * live server of the same name, if any, is found by it again). */
 void cloud_server_deleted(cloud *c, int server);

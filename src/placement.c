@@ -54,7 +54,8 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
     const int64_t reserveds[RC_COUNT] = BY_RC(host_reserved);
     const double ratios[RC_COUNT] = BY_RC(host_ratio);
 #undef BY_RC
-    const host_units *u = c->hosts.v[h].units;
+    /* units are rare: without any in the cloud, not read (a cache line) */
+    const host_units *u = c->units_set ? c->hosts.v[h].units : NULL;
     for (int rc = 0; rc < RC_COUNT; rc++) {
         int64_t a = amount[rc];
         if (!a)

@@ -1050,7 +1050,7 @@ static const char *const inventory_keys[] = {"min_unit", "max_unit", "step_size"
 
 /* inventory = { VCPU = { min_unit = 1; max_unit = 4; step_size = 2; }; ... }:
  * Placement inventory fields an operator set directly. */
-static void load_host_inventory(loader *ld, const config_setting_t *e, const char *path, host *h)
+static void load_host_inventory(loader *ld, const config_setting_t *e, const char *path, int id)
 {
     const config_setting_t *inv = member(e, "inventory");
     if (!inv)
@@ -1074,7 +1074,7 @@ static void load_host_inventory(loader *ld, const config_setting_t *e, const cha
             continue;
         }
         check_keys(ld, g, ip, inventory_keys);
-        host_units *u = host_units_of(h);
+        host_units *u = host_units_of(ld->c, id);
         get_int(ld, g, ip, "min_unit", 1, INT64_MAX, &u->min_unit[rc]);
         get_int(ld, g, ip, "max_unit", 1, INT64_MAX, &u->max_unit[rc]);
         get_int(ld, g, ip, "step_size", 1, INT64_MAX, &u->step_size[rc]);
@@ -1298,7 +1298,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     int64_t bits = 0;
     if (get_int(ld, e, path, "maxphysaddr_bits", 0, 64, &bits))
         h->maxphysaddr_bits = (int)bits;
-    load_host_inventory(ld, e, path, h);
+    load_host_inventory(ld, e, path, id);
     az_ref(azs, id)->az = az ? member(e, "az") : NULL;
     az_ref(azs, id)->pos = i;
 

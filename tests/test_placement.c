@@ -469,7 +469,7 @@ static void test_inventory_units(void **state)
     (void)state;
     cloud *c = t_cloud(REL_LATEST);
     int h = t_host(c, "h", 16, 65536, 500);
-    host_units *u = host_units_of(&c->hosts.v[h]);
+    host_units *u = host_units_of(c, h);
     u->step_size[RC_MEMORY_MB] = 1024;
     u->min_unit[RC_VCPU] = 2;
     u->max_unit[RC_VCPU] = 4;
