@@ -939,6 +939,24 @@ static bool run_filters(sched_ctx *x, intvec *list, int idx, trail *t)
 
 /* Weigh `list` and rank its best hosts first; records a weigh event with
  * the weighers' block in the list's order. */
+/* One host's raw values by the weighers wd[0..nk) into row, and the
+ * weighers' lowest and highest so far (first: the first host). */
+static void weigh_row(sched_ctx *x, const host_state *hs, const int *wcls, int nk, double *row,
+                      double *lo, double *hi, bool first)
+{
+    for (int k = 0; k < nk; k++) {
+        const weigher_desc *wd = &weigher_table[wcls[k]];
+        double r = wd->raw(x, hs);
+        if (wd->minval0 && r < 0)
+            r = 0;
+        if (first || r < lo[k])
+            lo[k] = r;
+        if (first || r > hi[k])
+            hi[k] = r;
+        row[k] = r;
+    }
+}
+
 static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
 {
     const cloud *c = x->c;
@@ -947,8 +965,14 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
     /* the raw values read as Placement returned the hosts, if this is
      * that list: the record takes them over */
     double *early_raw = n > 1 && x->early_raw && x->early_n == n ? x->early_raw : NULL;
-    if (!early_raw)
+    double *lo = nv_malloc((size_t)(nk ? nk : 1) * sizeof *lo);
+    double *hi = nv_malloc((size_t)(nk ? nk : 1) * sizeof *hi);
+    if (early_raw) {   /* their lowest and highest follow the rows */
+        memcpy(lo, early_raw + (size_t)x->early_cap * (size_t)nk, (size_t)nk * sizeof *lo);
+        memcpy(hi, early_raw + ((size_t)x->early_cap + 1) * (size_t)nk, (size_t)nk * sizeof *hi);
+    } else {
         free(x->early_raw);
+    }
     x->early_raw = NULL;   /* for this weighing only */
     event *e = trail_add(t, EV_WEIGH);
     for (int k = 0; k < nk; k++)
@@ -961,33 +985,26 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
          * raises (the first to raise wins) makes it weigher by weigher,
          * as Nova goes, so that the same one wins */
         const weigher_desc **wd = nv_malloc((size_t)nk * sizeof *wd);
-        double *lo = nv_malloc((size_t)nk * sizeof *lo), *hi = nv_malloc((size_t)nk * sizeof *hi);
         for (int k = 0; k < nk; k++)
             wd[k] = &weigher_table[ws->v[k]];
-        bool by_host = !x->fatal;
-        /* read as Placement returned the hosts, if this is that list */
-        const double *early = early_raw ? wb->raw : NULL;
-        for (int pass = by_host ? 0 : 1; pass < 2; pass++) {
-            for (int k = 0; k < nk; k++)
-                lo[k] = hi[k] = 0;
-            for (int a = 0; a < (pass ? nk : n); a++)
-                for (int b = 0; b < (pass ? n : nk); b++) {
-                    int i = pass ? b : a, k = pass ? a : b;
-                    double r = early && !pass ? early[(size_t)i * (size_t)nk + (size_t)k]
-                                              : wd[k]->raw(x, &x->hs[list->v[i]]);
-                    if (wd[k]->minval0 && r < 0)
-                        r = 0;
-                    if (i == 0 || r < lo[k])
-                        lo[k] = r;
-                    if (i == 0 || r > hi[k])
-                        hi[k] = r;
-                    wb->raw[(size_t)i * (size_t)nk + (size_t)k] = r;
+        /* read as Placement returned the hosts (early_raw), else now */
+        if (!early_raw) {
+            bool by_weigher = x->fatal != NULL;
+            if (!by_weigher) {
+                for (int i = 0; i < n; i++)
+                    weigh_row(x, &x->hs[list->v[i]], ws->v, nk, wb->raw + (size_t)i * (size_t)nk,
+                              lo, hi, i == 0);
+                if (x->fatal) {   /* again weigher by weigher */
+                    free(x->fatal);
+                    x->fatal = NULL;
+                    x->fatal_exc = x->fatal_quirk = NULL;
+                    by_weigher = true;
                 }
-            if (pass == 1 || !x->fatal)
-                break;
-            free(x->fatal);   /* again weigher by weigher */
-            x->fatal = NULL;
-            x->fatal_exc = x->fatal_quirk = NULL;
+            }
+            for (int k = 0; by_weigher && k < nk; k++)
+                for (int i = 0; i < n; i++)
+                    weigh_row(x, &x->hs[list->v[i]], ws->v + k, 1,
+                              wb->raw + (size_t)i * (size_t)nk + k, lo + k, hi + k, i == 0);
         }
         for (int k = 0; k < nk; k++) {
             if (wd[k]->minval0)
@@ -1011,12 +1028,12 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
             wb->weight[i] = sum;
         }
         free(wd);
-        free(lo);
-        free(hi);
         free(mult);
         free(uniform);
         wb->unranked = true;
     }
+    free(lo);
+    free(hi);
     for (int i = 0; i < n; i++)
         x->wt[list->v[i]] = wb->weight[i];
     dec_weighed(dec_current(t), t->n - 1, list->v, n);
@@ -1417,8 +1434,12 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         const intvec *ws = &c->conf.weight_classes;
         int nk = ws->n, early_n = 0;
         double *early_raw = NULL;
-        if (early_seg && nk)   /* room for every host; the record keeps what is used */
-            early_raw = nv_malloc((size_t)c->hosts.n * (size_t)nk * sizeof *early_raw);
+        /* room for every host, then the lowest and highest values; the
+         * weigh event keeps the rows used */
+        if (early_seg && nk)
+            early_raw = nv_malloc(((size_t)c->hosts.n + 2) * (size_t)nk * sizeof *early_raw);
+        double *early_lo = early_raw ? early_raw + (size_t)c->hosts.n * (size_t)nk : NULL;
+        double *early_hi = early_raw ? early_lo + nk : NULL;
         for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
             if (pass) {
                 memcpy(q.res, res2, sizeof q.res);
@@ -1455,9 +1476,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                     if (early_seg && !filter_run_host(&early, &x, &x.hs[h], t)) {
                         is_cand[h] = 3;
                     } else if (early_raw) {
-                        double *row = early_raw + (size_t)early_n++ * (size_t)nk;
-                        for (int k = 0; k < nk; k++)
-                            row[k] = weigher_table[ws->v[k]].raw(&x, &x.hs[h]);
+                        weigh_row(&x, &x.hs[h], ws->v, nk, early_raw + (size_t)early_n * (size_t)nk,
+                                  early_lo, early_hi, early_n == 0);
+                        early_n++;
                     }
                 } else if (!pass) {
                     event_reject(pe, h, &why);
@@ -1510,6 +1531,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             }
             x.early_raw = early_raw;
             x.early_n = early_n;
+            x.early_cap = c->hosts.n;
         }
         if (!n_cand) {
             trail_note(t, "Got no allocation candidates from the Placement API. This could be due "

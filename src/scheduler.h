@@ -114,7 +114,7 @@ typedef struct sched_ctx {
     bool prefiltered;           /* the first pass's filters ran as Placement returned hosts */
     double *early_raw;          /* and the weighers' raw values of the hosts they left (n x k,
                                  * the list's order; the weigh event takes them), or NULL */
-    int early_n;
+    int early_n, early_cap;     /* rows used, rows room (the lowest and highest values follow) */
 } sched_ctx;
 
 /* The host's own numbers, as HostState copies them from the compute node. */
