@@ -785,10 +785,18 @@ typedef struct filter_run {
     int *rejected;              /* hosts each rejected */
     bool *idle;                 /* the request says every host passes it */
     reject_reason why;          /* clean between hosts */
+    /* held: the events are kept aside until filter_run_place() puts them
+     * in the trail (Placement's loop filters before Nova would have, and
+     * a cell narrowing may have to come first); the rejected hosts as
+     * (host, filter, index in its event), recorded in the decision then */
+    event *held;
+    intvec pending;
 } filter_run;
 
+/* Open a run of the filters seg[0..ns): its events go in the trail now,
+ * in the current pass, or are held (`hold`) until filter_run_place(). */
 static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **seg, int ns,
-                            trail *t)
+                            trail *t, bool hold)
 {
     memset(fr, 0, sizeof *fr);
     fr->seg = seg;
@@ -796,16 +804,22 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
     fr->ev = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->ev);
     fr->rejected = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->rejected);
     fr->idle = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->idle);
-    decision *d = dec_current(t);
-    dec_pass *dp = &d->pass[d->n_pass - 1];
+    if (hold)
+        fr->held = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->held);
     for (int k = 0; k < ns; k++) {
+        fr->idle[k] = seg[k]->idle && seg[k]->idle(x);   /* every host passes: visit none */
+        if (hold) {
+            fr->ev[k] = -1;
+            continue;
+        }
+        decision *d = dec_current(t);
+        dec_pass *dp = &d->pass[d->n_pass - 1];
         event *e = trail_add(t, EV_FILTER);
         fr->ev[k] = t->n - 1;
         if (dp->ev_first < 0)
             dp->ev_first = fr->ev[k];
         dp->filters++;
         e->name = nv_strdup(seg[k]->name);
-        fr->idle[k] = seg[k]->idle && seg[k]->idle(x);   /* every host passes: visit none */
     }
 }
 
@@ -821,8 +835,15 @@ static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail 
                 reason_reset(why);   /* words written by a host that passed */
             continue;
         }
-        int ev = fr->ev[k];
-        dec_filter_reject(dec_current(t), hs->host, ev, event_reject(&t->v[ev], hs->host, why));
+        if (fr->held) {
+            intvec_push(&fr->pending, hs->host);
+            intvec_push(&fr->pending, k);
+            intvec_push(&fr->pending, event_reject(&fr->held[k], hs->host, why));
+        } else {
+            int ev = fr->ev[k];
+            dec_filter_reject(dec_current(t), hs->host, ev,
+                              event_reject(&t->v[ev], hs->host, why));
+        }
         reason_reset(why);
         fr->rejected[k]++;
         return false;
@@ -830,8 +851,48 @@ static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail 
     return true;
 }
 
-/* `in` hosts went through the run: set each event's counts and drop the
- * events after the filter that left none, as Nova stops there. */
+/* Held events into the trail, in the current pass, and the rejected hosts
+ * into the decision. */
+static void filter_run_place(filter_run *fr, trail *t)
+{
+    decision *d = dec_current(t);
+    dec_pass *dp = &d->pass[d->n_pass - 1];
+    for (int k = 0; k < fr->ns; k++) {
+        event *e = trail_add(t, EV_FILTER);
+        fr->ev[k] = t->n - 1;
+        if (dp->ev_first < 0)
+            dp->ev_first = fr->ev[k];
+        dp->filters++;
+        e->name = nv_strdup(fr->seg[k]->name);
+        e->rejected = fr->held[k].rejected;
+        e->strs = fr->held[k].strs;
+    }
+    free(fr->held);
+    fr->held = NULL;
+    for (int i = 0; i + 2 < fr->pending.n; i += 3) {
+        int h = fr->pending.v[i], k = fr->pending.v[i + 1];
+        dec_filter_reject(d, h, fr->ev[k], fr->pending.v[i + 2]);
+    }
+    intvec_free(&fr->pending);
+}
+
+static void filter_run_free(filter_run *fr)
+{
+    for (int k = 0; fr->held && k < fr->ns; k++) {
+        free(fr->held[k].rejected.v);
+        strlist_free(&fr->held[k].strs);
+    }
+    free(fr->held);
+    intvec_free(&fr->pending);
+    reason_done(&fr->why);
+    free(fr->ev);
+    free(fr->rejected);
+    free(fr->idle);
+}
+
+/* `in` hosts went through the run (its events in the trail): set each
+ * event's counts and drop the events after the filter that left none, as
+ * Nova stops there. */
 static void filter_run_close(filter_run *fr, int in, trail *t)
 {
     int last = fr->ns - 1;
@@ -850,23 +911,7 @@ static void filter_run_close(filter_run *fr, int in, trail *t)
         decision *d = dec_current(t);
         d->pass[d->n_pass - 1].filters -= fr->ns - 1 - last;
     }
-    reason_done(&fr->why);
-    free(fr->ev);
-    free(fr->rejected);
-    free(fr->idle);
-}
-
-/* No host went through the run after all: its events and its pass go
- * (Placement found no candidate, so Nova never got to the filters). */
-static void filter_run_drop(filter_run *fr, trail *t)
-{
-    if (fr->ns)
-        trail_truncate(t, fr->ev[0]);
-    dec_current(t)->n_pass--;
-    reason_done(&fr->why);
-    free(fr->ev);
-    free(fr->rejected);
-    free(fr->idle);
+    filter_run_free(fr);
 }
 
 /* Run filters seg[0..ns) over `list` host by host; false if emptied. */
@@ -875,7 +920,7 @@ static bool filter_segment(sched_ctx *x, intvec *list, const filter_desc **seg, 
     if (!ns)
         return true;
     filter_run fr;
-    filter_run_open(&fr, x, seg, ns, t);
+    filter_run_open(&fr, x, seg, ns, t, false);
     int j = 0;
     for (int i = 0; i < list->n; i++)
         if (filter_run_host(&fr, x, &x->hs[list->v[i]], t))
@@ -1071,6 +1116,21 @@ static void choose(sched_ctx *x, intvec *list)
     }
 }
 
+/* ignore_hosts' narrowing: its event, and the record of the hosts it
+ * removed (`gone`). */
+static void narrow_ignored(const request_spec *s, const intvec *gone, trail *t)
+{
+    sbuf b = {0};
+    for (int i = 0; i < s->ignore_hosts.n; i++)
+        sbuf_addf(&b, "%s%s", i ? ", " : "", s->ignore_hosts.v[i]);
+    trail_narrow(t, "ignore_hosts", &s->ignore_hosts, "Host filter ignoring hosts: %s",
+                 b.s ? b.s : "");
+    sbuf_free(&b);
+    decision *d = dec_current(t);
+    for (int i = 0; i < gone->n; i++)
+        dec_narrowed(d, gone->v[i], DN_IGNORE, t->n - 1);
+}
+
 /* Host narrowing before filters (get_filtered_hosts); returns true if the
  * request is forced (filters skipped). */
 static bool narrow(sched_ctx *x, intvec *list, trail *t)
@@ -1109,14 +1169,7 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
             }
             list->v[j++] = list->v[i];
         }
-        sbuf b = {0};
-        for (int i = 0; i < s->ignore_hosts.n; i++)
-            sbuf_addf(&b, "%s%s", i ? ", " : "", s->ignore_hosts.v[i]);
-        trail_narrow(t, "ignore_hosts", &s->ignore_hosts, "Host filter ignoring hosts: %s",
-                     b.s ? b.s : "");
-        sbuf_free(&b);
-        for (int i = 0; i < gone.n; i++)
-            dec_narrowed(d, gone.v[i], DN_IGNORE, t->n - 1);
+        narrow_ignored(s, &gone, t);
         intvec_free(&gone);
         list->n = j;
         if (!j)
@@ -1192,6 +1245,10 @@ static void sorted_hosts(sched_ctx *x, intvec *list, int idx, int sid, trail *t)
          * narrow: scheduler_select checked) */
         x->prefiltered = false;
         ran = list->n > 0;
+        if (x->narrowed_out) {   /* ignore_hosts left none: Nova returns before the filters */
+            dec_current(t)->pass[dec_current(t)->n_pass - 1].passed = 0;
+            return;
+        }
     } else {
         /* the hosts come in the last pass's order, all of it ranked */
         rank_rest(x, list);
@@ -1279,6 +1336,22 @@ static struct sched_scratch *scratch_take(cloud *c)
     memset(s->mark, 0, (size_t)n);
     memset(s->cand, 0, (size_t)n);
     return s;
+}
+
+/* The cell narrowing: `dropped` candidates of cells other than `cell`
+ * left out, its event and each such host's record. */
+static void narrow_to_cell(const cloud *c, const char *cell, int dropped, trail *t)
+{
+    strlist one = {0};
+    strlist_push(&one, cell);
+    trail_narrow(t, "cell", &one, "Restricted to cell %s: %d host(s) of other cells left out", cell,
+                 dropped);
+    strlist_free(&one);
+    decision *d = dec_current(t);
+    for (int h = 0; h < c->hosts.n; h++)
+        if ((d->host[h].fate == DF_CANDIDATE || d->host[h].fate == DF_NONE) &&
+            strcmp(c->hosts.v[h].cell, cell) != 0)
+            dec_narrowed(d, h, DN_CELL, t->n - 1);
 }
 
 /* What the filters take from the request alone: the instance's NUMA
@@ -1406,14 +1479,20 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         reject_reason why = {0};
         /* The first pass's filters run on each candidate as Placement
          * returns it, while its host and host state are in the cache, when
-         * nothing Nova does in between shows: no fallback query, no cell
-         * to keep to, no host to narrow to or ignore, a settled view and
-         * no filter that raises on entry.  The events and records are the
-         * same (filter_run); a candidate the filters reject is marked 3. */
+         * nothing Nova does in between shows: no fallback query, no
+         * requested or forced host, a settled view and no filter that
+         * raises on entry.  A move's cell and ignored hosts are left out
+         * here too (marked 4 and 5), a candidate the filters reject is
+         * marked 3; the filter events are held (filter_run) until the
+         * narrowings are in the trail, in Nova's order. */
         const filter_desc **early_seg = NULL;
         filter_run early;
-        if (!fallback && !(spec->dest_cell && !spec->allow_cross_cell_move) && !c->no_settle &&
-            !spec->dest_host && !spec->ignore_hosts.n && !spec->force_hosts.n &&
+        /* the cell the request keeps to (interned, as the hosts' are) */
+        const char *cell_only = spec->dest_cell && !spec->allow_cross_cell_move
+                                    ? nv_intern(spec->dest_cell) : NULL;
+        int early_dropped = 0;   /* candidates of other cells */
+        intvec early_ignored = {0};   /* candidates ignore_hosts names */
+        if (!fallback && !c->no_settle && !spec->dest_host && !spec->force_hosts.n &&
             !spec->force_nodes.n && spec->instances.n > 0) {
             int nf = c->conf.enabled_filters.n, f = 0;
             const filter_desc *raiser;
@@ -1425,9 +1504,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                 free(early_seg);
                 early_seg = NULL;
             } else {
-                dec_pass_begin(d, x.instance);
-                filter_run_open(&early, &x, early_seg, ns, t);
-                pe = &t->v[pe_ix];   /* the filter events may have moved it */
+                filter_run_open(&early, &x, early_seg, ns, t, true);
             }
         }
         /* and the weighers read each host the filters leave, then too */
@@ -1466,6 +1543,17 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                     }
                     found++;
                     is_cand[h] = (unsigned char)(pass + 1);
+                    if (early_seg && cell_only && c->hosts.v[h].cell != cell_only) {
+                        is_cand[h] = 4;   /* left out before the filters */
+                        early_dropped++;
+                        continue;
+                    }
+                    if (early_seg && spec->ignore_hosts.n &&
+                        strlist_find_ci(&spec->ignore_hosts, c->hosts.v[h].name) >= 0) {
+                        is_cand[h] = 5;   /* ignored, before the filters */
+                        intvec_push(&early_ignored, h);
+                        continue;
+                    }
                     /* its host state now, while its host is in the cache
                      * (the view first: the compute nodes' stats feed it) */
                     if (!c->view_valid)
@@ -1505,8 +1593,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                 intvec_push(&pe->candidates, h);
                 if (is_cand[h] == 3)
                     continue;   /* a filter rejected it (its fate says which) */
-                intvec_push(&list, h);
                 dec_candidate(d, h);
+                if (is_cand[h] < 4)   /* 4, 5: of another cell, ignored: narrowed below */
+                    intvec_push(&list, h);
             } else if (d->host[h].fate != DF_PLACEMENT) {
                 d->host[h].fate = DF_NOT_CANDIDATE;
             }
@@ -1514,10 +1603,25 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
         pe->in = c->hosts.n;
         pe->out = n_cand;
         if (early_seg) {
-            if (n_cand)
-                filter_run_close(&early, n_cand, t);
-            else
-                filter_run_drop(&early, t);
+            if (n_cand) {
+                /* in Nova's order: the cell, the pass with its narrowing,
+                 * then the filters if a host is left */
+                if (early_dropped)
+                    narrow_to_cell(c, cell_only, early_dropped, t);
+                dec_pass_begin(d, x.instance);
+                if (spec->ignore_hosts.n)
+                    narrow_ignored(spec, &early_ignored, t);
+                int in = n_cand - early_dropped - early_ignored.n;
+                if (in) {
+                    filter_run_place(&early, t);
+                    filter_run_close(&early, in, t);
+                } else {
+                    filter_run_free(&early);
+                    x.narrowed_out = true;   /* no filters ran, nothing to say */
+                }
+            } else {
+                filter_run_free(&early);
+            }
             free(early_seg);
             x.prefiltered = n_cand > 0;
             /* a weigher that raised, or too few hosts to weigh: Nova would
@@ -1533,6 +1637,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             x.early_n = early_n;
             x.early_cap = c->hosts.n;
         }
+        intvec_free(&early_ignored);
         if (!n_cand) {
             trail_note(t, "Got no allocation candidates from the Placement API. This could be due "
                           "to insufficient resources or a temporary occurrence as compute nodes "
@@ -1547,8 +1652,9 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
     }
 
     /* only the cells the request may use get host states (host_manager
-     * _get_computes_for_cells): the requested cell unless cross-cell */
-    if (spec->dest_cell && !spec->allow_cross_cell_move) {
+     * _get_computes_for_cells): the requested cell unless cross-cell
+     * (Placement's loop did it when it filtered) */
+    if (spec->dest_cell && !spec->allow_cross_cell_move && !x.prefiltered) {
         int j = 0, dropped = 0;
         for (int i = 0; i < list.n; i++) {
             if (strcmp(c->hosts.v[list.v[i]].cell, spec->dest_cell) != 0) {
@@ -1558,18 +1664,8 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
             list.v[j++] = list.v[i];
         }
         list.n = j;
-        if (dropped) {
-            strlist one = {0};
-            strlist_push(&one, spec->dest_cell);
-            trail_narrow(t, "cell", &one, "Restricted to cell %s: %d host(s) of other cells left out",
-                         spec->dest_cell, dropped);
-            strlist_free(&one);
-            decision *d = dec_current(t);
-            for (int h = 0; h < c->hosts.n; h++)
-                if ((d->host[h].fate == DF_CANDIDATE || d->host[h].fate == DF_NONE) &&
-                    strcmp(c->hosts.v[h].cell, spec->dest_cell) != 0)
-                    dec_narrowed(d, h, DN_CELL, t->n - 1);
-        }
+        if (dropped)
+            narrow_to_cell(c, spec->dest_cell, dropped, t);
     }
 
     /* host states: the candidates' were built as Placement returned them,

@@ -112,6 +112,7 @@ typedef struct sched_ctx {
                                  * server list): the only ones freed after the decision */
     hs_devices *dev;            /* per host id: what hs_cells() and hs_pci_free() return */
     bool prefiltered;           /* the first pass's filters ran as Placement returned hosts */
+    bool narrowed_out;          /* or did not: ignore_hosts had left no host */
     double *early_raw;          /* and the weighers' raw values of the hosts they left (n x k,
                                  * the list's order; the weigh event takes them), or NULL */
     int early_n, early_cap;     /* rows used, rows room (the lowest and highest values follow) */
