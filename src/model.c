@@ -795,26 +795,29 @@ static const char *const known_states[] = {
     "shelving", "shelving_offloading", "shelving_image_uploading", "deleting"};
 enum { N_KNOWN = sizeof known_states / sizeof known_states[0], IO_TASK_FIRST = 12,
        IO_TASK_N = 7 };
-static char **more_states;
+static char **more_states;   /* the texts interned that are not known states (a scenario's
+                              * task_state is free text; projects, cells, architectures) */
 static int n_more_states;
-static nv_index more_ix;   /* text -> index in more_states (a scenario's task_state is free text) */
+/* text -> i: known_states[i] if i < N_KNOWN, else more_states[i - N_KNOWN]
+ * (one lookup per text: loading interns a few per server) */
+static nv_index intern_ix;
 
 const char *nv_intern(const char *text)
 {
     if (!text)
         return NULL;
-    for (int i = 0; i < N_KNOWN; i++)
-        if (!strcmp(known_states[i], text))
-            return known_states[i];
-    int i = nv_index_get(&more_ix, text);
+    if (!intern_ix.cap)
+        for (int i = 0; i < N_KNOWN; i++)
+            nv_index_put(&intern_ix, known_states[i], i);
+    int i = nv_index_get(&intern_ix, text);
     if (i >= 0)
-        return more_states[i];
+        return i < N_KNOWN ? known_states[i] : more_states[i - N_KNOWN];
     if ((n_more_states & (n_more_states - 1)) == 0)   /* 0, 1, 2, 4, ...: double */
         more_states = nv_realloc(more_states,
                                  (size_t)(n_more_states ? 2 * n_more_states : 1) *
                                      sizeof *more_states);
     more_states[n_more_states] = nv_strdup(text);
-    nv_index_put(&more_ix, more_states[n_more_states], n_more_states);
+    nv_index_put(&intern_ix, more_states[n_more_states], N_KNOWN + n_more_states);
     return more_states[n_more_states++];
 }
 
