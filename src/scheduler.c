@@ -1379,7 +1379,11 @@ static void request_once(sched_ctx *x)
     }
 }
 
-void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out)
+/* `early`: filter and weigh as Placement returns hosts where Nova's
+ * records allow it (the one way for users; sanitizer builds run the other
+ * way too and compare, see scheduler_select()). */
+static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out,
+                         bool early_ok)
 {
     memset(out, 0, sizeof *out);
     record_request(c, spec, t);
@@ -1492,7 +1496,7 @@ void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched
                                     ? nv_intern(spec->dest_cell) : NULL;
         int early_dropped = 0;   /* candidates of other cells */
         intvec early_ignored = {0};   /* candidates ignore_hosts names */
-        if (!fallback && !c->no_settle && !spec->dest_host && !spec->force_hosts.n &&
+        if (early_ok && !fallback && !c->no_settle && !spec->dest_host && !spec->force_hosts.n &&
             !spec->force_nodes.n && spec->instances.n > 0) {
             int nf = c->conf.enabled_filters.n, f = 0;
             const filter_desc *raiser;
@@ -1799,4 +1803,56 @@ done:
     sched_memo_done(&memo);
     intvec_free(&list);
     pquery_done(&q);
+}
+
+#ifdef NV_CHECK_STATES
+/* What a decision leaves: its events as JSON, every host's fate as read,
+ * the summary, and the hosts chosen. */
+static char *decision_print(const trail *t, const cloud *c, int from, const sched_result *r)
+{
+    sbuf b = {0};
+    trail_json(t, from, t->n, &b);
+    int first, nd = dec_in_range(t, from, t->n, &first);
+    for (int d = first; d < first + nd; d++)
+        for (int h = 0; h < c->hosts.n; h++) {
+            sbuf_addc(&b, '\n');
+            dec_host_fate(t, c, from, d, t->n, h, true, &b);
+        }
+    sbuf_addc(&b, '\n');
+    dec_summary(t, c, from, t->n, &b);
+    sbuf_addf(&b, "\nok=%d", r->ok);
+    for (int i = 0; i < r->hosts.n; i++) {
+        sbuf_addf(&b, " %d:", r->hosts.v[i]);
+        for (int k = 0; r->alternates && k < r->alternates[i].n; k++)
+            sbuf_addf(&b, " %d", r->alternates[i].v[k]);
+    }
+    return sbuf_take(&b);
+}
+#endif
+
+void scheduler_select(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out)
+{
+#ifdef NV_CHECK_STATES
+    /* Sanitizer builds: the same request the other way (each filter over
+     * the whole list after Placement, as Nova goes), on a copy, must leave
+     * the same records, the same choice and the same random draws. */
+    cloud *copy = cloud_clone(c);
+    trail other = {0};
+    nv_rng rng_other = *rng;
+    sched_result r_other;
+    select_hosts(copy, spec, &rng_other, &other, &r_other, false);
+    int from = t->n;
+    select_hosts(c, spec, rng, t, out, true);
+    char *a = decision_print(t, c, from, out), *b = decision_print(&other, copy, 0, &r_other);
+    if (strcmp(a, b) != 0 || memcmp(rng, &rng_other, sizeof *rng) != 0)
+        nv_fatal("scheduler: the decision differs when filtered as Placement returns hosts:\n"
+                 "%s\n--- filtered after Placement:\n%s", a, b);
+    free(a);
+    free(b);
+    sched_result_done(&r_other);
+    trail_free(&other);
+    cloud_free(copy);
+#else
+    select_hosts(c, spec, rng, t, out, true);
+#endif
 }
