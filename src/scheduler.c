@@ -1379,7 +1379,7 @@ static void request_once(sched_ctx *x)
     }
 }
 
-/* `early`: filter and weigh as Placement returns hosts where Nova's
+/* `early_ok`: filter and weigh as Placement returns hosts where Nova's
  * records allow it (the one way for users; sanitizer builds run the other
  * way too and compare, see scheduler_select()). */
 static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out,
