@@ -307,7 +307,8 @@ static bool write_all(int fd, const char *data, size_t len)
     return true;
 }
 
-bool textfile_write(const char *path, const char *data, size_t len, char *err, size_t errlen)
+static bool replace_file(const char *path, const char *data, size_t len, bool durable, char *err,
+                         size_t errlen)
 {
     bool ok = false;
     char *target = NULL, *tmp = NULL;
@@ -367,7 +368,7 @@ bool textfile_write(const char *path, const char *data, size_t len, char *err, s
         umask(mask);
         mode = 0666 & ~mask;
     }
-    if (fchmod(fd, mode) != 0 || !write_all(fd, data, len) || fsync(fd) != 0) {
+    if (fchmod(fd, mode) != 0 || !write_all(fd, data, len) || (durable && fsync(fd) != 0)) {
         snprintf(err, errlen, "cannot write %s: %s", target, strerror(errno));
         free(dir);
         goto out;
@@ -386,6 +387,11 @@ bool textfile_write(const char *path, const char *data, size_t len, char *err, s
     }
     free(tmp);
     tmp = NULL;
+    if (!durable) {
+        free(dir);
+        ok = true;
+        goto out;
+    }
     /* the rename itself must reach the disk */
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
@@ -407,4 +413,14 @@ out:
     }
     free(target);
     return ok;
+}
+
+bool textfile_write(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    return replace_file(path, data, len, true, err, errlen);
+}
+
+bool textfile_replace(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    return replace_file(path, data, len, false, err, errlen);
 }

@@ -54,5 +54,11 @@ char *textfile_widen(const char *text, size_t len);
  * False with the reason ("cannot write PATH: No space left on device") in
  * err; the original file is then untouched and no temporary file is left. */
 bool textfile_write(const char *path, const char *data, size_t len, char *err, size_t errlen);
+/* The same, atomic but not durable: nothing is fsync()ed.  A program that
+ * stops (a crash, a lost terminal) leaves the old file or the new one; an
+ * operating system that stops may leave neither.  For files rewritten
+ * after every command (the UI's autosave), where syncing megabytes each
+ * time would be most of the wait. */
+bool textfile_replace(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 #endif

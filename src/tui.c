@@ -26,6 +26,7 @@
 #include <curses.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
@@ -40,6 +41,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "textfile.h"
 #include "theme.h"
 
 #define MIN_COLS 60
@@ -437,6 +439,7 @@ static char *selected_name(tui *t)
 }
 
 static void autosave(tui *t);
+static void autosave_forget(tui *t);
 
 static void session_changed(tui *t, char *keep)
 {
@@ -511,8 +514,7 @@ const cmd_result *tui_exec(tui *t, const command *cmd, int step)
 static void switch_quirk(tui *t, int quirk, bool on, const char *how)
 {
     char *keep = selected_name(t);
-    free(t->autosave_head);
-    t->autosave_head = NULL;
+    autosave_forget(t);
     session_set_quirk(t->s, quirk, on);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "%squirk %s %s; replayed %d command(s)", how,
@@ -526,8 +528,7 @@ static void set_release(tui *t, int rel)
 {
     char *keep = selected_name(t);
     int from = t->s->initial->conf.release;
-    free(t->autosave_head);
-    t->autosave_head = NULL;
+    autosave_forget(t);
     session_set_release(t->s, rel);
     session_changed(t, keep);
     tui_status(t, TH_STATUS_OK, "release %s (was %s); replayed %d command(s)", release_name(rel),
@@ -706,25 +707,74 @@ static char *own_autosave(tui *t)
     return state_file(t, name);
 }
 
+/* The start state changed (quirks, release, a file opened): the autosave's
+ * head is made again, and the file written whole. */
+static void autosave_forget(tui *t)
+{
+    free(t->autosave_head);
+    t->autosave_head = NULL;
+    free(t->autosave_steps);
+    t->autosave_steps = NULL;
+}
+
+/* A command added: the new steps' text extends the file's (the same up to
+ * the old end but for the list's closing), so only what changed is
+ * written, in place, with one write.  False (nothing done) when the file
+ * is not what was last written or the steps got shorter (an undo). */
+static bool autosave_extend(tui *t, const char *path, const char *steps)
+{
+    const char *old = t->autosave_steps;
+    if (!old)
+        return false;
+    size_t ol = strlen(old), nl = strlen(steps), p = 0;
+    if (nl < ol)
+        return false;
+    while (p < ol && old[p] == steps[p])
+        p++;
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    off_t at = (off_t)(t->autosave_head_len + p);
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              (size_t)st.st_size == t->autosave_head_len + ol &&
+              pwrite(fd, steps + p, nl - p, at) == (ssize_t)(nl - p);
+    close(fd);
+    return ok;
+}
+
 /* After every change: the session so far, so a crash or a lost terminal
- * loses nothing; offered back at the next start. */
+ * loses nothing; offered back at the next start.  The start state's text
+ * is made once (at 100,000 servers it is most of the file and most of the
+ * time) and written once; after that a new command writes its step only,
+ * so a command in the UI does not wait for megabytes to be written. */
 static void autosave(tui *t)
 {
     char *path = own_autosave(t);
     if (!path)
         return;
     if (t->s->n_done > 0 && t->gen != t->saved_gen) {
-        /* the start state's text is made once: at 100,000 servers it is
-         * most of the file and most of the time */
-        if (!t->autosave_head)
+        if (!t->autosave_head) {
             t->autosave_head = scenario_text(t->s->initial, NULL, 0);
+            t->autosave_head_len = strlen(t->autosave_head);
+        }
         char *steps = scenario_steps_text(t->s->done, t->s->n_done);
-        char *text = nv_printf("%s%s", t->autosave_head, steps);
-        scenario_write_text(path, text, NULL, 0);
-        free(text);
-        free(steps);
+        bool ok = autosave_extend(t, path, steps);
+        if (!ok) {
+            char *text = nv_printf("%s%s", t->autosave_head, steps);
+            /* atomic, not synced (a save is both) */
+            char err[1];
+            ok = textfile_replace(path, text, strlen(text), err, sizeof err);
+            free(text);
+        }
+        free(t->autosave_steps);
+        t->autosave_steps = ok ? steps : NULL;
+        if (!ok)
+            free(steps);
     } else {
         unlink(path);
+        free(t->autosave_steps);
+        t->autosave_steps = NULL;
     }
     free(path);
 }
@@ -956,8 +1006,7 @@ static void restore_autosave(tui *t)
     session_free(t->s);
     t->s = session_new(sc->c);
     sc->c = NULL;
-    free(t->autosave_head);
-    t->autosave_head = NULL;
+    autosave_forget(t);
     intvec_free(&t->step_of);
     for (int i = 0; i < sc->n_steps; i++) {
         session_exec(t->s, &sc->steps[i]);
@@ -2024,7 +2073,7 @@ static void tui_done(tui *t)
     free(t->search);
     free(t->ask_path);
     free(t->state_dir);
-    free(t->autosave_head);
+    autosave_forget(t);
     free(t->autosave_offer);
     strlist_free(&t->form_vals);
 }

@@ -155,6 +155,9 @@ struct tui {
     char *autosave_offer;        /* an orphaned autosave offered at start, or NULL */
     char *autosave_head;         /* the start state's text, NULL: to be made again
                                   * (the start changes with quirks and release only) */
+    size_t autosave_head_len;
+    char *autosave_steps;        /* the steps' text the autosave holds after the head,
+                                  * NULL: unknown (the next autosave rewrites it) */
 
     char *search;                /* active search pattern, NULL: none */
 

@@ -482,6 +482,14 @@ if grep -q 'op = "start"' "$tmp/asks/novalid-session.cfg"; then
 else
     ok "the file is as it was"
 fi
+# the second command's autosave wrote its step in place after the first's
+auto="$HOME/.local/state/novalid/autosave-$(cat "$tmp/asks/pid").cfg"
+if grep -q 'op = "stop"' "$auto" && grep -q 'op = "start"' "$auto" &&
+    "$NOVALID" validate "$auto" >/dev/null 2>&1; then
+    ok "autosave: the second command added in place, a whole scenario"
+else
+    fail "autosave after two commands: $("$NOVALID" validate "$auto" 2>&1 | head -n 3)"
+fi
 line ':release-set queens'
 check "the UI's release switch replays the session" 'release queens \(was latest\); replayed 2 command'
 check "the title names the release" 'release queens'
