@@ -1596,7 +1596,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 n_cand++;
                 intvec_push(&pe->candidates, h);
                 if (is_cand[h] == 3)
-                    continue;   /* a filter rejected it (its fate says which) */
+                    continue;   /* a filter rejected it (filter_run_place records which) */
                 dec_candidate(d, h);
                 if (is_cand[h] < 4)   /* 4, 5: of another cell, ignored: narrowed below */
                     intvec_push(&list, h);
