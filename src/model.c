@@ -571,7 +571,9 @@ void cloud_aggregate_remove_host(cloud *c, int agg, int h)
 void cloud_view_touch(cloud *c, int sid)
 {
     server *s = &c->servers.v[sid];
-    if (s->view_dirty)
+    /* marked already, or the next refresh walks every server anyway
+     * (nothing computed yet: loading marks none of its servers) */
+    if (s->view_dirty || !c->view_valid || c->view_full)
         return;
     s->view_dirty = true;
     intvec_push(&c->view_dirty, sid);

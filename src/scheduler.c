@@ -795,6 +795,18 @@ typedef struct filter_run {
 
 /* Open a run of the filters seg[0..ns): its events go in the trail now,
  * in the current pass, or are held (`hold`) until filter_run_place(). */
+/* A filter's event in the trail, in the current pass; its index. */
+static int filter_event(const filter_desc *fd, trail *t)
+{
+    dec_pass *dp = &dec_current(t)->pass[dec_current(t)->n_pass - 1];
+    event *e = trail_add(t, EV_FILTER);
+    if (dp->ev_first < 0)
+        dp->ev_first = t->n - 1;
+    dp->filters++;
+    e->name = nv_strdup(fd->name);
+    return t->n - 1;
+}
+
 static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **seg, int ns,
                             trail *t, bool hold)
 {
@@ -808,18 +820,7 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
         fr->held = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->held);
     for (int k = 0; k < ns; k++) {
         fr->idle[k] = seg[k]->idle && seg[k]->idle(x);   /* every host passes: visit none */
-        if (hold) {
-            fr->ev[k] = -1;
-            continue;
-        }
-        decision *d = dec_current(t);
-        dec_pass *dp = &d->pass[d->n_pass - 1];
-        event *e = trail_add(t, EV_FILTER);
-        fr->ev[k] = t->n - 1;
-        if (dp->ev_first < 0)
-            dp->ev_first = fr->ev[k];
-        dp->filters++;
-        e->name = nv_strdup(seg[k]->name);
+        fr->ev[k] = hold ? -1 : filter_event(seg[k], t);
     }
 }
 
@@ -856,16 +857,10 @@ static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail 
 static void filter_run_place(filter_run *fr, trail *t)
 {
     decision *d = dec_current(t);
-    dec_pass *dp = &d->pass[d->n_pass - 1];
     for (int k = 0; k < fr->ns; k++) {
-        event *e = trail_add(t, EV_FILTER);
-        fr->ev[k] = t->n - 1;
-        if (dp->ev_first < 0)
-            dp->ev_first = fr->ev[k];
-        dp->filters++;
-        e->name = nv_strdup(fr->seg[k]->name);
-        e->rejected = fr->held[k].rejected;
-        e->strs = fr->held[k].strs;
+        fr->ev[k] = filter_event(fr->seg[k], t);
+        t->v[fr->ev[k]].rejected = fr->held[k].rejected;
+        t->v[fr->ev[k]].strs = fr->held[k].strs;
     }
     free(fr->held);
     fr->held = NULL;
@@ -1029,9 +1024,6 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         /* host by host (each host's state read once); a weigher that
          * raises (the first to raise wins) makes it weigher by weigher,
          * as Nova goes, so that the same one wins */
-        const weigher_desc **wd = nv_malloc((size_t)nk * sizeof *wd);
-        for (int k = 0; k < nk; k++)
-            wd[k] = &weigher_table[ws->v[k]];
         /* read as Placement returned the hosts (early_raw), else now */
         if (!early_raw) {
             bool by_weigher = x->fatal != NULL;
@@ -1052,7 +1044,7 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
                               wb->raw + (size_t)i * (size_t)nk + k, lo + k, hi + k, i == 0);
         }
         for (int k = 0; k < nk; k++) {
-            if (wd[k]->minval0)
+            if (weigher_table[ws->v[k]].minval0)
                 lo[k] = 0;
         }
         double *mult = nv_malloc((size_t)nk * sizeof *mult);
@@ -1072,7 +1064,6 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
             }
             wb->weight[i] = sum;
         }
-        free(wd);
         free(mult);
         free(uniform);
         wb->unranked = true;
