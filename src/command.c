@@ -17,6 +17,7 @@
  * command_usage() prints the synopsis of each op from the table.
  */
 #include "command.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -421,7 +422,9 @@ static bool check_group(command *cmd, const char **key, char *err, size_t errlen
     return true;
 }
 
-#define ENTRY(a, chk, fn) {a, N_ARGS(a), chk, fn}
+#define ENTRY(a, chk, fn) {a, N_ARGS(a), chk, fn, false}
+/* a cloud-building op: undone from a copy (cmd_desc.undo_copy) */
+#define ENTRY_COPY(a, chk, fn) {a, N_ARGS(a), chk, fn, true}
 
 const cmd_desc cmd_table[OP_COUNT] = {
     [OP_BOOT] = ENTRY(args_boot, check_boot, conductor_boot),
@@ -441,20 +444,20 @@ const cmd_desc cmd_table[OP_COUNT] = {
     [OP_SHELVE_OFFLOAD] = ENTRY(args_server, NULL, conductor_shelve_offload),
     [OP_UNSHELVE] = ENTRY(args_unshelve, NULL, conductor_unshelve),
     [OP_HOST] = ENTRY(args_host, NULL, conductor_host),
-    [OP_AGGREGATE] = ENTRY(args_aggregate, check_aggregate, conductor_aggregate),
+    [OP_AGGREGATE] = ENTRY_COPY(args_aggregate, check_aggregate, conductor_aggregate),
     [OP_FAULT] = ENTRY(args_fault, NULL, conductor_fault),
     [OP_EXPECT] = ENTRY(args_expect, NULL, conductor_expect),
     [OP_SETTLE] = ENTRY(args_settle, NULL, conductor_settle),
-    [OP_HOST_ADD] = ENTRY(args_host_add, NULL, cloudops_host_add),
-    [OP_HOST_SET] = ENTRY(args_host_set, NULL, cloudops_host_set),
-    [OP_HOST_REMOVE] = ENTRY(args_host_remove, NULL, cloudops_host_remove),
-    [OP_FLAVOR_ADD] = ENTRY(args_flavor_add, NULL, cloudops_flavor_add),
-    [OP_IMAGE_ADD] = ENTRY(args_image_add, NULL, cloudops_image_add),
-    [OP_GROUP_CREATE] = ENTRY(args_group_create, check_group, cloudops_group_create),
-    [OP_AGGREGATE_CREATE] = ENTRY(args_aggregate_create, NULL, cloudops_aggregate_create),
-    [OP_AGGREGATE_DELETE] = ENTRY(args_aggregate_delete, NULL, cloudops_aggregate_delete),
-    [OP_CONFIG_SET] = ENTRY(args_config_set, NULL, cloudops_config_set),
-    [OP_RELEASE_SET] = ENTRY(args_release_set, NULL, cloudops_release_set),
+    [OP_HOST_ADD] = ENTRY_COPY(args_host_add, NULL, cloudops_host_add),
+    [OP_HOST_SET] = ENTRY_COPY(args_host_set, NULL, cloudops_host_set),
+    [OP_HOST_REMOVE] = ENTRY_COPY(args_host_remove, NULL, cloudops_host_remove),
+    [OP_FLAVOR_ADD] = ENTRY_COPY(args_flavor_add, NULL, cloudops_flavor_add),
+    [OP_IMAGE_ADD] = ENTRY_COPY(args_image_add, NULL, cloudops_image_add),
+    [OP_GROUP_CREATE] = ENTRY_COPY(args_group_create, check_group, cloudops_group_create),
+    [OP_AGGREGATE_CREATE] = ENTRY_COPY(args_aggregate_create, NULL, cloudops_aggregate_create),
+    [OP_AGGREGATE_DELETE] = ENTRY_COPY(args_aggregate_delete, NULL, cloudops_aggregate_delete),
+    [OP_CONFIG_SET] = ENTRY_COPY(args_config_set, NULL, cloudops_config_set),
+    [OP_RELEASE_SET] = ENTRY_COPY(args_release_set, NULL, cloudops_release_set),
     [OP_WHAT_IF] = ENTRY(args_what_if, NULL, whatif_exec),
     [OP_DRAIN] = ENTRY(args_drain, NULL, drain_exec),
 };
@@ -1508,65 +1511,67 @@ void command_format(const command *c, sbuf *out)
 /* ---- session --------------------------------------------------------------------- */
 
 /*
- * Undo from checkpoints.  Commands are deterministic (same cloud, same RNG
- * state, same result), so the cloud after k commands can be rebuilt from
- * any earlier copy by replaying the commands in between, and the trail
- * events and results already recorded for the commands kept stay valid.
- * A copy is taken every ck_every commands; when more than CK_MAX exist,
- * every other one is dropped and the spacing doubles, so a long session
- * keeps a few copies, spaced more widely the further back they are
- * relative to the session's length.  Undo clones the newest copy at or
- * before its target and replays at most ck_every - 1 commands (more only
- * right after a thinning, or when undoing past every copy).
+ * Undo.  Each command keeps how to take it back (undo_entry): the RNG
+ * state before it, and the journal of what it changed (journal.h) or, for
+ * the cloud-building ops the journal does not follow, a copy of the cloud
+ * from before it.  Undoing the last command is then proportional to what
+ * it changed, and a session of commands that do not build the cloud holds
+ * one cloud however long it runs.  To bound memory, at most UNDO_COPIES copies
+ * and UNDO_JOURNAL_MAX bytes of journals are kept, the oldest forgotten
+ * first.  Before the first is forgotten, the cloud at the start is
+ * rebuilt from the entries and kept (s->initial); undoing a command whose
+ * entry was forgotten replays the commands before it from there (same
+ * seed, so the same result).
+ *
+ * Sanitizer builds check every journal as it is made: undone on a copy of
+ * the cloud after the command, it must give the cloud from before it.
  */
-#define CK_EVERY 8          /* commands between checkpoints at first */
-#define CK_MAX 3            /* checkpoints kept (each a copy of the cloud) */
+#define UNDO_COPIES 2
+#define UNDO_JOURNAL_MAX ((size_t)128 << 20)
 
-static void ck_free_from(session *s, int i)
+static void undo_forget(session *s, int i)
 {
-    for (int k = i; k < s->n_ck; k++)
-        cloud_free(s->ck[k].c);
-    if (i < s->n_ck)
-        s->n_ck = i;
+    undo_entry *u = &s->un[i];
+    if (u->copy)
+        s->n_copies--;
+    cloud_free(u->copy);
+    u->copy = NULL;
+    s->journal_bytes -= journal_bytes(u->j);
+    journal_free(u->j);
+    u->j = NULL;
 }
 
-/* Drop the checkpoints taken after the first `at` commands. */
-static void ck_drop_after(session *s, int at)
+/* Forget the oldest entries while over the bounds. */
+static void undo_bound(session *s)
 {
-    int i = s->n_ck;
-    while (i > 0 && s->ck[i - 1].at > at)
-        i--;
-    ck_free_from(s, i);
-}
-
-/* A checkpoint of the cloud now, after the first `at` commands. */
-static void ck_take(session *s, int at)
-{
-    s->ck = nv_realloc(s->ck, (size_t)(s->n_ck + 1) * sizeof *s->ck);
-    session_checkpoint *k = &s->ck[s->n_ck++];
-    k->at = at;
-    k->c = cloud_clone(s->c);
-    k->rng = s->rng;
-    if (s->n_ck <= CK_MAX)
+    if (s->n_copies <= UNDO_COPIES && s->journal_bytes <= UNDO_JOURNAL_MAX)
         return;
-    s->ck_every *= 2;
-    int j = 0;
-    for (int i = 0; i < s->n_ck; i++) {
-        if (s->ck[i].at % s->ck_every == 0)
-            s->ck[j++] = s->ck[i];
-        else
-            cloud_free(s->ck[i].c);
+    if (!s->initial)
+        s->initial = session_cloud_at(s, 0);
+    for (int i = 0; i < s->n_done && (s->n_copies > UNDO_COPIES ||
+                                      s->journal_bytes > UNDO_JOURNAL_MAX); i++)
+        if ((s->n_copies > UNDO_COPIES && s->un[i].copy) ||
+            (s->journal_bytes > UNDO_JOURNAL_MAX && s->un[i].j))
+            undo_forget(s, i);
+}
+
+/* The cloud before u's command, given `c` (consumed) as it was after it. */
+static cloud *undo_one(cloud *c, const undo_entry *u)
+{
+    if (u->copy) {
+        cloud_free(c);
+        return cloud_clone(u->copy);
     }
-    s->n_ck = j;
+    journal_undo(c, u->j);
+    return c;
 }
 
 session *session_new(cloud *c)
 {
     session *s = nv_calloc(1, sizeof *s);
-    s->initial = cloud_clone(c);
+    nova_config_copy(&s->start_conf, &c->conf);
     s->c = c;
     nv_rng_seed(&s->rng, c->seed);
-    s->ck_every = CK_EVERY;
     return s;
 }
 
@@ -1577,18 +1582,62 @@ void session_free(session *s)
     for (int i = 0; i < s->n_done; i++) {
         command_done(&s->done[i]);
         cmd_result_done(&s->results[i]);
+        undo_forget(s, i);
     }
     free(s->done);
     free(s->results);
+    free(s->un);
     for (int i = 0; i < s->n_undone; i++)
         command_done(&s->undone[i]);
     free(s->undone);
     trail_free(&s->t);
-    ck_free_from(s, 0);
-    free(s->ck);
     cloud_free(s->initial);
+    nova_config_done(&s->start_conf);
     cloud_free(s->c);
     free(s);
+}
+
+#ifdef NV_CHECK_STATES
+/* Sanitizer builds: undoing the command on a copy gives `before`. */
+static void check_undo(const session *s, const cloud *before, const undo_entry *u,
+                       const command *cmd)
+{
+    cloud *c = undo_one(cloud_clone(s->c), u);
+    sbuf why = {0};
+    if (!cloud_same(c, before, &why))
+        nv_fatal("undoing %s (line %d) would not give the cloud back: %s", op_names[cmd->op],
+                 cmd->line, why.s ? why.s : "?");
+    sbuf_free(&why);
+    cloud_free(c);
+}
+#endif
+
+/* Run cmd on the session's cloud; its result goes to *r, its undo entry
+ * to *u. */
+static void exec_undoable(session *s, const command *cmd, cmd_result *r, undo_entry *u,
+                          trail *t)
+{
+    memset(u, 0, sizeof *u);
+    u->rng = s->rng;
+    bool copy = cmd->op >= 0 && cmd->op < OP_COUNT && cmd_table[cmd->op].undo_copy;
+#ifdef NV_CHECK_STATES
+    cloud *before = cloud_clone(s->c);
+#endif
+    if (copy)
+        u->copy = cloud_clone(s->c);
+    else
+        journal_begin(s->c);
+    nova_env env = {s->c, t, &s->rng};
+    command_exec(&env, cmd, r);
+    if (!copy)
+        u->j = journal_end(s->c);
+#ifdef NV_CHECK_STATES
+    check_undo(s, before, u, cmd);
+    cloud_free(before);
+#endif
+    if (u->copy)
+        s->n_copies++;
+    s->journal_bytes += journal_bytes(u->j);
 }
 
 static const cmd_result *run_one(session *s, const command *cmd)
@@ -1597,13 +1646,13 @@ static const cmd_result *run_one(session *s, const command *cmd)
         s->cap_done = s->cap_done ? s->cap_done * 2 : 16;
         s->done = nv_realloc(s->done, (size_t)s->cap_done * sizeof *s->done);
         s->results = nv_realloc(s->results, (size_t)s->cap_done * sizeof *s->results);
+        s->un = nv_realloc(s->un, (size_t)s->cap_done * sizeof *s->un);
     }
     command_copy(&s->done[s->n_done], cmd);
     cmd_result *r = &s->results[s->n_done];
     memset(r, 0, sizeof *r);
     r->trail_from = s->t.n;
-    nova_env env = {s->c, &s->t, &s->rng};
-    command_exec(&env, cmd, r);
+    exec_undoable(s, cmd, r, &s->un[s->n_done], &s->t);
     r->trail_to = s->t.n;
     /* the host the step's last decision chose (a real move or a dry run) */
     r->destination = -1;
@@ -1611,8 +1660,7 @@ static const cmd_result *run_one(session *s, const command *cmd)
     if (nd && s->t.dec[first + nd - 1].selected.n)
         r->destination = s->t.dec[first + nd - 1].selected.v[0];
     s->n_done++;
-    if (s->n_done % s->ck_every == 0)
-        ck_take(s, s->n_done);
+    undo_bound(s);
     return r;
 }
 
@@ -1625,19 +1673,25 @@ const cmd_result *session_exec(session *s, const command *cmd)
     return run_one(s, cmd);
 }
 
-/* Rebuild from the initial cloud, replaying the first `keep` commands. */
-static void replay(session *s, int keep)
+/* Start again from `start` (taken), replaying the first `keep` commands. */
+static void replay(session *s, cloud *start, int keep)
 {
     command *old = s->done;
     cmd_result *oldr = s->results;
     int n = s->n_done;
+    for (int i = 0; i < n; i++)
+        undo_forget(s, i);
+    free(s->un);
+    s->un = NULL;
     s->done = NULL;
     s->results = NULL;
     s->n_done = s->cap_done = 0;
-    ck_free_from(s, 0);
-    s->ck_every = CK_EVERY;
+    cloud_free(s->initial);
+    s->initial = NULL;
+    nova_config_done(&s->start_conf);
+    nova_config_copy(&s->start_conf, &start->conf);
     cloud_free(s->c);
-    s->c = cloud_clone(s->initial);
+    s->c = start;
     trail_clear(&s->t);
     nv_rng_seed(&s->rng, s->c->seed);
     for (int i = 0; i < n; i++) {
@@ -1684,31 +1738,37 @@ bool session_undo(session *s)
     }
     command_copy(&s->undone[s->n_undone++], &s->done[s->n_done - 1]);
     int keep = s->n_done - 1;
-    ck_drop_after(s, keep);
-    const session_checkpoint *k = s->n_ck ? &s->ck[s->n_ck - 1] : NULL;
-    cloud_free(s->c);
-    int from = 0;
-    if (k) {
-        s->c = cloud_clone(k->c);
-        s->rng = k->rng;
-        from = k->at;
+    undo_entry *u = &s->un[keep];
+    if (u->copy) {
+        cloud_free(s->c);
+        s->c = u->copy;         /* taken, not copied: the entry goes */
+        u->copy = NULL;
+        s->n_copies--;
+        s->rng = u->rng;
+    } else if (u->j) {
+        journal_undo(s->c, u->j);
+        s->rng = u->rng;
+        undo_forget(s, keep);
     } else {
+        /* forgotten: the commands before it act again from the start, on
+         * a scratch trail (theirs was kept), and get their entries back */
+        undo_forget(s, keep);
+        cloud_free(s->c);
         s->c = cloud_clone(s->initial);
         nv_rng_seed(&s->rng, s->c->seed);
+        trail scratch = {0};
+        for (int i = 0; i < keep; i++) {
+            undo_forget(s, i);
+            cmd_result r;
+            memset(&r, 0, sizeof r);
+            exec_undoable(s, &s->done[i], &r, &s->un[i], &scratch);
+            cmd_result_done(&r);
+            trail_clear(&scratch);
+        }
+        trail_free(&scratch);
+        s->n_done = keep;
+        undo_bound(s);
     }
-    /* the commands in between act again; their trail was kept */
-    trail scratch = {0};
-    for (int i = from; i < keep; i++) {
-        cmd_result r;
-        memset(&r, 0, sizeof r);
-        nova_env env = {s->c, &scratch, &s->rng};
-        command_exec(&env, &s->done[i], &r);
-        cmd_result_done(&r);
-        trail_clear(&scratch);
-        if ((i + 1) % s->ck_every == 0)
-            ck_take(s, i + 1);   /* replaces one dropped above, for later undos */
-    }
-    trail_free(&scratch);
     trail_truncate(&s->t, s->results[keep].trail_from);
     command_done(&s->done[keep]);
     cmd_result_done(&s->results[keep]);
@@ -1718,25 +1778,26 @@ bool session_undo(session *s)
 
 cloud *session_cloud_at(const session *s, int k)
 {
-    if (k >= s->n_done)
-        return cloud_clone(s->c);
-    const session_checkpoint *ck = NULL;
-    for (int i = 0; i < s->n_ck; i++)
-        if (s->ck[i].at <= k && (!ck || s->ck[i].at > ck->at))
-            ck = &s->ck[i];
-    cloud *c;
-    nv_rng rng;
-    int from = 0;
-    if (ck) {
-        c = cloud_clone(ck->c);
-        rng = ck->rng;
-        from = ck->at;
-    } else {
-        c = cloud_clone(s->initial);
-        nv_rng_seed(&rng, c->seed);
+    if (k < 0)
+        k = 0;
+    /* from the first copy after k, else from now, undoing back to k */
+    int top = k;
+    while (top < s->n_done && !s->un[top].copy && s->un[top].j)
+        top++;
+    if (top == s->n_done || s->un[top].copy) {
+        cloud *c = top == s->n_done ? cloud_clone(s->c) : cloud_clone(s->un[top].copy);
+        for (int i = top - 1; i >= k; i--)
+            c = undo_one(c, &s->un[i]);
+        return c;
     }
+    /* an entry was forgotten: the start was kept then */
+    if (!s->initial)
+        nv_fatal("session_cloud_at: an undo entry is missing and the start was not kept");
+    cloud *c = cloud_clone(s->initial);
+    nv_rng rng;
+    nv_rng_seed(&rng, c->seed);
     trail scratch = {0};
-    for (int i = from; i < k; i++) {
+    for (int i = 0; i < k; i++) {
         cmd_result r;
         memset(&r, 0, sizeof r);
         nova_env env = {c, &scratch, &rng};
@@ -1760,17 +1821,19 @@ const cmd_result *session_redo(session *s)
 
 void session_set_quirk(session *s, int quirk, bool on)
 {
+    cloud *start = session_cloud_at(s, 0);
     if (on)
-        s->initial->conf.quirks |= QUIRK_BIT(quirk);
+        start->conf.quirks |= QUIRK_BIT(quirk);
     else
-        s->initial->conf.quirks &= ~QUIRK_BIT(quirk);
-    replay(s, s->n_done);
+        start->conf.quirks &= ~QUIRK_BIT(quirk);
+    replay(s, start, s->n_done);
 }
 
 void session_set_release(session *s, int release)
 {
-    config_switch_release(&s->initial->conf, release);
-    replay(s, s->n_done);
+    cloud *start = session_cloud_at(s, 0);
+    config_switch_release(&start->conf, release);
+    replay(s, start, s->n_done);
 }
 
 /* ---- snapshot: the commands with what was observed as their expectations -------------- */
@@ -1870,7 +1933,7 @@ command *session_snapshot(const session *s, int *n_out)
 {
     int cap = s->n_done ? s->n_done : 1, n = 0;
     command *out = nv_calloc((size_t)cap, sizeof *out);
-    session *r = session_new(cloud_clone(s->initial));
+    session *r = session_new(session_cloud_at(s, 0));
     for (int k = 0; k < s->n_done; k++) {
         const command *cmd = &s->done[k];
         usage_copy before;

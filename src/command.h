@@ -3,10 +3,9 @@
  *
  * A key press, a dialog, a `:` prompt line, a scenario step and a headless
  * replay all build the same `command` and push it through one queue
- * (session_exec).  The session keeps the list of commands performed: undo
- * rebuilds the cloud from its initial copy by replaying all but the last
- * (same seed, so the same result), and "save" writes that list out as
- * scenario steps.
+ * (session_exec).  The session keeps the list of commands performed, each
+ * with what undo needs to put the cloud back (journal.h), and "save"
+ * writes that list out as scenario steps.
  *
  * Expectations (`expect` groups) are part of the record, so a scenario step
  * and its assertion travel together; they are evaluated in expect.c.
@@ -115,6 +114,10 @@ typedef struct cmd_desc {
     bool (*check)(command *cmd, const char **key, char *err, size_t errlen);
     /* the entry point that carries it out (conductor.h), on a typed request */
     void (*run)(struct nova_env *env, const struct conductor_req *q, cmd_result *r);
+    /* undone from a copy of the cloud taken before it, not from the undo
+     * journal: it changes what the journal does not follow (the host list,
+     * aggregates, flavors, images, groups, options) */
+    bool undo_copy;
 } cmd_desc;
 
 extern const cmd_desc cmd_table[OP_COUNT];
@@ -204,21 +207,25 @@ void expect_eval(const cloud *c, const expect *e, const cmd_result *r,
  * empty on entry. */
 void expect_observe(const cloud *c, const cmd_result *r, expect *out);
 
-/* A copy of the cloud and the RNG after the first `at` commands. */
-typedef struct session_checkpoint {
-    int at;
-    cloud *c;
+/* How to take one command back: the RNG before it, and its journal or a
+ * copy of the cloud before it (neither: forgotten to bound memory; undo
+ * then replays from the start). */
+typedef struct undo_entry {
     nv_rng rng;
-} session_checkpoint;
+    struct journal *j;
+    cloud *copy;
+} undo_entry;
 
 /*
- * A session: the cloud now, the cloud at the start, the trail, the seeded
- * RNG and the commands performed (each with its result), and checkpoints
- * undo starts from (a copy every ck_every commands, at most a few: see
- * command.c).
+ * A session: the cloud now, the trail, the seeded RNG and the commands
+ * performed (each with its result and how to undo it: see command.c).
+ * The cloud at the start is what undoing every command gives
+ * (session_cloud_at(s, 0)); a copy of it is kept only once an undo entry
+ * had to be forgotten.
  */
 typedef struct session {
-    cloud *initial;
+    cloud *initial;             /* NULL while the undo entries lead back to it */
+    nova_config start_conf;     /* the start's options, release and quirks */
     cloud *c;
     trail t;
     nv_rng rng;
@@ -227,24 +234,25 @@ typedef struct session {
     int n_done, cap_done;
     command *undone;            /* redo stack: undone commands, the newest last */
     int n_undone, cap_undone;
-    session_checkpoint *ck;
-    int n_ck, ck_every;
+    undo_entry *un;             /* per command done */
+    int n_copies;               /* undo entries holding a copy */
+    size_t journal_bytes;       /* held by the undo entries' journals */
 } session;
 
-/* Takes ownership of `c`. */
+/* Takes ownership of `c`, the cloud at the start. */
 session *session_new(cloud *c);
 void session_free(session *s);
 /* Run one command (copied into the history); returns its result (owned by
  * the session). */
 const cmd_result *session_exec(session *s, const command *cmd);
-/* Undo the last command and keep it for session_redo: the cloud is rebuilt
- * from the newest checkpoint before it (or the initial cloud) by replaying
- * the commands in between; the trail and results of the commands kept stay
- * as they were.  false if nothing to undo. */
+/* Undo the last command and keep it for session_redo: its journal puts
+ * back what it changed (or the cloud becomes the copy taken before it);
+ * the trail and results of the commands kept stay as they were.  false if
+ * nothing to undo. */
 bool session_undo(session *s);
 /* The cloud as it was after the first k commands of the history (0: the
- * start, n_done: now), rebuilt from the newest checkpoint at or before k by
- * replaying the commands in between on a scratch trail.  Caller frees. */
+ * start, n_done: now): a copy of the cloud now with the journals of the
+ * later commands undone.  Caller frees. */
 cloud *session_cloud_at(const session *s, int k);
 /* Run the last undone command again; NULL if none.  session_exec of any
  * other command forgets what was undone. */
@@ -253,7 +261,8 @@ const cmd_result *session_redo(session *s);
  * for an expect-only step the last real command's (with the expect step's
  * server, if it names one).  `out` borrows from the session. */
 void session_expect_result(const session *s, int k, cmd_result *out);
-/* Start over from the initial cloud with a (possibly) changed quirk set. */
+/* Start over from the cloud at the start with a (possibly) changed quirk
+ * set. */
 void session_set_quirk(session *s, int quirk, bool on);
 /* Start over as another release: options still at the old release's
  * default take the new one's, quirks follow the release (switches kept). */

@@ -10,6 +10,7 @@
  * one (live-migrate and evacuate accept `microversion`).
  */
 #include "conductor.h"
+#include "journal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,10 @@ static void mig_status(nova_env *env, migration *m, const char *status)
     set_str(&m->status, status);
 }
 
-static server *srv(nova_env *env, int sid) { return &env->c->servers.v[sid]; }
+/* A server to be written (or read: the conductor does both through it).
+ * Every write of the conductor to a server, host, migration record or
+ * injected fault goes through the undo journal's barriers (journal.h). */
+static server *srv(nova_env *env, int sid) { return cloud_server_w(env->c, sid); }
 static const char *hname(nova_env *env, int h) { return h >= 0 ? env->c->hosts.v[h].name : "None"; }
 
 /* Whether the conductor asks select_destinations for alternates (a build
@@ -394,7 +398,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
             char *ab = build_abort_text(srv(env, sid), "Failure prepping block device.");
             trail_check(env->t, "build_and_run_instance", hname(env, dst_host), false, ab);
             if (c->conf.consecutive_build_service_disable_threshold)
-                c->hosts.v[dst_host].failed_builds++;
+                cloud_host_w(c, dst_host)->failed_builds++;
             placement_delete(c, CONSUMER_SERVER, sid, dst_host);
             step_outcome(env, r, "BuildAbortException", "%s", ab);
             free(ab);
@@ -408,7 +412,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
             f = cloud_take_fault(c, dst_host, "build");
         if (!f) {
             trail_check(env->t, "build_and_run_instance", hname(env, dst_host), true, NULL);
-            c->hosts.v[dst_host].failed_builds = 0;
+            cloud_host_w(c, dst_host)->failed_builds = 0;
             return dst_host;
         }
         char *msg = nv_printf("Build of instance %s was re-scheduled: %s", srv(env, sid)->name, f);
@@ -417,7 +421,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
          * _build_failed does not count, since the fix of bug 1996732 */
         if (c->conf.consecutive_build_service_disable_threshold &&
             (!late || quirk_on(&c->conf, Q_BUG_1996732))) {
-            c->hosts.v[dst_host].failed_builds++;
+            cloud_host_w(c, dst_host)->failed_builds++;
             if (late)
                 trail_quirk(env->t, "bug-1996732",
                             "the late group check's reschedule counts as a failed build of this "
@@ -903,7 +907,7 @@ static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r
         trail_check(env->t, "source service up", hname(env, src), false, msg);
         goto failed;
     }
-    alloc_to_migration(env, sid, &c->migrations.v[mid]);
+    alloc_to_migration(env, sid, cloud_migration_w(c, mid));
 
     if (force) {
         if (dest == src) {
@@ -1024,7 +1028,7 @@ static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r
         for (;;) {
             int64_t maxr = c->conf.migrate_max_retries;
             if (maxr != -1 && attempted.n - 1 > maxr) {
-                mig_status(env, &c->migrations.v[mid], "failed");
+                mig_status(env, cloud_migration_w(c, mid), "failed");
                 exc = "MaxRetriesExceeded";
                 msg = nv_printf("Exceeded maximum number of retries. Exceeded max scheduling "
                                 "retries %d for instance %s during live migration",
@@ -1086,17 +1090,17 @@ static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r
     }
     s = srv(env, sid);
     set_str(&s->availability_zone, host_az(c, dest));
-    c->migrations.v[mid].dest = dest;
-    live_migration_compute(env, sid, &c->migrations.v[mid], r);
+    cloud_migration_w(c, mid)->dest = dest;
+    live_migration_compute(env, sid, cloud_migration_w(c, mid), r);
     return;
 
 failed:
     /* conductor: migration error, instance keeps vm_state, task_state None,
      * allocations back to the instance */
     s = srv(env, sid);
-    alloc_from_migration(env, sid, &c->migrations.v[mid]);
+    alloc_from_migration(env, sid, cloud_migration_w(c, mid));
     set_state(env, s, &s->task_state, NULL);
-    mig_status(env, &c->migrations.v[mid], "error");
+    mig_status(env, cloud_migration_w(c, mid), "error");
     if (unexpected) {
         /* _set_vm_state(ERROR) records the raw exception as the fault */
         set_state(env, s, &s->vm_state, "error");
@@ -1372,9 +1376,9 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
     sched_result_done(&sr);
     if (dst_host < 0) {
         /* rollback: migration error, allocations back, vm_state unchanged */
-        alloc_from_migration(env, sid, &c->migrations.v[mid]);
+        alloc_from_migration(env, sid, cloud_migration_w(c, mid));
         set_state(env, s, &s->task_state, NULL);
-        mig_status(env, &c->migrations.v[mid], "error");
+        mig_status(env, cloud_migration_w(c, mid), "error");
         if (errored) {
             set_state(env, s, &s->vm_state, "error");
             step_outcome(env, r, exc, "%s", fault);
@@ -1400,7 +1404,7 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
     if (quirk_on(&c->conf, Q_BUG_1797580) && dest >= 0)
         set_str(&s->spec.requested_host, hname(env, dest));
     request_spec_done(&rs);
-    migration *mm = &c->migrations.v[mid];
+    migration *mm = cloud_migration_w(c, mid);
     mm->dest = dst_host;
     if (src_down) {
         /* prep_resize claimed the destination and cast resize_instance to
@@ -1451,9 +1455,9 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
 static migration *open_resize(nova_env *env, int sid)
 {
     for (int i = env->c->migrations.n - 1; i >= 0; i--) {
-        migration *m = &env->c->migrations.v[i];
+        const migration *m = &env->c->migrations.v[i];
         if (m->server == sid && !strcmp(m->status, "finished"))
-            return m;
+            return cloud_migration_w(env->c, i);
     }
     return NULL;
 }
@@ -1653,7 +1657,7 @@ static void op_evacuate(nova_env *env, const conductor_req *q, cmd_result *r)
         sched_result_done(&sr);
         request_spec_done(&rs);
     }
-    m = &c->migrations.v[mid];
+    m = cloud_migration_w(c, mid);
     if (dst_host < 0) {
         /* a forced host's claim failure leaves vm_state alone; a
          * scheduling failure puts the instance in ERROR (bug 1713783) */
@@ -1703,11 +1707,11 @@ static void cleanup_evacuations(nova_env *env, int h)
 {
     cloud *c = env->c;
     for (int i = 0; i < c->migrations.n; i++) {
-        migration *m = &c->migrations.v[i];
+        const migration *m = &c->migrations.v[i];
         if (m->source != h || strcmp(m->type, "evacuation") || strcmp(m->status, "done"))
             continue;
         placement_delete(c, CONSUMER_SERVER, m->server, h);
-        mig_status(env, m, "completed");
+        mig_status(env, cloud_migration_w(c, i), "completed");
     }
 }
 
@@ -2287,7 +2291,7 @@ static void op_host(nova_env *env, const conductor_req *q, cmd_result *r)
                 nv_ref_name(q->host));
         return;
     }
-    host *ho = &c->hosts.v[h];
+    host *ho = cloud_host_w(c, h);
     const char *set = q->set ? q->set : "";
     if (!strcmp(set, "down")) {
         ho->up = false;
@@ -2456,7 +2460,7 @@ static void op_fault(nova_env *env, const conductor_req *q, cmd_result *r)
     }
     fault_rule f = {h, nv_strdup(q->point), q->times > 0 ? (int)q->times : 1,
                     nv_strdup(q->message ? q->message : "injected failure")};
-    NV_PUSH(c->faults, f);
+    NV_PUSH(*cloud_faults_w(c), f);
     trail_note(env->t, "The next %d %s call(s) on %s will fail: %s", f.times, f.point,
                c->hosts.v[h].name, f.message);
 }

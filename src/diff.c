@@ -47,7 +47,7 @@ static bool fate_of(const session *s, int k, const char *hn, sbuf *out)
 
 session *session_rerun(const session *s)
 {
-    session *n = session_new(cloud_clone(s->initial));
+    session *n = session_new(session_cloud_at(s, 0));
     for (int k = 0; k < s->n_done; k++)
         session_exec(n, &s->done[k]);
     return n;

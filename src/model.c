@@ -8,6 +8,7 @@
  * included); nothing else writes it.
  */
 #include "model.h"
+#include "journal.h"
 
 #include <limits.h>
 #include <math.h>
@@ -81,7 +82,7 @@ static void free_derived(cloud *c)
     c->host_side_cap = 0;
 }
 
-static void host_free(host *h)
+void host_done(host *h)
 {
     free(h->name);
     free(h->host_ip);
@@ -122,7 +123,7 @@ void cloud_remove_host(cloud *c, int h)
     c->host_gen = next_host_gen();
     nv_index_del(&c->host_ix, c->hosts.v[h].name, h);
     index_renumber(&c->host_ix, h);
-    host_free(&c->hosts.v[h]);
+    host_done(&c->hosts.v[h]);
     int after = c->hosts.n - h - 1;
     memmove(&c->hosts.v[h], &c->hosts.v[h + 1], (size_t)after * sizeof *c->hosts.v);
     memmove(&c->usage[h * RC_COUNT], &c->usage[(h + 1) * RC_COUNT],
@@ -193,8 +194,10 @@ void cloud_server_deleted(cloud *c, int sid)
 {
     cloud_view_touch(c, sid);
     const char *name = c->servers.v[sid].name;
-    if (!nv_index_del(&c->server_ix, name, sid))
+    if (nv_index_get(&c->server_ix, name) != sid)
         return;
+    journal_server_index(c, name);
+    nv_index_del(&c->server_ix, name, sid);
     /* the index holds the newest live server of a name: an older one of
      * the same name takes its place */
     for (int i = sid - 1; i >= 0; i--)
@@ -212,7 +215,7 @@ void cloud_free(cloud *c)
     sched_scratch_free(c->sched_scratch);
     intvec_free(&c->view_dirty);
     for (int i = 0; i < c->hosts.n; i++) {
-        host_free(&c->hosts.v[i]);
+        host_done(&c->hosts.v[i]);
     }
     for (int i = 0; i < c->aggregates.n; i++) {
         free(c->aggregates.v[i].name);
@@ -230,21 +233,12 @@ void cloud_free(cloud *c)
     }
     for (int i = 0; i < c->groups.n; i++)
         free(c->groups.v[i].name);
-    for (int i = 0; i < c->servers.n; i++) {
-        server *s = &c->servers.v[i];
-        free(s->name);
-        free(s->fault);
-        spec_free(&s->spec);
-    }
-    for (int i = 0; i < c->migrations.n; i++) {
-        free(c->migrations.v[i].type);
-        free(c->migrations.v[i].status);
-        free(c->migrations.v[i].old_vm_state);
-    }
-    for (int i = 0; i < c->faults.n; i++) {
-        free(c->faults.v[i].point);
-        free(c->faults.v[i].message);
-    }
+    for (int i = 0; i < c->servers.n; i++)
+        server_done(&c->servers.v[i]);
+    for (int i = 0; i < c->migrations.n; i++)
+        migration_done(&c->migrations.v[i]);
+    for (int i = 0; i < c->faults.n; i++)
+        fault_done(&c->faults.v[i]);
     free(c->faults.v);
     free(c->hosts.v);
     free(c->aggregates.v);
@@ -269,11 +263,6 @@ void cloud_free(cloud *c)
             memcpy((dst).v, (src).v, (size_t)(src).n * sizeof *(dst).v);       \
     } while (0)
 #define COPY_VEC(dst, src) COPY_VEC_ROOM(dst, src, 0)
-/* Servers, migrations and allocations are what commands add: a copy (an
- * undo, a checkpoint restored, a what-if) keeps room for some, or the
- * first boot after it would copy the whole array again (20 ms at 100,000
- * servers). */
-#define ROOM(n) ((n) / 16 + 16)
 
 /* Give h (a bitwise copy of s) its own copies of everything s owns. */
 static void host_copy_owned(host *h, const host *s)
@@ -299,6 +288,56 @@ static void host_copy_owned(host *h, const host *s)
             h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
         }
     }
+}
+
+void host_copy(host *dst, const host *src)
+{
+    *dst = *src;
+    host_copy_owned(dst, src);
+}
+
+void server_copy(server *dst, const server *src)
+{
+    *dst = *src;
+    dst->name = nv_strdup(src->name);
+    dst->fault = nv_strdup(src->fault);
+    memset(&dst->spec, 0, sizeof dst->spec);
+    spec_copy(&dst->spec, &src->spec);
+}
+
+void server_done(server *s)
+{
+    free(s->name);
+    free(s->fault);
+    spec_free(&s->spec);
+}
+
+void migration_copy(migration *dst, const migration *src)
+{
+    *dst = *src;
+    dst->type = nv_strdup(src->type);
+    dst->status = nv_strdup(src->status);
+    dst->old_vm_state = nv_strdup(src->old_vm_state);
+}
+
+void migration_done(migration *m)
+{
+    free(m->type);
+    free(m->status);
+    free(m->old_vm_state);
+}
+
+void fault_copy(fault_rule *dst, const fault_rule *src)
+{
+    *dst = *src;
+    dst->point = nv_strdup(src->point);
+    dst->message = nv_strdup(src->message);
+}
+
+void fault_done(fault_rule *f)
+{
+    free(f->point);
+    free(f->message);
 }
 
 cloud *cloud_clone(const cloud *src)
@@ -340,7 +379,7 @@ cloud *cloud_clone(const cloud *src)
     COPY_VEC(c->groups, src->groups);
     for (int i = 0; i < c->groups.n; i++)
         c->groups.v[i].name = nv_strdup(src->groups.v[i].name);
-    COPY_VEC_ROOM(c->servers, src->servers, ROOM(src->servers.n));
+    COPY_VEC_ROOM(c->servers, src->servers, CLOUD_ROOM(src->servers.n));
     for (int i = 0; i < c->servers.n; i++) {
         server *s = &c->servers.v[i];
         const server *o = &src->servers.v[i];
@@ -349,7 +388,7 @@ cloud *cloud_clone(const cloud *src)
         memset(&s->spec, 0, sizeof s->spec);
         spec_copy(&s->spec, &o->spec);
     }
-    COPY_VEC_ROOM(c->migrations, src->migrations, ROOM(src->migrations.n));
+    COPY_VEC_ROOM(c->migrations, src->migrations, CLOUD_ROOM(src->migrations.n));
     for (int i = 0; i < c->migrations.n; i++) {
         c->migrations.v[i].type = nv_strdup(src->migrations.v[i].type);
         c->migrations.v[i].status = nv_strdup(src->migrations.v[i].status);
@@ -360,7 +399,7 @@ cloud *cloud_clone(const cloud *src)
         c->faults.v[i].point = nv_strdup(src->faults.v[i].point);
         c->faults.v[i].message = nv_strdup(src->faults.v[i].message);
     }
-    COPY_VEC_ROOM(c->allocations, src->allocations, ROOM(src->allocations.n));
+    COPY_VEC_ROOM(c->allocations, src->allocations, CLOUD_ROOM(src->allocations.n));
     /* the derived parts are copied, not derived again: rehashing every
      * name was a third of copying a cloud */
 #define COPY_INDEX(ix, vec)                                                     \
@@ -483,7 +522,7 @@ int cloud_add_host(cloud *c, const char *name)
 
 host_units *host_units_of(cloud *c, int h)
 {
-    host *ho = &c->hosts.v[h];
+    host *ho = cloud_host_w(c, h);
     if (!ho->units)
         ho->units = nv_calloc(1, sizeof *ho->units);
     c->units_set = true;
@@ -522,6 +561,7 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     s.spec.num_instances = 1;
     NV_PUSH(c->servers, s);
     int id = c->servers.n - 1;
+    journal_server_index(c, name);
     nv_index_put(&c->server_ix, c->servers.v[id].name, id);
     cloud_view_touch(c, id);
     return id;
@@ -529,7 +569,7 @@ int cloud_add_server(cloud *c, const char *name, int fl)
 
 void cloud_server_image_meta(cloud *c, int sid)
 {
-    server *s = &c->servers.v[sid];
+    server *s = cloud_server_w(c, sid);
     int64_t root = s->flavor >= 0 && s->flavor < c->flavors.n ? c->flavors.v[s->flavor].root_gb : 0;
     const image *im = s->image >= 0 && s->image < c->images.n ? &c->images.v[s->image] : NULL;
     /* nova/utils.py get_system_metadata_from_image */
@@ -570,24 +610,23 @@ void cloud_aggregate_remove_host(cloud *c, int agg, int h)
 
 void cloud_view_touch(cloud *c, int sid)
 {
-    server *s = &c->servers.v[sid];
     /* marked already, or the next refresh walks every server anyway
      * (nothing computed yet: loading marks none of its servers) */
-    if (s->view_dirty || !c->view_valid || c->view_full)
+    if (c->servers.v[sid].view_dirty || !c->view_valid || c->view_full)
         return;
-    s->view_dirty = true;
+    cloud_server_w(c, sid)->view_dirty = true;
     intvec_push(&c->view_dirty, sid);
 }
 
 void cloud_server_set_host(cloud *c, int sid, int h)
 {
     cloud_view_touch(c, sid);
-    server *s = &c->servers.v[sid];
+    server *s = cloud_server_w(c, sid);
     if (s->host >= 0 && c->host_servers)
-        intvec_remove(&c->host_servers[s->host], sid);
+        intvec_remove(cloud_host_servers_w(c, s->host), sid);
     s->host = h;
     if (h >= 0 && c->host_servers && !s->deleted)
-        intvec_push(&c->host_servers[h], sid);
+        intvec_push(cloud_host_servers_w(c, h), sid);
 }
 
 migration *cloud_add_migration(cloud *c, int sid, const char *type, int source, int dest)
@@ -776,6 +815,7 @@ const char *cloud_take_fault(cloud *c, int h, const char *point)
     for (int i = 0; i < c->faults.n; i++) {
         fault_rule *f = &c->faults.v[i];
         if (f->host == h && f->times > 0 && !strcmp(f->point, point)) {
+            f = &cloud_faults_w(c)->v[i];
             f->times--;
             return f->message ? f->message : "injected failure";
         }
@@ -842,15 +882,15 @@ bool vm_state_counts_io(const server *s)
 
 void cloud_rt_io(cloud *c, int sid, int h)
 {
-    server *s = &c->servers.v[sid];
-    if (s->rt_io_host == h)
+    if (c->servers.v[sid].rt_io_host == h)
         return;
     cloud_view_touch(c, sid);
+    server *s = cloud_server_w(c, sid);
     if (s->rt_io_host >= 0 && s->rt_io_host < c->hosts.n)
-        c->hosts.v[s->rt_io_host].io_workload--;
+        cloud_host_w(c, s->rt_io_host)->io_workload--;
     s->rt_io_host = h;
     if (h >= 0)
-        c->hosts.v[h].io_workload++;
+        cloud_host_w(c, h)->io_workload++;
 }
 
 /* The host whose io_workload counts server s as it is now, -1 none. */
@@ -886,7 +926,7 @@ void cloud_refresh_view(cloud *c)
         /* the servers changed since the last refresh, only */
         for (int k = 0; k < c->view_dirty.n; k++) {
             int i = c->view_dirty.v[k];
-            server *s = &c->servers.v[i];
+            server *s = cloud_server_w(c, i);
             s->sched_ghost = -1;
             cloud_rt_io(c, i, io_host_now(s));
             s->view_dirty = false;
@@ -897,15 +937,22 @@ void cloud_refresh_view(cloud *c)
 #endif
         return;
     }
+    /* written through the barriers only where something changes (a
+     * journal then keeps what changed, not every server) */
     for (int h = 0; h < c->hosts.n; h++)
-        c->hosts.v[h].io_workload = 0;
+        if (c->hosts.v[h].io_workload)
+            cloud_host_w(c, h)->io_workload = 0;
     for (int i = 0; i < c->servers.n; i++) {
-        server *s = &c->servers.v[i];
-        s->sched_ghost = -1;
-        s->rt_io_host = io_host_now(s);
-        s->view_dirty = false;
-        if (s->rt_io_host >= 0)
-            c->hosts.v[s->host].io_workload++;
+        const server *o = &c->servers.v[i];
+        int io = io_host_now(o);
+        if (o->sched_ghost != -1 || o->rt_io_host != io || o->view_dirty) {
+            server *s = cloud_server_w(c, i);
+            s->sched_ghost = -1;
+            s->rt_io_host = io;
+            s->view_dirty = false;
+        }
+        if (io >= 0)
+            cloud_host_w(c, io)->io_workload++;
     }
     c->view_dirty.n = 0;
     c->view_valid = true;
@@ -915,13 +962,255 @@ void cloud_refresh_view(cloud *c)
 void cloud_refresh_host_view(cloud *c, int h)
 {
     for (int i = 0; i < c->servers.n; i++) {
-        server *s = &c->servers.v[i];
+        const server *s = &c->servers.v[i];
         if (s->sched_ghost == h)
-            s->sched_ghost = -1;
+            cloud_server_w(c, i)->sched_ghost = -1;
         bool io = !s->deleted && s->host == h && vm_state_counts_io(s);
         if (io)
             cloud_rt_io(c, i, h);
         else if (s->rt_io_host == h)
             cloud_rt_io(c, i, -1);
     }
+}
+
+/* ---- comparing two clouds --------------------------------------------------------- */
+
+#define DIFF(...)                                                                        \
+    do {                                                                                 \
+        if (why)                                                                         \
+            sbuf_addf(why, __VA_ARGS__);                                                 \
+        return false;                                                                    \
+    } while (0)
+
+static bool str_eq(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+static bool num_eq(double a, double b) { return !memcmp(&a, &b, sizeof a); }
+
+static bool intvec_eq(const intvec *a, const intvec *b)
+{
+    return a->n == b->n && (!a->n || !memcmp(a->v, b->v, (size_t)a->n * sizeof *a->v));
+}
+
+static bool strlist_eq(const strlist *a, const strlist *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (!str_eq(a->v[i], b->v[i]))
+            return false;
+    return true;
+}
+
+static bool kvlist_eq(const kvlist *a, const kvlist *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (!str_eq(a->v[i].key, b->v[i].key) || !str_eq(a->v[i].value, b->v[i].value))
+            return false;
+    return true;
+}
+
+static bool host_same(const host *a, const host *b)
+{
+    if (a->vcpus != b->vcpus || a->pcpus != b->pcpus || a->memory_mb != b->memory_mb ||
+        a->disk_gb != b->disk_gb || !str_eq(a->cpu_arch, b->cpu_arch) ||
+        !str_eq(a->hypervisor_type, b->hypervisor_type) || a->up != b->up ||
+        a->disabled != b->disabled || a->forced_down != b->forced_down ||
+        a->status_trait_stale != b->status_trait_stale || a->failed_builds != b->failed_builds ||
+        a->io_workload != b->io_workload || a->n_cells != b->n_cells || a->n_pci != b->n_pci ||
+        a->maxphysaddr_bits != b->maxphysaddr_bits ||
+        !num_eq(a->cpu_allocation_ratio, b->cpu_allocation_ratio) ||
+        !num_eq(a->ram_allocation_ratio, b->ram_allocation_ratio) ||
+        !num_eq(a->disk_allocation_ratio, b->disk_allocation_ratio) ||
+        a->reserved_host_memory_mb != b->reserved_host_memory_mb ||
+        a->reserved_host_disk_mb != b->reserved_host_disk_mb ||
+        a->reserved_host_cpus != b->reserved_host_cpus || !strlist_eq(&a->traits, &b->traits) ||
+        !a->units != !b->units || (a->units && memcmp(a->units, b->units, sizeof *a->units)) ||
+        !str_eq(a->name, b->name) || !str_eq(a->cell, b->cell) ||
+        a->hypervisor_version != b->hypervisor_version || !str_eq(a->host_ip, b->host_ip) ||
+        !str_eq(a->disabled_reason, b->disabled_reason) || !kvlist_eq(&a->metrics, &b->metrics) ||
+        a->line != b->line)
+        return false;
+    for (int k = 0; k < a->n_cells; k++)
+        if (a->cells[k].cpus != b->cells[k].cpus || a->cells[k].pcpus != b->cells[k].pcpus ||
+            a->cells[k].memory_mb != b->cells[k].memory_mb ||
+            a->cells[k].threads_per_core != b->cells[k].threads_per_core)
+            return false;
+    for (int k = 0; k < a->n_pci; k++)
+        if (!str_eq(a->pci[k].vendor_id, b->pci[k].vendor_id) ||
+            !str_eq(a->pci[k].product_id, b->pci[k].product_id) ||
+            a->pci[k].count != b->pci[k].count || a->pci[k].numa_node != b->pci[k].numa_node)
+            return false;
+    return true;
+}
+
+static bool spec_same(const persisted_spec *a, const persisted_spec *b)
+{
+    return a->num_instances == b->num_instances &&
+           str_eq(a->availability_zone, b->availability_zone) && kvlist_eq(&a->hints, &b->hints) &&
+           strlist_eq(&a->force_hosts, &b->force_hosts) &&
+           strlist_eq(&a->force_nodes, &b->force_nodes) &&
+           strlist_eq(&a->ignore_hosts, &b->ignore_hosts) &&
+           str_eq(a->requested_host, b->requested_host) &&
+           strlist_eq(&a->retry_hosts, &b->retry_hosts);
+}
+
+static bool server_same(const server *a, const server *b)
+{
+    return str_eq(a->name, b->name) && a->flavor == b->flavor && a->image == b->image &&
+           a->host == b->host && a->group == b->group && str_eq(a->project, b->project) &&
+           str_eq(a->vm_state, b->vm_state) && str_eq(a->task_state, b->task_state) &&
+           a->boot_from_volume == b->boot_from_volume && a->deleted == b->deleted &&
+           a->locked == b->locked && str_eq(a->fault, b->fault) &&
+           str_eq(a->availability_zone, b->availability_zone) && spec_same(&a->spec, &b->spec) &&
+           a->old_flavor == b->old_flavor && a->image_min_disk == b->image_min_disk &&
+           a->image_min_ram == b->image_min_ram && a->rt_io_host == b->rt_io_host &&
+           a->sched_ghost == b->sched_ghost && a->view_dirty == b->view_dirty &&
+           a->alloc == b->alloc && a->line == b->line;
+}
+
+static bool migration_same(const migration *a, const migration *b)
+{
+    return a->id == b->id && a->server == b->server && str_eq(a->type, b->type) &&
+           str_eq(a->status, b->status) && a->source == b->source && a->dest == b->dest &&
+           a->old_flavor == b->old_flavor && a->new_flavor == b->new_flavor &&
+           str_eq(a->old_vm_state, b->old_vm_state) && a->alloc == b->alloc;
+}
+
+static bool allocation_same(const allocation *a, const allocation *b)
+{
+    return a->kind == b->kind && a->consumer == b->consumer && a->host == b->host &&
+           a->next == b->next && a->seq == b->seq && !memcmp(a->amount, b->amount, sizeof a->amount);
+}
+
+static bool conf_same(const nova_config *a, const nova_config *b, sbuf *why)
+{
+    if (a->release != b->release || a->quirks != b->quirks)
+        DIFF("release or quirks");
+    for (int i = 0; i < nova_option_count; i++) {
+        const nova_option *o = &nova_options[i];
+        const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+        bool eq = true;
+        switch (o->type) {
+        case OPT_BOOL: eq = *(const bool *)pa == *(const bool *)pb; break;
+        case OPT_INT: eq = *(const int64_t *)pa == *(const int64_t *)pb; break;
+        case OPT_FLOAT: eq = num_eq(*(const double *)pa, *(const double *)pb); break;
+        case OPT_STRING: eq = str_eq(*(char *const *)pa, *(char *const *)pb); break;
+        case OPT_STRLIST: eq = strlist_eq((const strlist *)pa, (const strlist *)pb); break;
+        case OPT_FILTERS:
+        case OPT_WEIGHERS: eq = intvec_eq((const intvec *)pa, (const intvec *)pb); break;
+        }
+        if (!eq)
+            DIFF("option %s.%s", o->section, o->name);
+    }
+    return true;
+}
+
+/* ix maps the same names to the same ids in both clouds, and borrows each
+ * name from the object of that id (`names`: element 0's name, `stride`). */
+static bool index_same(const nv_index *a, const nv_index *b, char *const *names, size_t stride,
+                       int n, const char *what, sbuf *why)
+{
+    if (a->n != b->n)
+        DIFF("%s index: %d names, %d", what, a->n, b->n);
+    for (int i = 0; i < a->cap; i++) {
+        const nv_index_slot *s = &a->slots[i];
+        if (!s->key)
+            continue;
+        if (nv_index_get(b, s->key) != s->id)
+            DIFF("%s index: %s", what, s->key);
+        if (s->id < 0 || s->id >= n ||
+            s->key != *(char *const *)((const char *)names + (size_t)s->id * stride))
+            DIFF("%s index: %s does not borrow the name of %d", what, s->key, s->id);
+    }
+    return true;
+}
+
+/* host_gen is not compared: it tells copies of one cloud apart from
+ * others, and a host added again by a replay gets a new one. */
+bool cloud_same(const cloud *a, const cloud *b, sbuf *why)
+{
+    if (!str_eq(a->name, b->name) || !str_eq(a->description, b->description) ||
+        a->seed != b->seed)
+        DIFF("name, description or seed");
+    if (!conf_same(&a->conf, &b->conf, why))
+        return false;
+    if (a->alloc_seq != b->alloc_seq || a->no_settle != b->no_settle ||
+        a->view_valid != b->view_valid || a->view_full != b->view_full ||
+        a->units_set != b->units_set || !intvec_eq(&a->view_dirty, &b->view_dirty))
+        DIFF("counters or view bookkeeping");
+#define SAME_N(vec)                                                                      \
+    if (a->vec.n != b->vec.n)                                                            \
+        DIFF(#vec ": %d, %d", a->vec.n, b->vec.n);
+    SAME_N(hosts) SAME_N(aggregates) SAME_N(flavors) SAME_N(images) SAME_N(groups)
+    SAME_N(servers) SAME_N(migrations) SAME_N(allocations) SAME_N(faults)
+#undef SAME_N
+    for (int i = 0; i < a->hosts.n; i++)
+        if (!host_same(&a->hosts.v[i], &b->hosts.v[i]))
+            DIFF("host %s", a->hosts.v[i].name);
+    for (int i = 0; i < a->servers.n; i++)
+        if (!server_same(&a->servers.v[i], &b->servers.v[i]))
+            DIFF("server %d (%s)", i, a->servers.v[i].name);
+    for (int i = 0; i < a->migrations.n; i++)
+        if (!migration_same(&a->migrations.v[i], &b->migrations.v[i]))
+            DIFF("migration %d", a->migrations.v[i].id);
+    for (int i = 0; i < a->allocations.n; i++)
+        if (!allocation_same(&a->allocations.v[i], &b->allocations.v[i]))
+            DIFF("allocation %d (kind %d, consumer %d, host %d, next %d, seq %u; and kind %d, "
+                 "consumer %d, host %d, next %d, seq %u)",
+                 i, a->allocations.v[i].kind, a->allocations.v[i].consumer,
+                 a->allocations.v[i].host, a->allocations.v[i].next, a->allocations.v[i].seq,
+                 b->allocations.v[i].kind, b->allocations.v[i].consumer,
+                 b->allocations.v[i].host, b->allocations.v[i].next, b->allocations.v[i].seq);
+    for (int i = 0; i < a->faults.n; i++) {
+        const fault_rule *x = &a->faults.v[i], *y = &b->faults.v[i];
+        if (x->host != y->host || x->times != y->times || !str_eq(x->point, y->point) ||
+            !str_eq(x->message, y->message))
+            DIFF("fault %d", i);
+    }
+    for (int i = 0; i < a->aggregates.n; i++) {
+        const aggregate *x = &a->aggregates.v[i], *y = &b->aggregates.v[i];
+        if (!str_eq(x->name, y->name) || !intvec_eq(&x->hosts, &y->hosts) ||
+            !kvlist_eq(&x->metadata, &y->metadata))
+            DIFF("aggregate %s", x->name);
+    }
+    for (int i = 0; i < a->flavors.n; i++) {
+        const flavor *x = &a->flavors.v[i], *y = &b->flavors.v[i];
+        if (!str_eq(x->name, y->name) || x->vcpus != y->vcpus || x->memory_mb != y->memory_mb ||
+            x->root_gb != y->root_gb || x->ephemeral_gb != y->ephemeral_gb ||
+            x->swap != y->swap || !kvlist_eq(&x->extra_specs, &y->extra_specs))
+            DIFF("flavor %s", x->name);
+    }
+    for (int i = 0; i < a->images.n; i++) {
+        const image *x = &a->images.v[i], *y = &b->images.v[i];
+        if (!str_eq(x->name, y->name) || !str_eq(x->disk_format, y->disk_format) ||
+            !kvlist_eq(&x->properties, &y->properties) || x->min_disk != y->min_disk ||
+            x->min_ram != y->min_ram)
+            DIFF("image %s", x->name);
+    }
+    for (int i = 0; i < a->groups.n; i++) {
+        const group *x = &a->groups.v[i], *y = &b->groups.v[i];
+        if (!str_eq(x->name, y->name) || x->policy != y->policy ||
+            x->max_server_per_host != y->max_server_per_host)
+            DIFF("group %s", x->name);
+    }
+    if (a->hosts.n && memcmp(a->usage, b->usage, (size_t)a->hosts.n * RC_COUNT * sizeof *a->usage))
+        DIFF("Placement usage");
+    for (int h = 0; h < a->hosts.n; h++) {
+        if (!intvec_eq(&a->host_aggs[h], &b->host_aggs[h]))
+            DIFF("aggregates of host %s", a->hosts.v[h].name);
+        if (!intvec_eq(&a->host_servers[h], &b->host_servers[h]))
+            DIFF("servers of host %s", a->hosts.v[h].name);
+    }
+#define SAME_INDEX(ix, vec)                                                              \
+    if (!index_same(&a->ix, &b->ix, a->vec.n ? &a->vec.v[0].name : NULL, sizeof *a->vec.v,   \
+                    a->vec.n, #vec, why) ||                                              \
+        !index_same(&b->ix, &a->ix, b->vec.n ? &b->vec.v[0].name : NULL, sizeof *b->vec.v,   \
+                    b->vec.n, #vec, why))                                                \
+        return false;
+    SAME_INDEX(host_ix, hosts) SAME_INDEX(flavor_ix, flavors) SAME_INDEX(image_ix, images)
+    SAME_INDEX(group_ix, groups) SAME_INDEX(server_ix, servers)
+    SAME_INDEX(aggregate_ix, aggregates)
+#undef SAME_INDEX
+    return true;
 }

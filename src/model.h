@@ -269,12 +269,36 @@ typedef struct cloud {
      * decision neither allocates nor clears per-host arrays (never copied;
      * scheduler.c) */
     struct sched_scratch *sched_scratch;
+    /* The undo journal being recorded (journal.h), NULL if none; never
+     * copied. */
+    struct journal *jr;
 } cloud;
+
+/* Servers, migrations and allocations are what commands add: a loaded
+ * cloud and a copy (a what-if, an undo entry) keep room for this many
+ * more, or the first boot would copy the whole array again (20 ms and as
+ * many megabytes at 100,000 servers). */
+#define CLOUD_ROOM(n) ((n) / 16 + 16)
 
 cloud *cloud_new(void);
 void cloud_free(cloud *c);
 void sched_scratch_free(struct sched_scratch *s);   /* scheduler.c */
 cloud *cloud_clone(const cloud *c);
+/* Whether two clouds are the same, their derived parts included (indexes,
+ * usage, per-host lists, view bookkeeping; not host_gen); if not, `why`
+ * (when not NULL) gets the first difference found. */
+bool cloud_same(const cloud *a, const cloud *b, sbuf *why);
+
+/* Deep copies and frees of one object (dst is overwritten; the undo
+ * journal keeps such copies). */
+void server_copy(server *dst, const server *src);
+void server_done(server *s);
+void host_copy(host *dst, const host *src);
+void host_done(host *h);
+void migration_copy(migration *dst, const migration *src);
+void migration_done(migration *m);
+void fault_copy(fault_rule *dst, const fault_rule *src);
+void fault_done(fault_rule *f);
 
 /* Rebuild name indexes and per-host derived lists after loading. */
 void cloud_reindex(cloud *c);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "journal.h"
 #include "model.h"
 #include "reason.h"
 
@@ -131,10 +132,11 @@ bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char 
  * at the new slot); `seq` keeps the order of writing for whoever lists
  * them. */
 
+/* The consumer's head, to be written (through the journal's barrier). */
 static int *head_of(cloud *c, enum consumer_kind kind, int consumer)
 {
-    return kind == CONSUMER_SERVER ? &c->servers.v[consumer].alloc
-                                   : &c->migrations.v[consumer].alloc;
+    return kind == CONSUMER_SERVER ? &cloud_server_w(c, consumer)->alloc
+                                   : &cloud_migration_w(c, consumer)->alloc;
 }
 
 static const int *chead_of(const cloud *c, enum consumer_kind kind, int consumer)
@@ -144,28 +146,38 @@ static const int *chead_of(const cloud *c, enum consumer_kind kind, int consumer
 }
 
 /* The link that points at allocation i (its consumer's head or the
- * `next` of the one before it in the chain). */
+ * `next` of the one before it in the chain), to be written. */
 static int *link_to(cloud *c, int i)
 {
     const allocation *a = &c->allocations.v[i];
     int *l = head_of(c, a->kind, a->consumer);
     while (*l != i)
-        l = &c->allocations.v[*l].next;
+        l = &cloud_allocation_w(c, *l)->next;
     return l;
+}
+
+/* Host h's usage row changes by `sign` times `amount`. */
+static void usage_add(cloud *c, int h, const int64_t amount[RC_COUNT], int sign)
+{
+    int64_t *row = cloud_usage_w(c, h);
+    for (int r = 0; r < RC_COUNT; r++)
+        row[r] += sign * amount[r];
 }
 
 /* Drop allocation i (unlinked already by the caller's `l`): the last
  * allocation moves into its slot. */
 static void remove_at(cloud *c, int *l, int i)
 {
-    allocation *a = &c->allocations.v[i];
-    for (int r = 0; r < RC_COUNT; r++)
-        c->usage[a->host * RC_COUNT + r] -= a->amount[r];
+    const allocation *a = &c->allocations.v[i];
+    usage_add(c, a->host, a->amount, -1);
     *l = a->next;
+    /* the last slot leaves the array: the journal keeps it too (a copy of
+     * the cloud has no slots past the end to undo into) */
+    (void)cloud_allocation_w(c, c->allocations.n - 1);
     int last = --c->allocations.n;
     if (i != last) {
         *link_to(c, last) = i;
-        c->allocations.v[i] = c->allocations.v[last];
+        *cloud_allocation_w(c, i) = c->allocations.v[last];
     }
 }
 
@@ -190,27 +202,28 @@ void placement_add(cloud *c, enum consumer_kind kind, int consumer, int h,
     int *head = head_of(c, kind, consumer);
     allocation a = {kind, consumer, h, *head, c->alloc_seq++, {0}};
     memcpy(a.amount, amount, sizeof a.amount);
-    NV_PUSH(c->allocations, a);
+    NV_GROW(c->allocations);
+    *cloud_allocation_w(c, c->allocations.n) = a;   /* a slot a removal left, maybe */
+    c->allocations.n++;
     *head_of(c, kind, consumer) = c->allocations.n - 1;
-    for (int r = 0; r < RC_COUNT; r++)
-        c->usage[h * RC_COUNT + r] += amount[r];
+    usage_add(c, h, amount, 1);
 }
 
 void placement_force(cloud *c, enum consumer_kind kind, int consumer, int h,
                      const int64_t amount[RC_COUNT])
 {
     /* merge with the consumer's first-written allocation on that provider */
-    allocation *m = NULL;
-    for (int i = *head_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next) {
-        allocation *a = &c->allocations.v[i];
-        if (a->host == h && (!m || a->seq < m->seq))
-            m = a;
+    int m = -1;
+    for (int i = *chead_of(c, kind, consumer); i >= 0; i = c->allocations.v[i].next) {
+        const allocation *a = &c->allocations.v[i];
+        if (a->host == h && (m < 0 || a->seq < c->allocations.v[m].seq))
+            m = i;
     }
-    if (m) {
-        for (int r = 0; r < RC_COUNT; r++) {
-            m->amount[r] += amount[r];
-            c->usage[h * RC_COUNT + r] += amount[r];
-        }
+    if (m >= 0) {
+        allocation *a = cloud_allocation_w(c, m);
+        for (int r = 0; r < RC_COUNT; r++)
+            a->amount[r] += amount[r];
+        usage_add(c, h, amount, 1);
         return;
     }
     placement_add(c, kind, consumer, h, amount);
@@ -237,7 +250,7 @@ void placement_delete(cloud *c, enum consumer_kind kind, int consumer, int h)
             l = head_of(c, kind, consumer);
             continue;
         }
-        l = &c->allocations.v[i].next;
+        l = &cloud_allocation_w(c, i)->next;
     }
 }
 
@@ -250,7 +263,7 @@ void placement_move(cloud *c, enum consumer_kind fk, int from, enum consumer_kin
     *fh = -1;
     int i = first;
     for (;;) {
-        allocation *a = &c->allocations.v[i];
+        allocation *a = cloud_allocation_w(c, i);
         a->kind = tk;
         a->consumer = to;
         if (a->next < 0)
@@ -258,7 +271,7 @@ void placement_move(cloud *c, enum consumer_kind fk, int from, enum consumer_kin
         i = a->next;
     }
     int *th = head_of(c, tk, to);
-    c->allocations.v[i].next = *th;
+    cloud_allocation_w(c, i)->next = *th;
     *th = first;
 }
 

@@ -359,7 +359,9 @@ static int record(const scenario *sc, const char *file, const char *out, long lo
     command *snap = session_snapshot(ss, &n_snap);
     for (int i = 0; i < n_snap; i++)
         snap[i].line = 0;
-    char *outtext = scenario_replace_steps(sc, text, ss->initial, snap, n_snap);
+    cloud *start = session_cloud_at(ss, 0);
+    char *outtext = scenario_replace_steps(sc, text, start, snap, n_snap);
+    cloud_free(start);
     bool ok = scenario_write_text(out, outtext, err, sizeof err);
     if (!ok)
         fprintf(stderr, "novalid run: --record: %s\n", err);

@@ -527,7 +527,7 @@ static void switch_quirk(tui *t, int quirk, bool on, const char *how)
 static void set_release(tui *t, int rel)
 {
     char *keep = selected_name(t);
-    int from = t->s->initial->conf.release;
+    int from = t->s->start_conf.release;
     autosave_forget(t);
     session_set_release(t->s, rel);
     session_changed(t, keep);
@@ -548,7 +548,7 @@ static void undo(tui *t)
     if (t->undo_log.n && t->undo_log.v[t->undo_log.n - 1] < 0) {
         int q = -1 - t->undo_log.v[--t->undo_log.n];
         intvec_push(&t->redo_log, -1 - q);
-        switch_quirk(t, q, !quirk_on(&t->s->initial->conf, q), "undone: ");
+        switch_quirk(t, q, !quirk_on(&t->s->start_conf, q), "undone: ");
         return;
     }
     const command *last = tui_last_command(t);
@@ -585,7 +585,7 @@ static void redo(tui *t)
     intvec_push(&t->undo_log, a);
     if (a < 0) {
         int q = -1 - a;
-        switch_quirk(t, q, !quirk_on(&t->s->initial->conf, q), "redone: ");
+        switch_quirk(t, q, !quirk_on(&t->s->start_conf, q), "redone: ");
         return;
     }
     char *keep = selected_name(t);
@@ -755,7 +755,9 @@ static void autosave(tui *t)
         return;
     if (t->s->n_done > 0 && t->gen != t->saved_gen) {
         if (!t->autosave_head) {
-            t->autosave_head = scenario_text(t->s->initial, NULL, 0);
+            cloud *start = session_cloud_at(t->s, 0);
+            t->autosave_head = scenario_text(start, NULL, 0);
+            cloud_free(start);
             t->autosave_head_len = strlen(t->autosave_head);
         }
         char *steps = scenario_steps_text(t->s->done, t->s->n_done);
@@ -800,7 +802,9 @@ static void save(tui *t, const char *path, bool with_expect)
     int n_steps = t->s->n_done;
     if (with_expect)
         steps = session_snapshot(t->s, &n_steps);
-    bool ok = scenario_save(path, t->s->initial, steps, n_steps, err, sizeof err);
+    cloud *start = session_cloud_at(t->s, 0);
+    bool ok = scenario_save(path, start, steps, n_steps, err, sizeof err);
+    cloud_free(start);
     if (with_expect) {
         for (int i = 0; i < n_steps; i++)
             command_done(&steps[i]);
@@ -925,7 +929,7 @@ static bool unsaved(const tui *t, int *commands)
         *commands += t->step_of.v[i] < 0;
     if (t->gen == t->saved_gen)
         return false;
-    const nova_config *now = &t->s->initial->conf;
+    const nova_config *now = &t->s->start_conf;
     return *commands > 0 || now->quirks != t->start_quirks || now->release != t->start_release;
 }
 
@@ -2034,8 +2038,8 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
     t->focus = PANE_SERVERS;
     t->status_elem = TH_STATUS;
     t->saved_gen = t->gen;
-    t->start_quirks = t->s->initial->conf.quirks;
-    t->start_release = t->s->initial->conf.release;
+    t->start_quirks = t->s->start_conf.quirks;
+    t->start_release = t->s->start_conf.release;
     history_load(t);
     char m[16], h[16], p[16];
     keys_labels(ACT_LIVE_MIGRATE, KEYS_SERVERS, m, sizeof m);

@@ -557,7 +557,10 @@ static bool run_one(uint64_t seed, const char *keep, bool verbose)
     } else {
         close(fd);
         char err[512];
-        if (!scenario_save(path, ss->initial, ss->done, ss->n_done, err, sizeof err)) {
+        cloud *start = session_cloud_at(ss, 0);
+        bool saved = scenario_save(path, start, ss->done, ss->n_done, err, sizeof err);
+        cloud_free(start);
+        if (!saved) {
             violation(seed, n_steps, "save failed", "%s", err);
         } else {
             strlist e2 = {0};

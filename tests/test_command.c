@@ -677,9 +677,10 @@ static void test_property(void **state)
             sbuf_free(&g.step);
         }
         /* saved, reloaded, replayed: the same cloud and the same trail */
-        char *text = scenario_text(s->initial, s->done, s->n_done);
+        cloud *start = session_cloud_at(s, 0);
+        char *text = scenario_text(start, s->done, s->n_done);
         /* the UI's autosave writes the start state and the steps apart */
-        char *head = scenario_text(s->initial, NULL, 0);
+        char *head = scenario_text(start, NULL, 0);
         char *tail = scenario_steps_text(s->done, s->n_done);
         char *both = nv_printf("%s%s", head, tail);
         assert_string_equal(both, text);
@@ -703,11 +704,11 @@ static void test_property(void **state)
             fail_msg("replay differs");
         }
         /* the cloud after any prefix of the history (what w's fit notes
-         * read): rebuilt from a checkpoint, it is the cloud a fresh
+         * read): rebuilt from the undo journals, it is the cloud a fresh
          * session has after those commands */
         {
             int k = q % (s->n_done + 1);
-            session *p = session_new(cloud_clone(s->initial));
+            session *p = session_new(cloud_clone(start));
             for (int i = 0; i < k; i++)
                 session_exec(p, &s->done[i]);
             cloud *at = session_cloud_at(s, k);
@@ -734,7 +735,7 @@ static void test_property(void **state)
         /* saved with the observed outcomes as expectations: every one holds */
         int n_snap;
         command *snap = session_snapshot(s, &n_snap);
-        char *stext = scenario_text(s->initial, snap, n_snap);
+        char *stext = scenario_text(start, snap, n_snap);
         /* which steps the snapshot added: those hold too */
         unsigned char *added = nv_calloc((size_t)n_snap + 1, 1);
         for (int i = 0; i < n_snap; i++) {
@@ -779,6 +780,7 @@ static void test_property(void **state)
         scenario_free(l);
         strlist_free(&errs);
         free(text);
+        cloud_free(start);
         session_free(s);
         sessions++;
     }

@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 #include "decision.h"
+#include "journal.h"
 
 typedef t_fx fx;
 
@@ -916,10 +917,20 @@ static void history_command(int k, command *cmd)
     }
 }
 
-/* Undo from checkpoints leaves exactly the state, results and trail of a
- * session that performed only the commands kept; undoing past every
- * checkpoint, undoing after a quirk switch, and redoing all agree too. */
-static void test_session_undo_checkpoints(void **st)
+/* session_cloud_at(s, k) is `want`, to the last field. */
+static void assert_cloud_at(const session *s, int k, const cloud *want)
+{
+    cloud *at = session_cloud_at(s, k);
+    sbuf why = {0};
+    if (!cloud_same(at, want, &why))
+        fail_msg("the cloud after %d commands: %s", k, why.s);
+    cloud_free(at);
+}
+
+/* Undo through the journals leaves exactly the cloud (every field, the
+ * derived parts included), results and trail of a session that performed
+ * only the commands kept; undoing in the middle of a redo agrees too. */
+static void test_session_undo_journal(void **st)
 {
     (void)st;
     enum { N = 70 };
@@ -935,8 +946,10 @@ static void test_session_undo_checkpoints(void **st)
     session *s = session_new(f.c);
     f.c = NULL;
     char *want[N + 1];
+    cloud *want_c[N + 1];
     session *fresh = session_new(cloud_clone(orig));
     want[0] = session_print(fresh);
+    want_c[0] = cloud_clone(fresh->c);
     for (int k = 0; k < N; k++) {
         command cmd;
         history_command(k, &cmd);
@@ -944,13 +957,24 @@ static void test_session_undo_checkpoints(void **st)
         session_exec(fresh, &cmd);
         command_done(&cmd);
         want[k + 1] = session_print(fresh);
+        want_c[k + 1] = cloud_clone(fresh->c);
     }
     session_free(fresh);
-    assert_true(s->n_ck > 0 && s->n_ck <= 3);
+    /* none of these commands builds the cloud: journals only, no copy */
+    assert_int_equal(s->n_copies, 0);
+    for (int k = 0; k < N; k++)
+        assert_non_null(s->un[k].j);
+    /* the cloud as it was after k commands, without undoing */
+    for (int k = 0; k <= N; k += 7) {
+        assert_cloud_at(s, k, want_c[k]);
+    }
     for (int k = N; k > 0; k--) {
         char *got = session_print(s);
         assert_string_equal(got, want[k]);
         free(got);
+        sbuf why = {0};
+        if (!cloud_same(s->c, want_c[k], &why))
+            fail_msg("after undoing to %d: %s", k, why.s);
         if (k == N / 2) {
             /* redo ten commands from here, then undo them again */
             for (int j = 0; j < 10; j++) {
@@ -971,10 +995,106 @@ static void test_session_undo_checkpoints(void **st)
     assert_string_equal(got, want[0]);
     free(got);
     assert_false(session_undo(s));
-    for (int k = 0; k <= N; k++)
+    for (int k = 0; k <= N; k++) {
         free(want[k]);
+        cloud_free(want_c[k]);
+    }
     session_free(s);
     cloud_free(orig);
+    t_fx_done(&f);
+}
+
+/* Prompt lines of every kind of command, cloud-building ones among them
+ * (undone from a copy), failures included (a refused host removal, a move
+ * with nowhere to go, an injected build failure). */
+static const char *const mixed_history[] = {
+    "boot a m1.small min_count=2",
+    "live-migrate a-1",
+    "host-add host9 vcpus=8 memory_mb=8192 disk_gb=80",
+    "migrate a-2",
+    "confirm-resize a-2",
+    "fault host9 build",
+    "boot b m1.small",
+    "config-set filter_scheduler.host_subset_size=2",
+    "boot c m1.small",
+    "host host1 disable reason=maintenance",
+    "resize a-1 m1.medium",
+    "revert-resize a-1",
+    "host-remove host9",
+    "delete b",
+    "boot b m1.small",
+    "shelve c",
+    "unshelve c",
+    "host host2 down",
+    "evacuate a-2",
+    "host host2 up",
+    "host host1 enable",
+    "pause a-1",
+    "stop c",
+    "settle",
+    "delete a-1",
+};
+
+/* The same with cloud-building commands, and with entries forgotten (as
+ * the session does past its memory bounds): undo replays from the start
+ * there, and still lands on the very same clouds. */
+static void test_session_undo_mixed(void **st)
+{
+    (void)st;
+    enum { N = sizeof mixed_history / sizeof mixed_history[0] };
+    fx f;
+    fx_init(&f, REL_LATEST);
+    t_host(f.c, "host3", 8, 8192, 80);
+    t_flavor(f.c, "m1.medium", 2, 4096, 40);
+    session *s = session_new(f.c);
+    f.c = NULL;
+    cloud *want_c[N + 1];
+    char *want[N + 1];
+    want_c[0] = cloud_clone(s->c);
+    want[0] = session_print(s);
+    for (int k = 0; k < N; k++) {
+        command cmd;
+        char err[256];
+        if (!command_parse(mixed_history[k], &cmd, err, sizeof err))
+            fail_msg("%s: %s", mixed_history[k], err);
+        session_exec(s, &cmd);
+        command_done(&cmd);
+        want_c[k + 1] = cloud_clone(s->c);
+        want[k + 1] = session_print(s);
+        assert_int_equal(!!s->un[k].copy, cmd_table[s->done[k].op].undo_copy);
+    }
+    assert_true(s->n_copies <= 2);
+    /* forget two journals, as the memory bound would (keeping the start
+     * first) */
+    /* three cloud-building commands: the oldest copy was forgotten, so
+     * the start was kept */
+    assert_null(s->un[2].copy);
+    assert_non_null(s->initial);
+    assert_true(cloud_same(s->initial, want_c[0], NULL));
+    for (int k = 5; k <= 15; k += 10) {
+        assert_non_null(s->un[k].j);
+        s->journal_bytes -= journal_bytes(s->un[k].j);
+        journal_free(s->un[k].j);
+        s->un[k].j = NULL;
+    }
+    for (int k = 0; k <= N; k += 4) {
+        assert_cloud_at(s, k, want_c[k]);
+    }
+    for (int k = N; k > 0; k--) {
+        sbuf why = {0};
+        if (!cloud_same(s->c, want_c[k], &why))
+            fail_msg("after undoing to %d (%s): %s", k, mixed_history[k - 1], why.s);
+        char *got = session_print(s);
+        assert_string_equal(got, want[k]);
+        free(got);
+        assert_true(session_undo(s));
+    }
+    assert_true(cloud_same(s->c, want_c[0], NULL));
+    for (int k = 0; k <= N; k++) {
+        cloud_free(want_c[k]);
+        free(want[k]);
+    }
+    session_free(s);
     t_fx_done(&f);
 }
 
@@ -1455,7 +1575,8 @@ int main(void)
         cmocka_unit_test(test_names_from_template),
         cmocka_unit_test(test_session_undo_replays),
         cmocka_unit_test(test_session_redo),
-        cmocka_unit_test(test_session_undo_checkpoints),
+        cmocka_unit_test(test_session_undo_journal),
+        cmocka_unit_test(test_session_undo_mixed),
         cmocka_unit_test(test_prompt_parse),
         cmocka_unit_test(test_typed_requests),
         cmocka_unit_test(test_cloud_building),
