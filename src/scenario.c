@@ -2297,6 +2297,7 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     int n_servers = servers ? config_setting_length(servers) : 0;
     want = entries(servers, MAX_SERVERS);
     nv_index_reserve(&c->server_ix, want);
+    want += CLOUD_ROOM(want);
     if (c->servers.cap < want) {
         c->servers.v = nv_realloc(c->servers.v, (size_t)want * sizeof *c->servers.v);
         c->servers.cap = want;
