@@ -31,7 +31,7 @@ keys() {
 
 f="$top_srcdir/scenarios/count-rack.cfg"
 if "$NOVALID" bench "$f" --runs 3 > "$tmp/out" 2> "$tmp/err"; then ok; else bad "bench $f exited $?"; cat "$tmp/err"; fi
-printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_steps_mib > "$tmp/keys"
+printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_ready_mib rss_steps_mib > "$tmp/keys"
 for i in 1 2 3; do printf 'step%d_%s\n' $i ms $i text_ms $i json_ms $i record_ms >> "$tmp/keys"; done
 keys "$tmp/keys" "$tmp/out" count-rack
 grep -qx 'hosts 8' "$tmp/out" && grep -qx 'servers 13' "$tmp/out" && grep -qx 'steps 3' "$tmp/out" \
@@ -40,7 +40,7 @@ grep -qx 'hosts 8' "$tmp/out" && grep -qx 'servers 13' "$tmp/out" && grep -qx 's
 # the generator's cloud: 100 hosts, 100 steps
 if sh "$top_srcdir/bench/gencloud.sh" 100 > "$tmp/g.cfg"; then ok; else bad "gencloud.sh 100 exited $?"; fi
 "$NOVALID" bench "$tmp/g.cfg" --runs 1 --cpu > "$tmp/g.out" 2>&1 || bad "bench on the generated cloud exited $?"
-printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_steps_mib > "$tmp/gkeys"
+printf '%s\n' hosts servers steps runs clock load_ms copy_ms undo_ms rss_mib rss_ready_mib rss_steps_mib > "$tmp/gkeys"
 i=1
 while [ $i -le 100 ]; do
     printf 'step%d_%s\n' $i ms $i text_ms $i json_ms $i record_ms >> "$tmp/gkeys"
