@@ -278,8 +278,9 @@ int main(int argc, char **argv)
     if (fail)
         nv_fail_alloc_after(atol(fail));
 #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-    /* A large cloud's arrays are copied and freed over and over (undo,
-     * checkpoints, what-if): from glibc's own mmap, each copy faulted in
+    /* A large cloud's arrays are copied and freed over and over (what-if,
+     * the clouds of the UI's fit notes, undo of cloud-building commands):
+     * from glibc's own mmap, each copy faulted in
      * every page again and cost ten times the copying (a 10,000-host
      * copy 91 to 7 ms).  Blocks up to 256 MiB come from the heap and
      * freed memory stays there for the next copy. */
