@@ -8,6 +8,8 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "conductor.h"
@@ -250,12 +252,47 @@ static void usage(FILE *f)
 /* The start of `novalid --empty`: no hosts, no flavors, the default image. */
 static const char empty_scenario[] = "name = \"empty cloud\";\n";
 
+/* Loading a large file before the UI starts: after a quarter of a second,
+ * how far it is, on one line of the terminal (Ctrl-C stops it; nothing
+ * has started yet). */
+typedef struct load_line {
+    const char *file;
+    double start, last;
+    bool shown;
+} load_line;
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool load_line_show(void *arg, const char *phase, long long done, long long total)
+{
+    load_line *l = arg;
+    double now = seconds_now();
+    if (now - l->start < 0.25 || now - l->last < 0.1)
+        return true;
+    l->last = now;
+    l->shown = true;
+    fprintf(stderr, "\rnovalid: loading %s: %s, %lld%% (%.1f s; Ctrl-C stops)\033[K", l->file,
+            phase, total > 0 ? done * 100 / total : 0, now - l->start);
+    fflush(stderr);
+    return true;
+}
+
 static int open_ui(const char *file, bool empty)
 {
     strlist errors = {0};
-    scenario *sc = file    ? scenario_load_file(file, &errors)
+    load_line line = {file, seconds_now(), 0, false};
+    bool tty = isatty(STDERR_FILENO);
+    scenario *sc = file && tty ? scenario_load_file_watch(file, &errors, load_line_show, &line)
+                   : file  ? scenario_load_file(file, &errors)
                    : empty ? scenario_load_string(empty_scenario, "empty", &errors)
                            : scenario_load_string(novalid_demo_scenario, "demo.cfg", &errors);
+    if (line.shown)
+        fputs("\r\033[K", stderr);
     if (!sc) {
         print_errors(&errors);
         strlist_free(&errors);

@@ -83,6 +83,12 @@ typedef struct loader {
     int rel_override;           /* act as this release whatever the file says; -1 none */
     int steps_line;             /* where `steps` is, for scenario_replace_steps */
     bool steps_last;
+    /* a long load's progress (scenario_load_file_watch), NULL: none */
+    scenario_watch watch;
+    void *watch_arg;
+    long long total;            /* hosts and servers the file makes */
+    unsigned tick;
+    bool stopped;               /* the watch said stop */
 } loader;
 
 static void lerr(loader *ld, int line, const char *fmt, ...)
@@ -105,6 +111,28 @@ static void lerr(loader *ld, int line, const char *fmt, ...)
     }
     char *m = sbuf_take(&b);
     NV_PUSH(*ld->errors, m);
+}
+
+/* Stopped by the watch: one message, no line (it is not the file's fault). */
+static void ld_stop(loader *ld)
+{
+    ld->stopped = true;
+    ld->nerr++;
+    char *m = nv_printf("%s: loading interrupted", ld->file);
+    NV_PUSH(*ld->errors, m);
+}
+
+/* One more host or server made: now and then the watch hears how far the
+ * building is.  false once it said stop. */
+static bool ld_progress(loader *ld)
+{
+    if (!ld->watch || ld->stopped)
+        return !ld->stopped;
+    if (++ld->tick % 4096)
+        return true;
+    if (!ld->watch(ld->watch_arg, "building", ld->c->hosts.n + ld->c->servers.n, ld->total))
+        ld_stop(ld);
+    return !ld->stopped;
 }
 
 /* True once no further message would be shown: skip costly suggestions. */
@@ -1303,7 +1331,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     az_ref(azs, id)->pos = i;
 
     /* a counted entry: the others are copies under the pattern's names */
-    for (int64_t k = 1; k < count; k++) {
+    for (int64_t k = 1; k < count && ld_progress(ld); k++) {
         const char *nm = pattern_name(&pat, first + k, &nb);
         int prev = names_get(&ld->hosts, nm);
         if (prev >= 0) {
@@ -1689,7 +1717,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     if (rs)
         load_spec(ld, rs, spath, &spec);
     int64_t amt[RC_COUNT];
-    for (int64_t k = 0; ok && name && ld->nerr == before && k < count; k++) {
+    for (int64_t k = 0; ok && name && ld->nerr == before && k < count && ld_progress(ld); k++) {
         if (counted) {
             name = pattern_name(&pat, first + k, &nb);
             int prev = cloud_server(ld->c, name);
@@ -2250,9 +2278,11 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     int nl = l ? config_setting_length(l) : 0;
     host_az_refs azs = {0};
     int want = entries(l, MAX_HOSTS);
+    const config_setting_t *sl = member(root, "servers");
+    ld->total = want + (sl && is_seq(sl) ? entries(sl, MAX_SERVERS) : 0);
     nv_index_reserve(&ld->hosts.ix, want);
     nv_index_reserve(&c->host_ix, want);
-    for (int i = 0; i < nl; i++) {
+    for (int i = 0; i < nl && ld_progress(ld); i++) {
         const config_setting_t *e = list_group(ld, l, "hosts", i);
         if (e)
             load_host(ld, e, i, &azs);
@@ -2306,7 +2336,7 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
         c->allocations.v = nv_realloc(c->allocations.v, (size_t)want * sizeof *c->allocations.v);
         c->allocations.cap = want;
     }
-    for (int i = 0; i < n_servers; i++) {
+    for (int i = 0; i < n_servers && ld_progress(ld); i++) {
         const config_setting_t *e = list_group(ld, servers, "servers", i);
         if (e)
             load_server(ld, e, i);
@@ -2345,8 +2375,50 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     cloud_refresh_view(c);
 }
 
+/* The text libconfig parses, read through a stream that tells the watch
+ * how far the parser is (libconfig has no progress of its own); a stop
+ * ends the stream early. */
+typedef struct parse_feed {
+    loader *ld;
+    const char *text;
+    size_t len, at, next_report;
+} parse_feed;
+
+static ssize_t feed_read(void *cookie, char *buf, size_t size)
+{
+    parse_feed *f = cookie;
+    if (f->ld->stopped)
+        return 0;
+    if (f->at >= f->next_report) {
+        f->next_report = f->at + ((size_t)1 << 20);
+        if (!f->ld->watch(f->ld->watch_arg, "parsing", (long long)f->at, (long long)f->len)) {
+            ld_stop(f->ld);
+            return 0;
+        }
+    }
+    size_t n = f->len - f->at < size ? f->len - f->at : size;
+    memcpy(buf, f->text + f->at, n);
+    f->at += n;
+    return (ssize_t)n;
+}
+
+/* Parse `text` into `cf`, through the watch's stream when there is one. */
+static bool parse(loader *ld, config_t *cf, const char *text)
+{
+    if (!ld->watch)
+        return config_read_string(cf, text);
+    parse_feed f = {ld, text, strlen(text), 0, 0};
+    cookie_io_functions_t io = {feed_read, NULL, NULL, NULL};
+    FILE *in = fopencookie(&f, "r", io);
+    if (!in)
+        return config_read_string(cf, text);
+    bool ok = config_read(cf, in);
+    fclose(in);
+    return ok && !ld->stopped;
+}
+
 static scenario *load_text(const char *text, size_t len, const char *file, int rel,
-                           strlist *errors)
+                           strlist *errors, scenario_watch watch, void *watch_arg)
 {
     loader ld;
     memset(&ld, 0, sizeof ld);
@@ -2354,6 +2426,8 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     ld.errors = errors;
     ld.rel = REL_LATEST;
     ld.rel_override = rel;
+    ld.watch = watch;
+    ld.watch_arg = watch_arg;
 
     prescan(&ld, text, len);
     if (ld.nerr)
@@ -2362,9 +2436,11 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     config_t cf;
     config_init(&cf);
     char *wide = textfile_widen(text, len);
-    if (!config_read_string(&cf, wide ? wide : text)) {
-        const char *msg = config_error_text(&cf);
-        lerr(&ld, config_error_line(&cf), "%s", msg ? msg : "parse error");
+    if (!parse(&ld, &cf, wide ? wide : text)) {
+        if (!ld.stopped) {
+            const char *msg = config_error_text(&cf);
+            lerr(&ld, config_error_line(&cf), "%s", msg ? msg : "parse error");
+        }
         config_destroy(&cf);
         free(wide);
         return NULL;
@@ -2399,7 +2475,7 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
 
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors)
 {
-    return load_text(text, strlen(text), name, -1, errors);
+    return load_text(text, strlen(text), name, -1, errors, NULL, NULL);
 }
 
 scenario *scenario_load_file(const char *path, strlist *errors)
@@ -2407,7 +2483,8 @@ scenario *scenario_load_file(const char *path, strlist *errors)
     return scenario_load_file_as(path, -1, errors);
 }
 
-scenario *scenario_load_file_as(const char *path, int rel, strlist *errors)
+static scenario *load_file(const char *path, int rel, strlist *errors, scenario_watch watch,
+                           void *watch_arg)
 {
     char err[256];
     size_t len = 0;
@@ -2417,9 +2494,20 @@ scenario *scenario_load_file_as(const char *path, int rel, strlist *errors)
         NV_PUSH(*errors, m);
         return NULL;
     }
-    scenario *s = load_text(text, len, path, rel, errors);
+    scenario *s = load_text(text, len, path, rel, errors, watch, watch_arg);
     free(text);
     return s;
+}
+
+scenario *scenario_load_file_as(const char *path, int rel, strlist *errors)
+{
+    return load_file(path, rel, errors, NULL, NULL);
+}
+
+scenario *scenario_load_file_watch(const char *path, strlist *errors, scenario_watch watch,
+                                   void *arg)
+{
+    return load_file(path, -1, errors, watch, arg);
 }
 
 void scenario_free(scenario *s)

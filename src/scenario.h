@@ -28,6 +28,14 @@ scenario *scenario_load_file(const char *path, strlist *errors);
 /* The same, acting as release `rel` (>= 0) whatever the file says: its
  * defaults and quirks (novalid diff --release). */
 scenario *scenario_load_file_as(const char *path, int rel, strlist *errors);
+/* A long load's progress: called now and then with what is being done
+ * ("parsing": bytes of the file; "building": hosts and servers made) and
+ * how far (done of total).  Returning false stops the load: the result is
+ * NULL and the one error "FILE: loading interrupted". */
+typedef bool (*scenario_watch)(void *arg, const char *phase, long long done, long long total);
+/* scenario_load_file() telling `watch` how far it is. */
+scenario *scenario_load_file_watch(const char *path, strlist *errors, scenario_watch watch,
+                                   void *arg);
 /* Same from a string (the built-in demo scenario); `name` is used as FILE. */
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
 void scenario_free(scenario *s);

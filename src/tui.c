@@ -996,26 +996,66 @@ static void offer_autosave(tui *t)
     }
 }
 
-/* The autosaved start state, and its commands run again (undoable). */
+/* The busy line while a file loads: parsing in MiB, then building in
+ * hosts and servers made. */
+typedef struct busy_load {
+    tui_busy b;
+    bool stopped;
+} busy_load;
+
+static bool busy_load_watch(void *arg, const char *phase, long long done, long long total)
+{
+    busy_load *l = arg;
+    bool parsing = !strcmp(phase, "parsing");
+    l->b.what = parsing ? "restoring the autosave: MiB parsed"
+                        : "restoring the autosave: hosts and servers made";
+    if (!tui_busy_step(&l->b, (int)(parsing ? done >> 20 : done),
+                       (int)(parsing ? total >> 20 : total)))
+        l->stopped = true;
+    return !l->stopped;
+}
+
+static const char restore_stopped[] =
+    "restoring the autosave stopped (Esc): the session is as it was, the autosave kept for later";
+
+/* The autosaved start state, and its commands run again (undoable).  A
+ * large one shows how far it is; Esc stops it and keeps the session as it
+ * was. */
 static void restore_autosave(tui *t)
 {
     const char *p = t->autosave_offer;
     strlist errors = {0};
-    scenario *sc = p ? scenario_load_file(p, &errors) : NULL;
+    busy_load busy = {.stopped = false};
+    tui_busy_start(&busy.b, t, "restoring the autosave");
+    scenario *sc = p ? scenario_load_file_watch(p, &errors, busy_load_watch, &busy) : NULL;
     if (!sc) {
-        tui_status(t, TH_STATUS_ERROR, "cannot restore: %s", errors.n ? errors.v[0] : "no file");
+        if (busy.stopped)
+            tui_status(t, TH_STATUS, "%s", restore_stopped);
+        else
+            tui_status(t, TH_STATUS_ERROR, "cannot restore: %s",
+                       errors.n ? errors.v[0] : "no file");
         strlist_free(&errors);
         return;
     }
-    session_free(t->s);
-    t->s = session_new(sc->c);
+    session *ns = session_new(sc->c);
     sc->c = NULL;
+    busy.b.what = "restoring the autosave: commands replayed";
+    for (int i = 0; i < sc->n_steps; i++) {
+        if (!tui_busy_step(&busy.b, i, sc->n_steps)) {
+            session_free(ns);
+            scenario_free(sc);
+            strlist_free(&errors);
+            tui_status(t, TH_STATUS, "%s", restore_stopped);
+            return;
+        }
+        session_exec(ns, &sc->steps[i]);
+    }
+    session_free(t->s);
+    t->s = ns;
     autosave_forget(t);
     intvec_free(&t->step_of);
-    for (int i = 0; i < sc->n_steps; i++) {
-        session_exec(t->s, &sc->steps[i]);
+    for (int i = 0; i < sc->n_steps; i++)
         intvec_push(&t->step_of, -1);
-    }
     session_changed(t, NULL);
     tui_status(t, TH_STATUS_OK, "restored the autosaved session: %d command(s) replayed",
                sc->n_steps);

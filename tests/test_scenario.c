@@ -584,6 +584,84 @@ static char *tmp_path(void)
     return strdup(tmpl);
 }
 
+/* What a load's watch heard, and when it says stop. */
+typedef struct heard {
+    int parsing, building;
+    long long parse_last, parse_total, build_last, build_total;
+    const char *stop_in;        /* phase in which to say stop, NULL never */
+} heard;
+
+static bool hear(void *arg, const char *phase, long long done, long long total)
+{
+    heard *h = arg;
+    if (!strcmp(phase, "parsing")) {
+        assert_true(done >= h->parse_last && done <= total);
+        h->parsing++;
+        h->parse_last = done;
+        h->parse_total = total;
+    } else {
+        assert_string_equal(phase, "building");
+        assert_true(done >= h->build_last && done <= total);
+        h->building++;
+        h->build_last = done;
+        h->build_total = total;
+    }
+    return !h->stop_in || strcmp(phase, h->stop_in);
+}
+
+/* A long load tells its watch how far it parsed (bytes) and built (hosts
+ * and servers), builds the same cloud as an unwatched load, and stops
+ * with one message when the watch says so, in either phase. */
+static void test_load_watch(void **state)
+{
+    (void)state;
+    char *path = tmp_path();
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    /* 2 MiB of comments, so the parser reads in several blocks */
+    for (int i = 0; i < 32768; i++)
+        fprintf(f, "# %060d\n", i);
+    fputs("name = \"watched\";\n"
+          "hosts = ( { name = \"cmp%05d\"; count = 3000; vcpus = 32; memory_mb = 65536;"
+          " disk_gb = 1000; } );\n"
+          "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 512; root_gb = 1; } );\n", f);
+    fputs("servers = (", f);
+    for (int i = 0; i < 5; i++)   /* 15,000 servers, five on each host */
+        fprintf(f, "%s { name = \"%c%%d\"; count = 3000; host = \"cmp%%05d\"; flavor = \"f\"; }",
+                i ? "," : "", 'a' + i);
+    fputs(" );\n", f);
+    assert_int_equal(fclose(f), 0);
+    strlist errs = {0};
+    scenario *plain = scenario_load_file(path, &errs);
+    assert_non_null(plain);
+    heard h = {0};
+    scenario *watched = scenario_load_file_watch(path, &errs, hear, &h);
+    assert_non_null(watched);
+    assert_int_equal(errs.n, 0);
+    sbuf why = {0};
+    if (!cloud_same(plain->c, watched->c, &why))
+        fail_msg("a watched load differs: %s", why.s);
+    assert_true(h.parsing >= 2 && h.parse_total > 2000000 && h.parse_last >= 1 << 20);
+    assert_true(h.building >= 4);   /* every 4,096 hosts and servers */
+    assert_int_equal(h.build_total, 18000);
+    scenario_free(plain);
+    scenario_free(watched);
+
+    const char *phases[] = {"parsing", "building"};
+    for (int i = 0; i < 2; i++) {
+        heard stop = {.stop_in = phases[i]};
+        assert_null(scenario_load_file_watch(path, &errs, hear, &stop));
+        assert_int_equal(errs.n, 1);
+        char *want = nv_printf("%s: loading interrupted", path);
+        assert_string_equal(errs.v[0], want);
+        free(want);
+        strlist_free(&errs);
+        assert_int_equal(i ? stop.building : stop.parsing, 1);
+    }
+    unlink(path);
+    free(path);
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -847,6 +925,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_loads),
         cmocka_unit_test(test_count_patterns),
+        cmocka_unit_test(test_load_watch),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_parse_and_include),
         cmocka_unit_test(test_unknown_keys),
