@@ -2495,6 +2495,10 @@ static scenario *load_file(const char *path, int rel, strlist *errors, scenario_
         return NULL;
     }
     scenario *s = load_text(text, len, path, rel, errors, watch, watch_arg);
+    if (s) {
+        s->text_len = len;
+        s->text_hash = nv_hash(text, len);
+    }
     free(text);
     return s;
 }

@@ -20,6 +20,8 @@ typedef struct scenario {
     char *path;          /* file name as given (used in FILE:LINE: messages) */
     int steps_line;      /* line of the top-level `steps`, 0 if none */
     bool steps_last;     /* `steps` is the file's last top-level setting */
+    size_t text_len;     /* the file's bytes as loaded, and their nv_hash() */
+    uint64_t text_hash;
 } scenario;
 
 /* Load a file.  On any error returns NULL and appends one message per

@@ -156,6 +156,7 @@ struct tui {
     char *autosave_head;         /* the start state's text, NULL: to be made again
                                   * (the start changes with quirks and release only) */
     size_t autosave_head_len;
+    bool start_restored;         /* the start is an autosave's, not the file's */
     char *autosave_steps;        /* the steps' text the autosave holds after the head,
                                   * NULL: unknown (the next autosave rewrites it) */
 

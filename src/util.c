@@ -580,6 +580,17 @@ int nv_rng_below(nv_rng *r, int n)
 
 /* ---- index ------------------------------------------------------------ */
 
+uint64_t nv_hash(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;

@@ -526,6 +526,34 @@ else
 fi
 rm -f "$state/autosave-$$.cfg"
 
+# a session opened from a file autosaves the file's own text as its start
+# (a few lines with `count`, not every host and server written out), and
+# the whole start state once a release switch changed it
+cp "$top_srcdir/scenarios/count-rack.cfg" "$tmp/rack.cfg"
+NV_ARGS=" '$tmp/rack.cfg'"
+start rackfile
+NV_ARGS=
+check "rack file: starts" 'HOST +AZ +STATE' 50
+line ':stop web1'
+check "rack file: a command" 'stop web1: ok'
+auto="$state/autosave-$(cat "$tmp/rackfile/pid").cfg"
+if grep -q 'count = 8; vcpus = 8' "$auto" && [ "$(grep -c 'op = ' "$auto")" -eq 1 ] &&
+    "$NOVALID" run "$auto" 2>&1 | grep -q 'stop web1'; then
+    ok "autosave of a file's session: the file's text, then the one command"
+else
+    fail "autosave of a file's session: $(head -c 300 "$auto")"
+fi
+line ':release-set queens'
+check "rack file: release switched" 'release queens \(was'
+if ! grep -q 'count = ' "$auto" && grep -q 'release = "queens"' "$auto" &&
+    "$NOVALID" validate "$auto" >/dev/null 2>&1; then
+    ok "autosave after a release switch: the start state written out"
+else
+    fail "autosave after a release switch: $(head -c 300 "$auto")"
+fi
+keys q y
+finish rackfile 0
+
 # ---- 2: no colour --------------------------------------------------------------
 start nocolor NO_COLOR=1
 check "NO_COLOR: starts" 'HOST +AZ +STATE' 50
