@@ -87,6 +87,8 @@ typedef struct loader {
     scenario_watch watch;
     void *watch_arg;
     long long total;            /* hosts and servers the file makes */
+    int want_servers;           /* servers the file makes */
+    int last_host;              /* the host a server named last (get_ref), -1 none */
     unsigned tick;
     bool stopped;               /* the watch said stop */
 } loader;
@@ -277,9 +279,41 @@ static void unknown_ref(loader *ld, int line, const char *path, const char *key,
 
 /* ---- typed values --------------------------------------------------------- */
 
+/* g's setting named `key`, NULL if none (or g is not a group).  Not
+ * config_setting_get_member(): it compares names character by character
+ * with two strchr() calls each (names may be paths there), which was a
+ * tenth of loading a file of 75,000 servers; a key is a plain name. */
 static const config_setting_t *member(const config_setting_t *g, const char *key)
 {
-    return g ? config_setting_get_member(g, key) : NULL;
+    if (!g || !config_setting_is_group(g))
+        return NULL;
+    for (int i = 0, n = config_setting_length(g); i < n; i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        if (name && name[0] == key[0] && !strcmp(name, key))
+            return m;
+    }
+    return NULL;
+}
+
+/* "LIST[i]" into buf (48 bytes): every element of a list of 750,000
+ * servers has its path, for messages, and snprintf was a twentieth of
+ * loading them. */
+static void elem_path(char buf[48], const char *list, int i)
+{
+    size_t n = strlen(list);
+    memcpy(buf, list, n);
+    buf[n++] = '[';
+    char digits[12];
+    int k = 0;
+    unsigned u = (unsigned)i;
+    do
+        digits[k++] = (char)('0' + u % 10);
+    while ((u /= 10));
+    while (k)
+        buf[n++] = digits[--k];
+    buf[n++] = ']';
+    buf[n] = '\0';
 }
 
 static bool is_seq(const config_setting_t *s)
@@ -1221,7 +1255,7 @@ static host_az_ref *az_ref(host_az_refs *r, int id)
 static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs *azs)
 {
     char path[48];
-    snprintf(path, sizeof path, "hosts[%d]", i);
+    elem_path(path, "hosts", i);
     check_keys(ld, e, path, host_keys);
     int64_t count = 1, first = 1;
     name_pattern pat = {0};
@@ -1613,9 +1647,17 @@ static int get_ref(loader *ld, const config_setting_t *g, const char *path, cons
         *ok = false;
         return -1;
     }
+    /* servers of one host usually follow each other: the host found last
+     * is tried first (a hash and a cache miss saved per server) */
+    if (kind == REF_HOST && ld->last_host >= 0 && ld->last_host < ld->c->hosts.n &&
+        !strcmp(ld->c->hosts.v[ld->last_host].name, v))
+        return ld->last_host;
     int id = names_get(n, v);
-    if (id >= 0)
+    if (id >= 0) {
+        if (kind == REF_HOST)
+            ld->last_host = id;
         return id;
+    }
     *ok = false;
     unknown_ref(ld, line_of(s), path, key, kind, v);
     return -1;
@@ -1651,8 +1693,7 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
 static void load_server(loader *ld, const config_setting_t *e, int i)
 {
     char path[48], spath[64];
-    snprintf(path, sizeof path, "servers[%d]", i);
-    snprintf(spath, sizeof spath, "%s.request_spec", path);
+    elem_path(path, "servers", i);
     check_keys(ld, e, path, server_keys);
     int before = ld->nerr;
     bool ok = true;
@@ -1714,8 +1755,10 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     memset(&spec, 0, sizeof spec);
     spec.num_instances = 1;
     const config_setting_t *rs = member(e, "request_spec");
-    if (rs)
+    if (rs) {
+        snprintf(spath, sizeof spath, "%s.request_spec", path);
         load_spec(ld, rs, spath, &spec);
+    }
     int64_t amt[RC_COUNT];
     for (int64_t k = 0; ok && name && ld->nerr == before && k < count && ld_progress(ld); k++) {
         if (counted) {
@@ -2220,10 +2263,11 @@ static void prescan_report(void *ctx, int line, enum textfile_problem what, cons
         lerr(ctx, line, "NUL byte in the file (not a text file?)");
 }
 
-/* Lines a libconfig parse would act on but a scenario must not have. */
-static void prescan(loader *ld, const char *text, size_t len)
+/* Lines a libconfig parse would act on but a scenario must not have;
+ * whether an integer literal needs widening. */
+static bool prescan(loader *ld, const char *text, size_t len)
 {
-    textfile_scan(text, len, prescan_report, ld);
+    return textfile_scan(text, len, prescan_report, ld);
 }
 
 static void free_steps(command *steps, int n)
@@ -2279,7 +2323,8 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     host_az_refs azs = {0};
     int want = entries(l, MAX_HOSTS);
     const config_setting_t *sl = member(root, "servers");
-    ld->total = want + (sl && is_seq(sl) ? entries(sl, MAX_SERVERS) : 0);
+    ld->want_servers = sl && is_seq(sl) ? entries(sl, MAX_SERVERS) : 0;
+    ld->total = want + ld->want_servers;
     nv_index_reserve(&ld->hosts.ix, want);
     nv_index_reserve(&c->host_ix, want);
     for (int i = 0; i < nl && ld_progress(ld); i++) {
@@ -2325,7 +2370,7 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
 
     const config_setting_t *servers = get_list(ld, root, "servers");
     int n_servers = servers ? config_setting_length(servers) : 0;
-    want = entries(servers, MAX_SERVERS);
+    want = ld->want_servers;
     nv_index_reserve(&c->server_ix, want);
     want += CLOUD_ROOM(want);
     if (c->servers.cap < want) {
@@ -2428,14 +2473,15 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     ld.rel_override = rel;
     ld.watch = watch;
     ld.watch_arg = watch_arg;
+    ld.last_host = -1;
 
-    prescan(&ld, text, len);
+    bool widen = prescan(&ld, text, len);
     if (ld.nerr)
         return NULL;
 
     config_t cf;
     config_init(&cf);
-    char *wide = textfile_widen(text, len);
+    char *wide = widen ? textfile_widen(text, len) : NULL;
     if (!parse(&ld, &cf, wide ? wide : text)) {
         if (!ld.stopped) {
             const char *msg = config_error_text(&cf);

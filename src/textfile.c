@@ -249,7 +249,7 @@ static void lex_run(lexer *lx)
     }
 }
 
-void textfile_scan(const char *text, size_t len,
+bool textfile_scan(const char *text, size_t len,
                    void (*report)(void *ctx, int line, enum textfile_problem what,
                                   const char *detail),
                    void *ctx)
@@ -271,6 +271,7 @@ void textfile_scan(const char *text, size_t len,
     }
     lexer lx = {text, len, report, ctx, NULL, 0, TEXTFILE_MAX_SETTINGS, false};
     lex_run(&lx);
+    return lx.needs_widening;
 }
 
 char *textfile_widen(const char *text, size_t len)

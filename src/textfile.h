@@ -30,8 +30,10 @@ enum textfile_problem {
 
 /* Call `report` for each line with an @include directive or a NUL byte,
  * each integer literal that does not fit in 64 bits, and each group with
- * too many settings.  One linear pass over libconfig's tokens. */
-void textfile_scan(const char *text, size_t len,
+ * too many settings.  One linear pass over libconfig's tokens.  Returns
+ * whether textfile_widen() has something to do (a file without such a
+ * literal is not lexed a second time). */
+bool textfile_scan(const char *text, size_t len,
                    void (*report)(void *ctx, int line, enum textfile_problem what,
                                   const char *detail),
                    void *ctx);

@@ -316,9 +316,9 @@ static void prescan_report(void *ctx, int line, enum textfile_problem what, cons
 }
 
 /* Lines libconfig would act on but a theme must not have. */
-static void prescan(reader *r, const char *text, size_t len)
+static bool prescan(reader *r, const char *text, size_t len)
 {
-    textfile_scan(text, len, prescan_report, r);
+    return textfile_scan(text, len, prescan_report, r);
 }
 
 bool theme_load_file(theme *t, const char *path, strlist *errors)
@@ -329,14 +329,14 @@ bool theme_load_file(theme *t, const char *path, strlist *errors)
     char *text = slurp(&r, &len);
     if (!text)
         return false;
-    prescan(&r, text, len);
+    bool widen = prescan(&r, text, len);
     if (r.n_errors) {
         free(text);
         return false;
     }
     config_t cf;
     config_init(&cf);
-    char *wide = textfile_widen(text, len);
+    char *wide = widen ? textfile_widen(text, len) : NULL;
     int parsed = config_read_string(&cf, wide ? wide : text);
     free(wide);
     if (parsed != CONFIG_TRUE) {

@@ -173,7 +173,7 @@ void nv_index_reserve(nv_index *ix, int n);
 void nv_index_copy(nv_index *dst, const nv_index *src, char *const *names, size_t stride);
 void nv_index_free(nv_index *ix);
 
-/* FNV-1a of n bytes: telling whether a file is still the one read. */
+/* A 64-bit hash of n bytes: telling whether a file is still the one read. */
 uint64_t nv_hash(const void *p, size_t n);
 
 #endif
