@@ -25,6 +25,7 @@ typedef struct j_list { int id; intvec l; } j_list;
 typedef struct j_index { char *key; int prev; } j_index;
 
 struct journal {
+    journal *prev;              /* the journal recording when this one began */
     /* what the cloud had and was when the command started */
     int n_servers, n_migrations, n_allocations, n_hosts;
     uint32_t alloc_seq;
@@ -77,9 +78,8 @@ static bool seen(journal *j, enum jkind k, int id)
 
 void journal_begin(cloud *c)
 {
-    if (c->jr)
-        nv_fatal("journal_begin: the cloud records a journal already");
     journal *j = nv_calloc(1, sizeof *j);
+    j->prev = c->jr;
     j->n_servers = c->servers.n;
     j->n_migrations = c->migrations.n;
     j->n_allocations = c->allocations.n;
@@ -97,7 +97,9 @@ void journal_begin(cloud *c)
 journal *journal_end(cloud *c)
 {
     journal *j = c->jr;
-    c->jr = NULL;
+    c->jr = j ? j->prev : NULL;
+    if (j)
+        j->prev = NULL;
     return j;
 }
 

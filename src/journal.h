@@ -26,9 +26,13 @@
 
 typedef struct journal journal;
 
-/* Start recording on `c` (which must not be recording). */
+/* Start recording on `c`.  Journals nest: while an inner one records (a
+ * what-if inside a command), the barriers write to it alone, so what it
+ * recorded must be undone before the outer command goes on (it is then
+ * as the outer journal found it). */
 void journal_begin(cloud *c);
-/* Stop recording on `c`; returns the journal (caller frees). */
+/* Stop recording on `c` (the innermost journal); returns the journal
+ * (caller frees). */
 journal *journal_end(cloud *c);
 /* Put back what the command changed: `c` is the cloud the journal was
  * recorded on as the command left it, or a copy of that.  The journal

@@ -193,7 +193,7 @@ static void dry_run_text(const cloud *c, const trail *tr, const whatif_result *r
 
 void pane_whatif_open(tui *t, int sid, int h)
 {
-    const cloud *c = t->s->c;
+    cloud *c = t->s->c;
     trail tr = {0};
     whatif_result r;
     whatif_move(c, &t->s->rng, &tr, OP_LIVE_MIGRATE, sid, h, &r);

@@ -2,8 +2,9 @@
  * whatif.h - questions that change nothing.
  *
  *   whatif_move   "could server S go there (or anywhere) now?": the move
- *                 runs on a copy of the cloud with a copy of the random
- *                 generator, so no claim, migration or state survives it;
+ *                 runs on the cloud under an undo journal that then puts
+ *                 everything back, with a copy of the random generator,
+ *                 so no claim, migration or state survives it;
  *                 its events (the full decision) go to the trail, then one
  *                 note per host that did not get the server saying what
  *                 would make it fit (the missing amount per resource class
@@ -40,10 +41,11 @@ void whatif_result_done(whatif_result *r);
 void whatif_exec(nova_env *env, const conductor_req *q, cmd_result *r);
 void drain_exec(nova_env *env, const conductor_req *q, cmd_result *r);
 
-/* `move` is OP_LIVE_MIGRATE, OP_MIGRATE or OP_EVACUATE; `host` -1 lets the
- * scheduler pick (`dst`). */
-void whatif_move(const cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid,
-                 int dst, whatif_result *out);
+/* `move` is OP_LIVE_MIGRATE, OP_MIGRATE or OP_EVACUATE; `dst` -1 lets the
+ * scheduler pick.  `c` is changed while the move runs and given back as
+ * it was. */
+void whatif_move(cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid, int dst,
+                 whatif_result *out);
 void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out);
 /* The same, asking `watch` before each server (done so far, total): false
  * stops the plan there, with outcome "Interrupted" and the plan so far. */
