@@ -103,6 +103,40 @@ journal *journal_end(cloud *c)
     return j;
 }
 
+/* Move the before-images of `in` that `out` lacks into `out`: those of
+ * objects that existed when `out` began and that it did not save itself
+ * (it has them as they were, or they came after it and go with it). */
+static void merge_into(journal *out, journal *in)
+{
+#define MERGE(field, kind, n0, done)                                                         for (int k = 0; k < in->field.n; k++) {                                                      if (in->field.v[k].id < out->n0 && !seen(out, kind, in->field.v[k].id)) {                    NV_GROW(out->field);                                                                     out->field.v[out->field.n++] = in->field.v[k];                                       } else {                                                                                     done;                                                                                }                                                                                    }                                                                                        in->field.n = 0;
+    MERGE(servers, J_SERVER, n_servers, server_done(&in->servers.v[k].s))
+    MERGE(hosts, J_HOST, n_hosts, host_done(&in->hosts.v[k].h))
+    MERGE(migrations, J_MIGRATION, n_migrations, migration_done(&in->migrations.v[k].m))
+    MERGE(allocations, J_ALLOCATION, n_allocations, (void)0)
+    MERGE(usage, J_USAGE, n_hosts, (void)0)
+    MERGE(host_servers, J_HOST_SERVERS, n_hosts, intvec_free(&in->host_servers.v[k].l))
+#undef MERGE
+    /* the index's changes, in the order they happened */
+    for (int k = 0; k < in->index.n; k++) {
+        NV_GROW(out->index);
+        out->index.v[out->index.n++] = in->index.v[k];
+    }
+    in->index.n = 0;
+    if (in->faults_saved && !out->faults_saved) {
+        out->faults_saved = true;
+        out->faults = in->faults;
+        memset(&in->faults, 0, sizeof in->faults);
+    }
+}
+
+void journal_commit(cloud *c)
+{
+    journal *j = journal_end(c);
+    if (j && c->jr)
+        merge_into(c->jr, j);
+    journal_free(j);
+}
+
 /* ---- the barriers' slow path ------------------------------------------------------ */
 
 void journal_server(cloud *c, int sid)

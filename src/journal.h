@@ -27,13 +27,18 @@
 typedef struct journal journal;
 
 /* Start recording on `c`.  Journals nest: while an inner one records (a
- * what-if inside a command), the barriers write to it alone, so what it
- * recorded must be undone before the outer command goes on (it is then
- * as the outer journal found it). */
+ * what-if or one move of a drain, inside a command), the barriers write
+ * to it alone, so it ends either undone (journal_end() then
+ * journal_undo(): the cloud is as the outer journal found it) or kept
+ * (journal_commit(): the outer journal takes over what it recorded). */
 void journal_begin(cloud *c);
 /* Stop recording on `c` (the innermost journal); returns the journal
  * (caller frees). */
 journal *journal_end(cloud *c);
+/* Stop recording on `c` and keep what was done: the journal recording
+ * before it (if any) takes over the before-images it lacks, so undoing
+ * that one undoes this one too. */
+void journal_commit(cloud *c);
 /* Put back what the command changed: `c` is the cloud the journal was
  * recorded on as the command left it, or a copy of that.  The journal
  * stays as it was (it can be applied to several copies). */

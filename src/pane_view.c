@@ -214,7 +214,7 @@ static bool busy_watch(void *busy, int done, int total)
 
 void pane_drain_open(tui *t, int h)
 {
-    const cloud *c = t->s->c;
+    cloud *c = t->s->c;
     trail tr = {0};
     whatif_result r;
     char *what = nv_printf("drain plan for %s", c->hosts.v[h].name);

@@ -4,9 +4,9 @@
  * A dry run is the real thing, taken back: a move runs on the cloud itself
  * with a copy of the generator, under an undo journal (journal.h) that
  * then puts back what it changed (a copy of the cloud cost ten times the
- * decision at 100,000 hosts).  A drain plan runs on a copy, which it
- * keeps for its whole plan.  The trail keeps the events, so the decision
- * can be read as any other; the fit notes follow them.
+ * decision at 100,000 hosts); a drain plan the same, each move under a
+ * journal of its own inside the plan's.  The trail keeps the events, so
+ * the decision can be read as any other; the fit notes follow them.
  */
 #include "whatif.h"
 
@@ -300,36 +300,16 @@ static void sort_by_name(const cloud *c, intvec *v)
         }
 }
 
-/* The cloud as it was before the drain's i-th move: c (the start) with
- * the first i moves of the plan run again from the same random state.
- * Moves are deterministic, so this is the state the i-th move saw; it is
- * made only when a server has nowhere to go, instead of copying the cloud
- * before every move (a copy costs more than a decision at scale). */
-static cloud *state_before(const cloud *c, const nv_rng *g0, const intvec *todo, int i)
-{
-    cloud *before = cloud_clone(c);
-    nv_rng g = *g0;
-    trail scratch = {0};
-    for (int j = 0; j < i; j++) {
-        cmd_result r;
-        run_move(before, &g, &scratch, OP_LIVE_MIGRATE, todo->v[j], -1, &r);
-        cmd_result_done(&r);
-    }
-    trail_free(&scratch);
-    return before;
-}
-
-/* Live-migrate every server of host h on `work`, in name order, until one
- * has nowhere to go (or `watch` says stop).  c is the cloud at the start
- * and does not change meanwhile; the servers' ids and names are the same
- * in c and work (work is c's copy, or the cloud c was copied from). */
-static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bool dry,
-                     whatif_watch watch, void *ctx, whatif_result *out)
+/* Drain h on `c`: each move under a journal of its own, kept when it
+ * succeeds; when a server has nowhere to go, the fit notes read the cloud
+ * as that move found it (its journal undone: in place on a dry run, which
+ * is undone whole anyway, else on a copy, as the failed move stays). */
+static void drain_on(cloud *c, nv_rng *g, trail *t, int h, bool dry, whatif_watch watch,
+                     void *ctx, whatif_result *out)
 {
     memset(out, 0, sizeof *out);
     out->destination = -1;
     out->outcome = "ok";
-    const nv_rng g0 = *g;
     intvec todo = {0};
     for (int i = 0; i < c->servers.n; i++)
         if (!c->servers.v[i].deleted && c->servers.v[i].host == h)
@@ -352,20 +332,31 @@ static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bo
         intvec_push(&out->servers, sid);
         int from = t->n;
         cmd_result r;
-        run_move(work, g, t, OP_LIVE_MIGRATE, sid, -1, &r);
+        journal_begin(c);
+        run_move(c, g, t, OP_LIVE_MIGRATE, sid, -1, &r);
         const char *o = r.outcome ? r.outcome : "ok";
-        int now = work->servers.v[sid].host;
+        int now = c->servers.v[sid].host;
         if (strcmp(o, "ok") != 0 || now == h || now < 0) {
             out->outcome = strcmp(o, "ok") ? o : "NoValidHost";
-            out->message = nv_printf("%s has nowhere to go: %s", work->servers.v[sid].name,
+            out->message = nv_printf("%s has nowhere to go: %s", c->servers.v[sid].name,
                                      r.message ? r.message : "it stayed on the host");
-            cloud *before = state_before(c, &g0, &todo, i);
-            fit_notes(before, t, from, sid, -1);
-            cloud_free(before);
+            if (dry) {
+                journal *mj = journal_end(c);
+                journal_undo(c, mj);
+                journal_free(mj);
+                fit_notes(c, t, from, sid, -1);
+            } else {
+                cloud *before = cloud_clone(c);
+                journal_undo(before, c->jr);
+                journal_commit(c);
+                fit_notes(before, t, from, sid, -1);
+                cloud_free(before);
+            }
             cmd_result_done(&r);
             break;
         }
-        char *item = nv_printf("%s=%s", work->servers.v[sid].name, work->hosts.v[now].name);
+        journal_commit(c);
+        char *item = nv_printf("%s=%s", c->servers.v[sid].name, c->hosts.v[now].name);
         strlist_push(&out->plan, item);
         free(item);
         cmd_result_done(&r);
@@ -381,26 +372,36 @@ static void drain_on(const cloud *c, cloud *work, nv_rng *g, trail *t, int h, bo
     intvec_free(&todo);
 }
 
-void whatif_drain_watch(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_watch watch,
+void whatif_drain_watch(cloud *c, const nv_rng *rng, trail *t, int h, whatif_watch watch,
                         void *ctx, whatif_result *out)
 {
-    cloud *work = cloud_clone(c);
+#ifdef NV_CHECK_STATES
+    cloud *before = cloud_clone(c);
+#endif
     nv_rng g = *rng;
-    drain_on(c, work, &g, t, h, true, watch, ctx, out);
-    cloud_free(work);
+    journal_begin(c);
+    drain_on(c, &g, t, h, true, watch, ctx, out);
+    journal *j = journal_end(c);
+    journal_undo(c, j);
+    journal_free(j);
+#ifdef NV_CHECK_STATES
+    /* sanitizer builds: the cloud is as it was, to the last field */
+    sbuf why = {0};
+    if (!cloud_same(c, before, &why))
+        nv_fatal("a drain plan left the cloud changed: %s", why.s ? why.s : "?");
+    sbuf_free(&why);
+    cloud_free(before);
+#endif
 }
 
-void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
+void whatif_drain(cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out)
 {
     whatif_drain_watch(c, rng, t, h, NULL, NULL, out);
 }
 
 void drain_run(cloud *c, nv_rng *rng, trail *t, int h, whatif_result *out)
 {
-    /* the servers to move are read before the first one leaves */
-    cloud *start = cloud_clone(c);
-    drain_on(start, c, rng, t, h, false, NULL, NULL, out);
-    cloud_free(start);
+    drain_on(c, rng, t, h, false, NULL, NULL, out);
 }
 
 /* ---- the ops ----------------------------------------------------------------------- */

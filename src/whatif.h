@@ -11,9 +11,10 @@
  *                 or the allocation ratio that would do, the trait and how
  *                 to clear it, the group member in the way, ...).
  *   whatif_drain  "can host H be emptied?": each server on it, in name
- *                 order, is live-migrated by the scheduler on one working
- *                 copy, so every claim is carried forward to the next
- *                 server (as a maintenance planner does); the answer is
+ *                 order, is live-migrated by the scheduler, every claim
+ *                 carried forward to the next server (as a maintenance
+ *                 planner does), and all of it undone at the end (the
+ *                 cloud is changed meanwhile and given back); the answer is
  *                 the plan (server -> host) or the first server with
  *                 nowhere to go, with the what-would-make-it-fit notes of
  *                 that decision.
@@ -46,11 +47,11 @@ void drain_exec(nova_env *env, const conductor_req *q, cmd_result *r);
  * it was. */
 void whatif_move(cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int sid, int dst,
                  whatif_result *out);
-void whatif_drain(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out);
+void whatif_drain(cloud *c, const nv_rng *rng, trail *t, int h, whatif_result *out);
 /* The same, asking `watch` before each server (done so far, total): false
  * stops the plan there, with outcome "Interrupted" and the plan so far. */
 typedef bool (*whatif_watch)(void *ctx, int done, int total);
-void whatif_drain_watch(const cloud *c, const nv_rng *rng, trail *t, int h, whatif_watch watch,
+void whatif_drain_watch(cloud *c, const nv_rng *rng, trail *t, int h, whatif_watch watch,
                         void *ctx, whatif_result *out);
 /* The same for real (drain with dry_run = false): the live migrations
  * happen on c, in the same order, and stop at the first that fails. */

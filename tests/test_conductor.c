@@ -1005,8 +1005,10 @@ static void test_session_undo_journal(void **st)
 }
 
 /* Prompt lines of every kind of command, cloud-building ones among them
- * (undone from a copy), failures included (a refused host removal, a move
- * with nowhere to go, an injected build failure). */
+ * (undone from a copy), dry runs (journals inside the command's) and a
+ * real drain (its moves' journals kept in the command's), failures
+ * included (a refused host removal, a move with nowhere to go, an
+ * injected build failure). */
 static const char *const mixed_history[] = {
     "boot a m1.small min_count=2",
     "live-migrate a-1",
@@ -1017,6 +1019,9 @@ static const char *const mixed_history[] = {
     "boot b m1.small",
     "config-set filter_scheduler.host_subset_size=2",
     "boot c m1.small",
+    "what-if a-1",
+    "drain host3",
+    "drain host3 dry_run=false",
     "host host1 disable reason=maintenance",
     "resize a-1 m1.medium",
     "revert-resize a-1",
@@ -1071,7 +1076,7 @@ static void test_session_undo_mixed(void **st)
     assert_null(s->un[2].copy);
     assert_non_null(s->initial);
     assert_true(cloud_same(s->initial, want_c[0], NULL));
-    for (int k = 5; k <= 15; k += 10) {
+    for (int k = 5; k <= 18; k += 13) {
         assert_non_null(s->un[k].j);
         s->journal_bytes -= journal_bytes(s->un[k].j);
         journal_free(s->un[k].j);
