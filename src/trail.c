@@ -434,6 +434,19 @@ int event_lines(const event *e)
     case EV_PLACEMENT: return 2 + e->rejected.n;
     case EV_FILTER: return 1 + e->rejected.n;
     case EV_WEIGH: return 1 + (e->weights.n > 1 ? e->weights.n : 0);
+    case EV_NOTE: {
+        /* "%s\n" with the message's control characters escaped: one line,
+         * without rendering it (a what-if at 100,000 hosts has as many
+         * notes, and the trail pane counts them after every command) */
+#ifdef NV_CHECK_STATES
+        sbuf b = {0};
+        event_text(e, &b);
+        if (count_lines(b.s) != 1)
+            nv_fatal("a note of %d lines: %s", count_lines(b.s), b.s ? b.s : "");
+        sbuf_free(&b);
+#endif
+        return 1;
+    }
     default: {
         sbuf b = {0};
         event_text(e, &b);
