@@ -1809,6 +1809,39 @@ cloud *session_cloud_at(const session *s, int k)
     return c;
 }
 
+void session_with_cloud_at(session *s, int k, void (*fn)(const cloud *c, void *arg), void *arg)
+{
+    if (k < 0)
+        k = 0;
+    bool journals = true;
+    for (int i = k; i < s->n_done && journals; i++)
+        journals = s->un[i].j != NULL;
+    if (!journals) {
+        cloud *c = session_cloud_at(s, k);
+        fn(c, arg);
+        cloud_free(c);
+        return;
+    }
+#ifdef NV_CHECK_STATES
+    cloud *now = cloud_clone(s->c);
+#endif
+    journal_begin_undo(s->c);
+    for (int i = s->n_done - 1; i >= k; i--)
+        journal_undo(s->c, s->un[i].j);
+    journal *back = journal_end(s->c);
+    fn(s->c, arg);
+    journal_undo(s->c, back);
+    journal_free(back);
+#ifdef NV_CHECK_STATES
+    /* sanitizer builds: the cloud is back as it was, to the last field */
+    sbuf why = {0};
+    if (!cloud_same(s->c, now, &why))
+        nv_fatal("session_with_cloud_at(%d) left the cloud changed: %s", k, why.s ? why.s : "?");
+    sbuf_free(&why);
+    cloud_free(now);
+#endif
+}
+
 const cmd_result *session_redo(session *s)
 {
     if (!s->n_undone)

@@ -254,6 +254,11 @@ bool session_undo(session *s);
  * start, n_done: now): a copy of the cloud now with the journals of the
  * later commands undone.  Caller frees. */
 cloud *session_cloud_at(const session *s, int k);
+/* fn(cloud, arg) on the cloud as it was after the first k commands,
+ * without copying it where the journals allow: they are undone on the
+ * session's cloud, and that undo is undone after fn (which must not
+ * change the cloud).  Else on session_cloud_at(s, k). */
+void session_with_cloud_at(session *s, int k, void (*fn)(const cloud *c, void *arg), void *arg);
 /* Run the last undone command again; NULL if none.  session_exec of any
  * other command forgets what was undone. */
 const cmd_result *session_redo(session *s);

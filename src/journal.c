@@ -26,6 +26,7 @@ typedef struct j_index { char *key; int prev; } j_index;
 
 struct journal {
     journal *prev;              /* the journal recording when this one began */
+    bool of_undo;               /* records journal_undo() (journal_begin_undo) */
     /* what the cloud had and was when the command started */
     int n_servers, n_migrations, n_allocations, n_hosts;
     uint32_t alloc_seq;
@@ -94,6 +95,12 @@ void journal_begin(cloud *c)
     c->jr = j;
 }
 
+void journal_begin_undo(cloud *c)
+{
+    journal_begin(c);
+    c->jr->of_undo = true;
+}
+
 journal *journal_end(cloud *c)
 {
     journal *j = c->jr;
@@ -148,8 +155,6 @@ void journal_server(cloud *c, int sid)
     j_server *e = &j->servers.v[j->servers.n++];
     e->id = sid;
     server_copy(&e->s, &c->servers.v[sid]);
-    free(e->s.name);            /* kept in place by undo */
-    e->s.name = NULL;
 }
 
 void journal_host(cloud *c, int h)
@@ -161,8 +166,6 @@ void journal_host(cloud *c, int h)
     j_host *e = &j->hosts.v[j->hosts.n++];
     e->id = h;
     host_copy(&e->h, &c->hosts.v[h]);
-    free(e->h.name);
-    e->h.name = NULL;
 }
 
 void journal_migration(cloud *c, int i)
@@ -233,13 +236,65 @@ void journal_server_index(cloud *c, const char *name)
 
 /* ---- undo ------------------------------------------------------------------------- */
 
+/* vec grows to n elements, the new ones zeroed (objects an undo dropped,
+ * coming back when that undo is undone). */
+#define GROW_ZEROED(vec, nn)                                                             \
+    do {                                                                                 \
+        if ((vec).n < (nn)) {                                                            \
+            if ((vec).cap < (nn)) {                                                      \
+                (vec).cap = (nn);                                                        \
+                (vec).v = nv_realloc((vec).v, (size_t)(vec).cap * sizeof *(vec).v);      \
+            }                                                                            \
+            memset((vec).v + (vec).n, 0, (size_t)((nn) - (vec).n) * sizeof *(vec).v);    \
+            (vec).n = (nn);                                                              \
+        }                                                                                \
+    } while (0)
+
+/* The object gets its before-image; its name stays where it is when it
+ * has one (the name indexes borrow it, and names never change). */
+static void put_back_server(server *s, const server *img)
+{
+    char *name = s->name;
+    s->name = NULL;
+    server_done(s);
+    server_copy(s, img);
+    if (name) {
+        free(s->name);
+        s->name = name;
+    }
+}
+
+static void put_back_host(host *h, const host *img)
+{
+    char *name = h->name;
+    h->name = NULL;
+    host_done(h);
+    host_copy(h, img);
+    if (name) {
+        free(h->name);
+        h->name = name;
+    }
+}
+
+/* Every write goes through the barriers, so that a journal begun with
+ * journal_begin_undo() can undo the undo in turn. */
 void journal_undo(cloud *c, const journal *j)
 {
     if (c->hosts.n != j->n_hosts)
         nv_fatal("journal_undo: the command added or removed a host (it is undone from a copy)");
-    /* the index first, while the names of the servers added still exist */
+    /* only a journal begun for it records the undo */
+    journal *outer = c->jr;
+    if (outer && !outer->of_undo)
+        c->jr = NULL;
+    /* objects an undo being undone dropped come back first */
+    GROW_ZEROED(c->servers, j->n_servers);
+    GROW_ZEROED(c->migrations, j->n_migrations);
+    for (int k = 0; k < j->servers.n; k++)
+        put_back_server(cloud_server_w(c, j->servers.v[k].id), &j->servers.v[k].s);
+    /* the index, while the names of the servers added still exist */
     for (int k = j->index.n - 1; k >= 0; k--) {
         const j_index *e = &j->index.v[k];
+        journal_server_index(c, e->key);
         int now = nv_index_get(&c->server_ix, e->key);
         if (now >= 0)
             nv_index_del(&c->server_ix, e->key, now);
@@ -247,26 +302,20 @@ void journal_undo(cloud *c, const journal *j)
             nv_index_put(&c->server_ix, c->servers.v[e->prev].name, e->prev);
     }
     for (int i = j->n_servers; i < c->servers.n; i++)
-        server_done(&c->servers.v[i]);
+        server_done(cloud_server_w(c, i));
     c->servers.n = j->n_servers;
-    for (int k = 0; k < j->servers.n; k++) {
-        server *s = &c->servers.v[j->servers.v[k].id];
-        char *name = s->name;
-        s->name = NULL;
-        server_done(s);
-        server_copy(s, &j->servers.v[k].s);
-        s->name = name;
-    }
-    for (int i = j->n_migrations; i < c->migrations.n; i++)
-        migration_done(&c->migrations.v[i]);
-    c->migrations.n = j->n_migrations;
     for (int k = 0; k < j->migrations.n; k++) {
-        migration *m = &c->migrations.v[j->migrations.v[k].id];
+        migration *m = cloud_migration_w(c, j->migrations.v[k].id);
         migration_done(m);
         migration_copy(m, &j->migrations.v[k].m);
     }
+    for (int i = j->n_migrations; i < c->migrations.n; i++)
+        migration_done(cloud_migration_w(c, i));
+    c->migrations.n = j->n_migrations;
     /* slots are only ever overwritten or left past the end, and both are
      * saved: the count and the slots saved are the whole array as it was */
+    for (int i = j->n_allocations; i < c->allocations.n; i++)
+        (void)cloud_allocation_w(c, i);
     if (c->allocations.cap < j->n_allocations) {
         c->allocations.cap = j->n_allocations;
         c->allocations.v = nv_realloc(c->allocations.v,
@@ -274,33 +323,28 @@ void journal_undo(cloud *c, const journal *j)
     }
     c->allocations.n = j->n_allocations;
     for (int k = 0; k < j->allocations.n; k++)
-        c->allocations.v[j->allocations.v[k].id] = j->allocations.v[k].a;
+        *cloud_allocation_w(c, j->allocations.v[k].id) = j->allocations.v[k].a;
     for (int k = 0; k < j->usage.n; k++)
-        memcpy(c->usage + (size_t)j->usage.v[k].id * RC_COUNT, j->usage.v[k].row,
-               sizeof j->usage.v[k].row);
+        memcpy(cloud_usage_w(c, j->usage.v[k].id), j->usage.v[k].row, sizeof j->usage.v[k].row);
     for (int k = 0; k < j->host_servers.n; k++) {
-        intvec *l = &c->host_servers[j->host_servers.v[k].id];
+        intvec *l = cloud_host_servers_w(c, j->host_servers.v[k].id);
         l->n = 0;
         for (int i = 0; i < j->host_servers.v[k].l.n; i++)
             intvec_push(l, j->host_servers.v[k].l.v[i]);
     }
-    for (int k = 0; k < j->hosts.n; k++) {
-        host *h = &c->hosts.v[j->hosts.v[k].id];
-        char *name = h->name;
-        h->name = NULL;
-        host_done(h);
-        host_copy(h, &j->hosts.v[k].h);
-        h->name = name;
-    }
+    for (int k = 0; k < j->hosts.n; k++)
+        put_back_host(cloud_host_w(c, j->hosts.v[k].id), &j->hosts.v[k].h);
     if (j->faults_saved) {
-        for (int i = 0; i < c->faults.n; i++)
-            fault_done(&c->faults.v[i]);
-        c->faults.n = 0;
+        fault_vec *f = cloud_faults_w(c);
+        for (int i = 0; i < f->n; i++)
+            fault_done(&f->v[i]);
+        f->n = 0;
         for (int i = 0; i < j->faults.n; i++) {
-            NV_GROW(c->faults);
-            fault_copy(&c->faults.v[c->faults.n++], &j->faults.v[i]);
+            NV_GROW(*f);
+            fault_copy(&f->v[f->n++], &j->faults.v[i]);
         }
     }
+    /* (a journal recording this saved these when it began) */
     c->alloc_seq = j->alloc_seq;
     c->no_settle = j->no_settle;
     c->view_valid = j->view_valid;
@@ -310,6 +354,7 @@ void journal_undo(cloud *c, const journal *j)
     c->view_dirty.n = 0;
     for (int i = 0; i < j->view_dirty.n; i++)
         intvec_push(&c->view_dirty, j->view_dirty.v[i]);
+    c->jr = outer;
 }
 
 void journal_free(journal *j)

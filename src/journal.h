@@ -32,6 +32,9 @@ typedef struct journal journal;
  * journal_undo(): the cloud is as the outer journal found it) or kept
  * (journal_commit(): the outer journal takes over what it recorded). */
 void journal_begin(cloud *c);
+/* The same, for a journal that records the journal_undo() calls made
+ * while it is the innermost (session_with_cloud_at). */
+void journal_begin_undo(cloud *c);
 /* Stop recording on `c` (the innermost journal); returns the journal
  * (caller frees). */
 journal *journal_end(cloud *c);
@@ -41,7 +44,10 @@ journal *journal_end(cloud *c);
 void journal_commit(cloud *c);
 /* Put back what the command changed: `c` is the cloud the journal was
  * recorded on as the command left it, or a copy of that.  The journal
- * stays as it was (it can be applied to several copies). */
+ * stays as it was (it can be applied to several copies).  A journal
+ * begun with journal_begin_undo() records what this puts back, so that
+ * the undo can be undone in turn; any other journal records nothing of
+ * it (an inner journal's undo gives back what the outer one found). */
 void journal_undo(cloud *c, const journal *j);
 void journal_free(journal *j);
 /* The memory the journal holds, roughly, in bytes. */

@@ -444,6 +444,31 @@ static bool key(tui *t, tui_pane *p, enum keys_action a, int ch)
  * it for a boot, whose server the command made).  Any move: boot,
  * migrate, resize, live migration, evacuation, unshelve.
  */
+/* What would make host h fit server sid in decision k, read on the cloud
+ * before the command (session_with_cloud_at): not done when the server
+ * did not exist yet (the command made it). */
+typedef struct fit_ask {
+    const trail *tr;
+    int k, sid, h;
+    const command *cmd;
+    sbuf *out;
+    bool done;
+} fit_ask;
+
+static void fit_note(const cloud *before, void *arg)
+{
+    fit_ask *q = arg;
+    if (q->sid >= before->servers.n)
+        return;
+    q->done = true;
+    int target = q->cmd && q->cmd->host ? cloud_host(before, q->cmd->host) : -1;
+    sbuf fit = {0};
+    whatif_fit(before, q->tr, q->k, q->sid, target, q->h, &fit);
+    if (fit.len)
+        sbuf_addf(q->out, "; to fit %s: %s", before->servers.v[q->sid].name, fit.s);
+    sbuf_free(&fit);
+}
+
 void pane_hosts_why(const tui *t, int h, sbuf *out)
 {
     const char *name = t->s->c->hosts.v[h].name;
@@ -469,23 +494,10 @@ void pane_hosts_why(const tui *t, int h, sbuf *out)
     if (sid < 0)
         return;
     int at = tui_shown_index(t);
-    cloud *before = session_cloud_at(t->s, at);
-    if (sid >= before->servers.n) {
-        cloud_free(before);
-        before = session_cloud_at(t->s, at + 1);
-    }
-    if (sid < before->servers.n) {
-        int target = -1;
-        const command *cmd = tui_shown_command(t);
-        if (cmd && cmd->host)
-            target = cloud_host(before, cmd->host);
-        sbuf fit = {0};
-        whatif_fit(before, tr, k, sid, target, h, &fit);
-        if (fit.len)
-            sbuf_addf(out, "; to fit %s: %s", before->servers.v[sid].name, fit.s);
-        sbuf_free(&fit);
-    }
-    cloud_free(before);
+    fit_ask q = {tr, k, sid, h, tui_shown_command(t), out, false};
+    session_with_cloud_at(t->s, at, fit_note, &q);
+    if (!q.done)   /* the command made the server: the cloud after it */
+        session_with_cloud_at(t->s, at + 1, fit_note, &q);
 }
 
 const pane_ops pane_hosts_ops = {

@@ -917,14 +917,39 @@ static void history_command(int k, command *cmd)
     }
 }
 
-/* session_cloud_at(s, k) is `want`, to the last field. */
-static void assert_cloud_at(const session *s, int k, const cloud *want)
+typedef struct seen_at {
+    const cloud *want;
+    int calls;
+    char *why;
+} seen_at;
+
+static void compare_at(const cloud *c, void *arg)
+{
+    seen_at *a = arg;
+    a->calls++;
+    sbuf why = {0};
+    if (!cloud_same(c, a->want, &why))
+        a->why = sbuf_take(&why);
+    sbuf_free(&why);
+}
+
+/* session_cloud_at(s, k) is `want`, to the last field, and so is the
+ * cloud session_with_cloud_at(s, k) shows, after which the session's
+ * cloud is `now` again. */
+static void assert_cloud_at(session *s, int k, const cloud *want, const cloud *now)
 {
     cloud *at = session_cloud_at(s, k);
     sbuf why = {0};
     if (!cloud_same(at, want, &why))
         fail_msg("the cloud after %d commands: %s", k, why.s);
     cloud_free(at);
+    seen_at a = {want, 0, NULL};
+    session_with_cloud_at(s, k, compare_at, &a);
+    assert_int_equal(a.calls, 1);
+    if (a.why)
+        fail_msg("the cloud shown after %d commands: %s", k, a.why);
+    if (!cloud_same(s->c, now, &why))
+        fail_msg("after showing the cloud after %d commands: %s", k, why.s);
 }
 
 /* Undo through the journals leaves exactly the cloud (every field, the
@@ -966,7 +991,7 @@ static void test_session_undo_journal(void **st)
         assert_non_null(s->un[k].j);
     /* the cloud as it was after k commands, without undoing */
     for (int k = 0; k <= N; k += 7) {
-        assert_cloud_at(s, k, want_c[k]);
+        assert_cloud_at(s, k, want_c[k], want_c[N]);
     }
     for (int k = N; k > 0; k--) {
         char *got = session_print(s);
@@ -1083,7 +1108,7 @@ static void test_session_undo_mixed(void **st)
         s->un[k].j = NULL;
     }
     for (int k = 0; k <= N; k += 4) {
-        assert_cloud_at(s, k, want_c[k]);
+        assert_cloud_at(s, k, want_c[k], want_c[N]);
     }
     for (int k = N; k > 0; k--) {
         sbuf why = {0};
