@@ -1,11 +1,11 @@
 /*
  * journal.c - the undo journal of one command (journal.h).
  *
- * Each before-image is kept once per command: a small hash set of
- * (kind, id) says which objects were saved already.  Undo drops what the
+ * Each before-image is kept once per journal: a small hash set of
+ * (kind, id) says which objects were saved already.  Undo copies every
+ * before-image back, rewinds the server name index, and drops what the
  * command added (servers, migrations, allocations past the counts saved
- * at the start), rewinds the server name index, then copies every
- * before-image back.  Names stay where they are: the name indexes borrow
+ * at the start).  Names stay where they are: the name indexes borrow
  * them, and no journaled command renames a server or a host.
  */
 #include "journal.h"
