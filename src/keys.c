@@ -117,7 +117,7 @@ const key_binding keys_table[] = {
 
     /* session */
     {'u', "u", ACT_UNDO, KEYS_PANES,
-     "undo the last command or quirk switch (replays the others)", "undo"},
+     "undo the last command (what it changed is put back) or quirk switch (replayed)", "undo"},
     {'U', "U", ACT_REDO, KEYS_PANES, "redo what u undid", "redo"},
     {CTRL('r'), "^R", ACT_REDO, KEYS_PANES, "redo what u undid", NULL},
     {'.', ".", ACT_STEP, KEYS_PANES,

@@ -367,7 +367,7 @@ void tui_busy_start(tui_busy *b, tui *t, const char *what)
     b->last_draw = 0;
 }
 
-static void draw(tui *t);
+static void draw_status(tui *t, int y);
 
 bool tui_busy_step(tui_busy *b, int done, int total)
 {
@@ -381,7 +381,12 @@ bool tui_busy_step(tui_busy *b, int done, int total)
     b->last_draw = now;
     tui_status(b->t, TH_STATUS, "%s: %d of %d done, %.1f s; Esc stops", b->what, done, total,
                now - b->start);
-    draw(b->t);
+    /* the status line only: a dry run works on the session's cloud and
+     * gives it back at the end, so the panes are not drawn from it now */
+    if (!b->t->too_small) {
+        draw_status(b->t, LINES - b->t->footer_h - b->t->status_h);
+        refresh();
+    }
     bool go_on = true;
     nodelay(stdscr, TRUE);
     for (int ch; (ch = getch()) != ERR;)
