@@ -1599,15 +1599,13 @@ void session_free(session *s)
 
 #ifdef NV_CHECK_STATES
 /* Sanitizer builds: undoing the command on a copy gives `before`. */
-static void check_undo(const session *s, const cloud *before, const undo_entry *u,
+static void check_undo(const session *s, cloud *before, const undo_entry *u,
                        const command *cmd)
 {
     cloud *c = undo_one(cloud_clone(s->c), u);
-    sbuf why = {0};
-    if (!cloud_same(c, before, &why))
-        nv_fatal("undoing %s (line %d) would not give the cloud back: %s", op_names[cmd->op],
-                 cmd->line, why.s ? why.s : "?");
-    sbuf_free(&why);
+    char *what = nv_printf("undoing %s (line %d)", op_names[cmd->op], cmd->line);
+    cloud_check_same(c, before, what);
+    free(what);
     cloud_free(c);
 }
 #endif
@@ -1632,8 +1630,7 @@ static void exec_undoable(session *s, const command *cmd, cmd_result *r, undo_en
     if (!copy)
         u->j = journal_end(s->c);
 #ifdef NV_CHECK_STATES
-    check_undo(s, before, u, cmd);
-    cloud_free(before);
+    check_undo(s, before, u, cmd);   /* frees before */
 #endif
     if (u->copy)
         s->n_copies++;
@@ -1833,12 +1830,7 @@ void session_with_cloud_at(session *s, int k, void (*fn)(const cloud *c, void *a
     journal_undo(s->c, back);
     journal_free(back);
 #ifdef NV_CHECK_STATES
-    /* sanitizer builds: the cloud is back as it was, to the last field */
-    sbuf why = {0};
-    if (!cloud_same(s->c, now, &why))
-        nv_fatal("session_with_cloud_at(%d) left the cloud changed: %s", k, why.s ? why.s : "?");
-    sbuf_free(&why);
-    cloud_free(now);
+    cloud_check_same(s->c, now, "session_with_cloud_at");   /* back, to the last field */
 #endif
 }
 

@@ -1126,6 +1126,15 @@ static bool index_same(const nv_index *a, const nv_index *b, char *const *names,
     return true;
 }
 
+void cloud_check_same(const cloud *c, cloud *before, const char *what)
+{
+    sbuf why = {0};
+    if (!cloud_same(c, before, &why))
+        nv_fatal("%s: the cloud is not as it was: %s", what, why.s ? why.s : "?");
+    sbuf_free(&why);
+    cloud_free(before);
+}
+
 /* host_gen is not compared: it tells copies of one cloud apart from
  * others, and a host added again by a replay gets a new one. */
 bool cloud_same(const cloud *a, const cloud *b, sbuf *why)

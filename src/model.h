@@ -288,6 +288,10 @@ cloud *cloud_clone(const cloud *c);
  * usage, per-host lists, view bookkeeping; not host_gen); if not, `why`
  * (when not NULL) gets the first difference found. */
 bool cloud_same(const cloud *a, const cloud *b, sbuf *why);
+/* Sanitizer builds' check that work was taken back: stops the program,
+ * naming `what` and the first difference, unless `c` is `before` (which
+ * it frees). */
+void cloud_check_same(const cloud *c, cloud *before, const char *what);
 
 /* Deep copies and frees of one object (dst is overwritten; the undo
  * journal keeps such copies). */

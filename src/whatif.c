@@ -262,12 +262,7 @@ void whatif_move(cloud *c, const nv_rng *rng, trail *t, enum cmd_op move, int si
     journal_undo(c, j);
     journal_free(j);
 #ifdef NV_CHECK_STATES
-    /* sanitizer builds: the cloud is as it was, to the last field */
-    sbuf why = {0};
-    if (!cloud_same(c, before, &why))
-        nv_fatal("a what-if left the cloud changed: %s", why.s ? why.s : "?");
-    sbuf_free(&why);
-    cloud_free(before);
+    cloud_check_same(c, before, "a what-if");   /* as it was, to the last field */
 #endif
     out->outcome = r.outcome ? r.outcome : "ok";
     out->message = r.message ? nv_strdup(r.message) : NULL;
@@ -385,12 +380,7 @@ void whatif_drain_watch(cloud *c, const nv_rng *rng, trail *t, int h, whatif_wat
     journal_undo(c, j);
     journal_free(j);
 #ifdef NV_CHECK_STATES
-    /* sanitizer builds: the cloud is as it was, to the last field */
-    sbuf why = {0};
-    if (!cloud_same(c, before, &why))
-        nv_fatal("a drain plan left the cloud changed: %s", why.s ? why.s : "?");
-    sbuf_free(&why);
-    cloud_free(before);
+    cloud_check_same(c, before, "a drain plan");   /* as it was, to the last field */
 #endif
 }
 
