@@ -54,51 +54,89 @@ static void footer(tui_pane *p, int y, int x, int w, bool history)
 
 /* ---- describe ------------------------------------------------------------------ */
 
+/* Line `p` (n bytes) wrapped to `width` (at a blank where there is one),
+ * the continuation indented. */
+static void wrap_line(const char *p, size_t n, size_t width, strlist *out)
+{
+    const char *q = p;
+    size_t left = n, room = width;
+    bool first = true;
+    do {
+        size_t cut = left;
+        if (cut > room) {
+            cut = room;
+            while (cut > room / 2 && q[cut] != ' ')
+                cut--;
+            if (q[cut] != ' ')
+                cut = room;
+        }
+        char *part = nv_strndup(q, cut);
+        char *line = first ? part : nv_printf("    %s", part);
+        strlist_push(out, line);
+        if (line != part)
+            free(line);
+        free(part);
+        while (cut < left && q[cut] == ' ')
+            cut++;
+        q += cut;
+        left -= cut;
+        first = false;
+        room = width - 4;
+    } while (left);
+}
+
+/* The width lines are wrapped to in the box. */
+static size_t wrap_width(void)
+{
+    int h, w, page;
+    geometry(1, &h, &w, &page);
+    return w - 4 > 20 ? (size_t)(w - 4) : 20;
+}
+
 static void view_open(tui *t, char *title, char *text)
 {
     free(t->view_title);
     t->view_title = title;
     strlist_free(&t->view_lines);
-    /* lines wrapped to the box (at a blank where there is one), the
-     * continuation indented */
-    int h, w, page;
-    geometry(1, &h, &w, &page);
-    size_t width = w - 4 > 20 ? (size_t)(w - 4) : 20;
+    trail_free(&t->view_trail);
+    intvec_free(&t->view_ev);
+    intvec_free(&t->view_k);
+    size_t width = wrap_width();
     const char *p = text ? text : "";
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        const char *q = p;
-        size_t left = n, room = width;
-        bool first = true;
-        do {
-            size_t cut = left;
-            if (cut > room) {
-                cut = room;
-                while (cut > room / 2 && q[cut] != ' ')
-                    cut--;
-                if (q[cut] != ' ')
-                    cut = room;
-            }
-            char *part = nv_strndup(q, cut);
-            char *line = first ? part : nv_printf("    %s", part);
-            strlist_push(&t->view_lines, line);
-            if (line != part)
-                free(line);
-            free(part);
-            while (cut < left && q[cut] == ' ')
-                cut++;
-            q += cut;
-            left -= cut;
-            first = false;
-            room = width - 4;
-        } while (left);
+        wrap_line(p, n, width, &t->view_lines);
         p += n + (nl ? 1 : 0);
     }
     free(text);
     t->view.sel = 0;
     t->view.top = 0;
     t->overlay = &t->view;
+}
+
+/* Lines of the view: the text's, then a dry run's lines. */
+static int view_n(const tui *t)
+{
+    return t->view_lines.n + t->view_ev.n;
+}
+
+/* Line i of the view, as rendered (before wrapping). */
+static void view_line(const tui *t, int i, sbuf *out)
+{
+    if (i < t->view_lines.n) {
+        sbuf_add(out, t->view_lines.v[i]);
+        return;
+    }
+    i -= t->view_lines.n;
+    int ev = t->view_ev.v[i], k = t->view_k.v[i];
+    if (k == -2)
+        return;
+    const event *e = &t->view_trail.v[ev];
+    if (k == -1)
+        sbuf_add(out, e->message);
+    else
+        event_line(e, k, out);
 }
 
 void pane_view_text(tui *t, char *title, char *text)
@@ -120,22 +158,81 @@ void pane_describe_host(tui *t, int h)
     view_open(t, nv_printf("Host %s", t->s->c->hosts.v[h].name), sbuf_take(&b));
 }
 
+/* Screen rows line i takes, wrapped to `width`. */
+static int rows_of(const tui *t, int i, size_t width)
+{
+    if (i < t->view_lines.n)
+        return 1;
+    sbuf b = {0};
+    strlist rows = {0};
+    view_line(t, i, &b);
+    wrap_line(b.s ? b.s : "", b.len, width, &rows);
+    int n = rows.n;
+    strlist_free(&rows);
+    sbuf_free(&b);
+    return n;
+}
+
+/* The rows the view needs: all its lines wrapped when they could fit on
+ * the screen, else its lines (the box is as high as it gets anyway). */
+static int view_rows(const tui *t, size_t width)
+{
+    int n = view_n(t);
+    if (n > LINES)
+        return n;
+    int rows = 0;
+    for (int i = 0; i < n; i++)
+        rows += rows_of(t, i, width);
+    return rows;
+}
+
+/* The last top line that still fills the page: from there to the end,
+ * the lines wrapped take `page` rows or fewer. */
+static int last_top(const tui *t, int page, size_t width)
+{
+    int rows = 0;
+    for (int i = view_n(t) - 1; i >= 0; i--) {
+        rows += rows_of(t, i, width);
+        if (rows > page)
+            return i + 1;
+    }
+    return 0;
+}
+
 static void view_draw(tui *t, tui_pane *p)
 {
     int h, w, page;
-    geometry(t->view_lines.n, &h, &w, &page);
-    int n = t->view_lines.n;
-    if (p->top > n - page)
-        p->top = n - page;
+    int n = view_n(t);
+    geometry(view_rows(t, wrap_width()), &h, &w, &page);
+    int most = last_top(t, page, wrap_width());
+    if (p->top > most)
+        p->top = most;
     if (p->top < 0)
         p->top = 0;
     int y0, x0;
     tui_box(h, w, TH_DIALOG, t->view_title ? t->view_title : "", &y0, &x0);
-    for (int i = 0; i < page && p->top + i < n; i++)
-        tui_put(y0 + 1 + i, x0 + 2, w - 4, TH_DIALOG, t->view_lines.v[p->top + i]);
-    if (n > page)
-        tui_putf(y0 + h - 2, x0 + w - 24, 22, TH_DIALOG, "lines %d-%d/%d", p->top + 1,
-                 p->top + page < n ? p->top + page : n, n);
+    /* the lines from the top, each wrapped as it is drawn (the text's
+     * lines are wrapped already) */
+    size_t width = wrap_width();
+    sbuf b = {0};
+    strlist rows = {0};
+    int row = 0, i = p->top;
+    for (; row < page && i < n; i++) {
+        if (i < t->view_lines.n) {
+            tui_put(y0 + 1 + row++, x0 + 2, w - 4, TH_DIALOG, t->view_lines.v[i]);
+            continue;
+        }
+        sbuf_reset(&b);
+        view_line(t, i, &b);
+        strlist_free(&rows);
+        wrap_line(b.s ? b.s : "", b.len, width, &rows);
+        for (int r = 0; r < rows.n && row < page; r++)
+            tui_put(y0 + 1 + row++, x0 + 2, w - 4, TH_DIALOG, rows.v[r]);
+    }
+    strlist_free(&rows);
+    sbuf_free(&b);
+    if (p->top > 0 || i < n)
+        tui_putf(y0 + h - 2, x0 + w - 24, 22, TH_DIALOG, "lines %d-%d/%d", p->top + 1, i, n);
     footer(p, y0 + h - 2, x0 + 2, w - 28, false);
 }
 
@@ -143,14 +240,14 @@ static bool view_key(tui *t, tui_pane *p, enum keys_action a, int ch)
 {
     (void)ch;
     int h, w, page;
-    geometry(t->view_lines.n, &h, &w, &page);
+    geometry(view_rows(t, wrap_width()), &h, &w, &page);
     switch (a) {
     case ACT_UP: p->top--; break;
     case ACT_DOWN: p->top++; break;
     case ACT_PAGE_UP: p->top -= page; break;
     case ACT_PAGE_DOWN: p->top += page; break;
     case ACT_HOME: p->top = 0; break;
-    case ACT_END: p->top = t->view_lines.n; break;
+    case ACT_END: p->top = view_n(t); break;
     case ACT_PICK:
     case ACT_CLOSE: t->overlay = NULL; break;
     default: return false;
@@ -167,28 +264,44 @@ const pane_ops pane_view_ops = {
 
 /* ---- what-if and drain: dry runs shown as text --------------------------------- */
 
-static void dry_run_text(const cloud *c, const trail *tr, const whatif_result *r, sbuf *out)
+/* A dry run in the view: its outcome, plan and decision summary as text,
+ * then the fit notes and the whole log, line by line from the trail,
+ * which the view takes over (`tr` is left empty): at 100,000 hosts a
+ * drain plan's log is a million lines, of which a screen is shown. */
+static void dry_run_view(tui *t, char *title, const cloud *c, trail *tr, const whatif_result *r)
 {
-    sbuf_addf(out, "=> %s", r->outcome);
+    sbuf out = {0};
+    sbuf_addf(&out, "=> %s", r->outcome);
     if (r->destination >= 0 && r->destination < c->hosts.n)
-        sbuf_addf(out, ": %s", c->hosts.v[r->destination].name);
+        sbuf_addf(&out, ": %s", c->hosts.v[r->destination].name);
     if (r->message)
-        sbuf_addf(out, "\n   %s", r->message);
+        sbuf_addf(&out, "\n   %s", r->message);
     for (int i = 0; i < r->plan.n; i++)
-        sbuf_addf(out, "%s%s", i ? ", " : "\nplan: ", r->plan.v[i]);
-    sbuf_add(out, "\nNothing changed: this was a dry run (no claim, no migration).\n");
+        sbuf_addf(&out, "%s%s", i ? ", " : "\nplan: ", r->plan.v[i]);
+    sbuf_add(&out, "\nNothing changed: this was a dry run (no claim, no migration).\n");
     if (tr->n_dec) {
-        sbuf_add(out, "Decision: ");
-        dec_summary(tr, c, 0, tr->n, out);
-        sbuf_addc(out, '\n');
+        sbuf_add(&out, "Decision: ");
+        dec_summary(tr, c, 0, tr->n, &out);
+        sbuf_addc(&out, '\n');
     }
-    /* the fit notes first, then the whole log */
-    for (int i = 0; i < tr->n; i++)
-        if (tr->v[i].kind == EV_NOTE && tr->v[i].message &&
-            !strncmp(tr->v[i].message, "What would make ", 16))
-            sbuf_addf(out, "%s\n", tr->v[i].message);
-    sbuf_add(out, "\n");
-    trail_text(tr, 0, out);
+    view_open(t, title, sbuf_take(&out));
+    t->view_trail = *tr;
+    memset(tr, 0, sizeof *tr);
+    const trail *v = &t->view_trail;
+    /* the fit notes first, then a blank line and the whole log */
+    for (int i = 0; i < v->n; i++)
+        if (v->v[i].kind == EV_NOTE && v->v[i].message &&
+            !strncmp(v->v[i].message, "What would make ", 16)) {
+            intvec_push(&t->view_ev, i);
+            intvec_push(&t->view_k, -1);
+        }
+    intvec_push(&t->view_ev, -1);
+    intvec_push(&t->view_k, -2);
+    for (int i = 0; i < v->n; i++)
+        for (int k = 0, n = event_lines(&v->v[i]); k < n; k++) {
+            intvec_push(&t->view_ev, i);
+            intvec_push(&t->view_k, k);
+        }
 }
 
 void pane_whatif_open(tui *t, int sid, int h)
@@ -197,12 +310,11 @@ void pane_whatif_open(tui *t, int sid, int h)
     trail tr = {0};
     whatif_result r;
     whatif_move(c, &t->s->rng, &tr, OP_LIVE_MIGRATE, sid, h, &r);
-    sbuf b = {0};
-    dry_run_text(c, &tr, &r, &b);
-    view_open(t, h >= 0 ? nv_printf("What if %s is live-migrated to %s?", c->servers.v[sid].name,
+    dry_run_view(t,
+                 h >= 0 ? nv_printf("What if %s is live-migrated to %s?", c->servers.v[sid].name,
                                     c->hosts.v[h].name)
                         : nv_printf("Where could %s be live-migrated?", c->servers.v[sid].name),
-              sbuf_take(&b));
+                 c, &tr, &r);
     whatif_result_done(&r);
     trail_free(&tr);
 }
@@ -226,9 +338,7 @@ void pane_drain_open(tui *t, int h)
         tui_status(t, TH_STATUS, "drain plan for %s stopped (Esc)", c->hosts.v[h].name);
     else
         tui_status(t, TH_STATUS, "drain plan for %s: %s", c->hosts.v[h].name, r.outcome);
-    sbuf b = {0};
-    dry_run_text(c, &tr, &r, &b);
-    view_open(t, nv_printf("Can %s be emptied? (drain plan)", c->hosts.v[h].name), sbuf_take(&b));
+    dry_run_view(t, nv_printf("Can %s be emptied? (drain plan)", c->hosts.v[h].name), c, &tr, &r);
     whatif_result_done(&r);
     trail_free(&tr);
 }

@@ -2125,6 +2125,9 @@ static void tui_done(tui *t)
 {
     free(t->view_title);
     strlist_free(&t->view_lines);
+    trail_free(&t->view_trail);
+    intvec_free(&t->view_ev);
+    intvec_free(&t->view_k);
     if (t->quirk_before)
         session_free(t->quirk_before);
     session_free(t->s);

@@ -97,6 +97,12 @@ struct tui {
     session *quirk_before;       /* the session before the quirk list's first switch */
     char *view_title;            /* describe view: title and lines */
     strlist view_lines;
+    /* a dry run's view: after view_lines, its fit notes and its whole
+     * trail (owned), each line rendered and wrapped only when drawn:
+     * line view_lines.n + i is event view_ev[i]'s line view_k[i] (-1: the
+     * event is a fit note, shown before the trail; -2: a blank line) */
+    trail view_trail;
+    intvec view_ev, view_k;
     bool too_small;
     bool trail_zoom;             /* the trail pane has the whole screen */
 
