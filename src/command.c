@@ -1749,7 +1749,6 @@ bool session_undo(session *s)
     } else {
         /* forgotten: the commands before it act again from the start, on
          * a scratch trail (theirs was kept), and get their entries back */
-        undo_forget(s, keep);
         cloud_free(s->c);
         s->c = cloud_clone(s->initial);
         nv_rng_seed(&s->rng, s->c->seed);

@@ -8,7 +8,6 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -261,17 +260,10 @@ typedef struct load_line {
     bool shown;
 } load_line;
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static bool load_line_show(void *arg, const char *phase, long long done, long long total)
 {
     load_line *l = arg;
-    double now = seconds_now();
+    double now = nv_seconds();
     if (now - l->start < 0.25 || now - l->last < 0.1)
         return true;
     l->last = now;
@@ -285,7 +277,7 @@ static bool load_line_show(void *arg, const char *phase, long long done, long lo
 static int open_ui(const char *file, bool empty)
 {
     strlist errors = {0};
-    load_line line = {file, seconds_now(), 0, false};
+    load_line line = {file, nv_seconds(), 0, false};
     bool tty = isatty(STDERR_FILENO);
     scenario *sc = file && tty ? scenario_load_file_watch(file, &errors, load_line_show, &line)
                    : file  ? scenario_load_file(file, &errors)

@@ -93,14 +93,20 @@ static size_t wrap_width(void)
     return w - 4 > 20 ? (size_t)(w - 4) : 20;
 }
 
-static void view_open(tui *t, char *title, char *text)
+void pane_view_free(tui *t)
 {
     free(t->view_title);
-    t->view_title = title;
+    t->view_title = NULL;
     strlist_free(&t->view_lines);
     trail_free(&t->view_trail);
     intvec_free(&t->view_ev);
     intvec_free(&t->view_k);
+}
+
+static void view_open(tui *t, char *title, char *text)
+{
+    pane_view_free(t);
+    t->view_title = title;
     size_t width = wrap_width();
     const char *p = text ? text : "";
     while (*p) {

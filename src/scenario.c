@@ -296,22 +296,32 @@ static const config_setting_t *member(const config_setting_t *g, const char *key
     return NULL;
 }
 
+/* v in decimal, zero-padded to `width` digits, written to end just
+ * before `end`; returns where it begins. */
+static char *put_digits(char *end, uint64_t v, int width)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (end - p < width)
+        *--p = '0';
+    return p;
+}
+
 /* "LIST[i]" into buf (48 bytes): every element of a list of 750,000
  * servers has its path, for messages, and snprintf was a twentieth of
  * loading them. */
 static void elem_path(char buf[48], const char *list, int i)
 {
-    size_t n = strlen(list);
+    char digits[12];
+    const char *d = put_digits(digits + sizeof digits, (uint64_t)i, 0);
+    size_t n = strlen(list), nd = (size_t)(digits + sizeof digits - d);
     memcpy(buf, list, n);
     buf[n++] = '[';
-    char digits[12];
-    int k = 0;
-    unsigned u = (unsigned)i;
-    do
-        digits[k++] = (char)('0' + u % 10);
-    while ((u /= 10));
-    while (k)
-        buf[n++] = digits[--k];
+    memcpy(buf + n, d, nd);
+    n += nd;
     buf[n++] = ']';
     buf[n] = '\0';
 }
@@ -1043,16 +1053,10 @@ fail:
 static const char *pattern_name(const name_pattern *p, int64_t v, sbuf *buf)
 {
     char digits[48];
-    int n = 0;
-    do {
-        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < p->width)
-        digits[sizeof digits - 1 - n++] = '0';
+    const char *d = put_digits(digits + sizeof digits, (uint64_t)v, p->width);
     sbuf_reset(buf);
     sbuf_add(buf, p->pre);
-    sbuf_addn(buf, digits + sizeof digits - n, (size_t)n);
+    sbuf_addn(buf, d, (size_t)(digits + sizeof digits - d));
     sbuf_add(buf, p->post);
     return buf->s;
 }

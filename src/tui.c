@@ -352,18 +352,11 @@ void tui_status(tui *t, int elem, const char *fmt, ...)
     t->status_elem = elem;
 }
 
-static double mono_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void tui_busy_start(tui_busy *b, tui *t, const char *what)
 {
     b->t = t;
     b->what = what;
-    b->start = mono_seconds();
+    b->start = nv_seconds();
     b->last_draw = 0;
 }
 
@@ -375,7 +368,7 @@ bool tui_busy_step(tui_busy *b, int done, int total)
         return false;
     if (!curses_on)
         return true;   /* fed keys (tests, fuzzing): no terminal to poll */
-    double now = mono_seconds();
+    double now = nv_seconds();
     if (now - b->start < 0.2 || now - b->last_draw < 0.1)
         return true;
     b->last_draw = now;
@@ -753,7 +746,7 @@ static bool autosave_extend(tui *t, const char *path, const char *steps)
  * few lines where the cloud written out is most of the time of a command
  * (60 MB and a second and a half at 100,000 hosts).  NULL when the start
  * changed (a quirk or the release switched, an autosave restored), the
- * file changed on disk or includes others, or its steps are not last. */
+ * file changed on disk, or its steps are not last. */
 static char *file_head(tui *t)
 {
     const scenario *sc = t->sc;
@@ -764,8 +757,7 @@ static char *file_head(tui *t)
     char err[256];
     char *text = textfile_read(t->path, sc->text_len + 1, &len, err, sizeof err);
     char *head = NULL;
-    if (text && len == sc->text_len && nv_hash(text, len) == sc->text_hash &&
-        !strstr(text, "@include"))
+    if (text && len == sc->text_len && nv_hash(text, len) == sc->text_hash)
         head = scenario_replace_steps(sc, text, NULL, NULL, 0);
     free(text);
     return head;
@@ -2123,11 +2115,7 @@ static void tui_init_state(tui *t, scenario *sc, const char *path)
 
 static void tui_done(tui *t)
 {
-    free(t->view_title);
-    strlist_free(&t->view_lines);
-    trail_free(&t->view_trail);
-    intvec_free(&t->view_ev);
-    intvec_free(&t->view_k);
+    pane_view_free(t);
     if (t->quirk_before)
         session_free(t->quirk_before);
     session_free(t->s);

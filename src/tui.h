@@ -270,6 +270,8 @@ void pane_whatif_open(tui *t, int sid, int h);     /* h -1: anywhere */
 void pane_drain_open(tui *t, int h);
 /* Show `text` (taken) in the describe box under `title` (taken). */
 void pane_view_text(tui *t, char *title, char *text);
+/* Frees what the view shows (its title, lines and a dry run's trail). */
+void pane_view_free(tui *t);
 void pane_history_row(const tui *t, int k, sbuf *out);
 
 #endif

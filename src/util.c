@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static void (*fatal_hook)(void);
@@ -41,6 +42,13 @@ static void __attribute__((noreturn)) out_of_memory(size_t n)
 }
 
 void nv_set_fatal_hook(void (*hook)(void)) { fatal_hook = hook; }
+
+double nv_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 void nv_fatal(const char *fmt, ...)
 {

@@ -28,6 +28,9 @@ char *nv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Tests: the n-th allocation from now on fails (0: none fails). */
 void nv_fail_alloc_after(long n);
 
+/* Seconds on the monotonic clock (for intervals only). */
+double nv_seconds(void);
+
 void nv_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 /* Called by nv_fatal() and on running out of memory before they print
