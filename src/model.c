@@ -556,8 +556,13 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     s.sched_ghost = -1;
     s.alloc = -1;
     s.image_min_disk = fl >= 0 && fl < c->flavors.n ? c->flavors.v[fl].root_gb : 0;
-    s.project = nv_intern("demo");
-    s.vm_state = nv_intern("active");
+    static const char *demo, *active;   /* interned texts live as long as the program */
+    if (!demo) {
+        demo = nv_intern("demo");
+        active = nv_intern("active");
+    }
+    s.project = demo;
+    s.vm_state = active;
     s.spec.num_instances = 1;
     NV_PUSH(c->servers, s);
     int id = c->servers.n - 1;

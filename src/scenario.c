@@ -89,6 +89,10 @@ typedef struct loader {
     long long total;            /* hosts and servers the file makes */
     int want_servers;           /* servers the file makes */
     int last_host;              /* the host a server named last (get_ref), -1 none */
+    /* counted host entries, so that a counted server entry naming its
+     * hosts by the same pattern finds them by number, not by name */
+    struct host_run *runs;
+    int n_runs;
     unsigned tick;
     bool stopped;               /* the watch said stop */
 } loader;
@@ -990,6 +994,31 @@ typedef struct name_pattern {
     int width;                  /* zero-padded to this many digits; 0: none */
 } name_pattern;
 
+/* A counted host entry as loaded: the hosts base..base+n-1 are named by
+ * `pat` with the numbers first..first+n-1. */
+typedef struct host_run {
+    name_pattern pat;
+    int64_t first;
+    int n, base;
+} host_run;
+
+static bool pattern_same(const name_pattern *a, const name_pattern *b)
+{
+    return a->width == b->width && !strcmp(a->pre, b->pre) && !strcmp(a->post, b->post);
+}
+
+/* The host named by `pat` with the number v, from a counted host entry of
+ * the same pattern; -1 when none holds it (then look the name up). */
+static int host_run_find(const loader *ld, const name_pattern *pat, int64_t v)
+{
+    for (int i = 0; i < ld->n_runs; i++) {
+        const host_run *r = &ld->runs[i];
+        if (v >= r->first && v - r->first < r->n && pattern_same(&r->pat, pat))
+            return r->base + (int)(v - r->first);
+    }
+    return -1;
+}
+
 static void pattern_done(name_pattern *p)
 {
     free(p->pre);
@@ -1050,6 +1079,11 @@ fail:
 }
 
 /* The name for number v (v >= 0) into buf. */
+/* How many names ahead a counted entry's loop asks for their index slots
+ * (nv_index_prefetch): enough to cover a miss to memory, few enough to
+ * stay in the cache until used. */
+enum { LOOKAHEAD = 16 };
+
 static const char *pattern_name(const name_pattern *p, int64_t v, sbuf *buf)
 {
     char digits[48];
@@ -1368,8 +1402,15 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     az_ref(azs, id)->az = az ? member(e, "az") : NULL;
     az_ref(azs, id)->pos = i;
 
-    /* a counted entry: the others are copies under the pattern's names */
+    /* a counted entry: the others are copies under the pattern's names
+     * (the indexes' slots of the name LOOKAHEAD on asked for now) */
+    sbuf ahead = {0};
     for (int64_t k = 1; k < count && ld_progress(ld); k++) {
+        if (k + LOOKAHEAD < count) {
+            const char *an = pattern_name(&pat, first + k + LOOKAHEAD, &ahead);
+            nv_index_prefetch(&ld->hosts.ix, an);
+            nv_index_prefetch(&c->host_ix, an);
+        }
         const char *nm = pattern_name(&pat, first + k, &nb);
         int prev = names_get(&ld->hosts, nm);
         if (prev >= 0) {
@@ -1386,8 +1427,18 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
         host_az_ref same = *az_ref(azs, id);
         *az_ref(azs, nid) = same;
     }
+    if (counted) {
+        ld->runs = nv_realloc(ld->runs, (size_t)(ld->n_runs + 1) * sizeof *ld->runs);
+        host_run *r = &ld->runs[ld->n_runs++];
+        r->pat = pat;   /* kept for the servers */
+        r->first = first;
+        r->base = id;
+        r->n = c->hosts.n - id;
+        memset(&pat, 0, sizeof pat);
+    }
     pattern_done(&pat);
     sbuf_free(&nb);
+    sbuf_free(&ahead);
 }
 
 static const char *const agg_keys[] = {"name", "hosts", "metadata", NULL};
@@ -1764,8 +1815,12 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
         load_spec(ld, rs, spath, &spec);
     }
     int64_t amt[RC_COUNT];
+    sbuf ahead = {0};
     for (int64_t k = 0; ok && name && ld->nerr == before && k < count && ld_progress(ld); k++) {
         if (counted) {
+            if (k + LOOKAHEAD < count)   /* its index slot, asked for early */
+                nv_index_prefetch(&ld->c->server_ix,
+                                  pattern_name(&pat, first + k + LOOKAHEAD, &ahead));
             name = pattern_name(&pat, first + k, &nb);
             int prev = cloud_server(ld->c, name);
             if (prev >= 0) {
@@ -1774,7 +1829,10 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
                 break;
             }
         }
-        if (host_pattern) {
+        int by_run = host_pattern ? host_run_find(ld, &hpat, first + k) : -1;
+        if (by_run >= 0) {
+            h = by_run;
+        } else if (host_pattern) {
             const char *hn = pattern_name(&hpat, first + k, &hb);
             /* counted hosts sit side by side: try the one after the last */
             if (h >= 0 && h + 1 < ld->c->hosts.n && !strcmp(ld->c->hosts.v[h + 1].name, hn))
@@ -1801,6 +1859,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     pattern_done(&hpat);
     sbuf_free(&nb);
     sbuf_free(&hb);
+    sbuf_free(&ahead);
 }
 
 /* One server of an entry, with its Placement allocation `amt` and a copy
@@ -2503,6 +2562,9 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     load_tree(&ld, config_root_setting(&cf), &steps, &n_steps);
     config_destroy(&cf);
     names_free(&ld.hosts);
+    for (int i = 0; i < ld.n_runs; i++)
+        pattern_done(&ld.runs[i].pat);
+    free(ld.runs);
     names_free(&ld.aggs);
     names_free(&ld.flavors);
     names_free(&ld.images);

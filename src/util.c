@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,6 +81,23 @@ void *nv_calloc(size_t nmemb, size_t size)
     if (!p)
         out_of_memory(nmemb * size);
     return p;
+}
+
+void *nv_calloc_big(size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    const size_t huge = (size_t)2 << 20;
+    if (n >= 2 * huge && !alloc_refused()) {
+        size_t len = (n + huge - 1) & ~(huge - 1);
+        void *p = aligned_alloc(huge, len);
+        if (!p)
+            out_of_memory(n);
+        (void)madvise(p, len, MADV_HUGEPAGE);   /* a hint: without it, small pages */
+        memset(p, 0, n);
+        return p;
+    }
+#endif
+    return nv_calloc(1, n);
 }
 
 void *nv_realloc(void *p, size_t n)
@@ -643,7 +661,7 @@ static void index_grow(nv_index *ix, int cap)
 {
     nv_index old = *ix;
     ix->cap = cap;
-    ix->slots = nv_calloc((size_t)cap, sizeof *ix->slots);
+    ix->slots = nv_calloc_big((size_t)cap * sizeof *ix->slots);
     ix->n = 0;
     for (int i = 0; i < old.cap; i++)
         if (old.slots[i].key)
@@ -693,6 +711,12 @@ int nv_index_get(const nv_index *ix, const char *key)
         if (ix->slots[i].hash == hash && strcmp(ix->slots[i].key, key) == 0)
             return ix->slots[i].id;
     return -1;
+}
+
+void nv_index_prefetch(const nv_index *ix, const char *key)
+{
+    if (ix->cap && key)
+        __builtin_prefetch(&ix->slots[(uint32_t)hash_str(key) & (size_t)(ix->cap - 1)]);
 }
 
 bool nv_index_del(nv_index *ix, const char *key, int id)

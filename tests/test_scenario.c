@@ -806,6 +806,39 @@ static void test_count_patterns(void **state)
                  "memory_mb = 1; disk_gb = 1; } );", "t.cfg:", "hosts[0].first: must not be negative");
 }
 
+/* A counted server entry's host pattern finds hosts across counted host
+ * entries of the same pattern (found by number), hosts named one by one
+ * (found by name), and an entry of another width is not the same. */
+static void test_count_host_runs(void **state)
+{
+    (void)state;
+    scenario *s = load_ok(
+        "name = \"n\";\n"
+        "hosts = ( { name = \"h%02d\"; count = 2; vcpus = 8; memory_mb = 4096; disk_gb = 10; },\n"
+        "          { name = \"h03\"; vcpus = 8; memory_mb = 4096; disk_gb = 10; },\n"
+        "          { name = \"h%d\"; count = 2; first = 4; vcpus = 8; memory_mb = 4096;\n"
+        "            disk_gb = 10; },\n"
+        "          { name = \"h%02d\"; count = 4; first = 4; vcpus = 8; memory_mb = 4096;\n"
+        "            disk_gb = 10; } );\n"
+        "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 512; root_gb = 1; } );\n"
+        "servers = ( { name = \"vm%d\"; count = 7; host = \"h%02d\"; flavor = \"f\"; } );\n");
+    const cloud *c = s->c;
+    const char *want[] = {"h01", "h02", "h03", "h04", "h05", "h06", "h07"};
+    assert_int_equal(c->servers.n, 7);
+    for (int k = 0; k < 7; k++) {
+        int h = c->servers.v[k].host;
+        assert_true(h >= 0);
+        assert_string_equal(c->hosts.v[h].name, want[k]);
+    }
+    assert_string_equal(c->hosts.v[3].name, "h4");   /* not h04: another width */
+    scenario_free(s);
+    expect_error("name = \"t\";\n"
+                 "hosts = ( { name = \"h%d\"; count = 2; vcpus = 1; memory_mb = 4096; disk_gb = 1; } );\n"
+                 "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 1; root_gb = 1; } );\n"
+                 "servers = ( { name = \"v%d\"; count = 2; host = \"h%02d\"; flavor = \"f\"; } );",
+                 "t.cfg:", "h01");
+}
+
 static void test_save_error(void **state)
 {
     (void)state;
@@ -925,6 +958,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_loads),
         cmocka_unit_test(test_count_patterns),
+        cmocka_unit_test(test_count_host_runs),
         cmocka_unit_test(test_load_watch),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_parse_and_include),
