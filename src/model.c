@@ -264,15 +264,14 @@ void cloud_free(cloud *c)
     } while (0)
 #define COPY_VEC(dst, src) COPY_VEC_ROOM(dst, src, 0)
 
-/* Give h (a bitwise copy of s) its own copies of everything s owns. */
-static void host_copy_owned(host *h, const host *s)
+/* Give h (a bitwise copy of s) its own copies of what s owns but its
+ * name and address. */
+static void host_copy_parts(host *h, const host *s)
 {
-    h->name = nv_strdup(s->name);
     if (s->units) {
         h->units = nv_malloc(sizeof *h->units);
         *h->units = *s->units;
     }
-    h->host_ip = nv_strdup(s->host_ip);
     strlist_copy(&h->traits, &s->traits);
     h->disabled_reason = nv_strdup(s->disabled_reason);
     kvlist_copy(&h->metrics, &s->metrics);
@@ -288,6 +287,14 @@ static void host_copy_owned(host *h, const host *s)
             h->pci[k].product_id = nv_strdup(s->pci[k].product_id);
         }
     }
+}
+
+/* Give h (a bitwise copy of s) its own copies of everything s owns. */
+static void host_copy_owned(host *h, const host *s)
+{
+    h->name = nv_strdup(s->name);
+    h->host_ip = nv_strdup(s->host_ip);
+    host_copy_parts(h, s);
 }
 
 void host_copy(host *dst, const host *src)
@@ -485,20 +492,11 @@ int cloud_aggregate(const cloud *c, const char *name)
     return nv_index_get(&c->aggregate_ix, name);
 }
 
-int cloud_add_host(cloud *c, const char *name)
+/* Append h (its strings owned) as a new host: its index entry and its
+ * rows of the per-host side arrays. */
+static int host_push(cloud *c, const host *h)
 {
-    host h;
-    memset(&h, 0, sizeof h);
-    h.name = nv_strdup(name);
-    h.cell = nv_intern("cell1");
-    h.hypervisor_type = nv_intern("QEMU");
-    h.hypervisor_version = 8002000;
-    h.cpu_arch = nv_intern("x86_64");
-    h.host_ip = nv_printf("192.0.2.%d", c->hosts.n + 1);
-    h.up = true;
-    h.cpu_allocation_ratio = h.ram_allocation_ratio = h.disk_allocation_ratio = -1;
-    h.reserved_host_memory_mb = h.reserved_host_disk_mb = h.reserved_host_cpus = -1;
-    NV_PUSH(c->hosts, h);
+    NV_PUSH(c->hosts, *h);
     int id = c->hosts.n - 1;
     c->host_gen = next_host_gen();
     /* names are heap strings, so the index may borrow them */
@@ -520,6 +518,32 @@ int cloud_add_host(cloud *c, const char *name)
     return id;
 }
 
+int cloud_add_host(cloud *c, const char *name)
+{
+    host h;
+    memset(&h, 0, sizeof h);
+    h.name = nv_strdup(name);
+    h.cell = nv_intern("cell1");
+    h.hypervisor_type = nv_intern("QEMU");
+    h.hypervisor_version = 8002000;
+    h.cpu_arch = nv_intern("x86_64");
+    h.host_ip = nv_printf("192.0.2.%d", c->hosts.n + 1);
+    h.up = true;
+    h.cpu_allocation_ratio = h.ram_allocation_ratio = h.disk_allocation_ratio = -1;
+    h.reserved_host_memory_mb = h.reserved_host_disk_mb = h.reserved_host_cpus = -1;
+    return host_push(c, &h);
+}
+
+int cloud_add_host_copy(cloud *c, const char *name, int from, const char *host_ip)
+{
+    const host *src = &c->hosts.v[from];
+    host h = *src;
+    host_copy_parts(&h, src);
+    h.name = nv_strdup(name);
+    h.host_ip = nv_strdup(host_ip ? host_ip : src->host_ip);
+    return host_push(c, &h);
+}
+
 host_units *host_units_of(cloud *c, int h)
 {
     host *ho = cloud_host_w(c, h);
@@ -527,19 +551,6 @@ host_units *host_units_of(cloud *c, int h)
         ho->units = nv_calloc(1, sizeof *ho->units);
     c->units_set = true;
     return ho->units;
-}
-
-int cloud_add_host_copy(cloud *c, const char *name, int from)
-{
-    int id = cloud_add_host(c, name);
-    host *h = &c->hosts.v[id];
-    char *own = h->name;            /* the host index borrows this one */
-    free(h->host_ip);
-    *h = c->hosts.v[from];
-    host_copy_owned(h, &c->hosts.v[from]);
-    free(h->name);
-    h->name = own;
-    return id;
 }
 
 int cloud_add_server(cloud *c, const char *name, int fl)

@@ -317,9 +317,10 @@ int cloud_aggregate(const cloud *c, const char *name);
 
 /* Adding objects (loader and conductor); they return the new id. */
 int cloud_add_host(cloud *c, const char *name);
-/* A new host named `name`, otherwise a copy of host `from` (its inventory,
- * traits, devices, ...; not its servers or aggregates). */
-int cloud_add_host_copy(cloud *c, const char *name, int from);
+/* A new host named `name` at host_ip (NULL: from's), otherwise a copy of
+ * host `from` (its inventory, traits, devices, ...; not its servers or
+ * aggregates). */
+int cloud_add_host_copy(cloud *c, const char *name, int from, const char *host_ip);
 int cloud_add_server(cloud *c, const char *name, int flavor);
 int cloud_add_aggregate(cloud *c, const char *name);
 void cloud_aggregate_add_host(cloud *c, int agg, int host);

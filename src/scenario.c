@@ -1260,13 +1260,30 @@ static void load_host_devices(loader *ld, const config_setting_t *e, const char 
 
 /* The host_ip a host gets when the file gives none: 192.0.2.<position>
  * (TEST-NET-1) for the first 254 hosts, then 198.18.0.0/15 (benchmarks). */
-static char *default_host_ip(int id)
+/* The address of host `id` when the file gives none, written in buf (at
+ * least 16 bytes): 192.0.2.1-254 (TEST-NET-1), then 198.18.0.1 on
+ * (198.18.0.0/15), written without printf (a count entry has many). */
+static const char *default_host_ip(int id, char *buf)
 {
-    int p = id + 1;
-    if (p <= 254)
-        return nv_printf("192.0.2.%d", p);
-    p -= 254;
-    return nv_printf("198.%d.%d.%d", 18 + p / 65536, (p / 256) % 256, p % 256);
+    int p = id + 1, part[4] = {192, 0, 2, p};
+    if (p > 254) {
+        p -= 254;
+        part[0] = 198;
+        part[1] = 18 + p / 65536;
+        part[2] = (p / 256) % 256;
+        part[3] = p % 256;
+    }
+    char *o = buf;
+    for (int i = 0; i < 4; i++) {
+        char d[8];
+        const char *s = put_digits(d + sizeof d, (uint64_t)part[i], 0);
+        if (i)
+            *o++ = '.';
+        while (s < d + sizeof d)
+            *o++ = *s++;
+    }
+    *o = '\0';
+    return buf;
 }
 
 /* Where each host's `az` shorthand was given, applied after aggregates. */
@@ -1383,7 +1400,8 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     h->hypervisor_type = nv_intern(hv_type);
     h->cpu_arch = nv_intern(arch);
     free(h->host_ip);
-    h->host_ip = ip ? nv_strdup(ip) : default_host_ip(id);
+    char ipbuf[16];
+    h->host_ip = nv_strdup(ip ? ip : default_host_ip(id, ipbuf));
     if (reason)
         replace_str(&h->disabled_reason, reason);
     h->up = up;
@@ -1418,12 +1436,9 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
                  "defined at line %d)", path, nm, ld->hosts.lines.v[prev]);
             break;
         }
-        int nid = cloud_add_host_copy(c, nm, id);
+        char nbuf[16];   /* the new host's default address, unless one is given */
+        int nid = cloud_add_host_copy(c, nm, id, ip ? NULL : default_host_ip(c->hosts.n, nbuf));
         names_add(&ld->hosts, c->hosts.v[nid].name, nid, line_of(e));
-        if (!ip) {
-            free(c->hosts.v[nid].host_ip);
-            c->hosts.v[nid].host_ip = default_host_ip(nid);
-        }
         host_az_ref same = *az_ref(azs, id);
         *az_ref(azs, nid) = same;
     }
@@ -2891,10 +2906,9 @@ static void save_hosts(sbuf *b, const cloud *c)
             put_int(b, "hypervisor_version", h->hypervisor_version);
         if (!nv_streq(h->cpu_arch, "x86_64"))
             put_str(b, "cpu_arch", h->cpu_arch);
-        char *ip = default_host_ip(i);
-        if (h->host_ip && !nv_streq(h->host_ip, ip))
+        char ipbuf[16];
+        if (h->host_ip && !nv_streq(h->host_ip, default_host_ip(i, ipbuf)))
             put_str(b, "host_ip", h->host_ip);
-        free(ip);
         if (h->traits.n)
             put_strs(b, "traits", &h->traits);
         if (!h->up)

@@ -832,6 +832,17 @@ static void test_count_host_runs(void **state)
     }
     assert_string_equal(c->hosts.v[3].name, "h4");   /* not h04: another width */
     scenario_free(s);
+    /* default addresses: TEST-NET-1 for the first 254 hosts, then 198.18/15 */
+    s = load_ok("name = \"n\";\n"
+                "hosts = ( { name = \"h%d\"; count = 66000; vcpus = 1; memory_mb = 1; disk_gb = 1; },\n"
+                "          { name = \"x%d\"; count = 2; vcpus = 1; memory_mb = 1; disk_gb = 1;\n"
+                "            host_ip = \"10.0.0.1\"; } );\n");
+    assert_string_equal(s->c->hosts.v[253].host_ip, "192.0.2.254");
+    assert_string_equal(s->c->hosts.v[254].host_ip, "198.18.0.1");
+    assert_string_equal(s->c->hosts.v[299].host_ip, "198.18.0.46");
+    assert_string_equal(s->c->hosts.v[65789].host_ip, "198.19.0.0");
+    assert_string_equal(s->c->hosts.v[66001].host_ip, "10.0.0.1");
+    scenario_free(s);
     expect_error("name = \"t\";\n"
                  "hosts = ( { name = \"h%d\"; count = 2; vcpus = 1; memory_mb = 4096; disk_gb = 1; } );\n"
                  "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 1; root_gb = 1; } );\n"
