@@ -475,6 +475,16 @@ void placement_relink(cloud *c);
 struct reject_reason;
 bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
                           struct reject_reason *why);
+/* The same question asked of many hosts (a Placement query): what the
+ * amounts and the options decide is worked out once, by
+ * placement_fit_prepare(), so that each host costs its own numbers only. */
+typedef struct fit_prep {
+    int64_t amount[RC_COUNT];
+    double ratio[RC_COUNT];     /* a host's ratio when it sets none */
+    int64_t reserved[RC_COUNT]; /* its reserved when it sets none (DISK_GB in GB) */
+} fit_prep;
+void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p);
+bool placement_fit_prepared(const cloud *c, int h, const fit_prep *p, struct reject_reason *why);
 /* Allocations of a consumer on a host (summed); false if none. */
 bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer,
                            int h, int64_t out[RC_COUNT]);

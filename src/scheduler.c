@@ -183,6 +183,7 @@ typedef struct pquery {
     int in_tree;                /* host id or -1 */
     int64_t limit;              /* 0: unlimited */
     intvec required_kind, forbidden_kind;   /* trait_kind() of each, for the host loop */
+    fit_prep fit;               /* res, prepared for the host loop */
 } pquery;
 
 static void pquery_done(pquery *q)
@@ -457,7 +458,15 @@ static bool placement_candidate(const cloud *c, const pquery *q, int h, reject_r
         why->s[0] = c->hosts.v[q->in_tree].name;
         return false;
     }
-    if (!placement_fit_reason(c, h, q->res, why))
+#ifdef NV_CHECK_STATES
+    /* sanitizer builds: the prepared fit answers as the general one */
+    reject_reason gen = {0}, fast = {0};
+    if (placement_fit_reason(c, h, q->res, &gen) != placement_fit_prepared(c, h, &q->fit, &fast) ||
+        gen.code != fast.code || memcmp(gen.i, fast.i, sizeof gen.i) ||
+        memcmp(gen.d, fast.d, sizeof gen.d))
+        nv_fatal("host %s: the prepared Placement fit differs", c->hosts.v[h].name);
+#endif
+    if (!placement_fit_prepared(c, h, &q->fit, why))
         return false;
     bool first = true;
     for (int i = 0; i < q->required.n; i++)
@@ -783,7 +792,8 @@ typedef struct filter_run {
     int ns;
     int *ev;                    /* each filter's event (trail index) */
     int *rejected;              /* hosts each rejected */
-    bool *idle;                 /* the request says every host passes it */
+    int *act, nact;             /* the filters a host goes through: not those the
+                                 * request alone says every host passes (idle) */
     reject_reason why;          /* clean between hosts */
     /* held: the events are kept aside until filter_run_place() puts them
      * in the trail (Placement's loop filters before Nova would have, and
@@ -815,11 +825,12 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
     fr->ns = ns;
     fr->ev = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->ev);
     fr->rejected = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->rejected);
-    fr->idle = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->idle);
+    fr->act = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->act);
     if (hold)
         fr->held = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->held);
     for (int k = 0; k < ns; k++) {
-        fr->idle[k] = seg[k]->idle && seg[k]->idle(x);   /* every host passes: visit none */
+        if (!seg[k]->idle || !seg[k]->idle(x))   /* idle: every host passes, visit none */
+            fr->act[fr->nact++] = k;
         fr->ev[k] = hold ? -1 : filter_event(seg[k], t);
     }
 }
@@ -827,10 +838,9 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
 /* One host through the run's filters; false if one rejected it. */
 static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail *t)
 {
-    for (int k = 0; k < fr->ns; k++) {
-        if (fr->idle[k])
-            continue;
-        reject_reason *why = &fr->why;
+    reject_reason *why = &fr->why;
+    for (int a = 0; a < fr->nact; a++) {
+        int k = fr->act[a];
         if (fr->seg[k]->pass(x, hs, why)) {
             if (why->code != R_TEXT || why->buf[0].len || why->buf[1].len)
                 reason_reset(why);   /* words written by a host that passed */
@@ -882,7 +892,7 @@ static void filter_run_free(filter_run *fr)
     reason_done(&fr->why);
     free(fr->ev);
     free(fr->rejected);
-    free(fr->idle);
+    free(fr->act);
 }
 
 /* `in` hosts went through the run (its events in the trail): set each
@@ -1519,6 +1529,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                               "VCPU:%d instead of PCPU", fv->vcpus);
                 pe = &t->v[pe_ix];   /* the note may have moved the events */
             }
+            placement_fit_prepare(c, q.res, &q.fit);
             int found = 0;
             for (int h = 0; h < c->hosts.n; h++) {
                 if (is_cand[h])
