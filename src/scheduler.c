@@ -742,7 +742,9 @@ static void rank_top(sched_ctx *x, intvec *list, int m)
     }
     for (int i = 0; i < m; i++)
         x->mark[best[i]] = 1;
-    int j = m;
+    /* the others to the front in their order (written behind the reading,
+     * never ahead of it), then behind the best */
+    int j = 0;
     for (int i = 0; i < n; i++) {
         int h = list->v[i];
         if (x->mark[h])
@@ -750,6 +752,7 @@ static void rank_top(sched_ctx *x, intvec *list, int m)
         else
             list->v[j++] = h;
     }
+    memmove(list->v + m, list->v, (size_t)j * sizeof *list->v);
     memcpy(list->v, best, (size_t)m * sizeof *best);
     free(best);
     x->ranked = m;

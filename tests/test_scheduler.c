@@ -707,6 +707,37 @@ static void test_record_multi_create(void **st)
     fx_done(&f);
 }
 
+/* A cloud large enough that a weighing ranks only its best few first,
+ * with the best hosts last: every later pass still weighs every host
+ * once (the unranked rest kept whole behind the best). */
+static void test_later_passes_weigh_every_host(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST, 40);
+    for (int h = 30; h < 40; h++)   /* the last ten weigh most */
+        f.c->hosts.v[h].memory_mb = 262144;
+    add_instances(&f, 3);
+    f.rs.return_alternates = true;
+    run(&f);
+    assert_true(f.r.ok);
+    const decision *d = &f.t.dec[0];
+    assert_int_equal(d->n_pass, 4);
+    for (int p = 0; p < d->n_pass; p++) {
+        const ev_weights *w = &f.t.v[d->pass[p].ev_weigh].weights;
+        assert_int_equal(w->n, 40);
+        unsigned char seen[40] = {0};
+        for (int i = 0; i < w->n; i++) {
+            assert_true(w->host[i] >= 0 && w->host[i] < 40);
+            assert_false(seen[w->host[i]]);
+            seen[w->host[i]] = 1;
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        assert_true(f.r.hosts.v[i] >= 30);
+    fx_done(&f);
+}
+
 static void test_record_narrowing_and_placement(void **st)
 {
     (void)st;
@@ -779,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_request_filter_flags),
         cmocka_unit_test(test_select_event_and_trail_order),
         cmocka_unit_test(test_record_multi_create),
+        cmocka_unit_test(test_later_passes_weigh_every_host),
         cmocka_unit_test(test_record_narrowing_and_placement),
         cmocka_unit_test(test_record_ignore_all),
     };
