@@ -48,11 +48,6 @@ decision *dec_current(trail *t)
     return t->n_dec ? &t->dec[t->n_dec - 1] : NULL;
 }
 
-void dec_candidate(decision *d, int h)
-{
-    d->host[h].fate = DF_CANDIDATE;
-}
-
 void dec_placement_reject(decision *d, int h, int ev, int rix)
 {
     dec_host *x = &d->host[h];

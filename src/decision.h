@@ -88,7 +88,7 @@ typedef struct decision {
 /* Open a record for the request whose EV_REQUEST was just added. */
 decision *dec_open(trail *t, int n_hosts);
 decision *dec_current(trail *t);            /* the last record, NULL if none */
-void dec_candidate(decision *d, int h);
+static inline void dec_candidate(decision *d, int h) { d->host[h].fate = DF_CANDIDATE; }
 void dec_placement_reject(decision *d, int h, int ev, int rix);
 void dec_narrowed(decision *d, int h, enum dec_narrow why, int ev);
 dec_pass *dec_pass_begin(decision *d, int sid);

@@ -693,11 +693,9 @@ enum trait_kind trait_kind(const char *t)
     return TRAIT_PLAIN;
 }
 
-bool host_has_trait_kind(const cloud *c, int h, const char *t, enum trait_kind kind)
+bool host_trait_named(const cloud *c, int h, const char *t, enum trait_kind kind)
 {
     const host *ho = &c->hosts.v[h];
-    if (kind == TRAIT_STATUS_DISABLED && ho->disabled != ho->status_trait_stale)
-        return true;
     /* the libvirt driver reports HW_ARCH_<its architecture> since the fix
      * of bug 2062425 (31.0.0, _get_cpu_arch_traits) */
     if (kind == TRAIT_HW_ARCH && ho->cpu_arch && strcasecmp(t + 8, ho->cpu_arch) == 0 &&

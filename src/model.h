@@ -414,7 +414,17 @@ bool host_has_trait(const cloud *c, int h, const char *t);
 /* The same with t's kind worked out once (a query asks every host). */
 enum trait_kind { TRAIT_PLAIN, TRAIT_STATUS_DISABLED, TRAIT_HW_ARCH };
 enum trait_kind trait_kind(const char *t);
-bool host_has_trait_kind(const cloud *c, int h, const char *t, enum trait_kind kind);
+/* The part of host_has_trait_kind() that reads the trait's name. */
+bool host_trait_named(const cloud *c, int h, const char *t, enum trait_kind kind);
+static inline bool host_has_trait_kind(const cloud *c, int h, const char *t, enum trait_kind kind)
+{
+    const host *ho = &c->hosts.v[h];
+    if (kind == TRAIT_STATUS_DISABLED && ho->disabled != ho->status_trait_stale)
+        return true;
+    if (kind != TRAIT_HW_ARCH && !ho->traits.n)   /* mostly: a host without traits */
+        return false;
+    return host_trait_named(c, h, t, kind);
+}
 /* Service up as Nova's servicegroup API says (not forced down, heartbeat). */
 static inline bool host_is_up(const cloud *c, int h)
 {

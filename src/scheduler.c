@@ -593,45 +593,58 @@ static void hs_instances_own(sched_ctx *x, host_state *hs)
         intvec_push(&x->owning, hs->host);
 }
 
-static void build_host_state(sched_ctx *x, int h, host_state *hs)
+/* A host state's NUMA cells and free devices (hosts that report any). */
+static __attribute__((noinline)) void build_host_devices(sched_ctx *x, int h)
 {
     const cloud *c = x->c;
     const host *ho = &c->hosts.v[h];
-    memset(hs, 0, sizeof *hs);
-    hs->host = h;
+    hs_devices *dv = &x->dev[h];
+    memset(dv, 0, sizeof *dv);
+    if (ho->n_cells) {
+        dv->cells = nv_calloc((size_t)ho->n_cells, sizeof *dv->cells);
+        numa_host_usage(c, h, dv->cells);
+    }
+    if (ho->n_pci) {
+        dv->pci_free = nv_calloc((size_t)ho->n_pci, sizeof *dv->pci_free);
+        pci_host_free(c, h, dv->pci_free);
+    }
+    intvec_push(&x->owning, h);
+}
+
+/* Inlined: the Placement loop builds every candidate's state. */
+static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x, int h,
+                                                                    host_state *hs)
+{
+    const cloud *c = x->c;
+    const host *ho = &c->hosts.v[h];
     int64_t res_mem = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
                                                       : c->conf.reserved_host_memory_mb;
     int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
                                                         : c->conf.reserved_host_disk_mb;
     int64_t res_cpus = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
                                                   : c->conf.reserved_host_cpus;
-    /* the resource tracker's view: reserved + what is allocated on the host */
-    hs->free_ram_mb = ho->memory_mb - res_mem - placement_used(c, h, RC_MEMORY_MB);
-    hs->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb - placement_used(c, h, RC_DISK_GB) * 1024;
-    hs->vcpus_total = ho->vcpus + ho->pcpus;
-    hs->vcpus_used = res_cpus + placement_used(c, h, RC_VCPU) + placement_used(c, h, RC_PCPU);
-    hs->failed_builds = ho->failed_builds;
-    if (ho->n_cells || ho->n_pci) {
-        hs_devices *dv = &x->dev[h];
-        memset(dv, 0, sizeof *dv);
-        if (ho->n_cells) {
-            dv->cells = nv_calloc((size_t)ho->n_cells, sizeof *dv->cells);
-            numa_host_usage(c, h, dv->cells);
-        }
-        if (ho->n_pci) {
-            dv->pci_free = nv_calloc((size_t)ho->n_pci, sizeof *dv->pci_free);
-            pci_host_free(c, h, dv->pci_free);
-        }
-        intvec_push(&x->owning, h);
-    }
+    const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
     const intvec *sv = &c->host_servers[h];
-    hs->instances = *sv;   /* borrowed: hs_instances_own() copies before a change */
-    hs->num_instances = sv->n;
-    /* num_io_ops is the compute node's stats['io_workload']
-     * (nova/scheduler/host_manager.py _update_from_compute_node), which only
-     * the resource tracker computes (nova/compute/stats.py): a task state the
-     * API set in this very request is not in it yet */
-    hs->num_io_ops = ho->io_workload;
+    /* every field written at once (no clearing first: a decision writes
+     * every candidate's state) */
+    *hs = (host_state){
+        .host = h,
+        /* the resource tracker's view: reserved + what is allocated on the host */
+        .free_ram_mb = ho->memory_mb - res_mem - used[RC_MEMORY_MB],
+        .free_disk_mb = ho->disk_gb * 1024 - res_disk_mb - used[RC_DISK_GB] * 1024,
+        .vcpus_total = ho->vcpus + ho->pcpus,
+        .vcpus_used = res_cpus + used[RC_VCPU] + used[RC_PCPU],
+        .failed_builds = ho->failed_builds,
+        .instances = *sv,   /* borrowed: hs_instances_own() copies before a change */
+        .num_instances = sv->n,
+        /* num_io_ops is the compute node's stats['io_workload']
+         * (nova/scheduler/host_manager.py _update_from_compute_node), which
+         * only the resource tracker computes (nova/compute/stats.py): a task
+         * state the API set in this very request is not in it yet */
+        .num_io_ops = ho->io_workload,
+    };
+    if (ho->n_cells || ho->n_pci)
+        build_host_devices(x, h);
 }
 
 /* Back to back (no periodic task since the last steps): say where the
@@ -838,8 +851,27 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
     }
 }
 
-/* One host through the run's filters; false if one rejected it. */
-static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail *t)
+/* Filter k of the run rejected the host: its reason into the record. */
+static __attribute__((noinline)) void filter_run_reject(filter_run *fr, host_state *hs, int k,
+                                                        trail *t)
+{
+    reject_reason *why = &fr->why;
+    if (fr->held) {
+        intvec_push(&fr->pending, hs->host);
+        intvec_push(&fr->pending, k);
+        intvec_push(&fr->pending, event_reject(&fr->held[k], hs->host, why));
+    } else {
+        int ev = fr->ev[k];
+        dec_filter_reject(dec_current(t), hs->host, ev, event_reject(&t->v[ev], hs->host, why));
+    }
+    reason_reset(why);
+    fr->rejected[k]++;
+}
+
+/* One host through the run's filters; false if one rejected it (inlined:
+ * every candidate comes through here). */
+static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr, sched_ctx *x,
+                                                                   host_state *hs, trail *t)
 {
     reject_reason *why = &fr->why;
     for (int a = 0; a < fr->nact; a++) {
@@ -849,17 +881,7 @@ static bool filter_run_host(filter_run *fr, sched_ctx *x, host_state *hs, trail 
                 reason_reset(why);   /* words written by a host that passed */
             continue;
         }
-        if (fr->held) {
-            intvec_push(&fr->pending, hs->host);
-            intvec_push(&fr->pending, k);
-            intvec_push(&fr->pending, event_reject(&fr->held[k], hs->host, why));
-        } else {
-            int ev = fr->ev[k];
-            dec_filter_reject(dec_current(t), hs->host, ev,
-                              event_reject(&t->v[ev], hs->host, why));
-        }
-        reason_reset(why);
-        fr->rejected[k]++;
+        filter_run_reject(fr, hs, k, t);
         return false;
     }
     return true;
@@ -999,7 +1021,13 @@ static void weigh_row(sched_ctx *x, const host_state *hs, const int *wcls, int n
 {
     for (int k = 0; k < nk; k++) {
         const weigher_desc *wd = &weigher_table[wcls[k]];
-        double r = wd->raw(x, hs);
+        double r;
+        switch (wd->fast) {
+        case WF_RAM: r = weigh_ram_raw(hs); break;
+        case WF_CPU: r = weigh_cpu_raw(x, hs); break;
+        case WF_DISK: r = weigh_disk_raw(hs); break;
+        default: r = wd->raw(x, hs); break;
+        }
         if (wd->minval0 && r < 0)
             r = 0;
         if (first || r < lo[k])
@@ -1007,6 +1035,54 @@ static void weigh_row(sched_ctx *x, const host_state *hs, const int *wcls, int n
         if (first || r > hi[k])
             hi[k] = r;
         row[k] = r;
+    }
+}
+
+/* Whether every weigher of wcls[0..nk) is computed inline (WF_*): none
+ * raises, and they are read weigher by weigher, a column at a time. */
+static bool weighers_inline(const int *wcls, int nk)
+{
+    for (int k = 0; k < nk; k++)
+        if (weigher_table[wcls[k]].fast == WF_NONE)
+            return false;
+    return true;
+}
+
+/* weigh_row() for every host of the list, weigher by weigher (rows of
+ * raw in the list's order): the host states are in the cache from the
+ * filters, and each weigher is one tight loop. */
+static void weigh_columns(const sched_ctx *x, const intvec *list, const int *wcls, int nk,
+                          double *raw, double *lo, double *hi)
+{
+    const host_state *hs = x->hs;
+    int n = list->n;
+    for (int k = 0; k < nk; k++) {
+        const weigher_desc *wd = &weigher_table[wcls[k]];
+        double *col = raw + k;
+        size_t step = (size_t)nk;
+        /* one loop per weigher kind, the switch outside it; the lowest and
+         * highest as weigh_row() finds them, host by host */
+        double l = 0, u = 0;
+#define COLUMN(expr)                                                        \
+    for (int i = 0; i < n; i++) {                                           \
+        const host_state *h = &hs[list->v[i]];                              \
+        double r = (expr);                                                  \
+        if (wd->minval0 && r < 0)                                           \
+            r = 0;                                                          \
+        col[(size_t)i * step] = r;                                          \
+        if (!i || r < l)                                                    \
+            l = r;                                                          \
+        if (!i || r > u)                                                    \
+            u = r;                                                          \
+    }
+        switch (wd->fast) {
+        case WF_RAM: COLUMN(weigh_ram_raw(h)); break;
+        case WF_CPU: COLUMN(weigh_cpu_raw(x, h)); break;
+        default: COLUMN(weigh_disk_raw(h)); break;
+        }
+#undef COLUMN
+        lo[k] = l;
+        hi[k] = u;
     }
 }
 
@@ -1038,7 +1114,9 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
          * raises (the first to raise wins) makes it weigher by weigher,
          * as Nova goes, so that the same one wins */
         /* read as Placement returned the hosts (early_raw), else now */
-        if (!early_raw) {
+        if (!early_raw && weighers_inline(ws->v, nk)) {
+            weigh_columns(x, list, ws->v, nk, wb->raw, lo, hi);
+        } else if (!early_raw) {
             bool by_weigher = x->fatal != NULL;
             if (!by_weigher) {
                 for (int i = 0; i < n; i++)
@@ -1064,18 +1142,27 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         bool *uniform = nv_malloc((size_t)nk * sizeof *uniform);
         for (int k = 0; k < nk; k++)
             uniform[k] = weigher_uniform(c, ws->v[k], &mult[k]);
-        for (int i = 0; i < n; i++) {
-            double sum = 0.0;
-            for (int k = 0; k < nk; k++) {
-                double r = wb->raw[(size_t)i * (size_t)nk + (size_t)k];
-                double norm = lo[k] == hi[k] ? 0.0 : (r - lo[k]) / (hi[k] - lo[k]);
-                double m = uniform[k] ? mult[k] : weigher_multiplier(c, ws->v[k], list->v[i]);
+        /* weigher by weigher, each a loop of its own; a host's weight adds
+         * its parts in weigher order, as Nova does (0.0 + the first part is
+         * that part: a part is never -0.0) */
+        const double *raw = wb->raw;
+        double *part = wb->part, *weight = wb->weight;
+        size_t step = (size_t)nk;
+        for (int i = 0; i < n; i++)
+            weight[i] = 0.0;
+        for (int k = 0; k < nk; k++) {
+            double l = lo[k], span = hi[k] - lo[k], m = mult[k];
+            bool flat = lo[k] == hi[k];
+            for (int i = 0; i < n; i++) {
+                double r = raw[(size_t)i * step + (size_t)k];
+                double norm = flat ? 0.0 : (r - l) / span;
+                if (!uniform[k])
+                    m = weigher_multiplier(c, ws->v[k], list->v[i]);
                 /* + 0.0: a negative multiplier times 0 is 0, never -0.0 */
-                double part = m * norm + 0.0;
-                wb->part[(size_t)i * (size_t)nk + (size_t)k] = part;
-                sum += part;   /* in weigher order, as Nova adds them */
+                double p = m * norm + 0.0;
+                part[(size_t)i * step + (size_t)k] = p;
+                weight[i] += p;
             }
-            wb->weight[i] = sum;
         }
         free(mult);
         free(uniform);
@@ -1493,6 +1580,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
          * here too (marked 4 and 5), a candidate the filters reject is
          * marked 3; the filter events are held (filter_run) until the
          * narrowings are in the trail, in Nova's order. */
+        int found_all = 0;   /* candidates of both queries */
         const filter_desc **early_seg = NULL;
         filter_run early;
         /* the cell the request keeps to (interned, as the hosts' are) */
@@ -1521,7 +1609,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         double *early_raw = NULL;
         /* room for every host, then the lowest and highest values; the
          * weigh event keeps the rows used */
-        if (early_seg && nk)
+        if (early_seg && nk && !weighers_inline(ws->v, nk))   /* else weigh_columns() */
             early_raw = nv_malloc(((size_t)c->hosts.n + 2) * (size_t)nk * sizeof *early_raw);
         double *early_lo = early_raw ? early_raw + (size_t)c->hosts.n * (size_t)nk : NULL;
         double *early_hi = early_raw ? early_lo + nk : NULL;
@@ -1551,6 +1639,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         continue;
                     }
                     found++;
+                    found_all++;
                     is_cand[h] = (unsigned char)(pass + 1);
                     if (early_seg && cell_only && c->hosts.v[h].cell != cell_only) {
                         is_cand[h] = 4;   /* left out before the filters */
@@ -1596,6 +1685,9 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         pe->rejected.n = j;
         intvec_free(&rej_ids);
         int n_cand = 0;
+        /* room for every candidate, before the pushes */
+        intvec_reserve(&pe->candidates, pe->candidates.n + found_all);
+        intvec_reserve(&list, list.n + found_all);
         for (int h = 0; h < c->hosts.n; h++)
             if (is_cand[h]) {
                 n_cand++;

@@ -131,6 +131,13 @@ static inline double hs_ratio(const sched_ctx *x, const host_state *h, int rc)
 {
     return host_ratio(x->c, h->host, rc);
 }
+/* The raw values of RAMWeigher, CPUWeigher and DiskWeigher. */
+static inline double weigh_ram_raw(const host_state *h) { return (double)h->free_ram_mb; }
+static inline double weigh_disk_raw(const host_state *h) { return (double)h->free_disk_mb; }
+static inline double weigh_cpu_raw(const sched_ctx *x, const host_state *h)
+{
+    return (double)h->vcpus_total * hs_ratio(x, h, RC_VCPU) - (double)h->vcpus_used;
+}
 /* NULL when the host reports no NUMA topology / no PCI devices. */
 static inline cell_usage *hs_cells(const sched_ctx *x, const host_state *h)
 {
@@ -180,6 +187,10 @@ extern const filter_desc filter_table[];
 extern const int filter_count;
 int filter_lookup(const char *name);        /* -1 if unknown */
 
+/* Weighers whose raw value weigh_row() computes inline, without the
+ * call through weigher_desc.raw (every host, every weighing). */
+enum weigher_fast { WF_NONE, WF_RAM, WF_CPU, WF_DISK };
+
 typedef struct weigher_desc {
     const char *name;           /* class name: "RAMWeigher" */
     const char *path;           /* nova.scheduler.weights.ram.RAMWeigher */
@@ -190,6 +201,7 @@ typedef struct weigher_desc {
     int first, last;
     double (*raw)(const sched_ctx *x, const host_state *h);
     const char *summary;
+    enum weigher_fast fast;     /* raw is one of the inline ones below (else WF_NONE) */
 } weigher_desc;
 
 extern const weigher_desc weigher_table[];

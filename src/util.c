@@ -135,6 +135,14 @@ char *nv_printf(const char *fmt, ...)
 
 /* ---- intvec ----------------------------------------------------------- */
 
+void intvec_reserve(intvec *l, int n)
+{
+    if (n > l->cap) {
+        l->v = nv_realloc(l->v, (size_t)n * sizeof *l->v);
+        l->cap = n;
+    }
+}
+
 void intvec_free(intvec *l)
 {
     free(l->v);

@@ -63,6 +63,8 @@ typedef struct intvec {
 /* inline: the scheduler pushes every host of a large cloud */
 static inline void intvec_push(intvec *l, int x) { NV_PUSH(*l, x); }
 void intvec_free(intvec *l);
+/* Room for n ints in all, so that pushes up to n do not reallocate. */
+void intvec_reserve(intvec *l, int n);
 void intvec_copy(intvec *dst, const intvec *src);
 int intvec_find(const intvec *l, int x);      /* index or -1 */
 void intvec_remove(intvec *l, int x);         /* first occurrence */

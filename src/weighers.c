@@ -19,18 +19,18 @@
 static double ram_raw(const sched_ctx *x, const host_state *h)
 {
     (void)x;
-    return (double)h->free_ram_mb;
+    return weigh_ram_raw(h);
 }
 
 static double disk_raw(const sched_ctx *x, const host_state *h)
 {
     (void)x;
-    return (double)h->free_disk_mb;
+    return weigh_disk_raw(h);
 }
 
 static double cpu_raw(const sched_ctx *x, const host_state *h)
 {
-    return (double)h->vcpus_total * hs_ratio(x, h, RC_VCPU) - (double)h->vcpus_used;
+    return weigh_cpu_raw(x, h);
 }
 
 static double io_ops_raw(const sched_ctx *x, const host_state *h)
@@ -171,46 +171,46 @@ static double image_props_raw(const sched_ctx *x, const host_state *h)
 const weigher_desc weigher_table[] = {
     {"RAMWeigher", "nova.scheduler.weights.ram.RAMWeigher", "ram_weight_multiplier",
      OFF(ram_weight_multiplier), true, false, REL_FIRST, REL_LATEST, ram_raw,
-     "free RAM (MB); more wins with a positive multiplier"},
+     "free RAM (MB); more wins with a positive multiplier", WF_RAM},
     {"CPUWeigher", "nova.scheduler.weights.cpu.CPUWeigher", "cpu_weight_multiplier",
      OFF(cpu_weight_multiplier), true, false, REL_ROCKY, REL_LATEST, cpu_raw,
-     "free vCPUs: vcpus * cpu_allocation_ratio - used"},
+     "free vCPUs: vcpus * cpu_allocation_ratio - used", WF_CPU},
     {"DiskWeigher", "nova.scheduler.weights.disk.DiskWeigher", "disk_weight_multiplier",
      OFF(disk_weight_multiplier), true, false, REL_FIRST, REL_LATEST, disk_raw,
-     "free disk (MB)"},
+     "free disk (MB)", WF_DISK},
     {"MetricsWeigher", "nova.scheduler.weights.metrics.MetricsWeigher", "metrics_weight_multiplier",
      OFF(metrics_weight_multiplier), false, false, REL_FIRST, REL_LATEST, metrics_raw,
-     "host metrics times their [metrics] weight_setting ratios"},
+     "host metrics times their [metrics] weight_setting ratios", WF_NONE},
     {"IoOpsWeigher", "nova.scheduler.weights.io_ops.IoOpsWeigher", "io_ops_weight_multiplier",
      OFF(io_ops_weight_multiplier), true, false, REL_FIRST, REL_LATEST, io_ops_raw,
-     "instances building, resizing, rebuilding... (fewer wins by default)"},
+     "instances building, resizing, rebuilding... (fewer wins by default)", WF_NONE},
     {"PCIWeigher", "nova.scheduler.weights.pci.PCIWeigher", "pci_weight_multiplier",
      OFF(pci_weight_multiplier), false, false, REL_QUEENS, REL_LATEST, pci_raw,
-     "100 - free PCI devices (hosts without devices win)"},
+     "100 - free PCI devices (hosts without devices win)", WF_NONE},
     {"ServerGroupSoftAffinityWeigher", "nova.scheduler.weights.affinity.ServerGroupSoftAffinityWeigher",
      "soft_affinity_weight_multiplier", OFF(soft_affinity_weight_multiplier), false, false,
-     REL_FIRST, REL_LATEST, soft_affinity_raw, "soft-affinity: group members on the host"},
+     REL_FIRST, REL_LATEST, soft_affinity_raw, "soft-affinity: group members on the host", WF_NONE},
     {"ServerGroupSoftAntiAffinityWeigher",
      "nova.scheduler.weights.affinity.ServerGroupSoftAntiAffinityWeigher",
      "soft_anti_affinity_weight_multiplier", OFF(soft_anti_affinity_weight_multiplier), false,
      false, REL_FIRST, REL_LATEST, soft_anti_affinity_raw,
-     "soft-anti-affinity: minus the group members on the host"},
+     "soft-anti-affinity: minus the group members on the host", WF_NONE},
     {"BuildFailureWeigher", "nova.scheduler.weights.compute.BuildFailureWeigher",
      "build_failure_weight_multiplier", OFF(build_failure_weight_multiplier), false, true,
-     REL_FIRST, REL_LATEST, build_failure_raw, "recent failed builds (negated multiplier)"},
+     REL_FIRST, REL_LATEST, build_failure_raw, "recent failed builds (negated multiplier)", WF_NONE},
     {"CrossCellWeigher", "nova.scheduler.weights.cross_cell.CrossCellWeigher",
      "cross_cell_move_weight_multiplier", OFF(cross_cell_move_weight_multiplier), false, false,
-     REL_USSURI, REL_LATEST, cross_cell_raw, "+1 in the source cell, -1 elsewhere (cross-cell moves)"},
+     REL_USSURI, REL_LATEST, cross_cell_raw, "+1 in the source cell, -1 elsewhere (cross-cell moves)", WF_NONE},
     {"HypervisorVersionWeigher", "nova.scheduler.weights.hypervisor_version.HypervisorVersionWeigher",
      "hypervisor_version_weight_multiplier", OFF(hypervisor_version_weight_multiplier), false,
-     false, REL_2023_2, REL_LATEST, hypervisor_version_raw, "hypervisor version (newer wins)"},
+     false, REL_2023_2, REL_LATEST, hypervisor_version_raw, "hypervisor version (newer wins)", WF_NONE},
     {"NumInstancesWeigher", "nova.scheduler.weights.num_instances.NumInstancesWeigher",
      "num_instances_weight_multiplier", OFF(num_instances_weight_multiplier), false, false,
-     REL_2023_2, REL_LATEST, num_instances_raw, "instances on the host (off by default)"},
+     REL_2023_2, REL_LATEST, num_instances_raw, "instances on the host (off by default)", WF_NONE},
     {"ImagePropertiesWeigher", "nova.scheduler.weights.image_props.ImagePropertiesWeigher",
      "image_props_weight_multiplier", OFF(image_props_weight_multiplier), false, false,
      REL_2025_1, REL_LATEST, image_props_raw,
-     "image properties shared with instances on the host (off by default)"},
+     "image properties shared with instances on the host (off by default)", WF_NONE},
 };
 const int weigher_count = sizeof weigher_table / sizeof weigher_table[0];
 
