@@ -18,6 +18,7 @@
 #define NOVALID_MODEL_H
 
 #include "config.h"
+#include "reason.h"
 #include "util.h"
 
 /* Placement resource classes the model knows. */
@@ -494,7 +495,100 @@ typedef struct fit_prep {
     int64_t reserved[RC_COUNT]; /* its reserved when it sets none (DISK_GB in GB) */
 } fit_prep;
 void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p);
-bool placement_fit_prepared(const cloud *c, int h, const fit_prep *p, struct reject_reason *why);
+/* Placement's rule for one class: `a` of class rc fits a provider with
+ * `total` (max_unit, min_unit, step_size), `used`, `reserved` and
+ * `ratio` iff min_unit <= a <= max_unit, a % step == 0 and used + a <=
+ * (total - reserved) * ratio (a float compare).  On refusal, `why` (when
+ * not NULL) gets the reason code and its numbers. */
+static inline bool placement_fit_check(int rc, int64_t a, int64_t total, int64_t max_unit,
+                                       int64_t min_unit, int64_t step, int64_t used,
+                                       int64_t reserved, double ratio, reject_reason *why)
+{
+    int code = -1;
+    int64_t limit = 0;
+    if (total <= 0)
+        code = R_PL_NO_INVENTORY;
+    else if (a > max_unit)
+        code = R_PL_MAX_UNIT, limit = max_unit;
+    else if (a < min_unit)
+        code = R_PL_MIN_UNIT, limit = min_unit;
+    else if (step > 1 && a % step)
+        code = R_PL_STEP, limit = step;
+    if (code >= 0) {
+        if (why) {
+            why->code = code;
+            why->i[0] = rc;
+            why->i[1] = a;
+            why->i[2] = limit;
+        }
+        return false;
+    }
+    double cap = (double)(total - reserved) * ratio;   /* placement_capacity() */
+    if ((double)(used + a) > cap) {
+        if (why) {
+            why->code = R_PL_CAPACITY;
+            why->i[0] = rc;
+            why->i[1] = used;
+            why->i[2] = a;
+            why->i[3] = total;
+            why->i[4] = reserved;
+            why->d[0] = cap;
+            why->d[1] = ratio;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* One class of placement_fit_prepared() for a host without units (min_unit
+ * 1, max_unit its total, step 1); rc is a constant where it is inlined,
+ * so the host's fields are read directly. */
+static inline bool placement_fit_class(const cloud *c, int h, const host *ho, int rc,
+                                       const fit_prep *p, reject_reason *why)
+{
+    int64_t total, reserved;
+    double ratio;
+    switch (rc) {
+    case RC_VCPU:
+        total = ho->vcpus;
+        reserved = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus : p->reserved[rc];
+        ratio = ho->cpu_allocation_ratio > 0 ? ho->cpu_allocation_ratio : p->ratio[rc];
+        break;
+    case RC_MEMORY_MB:
+        total = ho->memory_mb;
+        reserved = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
+                                                    : p->reserved[rc];
+        ratio = ho->ram_allocation_ratio > 0 ? ho->ram_allocation_ratio : p->ratio[rc];
+        break;
+    case RC_DISK_GB:
+        total = ho->disk_gb;
+        reserved = ho->reserved_host_disk_mb >= 0 ? (ho->reserved_host_disk_mb + 1023) / 1024
+                                                  : p->reserved[rc];
+        ratio = ho->disk_allocation_ratio > 0 ? ho->disk_allocation_ratio : p->ratio[rc];
+        break;
+    default:
+        total = ho->pcpus;
+        reserved = 0;
+        ratio = 1.0;
+        break;
+    }
+    return placement_fit_check(rc, p->amount[rc], total, total, 1, 1, placement_used(c, h, rc),
+                               reserved, ratio, why);
+}
+
+/* Inline: every host of the cloud comes through here for every request. */
+static inline bool placement_fit_prepared(const cloud *c, int h, const fit_prep *p,
+                                          reject_reason *why)
+{
+    if (c->units_set)   /* units are rare: the general way */
+        return placement_fit_reason(c, h, p->amount, why);
+    const host *ho = &c->hosts.v[h];
+    return (!p->amount[RC_VCPU] || placement_fit_class(c, h, ho, RC_VCPU, p, why)) &&
+           (!p->amount[RC_MEMORY_MB] || placement_fit_class(c, h, ho, RC_MEMORY_MB, p, why)) &&
+           (!p->amount[RC_DISK_GB] || placement_fit_class(c, h, ho, RC_DISK_GB, p, why)) &&
+           (!p->amount[RC_PCPU] || placement_fit_class(c, h, ho, RC_PCPU, p, why));
+}
+
 /* Allocations of a consumer on a host (summed); false if none. */
 bool placement_consumer_on(const cloud *c, enum consumer_kind kind, int consumer,
                            int h, int64_t out[RC_COUNT]);

@@ -66,41 +66,9 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
         int64_t max_unit = u && u->max_unit[rc] > 0 ? u->max_unit[rc] : total;
         int64_t min_unit = u && u->min_unit[rc] > 0 ? u->min_unit[rc] : 1;
         int64_t step = u && u->step_size[rc] > 0 ? u->step_size[rc] : 1;
-        int code = -1;
-        int64_t limit = 0;
-        if (total <= 0)
-            code = R_PL_NO_INVENTORY;
-        else if (a > max_unit)
-            code = R_PL_MAX_UNIT, limit = max_unit;
-        else if (a < min_unit)
-            code = R_PL_MIN_UNIT, limit = min_unit;
-        else if (step > 1 && a % step)
-            code = R_PL_STEP, limit = step;
-        if (code >= 0) {
-            if (why) {
-                why->code = code;
-                why->i[0] = rc;
-                why->i[1] = a;
-                why->i[2] = limit;
-            }
+        if (!placement_fit_check(rc, a, total, max_unit, min_unit, step, placement_used(c, h, rc),
+                                 reserveds[rc], ratios[rc], why))
             return false;
-        }
-        int64_t used = placement_used(c, h, rc), reserved = reserveds[rc];
-        double ratio = ratios[rc];
-        double cap = (double)(total - reserved) * ratio;   /* placement_capacity() */
-        if ((double)(used + a) > cap) {
-            if (why) {
-                why->code = R_PL_CAPACITY;
-                why->i[0] = rc;
-                why->i[1] = used;
-                why->i[2] = a;
-                why->i[3] = total;
-                why->i[4] = reserved;
-                why->d[0] = cap;
-                why->d[1] = ratio;
-            }
-            return false;
-        }
     }
     return true;
 }
@@ -114,84 +82,6 @@ void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_p
     p->reserved[RC_MEMORY_MB] = c->conf.reserved_host_memory_mb;
     p->reserved[RC_DISK_GB] = (c->conf.reserved_host_disk_mb + 1023) / 1024;
     p->reserved[RC_PCPU] = 0;
-}
-
-/* One class of placement_fit_reason() for a host without units (min_unit
- * 1, max_unit its total, step 1); rc is a constant where it is inlined,
- * so the host's fields are read directly. */
-static inline bool fit_class(const cloud *c, int h, const host *ho, int rc, const fit_prep *p,
-                             reject_reason *why)
-{
-    int64_t a = p->amount[rc], total, reserved;
-    double ratio;
-    switch (rc) {
-    case RC_VCPU:
-        total = ho->vcpus;
-        reserved = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus : p->reserved[rc];
-        ratio = ho->cpu_allocation_ratio > 0 ? ho->cpu_allocation_ratio : p->ratio[rc];
-        break;
-    case RC_MEMORY_MB:
-        total = ho->memory_mb;
-        reserved = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
-                                                    : p->reserved[rc];
-        ratio = ho->ram_allocation_ratio > 0 ? ho->ram_allocation_ratio : p->ratio[rc];
-        break;
-    case RC_DISK_GB:
-        total = ho->disk_gb;
-        reserved = ho->reserved_host_disk_mb >= 0 ? (ho->reserved_host_disk_mb + 1023) / 1024
-                                                  : p->reserved[rc];
-        ratio = ho->disk_allocation_ratio > 0 ? ho->disk_allocation_ratio : p->ratio[rc];
-        break;
-    default:
-        total = ho->pcpus;
-        reserved = 0;
-        ratio = 1.0;
-        break;
-    }
-    int code = -1;
-    int64_t limit = 0;
-    if (total <= 0)
-        code = R_PL_NO_INVENTORY;
-    else if (a > total)
-        code = R_PL_MAX_UNIT, limit = total;
-    else if (a < 1)
-        code = R_PL_MIN_UNIT, limit = 1;
-    if (code >= 0) {
-        if (why) {
-            why->code = code;
-            why->i[0] = rc;
-            why->i[1] = a;
-            why->i[2] = limit;
-        }
-        return false;
-    }
-    int64_t used = placement_used(c, h, rc);
-    double cap = (double)(total - reserved) * ratio;
-    if ((double)(used + a) > cap) {
-        if (why) {
-            why->code = R_PL_CAPACITY;
-            why->i[0] = rc;
-            why->i[1] = used;
-            why->i[2] = a;
-            why->i[3] = total;
-            why->i[4] = reserved;
-            why->d[0] = cap;
-            why->d[1] = ratio;
-        }
-        return false;
-    }
-    return true;
-}
-
-bool placement_fit_prepared(const cloud *c, int h, const fit_prep *p, reject_reason *why)
-{
-    if (c->units_set)   /* units are rare: the general way */
-        return placement_fit_reason(c, h, p->amount, why);
-    const host *ho = &c->hosts.v[h];
-    return (!p->amount[RC_VCPU] || fit_class(c, h, ho, RC_VCPU, p, why)) &&
-           (!p->amount[RC_MEMORY_MB] || fit_class(c, h, ho, RC_MEMORY_MB, p, why)) &&
-           (!p->amount[RC_DISK_GB] || fit_class(c, h, ho, RC_DISK_GB, p, why)) &&
-           (!p->amount[RC_PCPU] || fit_class(c, h, ho, RC_PCPU, p, why));
 }
 
 bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char *why,

@@ -184,7 +184,21 @@ typedef struct pquery {
     int64_t limit;              /* 0: unlimited */
     intvec required_kind, forbidden_kind;   /* trait_kind() of each, for the host loop */
     fit_prep fit;               /* res, prepared for the host loop */
+    /* the traits and aggregates asked for: none, only the disabled hosts'
+     * trait forbidden (Train on), or more (see query_shape()) */
+    enum { Q_PLAIN, Q_NOT_DISABLED, Q_MORE } shape;
 } pquery;
+
+/* What a host must have beyond the resources, as the loop asks it. */
+static void query_shape(pquery *q)
+{
+    if (q->required.n || q->n_member_of || q->forbidden_aggs.n || q->forbidden.n > 1)
+        q->shape = Q_MORE;
+    else if (q->forbidden.n)
+        q->shape = q->forbidden_kind.v[0] == TRAIT_STATUS_DISABLED ? Q_NOT_DISABLED : Q_MORE;
+    else
+        q->shape = Q_PLAIN;
+}
 
 static void pquery_done(pquery *q)
 {
@@ -468,6 +482,13 @@ static bool placement_candidate(const cloud *c, const pquery *q, int h, reject_r
 #endif
     if (!placement_fit_prepared(c, h, &q->fit, why))
         return false;
+    if (q->shape == Q_PLAIN)
+        return true;
+    if (q->shape == Q_NOT_DISABLED) {   /* host_has_trait_kind(), the common case first */
+        const host *ho = &c->hosts.v[h];
+        if (ho->disabled == ho->status_trait_stale && !ho->traits.n)
+            return true;
+    }
     bool first = true;
     for (int i = 0; i < q->required.n; i++)
         if (!host_has_trait_kind(c, h, q->required.v[i], q->required_kind.v[i])) {
@@ -810,6 +831,7 @@ typedef struct filter_run {
     int *rejected;              /* hosts each rejected */
     int *act, nact;             /* the filters a host goes through: not those the
                                  * request alone says every host passes (idle) */
+    unsigned char *fast;        /* act's enum filter_fast */
     reject_reason why;          /* clean between hosts */
     /* held: the events are kept aside until filter_run_place() puts them
      * in the trail (Placement's loop filters before Nova would have, and
@@ -842,11 +864,14 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
     fr->ev = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->ev);
     fr->rejected = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->rejected);
     fr->act = nv_malloc((size_t)(ns ? ns : 1) * sizeof *fr->act);
+    fr->fast = nv_malloc((size_t)(ns ? ns : 1));
     if (hold)
         fr->held = nv_calloc((size_t)(ns ? ns : 1), sizeof *fr->held);
     for (int k = 0; k < ns; k++) {
-        if (!seg[k]->idle || !seg[k]->idle(x))   /* idle: every host passes, visit none */
+        if (!seg[k]->idle || !seg[k]->idle(x)) {   /* idle: every host passes, visit none */
+            fr->fast[fr->nact] = (unsigned char)seg[k]->fast;
             fr->act[fr->nact++] = k;
+        }
         fr->ev[k] = hold ? -1 : filter_event(seg[k], t);
     }
 }
@@ -874,8 +899,23 @@ static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr
                                                                    host_state *hs, trail *t)
 {
     reject_reason *why = &fr->why;
+    const host *ho = &x->c->hosts.v[hs->host];
     for (int a = 0; a < fr->nact; a++) {
         int k = fr->act[a];
+        /* the passing hosts of the common filters, told without the call */
+        bool passes = (fr->fast[a] == FF_COMPUTE && compute_filter_passes(ho)) ||
+                      (fr->fast[a] == FF_IMAGE && image_filter_passes_as_last(x->memo, ho));
+#ifdef NV_CHECK_STATES
+        if (passes) {   /* sanitizer builds: the filter agrees */
+            reject_reason chk = {0};
+            if (!fr->seg[k]->pass(x, hs, &chk))
+                nv_fatal("host %s: %s passes inline but not by its filter", ho->name,
+                         fr->seg[k]->name);
+            reason_done(&chk);
+        }
+#endif
+        if (passes)
+            continue;
         if (fr->seg[k]->pass(x, hs, why)) {
             if (why->code != R_TEXT || why->buf[0].len || why->buf[1].len)
                 reason_reset(why);   /* words written by a host that passed */
@@ -918,6 +958,7 @@ static void filter_run_free(filter_run *fr)
     free(fr->ev);
     free(fr->rejected);
     free(fr->act);
+    free(fr->fast);
 }
 
 /* `in` hosts went through the run (its events in the trail): set each
@@ -1148,21 +1189,31 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         const double *raw = wb->raw;
         double *part = wb->part, *weight = wb->weight;
         size_t step = (size_t)nk;
-        for (int i = 0; i < n; i++)
-            weight[i] = 0.0;
+        if (!nk)
+            for (int i = 0; i < n; i++)
+                weight[i] = 0.0;
         for (int k = 0; k < nk; k++) {
             double l = lo[k], span = hi[k] - lo[k], m = mult[k];
             bool flat = lo[k] == hi[k];
-            for (int i = 0; i < n; i++) {
-                double r = raw[(size_t)i * step + (size_t)k];
-                double norm = flat ? 0.0 : (r - l) / span;
-                if (!uniform[k])
-                    m = weigher_multiplier(c, ws->v[k], list->v[i]);
-                /* + 0.0: a negative multiplier times 0 is 0, never -0.0 */
-                double p = m * norm + 0.0;
-                part[(size_t)i * step + (size_t)k] = p;
-                weight[i] += p;
-            }
+            const double *rk = raw + k;
+            double *pk = part + k;
+            /* + 0.0: a negative multiplier times 0 is 0, never -0.0; so the
+             * first weigher's part is its sum with 0.0 as it is */
+#define PARTS(norm_expr, m_expr)                                            \
+    for (int i = 0; i < n; i++) {                                           \
+        double r = rk[(size_t)i * step];                                    \
+        double p = (m_expr) * (norm_expr) + 0.0;                            \
+        (void)r;                                                            \
+        pk[(size_t)i * step] = p;                                           \
+        weight[i] = k ? weight[i] + p : p;                                  \
+    }
+            if (!uniform[k])
+                PARTS(flat ? 0.0 : (r - l) / span, weigher_multiplier(c, ws->v[k], list->v[i]))
+            else if (flat)
+                PARTS(0.0, m)
+            else
+                PARTS((r - l) / span, m)
+#undef PARTS
         }
         free(mult);
         free(uniform);
@@ -1559,6 +1610,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             intvec_push(&q.required_kind, (int)trait_kind(q.required.v[i]));
         for (int i = 0; i < q.forbidden.n; i++)
             intvec_push(&q.forbidden_kind, (int)trait_kind(q.forbidden.v[i]));
+        query_shape(&q);
         /* pinned CPUs: a second query asks for VCPU instead (Train+) */
         const flavor *fv = &c->flavors.v[spec->flavor];
         bool fallback = q.res[RC_PCPU] > 0 && !c->conf.disable_fallback_pcpu_query &&

@@ -170,6 +170,9 @@ enum filter_flags {
     F_REBUILD = 2,              /* RUN_ON_REBUILD */
 };
 
+/* Filters whose passing hosts filter_run_host() tells inline. */
+enum filter_fast { FF_NONE, FF_COMPUTE, FF_IMAGE };
+
 typedef struct filter_desc {
     const char *name;
     unsigned flags;
@@ -181,7 +184,22 @@ typedef struct filter_desc {
     /* NULL, or true when the request alone says every host passes (no
      * group, no hint, nothing asked): the filter then visits no host */
     bool (*idle)(const sched_ctx *x);
+    enum filter_fast fast;      /* a host that passes is told inline (below), else FF_NONE */
 } filter_desc;
+
+/* ComputeFilter's pass, and ImagePropertiesFilter's for a host of the
+ * (cpu_arch, hypervisor_type) pair it last passed (no version or
+ * maxphysaddr asked); filter_run_host() asks these before the call
+ * through the table, and the filters themselves start with them. */
+static inline bool compute_filter_passes(const host *ho)
+{
+    return !ho->disabled && !ho->forced_down && ho->up;   /* host_is_up() */
+}
+static inline bool image_filter_passes_as_last(const sched_memo *m, const host *ho)
+{
+    return m->image_ready && !m->req_ver && !m->bits && m->seen_pass && m->seen_arch &&
+           m->seen_arch == ho->cpu_arch && m->seen_hv == ho->hypervisor_type;
+}
 
 extern const filter_desc filter_table[];
 extern const int filter_count;
