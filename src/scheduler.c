@@ -465,7 +465,9 @@ static void isolate_aggregates(const cloud *c, pquery *q)
     }
 }
 
-static bool placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
+/* Inlined: every host of the cloud comes through here for every request. */
+static inline __attribute__((always_inline)) bool
+placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
 {
     if (q->in_tree >= 0 && q->in_tree != h) {
         why->code = R_PL_IN_TREE;
@@ -1674,31 +1676,32 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             }
             placement_fit_prepare(c, q.res, &q.fit);
             int found = 0;
+            /* narrowed here rather than after the filters: a cell, ignored hosts */
+            bool narrow_early = early_seg && (cell_only || spec->ignore_hosts.n);
+            reason_reset(&why);   /* clean: a host that fits writes nothing in it */
             for (int h = 0; h < c->hosts.n; h++) {
                 if (is_cand[h])
                     continue;
-                if (why.code != R_TEXT || why.buf[0].len || why.buf[1].len)
-                    reason_reset(&why);   /* clean for every host, cheaply */
                 if (placement_candidate(c, &q, h, &why)) {
                     if (q.limit && found >= q.limit) {
                         if (!pass) {
-                            reason_reset(&why);
                             why.code = R_PL_LIMIT;
                             why.i[0] = q.limit;
                             event_reject(pe, h, &why);
                             intvec_push(&rej_ids, h);
+                            reason_reset(&why);
                         }
                         continue;
                     }
                     found++;
                     found_all++;
                     is_cand[h] = (unsigned char)(pass + 1);
-                    if (early_seg && cell_only && c->hosts.v[h].cell != cell_only) {
+                    if (narrow_early && cell_only && c->hosts.v[h].cell != cell_only) {
                         is_cand[h] = 4;   /* left out before the filters */
                         early_dropped++;
                         continue;
                     }
-                    if (early_seg && spec->ignore_hosts.n &&
+                    if (narrow_early && spec->ignore_hosts.n &&
                         strlist_find_ci(&spec->ignore_hosts, c->hosts.v[h].name) >= 0) {
                         is_cand[h] = 5;   /* ignored, before the filters */
                         intvec_push(&early_ignored, h);
@@ -1718,9 +1721,12 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                                   early_lo, early_hi, early_n == 0);
                         early_n++;
                     }
-                } else if (!pass) {
-                    event_reject(pe, h, &why);
-                    intvec_push(&rej_ids, h);
+                } else {
+                    if (!pass) {
+                        event_reject(pe, h, &why);
+                        intvec_push(&rej_ids, h);
+                    }
+                    reason_reset(&why);
                 }
             }
         }
@@ -1743,12 +1749,12 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         for (int h = 0; h < c->hosts.n; h++)
             if (is_cand[h]) {
                 n_cand++;
-                intvec_push(&pe->candidates, h);
+                pe->candidates.v[pe->candidates.n++] = h;   /* room made above */
                 if (is_cand[h] == 3)
                     continue;   /* a filter rejected it (filter_run_place records which) */
                 dec_candidate(d, h);
                 if (is_cand[h] < 4)   /* 4, 5: of another cell, ignored: narrowed below */
-                    intvec_push(&list, h);
+                    list.v[list.n++] = h;
             } else if (d->host[h].fate != DF_PLACEMENT) {
                 d->host[h].fate = DF_NOT_CANDIDATE;
             }
