@@ -49,12 +49,37 @@ static int usage_text(const cloud *c, int h, int rc, char *out, size_t n)
     return (int)strlen(out);
 }
 
+/* The widths of the measured hosts' used/capacity texts, kept with the
+ * numbers they were written from: a command changes a few hosts' usage,
+ * and writing 15,000 texts again after each was most of the UI's time on
+ * a large cloud.  A width depends on the class and the two numbers only. */
+enum { MEASURED = 5000 };
+static struct usage_width {
+    int64_t used;
+    double cap;
+    int w;                       /* 0: not written yet */
+} usage_widths[MEASURED][3];
+
+static int usage_width(const cloud *c, int h, int b)
+{
+    struct usage_width *u = &usage_widths[h][b];
+    int64_t used = placement_used(c, h, bar_rc[b]);
+    double cap = placement_capacity(c, h, bar_rc[b]);
+    if (!u->w || u->used != used || memcmp(&u->cap, &cap, sizeof cap) != 0) {
+        char txt[40];
+        u->w = usage_text(c, h, bar_rc[b], txt, sizeof txt);
+        u->used = used;
+        u->cap = cap;
+    }
+    return u->w;
+}
+
 static void measure(const tui *t, const tui_pane *p, cols *k)
 {
     const cloud *c = t->s->c;
     int nmax = 4, amax = 2, smax = 5, tmax[3] = {0, 0, 0};
-    /* the first 5000 hosts are a fair sample; longer names are cut */
-    for (int h = 0; h < c->hosts.n && h < 5000; h++) {
+    /* the first MEASURED hosts are a fair sample; longer names are cut */
+    for (int h = 0; h < c->hosts.n && h < MEASURED; h++) {
         int n = tui_text_width(c->hosts.v[h].name);
         const char *az = host_az(c, h);
         int a = az ? tui_text_width(az) : 1, e;
@@ -63,8 +88,7 @@ static void measure(const tui *t, const tui_pane *p, cols *k)
         amax = a > amax ? a : amax;
         smax = st > smax ? st : smax;
         for (int b = 0; b < 3; b++) {
-            char txt[40];
-            int w = usage_text(c, h, bar_rc[b], txt, sizeof txt);
+            int w = usage_width(c, h, b);
             tmax[b] = w > tmax[b] ? w : tmax[b];
         }
     }
