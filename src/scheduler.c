@@ -1091,31 +1091,32 @@ static bool weighers_inline(const int *wcls, int nk)
     return true;
 }
 
-/* weigh_row() for every host of the list, weigher by weigher (rows of
- * raw in the list's order): the host states are in the cache from the
- * filters, and each weigher is one tight loop. */
-static void weigh_columns(const sched_ctx *x, const intvec *list, const int *wcls, int nk,
-                          double *raw, double *lo, double *hi)
+/* weigh_row() for the hosts hosts[0..n), weigher by weigher (their rows
+ * of raw, n x nk), each weigher one tight loop; the lowest and highest so
+ * far in lo and hi (first: these are the first hosts).  Called on blocks
+ * of hosts as Placement returns them, while their states are in the
+ * cache, or on a whole list. */
+static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *wcls, int nk,
+                        double *raw, double *lo, double *hi, bool first)
 {
     const host_state *hs = x->hs;
-    int n = list->n;
     for (int k = 0; k < nk; k++) {
         const weigher_desc *wd = &weigher_table[wcls[k]];
         double *col = raw + k;
         size_t step = (size_t)nk;
+        double l = lo[k], u = hi[k];
         /* one loop per weigher kind, the switch outside it; the lowest and
          * highest as weigh_row() finds them, host by host */
-        double l = 0, u = 0;
 #define COLUMN(expr)                                                        \
     for (int i = 0; i < n; i++) {                                           \
-        const host_state *h = &hs[list->v[i]];                              \
+        const host_state *h = &hs[hosts[i]];                                \
         double r = (expr);                                                  \
         if (wd->minval0 && r < 0)                                           \
             r = 0;                                                          \
         col[(size_t)i * step] = r;                                          \
-        if (!i || r < l)                                                    \
+        if ((first && !i) || r < l)                                         \
             l = r;                                                          \
-        if (!i || r > u)                                                    \
+        if ((first && !i) || r > u)                                         \
             u = r;                                                          \
     }
         switch (wd->fast) {
@@ -1158,7 +1159,7 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
          * as Nova goes, so that the same one wins */
         /* read as Placement returned the hosts (early_raw), else now */
         if (!early_raw && weighers_inline(ws->v, nk)) {
-            weigh_columns(x, list, ws->v, nk, wb->raw, lo, hi);
+            weigh_block(x, list->v, n, ws->v, nk, wb->raw, lo, hi, true);
         } else if (!early_raw) {
             bool by_weigher = x->fatal != NULL;
             if (!by_weigher) {
@@ -1663,7 +1664,11 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         double *early_raw = NULL;
         /* room for every host, then the lowest and highest values; the
          * weigh event keeps the rows used */
-        if (early_seg && nk && !weighers_inline(ws->v, nk))   /* else weigh_columns() */
+        /* the inline weighers read blocks of hosts (weigh_block) */
+        bool by_block = weighers_inline(ws->v, nk);
+        enum { BLOCK = 256 };
+        int block[BLOCK], n_block = 0;
+        if (early_seg && nk)
             early_raw = nv_malloc(((size_t)c->hosts.n + 2) * (size_t)nk * sizeof *early_raw);
         double *early_lo = early_raw ? early_raw + (size_t)c->hosts.n * (size_t)nk : NULL;
         double *early_hi = early_raw ? early_lo + nk : NULL;
@@ -1716,6 +1721,15 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     x.wt[h] = 0.0;
                     if (early_seg && !filter_run_host(&early, &x, &x.hs[h], t)) {
                         is_cand[h] = 3;
+                    } else if (early_raw && by_block) {
+                        block[n_block++] = h;
+                        if (n_block == BLOCK) {
+                            weigh_block(&x, block, n_block, ws->v, nk,
+                                        early_raw + (size_t)early_n * (size_t)nk, early_lo,
+                                        early_hi, early_n == 0);
+                            early_n += n_block;
+                            n_block = 0;
+                        }
                     } else if (early_raw) {
                         weigh_row(&x, &x.hs[h], ws->v, nk, early_raw + (size_t)early_n * (size_t)nk,
                                   early_lo, early_hi, early_n == 0);
@@ -1729,6 +1743,11 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     reason_reset(&why);
                 }
             }
+        }
+        if (n_block) {   /* the last block */
+            weigh_block(&x, block, n_block, ws->v, nk, early_raw + (size_t)early_n * (size_t)nk,
+                        early_lo, early_hi, early_n == 0);
+            early_n += n_block;
         }
         reason_done(&why);
         /* candidates in host order; the fallback's drop out of `rejected` */
