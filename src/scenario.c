@@ -89,6 +89,10 @@ typedef struct loader {
     long long total;            /* hosts and servers the file makes */
     int want_servers;           /* servers the file makes */
     int last_host;              /* the host a server named last (get_ref), -1 none */
+    /* the last server's host zone as host_az() gave it and interned (the
+     * zones do not change while servers load) */
+    const char *az_of, *az_interned;
+    bool az_known;
     /* counted host entries, so that a counted server entry naming its
      * hosts by the same pattern finds them by number, not by name */
     struct host_run *runs;
@@ -991,6 +995,7 @@ static void load_config(loader *ld, const config_setting_t *root)
  */
 typedef struct name_pattern {
     char *pre, *post;           /* text around the conversion, %% undone */
+    size_t pre_len, post_len;
     int width;                  /* zero-padded to this many digits; 0: none */
 } name_pattern;
 
@@ -1071,6 +1076,8 @@ static bool pattern_parse(const char *text, name_pattern *p, char *err, size_t e
     }
     p->pre = part[0].s ? sbuf_take(&part[0]) : nv_strdup("");
     p->post = part[1].s ? sbuf_take(&part[1]) : nv_strdup("");
+    p->pre_len = strlen(p->pre);
+    p->post_len = strlen(p->post);
     return true;
 fail:
     sbuf_free(&part[0]);
@@ -1084,15 +1091,49 @@ fail:
  * stay in the cache until used. */
 enum { LOOKAHEAD = 16 };
 
-static const char *pattern_name(const name_pattern *p, int64_t v, sbuf *buf)
+/* A name made from a pattern, kept for the next: a counted entry asks
+ * for first, first+1, ... (and the same LOOKAHEAD on), so the next name
+ * is the last with its number counted up in place. */
+typedef struct name_buf {
+    sbuf s;
+    const name_pattern *pat;    /* what s holds was made from; NULL: nothing */
+    int64_t v;
+    size_t dig, nd;             /* where its digits are in s, how many */
+} name_buf;
+
+static void name_buf_free(name_buf *nb) { sbuf_free(&nb->s); }
+
+static const char *pattern_name(const name_pattern *p, int64_t v, name_buf *nb)
 {
+    char *s = nb->s.s;
+    if (nb->pat == p && v == nb->v + 1) {
+        size_t i = nb->dig + nb->nd;
+        while (i > nb->dig && s[i - 1] == '9')
+            s[--i] = '0';
+        if (i > nb->dig) {   /* no carry out of the digits: same length */
+            s[i - 1]++;
+            nb->v = v;
+            return s;
+        }
+    } else if (nb->pat == p && v == nb->v) {
+        return s;
+    }
     char digits[48];
     const char *d = put_digits(digits + sizeof digits, (uint64_t)v, p->width);
-    sbuf_reset(buf);
-    sbuf_add(buf, p->pre);
-    sbuf_addn(buf, d, (size_t)(digits + sizeof digits - d));
-    sbuf_add(buf, p->post);
-    return buf->s;
+    size_t nd = (size_t)(digits + sizeof digits - d), n = p->pre_len + nd + p->post_len;
+    nb->s.len = 0;
+    sbuf_reserve(&nb->s, n);
+    s = nb->s.s;
+    memcpy(s, p->pre, p->pre_len);
+    memcpy(s + p->pre_len, d, nd);
+    memcpy(s + p->pre_len + nd, p->post, p->post_len);
+    s[n] = '\0';
+    nb->s.len = n;
+    nb->pat = p;
+    nb->v = v;
+    nb->dig = p->pre_len;
+    nb->nd = nd;
+    return s;
 }
 
 /* `count` and `first` of a hosts or servers entry: false (reported) when
@@ -1314,7 +1355,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     check_keys(ld, e, path, host_keys);
     int64_t count = 1, first = 1;
     name_pattern pat = {0};
-    sbuf nb = {0};
+    name_buf nb = {0};
     const char *name = NULL;
     bool counted = member(e, "count") != NULL;
     bool count_ok = get_count(ld, e, path, ld->c->hosts.n, MAX_HOSTS, "hosts", &count, &first);
@@ -1376,7 +1417,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
     if (!ok) {
         strlist_free(&traits);
         pattern_done(&pat);
-        sbuf_free(&nb);
+        name_buf_free(&nb);
         return;
     }
 
@@ -1422,7 +1463,7 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
 
     /* a counted entry: the others are copies under the pattern's names
      * (the indexes' slots of the name LOOKAHEAD on asked for now) */
-    sbuf ahead = {0};
+    name_buf ahead = {0};
     for (int64_t k = 1; k < count && ld_progress(ld); k++) {
         if (k + LOOKAHEAD < count) {
             const char *an = pattern_name(&pat, first + k + LOOKAHEAD, &ahead);
@@ -1452,8 +1493,8 @@ static void load_host(loader *ld, const config_setting_t *e, int i, host_az_refs
         memset(&pat, 0, sizeof pat);
     }
     pattern_done(&pat);
-    sbuf_free(&nb);
-    sbuf_free(&ahead);
+    name_buf_free(&nb);
+    name_buf_free(&ahead);
 }
 
 static const char *const agg_keys[] = {"name", "hosts", "metadata", NULL};
@@ -1770,7 +1811,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     int64_t count = 1, first = 1;
     name_pattern pat = {0}, hpat = {0};
     bool host_pattern = false;
-    sbuf nb = {0}, hb = {0};
+    name_buf nb = {0}, hb = {0};
     const char *name = NULL;
     bool counted = member(e, "count") != NULL;
     if (!get_count(ld, e, path, ld->c->servers.n, MAX_SERVERS, "servers", &count, &first))
@@ -1830,7 +1871,7 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
         load_spec(ld, rs, spath, &spec);
     }
     int64_t amt[RC_COUNT];
-    sbuf ahead = {0};
+    name_buf ahead = {0};
     for (int64_t k = 0; ok && name && ld->nerr == before && k < count && ld_progress(ld); k++) {
         if (counted) {
             if (k + LOOKAHEAD < count)   /* its index slot, asked for early */
@@ -1872,9 +1913,9 @@ static void load_server(loader *ld, const config_setting_t *e, int i)
     strlist_free(&spec.force_nodes);
     pattern_done(&pat);
     pattern_done(&hpat);
-    sbuf_free(&nb);
-    sbuf_free(&hb);
-    sbuf_free(&ahead);
+    name_buf_free(&nb);
+    name_buf_free(&hb);
+    name_buf_free(&ahead);
 }
 
 /* One server of an entry, with its Placement allocation `amt` and a copy
@@ -1918,7 +1959,13 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
     cloud_server_set_host(c, id, h);
     placement_add(c, CONSUMER_SERVER, id, h, amt);
     s = &c->servers.v[id];
-    s->availability_zone = nv_intern(host_az(c, h));
+    const char *az = host_az(c, h);
+    if (!ld->az_known || az != ld->az_of) {
+        ld->az_of = az;
+        ld->az_interned = nv_intern(az);
+        ld->az_known = true;
+    }
+    s->availability_zone = ld->az_interned;
 }
 
 /* ---- steps ------------------------------------------------------------------- */

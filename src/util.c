@@ -259,7 +259,7 @@ bool kv_split(const char *s, char **key, char **value)
 
 /* ---- sbuf ------------------------------------------------------------- */
 
-static void sbuf_reserve(sbuf *b, size_t extra)
+void sbuf_reserve(sbuf *b, size_t extra)
 {
     if (b->len + extra + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;

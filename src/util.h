@@ -104,6 +104,8 @@ typedef struct sbuf {
 } sbuf;
 
 void sbuf_add(sbuf *b, const char *s);
+/* room for `extra` more bytes and a terminating NUL */
+void sbuf_reserve(sbuf *b, size_t extra);
 void sbuf_addn(sbuf *b, const char *s, size_t n);
 void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_vaddf(sbuf *b, const char *fmt, va_list ap);

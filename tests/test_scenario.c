@@ -850,6 +850,35 @@ static void test_count_host_runs(void **state)
                  "t.cfg:", "h01");
 }
 
+/* Counted names are counted up in place: carries, a carry out of the
+ * digits (one more digit), zero padding, text after the number. */
+static void test_count_names_carry(void **state)
+{
+    (void)state;
+    scenario *s = load_ok(
+        "name = \"n\";\n"
+        "hosts = ( { name = \"a%d\"; count = 4; first = 98; vcpus = 8; memory_mb = 4096;\n"
+        "            disk_gb = 10; },\n"
+        "          { name = \"b%03d-x%%\"; count = 3; first = 999; vcpus = 8; memory_mb = 4096;\n"
+        "            disk_gb = 10; },\n"
+        "          { name = \"c%04d\"; count = 3; first = 9; vcpus = 8; memory_mb = 4096;\n"
+        "            disk_gb = 10; } );\n"
+        "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 512; root_gb = 1; } );\n"
+        "servers = ( { name = \"v%d\"; count = 3; first = 99; host = \"a%d\"; flavor = \"f\"; } );\n");
+    const cloud *c = s->c;
+    const char *want[] = {"a98", "a99", "a100", "a101", "b999-x%", "b1000-x%", "b1001-x%",
+                          "c0009", "c0010", "c0011"};
+    assert_int_equal(c->hosts.n, 10);
+    for (int k = 0; k < 10; k++)
+        assert_string_equal(c->hosts.v[k].name, want[k]);
+    const char *sv[] = {"v99", "v100", "v101"};
+    for (int k = 0; k < 3; k++) {
+        assert_string_equal(c->servers.v[k].name, sv[k]);
+        assert_string_equal(c->hosts.v[c->servers.v[k].host].name, want[k + 1]);
+    }
+    scenario_free(s);
+}
+
 static void test_save_error(void **state)
 {
     (void)state;
@@ -970,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_valid_loads),
         cmocka_unit_test(test_count_patterns),
         cmocka_unit_test(test_count_host_runs),
+        cmocka_unit_test(test_count_names_carry),
         cmocka_unit_test(test_load_watch),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_parse_and_include),
