@@ -164,7 +164,7 @@ static int find_server(nova_env *env, const conductor_req *q, cmd_result *r)
 /* Quirk bug-1718455: which num_instances a move asks the scheduler for. */
 static int move_num_instances(nova_env *env, int sid)
 {
-    int persisted = srv(env, sid)->spec.num_instances;
+    int persisted = server_spec(srv(env, sid))->num_instances;
     if (persisted > 1 && quirk_on(&env->c->conf, Q_BUG_1718455)) {
         char *why = nv_printf("RequestSpec.num_instances = %d, persisted by the multi-create "
                               "boot, is used for this move of one server: the scheduler "
@@ -187,25 +187,25 @@ static void move_spec(nova_env *env, int sid, request_spec *rs, bool persisted_i
     rs->is_bfv = s->boot_from_volume;
     rs->project = s->project;
     rs->group = s->group;
-    rs->availability_zone = s->spec.availability_zone;
-    kvlist_copy(&rs->hints, &s->spec.hints);
+    rs->availability_zone = server_spec(s)->availability_zone;
+    kvlist_copy(&rs->hints, &server_spec(s)->hints);
     intvec_push(&rs->instances, sid);
     rs->num_instances = move_num_instances(env, sid);
     /* force_hosts/force_nodes are reset for every move */
     /* live migration and resize overwrite ignore_hosts; evacuation used
      * the persisted list (bug 1669054) */
-    if (persisted_ignore && quirk_on(&env->c->conf, Q_BUG_1669054) && s->spec.ignore_hosts.n) {
-        for (int i = 0; i < s->spec.ignore_hosts.n; i++)
-            strlist_push(&rs->ignore_hosts, s->spec.ignore_hosts.v[i]);
+    if (persisted_ignore && quirk_on(&env->c->conf, Q_BUG_1669054) && server_spec(s)->ignore_hosts.n) {
+        for (int i = 0; i < server_spec(s)->ignore_hosts.n; i++)
+            strlist_push(&rs->ignore_hosts, server_spec(s)->ignore_hosts.v[i]);
         trail_quirk(env->t, "bug-1669054",
                     "ignore_hosts persisted by an earlier resize/migration excludes those hosts "
                     "from this move");
     }
-    if (quirk_on(&env->c->conf, Q_BUG_1797580) && s->spec.requested_host) {
-        rs->dest_host = nv_strdup(s->spec.requested_host);
+    if (quirk_on(&env->c->conf, Q_BUG_1797580) && server_spec(s)->requested_host) {
+        rs->dest_host = nv_strdup(server_spec(s)->requested_host);
         char *why = nv_printf("requested_destination %s persisted by an earlier targeted move "
                               "pins this move",
-                              s->spec.requested_host);
+                              server_spec(s)->requested_host);
         trail_quirk(env->t, "bug-1797580", why);
         free(why);
     }
@@ -429,7 +429,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
         }
         placement_delete(c, CONSUMER_SERVER, sid, dst_host);
         /* populate_retry: no retries with max_attempts 1 or one forced host */
-        const persisted_spec *ps = &srv(env, sid)->spec;
+        const persisted_spec *ps = server_spec(srv(env, sid));
         if (c->conf.max_attempts == 1 || ps->force_hosts.n == 1 || ps->force_nodes.n == 1) {
             /* no retry: the compute records the fault with the reason only
              * (add_instance_fault_from_exc(fault_message=reason)) */
@@ -470,7 +470,7 @@ static int build_attempts(nova_env *env, int sid, int dst_host, intvec *alts,
             rs.is_bfv = s->boot_from_volume;
             rs.project = s->project;
             rs.group = s->group;
-            kvlist_copy(&rs.hints, &s->spec.hints);
+            kvlist_copy(&rs.hints, &server_spec(s)->hints);
             const char *exc = NULL;
             char *why = NULL;
             dst_host = reselect(env, &rs, sid, dst_host, tried, attempts, &exc, &why);
@@ -649,13 +649,13 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
         set_str(&s->project, rs.project);
         set_state(env, s, &s->vm_state, "building");
         set_state(env, s, &s->task_state, "scheduling");
-        s->spec.num_instances = (int)n;
-        s->spec.availability_zone = nv_strdup(az);
-        hints_to_kv(&q->hints, &s->spec.hints);
+        server_spec_w(s)->num_instances = (int)n;
+        server_spec_w(s)->availability_zone = nv_strdup(az);
+        hints_to_kv(&q->hints, &server_spec_w(s)->hints);
         if (fhost)
-            strlist_push(&s->spec.force_hosts, fhost);
+            strlist_push(&server_spec_w(s)->force_hosts, fhost);
         if (fnode)
-            strlist_push(&s->spec.force_nodes, fnode);
+            strlist_push(&server_spec_w(s)->force_nodes, fnode);
         intvec_push(&rs.instances, sid);
         intvec_push(&r->servers, sid);
     }
@@ -1011,8 +1011,8 @@ static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r
         request_spec rs;
         move_spec(env, sid, &rs, false);
         rs.dest_cell = nv_strdup(c->hosts.v[src].cell);
-        if (quirk_on(&c->conf, Q_BUG_1718512) && s->spec.retry_hosts.n) {
-            strlist_copy(&rs.retry_hosts, &s->spec.retry_hosts);
+        if (quirk_on(&c->conf, Q_BUG_1718512) && server_spec(s)->retry_hosts.n) {
+            strlist_copy(&rs.retry_hosts, &server_spec(s)->retry_hosts);
             trail_quirk(env->t, "bug-1718512",
                         "RequestSpec.retry persisted by an earlier rescheduled resize: RetryFilter "
                         "rejects the hosts it names");
@@ -1082,7 +1082,7 @@ static void op_live_migrate(nova_env *env, const conductor_req *q, cmd_result *r
         }
         strlist_free(&attempted);
         if (chosen >= 0 && quirk_on(&c->conf, Q_BUG_1797580) && dest >= 0)
-            set_str(&s->spec.requested_host, hname(env, dest));
+            set_str(&server_spec_w(s)->requested_host, hname(env, dest));
         request_spec_done(&rs);
         if (chosen < 0)
             goto failed;
@@ -1290,7 +1290,7 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
             /* the injected failure is an unexpected (non-Nova) exception:
              * add_instance_fault_from_exc records its class name */
             record_fault(s, "Exception");
-            bool forced_boot = s->spec.force_hosts.n == 1 || s->spec.force_nodes.n == 1;
+            bool forced_boot = server_spec(s)->force_hosts.n == 1 || server_spec(s)->force_nodes.n == 1;
             bool quirk = forced_boot && quirk_on(&c->conf, Q_BUG_1845291);
             if (dest >= 0 || c->conf.max_attempts == 1 || quirk) {
                 /* no retry: the compute's exception ends the move
@@ -1308,8 +1308,8 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
             /* bug 1718512: the retry (with the failed host) was saved in
              * the RequestSpec */
             if (quirk_on(&c->conf, Q_BUG_1718512) &&
-                strlist_find(&s->spec.retry_hosts, hname(env, dst_host)) < 0)
-                strlist_push(&s->spec.retry_hosts, hname(env, dst_host));
+                strlist_find(&server_spec(s)->retry_hosts, hname(env, dst_host)) < 0)
+                strlist_push(&server_spec_w(s)->retry_hosts, hname(env, dst_host));
             char *m2 = nv_printf("Rescheduling: %s", f);
             trail_check(env->t, "prep_resize", hname(env, dst_host), false, m2);
             free(m2);
@@ -1399,10 +1399,10 @@ static void op_migrate(nova_env *env, const conductor_req *q, cmd_result *r, boo
     }
     if (quirk_on(&c->conf, Q_BUG_1669054))
         for (int i = 0; i < rs.ignore_hosts.n; i++)
-            if (strlist_find(&s->spec.ignore_hosts, rs.ignore_hosts.v[i]) < 0)
-                strlist_push(&s->spec.ignore_hosts, rs.ignore_hosts.v[i]);
+            if (strlist_find(&server_spec(s)->ignore_hosts, rs.ignore_hosts.v[i]) < 0)
+                strlist_push(&server_spec_w(s)->ignore_hosts, rs.ignore_hosts.v[i]);
     if (quirk_on(&c->conf, Q_BUG_1797580) && dest >= 0)
-        set_str(&s->spec.requested_host, hname(env, dest));
+        set_str(&server_spec_w(s)->requested_host, hname(env, dest));
     request_spec_done(&rs);
     migration *mm = cloud_migration_w(c, mid);
     mm->dest = dst_host;
@@ -2016,8 +2016,8 @@ static void op_rebuild(nova_env *env, const conductor_req *q, cmd_result *r)
             rs.is_bfv = s->boot_from_volume;
             rs.project = s->project;
             rs.group = s->group;
-            rs.availability_zone = s->spec.availability_zone;
-            kvlist_copy(&rs.hints, &s->spec.hints);
+            rs.availability_zone = server_spec(s)->availability_zone;
+            kvlist_copy(&rs.hints, &server_spec(s)->hints);
             intvec_push(&rs.instances, sid);
             rs.num_instances = 1;
             rs.rebuild = true;
@@ -2170,7 +2170,7 @@ static void op_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
             return;
         }
     }
-    const char *expected_az = az_passed ? new_az : s->spec.availability_zone;
+    const char *expected_az = az_passed ? new_az : server_spec(s)->availability_zone;
     int dest = -1;
     if (thost) {
         dest = q->host.id;
@@ -2188,8 +2188,8 @@ static void op_unshelve(nova_env *env, const conductor_req *q, cmd_result *r)
      * 1978573) */
     if (az_passed) {
         char *keep = nv_strdup(new_az);
-        free(s->spec.availability_zone);
-        s->spec.availability_zone = keep;
+        free(server_spec_w(s)->availability_zone);
+        server_spec_w(s)->availability_zone = keep;
     }
     set_state(env, s, &s->task_state, "unshelving");
     if (!strcmp(s->vm_state, "shelved")) {

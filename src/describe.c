@@ -96,7 +96,7 @@ void describe_server(const cloud *c, int sid, sbuf *out)
     if (s->fault)
         sbuf_addf(out, "Fault:         %s\n", s->fault);
 
-    const persisted_spec *ps = &s->spec;
+    const persisted_spec *ps = server_spec(s);
     sbuf_add(out, "RequestSpec (as Nova persisted it):\n");
     sbuf_addf(out, "  num_instances:          %d\n", ps->num_instances);
     sbuf_addf(out, "  availability_zone:      %s\n",

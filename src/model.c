@@ -37,8 +37,12 @@ cloud *cloud_new(void)
     return c;
 }
 
+const persisted_spec persisted_spec_plain = {.num_instances = 1};
+
 static void spec_free(persisted_spec *p)
 {
+    if (!p)
+        return;
     free(p->availability_zone);
     kvlist_free(&p->hints);
     strlist_free(&p->force_hosts);
@@ -58,6 +62,25 @@ static void spec_copy(persisted_spec *d, const persisted_spec *s)
     strlist_copy(&d->ignore_hosts, &s->ignore_hosts);
     strlist_copy(&d->retry_hosts, &s->retry_hosts);
     d->requested_host = nv_strdup(s->requested_host);
+}
+
+/* A copy of a server's spec pointer: NULL stays NULL. */
+static persisted_spec *spec_dup(const persisted_spec *s)
+{
+    if (!s)
+        return NULL;
+    persisted_spec *d = nv_calloc(1, sizeof *d);
+    spec_copy(d, s);
+    return d;
+}
+
+persisted_spec *server_spec_w(server *s)
+{
+    if (!s->spec) {
+        s->spec = nv_calloc(1, sizeof *s->spec);
+        s->spec->num_instances = 1;
+    }
+    return s->spec;
 }
 
 static void free_derived(cloud *c)
@@ -308,15 +331,16 @@ void server_copy(server *dst, const server *src)
     *dst = *src;
     dst->name = nv_strdup(src->name);
     dst->fault = nv_strdup(src->fault);
-    memset(&dst->spec, 0, sizeof dst->spec);
-    spec_copy(&dst->spec, &src->spec);
+    dst->spec = spec_dup(src->spec);
 }
 
 void server_done(server *s)
 {
     free(s->name);
     free(s->fault);
-    spec_free(&s->spec);
+    spec_free(s->spec);
+    free(s->spec);
+    s->spec = NULL;
 }
 
 void migration_copy(migration *dst, const migration *src)
@@ -392,8 +416,7 @@ cloud *cloud_clone(const cloud *src)
         const server *o = &src->servers.v[i];
         s->name = nv_strdup(o->name);
         s->fault = nv_strdup(o->fault);
-        memset(&s->spec, 0, sizeof s->spec);
-        spec_copy(&s->spec, &o->spec);
+        s->spec = spec_dup(o->spec);
     }
     COPY_VEC_ROOM(c->migrations, src->migrations, CLOUD_ROOM(src->migrations.n));
     for (int i = 0; i < c->migrations.n; i++) {
@@ -574,7 +597,6 @@ int cloud_add_server(cloud *c, const char *name, int fl)
     }
     s.project = demo;
     s.vm_state = active;
-    s.spec.num_instances = 1;
     NV_PUSH(c->servers, s);
     int id = c->servers.n - 1;
     journal_server_index(c, name);
@@ -1076,7 +1098,7 @@ static bool server_same(const server *a, const server *b)
            str_eq(a->vm_state, b->vm_state) && str_eq(a->task_state, b->task_state) &&
            a->boot_from_volume == b->boot_from_volume && a->deleted == b->deleted &&
            a->locked == b->locked && str_eq(a->fault, b->fault) &&
-           str_eq(a->availability_zone, b->availability_zone) && spec_same(&a->spec, &b->spec) &&
+           str_eq(a->availability_zone, b->availability_zone) && spec_same(server_spec(a), server_spec(b)) &&
            a->old_flavor == b->old_flavor && a->image_min_disk == b->image_min_disk &&
            a->image_min_ram == b->image_min_ram && a->rt_io_host == b->rt_io_host &&
            a->sched_ghost == b->sched_ghost && a->view_dirty == b->view_dirty &&

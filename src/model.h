@@ -167,7 +167,11 @@ typedef struct server {
     bool locked;
     char *fault;               /* latest instance fault message, NULL if none */
     const char *availability_zone;   /* instance.availability_zone; interned */
-    persisted_spec spec;
+    /* Its RequestSpec as persisted; NULL for what a plain boot persists
+     * (num_instances 1, nothing else), as most servers of a large cloud
+     * have.  Read it through server_spec(), write through server_spec_w()
+     * (on a server taken through the write barrier). */
+    persisted_spec *spec;
     int old_flavor;            /* during resize: flavor before (else -1) */
     /* system_metadata image_min_disk (GB): max(image min_disk, root_gb of
      * the flavor the server was booted with), kept across resizes
@@ -218,6 +222,14 @@ typedef struct allocation {
     uint32_t seq;              /* order of writing (what describe lists by) */
     int64_t amount[RC_COUNT];
 } allocation;
+
+/* A server's persisted RequestSpec (never NULL), and the same to write. */
+extern const persisted_spec persisted_spec_plain;
+static inline const persisted_spec *server_spec(const server *s)
+{
+    return s->spec ? s->spec : &persisted_spec_plain;
+}
+persisted_spec *server_spec_w(server *s);
 
 typedef struct server_vec { server *v; int n, cap; } server_vec;
 typedef struct host_vec { host *v; int n, cap; } host_vec;

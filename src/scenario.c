@@ -1942,19 +1942,19 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
         s->task_state = nv_intern(task_state);
     if (fault)
         replace_str(&s->fault, fault);
-    free(s->spec.availability_zone);
-    free(s->spec.requested_host);
-    kvlist_free(&s->spec.hints);
-    strlist_free(&s->spec.ignore_hosts);
-    strlist_free(&s->spec.force_hosts);
-    strlist_free(&s->spec.force_nodes);
-    s->spec.num_instances = spec->num_instances;
-    s->spec.availability_zone = nv_strdup(spec->availability_zone);
-    s->spec.requested_host = nv_strdup(spec->requested_host);
-    kvlist_copy(&s->spec.hints, &spec->hints);
-    strlist_copy(&s->spec.ignore_hosts, &spec->ignore_hosts);
-    strlist_copy(&s->spec.force_hosts, &spec->force_hosts);
-    strlist_copy(&s->spec.force_nodes, &spec->force_nodes);
+    /* a new server: its spec is a plain boot's (NULL) unless the entry
+     * says more */
+    if (spec->num_instances != 1 || spec->availability_zone || spec->requested_host ||
+        spec->hints.n || spec->ignore_hosts.n || spec->force_hosts.n || spec->force_nodes.n) {
+        persisted_spec *ps = server_spec_w(s);
+        ps->num_instances = spec->num_instances;
+        ps->availability_zone = nv_strdup(spec->availability_zone);
+        ps->requested_host = nv_strdup(spec->requested_host);
+        kvlist_copy(&ps->hints, &spec->hints);
+        strlist_copy(&ps->ignore_hosts, &spec->ignore_hosts);
+        strlist_copy(&ps->force_hosts, &spec->force_hosts);
+        strlist_copy(&ps->force_nodes, &spec->force_nodes);
+    }
 
     cloud_server_set_host(c, id, h);
     placement_add(c, CONSUMER_SERVER, id, h, amt);
@@ -3164,7 +3164,7 @@ static void save_servers(sbuf *b, const cloud *c)
             put_bool(b, "locked", true);
         if (s->fault)
             put_str(b, "fault", s->fault);
-        save_spec(b, &s->spec);
+        save_spec(b, server_spec(s));
         end_group(b, i < last);
     }
     sbuf_add(b, ");\n");

@@ -54,7 +54,7 @@ static void multi_create_then_move(int release, bool quirk_off)
     assert_int_equal(r.servers.n, 2);
     assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
     assert_string_equal(t_host_of(f.c, "vm-2"), "host2");
-    assert_int_equal(t_srv(f.c, "vm-1")->spec.num_instances, 2);
+    assert_int_equal(server_spec(t_srv(f.c, "vm-1"))->num_instances, 2);
     cmd_result_done(&r);
 
     int from = f.t.n;

@@ -101,8 +101,8 @@ static void test_forced_node(void **st)
     cmd.az = nv_strdup("nova::host2");
     assert_string_equal(run(&f, &cmd), "ok");
     assert_string_equal(t_host_of(f.c, "b"), "host2");
-    assert_int_equal(t_srv(f.c, "b")->spec.force_nodes.n, 1);
-    assert_int_equal(t_srv(f.c, "b")->spec.force_hosts.n, 0);
+    assert_int_equal(server_spec(t_srv(f.c, "b"))->force_nodes.n, 1);
+    assert_int_equal(server_spec(t_srv(f.c, "b"))->force_hosts.n, 0);
 
     /* no name: Nova's default display name */
     command_init(&cmd, OP_BOOT);

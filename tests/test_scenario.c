@@ -222,10 +222,10 @@ static void test_valid_loads(void **state)
     assert_string_equal(s2->project, "p2");
     assert_string_equal(s2->vm_state, "stopped");
     assert_string_equal(s2->availability_zone, "az2");
-    assert_int_equal(s2->spec.num_instances, 2);
-    assert_string_equal(s2->spec.availability_zone, "az2");
-    assert_int_equal(s2->spec.hints.n, 2);
-    assert_string_equal(s2->spec.hints.v[1].value, "vm-3");
+    assert_int_equal(server_spec(s2)->num_instances, 2);
+    assert_string_equal(server_spec(s2)->availability_zone, "az2");
+    assert_int_equal(server_spec(s2)->hints.n, 2);
+    assert_string_equal(server_spec(s2)->hints.v[1].value, "vm-3");
     assert_int_equal(s3->image, -1);
     assert_true(s3->boot_from_volume);
 
@@ -724,8 +724,8 @@ static void test_round_trip(void **state)
         assert_int_equal(y->group, x->group);
         assert_string_equal(y->vm_state, x->vm_state);
         assert_string_equal(y->availability_zone, x->availability_zone);
-        assert_int_equal(y->spec.num_instances, x->spec.num_instances);
-        assert_int_equal(y->spec.hints.n, x->spec.hints.n);
+        assert_int_equal(server_spec(y)->num_instances, server_spec(x)->num_instances);
+        assert_int_equal(server_spec(y)->hints.n, server_spec(x)->hints.n);
     }
     for (int h = 0; h < a->hosts.n; h++)
         for (int r = 0; r < RC_COUNT; r++)
@@ -791,7 +791,7 @@ static void test_count_patterns(void **state)
     int vm10 = cloud_server(c, "vm10");
     assert_true(vm10 >= 0);
     assert_int_equal(c->servers.v[vm10].host, 1);
-    assert_int_equal(c->servers.v[vm10].spec.hints.n, 1);
+    assert_int_equal(server_spec(&c->servers.v[vm10])->hints.n, 1);
     assert_int_equal(c->servers.v[cloud_server(c, "w2")].host, 1);
     assert_int_equal(placement_used(c, 1, RC_VCPU), 3);
     assert_int_equal(placement_used(c, 2, RC_VCPU), 1);
