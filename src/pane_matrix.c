@@ -313,7 +313,7 @@ static tui_matrix *build(tui *t)
             for (int w = 0; w < e->weighers.n; w++) {
                 bool nonzero = false;
                 for (int j = 0; j < wb->n && !nonzero; j++)
-                    nonzero = wb->part[(size_t)j * (size_t)wb->k + (size_t)w] != 0.0;
+                    nonzero = event_weigh_part(e, j, w) != 0.0;
                 if (!nonzero)
                     continue;
                 mx_col *pc = add_col(m, COL_PART, abbrev(&abw, e->weighers.v[w], "Weigher"),
@@ -321,7 +321,7 @@ static tui_matrix *build(tui *t)
                 for (int h = 0; h < nh; h++) {
                     if (ix[h] >= 0) {
                         pc->cell[h].state = CELL_NUM;
-                        pc->cell[h].v = wb->part[(size_t)ix[h] * (size_t)wb->k + (size_t)w];
+                        pc->cell[h].v = event_weigh_part(e, ix[h], w);
                     } else {
                         pc->cell[h].state = wc[h].state;
                     }

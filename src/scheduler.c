@@ -1184,13 +1184,23 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         }
         double *mult = nv_malloc((size_t)nk * sizeof *mult);
         bool *uniform = nv_malloc((size_t)nk * sizeof *uniform);
-        for (int k = 0; k < nk; k++)
+        bool all_uniform = true;
+        for (int k = 0; k < nk; k++) {
             uniform[k] = weigher_uniform(c, ws->v[k], &mult[k]);
+            all_uniform = all_uniform && uniform[k];
+        }
+        /* the event keeps each weigher's normalisation and its readers
+         * make the parts from the raw values (event_weigh_part), unless a
+         * multiplier differs from host to host: then the parts are kept */
+        if (all_uniform)
+            wb->param = nv_malloc((size_t)(nk ? nk : 1) * sizeof *wb->param);
+        else
+            wb->part = nv_malloc((size_t)n * (size_t)nk * sizeof *wb->part);
         /* weigher by weigher, each a loop of its own; a host's weight adds
          * its parts in weigher order, as Nova does (0.0 + the first part is
          * that part: a part is never -0.0) */
         const double *raw = wb->raw;
-        double *part = wb->part, *weight = wb->weight;
+        double *weight = wb->weight;
         size_t step = (size_t)nk;
         if (!nk)
             for (int i = 0; i < n; i++)
@@ -1199,23 +1209,25 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
             double l = lo[k], span = hi[k] - lo[k], m = mult[k];
             bool flat = lo[k] == hi[k];
             const double *rk = raw + k;
-            double *pk = part + k;
-            /* + 0.0: a negative multiplier times 0 is 0, never -0.0; so the
-             * first weigher's part is its sum with 0.0 as it is */
-#define PARTS(norm_expr, m_expr)                                            \
+            double *pk = wb->part ? wb->part + k : NULL;
+            if (wb->param)
+                wb->param[k] = (ev_wparam){l, span, m, flat};
+            /* a loop per case, so that the constant ones fold */
+#define PARTS(m_expr, flat_expr, keep)                                      \
     for (int i = 0; i < n; i++) {                                           \
-        double r = rk[(size_t)i * step];                                    \
-        double p = (m_expr) * (norm_expr) + 0.0;                            \
-        (void)r;                                                            \
-        pk[(size_t)i * step] = p;                                           \
+        double p = weigh_part((m_expr), rk[(size_t)i * step], l, span, (flat_expr)); \
+        if (keep)                                                           \
+            pk[(size_t)i * step] = p;                                       \
         weight[i] = k ? weight[i] + p : p;                                  \
     }
             if (!uniform[k])
-                PARTS(flat ? 0.0 : (r - l) / span, weigher_multiplier(c, ws->v[k], list->v[i]))
+                PARTS(weigher_multiplier(c, ws->v[k], list->v[i]), flat, pk != NULL)
+            else if (pk)
+                PARTS(m, flat, true)
             else if (flat)
-                PARTS(0.0, m)
+                PARTS(m, true, false)
             else
-                PARTS((r - l) / span, m)
+                PARTS(m, false, false)
 #undef PARTS
         }
         free(mult);

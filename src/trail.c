@@ -43,6 +43,7 @@ static void event_free(event *e)
     free(e->weights.host);
     free(e->weights.weight);
     free(e->weights.part);
+    free(e->weights.param);
     free(e->weights.raw);
     free(e->weights.rank);
     free(e->weights.pos);
@@ -180,9 +181,22 @@ void event_weights_alloc(event *e, int n, int k, bool filled, double *raw)
     size_t rows = (size_t)n, cells = rows * (size_t)k;
     w->host = block(rows, sizeof *w->host, filled);
     w->weight = block(rows, sizeof *w->weight, filled);
-    w->part = block(cells, sizeof *w->part, filled);
+    w->part = NULL;    /* the weighing keeps them or says how to make them */
+    w->param = NULL;
     /* a taken-over block is cut to its n rows (kept with the trail) */
     w->raw = raw ? nv_realloc(raw, cells * sizeof *w->raw) : block(cells, sizeof *w->raw, filled);
+}
+
+double event_weigh_part(const event *e, int row, int k)
+{
+    const ev_weights *w = &e->weights;
+    size_t cell = (size_t)row * (size_t)w->k + (size_t)k;
+    if (w->part)
+        return w->part[cell];
+    if (!w->param)
+        return 0.0;
+    const ev_wparam *p = &w->param[k];
+    return weigh_part(p->mult, w->raw[cell], p->lo, p->span, p->flat);
 }
 
 typedef struct rank_key {
@@ -344,7 +358,7 @@ static void weigh_parts(const event *e, int i, sbuf *out)
     sbuf_term_addf(out, "  %s:", event_host(e, e->weights.host[row]));
     for (int k = 0; k < e->weighers.n; k++) {
         sbuf_term_addf(out, " %s=", e->weighers.v[k]);
-        fmt_num(out, e->weights.part[(size_t)row * (size_t)e->weights.k + (size_t)k]);
+        fmt_num(out, event_weigh_part(e, row, k));
     }
 }
 
@@ -599,7 +613,7 @@ void event_json(const event *e, sbuf *out)
                     sbuf_add(out, ", ");
                 sbuf_json_str(out, e->weighers.v[k]);
                 sbuf_add(out, ": ");
-                sbuf_json_num(out, e->weights.part[(size_t)row * (size_t)e->weights.k + (size_t)k]);
+                sbuf_json_num(out, event_weigh_part(e, row, k));
             }
             sbuf_add(out, "}}");
         }

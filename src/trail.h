@@ -43,12 +43,31 @@ typedef struct ev_reject {
 } ev_reject;
 typedef struct ev_reject_vec { ev_reject *v; int n, cap; } ev_reject_vec;
 
+/* One weigher's normalisation in a weighing: a host's part is
+ * weigh_part(mult, raw, lo, span, flat). */
+typedef struct ev_wparam {
+    double lo, span, mult;
+    bool flat;                  /* every host had the same raw value */
+} ev_wparam;
+
+/* Nova's part of one weigher in a host's weight: the multiplier times the
+ * normalised raw value (+ 0.0: a negative multiplier times 0 is 0, never
+ * -0.0).  The one expression the weighing and its readers use. */
+static inline double weigh_part(double mult, double raw, double lo, double span, bool flat)
+{
+    return mult * (flat ? 0.0 : (raw - lo) / span) + 0.0;
+}
+
 /* The weighers' block: n weighed hosts by k weighers, by host id. */
 typedef struct ev_weights {
     int n, k;
     int *host;                  /* n host ids, in the order they were weighed */
     double *weight;             /* n totals */
-    double *part;               /* n x k: multiplier * normalised raw (row per host) */
+    /* the parts: kept (n x k, a row per host) only when some weigher's
+     * multiplier differs from host to host; else made from raw and the k
+     * weighers' param; all 0.0 when neither (one host weighed) */
+    double *part;
+    ev_wparam *param;
     double *raw;                /* n x k: the weigher's raw value */
     bool unranked;              /* rows are not best first: rank[] and pos[] are
                                  * filled on first reading (event_weigh_row) */
@@ -114,6 +133,8 @@ void event_reject_reason(const event *e, int i, sbuf *out);
  * caller writes every row (nothing is cleared); `raw`, if not NULL, is an
  * allocation of at least n x k raw values the block takes over. */
 void event_weights_alloc(event *e, int n, int k, bool filled, double *raw);
+/* Weigher k's part in the weight of row `row` of a weigh event. */
+double event_weigh_part(const event *e, int row, int k);
 int event_weigh_row(const event *e, int r);
 int event_weigh_rank(const event *e, int row);
 

@@ -103,7 +103,7 @@ static double w_weight(const event *e, int i) { return e->weights.weight[event_w
 
 static double w_part(const event *e, int i, int k)
 {
-    return e->weights.part[(size_t)event_weigh_row(e, i) * (size_t)e->weights.k + (size_t)k];
+    return event_weigh_part(e, event_weigh_row(e, i), k);
 }
 
 static void dump_weigh(const event *e)
