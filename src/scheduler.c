@@ -1205,7 +1205,25 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         if (!nk)
             for (int i = 0; i < n; i++)
                 weight[i] = 0.0;
-        for (int k = 0; k < nk; k++) {
+        bool three = nk == 3 && all_uniform;   /* the RAM, CPU and disk weighers, say */
+        for (int k = 0; k < nk && three; k++)
+            three = lo[k] != hi[k];
+        if (three) {
+            /* one loop, a host's row at a time, the three parts added in
+             * weigher order as below */
+            double l0 = lo[0], s0 = hi[0] - lo[0], m0 = mult[0];
+            double l1 = lo[1], s1 = hi[1] - lo[1], m1 = mult[1];
+            double l2 = lo[2], s2 = hi[2] - lo[2], m2 = mult[2];
+            for (int k = 0; k < 3; k++)
+                wb->param[k] = (ev_wparam){lo[k], hi[k] - lo[k], mult[k], false};
+            for (int i = 0; i < n; i++) {
+                const double *r = raw + (size_t)i * 3;
+                double w = weigh_part(m0, r[0], l0, s0, false);
+                w = w + weigh_part(m1, r[1], l1, s1, false);
+                weight[i] = w + weigh_part(m2, r[2], l2, s2, false);
+            }
+        }
+        for (int k = 0; k < nk && !three; k++) {
             double l = lo[k], span = hi[k] - lo[k], m = mult[k];
             bool flat = lo[k] == hi[k];
             const double *rk = raw + k;
