@@ -834,6 +834,8 @@ typedef struct filter_run {
     int *act, nact;             /* the filters a host goes through: not those the
                                  * request alone says every host passes (idle) */
     unsigned char *fast;        /* act's enum filter_fast */
+    /* every filter visited tells a passing host inline: which kinds */
+    bool fast_only, fast_compute, fast_image;
     reject_reason why;          /* clean between hosts */
     /* held: the events are kept aside until filter_run_place() puts them
      * in the trail (Placement's loop filters before Nova would have, and
@@ -876,6 +878,15 @@ static void filter_run_open(filter_run *fr, sched_ctx *x, const filter_desc **se
         }
         fr->ev[k] = hold ? -1 : filter_event(seg[k], t);
     }
+    fr->fast_only = true;
+    for (int a = 0; a < fr->nact; a++) {
+        fr->fast_only = fr->fast_only && fr->fast[a] != FF_NONE;
+        fr->fast_compute = fr->fast_compute || fr->fast[a] == FF_COMPUTE;
+        fr->fast_image = fr->fast_image || fr->fast[a] == FF_IMAGE;
+    }
+#ifdef NV_CHECK_STATES
+    fr->fast_only = false;   /* sanitizer builds: every inline answer checked below */
+#endif
 }
 
 /* Filter k of the run rejected the host: its reason into the record. */
@@ -902,6 +913,11 @@ static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr
 {
     reject_reason *why = &fr->why;
     const host *ho = &x->c->hosts.v[hs->host];
+    /* the common case first: every filter visited passes the host inline
+     * (else the loop below asks them in order, for the one that rejects) */
+    if (fr->fast_only && (!fr->fast_compute || compute_filter_passes(ho)) &&
+        (!fr->fast_image || image_filter_passes_as_last(x->memo, ho)))
+        return true;
     for (int a = 0; a < fr->nact; a++) {
         int k = fr->act[a];
         /* the passing hosts of the common filters, told without the call */
