@@ -381,14 +381,29 @@ static int shortest_digits(double d, char *e, size_t n)
 /* Python's repr of a nonzero finite double from its shortest digits
  * (digits * 10^e, no trailing zeros): fixed notation when the decimal
  * exponent is in [-4, 16), else 1.5e+16 / 1e-05. */
+/* "00" to "99": two digits per division when writing a number */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static void repr_from_digits(char *out, size_t n, bool neg, uint64_t digits, int e)
 {
     char ds[24], buf[48];
     int len = 0, k = 0;
-    do {
-        ds[sizeof ds - 1 - len++] = (char)('0' + digits % 10);
-        digits /= 10;
-    } while (digits);
+    /* the shortest digits are up to 17: two at a time, the last one or two */
+    while (digits >= 100) {
+        unsigned r = (unsigned)(digits % 100);
+        digits /= 100;
+        len += 2;
+        memcpy(ds + sizeof ds - len, digit_pairs + 2 * r, 2);
+    }
+    if (digits >= 10) {
+        len += 2;
+        memcpy(ds + sizeof ds - len, digit_pairs + 2 * digits, 2);
+    } else {
+        ds[sizeof ds - 1 - len++] = (char)('0' + digits);
+    }
     const char *dg = ds + sizeof ds - len;
     int exp10 = e + len - 1;
     if (neg)
