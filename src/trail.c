@@ -204,12 +204,49 @@ typedef struct rank_key {
     int host, row;
 } rank_key;
 
-static int cmp_rank_key(const void *a, const void *b)
+/* x before y: the higher weight first, equal weights in scenario order */
+static inline bool rank_key_before(const rank_key *x, const rank_key *y)
 {
-    const rank_key *x = a, *y = b;
     if (x->weight != y->weight)
-        return x->weight > y->weight ? -1 : 1;
-    return x->host - y->host;   /* equal weights keep scenario order */
+        return x->weight > y->weight;
+    return x->host < y->host;
+}
+
+/* k[0..n) in rank_key_before() order: a merge sort, bottom up, with the
+ * comparison inline (qsort's call per comparison was most of rendering a
+ * weighing of ten thousand hosts); tmp has room for n. */
+static void rank_keys_sort(rank_key *k, rank_key *tmp, size_t n)
+{
+    enum { RUN = 16 };
+    for (size_t lo = 0; lo < n; lo += RUN) {   /* short runs by insertion */
+        size_t hi = lo + RUN < n ? lo + RUN : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            rank_key v = k[i];
+            size_t j = i;
+            for (; j > lo && rank_key_before(&v, &k[j - 1]); j--)
+                k[j] = k[j - 1];
+            k[j] = v;
+        }
+    }
+    rank_key *src = k, *dst = tmp;
+    for (size_t width = RUN; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)   /* ties from the left: stable */
+                dst[o++] = rank_key_before(&src[b], &src[a]) ? src[b++] : src[a++];
+            while (a < mid)
+                dst[o++] = src[a++];
+            while (b < hi)
+                dst[o++] = src[b++];
+        }
+        rank_key *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != k)
+        memcpy(k, src, n * sizeof *k);
 }
 
 /* The ranking of unranked rows: a cache of the event, filled on first
@@ -220,10 +257,10 @@ static void weights_rank(const event *ce)
     if (w->rank)
         return;
     size_t n = (size_t)w->n;
-    rank_key *k = nv_malloc(n * sizeof *k);
+    rank_key *k = nv_malloc(2 * n * sizeof *k);
     for (int i = 0; i < w->n; i++)
         k[i] = (rank_key){w->weight[i], w->host[i], i};
-    qsort(k, (size_t)w->n, sizeof *k, cmp_rank_key);
+    rank_keys_sort(k, k + n, n);
     w->rank = nv_malloc(n * sizeof *w->rank);
     w->pos = nv_malloc(n * sizeof *w->pos);
     for (int i = 0; i < w->n; i++) {
@@ -343,8 +380,10 @@ static void weigh_head(const event *e, sbuf *out)
     sbuf_add(out, "Weighed [");
     for (int i = 0; i < e->weights.n; i++) {
         int row = event_weigh_row(e, i);
-        sbuf_term_addf(out, "%sWeighedHost [host: %s, weight: ", i ? ", " : "",
-                       event_host(e, e->weights.host[row]));
+        /* appended piece by piece: a line of every weighed host */
+        sbuf_add(out, i ? ", WeighedHost [host: " : "WeighedHost [host: ");
+        sbuf_add_term(out, event_host(e, e->weights.host[row]));
+        sbuf_add(out, ", weight: ");
         fmt_num(out, e->weights.weight[row]);
         sbuf_add(out, "]");
     }
@@ -355,9 +394,13 @@ static void weigh_head(const event *e, sbuf *out)
 static void weigh_parts(const event *e, int i, sbuf *out)
 {
     int row = event_weigh_row(e, i);
-    sbuf_term_addf(out, "  %s:", event_host(e, e->weights.host[row]));
+    sbuf_add(out, "  ");
+    sbuf_add_term(out, event_host(e, e->weights.host[row]));
+    sbuf_addc(out, ':');
     for (int k = 0; k < e->weighers.n; k++) {
-        sbuf_term_addf(out, " %s=", e->weighers.v[k]);
+        sbuf_addc(out, ' ');
+        sbuf_add_term(out, e->weighers.v[k]);
+        sbuf_addc(out, '=');
         fmt_num(out, event_weigh_part(e, row, k));
     }
 }
