@@ -391,18 +391,28 @@ static void repr_from_digits(char *out, size_t n, bool neg, uint64_t digits, int
 {
     char ds[24], buf[48];
     int len = 0, k = 0;
-    /* the shortest digits are up to 17: two at a time, the last one or two */
-    while (digits >= 100) {
-        unsigned r = (unsigned)(digits % 100);
-        digits /= 100;
-        len += 2;
-        memcpy(ds + sizeof ds - len, digit_pairs + 2 * r, 2);
+    /* the shortest digits are up to 17: the low eight by 32-bit
+     * arithmetic when there are more, then the rest, two at a time */
+    uint32_t rest = (uint32_t)digits;
+    if (digits >= 100000000) {
+        uint32_t low = (uint32_t)(digits % 100000000);
+        rest = (uint32_t)(digits / 100000000);
+        for (int i = 0; i < 4; i++) {
+            len += 2;
+            memcpy(ds + sizeof ds - len, digit_pairs + 2 * (low % 100), 2);
+            low /= 100;
+        }
     }
-    if (digits >= 10) {
+    while (rest >= 100) {
         len += 2;
-        memcpy(ds + sizeof ds - len, digit_pairs + 2 * digits, 2);
+        memcpy(ds + sizeof ds - len, digit_pairs + 2 * (rest % 100), 2);
+        rest /= 100;
+    }
+    if (rest >= 10) {
+        len += 2;
+        memcpy(ds + sizeof ds - len, digit_pairs + 2 * rest, 2);
     } else {
-        ds[sizeof ds - 1 - len++] = (char)('0' + digits);
+        ds[sizeof ds - 1 - len++] = (char)('0' + rest);
     }
     const char *dg = ds + sizeof ds - len;
     int exp10 = e + len - 1;
