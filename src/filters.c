@@ -397,6 +397,7 @@ static void image_wishes(const cloud *c, int img, sched_memo *m)
     m->req_ver = image_prop(c, img, "img_hv_requested_version");
     m->bits = image_prop(c, img, "hw_maxphysaddr_bits");
     m->image_ready = true;
+    sched_memo_settle(m);
 }
 
 void sched_memo_done(sched_memo *m)
@@ -458,6 +459,7 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
         memo->seen_arch = ho->cpu_arch;
         memo->seen_hv = ho->hypervisor_type;
         memo->seen_pass = pass;
+        sched_memo_settle(memo);
     }
 bits:
     /* hw_maxphysaddr_bits: host bits unknown passes (2024.1+) */

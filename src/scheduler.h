@@ -158,6 +158,9 @@ typedef struct sched_memo {
      * supported instances matched (no requested version) */
     const char *seen_arch, *seen_hv;
     bool seen_pass;
+    /* a host with the pair seen passes: the image ready, no version or
+     * maxphysaddr asked, the pair seen passed (sched_memo_settle) */
+    bool fast_pass;
     /* the host side of the last rejection's words, and its pair */
     const char *refused_arch, *refused_hv;
     char *refused_text;
@@ -195,10 +198,14 @@ static inline bool compute_filter_passes(const host *ho)
 {
     return !ho->disabled && !ho->forced_down && ho->up;   /* host_is_up() */
 }
+/* fast_pass after the memo's fields changed */
+static inline void sched_memo_settle(sched_memo *m)
+{
+    m->fast_pass = m->image_ready && !m->req_ver && !m->bits && m->seen_pass && m->seen_arch;
+}
 static inline bool image_filter_passes_as_last(const sched_memo *m, const host *ho)
 {
-    return m->image_ready && !m->req_ver && !m->bits && m->seen_pass && m->seen_arch &&
-           m->seen_arch == ho->cpu_arch && m->seen_hv == ho->hypervisor_type;
+    return m->fast_pass && m->seen_arch == ho->cpu_arch && m->seen_hv == ho->hypervisor_type;
 }
 
 extern const filter_desc filter_table[];
