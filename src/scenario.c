@@ -291,17 +291,80 @@ static void unknown_ref(loader *ld, int line, const char *path, const char *key,
  * config_setting_get_member(): it compares names character by character
  * with two strchr() calls each (names may be paths there), which was a
  * tenth of loading a file of 75,000 servers; a key is a plain name. */
-static const config_setting_t *member(const config_setting_t *g, const char *key)
+/* The members of the last few groups asked, as arrays: the loader asks a
+ * group for each of its keys in turn, and libconfig's calls (two per
+ * member per key) were a tenth of loading a large explicit file.  Reset
+ * for every parse (load_text), so a group's address is never taken for
+ * one of an earlier tree. */
+enum { MEMBER_SLOTS = 4, MEMBER_MAX = 48 };
+static struct member_slot {
+    const config_setting_t *g;  /* NULL: empty */
+    int n;
+    uint16_t pre[MEMBER_MAX];   /* a name's first two bytes, told apart first */
+    const char *name[MEMBER_MAX];
+    const config_setting_t *m[MEMBER_MAX];
+} member_slots[MEMBER_SLOTS];
+static int member_next;
+
+static void member_cache_reset(void)
 {
-    if (!g || !config_setting_is_group(g))
+    for (int i = 0; i < MEMBER_SLOTS; i++)
+        member_slots[i].g = NULL;
+    member_next = 0;
+}
+
+static inline uint16_t name_pre(const char *s)
+{
+    return (uint16_t)((unsigned char)s[0] | (s[0] ? (unsigned char)s[1] << 8 : 0));
+}
+
+/* member() of a group not in the slots: into the oldest slot, or asked
+ * as it is when it has too many members */
+static __attribute__((noinline)) const config_setting_t *member_miss(const config_setting_t *g,
+                                                                     const char *key)
+{
+    if (!config_setting_is_group(g))
         return NULL;
-    for (int i = 0, n = config_setting_length(g); i < n; i++) {
-        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(m);
-        if (name && name[0] == key[0] && !strcmp(name, key))
-            return m;
+    int n = config_setting_length(g);
+    if (n > MEMBER_MAX) {
+        for (int i = 0; i < n; i++) {
+            const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+            const char *name = config_setting_name(m);
+            if (name && !strcmp(name, key))
+                return m;
+        }
+        return NULL;
     }
-    return NULL;
+    struct member_slot *ms = &member_slots[member_next];
+    member_next = (member_next + 1) % MEMBER_SLOTS;
+    ms->g = g;
+    ms->n = n;
+    const config_setting_t *found = NULL;
+    for (int i = 0; i < n; i++) {
+        ms->m[i] = config_setting_get_elem(g, (unsigned)i);
+        ms->name[i] = config_setting_name(ms->m[i]);
+        ms->pre[i] = ms->name[i] ? name_pre(ms->name[i]) : 0;
+        if (!found && ms->name[i] && !strcmp(ms->name[i], key))
+            found = ms->m[i];
+    }
+    return found;
+}
+
+static inline const config_setting_t *member(const config_setting_t *g, const char *key)
+{
+    if (!g)
+        return NULL;
+    for (int k = 0; k < MEMBER_SLOTS; k++) {
+        const struct member_slot *ms = &member_slots[k];
+        if (ms->g != g)
+            continue;
+        uint16_t pre = name_pre(key);
+        for (int i = 0; i < ms->n; i++)
+            if (ms->pre[i] == pre && ms->name[i] && !strcmp(ms->name[i], key))
+                return ms->m[i];
+        return NULL;
+    }
+    return member_miss(g, key);
 }
 
 /* v in decimal, zero-padded to `width` digits, written to end just
@@ -2606,6 +2669,7 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
 
     config_t cf;
     config_init(&cf);
+    member_cache_reset();
     char *wide = widen ? textfile_widen(text, len) : NULL;
     if (!parse(&ld, &cf, wide ? wide : text)) {
         if (!ld.stopped) {
@@ -2623,6 +2687,7 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     ld.c = cloud_new();
     load_tree(&ld, config_root_setting(&cf), &steps, &n_steps);
     config_destroy(&cf);
+    member_cache_reset();   /* nothing kept of the tree */
     names_free(&ld.hosts);
     for (int i = 0; i < ld.n_runs; i++)
         pattern_done(&ld.runs[i].pat);
