@@ -97,9 +97,32 @@ typedef struct lexer {
 
 enum { LEX_MAX_DEPTH = 256 };
 
+/* ASCII classes, as libconfig's scanner has them ([A-Za-z], [0-9]): no
+ * locale, and no call per character */
+static inline bool lex_alpha(char c) { return (unsigned)(((unsigned char)c | 0x20) - 'a') < 26; }
+static inline bool lex_digit(char c) { return (unsigned)((unsigned char)c - '0') < 10; }
+static inline bool lex_xdigit(char c)
+{
+    return lex_digit(c) || (unsigned)(((unsigned char)c | 0x20) - 'a') < 6;
+}
+
+/* the separators and blanks between tokens: skipped at once */
+static const unsigned char lex_skip[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 1, [';'] = 1, ['='] = 1, [','] = 1,
+};
+
+/* s[0..n) is `word` (lower case) in any case */
+static inline bool lex_word_ci(const char *s, size_t n, const char *word)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] | 0x20) != (unsigned char)word[i])
+            return false;
+    return true;
+}
+
 static bool name_char(char c)
 {
-    return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '*';
+    return lex_alpha(c) || lex_digit(c) || c == '-' || c == '_' || c == '*';
 }
 
 static void lex_int(lexer *lx, const char *start, const char *end, bool neg, bool hex, bool fits64,
@@ -143,6 +166,11 @@ static void lex_run(lexer *lx)
     reported[0] = false;
     while (p < end) {
         char c = *p;
+        /* the separators and blanks between tokens, most of a file */
+        if (lex_skip[(unsigned char)c]) {
+            p++;
+            continue;
+        }
         if (c == '\n') {
             line++;
             p++;
@@ -168,13 +196,13 @@ static void lex_run(lexer *lx)
             }
             if (p < end)
                 p++;
-        } else if (isalpha((unsigned char)c) || c == '*') {
+        } else if (lex_alpha(c) || c == '*') {
             const char *s = p;
             while (p < end && name_char(*p))
                 p++;
             size_t n = (size_t)(p - s);
-            bool boolean = (n == 4 && !strncasecmp(s, "true", 4)) ||
-                           (n == 5 && !strncasecmp(s, "false", 5));
+            bool boolean = (n == 4 && lex_word_ci(s, 4, "true")) ||
+                           (n == 5 && lex_word_ci(s, 5, "false"));
             if (!boolean && depth <= LEX_MAX_DEPTH && group[depth] &&
                 ++count[depth] > lx->max_settings && !reported[depth]) {
                 reported[depth] = true;
@@ -192,21 +220,21 @@ static void lex_run(lexer *lx)
             if (depth > 0)
                 depth--;
             p++;
-        } else if (isdigit((unsigned char)c) ||
+        } else if (lex_digit(c) ||
                    ((c == '-' || c == '+' || c == '.') && p + 1 < end &&
-                    (isdigit((unsigned char)p[1]) || (p[1] == '.' && c != '.')))) {
+                    (lex_digit(p[1]) || (p[1] == '.' && c != '.')))) {
             const char *s = p;
             bool neg = c == '-';
             if (c == '-' || c == '+')
                 p++;
             bool hex = p + 1 < end && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && p + 2 < end &&
-                       isxdigit((unsigned char)p[2]);
+                       lex_xdigit(p[2]);
             uint64_t mag = 0;
             bool fits = true;
             if (hex) {
                 p += 2;
-                while (p < end && isxdigit((unsigned char)*p)) {
-                    int d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+                while (p < end && lex_xdigit(*p)) {
+                    int d = lex_digit(*p) ? *p - '0' : (((unsigned char)*p | 0x20) - 'a' + 10);
                     if (mag > (UINT64_MAX >> 4))
                         fits = false;
                     mag = (mag << 4) | (uint64_t)d;
@@ -217,7 +245,7 @@ static void lex_run(lexer *lx)
                 if (mag > (uint64_t)INT64_MAX)
                     fits = false;
             } else {
-                while (p < end && isdigit((unsigned char)*p)) {
+                while (p < end && lex_digit(*p)) {
                     uint64_t d = (uint64_t)(*p - '0');
                     if (mag > (UINT64_MAX - d) / 10)
                         fits = false;
@@ -227,7 +255,7 @@ static void lex_run(lexer *lx)
                 }
                 if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
                     /* a float: libconfig reads it with strtod */
-                    while (p < end && (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' ||
+                    while (p < end && (lex_digit(*p) || *p == '.' || *p == 'e' ||
                                        *p == 'E' || *p == '+' || *p == '-'))
                         p++;
                     continue;
