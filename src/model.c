@@ -101,7 +101,9 @@ static void free_derived(cloud *c)
             intvec_free(&c->host_servers[i]);
     free(c->host_aggs);
     free(c->host_servers);
+    free(c->host_fold);
     c->host_aggs = c->host_servers = NULL;
+    c->host_fold = NULL;
     c->host_side_cap = 0;
 }
 
@@ -155,6 +157,7 @@ void cloud_remove_host(cloud *c, int h)
     memmove(&c->host_aggs[h], &c->host_aggs[h + 1], (size_t)after * sizeof *c->host_aggs);
     intvec_free(&c->host_servers[h]);
     memmove(&c->host_servers[h], &c->host_servers[h + 1], (size_t)after * sizeof *c->host_servers);
+    memmove(&c->host_fold[h], &c->host_fold[h + 1], (size_t)after * sizeof *c->host_fold);
     c->hosts.n--;
     for (int a = 0; a < c->aggregates.n; a++) {
         intvec *hs = &c->aggregates.v[a].hosts;
@@ -450,6 +453,8 @@ cloud *cloud_clone(const cloud *src)
         intvec_copy(&c->host_aggs[h], &src->host_aggs[h]);
         intvec_copy(&c->host_servers[h], &src->host_servers[h]);
     }
+    c->host_fold = nv_malloc((size_t)nh * sizeof *c->host_fold);
+    memcpy(c->host_fold, src->host_fold, (size_t)c->hosts.n * sizeof *c->host_fold);
     c->host_side_cap = nh;
     return c;
 }
@@ -477,6 +482,9 @@ void cloud_reindex(cloud *c)
     c->usage = nv_calloc((size_t)nh * RC_COUNT, sizeof *c->usage);
     c->host_aggs = nv_calloc((size_t)nh, sizeof *c->host_aggs);
     c->host_servers = nv_calloc((size_t)nh, sizeof *c->host_servers);
+    c->host_fold = nv_malloc((size_t)nh * sizeof *c->host_fold);
+    for (int h = 0; h < c->hosts.n; h++)
+        c->host_fold[h] = name_fold_hash(c->hosts.v[h].name);
     for (int a = 0; a < c->aggregates.n; a++)
         for (int k = 0; k < c->aggregates.v[a].hosts.n; k++)
             intvec_push(&c->host_aggs[c->aggregates.v[a].hosts.v[k]], a);
@@ -533,8 +541,10 @@ static int host_push(cloud *c, const host *h)
         c->usage = nv_realloc(c->usage, (size_t)cap * RC_COUNT * sizeof *c->usage);
         c->host_aggs = nv_realloc(c->host_aggs, (size_t)cap * sizeof *c->host_aggs);
         c->host_servers = nv_realloc(c->host_servers, (size_t)cap * sizeof *c->host_servers);
+        c->host_fold = nv_realloc(c->host_fold, (size_t)cap * sizeof *c->host_fold);
         c->host_side_cap = cap;
     }
+    c->host_fold[id] = name_fold_hash(c->hosts.v[id].name);
     memset(c->usage + (size_t)id * RC_COUNT, 0, RC_COUNT * sizeof *c->usage);
     memset(&c->host_aggs[id], 0, sizeof *c->host_aggs);
     memset(&c->host_servers[id], 0, sizeof *c->host_servers);

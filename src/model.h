@@ -274,7 +274,8 @@ typedef struct cloud {
     int64_t *usage;            /* hosts.n * RC_COUNT, Placement usage */
     intvec *host_aggs;         /* per host: aggregate ids */
     intvec *host_servers;      /* per host: non-deleted server ids */
-    int host_side_cap;         /* room in usage, host_aggs, host_servers (grows x2) */
+    uint32_t *host_fold;       /* per host: name_fold_hash() of its name */
+    int host_side_cap;         /* room in usage, host_aggs, host_servers, host_fold (grows x2) */
     /* Changes whenever a host is added or removed (copies keep it): two
      * clouds with the same value have the same host names by id. */
     unsigned host_gen;
@@ -322,6 +323,19 @@ void cloud_reindex(cloud *c);
 
 int cloud_host(const cloud *c, const char *name);         /* -1 if absent */
 int cloud_host_ci(const cloud *c, const char *name);      /* case-insensitive */
+/* A hash of a name that two names strcasecmp() calls equal always share,
+ * in any locale (ASCII letters folded, every other byte above 0x7F the
+ * same): an unequal hash rules a case-insensitive match out without
+ * reading the name. */
+static inline uint32_t name_fold_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p >= 0x80 ? 0x80 : (*p >= 'A' && *p <= 'Z') ? (unsigned char)(*p | 0x20) : *p;
+        h = (h ^ c) * 16777619u;
+    }
+    return h;
+}
 int cloud_flavor(const cloud *c, const char *name);
 int cloud_image(const cloud *c, const char *name);
 int cloud_group(const cloud *c, const char *name);

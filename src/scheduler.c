@@ -1611,6 +1611,21 @@ static void request_once(sched_ctx *x)
 /* `early_ok`: filter and weigh as Placement returns hosts where Nova's
  * records allow it (the one way for users; sanitizer builds run the other
  * way too and compare, see scheduler_select()). */
+/* Whether ignore_hosts names host h, case-insensitively as Nova compares
+ * (host_manager._strip_ignore_hosts); `fold` holds the names' hashes. */
+static inline bool ignored_host(const cloud *c, const strlist *ignore, const uint32_t *fold, int h)
+{
+    bool found = false;
+    for (int i = 0; i < ignore->n && !found; i++)
+        found = c->host_fold[h] == fold[i] && !strcasecmp(c->hosts.v[h].name, ignore->v[i]);
+#ifdef NV_CHECK_STATES
+    if (found != (strlist_find_ci(ignore, c->hosts.v[h].name) >= 0) ||
+        c->host_fold[h] != name_fold_hash(c->hosts.v[h].name))
+        nv_fatal("host %s: ignore_hosts answered by its name's hash differs", c->hosts.v[h].name);
+#endif
+    return found;
+}
+
 static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out,
                          bool early_ok)
 {
@@ -1720,6 +1735,14 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
          * marked 3; the filter events are held (filter_run) until the
          * narrowings are in the trail, in Nova's order. */
         int found_all = 0;   /* candidates of both queries */
+        /* ignore_hosts' names as name_fold_hash() gives them: a host's
+         * name is read only when its hash is one of these */
+        uint32_t *ign_fold = NULL;
+        if (spec->ignore_hosts.n) {
+            ign_fold = nv_malloc((size_t)spec->ignore_hosts.n * sizeof *ign_fold);
+            for (int i = 0; i < spec->ignore_hosts.n; i++)
+                ign_fold[i] = name_fold_hash(spec->ignore_hosts.v[i]);
+        }
         const filter_desc **early_seg = NULL;
         filter_run early;
         /* the cell the request keeps to (interned, as the hosts' are) */
@@ -1791,7 +1814,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         continue;
                     }
                     if (narrow_early && spec->ignore_hosts.n &&
-                        strlist_find_ci(&spec->ignore_hosts, c->hosts.v[h].name) >= 0) {
+                        ignored_host(c, &spec->ignore_hosts, ign_fold, h)) {
                         is_cand[h] = 5;   /* ignored, before the filters */
                         intvec_push(&early_ignored, h);
                         continue;
@@ -1900,6 +1923,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             x.early_cap = c->hosts.n;
         }
         intvec_free(&early_ignored);
+        free(ign_fold);
         if (!n_cand) {
             trail_note(t, "Got no allocation candidates from the Placement API. This could be due "
                           "to insufficient resources or a temporary occurrence as compute nodes "

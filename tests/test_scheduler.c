@@ -766,6 +766,35 @@ static void test_record_narrowing_and_placement(void **st)
     fx_done(&f);
 }
 
+/* ignore_hosts matches a host's name in any case (Nova lowers both), also
+ * after a host before it was removed (the names' hashes move with them). */
+static void test_ignore_hosts_any_case(void **st)
+{
+    (void)st;
+    fx f;
+    fx_init(&f, REL_LATEST, 4);
+    add_instances(&f, 1);
+    strlist_push(&f.rs.ignore_hosts, "HoSt1");
+    strlist_push(&f.rs.ignore_hosts, "HOST3");
+    run(&f);
+    assert_true(f.r.ok);
+    const decision *d = &f.t.dec[0];
+    assert_int_equal(d->host[0].narrow, DN_IGNORE);
+    assert_int_equal(d->host[2].narrow, DN_IGNORE);
+    assert_int_not_equal(d->host[1].fate, DF_NARROWED);
+    assert_int_not_equal(d->host[3].fate, DF_NARROWED);
+    placement_delete(f.c, CONSUMER_SERVER, f.rs.instances.v[0], -1);
+    cloud_remove_host(f.c, 0);   /* host2, host3, host4 move down one */
+    trail_clear(&f.t);
+    run(&f);
+    assert_true(f.r.ok);
+    d = &f.t.dec[0];
+    assert_int_equal(d->host[1].narrow, DN_IGNORE);   /* host3 */
+    assert_int_not_equal(d->host[0].fate, DF_NARROWED);
+    assert_int_not_equal(d->host[2].fate, DF_NARROWED);
+    fx_done(&f);
+}
+
 /* A targeted move to the only other host, which ignore_hosts also names:
  * nothing reaches the filters and the summary says why. */
 static void test_record_ignore_all(void **st)
@@ -812,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_record_multi_create),
         cmocka_unit_test(test_later_passes_weigh_every_host),
         cmocka_unit_test(test_record_narrowing_and_placement),
+        cmocka_unit_test(test_ignore_hosts_any_case),
         cmocka_unit_test(test_record_ignore_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
