@@ -74,6 +74,15 @@ static persisted_spec *spec_dup(const persisted_spec *s)
     return d;
 }
 
+static bool spec_same(const persisted_spec *a, const persisted_spec *b);
+
+void server_spec_set(server *s, const persisted_spec *p)
+{
+    spec_free(s->spec);
+    free(s->spec);
+    s->spec = spec_same(p, &persisted_spec_plain) ? NULL : spec_dup(p);
+}
+
 persisted_spec *server_spec_w(server *s)
 {
     if (!s->spec) {

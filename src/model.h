@@ -230,6 +230,8 @@ static inline const persisted_spec *server_spec(const server *s)
     return s->spec ? s->spec : &persisted_spec_plain;
 }
 persisted_spec *server_spec_w(server *s);
+/* The server's spec becomes a copy of p (none kept when p is a plain boot's). */
+void server_spec_set(server *s, const persisted_spec *p);
 
 typedef struct server_vec { server *v; int n, cap; } server_vec;
 typedef struct host_vec { host *v; int n, cap; } host_vec;

@@ -2005,19 +2005,7 @@ static void add_server(loader *ld, const config_setting_t *e, const char *name, 
         s->task_state = nv_intern(task_state);
     if (fault)
         replace_str(&s->fault, fault);
-    /* a new server: its spec is a plain boot's (NULL) unless the entry
-     * says more */
-    if (spec->num_instances != 1 || spec->availability_zone || spec->requested_host ||
-        spec->hints.n || spec->ignore_hosts.n || spec->force_hosts.n || spec->force_nodes.n) {
-        persisted_spec *ps = server_spec_w(s);
-        ps->num_instances = spec->num_instances;
-        ps->availability_zone = nv_strdup(spec->availability_zone);
-        ps->requested_host = nv_strdup(spec->requested_host);
-        kvlist_copy(&ps->hints, &spec->hints);
-        strlist_copy(&ps->ignore_hosts, &spec->ignore_hosts);
-        strlist_copy(&ps->force_hosts, &spec->force_hosts);
-        strlist_copy(&ps->force_nodes, &spec->force_nodes);
-    }
+    server_spec_set(s, spec);
 
     cloud_server_set_host(c, id, h);
     placement_add(c, CONSUMER_SERVER, id, h, amt);

@@ -1116,44 +1116,6 @@ static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *
                         double *raw, double *lo, double *hi, bool first)
 {
     const host_state *hs = x->hs;
-    if (nk == 3) {
-        /* three weighers (RAM, CPU and disk, say): a host's state read once
-         * for its three values, the lowest and highest as below */
-        int f0 = weigher_table[wcls[0]].fast, f1 = weigher_table[wcls[1]].fast,
-            f2 = weigher_table[wcls[2]].fast;
-        bool z0 = weigher_table[wcls[0]].minval0, z1 = weigher_table[wcls[1]].minval0,
-             z2 = weigher_table[wcls[2]].minval0;
-        double l0 = lo[0], u0 = hi[0], l1 = lo[1], u1 = hi[1], l2 = lo[2], u2 = hi[2];
-        for (int i = 0; i < n; i++) {
-            const host_state *h = &hs[hosts[i]];
-            double v[4];
-            v[WF_NONE] = v[WF_DISK] = weigh_disk_raw(h);   /* WF_NONE: not asked (inline) */
-            v[WF_RAM] = weigh_ram_raw(h);
-            v[WF_CPU] = weigh_cpu_raw(x, h);
-            double r0 = v[f0], r1 = v[f1], r2 = v[f2];
-            r0 = z0 && r0 < 0 ? 0 : r0;
-            r1 = z1 && r1 < 0 ? 0 : r1;
-            r2 = z2 && r2 < 0 ? 0 : r2;
-            double *row = raw + (size_t)i * 3;
-            row[0] = r0;
-            row[1] = r1;
-            row[2] = r2;
-            if (first && !i) {
-                l0 = u0 = r0;
-                l1 = u1 = r1;
-                l2 = u2 = r2;
-                continue;
-            }
-            l0 = r0 < l0 ? r0 : l0;
-            u0 = r0 > u0 ? r0 : u0;
-            l1 = r1 < l1 ? r1 : l1;
-            u1 = r1 > u1 ? r1 : u1;
-            l2 = r2 < l2 ? r2 : l2;
-            u2 = r2 > u2 ? r2 : u2;
-        }
-        lo[0] = l0, hi[0] = u0, lo[1] = l1, hi[1] = u1, lo[2] = l2, hi[2] = u2;
-        return;
-    }
     for (int k = 0; k < nk; k++) {
         const weigher_desc *wd = &weigher_table[wcls[k]];
         double *col = raw + k;
@@ -1608,9 +1570,6 @@ static void request_once(sched_ctx *x)
     }
 }
 
-/* `early_ok`: filter and weigh as Placement returns hosts where Nova's
- * records allow it (the one way for users; sanitizer builds run the other
- * way too and compare, see scheduler_select()). */
 /* Whether ignore_hosts names host h, case-insensitively as Nova compares
  * (host_manager._strip_ignore_hosts); `fold` holds the names' hashes. */
 static inline bool ignored_host(const cloud *c, const strlist *ignore, const uint32_t *fold, int h)
@@ -1626,6 +1585,9 @@ static inline bool ignored_host(const cloud *c, const strlist *ignore, const uin
     return found;
 }
 
+/* `early_ok`: filter and weigh as Placement returns hosts where Nova's
+ * records allow it (the one way for users; sanitizer builds run the other
+ * way too and compare, see scheduler_select()). */
 static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sched_result *out,
                          bool early_ok)
 {
