@@ -75,6 +75,8 @@ static inline host *cloud_host_w(cloud *c, int h)
 {
     if (c->jr)
         journal_host(c, h);
+    if (c->fit_cols)
+        placement_host_changed(c, h);
     return &c->hosts.v[h];
 }
 static inline migration *cloud_migration_w(cloud *c, int i)

@@ -111,6 +111,8 @@ static void free_derived(cloud *c)
     free(c->host_aggs);
     free(c->host_servers);
     free(c->host_fold);
+    fit_cols_free(c->fit_cols);
+    c->fit_cols = NULL;
     c->host_aggs = c->host_servers = NULL;
     c->host_fold = NULL;
     c->host_side_cap = 0;
@@ -465,6 +467,7 @@ cloud *cloud_clone(const cloud *src)
     c->host_fold = nv_malloc((size_t)nh * sizeof *c->host_fold);
     memcpy(c->host_fold, src->host_fold, (size_t)c->hosts.n * sizeof *c->host_fold);
     c->host_side_cap = nh;
+    c->fit_cols = fit_cols_copy(src->fit_cols);
     return c;
 }
 

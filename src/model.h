@@ -281,6 +281,9 @@ typedef struct cloud {
     /* Changes whenever a host is added or removed (copies keep it): two
      * clouds with the same value have the same host names by id. */
     unsigned host_gen;
+    /* Placement's per-host numbers for a query (placement_fit_columns()),
+     * NULL until a decision asks; copied with the cloud */
+    struct fit_cols *fit_cols;
     /* The scheduler's work space for one decision, kept for the next so a
      * decision neither allocates nor clears per-host arrays (never copied;
      * scheduler.c) */
@@ -517,12 +520,34 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
 /* The same question asked of many hosts (a Placement query): what the
  * amounts and the options decide is worked out once, by
  * placement_fit_prepare(), so that each host costs its own numbers only. */
+/* A host's numbers of that rule as columns, worked out once for every
+ * request (placement_fit_columns()): `a` of class rc fits a host without
+ * units iff a <= lim[rc] and used + a <= cap[rc], the same float compare. */
+typedef struct fit_col {
+    double cap[RC_COUNT];       /* (total - reserved) * ratio */
+    int64_t lim[RC_COUNT];      /* max_unit (its total); 0 without inventory */
+} fit_col;
 typedef struct fit_prep {
     int64_t amount[RC_COUNT];
     double ratio[RC_COUNT];     /* a host's ratio when it sets none */
     int64_t reserved[RC_COUNT]; /* its reserved when it sets none (DISK_GB in GB) */
+    const fit_col *cols;        /* per host, for these options; NULL: none */
 } fit_prep;
 void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p);
+/* The cloud's fit columns brought up to date for p's options and put in
+ * p->cols (left NULL when some host has units or an amount is negative:
+ * the general rule then).  A column follows its host: hosts written through
+ * cloud_host_w() or named to placement_host_changed() since are worked out
+ * again, every host when the host list or the options changed. */
+void placement_fit_columns(cloud *c, fit_prep *p);
+void placement_host_changed(cloud *c, int h);
+/* The columns worked out now, for the cloud's options (a loaded cloud has
+ * them, so that neither its copies nor its first decision do it). */
+void placement_columns(cloud *c);
+/* Is host h's column what its host and p's options give now? (checks) */
+bool placement_column_current(const cloud *c, const fit_prep *p, int h);
+struct fit_cols *fit_cols_copy(const struct fit_cols *src);
+void fit_cols_free(struct fit_cols *fc);
 /* Placement's rule for one class: `a` of class rc fits a provider with
  * `total` (max_unit, min_unit, step_size), `used`, `reserved` and
  * `ratio` iff min_unit <= a <= max_unit, a % step == 0 and used + a <=
@@ -602,6 +627,22 @@ static inline bool placement_fit_class(const cloud *c, int h, const host *ho, in
     }
     return placement_fit_check(rc, p->amount[rc], total, total, 1, 1, placement_used(c, h, rc),
                                reserved, ratio, why);
+}
+
+/* Does p fit host h by its column?  True: it fits (when p->cols is set,
+ * the same answer as placement_fit_reason()); false: ask
+ * placement_fit_prepared(), which says why. */
+static inline __attribute__((always_inline)) bool placement_fit_quick(const cloud *c, int h,
+                                                                     const fit_prep *p)
+{
+    if (!p->cols)
+        return false;
+    const fit_col *f = &p->cols[h];
+    const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
+    const int64_t *a = p->amount;
+#define FITS(rc) (!a[rc] || (a[rc] <= f->lim[rc] && !((double)(used[rc] + a[rc]) > f->cap[rc])))
+    return FITS(RC_VCPU) && FITS(RC_MEMORY_MB) && FITS(RC_DISK_GB) && FITS(RC_PCPU);
+#undef FITS
 }
 
 /* Inline: every host of the cloud comes through here for every request. */

@@ -481,8 +481,15 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
         gen.code != fast.code || memcmp(gen.i, fast.i, sizeof gen.i) ||
         memcmp(gen.d, fast.d, sizeof gen.d))
         nv_fatal("host %s: the prepared Placement fit differs", c->hosts.v[h].name);
+    /* and its column is current (a host written behind cloud_host_w()'s back
+     * would keep an old one) */
+    if (q->fit.cols && !placement_column_current(c, &q->fit, h))
+        nv_fatal("host %s: its Placement fit column is out of date", c->hosts.v[h].name);
+    if (placement_fit_quick(c, h, &q->fit) && !placement_fit_reason(c, h, q->res, NULL))
+        nv_fatal("host %s: its Placement fit column fits where Placement does not",
+                 c->hosts.v[h].name);
 #endif
-    if (!placement_fit_prepared(c, h, &q->fit, why))
+    if (!placement_fit_quick(c, h, &q->fit) && !placement_fit_prepared(c, h, &q->fit, why))
         return false;
     if (q->shape == Q_PLAIN)
         return true;
@@ -1121,19 +1128,29 @@ static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *
         double *col = raw + k;
         size_t step = (size_t)nk;
         double l = lo[k], u = hi[k];
+        const bool minval0 = wd->minval0;
         /* one loop per weigher kind, the switch outside it; the lowest and
          * highest as weigh_row() finds them, host by host */
 #define COLUMN(expr)                                                        \
-    for (int i = 0; i < n; i++) {                                           \
-        const host_state *h = &hs[hosts[i]];                                \
-        double r = (expr);                                                  \
-        if (wd->minval0 && r < 0)                                           \
-            r = 0;                                                          \
-        col[(size_t)i * step] = r;                                          \
-        if ((first && !i) || r < l)                                         \
-            l = r;                                                          \
-        if ((first && !i) || r > u)                                         \
-            u = r;                                                          \
+    {                                                                       \
+        const host_state *h;                                                \
+        double r;                                                           \
+        if (first && n) {   /* the first row of all: lowest and highest */  \
+            h = &hs[hosts[0]];                                              \
+            r = (expr);                                                     \
+            l = u = minval0 && r < 0 ? 0 : r;                               \
+        }                                                                   \
+        for (int i = 0; i < n; i++) {                                       \
+            h = &hs[hosts[i]];                                              \
+            r = (expr);                                                     \
+            if (minval0 && r < 0)                                           \
+                r = 0;                                                      \
+            col[(size_t)i * step] = r;                                      \
+            if (r < l)                                                      \
+                l = r;                                                      \
+            if (r > u)                                                      \
+                u = r;                                                      \
+        }                                                                   \
     }
         switch (wd->fast) {
         case WF_RAM: COLUMN(weigh_ram_raw(h)); break;
@@ -1749,6 +1766,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 pe = &t->v[pe_ix];   /* the note may have moved the events */
             }
             placement_fit_prepare(c, q.res, &q.fit);
+            placement_fit_columns(c, &q.fit);
             int found = 0;
             /* narrowed here rather than after the filters: a cell, ignored hosts */
             bool narrow_early = early_seg && (cell_only || spec->ignore_hosts.n);

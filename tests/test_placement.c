@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "journal.h"
 #include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -838,6 +839,78 @@ static void test_host_arrays_grow_geometrically(void **st)
     cloud_free(c);
 }
 
+/* The fit columns follow what they are worked out from: a host written
+ * through the write barrier or by host-set, a journal undone, a copy, the
+ * options, the host list; and they answer as placement_fit_reason(). */
+static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
+{
+    int64_t a[RC_COUNT];
+    amounts(a, vcpu, mem, disk, 0);
+    fit_prep p;
+    placement_fit_prepare(c, a, &p);
+    placement_fit_columns(c, &p);
+    assert_non_null(p.cols);
+    for (int i = 0; i < c->hosts.n; i++)
+        assert_true(placement_column_current(c, &p, i));
+    bool quick = placement_fit_quick(c, h, &p);
+    assert_int_equal(quick, placement_fit_reason(c, h, a, NULL));
+    return quick;
+}
+
+static void test_fit_columns_follow_hosts(void **st)
+{
+    (void)st;
+    cloud *c = t_cloud(REL_LATEST);
+    int h1 = t_host(c, "host1", 8, 8192, 80);
+    t_host(c, "host2", 8, 2048, 80);
+    cloud_reindex(c);
+    placement_columns(c);
+    assert_non_null(c->fit_cols);
+    /* (8192 - 512) * 1.0 */
+    assert_true(quick_fits(c, h1, 1, 7680, 10));
+    assert_false(quick_fits(c, h1, 1, 7681, 10));
+    /* written through the barrier, in a journal, then undone */
+    journal_begin(c);
+    cloud_host_w(c, h1)->memory_mb = 4096;
+    assert_false(quick_fits(c, h1, 1, 3585, 10));
+    assert_true(quick_fits(c, h1, 1, 3584, 10));
+    assert_false(quick_fits(c, h1, 1, 4096, 10));
+    cloud_host_w(c, h1)->ram_allocation_ratio = 2.0;   /* 7168, max_unit 4096 */
+    assert_true(quick_fits(c, h1, 1, 4096, 10));
+    assert_false(quick_fits(c, h1, 1, 4097, 10));
+    journal *j = journal_end(c);
+    journal_undo(c, j);
+    journal_free(j);
+    assert_true(quick_fits(c, h1, 1, 7680, 10));
+    assert_false(quick_fits(c, h1, 1, 7681, 10));
+    /* a copy has its own, as they were */
+    cloud *copy = cloud_clone(c);
+    cloud_host_w(c, h1)->vcpus = 1;
+    assert_false(quick_fits(c, h1, 2, 1, 10));
+    assert_true(quick_fits(copy, h1, 2, 1, 10));
+    cloud_free(copy);
+    /* the options: nova.conf's ratio and reserved */
+    assert_false(quick_fits(c, h1, 1, 8192, 10));
+    c->conf.ram_allocation_ratio = 1.5;   /* (8192 - 512) * 1.5, max_unit 8192 */
+    assert_true(quick_fits(c, h1, 1, 8192, 10));
+    c->conf.reserved_host_disk_mb = 20 * 1024 + 1;   /* 21 GB reserved */
+    assert_true(quick_fits(c, h1, 1, 1, 59));
+    assert_false(quick_fits(c, h1, 1, 1, 60));
+    /* a new host: the host list changed */
+    int h3 = t_host(c, "host3", 4, 4096, 40);
+    assert_true(quick_fits(c, h3, 4, 1, 19));
+    assert_false(quick_fits(c, h3, 5, 1, 19));
+    /* units: no columns, the general rule */
+    host_units_of(c, h3)->max_unit[RC_VCPU] = 2;
+    int64_t a[RC_COUNT];
+    amounts(a, 1, 1, 1, 0);
+    fit_prep p;
+    placement_fit_prepare(c, a, &p);
+    placement_fit_columns(c, &p);
+    assert_null(p.cols);
+    cloud_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -868,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_pcpu_fallback_query),
         cmocka_unit_test(test_pcpu_fallback_query_disabled),
         cmocka_unit_test(test_host_arrays_grow_geometrically),
+        cmocka_unit_test(test_fit_columns_follow_hosts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
