@@ -130,7 +130,7 @@ static void az_apply(cloud *c, int h, const char *az)
 static void host_apply(cloud *c, int h, const conductor_req *q)
 {
     host *ho = &c->hosts.v[h];
-    placement_host_changed(c, h);   /* its fit column, worked out again */
+    cloud_hot_touch(c, h);   /* its hot record, worked out again */
     ho->vcpus = (int)pint(q, "vcpus", ho->vcpus);
     ho->pcpus = (int)pint(q, "pcpus", ho->pcpus);
     ho->memory_mb = pint(q, "memory_mb", ho->memory_mb);

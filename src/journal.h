@@ -64,7 +64,9 @@ void journal_faults(cloud *c);
 /* Before the server name index changes the entry of `name`. */
 void journal_server_index(cloud *c, const char *name);
 
-/* Write barriers: the object, to be written. */
+/* Write barriers: the object, to be written.  A host written any other
+ * way once the cloud is built must be named to cloud_hot_touch(), or its
+ * hot record (model.h) keeps the old numbers. */
 static inline server *cloud_server_w(cloud *c, int sid)
 {
     if (c->jr)
@@ -75,8 +77,8 @@ static inline host *cloud_host_w(cloud *c, int h)
 {
     if (c->jr)
         journal_host(c, h);
-    if (c->fit_cols)
-        placement_host_changed(c, h);
+    if (c->hot)
+        cloud_hot_touch(c, h);
     return &c->hosts.v[h];
 }
 static inline migration *cloud_migration_w(cloud *c, int i)

@@ -92,6 +92,152 @@ persisted_spec *server_spec_w(server *s)
     return s->spec;
 }
 
+/* ---- hot records ------------------------------------------------------------
+ *
+ * A decision visits every host of the cloud; reading each host's own
+ * struct (its numbers spread over two cache lines, next to names, lists
+ * and pointers) and working out again what nova.conf's ratios and reserved
+ * make of them was most of what a host that fits costs.  The cloud keeps
+ * one dense record per host instead (model.h host_hot), for the options it
+ * was worked out with; a host written since (cloud_host_w(), host-set) is
+ * worked out again before the next decision reads it. */
+
+typedef struct hot_key {
+    double ratio[RC_COUNT];     /* nova.conf's, for hosts that set none */
+    int64_t reserved_mem_mb, reserved_disk_mb, reserved_cpus;
+} hot_key;
+
+struct hot_cols {
+    unsigned host_gen;          /* the host list they follow */
+    int n;
+    hot_key key;
+    host_hot *v;                /* on a cache line boundary: a record is two lines */
+    void *block;                /* what was allocated for v */
+    unsigned char *stale;       /* per host: written since its record */
+    intvec touched;             /* the hosts with `stale` set */
+};
+
+static void hot_key_of(const cloud *c, hot_key *k)
+{
+    memset(k, 0, sizeof *k);
+    for (int rc = 0; rc < RC_COUNT; rc++)
+        k->ratio[rc] = rc == RC_PCPU ? 1.0 : config_ratio(&c->conf, rc);
+    k->reserved_mem_mb = c->conf.reserved_host_memory_mb;
+    k->reserved_disk_mb = c->conf.reserved_host_disk_mb;
+    k->reserved_cpus = c->conf.reserved_host_cpus;
+}
+
+static void hot_compute(const cloud *c, int h, host_hot *o)
+{
+    const host *ho = &c->hosts.v[h];
+    memset(o, 0, sizeof *o);   /* padding too: records are compared whole */
+    for (int rc = 0; rc < RC_COUNT; rc++) {
+        /* placement_fit_reason()'s numbers, by the same functions */
+        int64_t total = placement_total(c, h, rc);
+        o->cap[rc] = (double)(total - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
+        o->lim[rc] = total <= 0 ? 0 : total > INT32_MAX ? INT32_MAX : (int32_t)total;
+    }
+    /* the resource tracker's reserved, in its units (disk in MB) */
+    int64_t res_mem = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
+                                                      : c->conf.reserved_host_memory_mb;
+    int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
+                                                        : c->conf.reserved_host_disk_mb;
+    o->free_ram_mb = ho->memory_mb - res_mem;
+    o->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb;
+    o->reserved_cpus = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
+                                                   : c->conf.reserved_host_cpus;
+    o->cpu_ratio = host_ratio(c, h, RC_VCPU);
+    o->cpu_arch = ho->cpu_arch;
+    o->hypervisor_type = ho->hypervisor_type;
+    o->cell = ho->cell;
+    o->vcpus_total = ho->vcpus + ho->pcpus;
+    o->failed_builds = ho->failed_builds;
+    o->io_workload = ho->io_workload;
+    o->flags = (unsigned char)((!ho->disabled && !ho->forced_down && ho->up ? HOT_UP : 0) |
+                               (ho->disabled == ho->status_trait_stale && !ho->traits.n
+                                    ? HOT_NO_TRAITS : 0) |
+                               (ho->n_cells || ho->n_pci ? HOT_DEVICES : 0));
+}
+
+/* Room for n records, v on a cache line boundary. */
+static void hot_cols_alloc(struct hot_cols *hc, int n)
+{
+    hc->block = nv_malloc((size_t)(n ? n : 1) * sizeof *hc->v + 63);
+    hc->v = (host_hot *)(((uintptr_t)hc->block + 63) & ~(uintptr_t)63);
+}
+
+static void hot_cols_free(struct hot_cols *hc)
+{
+    if (!hc)
+        return;
+    free(hc->block);
+    free(hc->stale);
+    intvec_free(&hc->touched);
+    free(hc);
+}
+
+static struct hot_cols *hot_cols_copy(const struct hot_cols *src)
+{
+    if (!src)
+        return NULL;
+    struct hot_cols *hc = nv_malloc(sizeof *hc);
+    *hc = *src;
+    hot_cols_alloc(hc, src->n);
+    memcpy(hc->v, src->v, (size_t)src->n * sizeof *hc->v);
+    hc->stale = nv_malloc(src->n ? (size_t)src->n : 1);
+    memcpy(hc->stale, src->stale, (size_t)src->n);
+    hc->touched = (intvec){0};
+    intvec_copy(&hc->touched, &src->touched);
+    return hc;
+}
+
+void cloud_hot_touch(cloud *c, int h)
+{
+    struct hot_cols *hc = c->hot;
+    if (!hc || h < 0 || h >= hc->n || hc->stale[h])
+        return;
+    hc->stale[h] = 1;
+    intvec_push(&hc->touched, h);
+}
+
+const host_hot *cloud_hot(cloud *c)
+{
+    hot_key key;
+    hot_key_of(c, &key);
+    struct hot_cols *hc = c->hot;
+    if (hc && (hc->host_gen != c->host_gen || hc->n != c->hosts.n ||
+               memcmp(&hc->key, &key, sizeof key))) {
+        hot_cols_free(hc);
+        c->hot = hc = NULL;
+    }
+    if (!hc) {
+        hc = nv_calloc(1, sizeof *hc);
+        hc->host_gen = c->host_gen;
+        hc->n = c->hosts.n;
+        hc->key = key;
+        hot_cols_alloc(hc, hc->n);
+        hc->stale = nv_calloc(hc->n ? (size_t)hc->n : 1, 1);
+        for (int h = 0; h < hc->n; h++)
+            hot_compute(c, h, &hc->v[h]);
+        c->hot = hc;
+        return hc->v;
+    }
+    for (int i = 0; i < hc->touched.n; i++) {
+        int h = hc->touched.v[i];
+        hot_compute(c, h, &hc->v[h]);
+        hc->stale[h] = 0;
+    }
+    hc->touched.n = 0;
+    return hc->v;
+}
+
+bool cloud_hot_current(const cloud *c, const host_hot *hot, int h)
+{
+    host_hot now;
+    hot_compute(c, h, &now);
+    return hot && !memcmp(&now, &hot[h], sizeof now);
+}
+
 static void free_derived(cloud *c)
 {
     nv_index_free(&c->host_ix);
@@ -111,8 +257,8 @@ static void free_derived(cloud *c)
     free(c->host_aggs);
     free(c->host_servers);
     free(c->host_fold);
-    fit_cols_free(c->fit_cols);
-    c->fit_cols = NULL;
+    hot_cols_free(c->hot);
+    c->hot = NULL;
     c->host_aggs = c->host_servers = NULL;
     c->host_fold = NULL;
     c->host_side_cap = 0;
@@ -467,7 +613,7 @@ cloud *cloud_clone(const cloud *src)
     c->host_fold = nv_malloc((size_t)nh * sizeof *c->host_fold);
     memcpy(c->host_fold, src->host_fold, (size_t)c->hosts.n * sizeof *c->host_fold);
     c->host_side_cap = nh;
-    c->fit_cols = fit_cols_copy(src->fit_cols);
+    c->hot = hot_cols_copy(src->hot);
     return c;
 }
 

@@ -95,6 +95,39 @@ typedef struct host {
     int line;                  /* where it was defined, for messages */
 } host;
 
+/* What a decision reads of every host, one record per host in a dense
+ * array the cloud keeps (cloud_hot()): the host loop of a decision reads
+ * these two cache lines instead of the host's own, and what nova.conf's
+ * ratios and reserved make of the host's numbers is worked out once, not
+ * per request. */
+typedef struct host_hot {
+    /* Placement: `a` of class rc fits a host without units iff
+     * a <= lim[rc] and used + a <= cap[rc] (the same float compare) */
+    double cap[RC_COUNT];       /* (total - reserved) * ratio */
+    int32_t lim[RC_COUNT];      /* max_unit (its total), at most INT32_MAX (a larger
+                                 * amount is asked of the host itself); 0 without
+                                 * inventory */
+    /* the host state before usage (the scheduler's build_host_state()) */
+    int64_t free_ram_mb;        /* memory_mb - reserved */
+    int64_t free_disk_mb;       /* disk_gb * 1024 - reserved (MB) */
+    int64_t reserved_cpus;
+    double cpu_ratio;           /* VCPU allocation ratio (CPUWeigher) */
+    const char *cpu_arch;       /* interned, as the host's */
+    const char *hypervisor_type;
+    const char *cell;
+    int vcpus_total;            /* vcpus + pcpus */
+    int failed_builds;
+    int io_workload;
+    unsigned char flags;        /* HOT_* */
+} host_hot;
+_Static_assert(sizeof(host_hot) <= 128, "a hot record is two cache lines");
+enum {
+    HOT_UP = 1,                 /* enabled, not forced down, up: ComputeFilter passes */
+    HOT_NO_TRAITS = 2,          /* Placement sees no trait on it, not even
+                                 * COMPUTE_STATUS_DISABLED */
+    HOT_DEVICES = 4,            /* NUMA cells or PCI devices */
+};
+
 typedef struct aggregate {
     char *name;
     intvec hosts;              /* host ids */
@@ -281,9 +314,9 @@ typedef struct cloud {
     /* Changes whenever a host is added or removed (copies keep it): two
      * clouds with the same value have the same host names by id. */
     unsigned host_gen;
-    /* Placement's per-host numbers for a query (placement_fit_columns()),
-     * NULL until a decision asks; copied with the cloud */
-    struct fit_cols *fit_cols;
+    /* Every host's hot record (cloud_hot()), NULL until built; copied
+     * with the cloud */
+    struct hot_cols *hot;
     /* The scheduler's work space for one decision, kept for the next so a
      * decision neither allocates nor clears per-host arrays (never copied;
      * scheduler.c) */
@@ -301,6 +334,14 @@ typedef struct cloud {
 
 cloud *cloud_new(void);
 void cloud_free(cloud *c);
+/* Every host's hot record, current: built when missing or when the host
+ * list or nova.conf's ratios or reserved changed since, else the hosts
+ * written since through cloud_host_w() or named to cloud_hot_touch() are
+ * worked out again (in place: the array stays where it is). */
+const host_hot *cloud_hot(cloud *c);
+void cloud_hot_touch(cloud *c, int h);
+/* Is host h's record what its host and the options give now? (checks) */
+bool cloud_hot_current(const cloud *c, const host_hot *hot, int h);
 void sched_scratch_free(struct sched_scratch *s);   /* scheduler.c */
 cloud *cloud_clone(const cloud *c);
 /* Whether two clouds are the same, their derived parts included (indexes,
@@ -520,34 +561,16 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
 /* The same question asked of many hosts (a Placement query): what the
  * amounts and the options decide is worked out once, by
  * placement_fit_prepare(), so that each host costs its own numbers only. */
-/* A host's numbers of that rule as columns, worked out once for every
- * request (placement_fit_columns()): `a` of class rc fits a host without
- * units iff a <= lim[rc] and used + a <= cap[rc], the same float compare. */
-typedef struct fit_col {
-    double cap[RC_COUNT];       /* (total - reserved) * ratio */
-    int64_t lim[RC_COUNT];      /* max_unit (its total); 0 without inventory */
-} fit_col;
 typedef struct fit_prep {
     int64_t amount[RC_COUNT];
     double ratio[RC_COUNT];     /* a host's ratio when it sets none */
     int64_t reserved[RC_COUNT]; /* its reserved when it sets none (DISK_GB in GB) */
-    const fit_col *cols;        /* per host, for these options; NULL: none */
+    const host_hot *hot;        /* the hosts' hot records, when the fit may use them */
 } fit_prep;
 void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p);
-/* The cloud's fit columns brought up to date for p's options and put in
- * p->cols (left NULL when some host has units or an amount is negative:
- * the general rule then).  A column follows its host: hosts written through
- * cloud_host_w() or named to placement_host_changed() since are worked out
- * again, every host when the host list or the options changed. */
+/* p->hot set to the cloud's hot records (cloud_hot()), or left NULL when
+ * some host has units or an amount is negative: the general rule then. */
 void placement_fit_columns(cloud *c, fit_prep *p);
-void placement_host_changed(cloud *c, int h);
-/* The columns worked out now, for the cloud's options (a loaded cloud has
- * them, so that neither its copies nor its first decision do it). */
-void placement_columns(cloud *c);
-/* Is host h's column what its host and p's options give now? (checks) */
-bool placement_column_current(const cloud *c, const fit_prep *p, int h);
-struct fit_cols *fit_cols_copy(const struct fit_cols *src);
-void fit_cols_free(struct fit_cols *fc);
 /* Placement's rule for one class: `a` of class rc fits a provider with
  * `total` (max_unit, min_unit, step_size), `used`, `reserved` and
  * `ratio` iff min_unit <= a <= max_unit, a % step == 0 and used + a <=
@@ -629,15 +652,15 @@ static inline bool placement_fit_class(const cloud *c, int h, const host *ho, in
                                reserved, ratio, why);
 }
 
-/* Does p fit host h by its column?  True: it fits (when p->cols is set,
- * the same answer as placement_fit_reason()); false: ask
+/* Does p fit host h by its hot record?  True: it fits (when p->hot is
+ * set, the same answer as placement_fit_reason()); false: ask
  * placement_fit_prepared(), which says why. */
 static inline __attribute__((always_inline)) bool placement_fit_quick(const cloud *c, int h,
                                                                      const fit_prep *p)
 {
-    if (!p->cols)
+    if (!p->hot)
         return false;
-    const fit_col *f = &p->cols[h];
+    const host_hot *f = &p->hot[h];
     const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
     const int64_t *a = p->amount;
 #define FITS(rc) (!a[rc] || (a[rc] <= f->lim[rc] && !((double)(used[rc] + a[rc]) > f->cap[rc])))

@@ -78,7 +78,7 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
 
 void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p)
 {
-    p->cols = NULL;
+    p->hot = NULL;
     memcpy(p->amount, amount, sizeof p->amount);
     fit_defaults(c, p);
 }
@@ -93,120 +93,15 @@ static void fit_defaults(const cloud *c, fit_prep *p)
     p->reserved[RC_PCPU] = 0;
 }
 
-/* ---- fit columns ----------------------------------------------------------
- *
- * Every host's capacity per class, worked out again for each request, was
- * most of what a Placement query costs a host that fits: the host's own
- * options or the defaults, a subtraction and a product per class.  The
- * cloud keeps them as columns instead, for the defaults they were worked
- * out with; a host written since (cloud_host_w(), host-set) is worked out
- * again before the next query reads it. */
-
-struct fit_cols {
-    unsigned host_gen;          /* the host list they follow */
-    int n;
-    double ratio[RC_COUNT];     /* the defaults they were worked out with */
-    int64_t reserved[RC_COUNT];
-    fit_col *v;
-    unsigned char *stale;       /* per host: written since its column */
-    intvec touched;             /* the hosts with `stale` set */
-};
-
-static void fit_col_compute(const cloud *c, int h, fit_col *f)
-{
-    for (int rc = 0; rc < RC_COUNT; rc++) {
-        /* placement_fit_reason()'s numbers, by the same functions */
-        int64_t total = placement_total(c, h, rc);
-        f->cap[rc] = (double)(total - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
-        f->lim[rc] = total > 0 ? total : 0;
-    }
-}
-
-void fit_cols_free(struct fit_cols *fc)
-{
-    if (!fc)
-        return;
-    free(fc->v);
-    free(fc->stale);
-    intvec_free(&fc->touched);
-    free(fc);
-}
-
-struct fit_cols *fit_cols_copy(const struct fit_cols *src)
-{
-    if (!src)
-        return NULL;
-    struct fit_cols *fc = nv_calloc(1, sizeof *fc);
-    *fc = *src;
-    size_t n = src->n ? (size_t)src->n : 1;
-    fc->v = nv_malloc(n * sizeof *fc->v);
-    memcpy(fc->v, src->v, (size_t)src->n * sizeof *fc->v);
-    fc->stale = nv_malloc(n);
-    memcpy(fc->stale, src->stale, (size_t)src->n);
-    fc->touched = (intvec){0};
-    intvec_copy(&fc->touched, &src->touched);
-    return fc;
-}
-
-void placement_host_changed(cloud *c, int h)
-{
-    struct fit_cols *fc = c->fit_cols;
-    if (!fc || h < 0 || h >= fc->n || fc->stale[h])
-        return;
-    fc->stale[h] = 1;
-    intvec_push(&fc->touched, h);
-}
-
 void placement_fit_columns(cloud *c, fit_prep *p)
 {
-    p->cols = NULL;
+    p->hot = NULL;
     if (c->units_set)
         return;
     for (int rc = 0; rc < RC_COUNT; rc++)
         if (p->amount[rc] < 0)   /* below min_unit: the general rule says so */
             return;
-    struct fit_cols *fc = c->fit_cols;
-    if (fc && (fc->host_gen != c->host_gen || fc->n != c->hosts.n ||
-               memcmp(fc->ratio, p->ratio, sizeof fc->ratio) ||
-               memcmp(fc->reserved, p->reserved, sizeof fc->reserved))) {
-        fit_cols_free(fc);
-        c->fit_cols = fc = NULL;
-    }
-    if (!fc) {
-        fc = nv_calloc(1, sizeof *fc);
-        fc->host_gen = c->host_gen;
-        fc->n = c->hosts.n;
-        memcpy(fc->ratio, p->ratio, sizeof fc->ratio);
-        memcpy(fc->reserved, p->reserved, sizeof fc->reserved);
-        size_t n = fc->n ? (size_t)fc->n : 1;
-        fc->v = nv_malloc(n * sizeof *fc->v);
-        fc->stale = nv_calloc(n, 1);
-        for (int h = 0; h < fc->n; h++)
-            fit_col_compute(c, h, &fc->v[h]);
-        c->fit_cols = fc;
-    }
-    for (int i = 0; i < fc->touched.n; i++) {
-        int h = fc->touched.v[i];
-        fit_col_compute(c, h, &fc->v[h]);
-        fc->stale[h] = 0;
-    }
-    fc->touched.n = 0;
-    p->cols = fc->v;
-}
-
-bool placement_column_current(const cloud *c, const fit_prep *p, int h)
-{
-    fit_col now;
-    memset(&now, 0, sizeof now);
-    fit_col_compute(c, h, &now);
-    return p->cols && !memcmp(&now, &p->cols[h], sizeof now);
-}
-
-void placement_columns(cloud *c)
-{
-    fit_prep p = {0};
-    fit_defaults(c, &p);
-    placement_fit_columns(c, &p);
+    p->hot = cloud_hot(c);
 }
 
 bool placement_fits(const cloud *c, int h, const int64_t amount[RC_COUNT], char *why,

@@ -2594,7 +2594,7 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
      * refreshes only what changes (a stale view, settle = false, starts
      * from here as it did from the first step) */
     cloud_refresh_view(c);
-    placement_columns(c);
+    cloud_hot(c);   /* so that neither copies nor the first decision build them */
 }
 
 /* The text libconfig parses, read through a stream that tells the watch

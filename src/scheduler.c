@@ -184,6 +184,7 @@ typedef struct pquery {
     int64_t limit;              /* 0: unlimited */
     intvec required_kind, forbidden_kind;   /* trait_kind() of each, for the host loop */
     fit_prep fit;               /* res, prepared for the host loop */
+    const host_hot *hot;        /* the cloud's hot records (cloud_hot()) */
     /* the traits and aggregates asked for: none, only the disabled hosts'
      * trait forbidden (Train on), or more (see query_shape()) */
     enum { Q_PLAIN, Q_NOT_DISABLED, Q_MORE } shape;
@@ -483,21 +484,17 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
         nv_fatal("host %s: the prepared Placement fit differs", c->hosts.v[h].name);
     /* and its column is current (a host written behind cloud_host_w()'s back
      * would keep an old one) */
-    if (q->fit.cols && !placement_column_current(c, &q->fit, h))
-        nv_fatal("host %s: its Placement fit column is out of date", c->hosts.v[h].name);
+    if (!cloud_hot_current(c, q->hot, h))
+        nv_fatal("host %s: its hot record is out of date", c->hosts.v[h].name);
     if (placement_fit_quick(c, h, &q->fit) && !placement_fit_reason(c, h, q->res, NULL))
-        nv_fatal("host %s: its Placement fit column fits where Placement does not",
-                 c->hosts.v[h].name);
+        nv_fatal("host %s: its hot record fits where Placement does not", c->hosts.v[h].name);
 #endif
     if (!placement_fit_quick(c, h, &q->fit) && !placement_fit_prepared(c, h, &q->fit, why))
         return false;
     if (q->shape == Q_PLAIN)
         return true;
-    if (q->shape == Q_NOT_DISABLED) {   /* host_has_trait_kind(), the common case first */
-        const host *ho = &c->hosts.v[h];
-        if (ho->disabled == ho->status_trait_stale && !ho->traits.n)
-            return true;
-    }
+    if (q->shape == Q_NOT_DISABLED && (q->hot[h].flags & HOT_NO_TRAITS))
+        return true;   /* host_has_trait_kind(), the common case first */
     bool first = true;
     for (int i = 0; i < q->required.n; i++)
         if (!host_has_trait_kind(c, h, q->required.v[i], q->required_kind.v[i])) {
@@ -646,13 +643,7 @@ static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x,
                                                                     host_state *hs)
 {
     const cloud *c = x->c;
-    const host *ho = &c->hosts.v[h];
-    int64_t res_mem = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
-                                                      : c->conf.reserved_host_memory_mb;
-    int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
-                                                        : c->conf.reserved_host_disk_mb;
-    int64_t res_cpus = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
-                                                  : c->conf.reserved_host_cpus;
+    const host_hot *hh = &x->hot[h];   /* the host's numbers, reserved taken off */
     const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
     const intvec *sv = &c->host_servers[h];
     /* every field written at once (no clearing first: a decision writes
@@ -660,20 +651,20 @@ static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x,
     *hs = (host_state){
         .host = h,
         /* the resource tracker's view: reserved + what is allocated on the host */
-        .free_ram_mb = ho->memory_mb - res_mem - used[RC_MEMORY_MB],
-        .free_disk_mb = ho->disk_gb * 1024 - res_disk_mb - used[RC_DISK_GB] * 1024,
-        .vcpus_total = ho->vcpus + ho->pcpus,
-        .vcpus_used = res_cpus + used[RC_VCPU] + used[RC_PCPU],
-        .failed_builds = ho->failed_builds,
+        .free_ram_mb = hh->free_ram_mb - used[RC_MEMORY_MB],
+        .free_disk_mb = hh->free_disk_mb - used[RC_DISK_GB] * 1024,
+        .vcpus_total = hh->vcpus_total,
+        .vcpus_used = hh->reserved_cpus + used[RC_VCPU] + used[RC_PCPU],
+        .failed_builds = hh->failed_builds,
         .instances = *sv,   /* borrowed: hs_instances_own() copies before a change */
         .num_instances = sv->n,
         /* num_io_ops is the compute node's stats['io_workload']
          * (nova/scheduler/host_manager.py _update_from_compute_node), which
          * only the resource tracker computes (nova/compute/stats.py): a task
          * state the API set in this very request is not in it yet */
-        .num_io_ops = ho->io_workload,
+        .num_io_ops = hh->io_workload,
     };
-    if (ho->n_cells || ho->n_pci)
+    if (hh->flags & HOT_DEVICES)
         build_host_devices(x, h);
 }
 
@@ -919,22 +910,23 @@ static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr
                                                                    host_state *hs, trail *t)
 {
     reject_reason *why = &fr->why;
-    const host *ho = &x->c->hosts.v[hs->host];
+    const host_hot *hh = &x->hot[hs->host];
     /* the common case first: every filter visited passes the host inline
      * (else the loop below asks them in order, for the one that rejects) */
-    if (fr->fast_only && (!fr->fast_compute || compute_filter_passes(ho)) &&
-        (!fr->fast_image || image_filter_passes_as_last(x->memo, ho)))
+    if (fr->fast_only && (!fr->fast_compute || (hh->flags & HOT_UP)) &&
+        (!fr->fast_image || image_filter_passes_as_last(x->memo, hh)))
         return true;
     for (int a = 0; a < fr->nact; a++) {
         int k = fr->act[a];
         /* the passing hosts of the common filters, told without the call */
-        bool passes = (fr->fast[a] == FF_COMPUTE && compute_filter_passes(ho)) ||
-                      (fr->fast[a] == FF_IMAGE && image_filter_passes_as_last(x->memo, ho));
+        bool passes = (fr->fast[a] == FF_COMPUTE && (hh->flags & HOT_UP)) ||
+                      (fr->fast[a] == FF_IMAGE && image_filter_passes_as_last(x->memo, hh));
 #ifdef NV_CHECK_STATES
         if (passes) {   /* sanitizer builds: the filter agrees */
             reject_reason chk = {0};
             if (!fr->seg[k]->pass(x, hs, &chk))
-                nv_fatal("host %s: %s passes inline but not by its filter", ho->name,
+                nv_fatal("host %s: %s passes inline but not by its filter",
+                         x->c->hosts.v[hs->host].name,
                          fr->seg[k]->name);
             reason_done(&chk);
         }
@@ -1630,6 +1622,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
     x.wt = scr->wt;
     x.mark = scr->mark;
     x.dev = scr->dev;
+    x.hot = cloud_hot(c);
     /* what a candidate asks: that of the query it came from (scr->cand) */
     int64_t cand_res[3][RC_COUNT];
     bool by_query = false;
@@ -1767,6 +1760,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             }
             placement_fit_prepare(c, q.res, &q.fit);
             placement_fit_columns(c, &q.fit);
+            q.hot = x.hot;
             int found = 0;
             /* narrowed here rather than after the filters: a cell, ignored hosts */
             bool narrow_early = early_seg && (cell_only || spec->ignore_hosts.n);
@@ -1788,7 +1782,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     found++;
                     found_all++;
                     is_cand[h] = (unsigned char)(pass + 1);
-                    if (narrow_early && cell_only && c->hosts.v[h].cell != cell_only) {
+                    if (narrow_early && cell_only && x.hot[h].cell != cell_only) {
                         is_cand[h] = 4;   /* left out before the filters */
                         early_dropped++;
                         continue;
@@ -1801,8 +1795,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     }
                     /* its host state now, while its host is in the cache
                      * (the view first: the compute nodes' stats feed it) */
-                    if (!c->view_valid)
+                    if (!c->view_valid) {
                         cloud_refresh_view(c);
+                        x.hot = cloud_hot(c);   /* the same array, io_workload current */
+                    }
                     build_host_state(&x, h, &x.hs[h]);
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
@@ -1938,8 +1934,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
      * a rebuild (no Placement query) builds every host's */
     x.ranked = list.n;   /* nothing weighed yet: the list's order stands */
     if (spec->rebuild) {
-        if (!c->view_valid)
+        if (!c->view_valid) {
             cloud_refresh_view(c);
+            x.hot = cloud_hot(c);
+        }
         for (int i = 0; i < list.n; i++) {
             build_host_state(&x, list.v[i], &x.hs[list.v[i]]);
             x.wt[list.v[i]] = 0.0;

@@ -88,6 +88,7 @@ typedef struct sched_ctx {
     intvec group_members;
     unsigned char *is_member;   /* per server id: in group_members */
     host_state *hs;             /* indexed by host id */
+    const host_hot *hot;        /* the cloud's hot records (cloud_hot()), by host id */
     int64_t resources[RC_COUNT];
     nv_rng *rng;
     numa_req numa;              /* the instance NUMA topology asked for */
@@ -136,7 +137,8 @@ static inline double weigh_ram_raw(const host_state *h) { return (double)h->free
 static inline double weigh_disk_raw(const host_state *h) { return (double)h->free_disk_mb; }
 static inline double weigh_cpu_raw(const sched_ctx *x, const host_state *h)
 {
-    return (double)h->vcpus_total * hs_ratio(x, h, RC_VCPU) - (double)h->vcpus_used;
+    /* hs_ratio(x, h, RC_VCPU), from the host's hot record */
+    return (double)h->vcpus_total * x->hot[h->host].cpu_ratio - (double)h->vcpus_used;
 }
 /* NULL when the host reports no NUMA topology / no PCI devices. */
 static inline cell_usage *hs_cells(const sched_ctx *x, const host_state *h)
@@ -203,9 +205,9 @@ static inline void sched_memo_settle(sched_memo *m)
 {
     m->fast_pass = m->image_ready && !m->req_ver && !m->bits && m->seen_pass && m->seen_arch;
 }
-static inline bool image_filter_passes_as_last(const sched_memo *m, const host *ho)
+static inline bool image_filter_passes_as_last(const sched_memo *m, const host_hot *hh)
 {
-    return m->fast_pass && m->seen_arch == ho->cpu_arch && m->seen_hv == ho->hypervisor_type;
+    return m->fast_pass && m->seen_arch == hh->cpu_arch && m->seen_hv == hh->hypervisor_type;
 }
 
 extern const filter_desc filter_table[];

@@ -127,8 +127,8 @@ static void test_forced_live_migration_memory_check(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_ROCKY);   /* 2.65: force still exists */
-    f.c->hosts.v[1].memory_mb = 4096;
-    f.c->hosts.v[1].ram_allocation_ratio = 1.0;
+    cloud_host_w(f.c, 1)->memory_mb = 4096;
+    cloud_host_w(f.c, 1)->ram_allocation_ratio = 1.0;
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
@@ -152,7 +152,7 @@ static void test_forced_to_disabled_host_allowed(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_ROCKY);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     assert_string_equal(t_host_of(f.c, "vm-1"), "host1");
@@ -188,7 +188,7 @@ static void test_targeted_to_disabled_host(void **st)
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     assert_string_equal(live(&f, "vm-1", "host2", false, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. ");
     cmd_result_done(&r);
@@ -302,7 +302,7 @@ static void test_live_migration_stays_in_cell(void **st)
     /* host2 is in another cell: live migration never crosses cells */
     fx f;
     fx_init(&f, REL_LATEST);
-    f.c->hosts.v[1].cell = nv_intern("cell2");
+    cloud_host_w(f.c, 1)->cell = nv_intern("cell2");
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
@@ -325,7 +325,7 @@ static void test_source_down(void **st)
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
-    f.c->hosts.v[0].up = false;
+    cloud_host_w(f.c, 0)->up = false;
     assert_string_equal(live(&f, "vm-1", NULL, false, &r), "ComputeServiceUnavailable");
     assert_string_equal(r.message, "Compute service of host1 is unavailable at this time.");
     assert_string_equal(f.c->migrations.v[r.migration].status, "error");
@@ -416,7 +416,7 @@ static void test_cold_migrate_no_host(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
@@ -479,7 +479,7 @@ static void test_same_host_resize_needs_both(void **st)
     /* bug 1790204: migration holds old flavor, instance claims new, same provider */
     fx f;
     fx_init(&f, REL_LATEST);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     f.c->conf.allow_resize_to_same_host = true;
     t_flavor(f.c, "m1.big", 2, 6144, 20);
     cmd_result r;
@@ -511,7 +511,7 @@ static void test_evacuate(void **st)
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ComputeServiceInUse");
     assert_string_equal(r.message, "Compute service of host1 is still in use.");
     cmd_result_done(&r);
-    f.c->hosts.v[0].up = false;
+    cloud_host_w(f.c, 0)->up = false;
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ok");
     assert_string_equal(t_host_of(f.c, "vm-1"), "host2");
     assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "stopped");   /* 2.95 */
@@ -682,8 +682,8 @@ static void test_evacuate_no_host_sets_error(void **st)
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
-    f.c->hosts.v[0].up = false;
-    f.c->hosts.v[1].up = false;
+    cloud_host_w(f.c, 0)->up = false;
+    cloud_host_w(f.c, 1)->up = false;
     command cmd;
     command_init(&cmd, OP_EVACUATE);
     cmd.server = nv_strdup("vm-1");
@@ -703,8 +703,8 @@ static void test_evacuate_server_without_host(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST);
-    f.c->hosts.v[0].disabled = true;
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 0)->disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     cmd_result r;
     assert_string_equal(boot(&f, "vm-1", 1, &r), "NoValidHost");
     cmd_result_done(&r);
@@ -717,7 +717,7 @@ static void test_evacuate_server_without_host(void **st)
     assert_string_equal(r.message, "The target host can't be the same one.");
     cmd_result_done(&r);
     cmd.host = nv_strdup("host2");
-    f.c->hosts.v[1].disabled = false;
+    cloud_host_w(f.c, 1)->disabled = false;
     assert_string_equal(t_exec(f.c, &f.t, &f.rng, &cmd, &r), "ComputeHostNotFound");
     assert_string_equal(r.message, "Compute host None could not be found.");
     cmd_result_done(&r);
@@ -748,7 +748,7 @@ static void test_build_reschedule(void **st)
     /* with max_attempts = 1 there is no alternate to go to */
     f.c->conf.max_attempts = 1;
     add_fault(&f, 1, "build", 1);
-    f.c->hosts.v[0].disabled = true;
+    cloud_host_w(f.c, 0)->disabled = true;
     assert_string_equal(boot(&f, "vm-2", 1, &r), "RescheduledException");
     assert_string_equal(t_srv(f.c, "vm-2")->vm_state, "error");
     cmd_result_done(&r);
@@ -1239,7 +1239,7 @@ static void test_rebuild_new_image(void **st)
     fx_init(&f, REL_ZED);
     int arm = t_image(f.c, "arm");
     kvlist_push(&f.c->images.v[arm].properties, "hw_architecture", "aarch64");
-    f.c->hosts.v[1].cpu_arch = nv_intern("aarch64");
+    cloud_host_w(f.c, 1)->cpu_arch = nv_intern("aarch64");
     cmd_result r;
     boot(&f, "vm-1", 1, &r);
     cmd_result_done(&r);
@@ -1299,14 +1299,14 @@ static void test_rebuild_image_traits(void **st)
     assert_int_equal(t_srv(f.c, "vm-1")->image, 0);
 
     kvlist_free(&f.c->flavors.v[SMALL].extra_specs);
-    strlist_push(&f.c->hosts.v[h].traits, "CUSTOM_GPU");
+    strlist_push(&cloud_host_w(f.c, h)->traits, "CUSTOM_GPU");
     assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "NoValidHost");
     assert_string_equal(r.message, "No valid host was found. Image traits cannot be satisfied by "
                                    "the current resource providers. Either specify a different "
                                    "image during rebuild or create a new server with the "
                                    "specified image.");
 
-    strlist_push(&f.c->hosts.v[h].traits, "CUSTOM_FAST");
+    strlist_push(&cloud_host_w(f.c, h)->traits, "CUSTOM_FAST");
     assert_string_equal(rebuild(&f, "vm-1", "gpu-image", NULL, &r), "ok");
     assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
     assert_int_equal(t_srv(f.c, "vm-1")->image, gpu);
@@ -1337,7 +1337,7 @@ static void test_rebuild_refused(void **st)
     f.c->servers.v[sid].boot_from_volume = false;
 
     int h = t_srv(f.c, "vm-1")->host;
-    f.c->hosts.v[h].up = false;
+    cloud_host_w(f.c, h)->up = false;
     assert_string_equal(rebuild(&f, "vm-1", NULL, NULL, &r), "ok");
     assert_string_equal(t_srv(f.c, "vm-1")->task_state, "rebuilding");
     assert_string_equal(t_srv(f.c, "vm-1")->vm_state, "active");
@@ -1392,14 +1392,14 @@ static void test_typed_requests(void **st)
     cmd_result_done(&r);
 
     /* evacuate words it differently (nova/compute/api.py evacuate) */
-    f.c->hosts.v[0].up = false;
+    cloud_host_w(f.c, 0)->up = false;
     conductor_req_init(&q, OP_EVACUATE);
     q.server = (nv_ref){"vm-1", first};
     q.host = (nv_ref){"nowhere", -1};
     assert_string_equal(run_req(&f, &q, &r), "ComputeHostNotFound");
     assert_string_equal(r.message, "Compute host nowhere not found.");
     cmd_result_done(&r);
-    f.c->hosts.v[0].up = true;
+    cloud_host_w(f.c, 0)->up = true;
 
     /* microversion: -1 is the release's newest (no force after 2.67) */
     conductor_req_init(&q, OP_LIVE_MIGRATE);

@@ -293,7 +293,7 @@ static void forced_live_across_cells(int release)
     fx_init(&f);
     nova_config_done(&f.c->conf);
     nova_config_init(&f.c->conf, release);
-    f.c->hosts.v[1].cell = nv_intern("cell2");
+    cloud_host_w(f.c, 1)->cell = nv_intern("cell2");
     t_server(f.c, "vm-1", 0, 0);
     command cmd;
     command_init(&cmd, OP_LIVE_MIGRATE);

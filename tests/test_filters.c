@@ -280,7 +280,7 @@ static void test_compute_filter_down_host(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[1].up = false;                    /* down hosts are not removed by placement */
+    cloud_host_w(f.c, 1)->up = false;                    /* down hosts are not removed by placement */
     fx_filters1(&f, "ComputeFilter");
     fx_run(&f);
     const event *p = t_find(&f.t, EV_PLACEMENT, NULL);
@@ -297,7 +297,7 @@ static void test_compute_filter_forced_down(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[0].forced_down = true;
+    cloud_host_w(f.c, 0)->forced_down = true;
     fx_filters1(&f, "ComputeFilter");
     fx_run(&f);
     const event *e = check_filter(&f, "ComputeFilter", 2, 1, "host1");
@@ -312,10 +312,10 @@ static void test_compute_filter_disabled_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 3);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     set_str(&f.c->hosts.v[1].disabled_reason, "maintenance");
-    f.c->hosts.v[2].disabled = true;
-    f.c->hosts.v[2].up = false;                        /* disabled is checked first */
+    cloud_host_w(f.c, 2)->disabled = true;
+    cloud_host_w(f.c, 2)->up = false;                        /* disabled is checked first */
     fx_filters1(&f, "ComputeFilter");
     fx_run(&f);
     const event *p = t_find(&f.t, EV_PLACEMENT, NULL);
@@ -336,7 +336,7 @@ static void test_disabled_host_removed_by_placement(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_TRAIN, 3);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     fx_filters1(&f, "ComputeFilter");
     fx_run(&f);
     const event *p = t_find(&f.t, EV_PLACEMENT, NULL);
@@ -349,8 +349,8 @@ static void test_disabled_host_removed_by_placement(void **state)
     fx_done(&f);
 
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[0].disabled = true;
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 0)->disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     fx_filters1(&f, "ComputeFilter");
     fx_run(&f);
     p = t_find(&f.t, EV_PLACEMENT, NULL);
@@ -372,7 +372,7 @@ static void caps_str_case(const char *key, const char *req, int out, const char 
     fx_init(&f, REL_STEIN, 3);
     f.c->hosts.v[0].maxphysaddr_bits = 46;
     f.c->hosts.v[1].maxphysaddr_bits = 39;
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     set_str(&f.c->hosts.v[1].disabled_reason, "maint");
     flavor_spec(&f, key, req);
     fx_filters1(&f, "ComputeCapabilitiesFilter");
@@ -428,7 +428,7 @@ static void test_capabilities_cpu_info_arch(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[1].cpu_arch = nv_intern("aarch64");
+    cloud_host_w(f.c, 1)->cpu_arch = nv_intern("aarch64");
     flavor_spec(&f, "capabilities:cpu_info:arch", "aarch64");
     fx_filters1(&f, "ComputeCapabilitiesFilter");
     fx_run(&f);
@@ -455,7 +455,7 @@ static void test_capabilities_unscoped_and_scopes(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[2].hypervisor_type = nv_intern("Xen");
+    cloud_host_w(f.c, 2)->hypervisor_type = nv_intern("Xen");
     flavor_spec(&f, "hypervisor_type", "QEMU");           /* HostState attribute */
     flavor_spec(&f, "foo", "bar");                        /* not an attribute: ignored */
     flavor_spec(&f, "quota:cpu_shares", "1024");          /* other scope: ignored */
@@ -468,7 +468,7 @@ static void test_capabilities_unscoped_and_scopes(void **state)
 
     /* free_ram_mb is an attribute: 16384 - 512 = 15872 vs 8192 - 512 = 7680 */
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[1].memory_mb = 8192;
+    cloud_host_w(f.c, 1)->memory_mb = 8192;
     flavor_spec(&f, "free_ram_mb", ">= 8000");
     fx_filters1(&f, "ComputeCapabilitiesFilter");
     fx_run(&f);
@@ -483,8 +483,8 @@ static void test_capabilities_unscoped_and_scopes(void **state)
 static void img_hosts(fx *f)
 {
     fx_init(f, REL_LATEST, 3);
-    f->c->hosts.v[1].cpu_arch = nv_intern("aarch64");
-    f->c->hosts.v[2].hypervisor_type = nv_intern("Xen");
+    cloud_host_w(f->c, 1)->cpu_arch = nv_intern("aarch64");
+    cloud_host_w(f->c, 2)->hypervisor_type = nv_intern("Xen");
     fx_filters1(f, "ImagePropertiesFilter");
 }
 
@@ -533,7 +533,7 @@ static void test_image_props_i386_canonical(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[0].cpu_arch = nv_intern("i686");
+    cloud_host_w(f.c, 0)->cpu_arch = nv_intern("i686");
     fx_filters1(&f, "ImagePropertiesFilter");
     image_with(&f, "img", "hw_architecture", "i386");
     fx_run(&f);
@@ -549,7 +549,7 @@ static void test_image_props_i386_family(void **state)
     for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
         static fx f;
         fx_init(&f, REL_LATEST, 2);
-        f.c->hosts.v[0].cpu_arch = nv_intern("i686");
+        cloud_host_w(f.c, 0)->cpu_arch = nv_intern("i686");
         fx_filters1(&f, "ImagePropertiesFilter");
         image_with(&f, "img", "hw_architecture", archs[i]);
         fx_run(&f);
@@ -565,7 +565,7 @@ static void test_image_props_no_supported_instances(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[1].hypervisor_type = nv_intern("ironic");
+    cloud_host_w(f.c, 1)->hypervisor_type = nv_intern("ironic");
     fx_filters1(&f, "ImagePropertiesFilter");
     image_with(&f, "img", "hw_vm_mode", "hvm");
     fx_run(&f);
@@ -1365,9 +1365,9 @@ static void json_case(const char *query, int out, const char *rejected)
 {
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[0].memory_mb = 1536;
-    f.c->hosts.v[1].memory_mb = 1535;
-    f.c->hosts.v[2].memory_mb = 4096;
+    cloud_host_w(f.c, 0)->memory_mb = 1536;
+    cloud_host_w(f.c, 1)->memory_mb = 1535;
+    cloud_host_w(f.c, 2)->memory_mb = 4096;
     f.c->flavors.v[f.fl].memory_mb = 256;
     kvlist_push(&f.rs.hints, "query", query);
     fx_filters1(&f, "JsonFilter");
@@ -1438,8 +1438,8 @@ static void json_attr_case(const char *query, int out, const char *rejected)
     fx_init(&f, REL_LATEST, 3);
     set_str(&f.c->hosts.v[1].host_ip, "10.0.0.2");
     set_str(&f.c->hosts.v[1].disabled_reason, "maint");
-    f.c->hosts.v[1].hypervisor_type = nv_intern("Xen");
-    f.c->hosts.v[2].disk_gb = 100;
+    cloud_host_w(f.c, 1)->hypervisor_type = nv_intern("Xen");
+    cloud_host_w(f.c, 2)->disk_gb = 100;
     kvlist_push(&f.rs.hints, "query", query);
     fx_filters1(&f, "JsonFilter");
     fx_run(&f);
@@ -1483,7 +1483,7 @@ static void test_capabilities_service_bool(void **state)
     fx_done(&f);
 
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[1].forced_down = true;
+    cloud_host_w(f.c, 1)->forced_down = true;
     flavor_spec(&f, "capabilities:service:forced_down", "True");
     fx_filters1(&f, "ComputeCapabilitiesFilter");
     fx_run(&f);
@@ -1622,7 +1622,7 @@ static void test_all_hosts_filter(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[1].up = false;
+    cloud_host_w(f.c, 1)->up = false;
     fx_filters1(&f, "AllHostsFilter");
     fx_run(&f);
     check_filter(&f, "AllHostsFilter", 3, 3, "");
@@ -1636,8 +1636,8 @@ static void test_ram_filter_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 2);
-    f.c->hosts.v[0].memory_mb = 4096;
-    f.c->hosts.v[1].memory_mb = 8192;
+    cloud_host_w(f.c, 0)->memory_mb = 4096;
+    cloud_host_w(f.c, 1)->memory_mb = 8192;
     f.c->conf.ram_allocation_ratio = 0.5;
     /* placement: (4096 - 512) * 0.5 = 1792 >= 1600; RamFilter:
      * 4096 * 0.5 - (4096 - 3584) = 1536 < 1600 */
@@ -1656,8 +1656,8 @@ static void test_agg_ram_filter_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 2);                          /* ram ratio 1.5 (initial) */
-    f.c->hosts.v[0].memory_mb = 4096;
-    f.c->hosts.v[1].memory_mb = 4096;
+    cloud_host_w(f.c, 0)->memory_mb = 4096;
+    cloud_host_w(f.c, 1)->memory_mb = 4096;
     agg_with(&f, "a1", 0, "ram_allocation_ratio", "1.0");
     f.c->flavors.v[f.fl].memory_mb = 3600;             /* > 4096 - 512, < 6144 - 512 */
     fx_filters1(&f, "AggregateRamFilter");
@@ -1667,8 +1667,8 @@ static void test_agg_ram_filter_stein(void **state)
     fx_done(&f);
 
     fx_init(&f, REL_STEIN, 2);
-    f.c->hosts.v[0].memory_mb = 4096;
-    f.c->hosts.v[1].memory_mb = 4096;
+    cloud_host_w(f.c, 0)->memory_mb = 4096;
+    cloud_host_w(f.c, 1)->memory_mb = 4096;
     agg_with(&f, "a1", 0, "ram_allocation_ratio", "bogus");   /* -> host's 1.5 */
     f.c->flavors.v[f.fl].memory_mb = 3600;
     fx_filters1(&f, "AggregateRamFilter");
@@ -1682,8 +1682,8 @@ static void test_core_filter_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 2);
-    f.c->hosts.v[0].vcpus = 8;
-    f.c->hosts.v[1].vcpus = 16;
+    cloud_host_w(f.c, 0)->vcpus = 8;
+    cloud_host_w(f.c, 1)->vcpus = 16;
     f.c->conf.cpu_allocation_ratio = 0.5;
     f.c->conf.reserved_host_cpus = 2;
     /* placement: (8 - 2) * 0.5 = 3 >= 3; CoreFilter: 8 * 0.5 - 2 = 2 < 3 */
@@ -1702,8 +1702,8 @@ static void test_agg_core_filter_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 2);                          /* cpu ratio 16.0 */
-    f.c->hosts.v[0].vcpus = 4;
-    f.c->hosts.v[1].vcpus = 4;
+    cloud_host_w(f.c, 0)->vcpus = 4;
+    cloud_host_w(f.c, 1)->vcpus = 4;
     int big = t_flavor(f.c, "m1.big", 3, 512, 1);
     t_server(f.c, "s1", big, 0);
     t_server(f.c, "s2", big, 1);
@@ -1721,8 +1721,8 @@ static void test_disk_filter_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 2);
-    f.c->hosts.v[0].disk_gb = 100;
-    f.c->hosts.v[1].disk_gb = 200;
+    cloud_host_w(f.c, 0)->disk_gb = 100;
+    cloud_host_w(f.c, 1)->disk_gb = 200;
     f.c->conf.disk_allocation_ratio = 0.5;
     f.c->conf.reserved_host_disk_mb = 10240;
     /* placement: (100 - 10) * 0.5 = 45 >= 42; DiskFilter:
@@ -1742,8 +1742,8 @@ static void test_agg_disk_filter_stein(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_STEIN, 2);
-    f.c->hosts.v[0].disk_gb = 100;
-    f.c->hosts.v[1].disk_gb = 100;
+    cloud_host_w(f.c, 0)->disk_gb = 100;
+    cloud_host_w(f.c, 1)->disk_gb = 100;
     agg_with(&f, "a1", 0, "disk_allocation_ratio", "0.5");
     f.c->flavors.v[f.fl].root_gb = 60;                   /* 51200 MB < 61440 MB */
     fx_filters1(&f, "AggregateDiskFilter");
@@ -1763,7 +1763,7 @@ static void test_filter_order_is_configured_order(void **state)
     static const char *const order[] = {"NumInstancesFilter", "ComputeFilter", "AllHostsFilter",
                                         "IoOpsFilter"};
     t_filters(f.c, order, 4);
-    f.c->hosts.v[2].up = false;
+    cloud_host_w(f.c, 2)->up = false;
     fx_run(&f);
     int k = 0;
     for (int i = 0; i < f.t.n; i++)
@@ -1788,8 +1788,8 @@ static void test_first_empty_filter_stops(void **state)
     fx_init(&f, REL_LATEST, 2);
     static const char *const order[] = {"AllHostsFilter", "ComputeFilter", "NumInstancesFilter"};
     t_filters(f.c, order, 3);
-    f.c->hosts.v[0].up = false;
-    f.c->hosts.v[1].up = false;
+    cloud_host_w(f.c, 0)->up = false;
+    cloud_host_w(f.c, 1)->up = false;
     fx_run(&f);
     check_filter(&f, "ComputeFilter", 2, 0, "host1 host2");
     assert_null(t_find(&f.t, EV_FILTER, "NumInstancesFilter"));

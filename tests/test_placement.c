@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "journal.h"
 #include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -107,7 +106,7 @@ static void test_capacity_float_ratio(void **state)
     (void)state;
     cloud *c = t_cloud(REL_ZED);
     int h = t_host(c, "host1", 8, 1000, 100);
-    c->hosts.v[h].reserved_host_memory_mb = 0;
+    cloud_host_w(c, h)->reserved_host_memory_mb = 0;
     double cap = placement_capacity(c, h, RC_MEMORY_MB);
     int64_t a[RC_COUNT];
     amounts(a, 0, 600, 0, 0);
@@ -171,7 +170,7 @@ static void test_reserved_disk_ceil(void **state)
     c->conf.reserved_host_disk_mb = 1025;          /* -> 2 GB */
     assert_double(placement_capacity(c, h, RC_DISK_GB), 98.0);
     /* per-host override wins over [DEFAULT] */
-    c->hosts.v[h].reserved_host_disk_mb = 0;
+    cloud_host_w(c, h)->reserved_host_disk_mb = 0;
     assert_int_equal(host_reserved(c, h, RC_DISK_GB), 0);
     assert_double(placement_capacity(c, h, RC_DISK_GB), 100.0);
     cloud_free(c);
@@ -190,8 +189,8 @@ static void test_reserved_memory_and_cpus(void **state)
     assert_int_equal(host_reserved(c, h, RC_VCPU), 2);
     assert_double(placement_capacity(c, h, RC_VCPU), (8 - 2) * 4.0);
     /* per-host 0 is a real value, not "unset" */
-    c->hosts.v[h].reserved_host_memory_mb = 0;
-    c->hosts.v[h].reserved_host_cpus = 0;
+    cloud_host_w(c, h)->reserved_host_memory_mb = 0;
+    cloud_host_w(c, h)->reserved_host_cpus = 0;
     assert_int_equal(host_reserved(c, h, RC_MEMORY_MB), 0);
     assert_int_equal(host_reserved(c, h, RC_VCPU), 0);
     assert_double(placement_capacity(c, h, RC_MEMORY_MB), 4096.0);
@@ -252,13 +251,13 @@ static void test_ratio_precedence(void **state)
     c->conf.disk_allocation_ratio = 3.0;
     assert_double(host_ratio(c, h, RC_DISK_GB), 3.0);
 
-    c->hosts.v[h].cpu_allocation_ratio = 3.0;       /* the host's own nova.conf */
+    cloud_host_w(c, h)->cpu_allocation_ratio = 3.0;       /* the host's own nova.conf */
     assert_double(host_ratio(c, h, RC_VCPU), 3.0);
-    c->hosts.v[h].ram_allocation_ratio = 1.25;
+    cloud_host_w(c, h)->ram_allocation_ratio = 1.25;
     assert_double(host_ratio(c, h, RC_MEMORY_MB), 1.25);
-    c->hosts.v[h].disk_allocation_ratio = 0.0;      /* 0.0 on the host: unset too */
+    cloud_host_w(c, h)->disk_allocation_ratio = 0.0;      /* 0.0 on the host: unset too */
     assert_double(host_ratio(c, h, RC_DISK_GB), 3.0);
-    c->hosts.v[h].cpu_allocation_ratio = 0.0;
+    cloud_host_w(c, h)->cpu_allocation_ratio = 0.0;
     assert_double(host_ratio(c, h, RC_VCPU), 2.0);
     cloud_free(c);
 }
@@ -269,7 +268,7 @@ static void test_pcpu_not_overcommitted(void **state)
     (void)state;
     cloud *c = t_cloud(REL_ZED);
     int h = t_host(c, "host1", 8, 16384, 100);
-    c->hosts.v[h].pcpus = 4;
+    cloud_host_w(c, h)->pcpus = 4;
     c->conf.cpu_allocation_ratio = 16.0;
     assert_double(host_ratio(c, h, RC_PCPU), 1.0);
     assert_double(placement_capacity(c, h, RC_PCPU), 4.0);
@@ -839,9 +838,9 @@ static void test_host_arrays_grow_geometrically(void **st)
     cloud_free(c);
 }
 
-/* The fit columns follow what they are worked out from: a host written
- * through the write barrier or by host-set, a journal undone, a copy, the
- * options, the host list; and they answer as placement_fit_reason(). */
+/* The hot records follow what they are worked out from: a host written
+ * through the write barrier, a journal undone, a copy, the options, the
+ * host list; and their fit answers as placement_fit_reason(). */
 static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
 {
     int64_t a[RC_COUNT];
@@ -849,23 +848,26 @@ static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
     fit_prep p;
     placement_fit_prepare(c, a, &p);
     placement_fit_columns(c, &p);
-    assert_non_null(p.cols);
+    assert_non_null(p.hot);
     for (int i = 0; i < c->hosts.n; i++)
-        assert_true(placement_column_current(c, &p, i));
-    bool quick = placement_fit_quick(c, h, &p);
-    assert_int_equal(quick, placement_fit_reason(c, h, a, NULL));
-    return quick;
+        assert_true(cloud_hot_current(c, p.hot, i));
+    bool quick = placement_fit_quick(c, h, &p), general = placement_fit_reason(c, h, a, NULL);
+    if (quick)
+        assert_true(general);
+    if (vcpu <= INT32_MAX && mem <= INT32_MAX && disk <= INT32_MAX)
+        assert_int_equal(quick, general);   /* else the host itself is asked */
+    return general;
 }
 
-static void test_fit_columns_follow_hosts(void **st)
+static void test_hot_records_follow_hosts(void **st)
 {
     (void)st;
     cloud *c = t_cloud(REL_LATEST);
     int h1 = t_host(c, "host1", 8, 8192, 80);
     t_host(c, "host2", 8, 2048, 80);
     cloud_reindex(c);
-    placement_columns(c);
-    assert_non_null(c->fit_cols);
+    cloud_hot(c);
+    assert_non_null(c->hot);
     /* (8192 - 512) * 1.0 */
     assert_true(quick_fits(c, h1, 1, 7680, 10));
     assert_false(quick_fits(c, h1, 1, 7681, 10));
@@ -900,6 +902,20 @@ static void test_fit_columns_follow_hosts(void **st)
     int h3 = t_host(c, "host3", 4, 4096, 40);
     assert_true(quick_fits(c, h3, 4, 1, 19));
     assert_false(quick_fits(c, h3, 5, 1, 19));
+    /* a service disabled, then forced down, through the barrier */
+    cloud_host_w(c, h1)->disabled = true;
+    const host_hot *hot = cloud_hot(c);
+    assert_int_equal(hot[h1].flags & (HOT_UP | HOT_NO_TRAITS), 0);
+    assert_true(cloud_hot_current(c, hot, h1));
+    cloud_host_w(c, h1)->disabled = false;
+    cloud_host_w(c, h1)->forced_down = true;
+    hot = cloud_hot(c);
+    assert_int_equal(hot[h1].flags & (HOT_UP | HOT_NO_TRAITS), HOT_NO_TRAITS);
+    /* more than INT32_MAX MB: a larger amount is asked of the host itself */
+    cloud_host_w(c, h1)->memory_mb = (int64_t)3 << 30;   /* 3 PiB */
+    cloud_host_w(c, h1)->reserved_host_memory_mb = 0;
+    assert_true(quick_fits(c, h1, 1, (int64_t)5 << 29, 10));   /* 2.5 PiB: fits */
+    assert_false(quick_fits(c, h1, 1, ((int64_t)3 << 30) + 1, 10));
     /* units: no columns, the general rule */
     host_units_of(c, h3)->max_unit[RC_VCPU] = 2;
     int64_t a[RC_COUNT];
@@ -907,7 +923,7 @@ static void test_fit_columns_follow_hosts(void **st)
     fit_prep p;
     placement_fit_prepare(c, a, &p);
     placement_fit_columns(c, &p);
-    assert_null(p.cols);
+    assert_null(p.hot);
     cloud_free(c);
 }
 
@@ -941,7 +957,7 @@ int main(void)
         cmocka_unit_test(test_pcpu_fallback_query),
         cmocka_unit_test(test_pcpu_fallback_query_disabled),
         cmocka_unit_test(test_host_arrays_grow_geometrically),
-        cmocka_unit_test(test_fit_columns_follow_hosts),
+        cmocka_unit_test(test_hot_records_follow_hosts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

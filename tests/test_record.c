@@ -65,7 +65,7 @@ static void test_describe_host(void **st)
     int a = t_agg(f.c, "fast", "ssd", "true");
     cloud_aggregate_add_host(f.c, a, 0);
     cloud_reindex(f.c);
-    f.c->hosts.v[0].disabled = true;
+    cloud_host_w(f.c, 0)->disabled = true;
     sbuf b = {0};
     describe_host(f.c, 0, &b);
     assert_non_null(strstr(b.s, "Host:          host1\n"));
@@ -129,7 +129,7 @@ static void test_whatif_filter(void **st)
     fx f;
     fx_init(&f, REL_STEIN);                  /* disabled hosts reach ComputeFilter */
     int vm = t_server(f.c, "vm", 0, 0);
-    f.c->hosts.v[1].disabled = true;
+    cloud_host_w(f.c, 1)->disabled = true;
     whatif_result r;
     whatif_move(f.c, &f.rng, &f.t, OP_LIVE_MIGRATE, vm, -1, &r);
     assert_string_equal(r.outcome, "NoValidHost");
@@ -282,7 +282,7 @@ static void test_event_lines(void **st)
     fx_init(&f, REL_STEIN);
     t_host(f.c, "host3", 1, 1024, 10);          /* Placement rejects it */
     cloud_reindex(f.c);
-    f.c->hosts.v[1].disabled = true;           /* ComputeFilter rejects it */
+    cloud_host_w(f.c, 1)->disabled = true;           /* ComputeFilter rejects it */
     assert_string_equal(boot(&f, "vm", 1), "ok");
     boot(&f, "pair", 2);
     int checked = 0;

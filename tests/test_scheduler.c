@@ -126,7 +126,7 @@ static void test_alternates_same_cell_and_max_attempts(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST, 4);
-    f.c->hosts.v[1].cell = nv_intern("cell2");
+    cloud_host_w(f.c, 1)->cell = nv_intern("cell2");
     f.c->conf.max_attempts = 2;
     f.rs.return_alternates = true;
     add_instances(&f, 1);
@@ -179,8 +179,8 @@ static void test_claim_falls_through(void **st)
     const char *ram[] = {"RAMWeigher"};
     t_weighers(f.c, ram, 1);
     f.c->flavors.v[f.fl].memory_mb = 6144;
-    f.c->hosts.v[0].ram_allocation_ratio = 0.5;
-    f.c->hosts.v[1].memory_mb = 8192;
+    cloud_host_w(f.c, 0)->ram_allocation_ratio = 0.5;
+    cloud_host_w(f.c, 1)->memory_mb = 8192;
     add_instances(&f, 2);
     run(&f);
     assert_true(f.r.ok);
@@ -216,7 +216,7 @@ static void test_ignore_and_force_hosts(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[2].up = false;   /* ComputeFilter would reject host3 */
+    cloud_host_w(f.c, 2)->up = false;   /* ComputeFilter would reject host3 */
     add_instances(&f, 1);
     strlist_push(&f.rs.force_hosts, "HOST3");   /* case-insensitive */
     run(&f);
@@ -352,7 +352,7 @@ static void test_disabled_hosts_at_placement(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[0].disabled = true;
+    cloud_host_w(f.c, 0)->disabled = true;
     add_instances(&f, 1);
     run(&f);
     assert_string_equal(chosen(&f, 0), "host2");
@@ -366,7 +366,7 @@ static void test_rebuild_skips_placement(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST, 2);
-    f.c->hosts.v[1].up = false;   /* ComputeFilter does not run on rebuild */
+    cloud_host_w(f.c, 1)->up = false;   /* ComputeFilter does not run on rebuild */
     add_instances(&f, 1);
     f.rs.rebuild = true;
     strlist_push(&f.rs.force_hosts, "host2");
@@ -384,7 +384,7 @@ static void test_image_metadata_prefilter(void **st)
     fx_init(&f, REL_LATEST, 2);
     f.c->conf.image_metadata_prefilter = true;
     kvlist_push(&f.c->images.v[0].properties, "hw_disk_bus", "virtio");
-    strlist_push(&f.c->hosts.v[1].traits, "COMPUTE_STORAGE_BUS_VIRTIO");
+    strlist_push(&cloud_host_w(f.c, 1)->traits, "COMPUTE_STORAGE_BUS_VIRTIO");
     add_instances(&f, 1);
     run(&f);
     assert_string_equal(chosen(&f, 0), "host2");
@@ -585,7 +585,7 @@ static void test_shuffle_best_same_weighed(void **st)
         for (int shuffle = 0; shuffle < 2; shuffle++) {
             fx f;
             fx_init(&f, REL_ZED, 4);
-            f.c->hosts.v[3].memory_mb = 8192;   /* less free RAM: weighs less */
+            cloud_host_w(f.c, 3)->memory_mb = 8192;   /* less free RAM: weighs less */
             f.c->conf.shuffle_best_same_weighed_hosts = shuffle;
             nv_rng_seed(&f.rng, (uint64_t)seed);
             add_instances(&f, 1);
@@ -716,7 +716,7 @@ static void test_later_passes_weigh_every_host(void **st)
     fx f;
     fx_init(&f, REL_LATEST, 40);
     for (int h = 30; h < 40; h++)   /* the last ten weigh most */
-        f.c->hosts.v[h].memory_mb = 262144;
+        cloud_host_w(f.c, h)->memory_mb = 262144;
     add_instances(&f, 3);
     f.rs.return_alternates = true;
     run(&f);
@@ -743,7 +743,7 @@ static void test_record_narrowing_and_placement(void **st)
     (void)st;
     fx f;
     fx_init(&f, REL_LATEST, 3);
-    f.c->hosts.v[2].disabled = true;               /* Placement drops host3 (trait) */
+    cloud_host_w(f.c, 2)->disabled = true;               /* Placement drops host3 (trait) */
     add_instances(&f, 1);
     strlist_push(&f.rs.ignore_hosts, "host1");
     run(&f);

@@ -186,8 +186,8 @@ static void test_ram_normalised_against_zero(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2, 0);
-    f.c->hosts.v[0].memory_mb = 1512;
-    f.c->hosts.v[1].memory_mb = 3512;
+    cloud_host_w(f.c, 0)->memory_mb = 1512;
+    cloud_host_w(f.c, 1)->memory_mb = 3512;
     fx_weigher1(&f, "RAMWeigher");
     const event *e = fx_run(&f);
     assert_int_equal(e->weights.n, 2);
@@ -218,10 +218,10 @@ static void test_ram_negative_clamped(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3, 2048);
-    f.c->hosts.v[0].ram_allocation_ratio = 4.0;         /* room in placement */
+    cloud_host_w(f.c, 0)->ram_allocation_ratio = 4.0;         /* room in placement */
     int big = t_flavor(f.c, "big", 1, 3000, 0);
     t_server(f.c, "hog", big, 0);                      /* free 2048 - 512 - 3000 = -1464 */
-    f.c->hosts.v[2].memory_mb = 1280;                  /* free 768 */
+    cloud_host_w(f.c, 2)->memory_mb = 1280;                  /* free 768 */
     fx_weigher1(&f, "RAMWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host2", 1.0);                            /* free 1536 */
@@ -235,8 +235,8 @@ static void test_disk_weigher(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2, 4096);
-    f.c->hosts.v[0].disk_gb = 100;
-    f.c->hosts.v[1].disk_gb = 400;
+    cloud_host_w(f.c, 0)->disk_gb = 100;
+    cloud_host_w(f.c, 1)->disk_gb = 400;
     fx_weigher1(&f, "DiskWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host2", 1.0);
@@ -251,9 +251,9 @@ static void test_cpu_weigher_latest(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2, 4096);
-    f.c->hosts.v[0].vcpus = 4;                          /* 4 * 4.0 - 0 = 16 */
-    f.c->hosts.v[1].vcpus = 10;
-    f.c->hosts.v[1].reserved_host_cpus = 8;             /* 10 * 4.0 - 8 = 32 */
+    cloud_host_w(f.c, 0)->vcpus = 4;                          /* 4 * 4.0 - 0 = 16 */
+    cloud_host_w(f.c, 1)->vcpus = 10;
+    cloud_host_w(f.c, 1)->reserved_host_cpus = 8;             /* 10 * 4.0 - 8 = 32 */
     fx_weigher1(&f, "CPUWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host2", 1.0);
@@ -266,9 +266,9 @@ static void test_cpu_weigher_zed_ratio_and_usage(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_ZED, 3, 4096);
-    f.c->hosts.v[0].vcpus = 4;                          /* 4 * 16.0 = 64 */
-    f.c->hosts.v[1].vcpus = 8;                          /* 8 * 16.0 = 128 */
-    f.c->hosts.v[2].vcpus = 8;
+    cloud_host_w(f.c, 0)->vcpus = 4;                          /* 4 * 16.0 = 64 */
+    cloud_host_w(f.c, 1)->vcpus = 8;                          /* 8 * 16.0 = 128 */
+    cloud_host_w(f.c, 2)->vcpus = 8;
     int fat = t_flavor(f.c, "fat", 32, 0, 0);
     t_server(f.c, "s1", fat, 2);                        /* 128 - 32 = 96 */
     fx_weigher1(&f, "CPUWeigher");
@@ -394,8 +394,8 @@ static void test_build_failure_weigher(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3, 4096);
-    f.c->hosts.v[0].failed_builds = 3;
-    f.c->hosts.v[1].failed_builds = 1;
+    cloud_host_w(f.c, 0)->failed_builds = 3;
+    cloud_host_w(f.c, 1)->failed_builds = 1;
     fx_weigher1(&f, "BuildFailureWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host3", 0.0);
@@ -613,7 +613,7 @@ static void test_cross_cell_weigher(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3, 4096);
-    f.c->hosts.v[0].cell = nv_intern("cell2");
+    cloud_host_w(f.c, 0)->cell = nv_intern("cell2");
     f.rs.dest_cell = nv_strdup("cell1");
     f.rs.allow_cross_cell_move = true;
     fx_weigher1(&f, "CrossCellWeigher");
@@ -625,7 +625,7 @@ static void test_cross_cell_weigher(void **state)
 
     /* not a cross-cell move: 0 everywhere */
     fx_init(&f, REL_LATEST, 2, 4096);
-    f.c->hosts.v[0].cell = nv_intern("cell2");
+    cloud_host_w(f.c, 0)->cell = nv_intern("cell2");
     fx_weigher1(&f, "CrossCellWeigher");
     e = fx_run(&f);
     at(e, 0, "host1", 0.0);
@@ -671,9 +671,9 @@ static void test_aggregate_multiplier_minimum(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 3, 0);
-    f.c->hosts.v[0].memory_mb = 3512;                  /* free 3000 */
-    f.c->hosts.v[1].memory_mb = 2512;                  /* free 2000 */
-    f.c->hosts.v[2].memory_mb = 1512;                  /* free 1000 */
+    cloud_host_w(f.c, 0)->memory_mb = 3512;                  /* free 3000 */
+    cloud_host_w(f.c, 1)->memory_mb = 2512;                  /* free 2000 */
+    cloud_host_w(f.c, 2)->memory_mb = 1512;                  /* free 1000 */
     agg_with(&f, "a", 0, "ram_weight_multiplier", "2.0");
     agg_with(&f, "b", 0, "ram_weight_multiplier", "0.5");
     agg_with(&f, "b", 2, NULL, NULL);                  /* host3 also in b: 0.5 */
@@ -727,11 +727,11 @@ static void test_aggregate_multiplier_build_failure(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2, 4096);
-    f.c->hosts.v[0].failed_builds = 2;
-    f.c->hosts.v[1].failed_builds = 2;
+    cloud_host_w(f.c, 0)->failed_builds = 2;
+    cloud_host_w(f.c, 1)->failed_builds = 2;
     agg_with(&f, "a", 1, "build_failure_weight_multiplier", "10");
     assert_double(weigher_multiplier(f.c, weigher_lookup("BuildFailureWeigher"), 1), -10.0);
-    f.c->hosts.v[0].failed_builds = 0;
+    cloud_host_w(f.c, 0)->failed_builds = 0;
     fx_weigher1(&f, "BuildFailureWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host1", 0.0);
@@ -747,7 +747,7 @@ static void test_single_host_not_weighed(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 1, 4096);
-    f.c->hosts.v[0].failed_builds = 5;
+    cloud_host_w(f.c, 0)->failed_builds = 5;
     static const char *const ws[] = {"RAMWeigher", "BuildFailureWeigher"};
     fx_weighers(&f, ws, 2);
     const event *e = fx_run(&f);
@@ -766,8 +766,8 @@ static void test_weights_are_sum_of_parts(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 2, 0);
-    f.c->hosts.v[0].memory_mb = 1512;                  /* free 1000, 0 I/O */
-    f.c->hosts.v[1].memory_mb = 3512;                  /* free 3000, 2 I/O */
+    cloud_host_w(f.c, 0)->memory_mb = 1512;                  /* free 1000, 0 I/O */
+    cloud_host_w(f.c, 1)->memory_mb = 3512;                  /* free 3000, 2 I/O */
     for (int i = 0; i < 2; i++) {
         char n[8];
         snprintf(n, sizeof n, "b%d", i);
@@ -803,10 +803,10 @@ static void test_order_best_first_ties_in_host_order(void **state)
     (void)state;
     static fx f;
     fx_init(&f, REL_LATEST, 4, 0);
-    f.c->hosts.v[0].memory_mb = 1512;
-    f.c->hosts.v[1].memory_mb = 3512;
-    f.c->hosts.v[2].memory_mb = 1512;
-    f.c->hosts.v[3].memory_mb = 3512;
+    cloud_host_w(f.c, 0)->memory_mb = 1512;
+    cloud_host_w(f.c, 1)->memory_mb = 3512;
+    cloud_host_w(f.c, 2)->memory_mb = 1512;
+    cloud_host_w(f.c, 3)->memory_mb = 3512;
     fx_weigher1(&f, "RAMWeigher");
     const event *e = fx_run(&f);
     at(e, 0, "host2", 1.0);

@@ -15,6 +15,7 @@
 
 #include "command.h"
 #include "conductor.h"
+#include "journal.h"
 #include "scheduler.h"
 
 static inline cloud *t_cloud(int release)
