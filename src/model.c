@@ -131,9 +131,11 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
 {
     const host *ho = &c->hosts.v[h];
     memset(o, 0, sizeof *o);   /* padding too: records are compared whole */
+    bool exact = true;
     for (int rc = 0; rc < RC_COUNT; rc++) {
         /* placement_fit_reason()'s numbers, by the same functions */
         int64_t total = placement_total(c, h, rc);
+        exact = exact && total <= INT32_MAX;
         o->cap[rc] = (double)(total - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
         o->lim[rc] = total <= 0 ? 0 : total > INT32_MAX ? INT32_MAX : (int32_t)total;
     }
@@ -156,7 +158,8 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
     o->flags = (unsigned char)((!ho->disabled && !ho->forced_down && ho->up ? HOT_UP : 0) |
                                (ho->disabled == ho->status_trait_stale && !ho->traits.n
                                     ? HOT_NO_TRAITS : 0) |
-                               (ho->n_cells || ho->n_pci ? HOT_DEVICES : 0));
+                               (ho->n_cells || ho->n_pci ? HOT_DEVICES : 0) |
+                               (exact ? HOT_EXACT : 0));
 }
 
 /* Room for n records, v on a cache line boundary. */

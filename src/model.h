@@ -126,6 +126,8 @@ enum {
     HOT_NO_TRAITS = 2,          /* Placement sees no trait on it, not even
                                  * COMPUTE_STATUS_DISABLED */
     HOT_DEVICES = 4,            /* NUMA cells or PCI devices */
+    HOT_EXACT = 8,              /* every total fits lim: the record's fit is the
+                                 * host's, a refusal too */
 };
 
 typedef struct aggregate {

@@ -467,8 +467,11 @@ static void isolate_aggregates(const cloud *c, pquery *q)
 }
 
 /* Inlined: every host of the cloud comes through here for every request. */
+/* `defer`: a host its hot record rejects for its resources is refused
+ * without reading the host (nor writing why); asked again without
+ * `defer`, the same host says why. */
 static inline __attribute__((always_inline)) bool
-placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
+placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why, bool defer)
 {
     if (q->in_tree >= 0 && q->in_tree != h) {
         why->code = R_PL_IN_TREE;
@@ -488,9 +491,17 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why)
         nv_fatal("host %s: its hot record is out of date", c->hosts.v[h].name);
     if (placement_fit_quick(c, h, &q->fit) && !placement_fit_reason(c, h, q->res, NULL))
         nv_fatal("host %s: its hot record fits where Placement does not", c->hosts.v[h].name);
+    if (q->fit.hot && (q->fit.hot[h].flags & HOT_EXACT) &&
+        placement_fit_quick(c, h, &q->fit) != placement_fit_reason(c, h, q->res, NULL))
+        nv_fatal("host %s: its exact hot record refuses where Placement does not",
+                 c->hosts.v[h].name);
 #endif
-    if (!placement_fit_quick(c, h, &q->fit) && !placement_fit_prepared(c, h, &q->fit, why))
-        return false;
+    if (!placement_fit_quick(c, h, &q->fit)) {
+        if (defer && q->fit.hot && (q->fit.hot[h].flags & HOT_EXACT))
+            return false;
+        if (!placement_fit_prepared(c, h, &q->fit, why))
+            return false;
+    }
     if (q->shape == Q_PLAIN)
         return true;
     if (q->shape == Q_NOT_DISABLED && (q->hot[h].flags & HOT_NO_TRAITS))
@@ -644,6 +655,10 @@ static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x,
 {
     const cloud *c = x->c;
     const host_hot *hh = &x->hot[h];   /* the host's numbers, reserved taken off */
+#ifdef NV_CHECK_STATES
+    if (!cloud_hot_current(c, x->hot, h))
+        nv_fatal("host %s: its hot record is out of date", c->hosts.v[h].name);
+#endif
     const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
     const intvec *sv = &c->host_servers[h];
     /* every field written at once (no clearing first: a decision writes
@@ -1776,15 +1791,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     __builtin_prefetch(&x.hot[h + HOT_AHEAD]);
                     __builtin_prefetch((const char *)&x.hot[h + HOT_AHEAD] + 64);
                 }
-                if (placement_candidate(c, &q, h, &why)) {
+                if (placement_candidate(c, &q, h, &why, true)) {
                     if (q.limit && found >= q.limit) {
-                        if (!pass) {
-                            why.code = R_PL_LIMIT;
-                            why.i[0] = q.limit;
-                            event_reject(pe, h, &why);
-                            intvec_push(&rej_ids, h);
-                            reason_reset(&why);
-                        }
+                        if (!pass)
+                            intvec_push(&rej_ids, -1 - h);   /* over the limit */
                         continue;
                     }
                     found++;
@@ -1827,10 +1837,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         early_n++;
                     }
                 } else {
-                    if (!pass) {
-                        event_reject(pe, h, &why);
-                        intvec_push(&rej_ids, h);
-                    }
+                    if (!pass)
+                        intvec_push(&rej_ids, h);   /* why: asked below */
                     reason_reset(&why);
                 }
             }
@@ -1840,17 +1848,41 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         early_lo, early_hi, early_n == 0);
             early_n += n_block;
         }
-        reason_done(&why);
-        /* candidates in host order; the fallback's drop out of `rejected` */
-        int j = 0;
-        for (int i = 0; i < pe->rejected.n; i++) {
-            int h = rej_ids.v[i];
+        /* The first query's rejected hosts, in host order, say why now
+         * (the fallback's candidates drop out): many were refused by
+         * their hot records alone, and reading each host in the loop
+         * cost a cache miss; here the hosts are asked for a few ahead. */
+        if (fallback) {
+            memcpy(q.res, cand_res[1], sizeof q.res);
+            placement_fit_prepare(c, q.res, &q.fit);
+            placement_fit_columns(c, &q.fit);
+        }
+        enum { HOST_AHEAD = 8 };
+        for (int i = 0; i < rej_ids.n; i++) {
+            if (i + HOST_AHEAD < rej_ids.n) {
+                int e = rej_ids.v[i + HOST_AHEAD], ah = e < 0 ? -1 - e : e;
+                __builtin_prefetch(&c->hosts.v[ah]);
+                __builtin_prefetch((const char *)&c->hosts.v[ah] + 64);
+                __builtin_prefetch(c->usage + (size_t)ah * RC_COUNT);
+            }
+            int e = rej_ids.v[i], h = e < 0 ? -1 - e : e;
             if (is_cand[h])
                 continue;
-            dec_placement_reject(d, h, pe_ix, j);
-            pe->rejected.v[j++] = pe->rejected.v[i];
+            if (e < 0) {
+                why.code = R_PL_LIMIT;
+                why.i[0] = q.limit;
+            } else if (placement_candidate(c, &q, h, &why, false)) {
+                nv_fatal("host %s: Placement refused it, then did not", c->hosts.v[h].name);
+            }
+            dec_placement_reject(d, h, pe_ix, event_reject(pe, h, &why));
+            reason_reset(&why);
         }
-        pe->rejected.n = j;
+        if (fallback) {   /* as the last query left it */
+            memcpy(q.res, res2, sizeof q.res);
+            placement_fit_prepare(c, q.res, &q.fit);
+            placement_fit_columns(c, &q.fit);
+        }
+        reason_done(&why);
         intvec_free(&rej_ids);
         int n_cand = 0;
         /* room for every candidate, before the pushes */
