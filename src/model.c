@@ -159,7 +159,8 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
                                (ho->disabled == ho->status_trait_stale && !ho->traits.n
                                     ? HOT_NO_TRAITS : 0) |
                                (ho->n_cells || ho->n_pci ? HOT_DEVICES : 0) |
-                               (exact ? HOT_EXACT : 0));
+                               (exact ? HOT_EXACT : 0) |
+                               (ho->disabled != ho->status_trait_stale ? HOT_STATUS_DISABLED : 0));
 }
 
 /* Room for n records, v on a cache line boundary. */

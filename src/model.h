@@ -128,6 +128,8 @@ enum {
     HOT_DEVICES = 4,            /* NUMA cells or PCI devices */
     HOT_EXACT = 8,              /* every total fits lim: the record's fit is the
                                  * host's, a refusal too */
+    HOT_STATUS_DISABLED = 16,   /* Placement sees COMPUTE_STATUS_DISABLED on it
+                                 * (`disabled` and its trait in step) */
 };
 
 typedef struct aggregate {

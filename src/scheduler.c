@@ -467,9 +467,10 @@ static void isolate_aggregates(const cloud *c, pquery *q)
 }
 
 /* Inlined: every host of the cloud comes through here for every request. */
-/* `defer`: a host its hot record rejects for its resources is refused
- * without reading the host (nor writing why); asked again without
- * `defer`, the same host says why. */
+/* `defer`: a host its hot record refuses (its resources, or a disabled
+ * host where the disabled trait is forbidden) is refused without reading
+ * the host (nor writing why); asked again without `defer`, the same host
+ * says why. */
 static inline __attribute__((always_inline)) bool
 placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why, bool defer)
 {
@@ -504,8 +505,12 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why, 
     }
     if (q->shape == Q_PLAIN)
         return true;
-    if (q->shape == Q_NOT_DISABLED && (q->hot[h].flags & HOT_NO_TRAITS))
-        return true;   /* host_has_trait_kind(), the common case first */
+    if (q->shape == Q_NOT_DISABLED) {   /* host_has_trait_kind(), by the record first */
+        if (q->hot[h].flags & HOT_NO_TRAITS)
+            return true;
+        if (defer && (q->hot[h].flags & HOT_STATUS_DISABLED))
+            return false;   /* a disabled host: why asked again */
+    }
     bool first = true;
     for (int i = 0; i < q->required.n; i++)
         if (!host_has_trait_kind(c, h, q->required.v[i], q->required_kind.v[i])) {
@@ -1790,6 +1795,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 if (h + HOT_AHEAD < c->hosts.n) {
                     __builtin_prefetch(&x.hot[h + HOT_AHEAD]);
                     __builtin_prefetch((const char *)&x.hot[h + HOT_AHEAD] + 64);
+                    __builtin_prefetch(c->usage + (size_t)(h + HOT_AHEAD) * RC_COUNT);
                 }
                 if (placement_candidate(c, &q, h, &why, true)) {
                     if (q.limit && found >= q.limit) {
