@@ -1864,6 +1864,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             placement_fit_columns(c, &q.fit);
         }
         enum { HOST_AHEAD = 8 };
+        event_rejects_reserve(pe, rej_ids.n);
         for (int i = 0; i < rej_ids.n; i++) {
             if (i + HOST_AHEAD < rej_ids.n) {
                 int e = rej_ids.v[i + HOST_AHEAD], ah = e < 0 ? -1 - e : e;

@@ -153,6 +153,14 @@ int event_reject(event *e, int h, const reject_reason *r)
     return e->rejected.n - 1;
 }
 
+void event_rejects_reserve(event *e, int more)
+{
+    if (more > 0 && e->rejected.n + more > e->rejected.cap) {
+        e->rejected.cap = e->rejected.n + more;
+        e->rejected.v = nv_realloc(e->rejected.v, (size_t)e->rejected.cap * sizeof *e->rejected.v);
+    }
+}
+
 const char *event_reject_host(const event *e, int i)
 {
     return event_host(e, e->rejected.v[i].host);

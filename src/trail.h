@@ -120,6 +120,8 @@ void trail_use_hosts(trail *t, const struct cloud *c);
 /* Record a rejected host (its names copied into the event's pool);
  * returns its index in e->rejected. */
 int event_reject(event *e, int host, const reject_reason *r);
+/* Room for `more` rejections (one allocation, not one per doubling). */
+void event_rejects_reserve(event *e, int more);
 /* A name of the event's host ids; "?" if unknown. */
 const char *event_host(const event *e, int host);
 /* Rejection i: the host's name, and the reason's words appended to out. */
