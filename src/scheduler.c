@@ -466,8 +466,8 @@ static void isolate_aggregates(const cloud *c, pquery *q)
     }
 }
 
-/* Inlined: every host of the cloud comes through here for every request. */
-/* `defer`: a host its hot record refuses (its resources, or a disabled
+/* Inlined: every host of the cloud comes through here for every request.
+ * `defer`: a host its hot record refuses (its resources, or a disabled
  * host where the disabled trait is forbidden) is refused without reading
  * the host (nor writing why); asked again without `defer`, the same host
  * says why. */
@@ -486,8 +486,8 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why, 
         gen.code != fast.code || memcmp(gen.i, fast.i, sizeof gen.i) ||
         memcmp(gen.d, fast.d, sizeof gen.d))
         nv_fatal("host %s: the prepared Placement fit differs", c->hosts.v[h].name);
-    /* and its column is current (a host written behind cloud_host_w()'s back
-     * would keep an old one) */
+    /* and its hot record is current (a host written behind cloud_host_w()'s
+     * back would keep an old one) */
     if (!cloud_hot_current(c, q->hot, h))
         nv_fatal("host %s: its hot record is out of date", c->hosts.v[h].name);
     if (placement_fit_quick(c, h, &q->fit) && !placement_fit_reason(c, h, q->res, NULL))
@@ -1867,7 +1867,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         event_rejects_reserve(pe, rej_ids.n);
         for (int i = 0; i < rej_ids.n; i++) {
             if (i + HOST_AHEAD < rej_ids.n) {
-                int e = rej_ids.v[i + HOST_AHEAD], ah = e < 0 ? -1 - e : e;
+                int ea = rej_ids.v[i + HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
                 __builtin_prefetch(&c->hosts.v[ah]);
                 __builtin_prefetch((const char *)&c->hosts.v[ah] + 64);
                 __builtin_prefetch(c->usage + (size_t)ah * RC_COUNT);
