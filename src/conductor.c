@@ -181,31 +181,32 @@ static int move_num_instances(nova_env *env, int sid)
 static void move_spec(nova_env *env, int sid, request_spec *rs, bool persisted_ignore)
 {
     server *s = srv(env, sid);
+    const persisted_spec *ps = server_spec(s);
     request_spec_init(rs);
     rs->flavor = s->flavor;
     rs->image = s->image;
     rs->is_bfv = s->boot_from_volume;
     rs->project = s->project;
     rs->group = s->group;
-    rs->availability_zone = server_spec(s)->availability_zone;
-    kvlist_copy(&rs->hints, &server_spec(s)->hints);
+    rs->availability_zone = ps->availability_zone;
+    kvlist_copy(&rs->hints, &ps->hints);
     intvec_push(&rs->instances, sid);
     rs->num_instances = move_num_instances(env, sid);
     /* force_hosts/force_nodes are reset for every move */
     /* live migration and resize overwrite ignore_hosts; evacuation used
      * the persisted list (bug 1669054) */
-    if (persisted_ignore && quirk_on(&env->c->conf, Q_BUG_1669054) && server_spec(s)->ignore_hosts.n) {
-        for (int i = 0; i < server_spec(s)->ignore_hosts.n; i++)
-            strlist_push(&rs->ignore_hosts, server_spec(s)->ignore_hosts.v[i]);
+    if (persisted_ignore && quirk_on(&env->c->conf, Q_BUG_1669054) && ps->ignore_hosts.n) {
+        for (int i = 0; i < ps->ignore_hosts.n; i++)
+            strlist_push(&rs->ignore_hosts, ps->ignore_hosts.v[i]);
         trail_quirk(env->t, "bug-1669054",
                     "ignore_hosts persisted by an earlier resize/migration excludes those hosts "
                     "from this move");
     }
-    if (quirk_on(&env->c->conf, Q_BUG_1797580) && server_spec(s)->requested_host) {
-        rs->dest_host = nv_strdup(server_spec(s)->requested_host);
+    if (quirk_on(&env->c->conf, Q_BUG_1797580) && ps->requested_host) {
+        rs->dest_host = nv_strdup(ps->requested_host);
         char *why = nv_printf("requested_destination %s persisted by an earlier targeted move "
                               "pins this move",
-                              server_spec(s)->requested_host);
+                              ps->requested_host);
         trail_quirk(env->t, "bug-1797580", why);
         free(why);
     }
@@ -649,13 +650,14 @@ static void op_boot(nova_env *env, const conductor_req *q, cmd_result *r)
         set_str(&s->project, rs.project);
         set_state(env, s, &s->vm_state, "building");
         set_state(env, s, &s->task_state, "scheduling");
-        server_spec_w(s)->num_instances = (int)n;
-        server_spec_w(s)->availability_zone = nv_strdup(az);
-        hints_to_kv(&q->hints, &server_spec_w(s)->hints);
+        persisted_spec *ps = server_spec_w(s);
+        ps->num_instances = (int)n;
+        ps->availability_zone = nv_strdup(az);
+        hints_to_kv(&q->hints, &ps->hints);
         if (fhost)
-            strlist_push(&server_spec_w(s)->force_hosts, fhost);
+            strlist_push(&ps->force_hosts, fhost);
         if (fnode)
-            strlist_push(&server_spec_w(s)->force_nodes, fnode);
+            strlist_push(&ps->force_nodes, fnode);
         intvec_push(&rs.instances, sid);
         intvec_push(&r->servers, sid);
     }

@@ -139,15 +139,13 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
         o->cap[rc] = (double)(total - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
         o->lim[rc] = total <= 0 ? 0 : total > INT32_MAX ? INT32_MAX : (int32_t)total;
     }
-    /* the resource tracker's reserved, in its units (disk in MB) */
-    int64_t res_mem = ho->reserved_host_memory_mb >= 0 ? ho->reserved_host_memory_mb
-                                                      : c->conf.reserved_host_memory_mb;
+    /* the resource tracker's reserved: disk in MB, where Placement's is
+     * in whole GB */
     int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
                                                         : c->conf.reserved_host_disk_mb;
-    o->free_ram_mb = ho->memory_mb - res_mem;
+    o->free_ram_mb = ho->memory_mb - host_reserved(c, h, RC_MEMORY_MB);
     o->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb;
-    o->reserved_cpus = ho->reserved_host_cpus >= 0 ? ho->reserved_host_cpus
-                                                   : c->conf.reserved_host_cpus;
+    o->reserved_cpus = host_reserved(c, h, RC_VCPU);
     o->cpu_ratio = host_ratio(c, h, RC_VCPU);
     o->cpu_arch = ho->cpu_arch;
     o->hypervisor_type = ho->hypervisor_type;

@@ -571,10 +571,9 @@ typedef struct fit_prep {
     int64_t reserved[RC_COUNT]; /* its reserved when it sets none (DISK_GB in GB) */
     const host_hot *hot;        /* the hosts' hot records, when the fit may use them */
 } fit_prep;
-void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p);
-/* p->hot set to the cloud's hot records (cloud_hot()), or left NULL when
- * some host has units or an amount is negative: the general rule then. */
-void placement_fit_columns(cloud *c, fit_prep *p);
+/* p->hot is the cloud's hot records (cloud_hot()), or NULL when some host
+ * has units or an amount is negative: the general rule then. */
+void placement_fit_prepare(cloud *c, const int64_t amount[RC_COUNT], fit_prep *p);
 /* Placement's rule for one class: `a` of class rc fits a provider with
  * `total` (max_unit, min_unit, step_size), `used`, `reserved` and
  * `ratio` iff min_unit <= a <= max_unit, a % step == 0 and used + a <=

@@ -15,7 +15,6 @@
  * provider; usage per provider is cached in cloud.usage.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "journal.h"
@@ -44,8 +43,6 @@ double placement_capacity(const cloud *c, int h, int rc)
 {
     return (double)(placement_total(c, h, rc) - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
 }
-
-static void fit_defaults(const cloud *c, fit_prep *p);
 
 bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT], reject_reason *why)
 {
@@ -76,30 +73,22 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
     return true;
 }
 
-void placement_fit_prepare(const cloud *c, const int64_t amount[RC_COUNT], fit_prep *p)
+void placement_fit_prepare(cloud *c, const int64_t amount[RC_COUNT], fit_prep *p)
 {
-    p->hot = NULL;
     memcpy(p->amount, amount, sizeof p->amount);
-    fit_defaults(c, p);
-}
-
-static void fit_defaults(const cloud *c, fit_prep *p)
-{
     for (int rc = 0; rc < RC_COUNT; rc++)
         p->ratio[rc] = rc == RC_PCPU ? 1.0 : config_ratio(&c->conf, rc);
     p->reserved[RC_VCPU] = c->conf.reserved_host_cpus;
     p->reserved[RC_MEMORY_MB] = c->conf.reserved_host_memory_mb;
     p->reserved[RC_DISK_GB] = (c->conf.reserved_host_disk_mb + 1023) / 1024;
     p->reserved[RC_PCPU] = 0;
-}
-
-void placement_fit_columns(cloud *c, fit_prep *p)
-{
+    /* the hot records, unless some host has units or an amount is below
+     * min_unit: the general rule then */
     p->hot = NULL;
     if (c->units_set)
         return;
     for (int rc = 0; rc < RC_COUNT; rc++)
-        if (p->amount[rc] < 0)   /* below min_unit: the general rule says so */
+        if (p->amount[rc] < 0)
             return;
     p->hot = cloud_hot(c);
 }

@@ -1779,7 +1779,6 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 pe = &t->v[pe_ix];   /* the note may have moved the events */
             }
             placement_fit_prepare(c, q.res, &q.fit);
-            placement_fit_columns(c, &q.fit);
             q.hot = x.hot;
             int found = 0;
             /* narrowed here rather than after the filters: a cell, ignored hosts */
@@ -1861,7 +1860,6 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         if (fallback) {
             memcpy(q.res, cand_res[1], sizeof q.res);
             placement_fit_prepare(c, q.res, &q.fit);
-            placement_fit_columns(c, &q.fit);
         }
         enum { HOST_AHEAD = 8 };
         event_rejects_reserve(pe, rej_ids.n);
@@ -1887,7 +1885,6 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         if (fallback) {   /* as the last query left it */
             memcpy(q.res, res2, sizeof q.res);
             placement_fit_prepare(c, q.res, &q.fit);
-            placement_fit_columns(c, &q.fit);
         }
         reason_done(&why);
         intvec_free(&rej_ids);

@@ -378,15 +378,15 @@ static int shortest_digits(double d, char *e, size_t n)
     return 17;
 }
 
-/* Python's repr of a nonzero finite double from its shortest digits
- * (digits * 10^e, no trailing zeros): fixed notation when the decimal
- * exponent is in [-4, 16), else 1.5e+16 / 1e-05. */
 /* "00" to "99": two digits per division when writing a number */
 static const char digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* Python's repr of a nonzero finite double from its shortest digits
+ * (digits * 10^e, no trailing zeros): fixed notation when the decimal
+ * exponent is in [-4, 16), else 1.5e+16 / 1e-05. */
 static void repr_from_digits(char *out, size_t n, bool neg, uint64_t digits, int e)
 {
     char ds[24], buf[48];

@@ -847,7 +847,6 @@ static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
     amounts(a, vcpu, mem, disk, 0);
     fit_prep p;
     placement_fit_prepare(c, a, &p);
-    placement_fit_columns(c, &p);
     assert_non_null(p.hot);
     for (int i = 0; i < c->hosts.n; i++)
         assert_true(cloud_hot_current(c, p.hot, i));
@@ -922,7 +921,6 @@ static void test_hot_records_follow_hosts(void **st)
     amounts(a, 1, 1, 1, 0);
     fit_prep p;
     placement_fit_prepare(c, a, &p);
-    placement_fit_columns(c, &p);
     assert_null(p.hot);
     cloud_free(c);
 }
