@@ -93,11 +93,14 @@ static inline allocation *cloud_allocation_w(cloud *c, int i)
         journal_allocation(c, i);
     return &c->allocations.v[i];
 }
-/* Host h's Placement usage row (RC_COUNT amounts). */
+/* Host h's Placement usage row (RC_COUNT amounts); its hot record has
+ * the row too. */
 static inline int64_t *cloud_usage_w(cloud *c, int h)
 {
     if (c->jr)
         journal_usage(c, h);
+    if (c->hot)
+        cloud_hot_touch(c, h);
     return c->usage + (size_t)h * RC_COUNT;
 }
 static inline intvec *cloud_host_servers_w(cloud *c, int h)

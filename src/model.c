@@ -127,25 +127,44 @@ static void hot_key_of(const cloud *c, hot_key *k)
     k->reserved_cpus = c->conf.reserved_host_cpus;
 }
 
+/* Whole numbers a double holds exactly, twice over: a room worked out
+ * from a capacity clamped to +-2^52 and a usage within +-2^51 holds for
+ * every amount up to INT32_MAX. */
+#define HOT_WHOLE ((int64_t)1 << 52)
+
 static void hot_compute(const cloud *c, int h, host_hot *o)
 {
     const host *ho = &c->hosts.v[h];
+    const int64_t *used = c->usage + (size_t)h * RC_COUNT;
     memset(o, 0, sizeof *o);   /* padding too: records are compared whole */
     bool exact = true;
     for (int rc = 0; rc < RC_COUNT; rc++) {
-        /* placement_fit_reason()'s numbers, by the same functions */
+        /* placement_fit_reason()'s numbers, by the same functions: a of
+         * class rc fits iff a <= total and (double)(used + a) <= cap; for
+         * whole numbers used + a < 2^53 the latter is used + a <=
+         * floor(cap) */
         int64_t total = placement_total(c, h, rc);
-        exact = exact && total <= INT32_MAX;
-        o->cap[rc] = (double)(total - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
-        o->lim[rc] = total <= 0 ? 0 : total > INT32_MAX ? INT32_MAX : (int32_t)total;
+        double cap = (double)(total - host_reserved(c, h, rc)) * host_ratio(c, h, rc);
+        int64_t lim = total <= 0 ? 0 : total;
+        exact = exact && total <= INT32_MAX && used[rc] > -HOT_WHOLE / 2 &&
+                used[rc] < HOT_WHOLE / 2 && cap == cap;
+        if (!exact)
+            continue;
+        double fl = floor(cap);
+        int64_t capi = fl >= (double)HOT_WHOLE ? HOT_WHOLE : fl <= -(double)HOT_WHOLE ? -HOT_WHOLE
+                                                                                      : (int64_t)fl;
+        int64_t left = capi - used[rc];
+        o->room[rc] = left < lim ? left : lim;
     }
+    if (!exact)
+        memset(o->room, 0, sizeof o->room);
     /* the resource tracker's reserved: disk in MB, where Placement's is
      * in whole GB */
     int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
                                                         : c->conf.reserved_host_disk_mb;
-    o->free_ram_mb = ho->memory_mb - host_reserved(c, h, RC_MEMORY_MB);
-    o->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb;
-    o->reserved_cpus = host_reserved(c, h, RC_VCPU);
+    o->free_ram_mb = ho->memory_mb - host_reserved(c, h, RC_MEMORY_MB) - used[RC_MEMORY_MB];
+    o->free_disk_mb = ho->disk_gb * 1024 - res_disk_mb - used[RC_DISK_GB] * 1024;
+    o->vcpus_used = host_reserved(c, h, RC_VCPU) + used[RC_VCPU] + used[RC_PCPU];
     o->cpu_ratio = host_ratio(c, h, RC_VCPU);
     o->cpu_arch = ho->cpu_arch;
     o->hypervisor_type = ho->hypervisor_type;

@@ -97,28 +97,31 @@ typedef struct host {
 
 /* What a decision reads of every host, one record per host in a dense
  * array the cloud keeps (cloud_hot()): the host loop of a decision reads
- * these two cache lines instead of the host's own, and what nova.conf's
- * ratios and reserved make of the host's numbers is worked out once, not
- * per request. */
+ * these two cache lines instead of the host's own and its usage row, and
+ * what nova.conf's ratios and reserved and the host's usage make of its
+ * numbers is worked out once, not per request.  The first line is what
+ * Placement and the inline filters ask of every host, the second what a
+ * candidate's host state and weights add. */
 typedef struct host_hot {
-    /* Placement: `a` of class rc fits a host without units iff
-     * a <= lim[rc] and used + a <= cap[rc] (the same float compare) */
-    double cap[RC_COUNT];       /* (total - reserved) * ratio */
-    int32_t lim[RC_COUNT];      /* max_unit (its total), at most INT32_MAX (a larger
-                                 * amount is asked of the host itself); 0 without
-                                 * inventory */
-    /* the host state before usage (the scheduler's build_host_state()) */
-    int64_t free_ram_mb;        /* memory_mb - reserved */
-    int64_t free_disk_mb;       /* disk_gb * 1024 - reserved (MB) */
-    int64_t reserved_cpus;
+    /* Placement (HOT_EXACT): an amount a > 0 of class rc fits a host
+     * without units iff a <= room[rc], where room is the least of
+     * max_unit (its total) and (total - reserved) * ratio - used, rounded
+     * down: the float compare Placement makes, since used + a is a whole
+     * number */
+    int64_t room[RC_COUNT];
+    unsigned char flags;        /* HOT_* */
+    int vcpus_total;            /* vcpus + pcpus */
     double cpu_ratio;           /* VCPU allocation ratio (CPUWeigher) */
     const char *cpu_arch;       /* interned, as the host's */
     const char *hypervisor_type;
+    /* the host state (the scheduler's build_host_state()): reserved and
+     * the host's Placement usage taken off */
+    int64_t free_ram_mb;        /* memory_mb - reserved - used */
+    int64_t free_disk_mb;       /* disk_gb * 1024 - reserved (MB) - used */
+    int64_t vcpus_used;         /* reserved + VCPU and PCPU used */
     const char *cell;
-    int vcpus_total;            /* vcpus + pcpus */
     int failed_builds;
     int io_workload;
-    unsigned char flags;        /* HOT_* */
 } host_hot;
 _Static_assert(sizeof(host_hot) <= 128, "a hot record is two cache lines");
 enum {
@@ -126,8 +129,10 @@ enum {
     HOT_NO_TRAITS = 2,          /* Placement sees no trait on it, not even
                                  * COMPUTE_STATUS_DISABLED */
     HOT_DEVICES = 4,            /* NUMA cells or PCI devices */
-    HOT_EXACT = 8,              /* every total fits lim: the record's fit is the
-                                 * host's, a refusal too */
+    HOT_EXACT = 8,              /* room[] is exact (every total at most INT32_MAX,
+                                 * usage and capacity well inside a double's whole
+                                 * numbers): the record's fit is the host's, a
+                                 * refusal too */
     HOT_STATUS_DISABLED = 16,   /* Placement sees COMPUTE_STATUS_DISABLED on it
                                  * (`disabled` and its trait in step) */
 };
@@ -340,8 +345,9 @@ cloud *cloud_new(void);
 void cloud_free(cloud *c);
 /* Every host's hot record, current: built when missing or when the host
  * list or nova.conf's ratios or reserved changed since, else the hosts
- * written since through cloud_host_w() or named to cloud_hot_touch() are
- * worked out again (in place: the array stays where it is). */
+ * written since through cloud_host_w() or cloud_usage_w(), or named to
+ * cloud_hot_touch(), are worked out again (in place: the array stays
+ * where it is). */
 const host_hot *cloud_hot(cloud *c);
 void cloud_hot_touch(cloud *c, int h);
 /* Is host h's record what its host and the options give now? (checks) */
@@ -567,6 +573,8 @@ bool placement_fit_reason(const cloud *c, int h, const int64_t amount[RC_COUNT],
  * placement_fit_prepare(), so that each host costs its own numbers only. */
 typedef struct fit_prep {
     int64_t amount[RC_COUNT];
+    int64_t need[RC_COUNT];     /* amount, or INT64_MIN for none: what a hot
+                                 * record's room[] is held against */
     double ratio[RC_COUNT];     /* a host's ratio when it sets none */
     int64_t reserved[RC_COUNT]; /* its reserved when it sets none (DISK_GB in GB) */
     const host_hot *hot;        /* the hosts' hot records, when the fit may use them */
@@ -657,18 +665,16 @@ static inline bool placement_fit_class(const cloud *c, int h, const host *ho, in
 
 /* Does p fit host h by its hot record?  True: it fits (when p->hot is
  * set, the same answer as placement_fit_reason()); false: ask
- * placement_fit_prepared(), which says why. */
-static inline __attribute__((always_inline)) bool placement_fit_quick(const cloud *c, int h,
-                                                                     const fit_prep *p)
+ * placement_fit_prepared(), which says why.  The host's usage row is not
+ * read: the record has it. */
+static inline __attribute__((always_inline)) bool placement_fit_quick(const fit_prep *p, int h)
 {
     if (!p->hot)
         return false;
-    const host_hot *f = &p->hot[h];
-    const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
-    const int64_t *a = p->amount;
-#define FITS(rc) (!a[rc] || (a[rc] <= f->lim[rc] && !((double)(used[rc] + a[rc]) > f->cap[rc])))
-    return FITS(RC_VCPU) && FITS(RC_MEMORY_MB) && FITS(RC_DISK_GB) && FITS(RC_PCPU);
-#undef FITS
+    _Static_assert(RC_COUNT == 4, "one compare per class");
+    const int64_t *room = p->hot[h].room, *need = p->need;
+    return (need[0] <= room[0]) & (need[1] <= room[1]) & (need[2] <= room[2]) &
+           (need[3] <= room[3]);
 }
 
 /* Inline: every host of the cloud comes through here for every request. */

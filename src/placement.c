@@ -77,6 +77,8 @@ void placement_fit_prepare(cloud *c, const int64_t amount[RC_COUNT], fit_prep *p
 {
     memcpy(p->amount, amount, sizeof p->amount);
     for (int rc = 0; rc < RC_COUNT; rc++)
+        p->need[rc] = amount[rc] ? amount[rc] : INT64_MIN;   /* none asked: any room will do */
+    for (int rc = 0; rc < RC_COUNT; rc++)
         p->ratio[rc] = rc == RC_PCPU ? 1.0 : config_ratio(&c->conf, rc);
     p->reserved[RC_VCPU] = c->conf.reserved_host_cpus;
     p->reserved[RC_MEMORY_MB] = c->conf.reserved_host_memory_mb;

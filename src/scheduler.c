@@ -490,14 +490,14 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why, 
      * back would keep an old one) */
     if (!cloud_hot_current(c, q->hot, h))
         nv_fatal("host %s: its hot record is out of date", c->hosts.v[h].name);
-    if (placement_fit_quick(c, h, &q->fit) && !placement_fit_reason(c, h, q->res, NULL))
+    if (placement_fit_quick(&q->fit, h) && !placement_fit_reason(c, h, q->res, NULL))
         nv_fatal("host %s: its hot record fits where Placement does not", c->hosts.v[h].name);
     if (q->fit.hot && (q->fit.hot[h].flags & HOT_EXACT) &&
-        placement_fit_quick(c, h, &q->fit) != placement_fit_reason(c, h, q->res, NULL))
+        placement_fit_quick(&q->fit, h) != placement_fit_reason(c, h, q->res, NULL))
         nv_fatal("host %s: its exact hot record refuses where Placement does not",
                  c->hosts.v[h].name);
 #endif
-    if (!placement_fit_quick(c, h, &q->fit)) {
+    if (!placement_fit_quick(&q->fit, h)) {
         if (defer && q->fit.hot && (q->fit.hot[h].flags & HOT_EXACT))
             return false;
         if (!placement_fit_prepared(c, h, &q->fit, why))
@@ -664,17 +664,17 @@ static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x,
     if (!cloud_hot_current(c, x->hot, h))
         nv_fatal("host %s: its hot record is out of date", c->hosts.v[h].name);
 #endif
-    const int64_t *used = c->usage + (size_t)h * RC_COUNT;   /* placement_used() */
     const intvec *sv = &c->host_servers[h];
     /* every field written at once (no clearing first: a decision writes
      * every candidate's state) */
     *hs = (host_state){
         .host = h,
-        /* the resource tracker's view: reserved + what is allocated on the host */
-        .free_ram_mb = hh->free_ram_mb - used[RC_MEMORY_MB],
-        .free_disk_mb = hh->free_disk_mb - used[RC_DISK_GB] * 1024,
+        /* the resource tracker's view: reserved + what is allocated on
+         * the host (the record has both) */
+        .free_ram_mb = hh->free_ram_mb,
+        .free_disk_mb = hh->free_disk_mb,
         .vcpus_total = hh->vcpus_total,
-        .vcpus_used = hh->reserved_cpus + used[RC_VCPU] + used[RC_PCPU],
+        .vcpus_used = hh->vcpus_used,
         .failed_builds = hh->failed_builds,
         .instances = *sv,   /* borrowed: hs_instances_own() copies before a change */
         .num_instances = sv->n,
@@ -1794,7 +1794,6 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 if (h + HOT_AHEAD < c->hosts.n) {
                     __builtin_prefetch(&x.hot[h + HOT_AHEAD]);
                     __builtin_prefetch((const char *)&x.hot[h + HOT_AHEAD] + 64);
-                    __builtin_prefetch(c->usage + (size_t)(h + HOT_AHEAD) * RC_COUNT);
                 }
                 if (placement_candidate(c, &q, h, &why, true)) {
                     if (q.limit && found >= q.limit) {

@@ -839,8 +839,9 @@ static void test_host_arrays_grow_geometrically(void **st)
 }
 
 /* The hot records follow what they are worked out from: a host written
- * through the write barrier, a journal undone, a copy, the options, the
- * host list; and their fit answers as placement_fit_reason(). */
+ * through the write barrier, its usage (claims, deletions), a journal
+ * undone, a copy, the options, the host list; and their fit answers as
+ * placement_fit_reason(). */
 static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
 {
     int64_t a[RC_COUNT];
@@ -850,7 +851,7 @@ static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
     assert_non_null(p.hot);
     for (int i = 0; i < c->hosts.n; i++)
         assert_true(cloud_hot_current(c, p.hot, i));
-    bool quick = placement_fit_quick(c, h, &p), general = placement_fit_reason(c, h, a, NULL);
+    bool quick = placement_fit_quick(&p, h), general = placement_fit_reason(c, h, a, NULL);
     if (quick)
         assert_true(general);
     if (vcpu <= INT32_MAX && mem <= INT32_MAX && disk <= INT32_MAX)
@@ -884,6 +885,33 @@ static void test_hot_records_follow_hosts(void **st)
     journal_free(j);
     assert_true(quick_fits(c, h1, 1, 7680, 10));
     assert_false(quick_fits(c, h1, 1, 7681, 10));
+    /* usage: a claim and a deletion, then a claim undone; the room left
+     * under a fractional capacity is rounded down (8 * 1.3 = 10.4 VCPUs,
+     * 3 used: 7 fit, 8 do not) */
+    double cpu_ratio = c->hosts.v[h1].cpu_allocation_ratio;
+    cloud_host_w(c, h1)->cpu_allocation_ratio = 1.3;
+    consumers(c, 2);
+    int64_t claim[RC_COUNT];
+    amounts(claim, 3, 1024, 10, 0);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 0, h1, claim));
+    assert_true(quick_fits(c, h1, 7, 6656, 70));
+    assert_false(quick_fits(c, h1, 8, 1, 1));
+    assert_false(quick_fits(c, h1, 1, 6657, 1));
+    assert_false(quick_fits(c, h1, 1, 1, 71));
+    journal_begin(c);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 1, h1, claim));
+    assert_true(quick_fits(c, h1, 4, 5632, 60));
+    assert_false(quick_fits(c, h1, 5, 1, 1));
+    j = journal_end(c);
+    journal_undo(c, j);
+    journal_free(j);
+    assert_true(quick_fits(c, h1, 7, 1, 1));
+    assert_false(quick_fits(c, h1, 8, 1, 1));
+    placement_delete(c, CONSUMER_SERVER, 0, h1);
+    assert_true(quick_fits(c, h1, 8, 7680, 80));   /* max_unit: its 8 VCPUs */
+    assert_false(quick_fits(c, h1, 9, 1, 1));
+    cloud_host_w(c, h1)->cpu_allocation_ratio = cpu_ratio;   /* nova.conf's again */
+    assert_true(quick_fits(c, h1, 1, 7680, 10));
     /* a copy has its own, as they were */
     cloud *copy = cloud_clone(c);
     cloud_host_w(c, h1)->vcpus = 1;
