@@ -431,6 +431,15 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
         pass = true;
         goto bits;
     }
+    /* and the last refused pair's, with its words (a few hosts of another
+     * architecture among many that pass: each pair keeps its answer) */
+    if (!req_ver && memo->refused_arch && memo->refused_arch == ho->cpu_arch &&
+        memo->refused_hv == ho->hypervisor_type) {
+        why->code = R_IMAGE;
+        why->s[0] = memo->wish_text;
+        why->s[1] = memo->refused_text;
+        goto out;
+    }
     const char *sup[4][3];
     int ns = supported_instances(ho, sup);
     char verstr[64] = "";
@@ -455,10 +464,10 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
         if (!hv || !req_ver || version_satisfies(req_ver, verstr))
             pass = true;
     }
-    if (!req_ver) {
+    if (!req_ver && pass) {   /* a refused pair is kept below */
         memo->seen_arch = ho->cpu_arch;
         memo->seen_hv = ho->hypervisor_type;
-        memo->seen_pass = pass;
+        memo->seen_pass = true;
         sched_memo_settle(memo);
     }
 bits:
@@ -480,11 +489,6 @@ bits:
                                         req_ver ? ", hv version " : "", req_ver ? req_ver : "");
         why->code = R_IMAGE;
         why->s[0] = memo->wish_text;
-        if (!req_ver && memo->refused_arch && memo->refused_arch == ho->cpu_arch &&
-            memo->refused_hv == ho->hypervisor_type) {
-            why->s[1] = memo->refused_text;
-            goto out;
-        }
         sbuf *hb = &why->buf[1];
         if (ns == 0)
             sbuf_add(hb, " (no supported_instances)");

@@ -156,14 +156,16 @@ typedef struct sched_memo {
     char *want[3];              /* canonical arch, hv_type, vm_mode; NULL: not asked */
     const char *req_ver;        /* img_hv_requested_version, borrowed */
     const char *bits;           /* hw_maxphysaddr_bits, borrowed */
-    /* the last host's (cpu_arch, hypervisor_type) and whether its
-     * supported instances matched (no requested version) */
+    /* the (cpu_arch, hypervisor_type) of the last host whose supported
+     * instances matched (no requested version), and seen_pass once there
+     * is one */
     const char *seen_arch, *seen_hv;
     bool seen_pass;
     /* a host with the pair seen passes: the image ready, no version or
      * maxphysaddr asked, the pair seen passed (sched_memo_settle) */
     bool fast_pass;
-    /* the host side of the last rejection's words, and its pair */
+    /* the pair of the last host whose supported instances did not
+     * match (no requested version) and its side of the words */
     const char *refused_arch, *refused_hv;
     char *refused_text;
     char *wish_text;            /* "(arch=x86_64, hv_type=None, vm_mode=None)" for reasons */

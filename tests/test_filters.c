@@ -558,6 +558,37 @@ static void test_image_props_i386_family(void **state)
     }
 }
 
+/* Hosts of pairs that pass and pairs that do not, interleaved: each host
+ * gets its own pair's answer and words (the filter keeps the last pair of
+ * each kind). */
+static void test_image_props_pairs_interleaved(void **state)
+{
+    (void)state;
+    static fx f;
+    fx_init(&f, REL_LATEST, 7);
+    static const char *const arch[7] = {"x86_64", "aarch64", "x86_64", "aarch64",
+                                        "x86_64", "ppc64le", "aarch64"};
+    for (int h = 0; h < 7; h++)
+        cloud_host_w(f.c, h)->cpu_arch = nv_intern(arch[h]);
+    cloud_host_w(f.c, 4)->hypervisor_type = nv_intern("Xen");   /* x86_64 on Xen: passes */
+    cloud_host_w(f.c, 6)->hypervisor_type = nv_intern("Xen");   /* aarch64 on Xen: not */
+    fx_filters1(&f, "ImagePropertiesFilter");
+    image_with(&f, "img", "hw_architecture", "x86_64");
+    fx_run(&f);
+    const event *e = check_filter(&f, "ImagePropertiesFilter", 7, 3, "host2 host4 host6 host7");
+    static const char *const want = "image (arch=x86_64, hv_type=None, vm_mode=None) not "
+                                    "supported by host ";
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s(aarch64, qemu, hvm), (aarch64, kvm, hvm)", want);
+    assert_string_equal(t_reason(e, "host2"), buf);
+    assert_string_equal(t_reason(e, "host4"), buf);
+    snprintf(buf, sizeof buf, "%s(ppc64le, qemu, hvm), (ppc64le, kvm, hvm)", want);
+    assert_string_equal(t_reason(e, "host6"), buf);
+    snprintf(buf, sizeof buf, "%s(aarch64, xen, xen), (aarch64, xen, hvm)", want);
+    assert_string_equal(t_reason(e, "host7"), buf);
+    fx_done(&f);
+}
+
 /* A host that advertises no supported_instances (a hypervisor the libvirt
  * driver does not describe) fails any image that asks for one. */
 static void test_image_props_no_supported_instances(void **state)
@@ -1867,6 +1898,7 @@ int main(void)
         cmocka_unit_test_teardown(test_image_props_hv_type_and_mode, teardown),
         cmocka_unit_test_teardown(test_image_props_i386_canonical, teardown),
         cmocka_unit_test_teardown(test_image_props_i386_family, teardown),
+        cmocka_unit_test_teardown(test_image_props_pairs_interleaved, teardown),
         cmocka_unit_test_teardown(test_image_props_no_supported_instances, teardown),
         cmocka_unit_test_teardown(test_image_props_maxphysaddr_bits, teardown),
         cmocka_unit_test_teardown(test_image_props_requested_version, teardown),
