@@ -425,16 +425,18 @@ static bool image_properties_filter(const sched_ctx *x, const host_state *h, rej
     const host *ho = &c->hosts.v[h->host];
     /* hosts mostly repeat their (arch, hypervisor) pair: without a
      * requested version, its answer is the last host's (interned strings:
-     * equal values are equal pointers) */
-    if (!req_ver && memo->seen_arch && memo->seen_arch == ho->cpu_arch &&
-        memo->seen_hv == ho->hypervisor_type && memo->seen_pass) {
+     * equal values are equal pointers), told by the host's hot record
+     * (the host itself is not read) */
+    const host_hot *hh = &x->hot[h->host];
+    if (!req_ver && memo->seen_arch && memo->seen_arch == hh->cpu_arch &&
+        memo->seen_hv == hh->hypervisor_type && memo->seen_pass) {
         pass = true;
         goto bits;
     }
     /* and the last refused pair's, with its words (a few hosts of another
      * architecture among many that pass: each pair keeps its answer) */
-    if (!req_ver && memo->refused_arch && memo->refused_arch == ho->cpu_arch &&
-        memo->refused_hv == ho->hypervisor_type) {
+    if (!req_ver && memo->refused_arch && memo->refused_arch == hh->cpu_arch &&
+        memo->refused_hv == hh->hypervisor_type) {
         why->code = R_IMAGE;
         why->s[0] = memo->wish_text;
         why->s[1] = memo->refused_text;
