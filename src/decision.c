@@ -14,7 +14,7 @@ const char *const dec_narrow_names[DN_COUNT] = {"", "cell", "requested_destinati
 
 /* ---- writing ---------------------------------------------------------------------- */
 
-decision *dec_open(trail *t, int n_hosts)
+decision *dec_open(trail *t, int n_hosts, bool blank)
 {
     if (t->n_dec >= t->cap_dec) {
         t->cap_dec = t->cap_dec ? t->cap_dec * 2 : 8;
@@ -26,13 +26,23 @@ decision *dec_open(trail *t, int n_hosts)
     d->ev_placement = -1;
     d->ev_error = -1;
     d->n_hosts = n_hosts;
-    /* one pass over the hosts (not a clear, then another) */
     d->host = nv_malloc((size_t)(n_hosts ? n_hosts : 1) * sizeof *d->host);
-    for (int h = 0; h < n_hosts; h++)
-        d->host[h] = (dec_host){.ev = -1, .rix = -1};
+#ifdef NV_CHECK_STATES
+    /* checks: an entry the caller forgets to blank reads as garbage */
+    memset(d->host, 0xa5, (size_t)n_hosts * sizeof *d->host);
+#endif
+    if (blank)
+        dec_hosts_blank(d);
     d->candidates = n_hosts;
     d->instance = -1;
     return d;
+}
+
+void dec_hosts_blank(decision *d)
+{
+    /* one pass over the hosts (not a clear, then another) */
+    for (int h = 0; h < d->n_hosts; h++)
+        dec_host_blank(d, h);
 }
 
 int dec_server(const decision *d)

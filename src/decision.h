@@ -85,8 +85,14 @@ typedef struct decision {
 
 /* ---- writing (the scheduler) ----------------------------------------------------- */
 
-/* Open a record for the request whose EV_REQUEST was just added. */
-decision *dec_open(trail *t, int n_hosts);
+/* Open a record for the request whose EV_REQUEST was just added.
+ * `blank`: every host's entry is blank (no fate yet); else the caller
+ * blanks each entry (dec_host_blank(), dec_hosts_blank()) before anything
+ * else writes or reads it: the Placement loop does it as it visits the
+ * hosts, which saves a pass over the whole array. */
+decision *dec_open(trail *t, int n_hosts, bool blank);
+static inline void dec_host_blank(decision *d, int h) { d->host[h] = (dec_host){.ev = -1, .rix = -1}; }
+void dec_hosts_blank(decision *d);
 decision *dec_current(trail *t);            /* the last record, NULL if none */
 static inline void dec_candidate(decision *d, int h) { d->host[h].fate = DF_CANDIDATE; }
 void dec_placement_reject(decision *d, int h, int ev, int rix);

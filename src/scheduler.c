@@ -86,11 +86,13 @@ static void json_strlist(sbuf *b, const strlist *l)
     sbuf_addc(b, ']');
 }
 
-static void record_request(const cloud *c, const request_spec *s, trail *t)
+/* `blank`: the record's host entries blank now, else the caller blanks
+ * them (dec_open()). */
+static void record_request(const cloud *c, const request_spec *s, trail *t, bool blank)
 {
     trail_use_hosts(t, c);
     event *e = trail_add(t, EV_REQUEST);
-    dec_open(t, c->hosts.n)->instance = s->instances.n ? s->instances.v[0] : -1;
+    dec_open(t, c->hosts.n, blank)->instance = s->instances.n ? s->instances.v[0] : -1;
     sbuf j = {0}, x = {0};
     sbuf_add(&j, "{\"flavor\": ");
     sbuf_json_str(&j, c->flavors.v[s->flavor].name);
@@ -1621,7 +1623,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                          bool early_ok)
 {
     memset(out, 0, sizeof *out);
-    record_request(c, spec, t);
+    /* a Placement query visits every host: its first pass blanks each
+     * host's entry in the record as it goes (a return before it blanks
+     * them all) */
+    record_request(c, spec, t, spec->rebuild);
 
     pquery q;
     memset(&q, 0, sizeof q);
@@ -1648,6 +1653,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
     bool by_query = false;
     if (!spec->rebuild) {
         if (!request_filters(c, spec, &q, t, out)) {
+            dec_hosts_blank(dec_current(t));
             pquery_done(&q);
             return;
         }
@@ -1661,6 +1667,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             if (h < 0) {
                 const char *node = spec->dest_node ? spec->dest_node
                                    : spec->force_nodes.n ? spec->force_nodes.v[0] : NULL;
+                dec_hosts_blank(dec_current(t));
                 fail(out, t, "NoValidHost", "No valid host was found. No such host - host: %s node: %s ",
                      target ? target : "None", node ? node : "None");
                 pquery_done(&q);
@@ -1785,6 +1792,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             bool narrow_early = early_seg && (cell_only || spec->ignore_hosts.n);
             reason_reset(&why);   /* clean: a host that fits writes nothing in it */
             for (int h = 0; h < c->hosts.n; h++) {
+                if (!pass)
+                    dec_host_blank(d, h);   /* its entry in the record (record_request()) */
                 if (is_cand[h])
                     continue;
                 /* the hot records 4 KB ahead, asked for now: the loop
