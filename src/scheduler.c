@@ -15,6 +15,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <string.h>
 #include <strings.h>
 
@@ -1263,12 +1266,49 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
             double l2 = lo[2], s2 = hi[2] - lo[2], m2 = mult[2];
             for (int k = 0; k < 3; k++)
                 wb->param[k] = (ev_wparam){lo[k], hi[k] - lo[k], mult[k], false};
-            for (int i = 0; i < n; i++) {
+            int i = 0;
+#ifdef __SSE2__
+            /* two hosts at a time, their six raw values in three registers
+             * (a0 a1, a2 b0, b1 b2), a division for two parts: each part
+             * and each sum is the same IEEE operation as below, in the
+             * same order (checked in sanitizer builds) */
+            const __m128d zero = _mm_setzero_pd();
+            const __m128d lA = _mm_set_pd(l1, l0), lB = _mm_set_pd(l0, l2), lC = _mm_set_pd(l2, l1);
+            const __m128d sA = _mm_set_pd(s1, s0), sB = _mm_set_pd(s0, s2), sC = _mm_set_pd(s2, s1);
+            const __m128d mA = _mm_set_pd(m1, m0), mB = _mm_set_pd(m0, m2), mC = _mm_set_pd(m2, m1);
+            for (; i + 1 < n; i += 2) {
+                const double *r = raw + (size_t)i * 3;
+                __m128d pa = _mm_add_pd(
+                    _mm_mul_pd(mA, _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(r), lA), sA)), zero);
+                __m128d pb = _mm_add_pd(
+                    _mm_mul_pd(mB, _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(r + 2), lB), sB)), zero);
+                __m128d pc = _mm_add_pd(
+                    _mm_mul_pd(mC, _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(r + 4), lC), sC)), zero);
+                /* (p0 + p1) + p2 for each host */
+                __m128d wa = _mm_add_sd(_mm_add_sd(pa, _mm_unpackhi_pd(pa, pa)), pb);
+                __m128d wb2 = _mm_add_sd(_mm_add_sd(_mm_unpackhi_pd(pb, pb), pc),
+                                         _mm_unpackhi_pd(pc, pc));
+                weight[i] = _mm_cvtsd_f64(wa);
+                weight[i + 1] = _mm_cvtsd_f64(wb2);
+            }
+#endif
+            for (; i < n; i++) {
                 const double *r = raw + (size_t)i * 3;
                 double w = weigh_part(m0, r[0], l0, s0, false);
                 w = w + weigh_part(m1, r[1], l1, s1, false);
                 weight[i] = w + weigh_part(m2, r[2], l2, s2, false);
             }
+#ifdef NV_CHECK_STATES
+            for (i = 0; i < n; i++) {
+                const double *r = raw + (size_t)i * 3;
+                double w = weigh_part(m0, r[0], l0, s0, false);
+                w = w + weigh_part(m1, r[1], l1, s1, false);
+                w = w + weigh_part(m2, r[2], l2, s2, false);
+                if (memcmp(&w, &weight[i], sizeof w))
+                    nv_fatal("host %s: its weight two at a time differs",
+                             c->hosts.v[list->v[i]].name);
+            }
+#endif
         }
         for (int k = 0; k < nk && !three; k++) {
             double l = lo[k], span = hi[k] - lo[k], m = mult[k];
