@@ -1914,8 +1914,12 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         for (int i = 0; i < rej_ids.n; i++) {
             if (i + HOST_AHEAD < rej_ids.n) {
                 int ea = rej_ids.v[i + HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
-                __builtin_prefetch(&c->hosts.v[ah]);
-                __builtin_prefetch((const char *)&c->hosts.v[ah] + 64);
+                /* the fit reads the host's first 120 bytes: three lines
+                 * when the host does not start a line */
+                const char *hp = (const char *)&c->hosts.v[ah];
+                __builtin_prefetch(hp);
+                __builtin_prefetch(hp + 64);
+                __builtin_prefetch(hp + 119);
                 __builtin_prefetch(c->usage + (size_t)ah * RC_COUNT);
             }
             int e = rej_ids.v[i], h = e < 0 ? -1 - e : e;
