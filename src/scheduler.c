@@ -1818,6 +1818,15 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             early_raw = nv_malloc(((size_t)c->hosts.n + 2) * (size_t)nk * sizeof *early_raw);
         double *early_lo = early_raw ? early_raw + (size_t)c->hosts.n * (size_t)nk : NULL;
         double *early_hi = early_raw ? early_lo + nk : NULL;
+        /* one query: the candidates come in host order, so the loop
+         * lists them (the event's, the filters' and the record's) as it
+         * finds them, and every other host is one Placement refused */
+        bool single = !fallback;
+        intvec cands = {0};
+        if (single) {
+            intvec_reserve(&cands, c->hosts.n);
+            intvec_reserve(&list, c->hosts.n);
+        }
         for (int pass = 0; pass < (fallback ? 2 : 1); pass++) {
             if (pass) {
                 memcpy(q.res, res2, sizeof q.res);
@@ -1853,15 +1862,21 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     found++;
                     found_all++;
                     is_cand[h] = (unsigned char)(pass + 1);
+                    if (single)
+                        cands.v[cands.n++] = h;   /* room made above */
                     if (narrow_early && cell_only && x.hot[h].cell != cell_only) {
                         is_cand[h] = 4;   /* left out before the filters */
                         early_dropped++;
+                        if (single)
+                            dec_candidate(d, h);   /* narrowed below */
                         continue;
                     }
                     if (narrow_early && spec->ignore_hosts.n &&
                         ignored_host(c, &spec->ignore_hosts, ign_fold, h)) {
                         is_cand[h] = 5;   /* ignored, before the filters */
                         intvec_push(&early_ignored, h);
+                        if (single)
+                            dec_candidate(d, h);
                         continue;
                     }
                     /* its host state now, while its host is in the cache
@@ -1874,8 +1889,14 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
                     if (early_seg && !filter_run_host(&early, &x, &x.hs[h], t)) {
-                        is_cand[h] = 3;
-                    } else if (early_raw && by_block) {
+                        is_cand[h] = 3;   /* filter_run_place records which */
+                        continue;
+                    }
+                    if (single) {
+                        dec_candidate(d, h);
+                        list.v[list.n++] = h;
+                    }
+                    if (early_raw && by_block) {
                         block[n_block++] = h;
                         if (n_block == BLOCK) {
                             weigh_block(&x, block, n_block, ws->v, nk,
@@ -1941,10 +1962,25 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         reason_done(&why);
         intvec_free(&rej_ids);
         int n_cand = 0;
-        /* room for every candidate, before the pushes */
-        intvec_reserve(&pe->candidates, pe->candidates.n + found_all);
-        intvec_reserve(&list, list.n + found_all);
-        for (int h = 0; h < c->hosts.n; h++)
+        if (single) {
+            /* the loop listed them; their room given back */
+            n_cand = cands.n;
+            intvec_free(&pe->candidates);
+            pe->candidates = cands;
+            pe->candidates.cap = cands.n ? cands.n : 1;
+            pe->candidates.v = nv_realloc(cands.v, (size_t)pe->candidates.cap * sizeof *cands.v);
+        } else {
+            /* room for every candidate, before the pushes */
+            intvec_reserve(&pe->candidates, pe->candidates.n + found_all);
+            intvec_reserve(&list, list.n + found_all);
+        }
+#ifdef NV_CHECK_STATES
+        for (int h = 0; h < c->hosts.n && single; h++)
+            if (!is_cand[h] && d->host[h].fate != DF_PLACEMENT)
+                nv_fatal("host %s: neither a candidate nor refused by Placement",
+                         c->hosts.v[h].name);
+#endif
+        for (int h = 0; h < c->hosts.n && !single; h++)
             if (is_cand[h]) {
                 n_cand++;
                 pe->candidates.v[pe->candidates.n++] = h;   /* room made above */
