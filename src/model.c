@@ -154,10 +154,26 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
         int64_t capi = fl >= (double)HOT_WHOLE ? HOT_WHOLE : fl <= -(double)HOT_WHOLE ? -HOT_WHOLE
                                                                                       : (int64_t)fl;
         int64_t left = capi - used[rc];
-        o->room[rc] = left < lim ? left : lim;
+        left = left < lim ? left : lim;
+        o->room[rc] = left < INT32_MIN ? INT32_MIN : (int32_t)left;   /* lim <= INT32_MAX */
     }
     if (!exact)
         memset(o->room, 0, sizeof o->room);
+    /* the numbers of a refusal, when they fit and the ratios and reserved
+     * are nova.conf's (placement_fit_class() asks the host for them) */
+    bool reason = exact && !(ho->cpu_allocation_ratio > 0) && !(ho->ram_allocation_ratio > 0) &&
+                  !(ho->disk_allocation_ratio > 0) && ho->reserved_host_cpus < 0 &&
+                  ho->reserved_host_memory_mb < 0 && ho->reserved_host_disk_mb < 0;
+    for (int rc = 0; rc < RC_COUNT && reason; rc++) {
+        int64_t total = placement_total(c, h, rc);
+        reason = total >= INT32_MIN && used[rc] >= INT32_MIN && used[rc] <= INT32_MAX;
+        o->total[rc] = (int32_t)total;   /* <= INT32_MAX: exact */
+        o->used[rc] = (int32_t)used[rc];
+    }
+    if (!reason) {
+        memset(o->total, 0, sizeof o->total);
+        memset(o->used, 0, sizeof o->used);
+    }
     /* the resource tracker's reserved: disk in MB, where Placement's is
      * in whole GB */
     int64_t res_disk_mb = ho->reserved_host_disk_mb >= 0 ? ho->reserved_host_disk_mb
@@ -176,7 +192,7 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
                                (ho->disabled == ho->status_trait_stale && !ho->traits.n
                                     ? HOT_NO_TRAITS : 0) |
                                (ho->n_cells || ho->n_pci ? HOT_DEVICES : 0) |
-                               (exact ? HOT_EXACT : 0) |
+                               (exact ? HOT_EXACT : 0) | (reason ? HOT_REASON : 0) |
                                (ho->disabled != ho->status_trait_stale ? HOT_STATUS_DISABLED : 0));
 }
 

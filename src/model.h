@@ -103,25 +103,30 @@ typedef struct host {
  * Placement and the inline filters ask of every host, the second what a
  * candidate's host state and weights add. */
 typedef struct host_hot {
+    /* first line: what Placement and the inline filters ask of every host */
     /* Placement (HOT_EXACT): an amount a > 0 of class rc fits a host
      * without units iff a <= room[rc], where room is the least of
      * max_unit (its total) and (total - reserved) * ratio - used, rounded
      * down: the float compare Placement makes, since used + a is a whole
-     * number */
-    int64_t room[RC_COUNT];
+     * number (a room below INT32_MIN is INT32_MIN: nothing fits) */
+    int32_t room[RC_COUNT];
     unsigned char flags;        /* HOT_* */
     int vcpus_total;            /* vcpus + pcpus */
     double cpu_ratio;           /* VCPU allocation ratio (CPUWeigher) */
     const char *cpu_arch;       /* interned, as the host's */
     const char *hypervisor_type;
-    /* the host state (the scheduler's build_host_state()): reserved and
-     * the host's Placement usage taken off */
-    int64_t free_ram_mb;        /* memory_mb - reserved - used */
-    int64_t free_disk_mb;       /* disk_gb * 1024 - reserved (MB) - used */
-    int64_t vcpus_used;         /* reserved + VCPU and PCPU used */
     const char *cell;
     int failed_builds;
     int io_workload;
+    /* second line: the host state (the scheduler's build_host_state()),
+     * reserved and the host's Placement usage taken off */
+    int64_t free_ram_mb;        /* memory_mb - reserved - used */
+    int64_t free_disk_mb;       /* disk_gb * 1024 - reserved (MB) - used */
+    int64_t vcpus_used;         /* reserved + VCPU and PCPU used */
+    /* and why Placement refuses the host (HOT_REASON): its totals and
+     * usage per class, its ratios and reserved being nova.conf's */
+    int32_t total[RC_COUNT];
+    int32_t used[RC_COUNT];
 } host_hot;
 _Static_assert(sizeof(host_hot) <= 128, "a hot record is two cache lines");
 enum {
@@ -135,6 +140,10 @@ enum {
                                  * refusal too */
     HOT_STATUS_DISABLED = 16,   /* Placement sees COMPUTE_STATUS_DISABLED on it
                                  * (`disabled` and its trait in step) */
+    HOT_REASON = 32,            /* total[] and used[] are the host's (each within
+                                 * 32 bits) and it sets no ratio or reserved of
+                                 * its own: the record says why its resources
+                                 * are refused (placement_refusal_hot()) */
 };
 
 typedef struct aggregate {
@@ -672,9 +681,27 @@ static inline __attribute__((always_inline)) bool placement_fit_quick(const fit_
     if (!p->hot)
         return false;
     _Static_assert(RC_COUNT == 4, "one compare per class");
-    const int64_t *room = p->hot[h].room, *need = p->need;
+    const int32_t *room = p->hot[h].room;
+    const int64_t *need = p->need;
     return (need[0] <= room[0]) & (need[1] <= room[1]) & (need[2] <= room[2]) &
            (need[3] <= room[3]);
+}
+
+/* Why p does not fit host h, by its hot record alone: true with `why`
+ * written as placement_fit_prepared() writes it (the same check on the
+ * same numbers); false when the record cannot tell (no HOT_REASON) or
+ * the host's resources fit. */
+static inline bool placement_refusal_hot(const fit_prep *p, int h, reject_reason *why)
+{
+    if (!p->hot || !(p->hot[h].flags & HOT_REASON))
+        return false;
+    const host_hot *f = &p->hot[h];
+    for (int rc = 0; rc < RC_COUNT; rc++)
+        if (p->amount[rc] &&
+            !placement_fit_check(rc, p->amount[rc], f->total[rc], f->total[rc], 1, 1, f->used[rc],
+                                 p->reserved[rc], p->ratio[rc], why))
+            return true;
+    return false;
 }
 
 /* Inline: every host of the cloud comes through here for every request. */

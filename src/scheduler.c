@@ -1936,12 +1936,15 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             if (i + HOST_AHEAD < rej_ids.n) {
                 int ea = rej_ids.v[i + HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
                 /* the fit reads the host's first 120 bytes: three lines
-                 * when the host does not start a line */
-                const char *hp = (const char *)&c->hosts.v[ah];
-                __builtin_prefetch(hp);
-                __builtin_prefetch(hp + 64);
-                __builtin_prefetch(hp + 119);
-                __builtin_prefetch(c->usage + (size_t)ah * RC_COUNT);
+                 * when the host does not start a line (none when its
+                 * record says why) */
+                if (!(x.hot[ah].flags & HOT_REASON) || q.in_tree >= 0) {
+                    const char *hp = (const char *)&c->hosts.v[ah];
+                    __builtin_prefetch(hp);
+                    __builtin_prefetch(hp + 64);
+                    __builtin_prefetch(hp + 119);
+                    __builtin_prefetch(c->usage + (size_t)ah * RC_COUNT);
+                }
             }
             int e = rej_ids.v[i], h = e < 0 ? -1 - e : e;
             if (is_cand[h])
@@ -1949,6 +1952,19 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             if (e < 0) {
                 why.code = R_PL_LIMIT;
                 why.i[0] = q.limit;
+            } else if (q.in_tree < 0 && placement_refusal_hot(&q.fit, h, &why)) {
+                /* its resources, by its record (still in the cache) */
+#ifdef NV_CHECK_STATES
+                /* the numbers a code does not use stay as they were
+                 * (reason_reset() leaves them): the same on both sides */
+                reject_reason gen = {0};
+                memcpy(gen.i, why.i, sizeof gen.i);
+                memcpy(gen.d, why.d, sizeof gen.d);
+                if (placement_candidate(c, &q, h, &gen, false) || gen.code != why.code ||
+                    memcmp(gen.i, why.i, sizeof gen.i) || memcmp(gen.d, why.d, sizeof gen.d))
+                    nv_fatal("host %s: its record's refusal differs", c->hosts.v[h].name);
+                reason_done(&gen);
+#endif
             } else if (placement_candidate(c, &q, h, &why, false)) {
                 nv_fatal("host %s: Placement refused it, then did not", c->hosts.v[h].name);
             }

@@ -851,11 +851,24 @@ static bool quick_fits(cloud *c, int h, int64_t vcpu, int64_t mem, int64_t disk)
     assert_non_null(p.hot);
     for (int i = 0; i < c->hosts.n; i++)
         assert_true(cloud_hot_current(c, p.hot, i));
-    bool quick = placement_fit_quick(&p, h), general = placement_fit_reason(c, h, a, NULL);
+    reject_reason why = {0}, rec = {0};
+    bool quick = placement_fit_quick(&p, h), general = placement_fit_reason(c, h, a, &why);
     if (quick)
         assert_true(general);
     if (vcpu <= INT32_MAX && mem <= INT32_MAX && disk <= INT32_MAX)
         assert_int_equal(quick, general);   /* else the host itself is asked */
+    /* a refusal the record can tell is told with the host's numbers */
+    bool told = placement_refusal_hot(&p, h, &rec);
+    if (told) {
+        assert_false(general);
+        assert_int_equal(rec.code, why.code);
+        assert_memory_equal(rec.i, why.i, sizeof rec.i);
+        assert_memory_equal(rec.d, why.d, sizeof rec.d);
+    } else if (!general) {
+        assert_false(p.hot[h].flags & HOT_REASON);
+    }
+    reason_done(&why);
+    reason_done(&rec);
     return general;
 }
 
@@ -888,8 +901,10 @@ static void test_hot_records_follow_hosts(void **st)
     /* usage: a claim and a deletion, then a claim undone; the room left
      * under a fractional capacity is rounded down (8 * 1.3 = 10.4 VCPUs,
      * 3 used: 7 fit, 8 do not) */
+    assert_true(cloud_hot(c)[h1].flags & HOT_REASON);
     double cpu_ratio = c->hosts.v[h1].cpu_allocation_ratio;
     cloud_host_w(c, h1)->cpu_allocation_ratio = 1.3;
+    assert_false(cloud_hot(c)[h1].flags & HOT_REASON);   /* its own ratio: the host says why */
     consumers(c, 2);
     int64_t claim[RC_COUNT];
     amounts(claim, 3, 1024, 10, 0);
@@ -912,6 +927,14 @@ static void test_hot_records_follow_hosts(void **st)
     assert_false(quick_fits(c, h1, 9, 1, 1));
     cloud_host_w(c, h1)->cpu_allocation_ratio = cpu_ratio;   /* nova.conf's again */
     assert_true(quick_fits(c, h1, 1, 7680, 10));
+    /* refusals the record tells, class by class: VCPU's max_unit,
+     * memory's and disk's capacity (usage from a claim) */
+    assert_true(cloud_hot(c)[h1].flags & HOT_REASON);
+    assert_true(placement_claim(c, CONSUMER_SERVER, 0, h1, claim));
+    assert_false(quick_fits(c, h1, 9, 1, 1));
+    assert_false(quick_fits(c, h1, 1, 6657, 1));
+    assert_false(quick_fits(c, h1, 1, 1, 71));
+    placement_delete(c, CONSUMER_SERVER, 0, h1);
     /* a copy has its own, as they were */
     cloud *copy = cloud_clone(c);
     cloud_host_w(c, h1)->vcpus = 1;
