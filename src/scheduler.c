@@ -1933,6 +1933,14 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
         enum { HOST_AHEAD = 8 };
         event_rejects_reserve(pe, rej_ids.n);
         for (int i = 0; i < rej_ids.n; i++) {
+            if (i + 2 * HOST_AHEAD < rej_ids.n) {
+                /* the record further ahead: the loop above has moved on
+                 * from the first records, and whether the host is read
+                 * depends on its flags */
+                int ea = rej_ids.v[i + 2 * HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
+                __builtin_prefetch(&x.hot[ah]);
+                __builtin_prefetch((const char *)&x.hot[ah] + 64);
+            }
             if (i + HOST_AHEAD < rej_ids.n) {
                 int ea = rej_ids.v[i + HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
                 /* the fit reads the host's first 120 bytes: three lines
