@@ -1946,7 +1946,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 /* the fit reads the host's first 120 bytes: three lines
                  * when the host does not start a line (none when its
                  * record says why) */
-                if (!(x.hot[ah].flags & HOT_REASON) || q.in_tree >= 0) {
+                if (!q.fit.hot || !(x.hot[ah].flags & HOT_REASON) || q.in_tree >= 0) {
                     const char *hp = (const char *)&c->hosts.v[ah];
                     __builtin_prefetch(hp);
                     __builtin_prefetch(hp + 64);
