@@ -188,7 +188,7 @@ static void hot_compute(const cloud *c, int h, host_hot *o)
     o->vcpus_total = ho->vcpus + ho->pcpus;
     o->failed_builds = ho->failed_builds;
     o->io_workload = ho->io_workload;
-    o->flags = (unsigned char)((!ho->disabled && !ho->forced_down && ho->up ? HOT_UP : 0) |
+    o->flags = (unsigned char)((compute_filter_passes(ho) ? HOT_UP : 0) |
                                (ho->disabled == ho->status_trait_stale && !ho->traits.n
                                     ? HOT_NO_TRAITS : 0) |
                                (ho->n_cells || ho->n_pci ? HOT_DEVICES : 0) |

@@ -466,6 +466,13 @@ static inline double config_ratio(const nova_config *c, int rc)
     }
 }
 
+/* ComputeFilter's pass: the service enabled, not forced down, its
+ * heartbeat recent (host_is_up()); the hot record's HOT_UP. */
+static inline bool compute_filter_passes(const host *ho)
+{
+    return !ho->disabled && !ho->forced_down && ho->up;
+}
+
 /* Effective per-host values of DEFAULT options (inline: the scheduler asks
  * for every host): the allocation ratio and the inventory's reserved. */
 static inline double host_ratio(const cloud *c, int h, int rc)

@@ -1180,6 +1180,17 @@ static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *
     }
 }
 
+/* A host's weight from its three raw values r[0..2] with three uniform
+ * weighers (lowest l, span s, multiplier m each): the parts added in
+ * weigher order, as Nova does. */
+static inline double weight_of_three(const double *r, const double l[3], const double s[3],
+                                     const double m[3])
+{
+    double w = weigh_part(m[0], r[0], l[0], s[0], false);
+    w = w + weigh_part(m[1], r[1], l[1], s[1], false);
+    return w + weigh_part(m[2], r[2], l[2], s[2], false);
+}
+
 static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
 {
     const cloud *c = x->c;
@@ -1261,11 +1272,11 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
         if (three) {
             /* one loop, a host's row at a time, the three parts added in
              * weigher order as below */
-            double l0 = lo[0], s0 = hi[0] - lo[0], m0 = mult[0];
-            double l1 = lo[1], s1 = hi[1] - lo[1], m1 = mult[1];
-            double l2 = lo[2], s2 = hi[2] - lo[2], m2 = mult[2];
+            const double l3[3] = {lo[0], lo[1], lo[2]};
+            const double s3[3] = {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]};
+            const double m3[3] = {mult[0], mult[1], mult[2]};
             for (int k = 0; k < 3; k++)
-                wb->param[k] = (ev_wparam){lo[k], hi[k] - lo[k], mult[k], false};
+                wb->param[k] = (ev_wparam){l3[k], s3[k], m3[k], false};
             int i = 0;
 #ifdef __SSE2__
             /* two hosts at a time, their six raw values in three registers
@@ -1273,9 +1284,12 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
              * and each sum is the same IEEE operation as below, in the
              * same order (checked in sanitizer builds) */
             const __m128d zero = _mm_setzero_pd();
-            const __m128d lA = _mm_set_pd(l1, l0), lB = _mm_set_pd(l0, l2), lC = _mm_set_pd(l2, l1);
-            const __m128d sA = _mm_set_pd(s1, s0), sB = _mm_set_pd(s0, s2), sC = _mm_set_pd(s2, s1);
-            const __m128d mA = _mm_set_pd(m1, m0), mB = _mm_set_pd(m0, m2), mC = _mm_set_pd(m2, m1);
+            const __m128d lA = _mm_set_pd(l3[1], l3[0]), lB = _mm_set_pd(l3[0], l3[2]),
+                          lC = _mm_set_pd(l3[2], l3[1]);
+            const __m128d sA = _mm_set_pd(s3[1], s3[0]), sB = _mm_set_pd(s3[0], s3[2]),
+                          sC = _mm_set_pd(s3[2], s3[1]);
+            const __m128d mA = _mm_set_pd(m3[1], m3[0]), mB = _mm_set_pd(m3[0], m3[2]),
+                          mC = _mm_set_pd(m3[2], m3[1]);
             for (; i + 1 < n; i += 2) {
                 const double *r = raw + (size_t)i * 3;
                 __m128d pa = _mm_add_pd(
@@ -1292,18 +1306,11 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
                 weight[i + 1] = _mm_cvtsd_f64(wb2);
             }
 #endif
-            for (; i < n; i++) {
-                const double *r = raw + (size_t)i * 3;
-                double w = weigh_part(m0, r[0], l0, s0, false);
-                w = w + weigh_part(m1, r[1], l1, s1, false);
-                weight[i] = w + weigh_part(m2, r[2], l2, s2, false);
-            }
+            for (; i < n; i++)
+                weight[i] = weight_of_three(raw + (size_t)i * 3, l3, s3, m3);
 #ifdef NV_CHECK_STATES
             for (i = 0; i < n; i++) {
-                const double *r = raw + (size_t)i * 3;
-                double w = weigh_part(m0, r[0], l0, s0, false);
-                w = w + weigh_part(m1, r[1], l1, s1, false);
-                w = w + weigh_part(m2, r[2], l2, s2, false);
+                double w = weight_of_three(raw + (size_t)i * 3, l3, s3, m3);
                 if (memcmp(&w, &weight[i], sizeof w))
                     nv_fatal("host %s: its weight two at a time differs",
                              c->hosts.v[list->v[i]].name);
@@ -1931,18 +1938,20 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             placement_fit_prepare(c, q.res, &q.fit);
         }
         enum { HOST_AHEAD = 8 };
+        /* rej_ids: h, or -1 - h for a host over the limit */
+#define REJ_HOST(e) ((e) < 0 ? -1 - (e) : (e))
         event_rejects_reserve(pe, rej_ids.n);
         for (int i = 0; i < rej_ids.n; i++) {
             if (i + 2 * HOST_AHEAD < rej_ids.n) {
                 /* the record further ahead: the loop above has moved on
                  * from the first records, and whether the host is read
                  * depends on its flags */
-                int ea = rej_ids.v[i + 2 * HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
+                int ah = REJ_HOST(rej_ids.v[i + 2 * HOST_AHEAD]);
                 __builtin_prefetch(&x.hot[ah]);
                 __builtin_prefetch((const char *)&x.hot[ah] + 64);
             }
             if (i + HOST_AHEAD < rej_ids.n) {
-                int ea = rej_ids.v[i + HOST_AHEAD], ah = ea < 0 ? -1 - ea : ea;
+                int ah = REJ_HOST(rej_ids.v[i + HOST_AHEAD]);
                 /* the fit reads the host's first 120 bytes: three lines
                  * when the host does not start a line (none when its
                  * record says why) */
@@ -1954,7 +1963,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     __builtin_prefetch(c->usage + (size_t)ah * RC_COUNT);
                 }
             }
-            int e = rej_ids.v[i], h = e < 0 ? -1 - e : e;
+            int e = rej_ids.v[i], h = REJ_HOST(e);
             if (is_cand[h])
                 continue;
             if (e < 0) {
@@ -1979,6 +1988,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             dec_placement_reject(d, h, pe_ix, event_reject(pe, h, &why));
             reason_reset(&why);
         }
+#undef REJ_HOST
         if (fallback) {   /* as the last query left it */
             memcpy(q.res, res2, sizeof q.res);
             placement_fit_prepare(c, q.res, &q.fit);

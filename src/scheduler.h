@@ -194,19 +194,16 @@ typedef struct filter_desc {
     enum filter_fast fast;      /* a host that passes is told inline (below), else FF_NONE */
 } filter_desc;
 
-/* ComputeFilter's pass, and ImagePropertiesFilter's for a host of the
- * (cpu_arch, hypervisor_type) pair it last passed (no version or
- * maxphysaddr asked); filter_run_host() asks these before the call
- * through the table, and the filters themselves start with them. */
-static inline bool compute_filter_passes(const host *ho)
-{
-    return !ho->disabled && !ho->forced_down && ho->up;   /* host_is_up() */
-}
 /* fast_pass after the memo's fields changed */
 static inline void sched_memo_settle(sched_memo *m)
 {
     m->fast_pass = m->image_ready && !m->req_ver && !m->bits && m->seen_pass && m->seen_arch;
 }
+/* ImagePropertiesFilter's pass for a host of the (cpu_arch,
+ * hypervisor_type) pair it last passed (no version or maxphysaddr
+ * asked), by its hot record; filter_run_host() asks it before the call
+ * through the table, as it asks the record's HOT_UP for ComputeFilter
+ * (compute_filter_passes(), model.h). */
 static inline bool image_filter_passes_as_last(const sched_memo *m, const host_hot *hh)
 {
     return m->fast_pass && m->seen_arch == hh->cpu_arch && m->seen_hv == hh->hypervisor_type;
