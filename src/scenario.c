@@ -40,6 +40,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,12 @@ typedef struct loader {
     int n_runs;
     unsigned tick;
     bool stopped;               /* the watch said stop */
+    /* a list whose elements past the first half's are in a second tree,
+     * parsed meanwhile by a thread (parse_split); NULL: none */
+    struct half *half;
+    const config_setting_t *split_list;   /* that list, in the first tree */
+    atomic_bool *half_stop;     /* tells that thread to stop */
+    bool redo;                  /* the second half did not parse: load it all in one */
 } loader;
 
 static void lerr(loader *ld, int line, const char *fmt, ...)
@@ -127,6 +135,8 @@ static void lerr(loader *ld, int line, const char *fmt, ...)
 static void ld_stop(loader *ld)
 {
     ld->stopped = true;
+    if (ld->half_stop)
+        atomic_store(ld->half_stop, true);
     ld->nerr++;
     char *m = nv_printf("%s: loading interrupted", ld->file);
     NV_PUSH(*ld->errors, m);
@@ -136,6 +146,8 @@ static void ld_stop(loader *ld)
  * building is.  false once it said stop. */
 static bool ld_progress(loader *ld)
 {
+    if (ld->redo)
+        return false;
     if (!ld->watch || ld->stopped)
         return !ld->stopped;
     if (++ld->tick % 4096)
@@ -155,6 +167,286 @@ static bool ld_full(const loader *ld)
 static void lerr_suppressed(loader *ld, int line)
 {
     lerr(ld, line, "%s", "");
+}
+
+/* The text libconfig parses, read through a stream: pieces of the file
+ * and runs of newlines standing for the pieces left out (so that every
+ * line keeps its number).  The stream of the first half tells the watch
+ * how far both halves are (libconfig has no progress of its own); a stop
+ * ends both streams early. */
+typedef struct seg {
+    const char *s;   /* NULL: n newlines */
+    size_t n;
+} seg;
+
+typedef struct feed {
+    const seg *seg;
+    int nseg, i;
+    size_t off;
+    atomic_size_t done;          /* bytes of the file read so far */
+    atomic_bool *stop;
+    loader *ld;                  /* the watch's, NULL: none */
+    const struct feed *other;    /* the other half's, NULL: none */
+    size_t total, next_report;
+} feed;
+
+static ssize_t feed_read(void *cookie, char *buf, size_t size)
+{
+    feed *f = cookie;
+    if (atomic_load_explicit(f->stop, memory_order_relaxed))
+        return 0;
+    if (f->ld && f->ld->watch) {
+        size_t done = atomic_load_explicit(&f->done, memory_order_relaxed) +
+                      (f->other ? atomic_load_explicit(&f->other->done, memory_order_relaxed) : 0);
+        if (done >= f->next_report) {
+            f->next_report = done + ((size_t)1 << 20);
+            if (!f->ld->watch(f->ld->watch_arg, "parsing", (long long)done,
+                              (long long)f->total)) {
+                ld_stop(f->ld);
+                return 0;
+            }
+        }
+    }
+    size_t got = 0;
+    while (got < size && f->i < f->nseg) {
+        const seg *g = &f->seg[f->i];
+        size_t k = g->n - f->off < size - got ? g->n - f->off : size - got;
+        if (g->s) {
+            memcpy(buf + got, g->s + f->off, k);
+            atomic_fetch_add_explicit(&f->done, k, memory_order_relaxed);
+        } else {
+            memset(buf + got, '\n', k);
+        }
+        got += k;
+        f->off += k;
+        if (f->off == g->n) {
+            f->i++;
+            f->off = 0;
+        }
+    }
+    return (ssize_t)got;
+}
+
+static bool feed_parse(feed *f, config_t *cf)
+{
+    cookie_io_functions_t io = {feed_read, NULL, NULL, NULL};
+    FILE *in = fopencookie(f, "r", io);
+    if (!in)
+        return false;
+    bool ok = config_read(cf, in);
+    fclose(in);
+    return ok;
+}
+
+/* Parse `text` into `cf`, through a stream when there is a watch. */
+static bool parse(loader *ld, config_t *cf, const char *text)
+{
+    if (!ld->watch)
+        return config_read_string(cf, text);
+    atomic_bool stop = false;
+    seg one = {text, strlen(text)};
+    feed f = {.seg = &one, .nseg = 1, .stop = &stop, .ld = ld, .total = one.n};
+    return feed_parse(&f, cf) && !ld->stopped;
+}
+
+/* ---- a large file in two halves ---------------------------------------------
+ *
+ * libconfig is two thirds of loading a large file, and it parses on one
+ * core.  The scan that checks the text (textfile_scan_split) also finds
+ * where its largest list of hosts or servers can be cut between two
+ * elements.  The first half is the file with the list closed at the cut
+ * and its rest left out; the second is that rest alone, as a list of its
+ * own.  Runs of newlines stand for what each half leaves out, so every
+ * setting keeps its line.  A thread parses the second half while this one
+ * parses the first and builds what it holds; the list's loop then goes
+ * on with the second half's elements (split_more).  The halves hold the
+ * same settings as the file, parsed by the same libconfig; if either does
+ * not parse, the file is loaded again in one piece, so that a syntax
+ * error is reported as one parse reports it. */
+#define SPLIT_SHARE 0.6   /* of the file's bytes, in the second half: the
+                              first also builds what it holds meanwhile */
+size_t scenario_split_min = (size_t)1 << 20;
+/* the lists whose loops go on into a second half (split_more) */
+static const char *const split_lists[] = {"hosts", "servers", NULL};
+
+typedef struct half {
+    config_t cf;
+    seg seg[4];
+    feed f;
+    atomic_bool stop;
+    pthread_t th;
+    bool ok, joined, walked;
+    double ratio;                 /* its bytes over the first half's, of the list */
+    const config_setting_t *list;
+} half;
+
+static void *half_parse(void *arg)
+{
+    half *h = arg;
+    h->ok = feed_parse(&h->f, &h->cf);
+    return NULL;
+}
+
+/* The second half's list, once its thread is done; NULL (and the load
+ * redone in one piece, unless it was stopped) when it did not parse. */
+static const config_setting_t *half_join(loader *ld)
+{
+    half *h = ld->half;
+    if (!h->joined) {
+        pthread_join(h->th, NULL);
+        h->joined = true;
+        const config_setting_t *l = h->ok ? config_lookup(&h->cf, "x") : NULL;
+        h->list = l && config_setting_is_list(l) ? l : NULL;
+        if (!h->list && !ld->stopped)
+            ld->redo = true;
+    }
+    return h->list;
+}
+
+/* Whether element i of `list` exists, *n being the elements known so far:
+ * at the end of a split list's first half, its second half's are added. */
+static bool split_more(loader *ld, const config_setting_t *list, int i, int *n)
+{
+    if (i < *n)
+        return true;
+    if (!ld->half || list != ld->split_list || ld->half->walked)
+        return false;
+    ld->half->walked = true;
+    const config_setting_t *rest = half_join(ld);
+    if (!rest)
+        return false;
+    *n += config_setting_length(rest);
+    return i < *n;
+}
+
+/* Element i of `list`, in the second half past the first half's. */
+static const config_setting_t *list_elem(const loader *ld, const config_setting_t *list, int i)
+{
+    if (ld->half && list == ld->split_list && ld->half->list) {
+        int na = config_setting_length(list);
+        if (i >= na)
+            return config_setting_get_elem(ld->half->list, (unsigned)(i - na));
+    }
+    return config_setting_get_elem(list, (unsigned)i);
+}
+
+static void *destroy_tree(void *arg)
+{
+    config_destroy(arg);
+    return NULL;
+}
+
+/* Parse `text` in two halves at `sp` into `cf` (and ld->half's tree);
+ * false when the first half did not parse (ld->half then NULL). */
+static bool parse_split(loader *ld, config_t *cf, const char *text, size_t len,
+                        const textfile_split *sp)
+{
+    half *h = nv_calloc(1, sizeof *h);
+    config_init(&h->cf);
+    atomic_init(&h->stop, false);
+    h->seg[0] = (seg){NULL, (size_t)sp->resume_line - 1};
+    h->seg[1] = (seg){"x=(", 3};
+    h->seg[2] = (seg){text + sp->resume, sp->close - sp->resume};
+    h->seg[3] = (seg){")", 1};
+    h->f = (feed){.seg = h->seg, .nseg = 4, .stop = &h->stop};
+    atomic_init(&h->f.done, 0);
+    h->ratio = (double)(sp->close - sp->resume) / (double)(sp->cut - sp->open);
+    if (pthread_create(&h->th, NULL, half_parse, h)) {
+        config_destroy(&h->cf);
+        free(h);
+        return parse(ld, cf, text);
+    }
+    seg a[4] = {
+        {text, sp->cut},
+        {")", 1},
+        {NULL, (size_t)(sp->close_line - sp->cut_line)},
+        {text + sp->close + 1, len - sp->close - 1},
+    };
+    feed f = {.seg = a, .nseg = 4, .stop = &h->stop, .ld = ld, .other = &h->f, .total = len};
+    atomic_init(&f.done, 0);
+    ld->half = h;
+    ld->half_stop = &h->stop;
+    bool ok = feed_parse(&f, cf) && !ld->stopped;
+    if (!ok) {
+        atomic_store(&h->stop, true);
+        pthread_join(h->th, NULL);
+        config_destroy(&h->cf);
+        free(h);
+        ld->half = NULL;
+        ld->half_stop = NULL;
+        if (ld->stopped)
+            return false;
+        /* the first half's error, as one parse of the file reports it */
+        config_destroy(cf);
+        config_init(cf);
+        return parse(ld, cf, text);
+    }
+    return true;
+}
+
+/* The trees freed, the second on a thread of its own meanwhile. */
+static void destroy_trees(loader *ld, config_t *cf)
+{
+    half *h = ld->half;
+    if (!h) {
+        config_destroy(cf);
+        free(cf);
+        return;
+    }
+    if (!h->joined) {
+        atomic_store(&h->stop, true);
+        pthread_join(h->th, NULL);
+    }
+    pthread_t th;
+    bool apart = pthread_create(&th, NULL, destroy_tree, &h->cf) == 0;
+    config_destroy(cf);
+    free(cf);
+    if (apart)
+        pthread_join(th, NULL);
+    else
+        config_destroy(&h->cf);
+    free(h);
+    ld->half = NULL;
+    ld->half_stop = NULL;
+    ld->split_list = NULL;
+}
+
+/* A large file's trees, freed on a thread of their own once the cloud is
+ * built: a tree of a million settings takes a third as long to free as
+ * to parse, and nobody needs to wait for that.  scenario_free() joins it. */
+struct scenario_trees {
+    config_t *cf;
+    half *h;
+    pthread_t th;
+};
+
+static void *free_trees(void *arg)
+{
+    struct scenario_trees *t = arg;
+    if (t->h) {
+        config_destroy(&t->h->cf);
+        free(t->h);
+    }
+    config_destroy(t->cf);
+    free(t->cf);
+    return NULL;
+}
+
+/* The trees handed to a thread that frees them; NULL when it cannot start
+ * (the caller frees them). */
+static struct scenario_trees *free_apart(loader *ld, config_t *cf)
+{
+    struct scenario_trees *t = nv_malloc(sizeof *t);
+    t->cf = cf;
+    t->h = ld->half;
+    if (pthread_create(&t->th, NULL, free_trees, t)) {
+        free(t);
+        return NULL;
+    }
+    ld->half = NULL;
+    ld->half_stop = NULL;
+    ld->split_list = NULL;
+    return t;
 }
 
 static int line_of(const config_setting_t *s)
@@ -668,7 +960,7 @@ static const config_setting_t *get_list(loader *ld, const config_setting_t *root
 static const config_setting_t *list_group(loader *ld, const config_setting_t *list,
                                           const char *key, int i)
 {
-    const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+    const config_setting_t *e = list_elem(ld, list, i);
     if (!config_setting_is_group(e)) {
         lerr(ld, line_of(e), "%s[%d]: expected a group { ... }", key, i);
         return NULL;
@@ -2471,16 +2763,38 @@ static bool has_boot_step(const command *steps, int n)
 
 /* How many objects a hosts or servers list makes, `count`s included (a
  * bad count counts one: it is reported later), at most `most`. */
-static int entries(const config_setting_t *list, int most)
+static int entries(const loader *ld, const config_setting_t *list, int most)
 {
     int64_t n = 0;
-    for (int i = 0, len = list ? config_setting_length(list) : 0; i < len && n < most; i++) {
+    int len = list ? config_setting_length(list) : 0;
+    /* a long list is one object per entry, near enough: looking for a
+     * `count` in each would touch the whole tree ahead of the loop that
+     * reads it (the arrays grow as they must) */
+    if (len > 1024)
+        n = len;
+    for (int i = 0; len <= 1024 && i < len && n < most; i++) {
         const config_setting_t *cnt = member(config_setting_get_elem(list, (unsigned)i), "count");
         long long v = cnt && config_setting_type(cnt) == CONFIG_TYPE_INT
                           ? config_setting_get_int64(cnt) : 1;
         n += v >= 1 && v <= MAX_COUNT ? v : 1;
     }
+    if (ld->half && list == ld->split_list)   /* the second half's, guessed by its bytes */
+        n += (int64_t)((double)n * ld->half->ratio);
     return (int)(n < most ? n : most);
+}
+
+/* The index slot of the server that element i of `list` names (its first
+ * setting, as it usually is), asked for ahead of the lookup that would
+ * wait for it; the walk there brings that element's settings in too. */
+static void name_ahead(const loader *ld, const config_setting_t *list, int i)
+{
+    const config_setting_t *e = list_elem(ld, list, i);
+    if (!config_setting_is_group(e) || !config_setting_length(e))
+        return;
+    const config_setting_t *m = config_setting_get_elem(e, 0);
+    const char *k = config_setting_name(m);
+    if (k && k[0] == 'n' && !strcmp(k, "name") && config_setting_type(m) == CONFIG_TYPE_STRING)
+        nv_index_prefetch(&ld->c->server_ix, config_setting_get_string(m));
 }
 
 static void load_tree(loader *ld, const config_setting_t *root, command **steps_out,
@@ -2497,13 +2811,13 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     const config_setting_t *l = get_list(ld, root, "hosts");
     int nl = l ? config_setting_length(l) : 0;
     host_az_refs azs = {0};
-    int want = entries(l, MAX_HOSTS);
+    int want = entries(ld, l, MAX_HOSTS);
     const config_setting_t *sl = member(root, "servers");
-    ld->want_servers = sl && is_seq(sl) ? entries(sl, MAX_SERVERS) : 0;
+    ld->want_servers = sl && is_seq(sl) ? entries(ld, sl, MAX_SERVERS) : 0;
     ld->total = want + ld->want_servers;
     nv_index_reserve(&ld->hosts.ix, want);
     nv_index_reserve(&c->host_ix, want);
-    for (int i = 0; i < nl && ld_progress(ld); i++) {
+    for (int i = 0; split_more(ld, l, i, &nl) && ld_progress(ld); i++) {
         const config_setting_t *e = list_group(ld, l, "hosts", i);
         if (e)
             load_host(ld, e, i, &azs);
@@ -2557,7 +2871,9 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
         c->allocations.v = nv_realloc(c->allocations.v, (size_t)want * sizeof *c->allocations.v);
         c->allocations.cap = want;
     }
-    for (int i = 0; i < n_servers && ld_progress(ld); i++) {
+    for (int i = 0; split_more(ld, servers, i, &n_servers) && ld_progress(ld); i++) {
+        if (i + LOOKAHEAD < n_servers)
+            name_ahead(ld, servers, i + LOOKAHEAD);
         const config_setting_t *e = list_group(ld, servers, "servers", i);
         if (e)
             load_server(ld, e, i);
@@ -2597,50 +2913,9 @@ static void load_tree(loader *ld, const config_setting_t *root, command **steps_
     cloud_hot(c);   /* so that neither copies nor the first decision build them */
 }
 
-/* The text libconfig parses, read through a stream that tells the watch
- * how far the parser is (libconfig has no progress of its own); a stop
- * ends the stream early. */
-typedef struct parse_feed {
-    loader *ld;
-    const char *text;
-    size_t len, at, next_report;
-} parse_feed;
-
-static ssize_t feed_read(void *cookie, char *buf, size_t size)
-{
-    parse_feed *f = cookie;
-    if (f->ld->stopped)
-        return 0;
-    if (f->at >= f->next_report) {
-        f->next_report = f->at + ((size_t)1 << 20);
-        if (!f->ld->watch(f->ld->watch_arg, "parsing", (long long)f->at, (long long)f->len)) {
-            ld_stop(f->ld);
-            return 0;
-        }
-    }
-    size_t n = f->len - f->at < size ? f->len - f->at : size;
-    memcpy(buf, f->text + f->at, n);
-    f->at += n;
-    return (ssize_t)n;
-}
-
-/* Parse `text` into `cf`, through the watch's stream when there is one. */
-static bool parse(loader *ld, config_t *cf, const char *text)
-{
-    if (!ld->watch)
-        return config_read_string(cf, text);
-    parse_feed f = {ld, text, strlen(text), 0, 0};
-    cookie_io_functions_t io = {feed_read, NULL, NULL, NULL};
-    FILE *in = fopencookie(&f, "r", io);
-    if (!in)
-        return config_read_string(cf, text);
-    bool ok = config_read(cf, in);
-    fclose(in);
-    return ok && !ld->stopped;
-}
-
-static scenario *load_text(const char *text, size_t len, const char *file, int rel,
-                           strlist *errors, scenario_watch watch, void *watch_arg)
+static scenario *load_once(const char *text, size_t len, const char *file, int rel,
+                           strlist *errors, scenario_watch watch, void *watch_arg, bool whole,
+                           bool *redo)
 {
     loader ld;
     memset(&ld, 0, sizeof ld);
@@ -2652,20 +2927,27 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     ld.watch_arg = watch_arg;
     ld.last_host = -1;
 
-    bool widen = prescan(&ld, text, len);
+    int errors_before = errors->n;
+    textfile_split sp = {0};
+    bool widen = whole || scenario_split_min == SIZE_MAX
+                     ? prescan(&ld, text, len)
+                     : textfile_scan_split(text, len, prescan_report, &ld, split_lists,
+                                           scenario_split_min, SPLIT_SHARE, &sp);
     if (ld.nerr)
         return NULL;
 
-    config_t cf;
-    config_init(&cf);
+    config_t *cf = nv_malloc(sizeof *cf);   /* on the heap: a thread may free it */
+    config_init(cf);
     member_cache_reset();
     char *wide = widen ? textfile_widen(text, len) : NULL;
-    if (!parse(&ld, &cf, wide ? wide : text)) {
+    bool split = !wide && sp.found;
+    if (!(split ? parse_split(&ld, cf, text, len, &sp) : parse(&ld, cf, wide ? wide : text))) {
         if (!ld.stopped) {
-            const char *msg = config_error_text(&cf);
-            lerr(&ld, config_error_line(&cf), "%s", msg ? msg : "parse error");
+            const char *msg = config_error_text(cf);
+            lerr(&ld, config_error_line(cf), "%s", msg ? msg : "parse error");
         }
-        config_destroy(&cf);
+        config_destroy(cf);
+        free(cf);
         free(wide);
         return NULL;
     }
@@ -2674,9 +2956,16 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     command *steps = NULL;
     int n_steps = 0;
     ld.c = cloud_new();
-    load_tree(&ld, config_root_setting(&cf), &steps, &n_steps);
-    config_destroy(&cf);
+    if (ld.half)
+        ld.split_list = config_setting_get_member(config_root_setting(cf), sp.name);
+    load_tree(&ld, config_root_setting(cf), &steps, &n_steps);
+    bool halves = ld.half != NULL;
+    if (ld.half)   /* whether the second half parsed, even if no loop got there */
+        half_join(&ld);
     member_cache_reset();   /* nothing kept of the tree */
+    struct scenario_trees *freeing = NULL;
+    if (ld.nerr || ld.redo || len < scenario_split_min || !(freeing = free_apart(&ld, cf)))
+        destroy_trees(&ld, cf);
     names_free(&ld.hosts);
     for (int i = 0; i < ld.n_runs; i++)
         pattern_done(&ld.runs[i].pat);
@@ -2686,9 +2975,15 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     names_free(&ld.images);
     names_free(&ld.groups);
 
-    if (ld.nerr) {
+    if (ld.nerr || ld.redo) {
         free_steps(steps, n_steps);
         cloud_free(ld.c);
+        if (ld.redo) {   /* what this try said is not what one parse says */
+            for (int i = errors_before; i < errors->n; i++)
+                free(errors->v[i]);
+            errors->n = errors_before;
+            *redo = true;
+        }
         return NULL;
     }
     scenario *s = nv_calloc(1, sizeof *s);
@@ -2698,6 +2993,18 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     s->path = nv_strdup(file);
     s->steps_line = ld.steps_line;
     s->steps_last = ld.steps_last;
+    s->halves = halves;
+    s->freeing = freeing;
+    return s;
+}
+
+static scenario *load_text(const char *text, size_t len, const char *file, int rel,
+                           strlist *errors, scenario_watch watch, void *watch_arg)
+{
+    bool redo = false;
+    scenario *s = load_once(text, len, file, rel, errors, watch, watch_arg, false, &redo);
+    if (redo)
+        s = load_once(text, len, file, rel, errors, watch, watch_arg, true, &redo);
     return s;
 }
 
@@ -2746,6 +3053,10 @@ void scenario_free(scenario *s)
 {
     if (!s)
         return;
+    if (s->freeing) {
+        pthread_join(s->freeing->th, NULL);
+        free(s->freeing);
+    }
     cloud_free(s->c);
     free_steps(s->steps, s->n_steps);
     free(s->path);

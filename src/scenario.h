@@ -20,6 +20,8 @@ typedef struct scenario {
     char *path;          /* file name as given (used in FILE:LINE: messages) */
     int steps_line;      /* line of the top-level `steps`, 0 if none */
     bool steps_last;     /* `steps` is the file's last top-level setting */
+    bool halves;         /* parsed in two halves at once (scenario_split_min) */
+    struct scenario_trees *freeing;   /* libconfig's trees, being freed meanwhile */
     size_t text_len;     /* the file's bytes as loaded, and their nv_hash() */
     uint64_t text_hash;
 } scenario;
@@ -38,6 +40,11 @@ typedef bool (*scenario_watch)(void *arg, const char *phase, long long done, lon
 /* scenario_load_file() telling `watch` how far it is. */
 scenario *scenario_load_file_watch(const char *path, strlist *errors, scenario_watch watch,
                                    void *arg);
+/* A file whose largest list of hosts or servers holds at least this many
+ * bytes is parsed in two halves at once, the second in a thread of its
+ * own, while the first half's objects are built (the result and every
+ * message are those of one parse).  SIZE_MAX: never. */
+extern size_t scenario_split_min;
 /* Same from a string (the built-in demo scenario); `name` is used as FILE. */
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
 void scenario_free(scenario *s);

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +94,56 @@ typedef struct lexer {
     size_t copied;        /* text[0..copied) is in *widened */
     int max_settings;
     bool needs_widening;
+    /* the top-level lists of groups, for textfile_scan_split(); NULL: not asked */
+    struct lex_lists *lists;
 } lexer;
+
+/* Element ends of the top-level lists: of the current one, and of the
+ * largest closed so far, at most LEX_MARKS each (about every `stride`
+ * bytes; the stride doubles when they run out). */
+enum { LEX_MARKS = 1024 };
+typedef struct lex_mark {
+    size_t at;
+    int line;
+} lex_mark;
+typedef struct lex_list {
+    size_t name_at, name_len, open, close;
+    int close_line, n;
+    lex_mark mark[LEX_MARKS];
+} lex_list;
+typedef struct lex_lists {
+    size_t stride0, stride, next;
+    size_t name_at, name_len;   /* the last name at the top level */
+    bool in_list;
+    lex_list cur, best;
+    const char *text;
+    const char *const *names;   /* the lists that may be split */
+} lex_lists;
+
+static bool list_named(const lex_lists *ll, const lex_list *l)
+{
+    for (const char *const *n = ll->names; *n; n++)
+        if (strlen(*n) == l->name_len && !memcmp(*n, ll->text + l->name_at, l->name_len))
+            return true;
+    return false;
+}
+
+static void mark_add(lex_lists *ll, size_t at, int line)
+{
+    lex_list *l = &ll->cur;
+    if (at < ll->next)
+        return;
+    if (l->n == LEX_MARKS) {   /* keep every other one, twice as far apart */
+        for (int i = 0; i < LEX_MARKS / 2; i++)
+            l->mark[i] = l->mark[2 * i + 1];
+        l->n = LEX_MARKS / 2;
+        ll->stride *= 2;
+    }
+    l->mark[l->n].at = at;
+    l->mark[l->n].line = line;
+    l->n++;
+    ll->next = at + ll->stride;
+}
 
 enum { LEX_MAX_DEPTH = 256 };
 
@@ -201,6 +251,10 @@ static void lex_run(lexer *lx)
             while (p < end && name_char(*p))
                 p++;
             size_t n = (size_t)(p - s);
+            if (depth == 0 && lx->lists) {
+                lx->lists->name_at = (size_t)(s - lx->text);
+                lx->lists->name_len = n;
+            }
             bool boolean = (n == 4 && lex_word_ci(s, 4, "true")) ||
                            (n == 5 && lex_word_ci(s, 5, "false"));
             if (!boolean && depth <= LEX_MAX_DEPTH && group[depth] &&
@@ -209,6 +263,16 @@ static void lex_run(lexer *lx)
                 lx->report(lx->ctx, line, TEXTFILE_GROUP_SIZE, NULL);
             }
         } else if (c == '{' || c == '(' || c == '[') {
+            if (depth == 0 && c == '(' && lx->lists) {
+                lex_lists *ll = lx->lists;
+                ll->in_list = true;
+                ll->cur.name_at = ll->name_at;
+                ll->cur.name_len = ll->name_len;
+                ll->cur.open = (size_t)(p - lx->text);
+                ll->cur.n = 0;
+                ll->stride = ll->stride0;
+                ll->next = 0;
+            }
             depth++;
             if (depth <= LEX_MAX_DEPTH) {
                 count[depth] = 0;
@@ -219,6 +283,20 @@ static void lex_run(lexer *lx)
         } else if (c == '}' || c == ')' || c == ']') {
             if (depth > 0)
                 depth--;
+            if (lx->lists && lx->lists->in_list && depth <= 1) {
+                lex_lists *ll = lx->lists;
+                if (depth == 1 && c == '}')
+                    mark_add(ll, (size_t)(p + 1 - lx->text), line);
+                else if (depth == 0) {
+                    ll->in_list = false;
+                    ll->cur.close = (size_t)(p - lx->text);
+                    ll->cur.close_line = line;
+                    if (c == ')' && ll->cur.n && list_named(ll, &ll->cur) &&
+                        (!ll->best.n || ll->cur.close - ll->cur.open >
+                                            ll->best.close - ll->best.open))
+                        ll->best = ll->cur;
+                }
+            }
             p++;
         } else if (lex_digit(c) ||
                    ((c == '-' || c == '+' || c == '.') && p + 1 < end &&
@@ -277,10 +355,10 @@ static void lex_run(lexer *lx)
     }
 }
 
-bool textfile_scan(const char *text, size_t len,
-                   void (*report)(void *ctx, int line, enum textfile_problem what,
-                                  const char *detail),
-                   void *ctx)
+static bool scan(const char *text, size_t len,
+                 void (*report)(void *ctx, int line, enum textfile_problem what,
+                                const char *detail),
+                 void *ctx, lex_lists *lists)
 {
     const char *p = text, *end = text + len;
     for (int line = 1; p < end; line++) {
@@ -297,14 +375,98 @@ bool textfile_scan(const char *text, size_t len,
             break;
         p = nl + 1;
     }
-    lexer lx = {text, len, report, ctx, NULL, 0, TEXTFILE_MAX_SETTINGS, false};
+    lexer lx = {text, len, report, ctx, NULL, 0, TEXTFILE_MAX_SETTINGS, false, lists};
     lex_run(&lx);
     return lx.needs_widening;
 }
 
+bool textfile_scan(const char *text, size_t len,
+                   void (*report)(void *ctx, int line, enum textfile_problem what,
+                                  const char *detail),
+                   void *ctx)
+{
+    return scan(text, len, report, ctx, NULL);
+}
+
+/* text[at..) past blanks and comments to a comma: just after it, with
+ * its line in *line; 0 when something else comes first. */
+static size_t after_comma(const char *text, size_t len, size_t at, int *line)
+{
+    const char *p = text + at, *end = text + len;
+    while (p < end) {
+        if (*p == ',')
+            return (size_t)(p + 1 - text);
+        if (*p == '\n')
+            ++*line;
+        else if (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/')) {
+            while (p < end && *p != '\n')
+                p++;
+            continue;
+        } else if (*p == '/' && p + 1 < end && p[1] == '*') {
+            p += 2;
+            while (p < end && !(*p == '*' && p + 1 < end && p[1] == '/')) {
+                if (*p == '\n')
+                    ++*line;
+                p++;
+            }
+            if (p == end)
+                return 0;
+            p++;
+        } else if (*p != ' ' && *p != '\t' && *p != '\r') {
+            return 0;
+        }
+        p++;
+    }
+    return 0;
+}
+
+bool textfile_scan_split(const char *text, size_t len,
+                         void (*report)(void *ctx, int line, enum textfile_problem what,
+                                        const char *detail),
+                         void *ctx, const char *const *names, size_t min, double share,
+                         textfile_split *out)
+{
+    memset(out, 0, sizeof *out);
+    lex_lists *ll = nv_calloc(1, sizeof *ll);
+    ll->stride0 = len / (LEX_MARKS / 2) + 1;
+    ll->text = text;
+    ll->names = names;
+    bool widen = scan(text, len, report, ctx, ll);
+    const lex_list *b = &ll->best;
+    if (b->n && b->close - b->open >= min && b->name_len < sizeof out->name) {
+        /* the element end that leaves the second half nearest its share */
+        double want = (double)len * share;
+        int pick = -1;
+        double gap = 0;
+        for (int i = 0; i < b->n; i++) {
+            double g = fabs((double)(b->close - b->mark[i].at) - want);
+            if (pick < 0 || g < gap) {
+                pick = i;
+                gap = g;
+            }
+        }
+        int line = b->mark[pick].line;
+        size_t resume = after_comma(text, b->close, b->mark[pick].at, &line);
+        if (resume) {
+            out->found = true;
+            memcpy(out->name, text + b->name_at, b->name_len);
+            out->name[b->name_len] = '\0';
+            out->open = b->open;
+            out->cut = b->mark[pick].at;
+            out->resume = resume;
+            out->close = b->close;
+            out->cut_line = b->mark[pick].line;
+            out->resume_line = line;
+            out->close_line = b->close_line;
+        }
+    }
+    free(ll);
+    return widen;
+}
+
 char *textfile_widen(const char *text, size_t len)
 {
-    lexer lx = {text, len, NULL, NULL, NULL, 0, INT_MAX, false};
+    lexer lx = {text, len, NULL, NULL, NULL, 0, INT_MAX, false, NULL};
     lx.report = NULL;
     sbuf b = {0};
     lx.widened = &b;

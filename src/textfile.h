@@ -38,6 +38,33 @@ bool textfile_scan(const char *text, size_t len,
                                   const char *detail),
                    void *ctx);
 
+/* Where a large file can be parsed in two halves at once: the largest
+ * top-level list of groups named in `names` (NULL-terminated),
+ * `NAME = ( {...}, {...}, ... )`, cut between
+ * two of its elements so that the second half holds about `share`
+ * (0 to 1) of the file's bytes.  The first half is text[0..cut) and the
+ * list's closing bracket onward; the second half is the elements in
+ * text[resume..close).  Only between elements the scan saw as groups
+ * separated by a comma; none when the list is smaller than `min` bytes. */
+typedef struct textfile_split {
+    bool found;
+    char name[32];      /* the list's setting (a name longer than 31: none) */
+    size_t open;        /* its '(' */
+    size_t cut;         /* just after the last element of the first half */
+    size_t resume;      /* just after the comma that follows it */
+    size_t close;       /* the list's ')' */
+    int cut_line;       /* the lines text[cut] ... */
+    int resume_line;    /* ... text[resume] ... */
+    int close_line;     /* ... and text[close] are on */
+} textfile_split;
+
+/* textfile_scan(), also finding a split (out->found false: none). */
+bool textfile_scan_split(const char *text, size_t len,
+                         void (*report)(void *ctx, int line, enum textfile_problem what,
+                                        const char *detail),
+                         void *ctx, const char *const *names, size_t min, double share,
+                         textfile_split *out);
+
 /* libconfig 1.5 reads an integer literal without the L suffix as 32 bits,
  * silently truncated (4294967304 becomes 8, 2^63 becomes -1).  Returns a
  * copy of `text` in which every such literal beyond 32 bits carries the L

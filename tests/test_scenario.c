@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 
 #include "scenario.h"
+#include "textfile.h"
 #include "scheduler.h"
 
 /* ---- utilities ----------------------------------------------------------- */
@@ -612,9 +613,10 @@ static bool hear(void *arg, const char *phase, long long done, long long total)
 /* A long load tells its watch how far it parsed (bytes) and built (hosts
  * and servers), builds the same cloud as an unwatched load, and stops
  * with one message when the watch says so, in either phase. */
-static void test_load_watch(void **state)
+static void load_watch(bool halves)
 {
-    (void)state;
+    size_t keep = scenario_split_min;
+    scenario_split_min = halves ? 0 : SIZE_MAX;
     char *path = tmp_path();
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -638,6 +640,7 @@ static void test_load_watch(void **state)
     scenario *watched = scenario_load_file_watch(path, &errs, hear, &h);
     assert_non_null(watched);
     assert_int_equal(errs.n, 0);
+    assert_int_equal(watched->halves, halves);
     sbuf why = {0};
     if (!cloud_same(plain->c, watched->c, &why))
         fail_msg("a watched load differs: %s", why.s);
@@ -660,6 +663,152 @@ static void test_load_watch(void **state)
     }
     unlink(path);
     free(path);
+    scenario_split_min = keep;
+}
+
+/* in one piece and in two halves, the second one's progress heard too */
+static void test_load_watch(void **state)
+{
+    (void)state;
+    load_watch(false);
+    load_watch(true);
+}
+
+/* ---- a file parsed in two halves ---------------------------------------------- */
+
+/* `text` loaded whole and in two halves: the same cloud, steps and
+ * messages.  Returns whether it was parsed in halves. */
+static bool same_either_way(const char *text, const char *name)
+{
+    strlist e1 = {0}, e2 = {0};
+    size_t keep = scenario_split_min;
+    scenario_split_min = SIZE_MAX;
+    scenario *a = scenario_load_string(text, name, &e1);
+    scenario_split_min = 0;
+    scenario *b = scenario_load_string(text, name, &e2);
+    scenario_split_min = keep;
+    bool differ = !a != !b || e1.n != e2.n;
+    for (int i = 0; !differ && i < e1.n; i++)
+        differ = strcmp(e1.v[i], e2.v[i]) != 0;
+    if (differ) {
+        fprintf(stderr, "%s: whole %s, in halves %s; messages:\n", name, a ? "loads" : "fails",
+                b ? "loads" : "fails");
+        dump_errors(&e1);
+        fprintf(stderr, "  in halves:\n");
+        dump_errors(&e2);
+    }
+    assert_false(differ);
+    bool halves = false;
+    if (a) {
+        assert_false(a->halves);
+        halves = b->halves;
+        sbuf why = {0};
+        if (!cloud_same(a->c, b->c, &why))
+            fail_msg("%s: loaded in halves, the cloud differs: %s", name, why.s);
+        assert_int_equal(a->steps_line, b->steps_line);
+        assert_int_equal(a->steps_last, b->steps_last);
+        char *ta = scenario_text(a->c, a->steps, a->n_steps);
+        char *tb = scenario_text(b->c, b->steps, b->n_steps);
+        assert_string_equal(ta, tb);
+        free(ta);
+        free(tb);
+        scenario_free(a);
+        scenario_free(b);
+    }
+    strlist_free(&e1);
+    strlist_free(&e2);
+    return halves;
+}
+
+/* A cloud written out one object per line: `n_hosts` hosts, ten servers
+ * on each, a step at the end. */
+static char *explicit_cloud(int n_hosts)
+{
+    sbuf b = {0};
+    sbuf_add(&b, "name = \"halves\";\n"
+                 "flavors = ( { name = \"f\"; vcpus = 1; memory_mb = 512; root_gb = 1; } );\n"
+                 "hosts = (\n");
+    for (int h = 1; h <= n_hosts; h++)
+        sbuf_addf(&b, "  { name = \"cmp%d\"; vcpus = %d; memory_mb = 65536; disk_gb = 500; }%s\n",
+                  h, 16 + h % 3 * 16, h < n_hosts ? "," : "");
+    sbuf_add(&b, ");\n# the servers\nservers = (\n");
+    for (int i = 1; i <= n_hosts * 10; i++)
+        sbuf_addf(&b, "  { name = \"vm%d\"; flavor = \"f\"; host = \"cmp%d\"; }%s\n", i,
+                  1 + (i * 7) % n_hosts, i < n_hosts * 10 ? "," : "");
+    sbuf_add(&b, ");\nsteps = ( { op = \"boot\"; name = \"new\"; flavor = \"f\"; } );\n");
+    return sbuf_take(&b);
+}
+
+static void test_split_parse(void **state)
+{
+    (void)state;
+    /* every scenario and every bad file of the project */
+    const char *dirs[] = {NOVALID_SRCDIR "/scenarios", NOVALID_SRCDIR "/tests/bad"};
+    int files = 0, split = 0;
+    for (int d = 0; d < 2; d++) {
+        DIR *dir = opendir(dirs[d]);
+        assert_non_null(dir);
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+            size_t n = strlen(de->d_name);
+            if (n < 5 || strcmp(de->d_name + n - 4, ".cfg"))
+                continue;
+            char *path = nv_printf("%s/%s", dirs[d], de->d_name);
+            char err[256];
+            size_t len;
+            char *text = textfile_read(path, (size_t)64 << 20, &len, err, sizeof err);
+            assert_non_null(text);
+            split += same_either_way(text, path);
+            files++;
+            free(text);
+            free(path);
+        }
+        closedir(dir);
+    }
+    assert_true(files > 100);
+    if (split < files / 2)
+        fail_msg("only %d of %d files were parsed in halves", split, files);
+
+    /* a larger cloud, and that cloud spoilt one byte at a time */
+    char *text = explicit_cloud(60);
+    assert_true(same_either_way(text, "t.cfg"));
+    size_t len = strlen(text);
+    const char spoil[] = "}{();,\"=#x1";
+    unsigned seed = 1;
+    for (int i = 0; i < 400; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 8) % len;
+        char was = text[at];
+        text[at] = spoil[(seed >> 3) % (sizeof spoil - 1)];
+        same_either_way(text, "t.cfg");
+        text[at] = was;
+    }
+    /* a server named twice, once in each half; a host unknown in the second */
+    char *dup = strstr(text, "\"vm600\"");
+    assert_non_null(dup);
+    memcpy(dup, "\"vm1\"  ", 7);
+    same_either_way(text, "t.cfg");
+    memcpy(dup, "\"vm600\"", 7);
+    char *ref = strstr(dup, "\"cmp");
+    memcpy(ref, "\"xmp", 4);
+    same_either_way(text, "t.cfg");
+    memcpy(ref, "\"cmp", 4);
+    /* syntax errors in either half: the message of one parse of the file */
+    const char *where[] = {"\"vm590\"", "\"vm10\"", "\"cmp30\""};
+    for (int i = 0; i < 3; i++) {
+        char *at = strstr(text, where[i]);
+        assert_non_null(at);
+        at[-1] = '(';
+        strlist errs = {0};
+        assert_null(scenario_load_string(text, "t.cfg", &errs));
+        assert_int_equal(errs.n, 1);
+        assert_non_null(strstr(errs.v[0], "syntax error"));
+        strlist_free(&errs);
+        same_either_way(text, "t.cfg");
+        at[-1] = ' ';
+    }
+    assert_true(same_either_way(text, "t.cfg"));
+    free(text);
 }
 
 static void test_round_trip(void **state)
@@ -1001,6 +1150,7 @@ int main(void)
         cmocka_unit_test(test_count_host_runs),
         cmocka_unit_test(test_count_names_carry),
         cmocka_unit_test(test_load_watch),
+        cmocka_unit_test(test_split_parse),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_parse_and_include),
         cmocka_unit_test(test_unknown_keys),
