@@ -265,7 +265,7 @@ static bool parse(loader *ld, config_t *cf, const char *text)
  * error is reported as one parse reports it. */
 #define SPLIT_SHARE 0.6   /* of the file's bytes, in the second half: the
                               first also builds what it holds meanwhile */
-size_t scenario_split_min = (size_t)1 << 20;
+size_t scenario_split_min = (size_t)256 << 10;
 /* the lists whose loops go on into a second half (split_more) */
 static const char *const split_lists[] = {"hosts", "servers", NULL};
 
@@ -500,8 +500,8 @@ static const char *sugg_text(const suggestion *sg, char *buf, size_t n)
 
 static bool in_list(const char *const *list, const char *s)
 {
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
+    for (; *list; list++)   /* the first letters told apart inline: a call per key, not per entry */
+        if ((*list)[0] == s[0] && strcmp(*list, s) == 0)
             return true;
     return false;
 }
@@ -2113,11 +2113,16 @@ static int get_ref(loader *ld, const config_setting_t *g, const char *path, cons
         *ok = false;
         return -1;
     }
-    /* servers of one host usually follow each other: the host found last
-     * is tried first (a hash and a cache miss saved per server) */
-    if (kind == REF_HOST && ld->last_host >= 0 && ld->last_host < ld->c->hosts.n &&
-        !strcmp(ld->c->hosts.v[ld->last_host].name, v))
-        return ld->last_host;
+    /* servers of one host usually follow each other, or else each is on
+     * the host after the last one's: those two are tried first (a hash
+     * and two cache misses saved per server) */
+    if (kind == REF_HOST && ld->last_host >= 0 && ld->last_host < ld->c->hosts.n) {
+        if (!strcmp(ld->c->hosts.v[ld->last_host].name, v))
+            return ld->last_host;
+        if (ld->last_host + 1 < ld->c->hosts.n &&
+            !strcmp(ld->c->hosts.v[ld->last_host + 1].name, v))
+            return ++ld->last_host;
+    }
     int id = names_get(n, v);
     if (id >= 0) {
         if (kind == REF_HOST)

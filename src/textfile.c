@@ -361,6 +361,9 @@ static bool scan(const char *text, size_t len,
                  void *ctx, lex_lists *lists)
 {
     const char *p = text, *end = text + len;
+    /* the lines looked at one by one only when there is something to find */
+    if (!memchr(text, '\0', len) && !memchr(text, '@', len))
+        p = end;
     for (int line = 1; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *eol = nl ? nl : end;
