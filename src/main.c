@@ -56,8 +56,8 @@ static const cli_command cli_commands[] = {
      "                                         (exit 0 same, 1 differ, 2 trouble)",
      "file", -1, {{"--release", OPTV_RELEASE}, {"--quirk", OPTV_QUIRK}, {0}}},
     {"bench", cmd_bench, "FILE",
-     "time loading, copying, each step, its text and undo:\n"
-     "                                         medians, one `key value` per line",
+     "time loading (against libconfig's parse), copying, each step,\n"
+     "                                         its text and undo: medians, one `key value` per line",
      "file", -1, {{"--runs", OPTV_NUMBER}, {"--cpu", OPTV_NONE}, {0}}},
 };
 #define N_COMMANDS ((int)(sizeof cli_commands / sizeof cli_commands[0]))

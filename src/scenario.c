@@ -3013,6 +3013,25 @@ static scenario *load_text(const char *text, size_t len, const char *file, int r
     return s;
 }
 
+void *scenario_tree_parse(const char *text)
+{
+    config_t *cf = nv_malloc(sizeof *cf);
+    config_init(cf);
+    if (!config_read_string(cf, text)) {
+        scenario_tree_free(cf);
+        return NULL;
+    }
+    return cf;
+}
+
+void scenario_tree_free(void *tree)
+{
+    if (tree) {
+        config_destroy(tree);
+        free(tree);
+    }
+}
+
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors)
 {
     return load_text(text, strlen(text), name, -1, errors, NULL, NULL);

@@ -45,6 +45,11 @@ scenario *scenario_load_file_watch(const char *path, strlist *errors, scenario_w
  * own, while the first half's objects are built (the result and every
  * message are those of one parse).  SIZE_MAX: never. */
 extern size_t scenario_split_min;
+/* libconfig's own parse of `text`, in one piece on one thread, and nothing
+ * else: what loading a file is measured against (novalid bench).  NULL
+ * when it does not parse; scenario_tree_free() frees the tree. */
+void *scenario_tree_parse(const char *text);
+void scenario_tree_free(void *tree);
 /* Same from a string (the built-in demo scenario); `name` is used as FILE. */
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
 void scenario_free(scenario *s);
