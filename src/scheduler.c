@@ -1136,10 +1136,54 @@ static bool weighers_inline(const int *wcls, int nk)
  * far in lo and hi (first: these are the first hosts).  Called on blocks
  * of hosts as Placement returns them, while their states are in the
  * cache, or on a whole list. */
+/* weigh_block() for Nova's default weighers in their default order (RAM,
+ * CPU, disk): a host's three raw values in one pass, the same values and
+ * the same lowest and highest as three columns give. */
+static void weigh_block_default(const sched_ctx *x, const int *hosts, int n, const bool mv[3],
+                                double *raw, double *lo, double *hi, bool first)
+{
+    const host_state *hs = x->hs;
+    double l0 = lo[0], u0 = hi[0], l1 = lo[1], u1 = hi[1], l2 = lo[2], u2 = hi[2];
+    for (int i = 0; i < n; i++) {
+        const host_state *h = &hs[hosts[i]];
+        double r0 = weigh_ram_raw(h), r1 = weigh_cpu_raw(x, h), r2 = weigh_disk_raw(h);
+        if (mv[0] && r0 < 0)
+            r0 = 0;
+        if (mv[1] && r1 < 0)
+            r1 = 0;
+        if (mv[2] && r2 < 0)
+            r2 = 0;
+        double *row = raw + (size_t)i * 3;
+        row[0] = r0;
+        row[1] = r1;
+        row[2] = r2;
+        if (first && i == 0) {   /* the first row of all: lowest and highest */
+            l0 = u0 = r0;
+            l1 = u1 = r1;
+            l2 = u2 = r2;
+            continue;
+        }
+        l0 = r0 < l0 ? r0 : l0;
+        u0 = r0 > u0 ? r0 : u0;
+        l1 = r1 < l1 ? r1 : l1;
+        u1 = r1 > u1 ? r1 : u1;
+        l2 = r2 < l2 ? r2 : l2;
+        u2 = r2 > u2 ? r2 : u2;
+    }
+    lo[0] = l0, hi[0] = u0, lo[1] = l1, hi[1] = u1, lo[2] = l2, hi[2] = u2;
+}
+
 static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *wcls, int nk,
                         double *raw, double *lo, double *hi, bool first)
 {
     const host_state *hs = x->hs;
+    if (nk == 3 && weigher_table[wcls[0]].fast == WF_RAM &&
+        weigher_table[wcls[1]].fast == WF_CPU && weigher_table[wcls[2]].fast == WF_DISK) {
+        const bool mv[3] = {weigher_table[wcls[0]].minval0, weigher_table[wcls[1]].minval0,
+                            weigher_table[wcls[2]].minval0};
+        weigh_block_default(x, hosts, n, mv, raw, lo, hi, first);
+        return;
+    }
     for (int k = 0; k < nk; k++) {
         const weigher_desc *wd = &weigher_table[wcls[k]];
         double *col = raw + k;
@@ -1847,6 +1891,16 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             /* narrowed here rather than after the filters: a cell, ignored hosts */
             bool narrow_early = early_seg && (cell_only || spec->ignore_hosts.n);
             reason_reset(&why);   /* clean: a host that fits writes nothing in it */
+            /* the common query (no tree, no trait but the disabled one
+             * forbidden, records to fit by) told from the record with its
+             * numbers held here: placement_candidate() kept reading them
+             * from q, as the loop's stores might have changed them */
+            const bool quick_q = q.in_tree < 0 && q.fit.hot &&
+                                 (q.shape == Q_PLAIN || q.shape == Q_NOT_DISABLED);
+            const int64_t nd0 = q.fit.need[0], nd1 = q.fit.need[1], nd2 = q.fit.need[2],
+                          nd3 = q.fit.need[3];
+            const unsigned ok_flags = q.shape == Q_PLAIN ? 0u : (unsigned)HOT_NO_TRAITS;
+            const unsigned later_flags = q.shape == Q_PLAIN ? 0u : (unsigned)HOT_STATUS_DISABLED;
             for (int h = 0; h < c->hosts.n; h++) {
                 if (!pass)
                     dec_host_blank(d, h);   /* its entry in the record (record_request()) */
@@ -1860,7 +1914,29 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     __builtin_prefetch(&x.hot[h + HOT_AHEAD]);
                     __builtin_prefetch((const char *)&x.hot[h + HOT_AHEAD] + 64);
                 }
-                if (placement_candidate(c, &q, h, &why, true)) {
+                bool cand;
+                if (quick_q) {
+                    const host_hot *r = &x.hot[h];
+                    unsigned f = r->flags;
+                    bool fit = (nd0 <= r->room[0]) & (nd1 <= r->room[1]) & (nd2 <= r->room[2]) &
+                               (nd3 <= r->room[3]);
+                    if (fit && (f & ok_flags) == ok_flags)
+                        cand = true;
+                    else if (fit ? (f & later_flags) : (f & HOT_EXACT))
+                        cand = false;   /* refused by the record: why asked below */
+                    else
+                        cand = placement_candidate(c, &q, h, &why, true);
+#ifdef NV_CHECK_STATES
+                    reject_reason chk = {0};
+                    if (cand != placement_candidate(c, &q, h, &chk, true))
+                        nv_fatal("host %s: the inline Placement answer differs",
+                                 c->hosts.v[h].name);
+                    reason_done(&chk);
+#endif
+                } else {
+                    cand = placement_candidate(c, &q, h, &why, true);
+                }
+                if (cand) {
                     if (q.limit && found >= q.limit) {
                         if (!pass)
                             intvec_push(&rej_ids, -1 - h);   /* over the limit */
@@ -1980,6 +2056,23 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 if (placement_candidate(c, &q, h, &gen, false) || gen.code != why.code ||
                     memcmp(gen.i, why.i, sizeof gen.i) || memcmp(gen.d, why.d, sizeof gen.d))
                     nv_fatal("host %s: its record's refusal differs", c->hosts.v[h].name);
+                reason_done(&gen);
+#endif
+            } else if (q.in_tree < 0 && q.shape == Q_NOT_DISABLED && q.fit.hot &&
+                       (x.hot[h].flags & HOT_STATUS_DISABLED) && placement_fit_quick(&q.fit, h)) {
+                /* a disabled host whose resources fit by its record (a fit
+                 * there is a fit): the disabled trait is what Placement
+                 * forbids, and the host itself was a cache miss each */
+                why.code = R_PL_FORBIDDEN_TRAITS;
+                sbuf_add(&why.buf[0], q.forbidden.v[0]);
+#ifdef NV_CHECK_STATES
+                reject_reason gen = {0};
+                memcpy(gen.i, why.i, sizeof gen.i);
+                memcpy(gen.d, why.d, sizeof gen.d);
+                if (placement_candidate(c, &q, h, &gen, false) || gen.code != why.code ||
+                    strcmp(gen.buf[0].s ? gen.buf[0].s : "", why.buf[0].s ? why.buf[0].s : "") ||
+                    memcmp(gen.i, why.i, sizeof gen.i) || memcmp(gen.d, why.d, sizeof gen.d))
+                    nv_fatal("host %s: its record's disabled refusal differs", c->hosts.v[h].name);
                 reason_done(&gen);
 #endif
             } else if (placement_candidate(c, &q, h, &why, false)) {
