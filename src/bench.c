@@ -146,6 +146,7 @@ int cmd_bench(int argc, char **argv)
         return 2;
     }
     strlist_free(&errors);
+    scenario_settle(sc);   /* nothing of the load runs on while the rest is timed */
     double rss_load = proc_mib("VmHWM");
 
     int n = (int)runs, steps = sc->n_steps;

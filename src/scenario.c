@@ -3073,14 +3073,20 @@ scenario *scenario_load_file_watch(const char *path, strlist *errors, scenario_w
     return load_file(path, -1, errors, watch, arg);
 }
 
+void scenario_settle(scenario *s)
+{
+    if (s && s->freeing) {
+        pthread_join(s->freeing->th, NULL);
+        free(s->freeing);
+        s->freeing = NULL;
+    }
+}
+
 void scenario_free(scenario *s)
 {
     if (!s)
         return;
-    if (s->freeing) {
-        pthread_join(s->freeing->th, NULL);
-        free(s->freeing);
-    }
+    scenario_settle(s);
     cloud_free(s->c);
     free_steps(s->steps, s->n_steps);
     free(s->path);

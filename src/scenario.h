@@ -53,6 +53,9 @@ void scenario_tree_free(void *tree);
 /* Same from a string (the built-in demo scenario); `name` is used as FILE. */
 scenario *scenario_load_string(const char *text, const char *name, strlist *errors);
 void scenario_free(scenario *s);
+/* Wait until the file's parse trees are freed (s->freeing): before timing
+ * what follows a load, or measuring memory. */
+void scenario_settle(scenario *s);
 
 /* Write the cloud's current state and `steps` as a scenario file that loads
  * back to the same state.  Atomic and durable, the original mode kept,
