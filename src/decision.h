@@ -91,7 +91,8 @@ typedef struct decision {
  * else writes or reads it: the Placement loop does it as it visits the
  * hosts, which saves a pass over the whole array. */
 decision *dec_open(trail *t, int n_hosts, bool blank);
-static inline void dec_host_blank(decision *d, int h) { d->host[h] = (dec_host){.ev = -1, .rix = -1}; }
+static inline void dec_entry_blank(dec_host *e) { *e = (dec_host){.ev = -1, .rix = -1}; }
+static inline void dec_host_blank(decision *d, int h) { dec_entry_blank(&d->host[h]); }
 void dec_hosts_blank(decision *d);
 decision *dec_current(trail *t);            /* the last record, NULL if none */
 static inline void dec_candidate(decision *d, int h) { d->host[h].fate = DF_CANDIDATE; }
