@@ -391,14 +391,27 @@ bool textfile_scan(const char *text, size_t len,
     return scan(text, len, report, ctx, NULL);
 }
 
-/* text[at..) past blanks and comments to a comma: just after it, with
- * its line in *line; 0 when something else comes first. */
+/* text[at..) past blanks and comments to a comma and on to the '{' of
+ * the next element: just after the comma, with its line in *line; 0 when
+ * something else comes first (a list ending in a comma, which libconfig
+ * refuses, must not become two lists it accepts). */
 static size_t after_comma(const char *text, size_t len, size_t at, int *line)
 {
     const char *p = text + at, *end = text + len;
+    size_t comma = 0;
+    int comma_line = 0;
     while (p < end) {
-        if (*p == ',')
-            return (size_t)(p + 1 - text);
+        if (*p == ',' && !comma) {
+            comma = (size_t)(p + 1 - text);
+            comma_line = *line;
+            p++;
+            continue;
+        } else if (*p == '{' && comma) {
+            *line = comma_line;
+            return comma;
+        } else if (*p == ',' || *p == '{') {
+            return 0;
+        }
         if (*p == '\n')
             ++*line;
         else if (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/')) {

@@ -809,6 +809,27 @@ static void test_split_parse(void **state)
     }
     assert_true(same_either_way(text, "t.cfg"));
     free(text);
+
+    /* a list ending in a comma is a syntax error, split or not; and a
+     * comment between two elements is no place to cut wrongly */
+    const char *ends[] = {
+        "name = \"t\";\n"
+        "hosts = ( { name = \"h1\"; vcpus = 8; memory_mb = 8192; disk_gb = 80; }, );\n",
+        "name = \"t\";\n"
+        "hosts = ( { name = \"h1\"; vcpus = 8; memory_mb = 8192; disk_gb = 80; },\n"
+        "  # the second\n  /* one */ { name = \"h2\"; vcpus = 8; memory_mb = 8192; disk_gb = 80; } );\n",
+        "name = \"t\";\n"
+        "hosts = ( { name = \"h1\"; vcpus = 8; memory_mb = 8192; disk_gb = 80; } # none\n, , "
+        "{ name = \"h2\"; vcpus = 8; memory_mb = 8192; disk_gb = 80; } );\n",
+    };
+    for (int i = 0; i < 3; i++) {
+        strlist errs = {0};
+        scenario *whole = scenario_load_string(ends[i], "t.cfg", &errs);
+        assert_int_equal(whole != NULL, i == 1);
+        scenario_free(whole);
+        strlist_free(&errs);
+        assert_int_equal(same_either_way(ends[i], "t.cfg"), i == 1);
+    }
 }
 
 static void test_round_trip(void **state)
