@@ -8,6 +8,8 @@
  *
  * Scenario files come from strangers (bug reports): no input may crash,
  * hang or grow memory without bound, and every rejection names FILE:LINE:.
+ * Each input is loaded twice, in one piece and in two halves at once
+ * (scenario_split_min 0): the same cloud and the same messages, or abort.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,9 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size + 1);
     memcpy(text, data, size);
     text[size] = '\0';
-    strlist errors = {0};
+    strlist errors = {0}, halves_errors = {0};
+    scenario_split_min = SIZE_MAX;
     scenario *sc = scenario_load_string(text, "fuzz.cfg", &errors);
+    scenario_split_min = 0;
+    scenario *halves = scenario_load_string(text, "fuzz.cfg", &halves_errors);
     free(text);
+    if (!sc != !halves || errors.n != halves_errors.n)
+        abort();   /* in halves, the load must say what one parse says */
+    for (int i = 0; i < errors.n; i++)
+        if (strcmp(errors.v[i], halves_errors.v[i]))
+            abort();
+    if (sc && !cloud_same(sc->c, halves->c, NULL))
+        abort();
+    scenario_free(halves);
+    strlist_free(&halves_errors);
     if (!sc) {
         for (int i = 0; i < errors.n; i++)
             if (strncmp(errors.v[i], "fuzz.cfg:", 9) != 0)
