@@ -1907,6 +1907,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             const int n_hosts = c->hosts.n, limit = q.limit;
             const host_hot *hot = x.hot;
             dec_host *const dh = d->host;
+            /* filter_run_host()'s inline answer, its flags held here too */
+            const bool early_fast = early_seg && early.fast_only,
+                       early_compute = early.fast_compute, early_image = early.fast_image;
+            const sched_memo *const image_memo = x.memo;
             for (int h = 0; h < n_hosts; h++) {
                 if (!pass)   /* its entry in the record (record_request()) */
                     dec_entry_blank(&dh[h]);
@@ -1977,7 +1981,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     build_host_state(&x, h, &x.hs[h]);
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
-                    if (early_seg && !filter_run_host(&early, &x, &x.hs[h], t)) {
+                    bool passes =
+                        early_fast && (!early_compute || (hot[h].flags & HOT_UP)) &&
+                        (!early_image || image_filter_passes_as_last(image_memo, &hot[h]));
+                    if (early_seg && !passes && !filter_run_host(&early, &x, &x.hs[h], t)) {
                         is_cand[h] = 3;   /* filter_run_place records which */
                         continue;
                     }
