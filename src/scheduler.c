@@ -1909,7 +1909,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             dec_host *const dh = d->host;
             /* filter_run_host()'s inline answer, its flags held here too */
             const bool early_fast = early_seg && early.fast_only,
-                       early_compute = early.fast_compute, early_image = early.fast_image;
+                       early_compute = early_fast && early.fast_compute,
+                       early_image = early_fast && early.fast_image;
             const sched_memo *const image_memo = x.memo;
             for (int h = 0; h < n_hosts; h++) {
                 if (!pass)   /* its entry in the record (record_request()) */
