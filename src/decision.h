@@ -95,7 +95,8 @@ static inline void dec_entry_blank(dec_host *e) { *e = (dec_host){.ev = -1, .rix
 static inline void dec_host_blank(decision *d, int h) { dec_entry_blank(&d->host[h]); }
 void dec_hosts_blank(decision *d);
 decision *dec_current(trail *t);            /* the last record, NULL if none */
-static inline void dec_candidate(decision *d, int h) { d->host[h].fate = DF_CANDIDATE; }
+static inline void dec_entry_candidate(dec_host *e) { e->fate = DF_CANDIDATE; }
+static inline void dec_candidate(decision *d, int h) { dec_entry_candidate(&d->host[h]); }
 void dec_placement_reject(decision *d, int h, int ev, int rix);
 void dec_narrowed(decision *d, int h, enum dec_narrow why, int ev);
 dec_pass *dec_pass_begin(decision *d, int sid);

@@ -1990,7 +1990,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         continue;
                     }
                     if (single) {
-                        dec_candidate(d, h);
+                        dec_entry_candidate(&dh[h]);
                         list.v[list.n++] = h;
                     }
                     if (early_raw && by_block) {
