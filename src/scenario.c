@@ -330,10 +330,12 @@ static const config_setting_t *list_elem(const loader *ld, const config_setting_
     return config_setting_get_elem(list, (unsigned)i);
 }
 
-static void *destroy_tree(void *arg)
+/* The loader no longer has a second half: its tree was freed or handed on. */
+static void drop_half(loader *ld)
 {
-    config_destroy(arg);
-    return NULL;
+    ld->half = NULL;
+    ld->half_stop = NULL;
+    ld->split_list = NULL;
 }
 
 /* Parse `text` in two halves at `sp` into `cf` (and ld->half's tree);
@@ -372,8 +374,7 @@ static bool parse_split(loader *ld, config_t *cf, const char *text, size_t len,
         pthread_join(h->th, NULL);
         config_destroy(&h->cf);
         free(h);
-        ld->half = NULL;
-        ld->half_stop = NULL;
+        drop_half(ld);
         if (ld->stopped)
             return false;
         /* the first half's error, as one parse of the file reports it */
@@ -384,36 +385,11 @@ static bool parse_split(loader *ld, config_t *cf, const char *text, size_t len,
     return true;
 }
 
-/* The trees freed, the second on a thread of its own meanwhile. */
-static void destroy_trees(loader *ld, config_t *cf)
-{
-    half *h = ld->half;
-    if (!h) {
-        config_destroy(cf);
-        free(cf);
-        return;
-    }
-    if (!h->joined) {
-        atomic_store(&h->stop, true);
-        pthread_join(h->th, NULL);
-    }
-    pthread_t th;
-    bool apart = pthread_create(&th, NULL, destroy_tree, &h->cf) == 0;
-    config_destroy(cf);
-    free(cf);
-    if (apart)
-        pthread_join(th, NULL);
-    else
-        config_destroy(&h->cf);
-    free(h);
-    ld->half = NULL;
-    ld->half_stop = NULL;
-    ld->split_list = NULL;
-}
-
-/* A large file's trees, freed on a thread of their own once the cloud is
- * built: a tree of a million settings takes a third as long to free as
- * to parse, and nobody needs to wait for that.  scenario_free() joins it. */
+/* A load's trees: the file's and, when it was parsed in two halves, the
+ * second half's (joined by then).  A large file's are freed on a thread
+ * of their own once the cloud is built: a tree of a million settings
+ * takes a third as long to free as to parse, and nobody needs to wait
+ * for that (scenario_free() joins it); the others here and now. */
 struct scenario_trees {
     config_t *cf;
     half *h;
@@ -432,6 +408,13 @@ static void *free_trees(void *arg)
     return NULL;
 }
 
+static void destroy_trees(loader *ld, config_t *cf)
+{
+    struct scenario_trees t = {.cf = cf, .h = ld->half};
+    free_trees(&t);
+    drop_half(ld);
+}
+
 /* The trees handed to a thread that frees them; NULL when it cannot start
  * (the caller frees them). */
 static struct scenario_trees *free_apart(loader *ld, config_t *cf)
@@ -443,9 +426,7 @@ static struct scenario_trees *free_apart(loader *ld, config_t *cf)
         free(t);
         return NULL;
     }
-    ld->half = NULL;
-    ld->half_stop = NULL;
-    ld->split_list = NULL;
+    drop_half(ld);
     return t;
 }
 
@@ -2777,12 +2758,14 @@ static int entries(const loader *ld, const config_setting_t *list, int most)
      * reads it (the arrays grow as they must) */
     if (len > 1024)
         n = len;
-    for (int i = 0; len <= 1024 && i < len && n < most; i++) {
-        const config_setting_t *cnt = member(config_setting_get_elem(list, (unsigned)i), "count");
-        long long v = cnt && config_setting_type(cnt) == CONFIG_TYPE_INT
-                          ? config_setting_get_int64(cnt) : 1;
-        n += v >= 1 && v <= MAX_COUNT ? v : 1;
-    }
+    else
+        for (int i = 0; i < len && n < most; i++) {
+            const config_setting_t *cnt =
+                member(config_setting_get_elem(list, (unsigned)i), "count");
+            long long v = cnt && config_setting_type(cnt) == CONFIG_TYPE_INT
+                              ? config_setting_get_int64(cnt) : 1;
+            n += v >= 1 && v <= MAX_COUNT ? v : 1;
+        }
     if (ld->half && list == ld->split_list)   /* the second half's, guessed by its bytes */
         n += (int64_t)((double)n * ld->half->ratio);
     return (int)(n < most ? n : most);

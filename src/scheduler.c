@@ -561,6 +561,25 @@ placement_candidate(const cloud *c, const pquery *q, int h, reject_reason *why, 
     return true;
 }
 
+/* Why Placement refuses host h, by its hot record alone, as
+ * placement_candidate(..., false) would say it: its resources
+ * (placement_refusal_hot()), or, for a disabled host whose resources fit
+ * by the record (a fit there is a fit), the disabled trait the query
+ * forbids.  false when the record cannot tell. */
+static bool record_refusal(const pquery *q, int h, reject_reason *why)
+{
+    if (q->in_tree >= 0)
+        return false;
+    if (placement_refusal_hot(&q->fit, h, why))
+        return true;
+    if (q->shape != Q_NOT_DISABLED || !q->fit.hot ||
+        !(q->fit.hot[h].flags & HOT_STATUS_DISABLED) || !placement_fit_quick(&q->fit, h))
+        return false;
+    why->code = R_PL_FORBIDDEN_TRAITS;
+    sbuf_add(&why->buf[0], q->forbidden.v[0]);
+    return true;
+}
+
 static void record_placement(const cloud *c, const pquery *q, event *e)
 {
     sbuf j = {0}, x = {0};
@@ -929,6 +948,18 @@ static __attribute__((noinline)) void filter_run_reject(filter_run *fr, host_sta
     fr->rejected[k]++;
 }
 
+/* Every filter of a run passes host hh inline: the run's filters all
+ * have an inline answer (fast_only), ComputeFilter's by the record's
+ * HOT_UP if it runs (by_compute), ImagePropertiesFilter's by the memo if
+ * it runs (by_image). */
+static inline __attribute__((always_inline)) bool
+filters_pass_inline(bool fast_only, bool by_compute, bool by_image, const sched_memo *m,
+                    const host_hot *hh)
+{
+    return fast_only && (!by_compute || (hh->flags & HOT_UP)) &&
+           (!by_image || image_filter_passes_as_last(m, hh));
+}
+
 /* One host through the run's filters; false if one rejected it (inlined:
  * every candidate comes through here). */
 static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr, sched_ctx *x,
@@ -938,8 +969,7 @@ static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr
     const host_hot *hh = &x->hot[hs->host];
     /* the common case first: every filter visited passes the host inline
      * (else the loop below asks them in order, for the one that rejects) */
-    if (fr->fast_only && (!fr->fast_compute || (hh->flags & HOT_UP)) &&
-        (!fr->fast_image || image_filter_passes_as_last(x->memo, hh)))
+    if (filters_pass_inline(fr->fast_only, fr->fast_compute, fr->fast_image, x->memo, hh))
         return true;
     for (int a = 0; a < fr->nact; a++) {
         int k = fr->act[a];
@@ -1910,7 +1940,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             /* filter_run_host()'s inline answer, its flags held here too */
             const bool early_fast = early_seg && early.fast_only,
                        early_compute = early_fast && early.fast_compute,
-                       early_image = early_fast && early.fast_image;
+                       early_image = early_fast && early.fast_image;   /* read if opened */
             const sched_memo *const image_memo = x.memo;
             for (int h = 0; h < n_hosts; h++) {
                 if (!pass)   /* its entry in the record (record_request()) */
@@ -1982,9 +2012,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     build_host_state(&x, h, &x.hs[h]);
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
-                    bool passes =
-                        early_fast && (!early_compute || (hot[h].flags & HOT_UP)) &&
-                        (!early_image || image_filter_passes_as_last(image_memo, &hot[h]));
+                    bool passes = filters_pass_inline(early_fast, early_compute, early_image,
+                                                      image_memo, &hot[h]);
                     if (early_seg && !passes && !filter_run_host(&early, &x, &x.hs[h], t)) {
                         is_cand[h] = 3;   /* filter_run_place records which */
                         continue;
@@ -2059,8 +2088,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             if (e < 0) {
                 why.code = R_PL_LIMIT;
                 why.i[0] = q.limit;
-            } else if (q.in_tree < 0 && placement_refusal_hot(&q.fit, h, &why)) {
-                /* its resources, by its record (still in the cache) */
+            } else if (record_refusal(&q, h, &why)) {
+                /* by its record (still in the cache), not the host */
 #ifdef NV_CHECK_STATES
                 /* the numbers a code does not use stay as they were
                  * (reason_reset() leaves them): the same on both sides */
@@ -2068,25 +2097,9 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 memcpy(gen.i, why.i, sizeof gen.i);
                 memcpy(gen.d, why.d, sizeof gen.d);
                 if (placement_candidate(c, &q, h, &gen, false) || gen.code != why.code ||
-                    memcmp(gen.i, why.i, sizeof gen.i) || memcmp(gen.d, why.d, sizeof gen.d))
-                    nv_fatal("host %s: its record's refusal differs", c->hosts.v[h].name);
-                reason_done(&gen);
-#endif
-            } else if (q.in_tree < 0 && q.shape == Q_NOT_DISABLED && q.fit.hot &&
-                       (x.hot[h].flags & HOT_STATUS_DISABLED) && placement_fit_quick(&q.fit, h)) {
-                /* a disabled host whose resources fit by its record (a fit
-                 * there is a fit): the disabled trait is what Placement
-                 * forbids, and the host itself was a cache miss each */
-                why.code = R_PL_FORBIDDEN_TRAITS;
-                sbuf_add(&why.buf[0], q.forbidden.v[0]);
-#ifdef NV_CHECK_STATES
-                reject_reason gen = {0};
-                memcpy(gen.i, why.i, sizeof gen.i);
-                memcpy(gen.d, why.d, sizeof gen.d);
-                if (placement_candidate(c, &q, h, &gen, false) || gen.code != why.code ||
                     strcmp(gen.buf[0].s ? gen.buf[0].s : "", why.buf[0].s ? why.buf[0].s : "") ||
                     memcmp(gen.i, why.i, sizeof gen.i) || memcmp(gen.d, why.d, sizeof gen.d))
-                    nv_fatal("host %s: its record's disabled refusal differs", c->hosts.v[h].name);
+                    nv_fatal("host %s: its record's refusal differs", c->hosts.v[h].name);
                 reason_done(&gen);
 #endif
             } else if (placement_candidate(c, &q, h, &why, false)) {
