@@ -101,7 +101,7 @@ void dec_filter_reject(decision *d, int h, int ev, int rix)
     x->rix = rix;
 }
 
-void dec_weighed(decision *d, int ev, const int *hosts, int n)
+void dec_weighed(decision *d, int ev, const int *hosts, int n, bool rows_set)
 {
     if (!d->n_pass)
         dec_pass_begin(d, -1);
@@ -111,7 +111,12 @@ void dec_weighed(decision *d, int ev, const int *hosts, int n)
         p->ev_first = ev;
     /* a place is that of the last weighing: earlier ones no longer count */
     d->weigh_pass = d->n_pass;
-    for (int i = 0; i < n; i++) {
+#ifdef NV_CHECK_STATES
+    for (int i = 0; i < n && rows_set; i++)
+        if (d->host[hosts[i]].row != i + 1 || d->host[hosts[i]].weighed != d->n_pass)
+            nv_fatal("host %d: its row in the weighing was not set as it was weighed", hosts[i]);
+#endif
+    for (int i = 0; i < n && !rows_set; i++) {
         d->host[hosts[i]].row = i + 1;
         d->host[hosts[i]].weighed = (short)d->n_pass;
     }

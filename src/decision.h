@@ -97,12 +97,22 @@ void dec_hosts_blank(decision *d);
 decision *dec_current(trail *t);            /* the last record, NULL if none */
 static inline void dec_entry_candidate(dec_host *e) { e->fate = DF_CANDIDATE; }
 static inline void dec_candidate(decision *d, int h) { dec_entry_candidate(&d->host[h]); }
+/* A candidate whose row in the weighing to come is known already (`row`,
+ * 1-based, in pass `pass`): the Placement loop lists the hosts it weighs
+ * as it finds them.  dec_weighed(..., true) then leaves the rows. */
+static inline void dec_entry_candidate_row(dec_host *e, int row, int pass)
+{
+    e->fate = DF_CANDIDATE;
+    e->row = row;
+    e->weighed = (short)pass;
+}
 void dec_placement_reject(decision *d, int h, int ev, int rix);
 void dec_narrowed(decision *d, int h, enum dec_narrow why, int ev);
 dec_pass *dec_pass_begin(decision *d, int sid);
 void dec_filter_reject(decision *d, int h, int ev, int rix);
-/* The pass weighed hosts[0..n) (in the order of the weigh event's rows). */
-void dec_weighed(decision *d, int ev, const int *hosts, int n);
+/* The pass weighed hosts[0..n) (in the order of the weigh event's rows);
+ * rows_set: dec_entry_candidate_row() gave each its row in this pass. */
+void dec_weighed(decision *d, int ev, const int *hosts, int n, bool rows_set);
 void dec_claim(decision *d, int h, bool ok);
 void dec_select(decision *d, int sid, int h, const intvec *alternates);
 void dec_error(decision *d, int ev);

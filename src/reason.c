@@ -14,15 +14,6 @@ const reason_desc reason_table[R_COUNT] = {
 #undef REASON_DESC
 };
 
-void reason_reset(reject_reason *r)
-{
-    r->code = R_TEXT;
-    for (int k = 0; k < REASON_NS; k++) {
-        r->s[k] = NULL;
-        sbuf_reset(&r->buf[k]);
-    }
-}
-
 void reason_done(reject_reason *r)
 {
     for (int k = 0; k < REASON_NS; k++)

@@ -77,8 +77,16 @@ typedef struct reject_reason {
     sbuf buf[REASON_NS];        /* scratch, owned by whoever made the reason */
 } reject_reason;
 
-/* Start a reason over (keeps the scratch buffers' memory). */
-void reason_reset(reject_reason *r);
+/* Start a reason over (keeps the scratch buffers' memory); inline: the
+ * Placement loop starts one over for every host it refuses. */
+static inline void reason_reset(reject_reason *r)
+{
+    r->code = R_TEXT;
+    for (int k = 0; k < REASON_NS; k++) {
+        r->s[k] = NULL;
+        sbuf_reset(&r->buf[k]);
+    }
+}
 void reason_done(reject_reason *r);
 /* The free-text reason (R_TEXT): returns the buffer to write it into. */
 sbuf *reason_text(reject_reason *r);

@@ -806,32 +806,44 @@ static void rank_top(sched_ctx *x, intvec *list, int m)
         return;
     }
     const double *wt = x->wt;
-    int *best = nv_malloc((size_t)m * sizeof *best), cnt = 0;
+    int *v = list->v;
+    /* the best so far in rank order, and where each is in the list */
+    int *best = nv_malloc((size_t)m * 2 * sizeof *best), *at = best + m, cnt = 0;
+    double last_w = 0.0;   /* the m-th best's weight and host, once m are found */
+    int last_h = 0;
     for (int i = 0; i < n; i++) {
-        int h = list->v[i];
-        if (cnt == m && !ranks_before(wt, h, best[m - 1]))
+        int h = v[i];
+        double w = wt[h];
+        /* ranks_before(wt, h, best[m - 1]), its weight and host held here */
+        if (cnt == m && !(w != last_w ? w > last_w : h < last_h))
             continue;
         int j = cnt < m ? cnt++ : m - 1;
         while (j > 0 && ranks_before(wt, h, best[j - 1])) {
             best[j] = best[j - 1];
+            at[j] = at[j - 1];
             j--;
         }
         best[j] = h;
+        at[j] = i;
+        if (cnt == m) {
+            last_h = best[m - 1];
+            last_w = wt[last_h];
+        }
     }
-    for (int i = 0; i < m; i++)
-        x->mark[best[i]] = 1;
-    /* the others to the front in their order (written behind the reading,
-     * never ahead of it), then behind the best */
-    int j = 0;
-    for (int i = 0; i < n; i++) {
-        int h = list->v[i];
-        if (x->mark[h])
-            x->mark[h] = 0;
-        else
-            list->v[j++] = h;
+    /* the others keep their order behind the best: each run of them
+     * between two of the best moves up by the number of the best behind
+     * it, the last run first (never onto a run not yet moved) */
+    for (int i = 1; i < m; i++) {   /* positions in list order */
+        int p = at[i], k = i;
+        for (; k > 0 && at[k - 1] > p; k--)
+            at[k] = at[k - 1];
+        at[k] = p;
     }
-    memmove(list->v + m, list->v, (size_t)j * sizeof *list->v);
-    memcpy(list->v, best, (size_t)m * sizeof *best);
+    for (int k = m - 1; k >= 0; k--) {
+        int from = k ? at[k - 1] + 1 : 0, len = at[k] - from;
+        memmove(v + from + (m - k), v + from, (size_t)len * sizeof *v);
+    }
+    memcpy(v, best, (size_t)m * sizeof *best);
     free(best);
     x->ranked = m;
 }
@@ -1424,7 +1436,9 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
     free(hi);
     for (int i = 0; i < n; i++)
         x->wt[list->v[i]] = wb->weight[i];
-    dec_weighed(dec_current(t), t->n - 1, list->v, n);
+    /* the list the Placement loop weighed as it found the hosts: their
+     * rows were written then */
+    dec_weighed(dec_current(t), t->n - 1, list->v, n, early_raw != NULL);
     /* enough for the subset, the claim and the alternates */
     const nova_config *cf = &c->conf;
     int64_t few = cf->host_subset_size + cf->max_attempts + 8;
@@ -1626,12 +1640,12 @@ bool sched_is_member(const sched_ctx *x, int sid)
 
 /* ---- work space ----------------------------------------------------------------
  *
- * A decision needs per-host arrays (host states, weights, marks, which
+ * A decision needs per-host arrays (host states, weights, which
  * Placement pass a candidate came from).  Allocating and clearing them for
  * every decision cost more than the decision's own work on a large cloud
  * (fresh pages, then a memset of every host's state), so the cloud keeps
- * them between decisions: only `mark` and `cand` must be all 0 on entry
- * (they are cleared when taken, a byte per host), and a host state is
+ * them between decisions: only `cand` must be all 0 on entry (it is
+ * cleared when taken, a byte per host), and a host state is
  * written whole before it is read. */
 
 struct sched_scratch {
@@ -1639,7 +1653,6 @@ struct sched_scratch {
     host_state *hs;             /* on a cache line boundary (a state is one line) */
     void *hs_block;             /* what was allocated for hs */
     double *wt;
-    unsigned char *mark;
     unsigned char *cand;        /* 0: not a candidate, 1: first query, 2: fallback */
     hs_devices *dev;
 };
@@ -1650,7 +1663,6 @@ void sched_scratch_free(struct sched_scratch *s)
         return;
     free(s->hs_block);
     free(s->wt);
-    free(s->mark);
     free(s->cand);
     free(s->dev);
     free(s);
@@ -1665,18 +1677,15 @@ static struct sched_scratch *scratch_take(cloud *c)
     if (s->cap < n) {
         free(s->hs_block);
         free(s->wt);
-        free(s->mark);
-        free(s->cand);
+            free(s->cand);
         free(s->dev);
         s->hs_block = nv_malloc((size_t)n * sizeof *s->hs + 64);
         s->hs = (host_state *)(((uintptr_t)s->hs_block + 63) & ~(uintptr_t)63);
         s->wt = nv_malloc((size_t)n * sizeof *s->wt);
-        s->mark = nv_malloc((size_t)n);
         s->cand = nv_malloc((size_t)n);
         s->dev = nv_malloc((size_t)n * sizeof *s->dev);
         s->cap = n;
     }
-    memset(s->mark, 0, (size_t)n);
     memset(s->cand, 0, (size_t)n);
     return s;
 }
@@ -1766,7 +1775,6 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
     struct sched_scratch *scr = scratch_take(c);
     x.hs = scr->hs;
     x.wt = scr->wt;
-    x.mark = scr->mark;
     x.dev = scr->dev;
     x.hot = cloud_hot(c);
     /* what a candidate asks: that of the query it came from (scr->cand) */
@@ -1942,6 +1950,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                        early_compute = early_fast && early.fast_compute,
                        early_image = early_fast && early.fast_image;   /* read if opened */
             const sched_memo *const image_memo = x.memo;
+            const int weigh_pass = d->n_pass + 1;   /* dec_pass_begin() below */
             for (int h = 0; h < n_hosts; h++) {
                 if (!pass)   /* its entry in the record (record_request()) */
                     dec_entry_blank(&dh[h]);
@@ -1965,8 +1974,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         cand = true;
                     else if (fit ? (f & later_flags) : (f & HOT_EXACT))
                         cand = false;   /* refused by the record: why asked below */
-                    else
-                        cand = placement_candidate(c, &q, h, &why, true);
+                    else if (!(cand = placement_candidate(c, &q, h, &why, true)))
+                        reason_reset(&why);   /* why: asked below */
 #ifdef NV_CHECK_STATES
                     reject_reason chk = {0};
                     if (cand != placement_candidate(c, &q, h, &chk, true))
@@ -1974,8 +1983,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                                  c->hosts.v[h].name);
                     reason_done(&chk);
 #endif
-                } else {
-                    cand = placement_candidate(c, &q, h, &why, true);
+                } else if (!(cand = placement_candidate(c, &q, h, &why, true))) {
+                    reason_reset(&why);   /* why: asked below */
                 }
                 if (cand) {
                     if (limit && found >= limit) {
@@ -2018,7 +2027,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         is_cand[h] = 3;   /* filter_run_place records which */
                         continue;
                     }
-                    if (single) {
+                    if (single && early_raw) {   /* weighed as this list, in this order */
+                        list.v[list.n++] = h;
+                        dec_entry_candidate_row(&dh[h], list.n, weigh_pass);
+                    } else if (single) {
                         dec_entry_candidate(&dh[h]);
                         list.v[list.n++] = h;
                     }
@@ -2036,10 +2048,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                                   early_lo, early_hi, early_n == 0);
                         early_n++;
                     }
-                } else {
-                    if (!pass)
-                        intvec_push(&rej_ids, h);   /* why: asked below */
-                    reason_reset(&why);
+                } else if (!pass) {
+                    intvec_push(&rej_ids, h);   /* why: asked below */
                 }
             }
         }

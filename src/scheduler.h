@@ -108,7 +108,6 @@ typedef struct sched_ctx {
      * the rest follow unranked until someone needs them). */
     double *wt;
     int ranked;
-    unsigned char *mark;        /* per host id, scratch, all 0 between uses */
     intvec owning;              /* hosts whose state owns memory (cells, devices, a copied
                                  * server list): the only ones freed after the decision */
     hs_devices *dev;            /* per host id: what hs_cells() and hs_pci_free() return */

@@ -129,28 +129,15 @@ const char *event_host(const event *e, int h)
     return e->hn && h >= 0 && h < e->hn->n ? e->hn->v[h] : "?";
 }
 
-/* A name in the event's pool: the same name as one of the last few is
- * kept once (a filter's rejections mostly repeat theirs). */
-static int event_intern(event *e, const char *s)
+/* A filter's rejections mostly repeat their names: the last few are
+ * looked at. */
+int event_intern(event *e, const char *s)
 {
     for (int k = e->strs.n - 1; k >= 0 && k >= e->strs.n - 4; k--)
         if (!strcmp(e->strs.v[k], s))
             return k;
     strlist_push(&e->strs, s);
     return e->strs.n - 1;
-}
-
-int event_reject(event *e, int h, const reject_reason *r)
-{
-    ev_reject x;
-    x.host = h;
-    x.code = r->code;
-    for (int k = 0; k < REASON_NS; k++)
-        x.s[k] = r->s[k] || r->buf[k].len ? event_intern(e, reason_name(r, k)) : -1;
-    memcpy(x.i, r->i, sizeof x.i);
-    memcpy(x.d, r->d, sizeof x.d);
-    NV_PUSH(e->rejected, x);
-    return e->rejected.n - 1;
 }
 
 void event_rejects_reserve(event *e, int more)

@@ -14,6 +14,7 @@
 
 #include "reason.h"
 #include "util.h"
+#include <string.h>
 
 enum ev_kind {
     EV_REQUEST, EV_PLACEMENT, EV_FILTER, EV_WEIGH, EV_SELECT, EV_CLAIM,
@@ -117,9 +118,24 @@ event *trail_add(trail *t, enum ev_kind kind);   /* zeroed event */
 struct cloud;
 void trail_use_hosts(trail *t, const struct cloud *c);
 
+/* A name in the event's pool (the same as one of the last few: kept once);
+ * its index. */
+int event_intern(event *e, const char *s);
 /* Record a rejected host (its names copied into the event's pool);
- * returns its index in e->rejected. */
-int event_reject(event *e, int host, const reject_reason *r);
+ * returns its index in e->rejected.  Inline: Placement records thousands
+ * of them, most without a name. */
+static inline int event_reject(event *e, int h, const reject_reason *r)
+{
+    NV_GROW(e->rejected);
+    ev_reject *x = &e->rejected.v[e->rejected.n];
+    x->host = h;
+    x->code = r->code;
+    for (int k = 0; k < REASON_NS; k++)
+        x->s[k] = r->s[k] || r->buf[k].len ? event_intern(e, reason_name(r, k)) : -1;
+    memcpy(x->i, r->i, sizeof x->i);
+    memcpy(x->d, r->d, sizeof x->d);
+    return e->rejected.n++;
+}
 /* Room for `more` rejections (one allocation, not one per doubling). */
 void event_rejects_reserve(event *e, int more);
 /* A name of the event's host ids; "?" if unknown. */

@@ -526,13 +526,6 @@ void sbuf_json_num(sbuf *b, double d)
     sbuf_add(b, tmp);
 }
 
-void sbuf_reset(sbuf *b)
-{
-    b->len = 0;
-    if (b->s)
-        b->s[0] = '\0';
-}
-
 void sbuf_free(sbuf *b)
 {
     free(b->s);

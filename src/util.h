@@ -112,7 +112,13 @@ void sbuf_vaddf(sbuf *b, const char *fmt, va_list ap);
 void sbuf_addc(sbuf *b, char c);
 void sbuf_json_str(sbuf *b, const char *s);   /* quoted, escaped; NULL -> null */
 void sbuf_json_num(sbuf *b, double d);         /* shortest round-trip form */
-void sbuf_reset(sbuf *b);
+/* Empty it (keeps its memory). */
+static inline void sbuf_reset(sbuf *b)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
 void sbuf_free(sbuf *b);
 char *sbuf_take(sbuf *b);                      /* caller owns; b is reset */
 
