@@ -1901,6 +1901,15 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
          * weigh event keeps the rows used */
         /* the inline weighers read blocks of hosts (weigh_block) */
         bool by_block = weighers_inline(ws->v, nk);
+        /* Nova's default weighers in their default order: the loop weighs
+         * each host itself, from the state it has just built */
+        const bool by_three = nk == 3 && weigher_table[ws->v[0]].fast == WF_RAM &&
+                              weigher_table[ws->v[1]].fast == WF_CPU &&
+                              weigher_table[ws->v[2]].fast == WF_DISK;
+        const bool mv0 = by_three && weigher_table[ws->v[0]].minval0,
+                   mv1 = by_three && weigher_table[ws->v[1]].minval0,
+                   mv2 = by_three && weigher_table[ws->v[2]].minval0;
+        double l0 = 0, u0 = 0, l1 = 0, u1 = 0, l2 = 0, u2 = 0;   /* their lowest, highest */
         enum { BLOCK = 256, HOT_AHEAD = 32 };
         int block[BLOCK], n_block = 0;
         if (early_seg && nk)
@@ -2019,6 +2028,17 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         x.hot = hot = cloud_hot(c);   /* the same array, io_workload current */
                     }
                     build_host_state(&x, h, &x.hs[h]);
+                    /* weigh_block_default()'s values, while the state's
+                     * numbers are at hand */
+                    double r0 = 0, r1 = 0, r2 = 0;
+                    if (by_three) {
+                        r0 = weigh_ram_raw(&x.hs[h]);
+                        r1 = weigh_cpu_raw(&x, &x.hs[h]);
+                        r2 = weigh_disk_raw(&x.hs[h]);
+                        r0 = mv0 && r0 < 0 ? 0 : r0;
+                        r1 = mv1 && r1 < 0 ? 0 : r1;
+                        r2 = mv2 && r2 < 0 ? 0 : r2;
+                    }
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
                     bool passes = filters_pass_inline(early_fast, early_compute, early_image,
@@ -2034,7 +2054,24 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         dec_entry_candidate(&dh[h]);
                         list.v[list.n++] = h;
                     }
-                    if (early_raw && by_block) {
+                    if (early_raw && by_three) {
+                        double *row = early_raw + (size_t)early_n * 3;
+                        row[0] = r0;
+                        row[1] = r1;
+                        row[2] = r2;
+                        if (early_n++ == 0) {   /* the first row of all */
+                            l0 = u0 = r0;
+                            l1 = u1 = r1;
+                            l2 = u2 = r2;
+                        } else {
+                            l0 = r0 < l0 ? r0 : l0;
+                            u0 = r0 > u0 ? r0 : u0;
+                            l1 = r1 < l1 ? r1 : l1;
+                            u1 = r1 > u1 ? r1 : u1;
+                            l2 = r2 < l2 ? r2 : l2;
+                            u2 = r2 > u2 ? r2 : u2;
+                        }
+                    } else if (early_raw && by_block) {
                         block[n_block++] = h;
                         if (n_block == BLOCK) {
                             weigh_block(&x, block, n_block, ws->v, nk,
@@ -2057,6 +2094,22 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             weigh_block(&x, block, n_block, ws->v, nk, early_raw + (size_t)early_n * (size_t)nk,
                         early_lo, early_hi, early_n == 0);
             early_n += n_block;
+        }
+        if (early_raw && by_three && early_n) {
+            early_lo[0] = l0, early_lo[1] = l1, early_lo[2] = l2;
+            early_hi[0] = u0, early_hi[1] = u1, early_hi[2] = u2;
+#ifdef NV_CHECK_STATES
+            /* the same rows and bounds as weigh_block() gives */
+            double *chk = nv_malloc(((size_t)early_n + 2) * 3 * sizeof *chk);
+            weigh_block(&x, list.v, early_n, ws->v, nk, chk, chk + (size_t)early_n * 3,
+                        chk + (size_t)early_n * 3 + 3, true);
+            if (!single || list.n != early_n ||
+                memcmp(chk, early_raw, (size_t)early_n * 3 * sizeof *chk) ||
+                memcmp(chk + (size_t)early_n * 3, early_lo, 3 * sizeof *chk) ||
+                memcmp(chk + (size_t)early_n * 3 + 3, early_hi, 3 * sizeof *chk))
+                nv_fatal("the Placement loop's weights differ from weigh_block()'s");
+            free(chk);
+#endif
         }
         /* The first query's rejected hosts, in host order, say why now
          * (the fallback's candidates drop out): many were refused by
