@@ -13,6 +13,7 @@
 
 #include "decision.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #ifdef __SSE2__
@@ -960,16 +961,49 @@ static __attribute__((noinline)) void filter_run_reject(filter_run *fr, host_sta
     fr->rejected[k]++;
 }
 
-/* Every filter of a run passes host hh inline: the run's filters all
- * have an inline answer (fast_only), ComputeFilter's by the record's
- * HOT_UP if it runs (by_compute), ImagePropertiesFilter's by the memo if
- * it runs (by_image). */
+/* Whether every filter of a run passes a host inline, asked of many
+ * hosts: the run's filters all have an inline answer (fast_only),
+ * ComputeFilter's by the record's HOT_UP if it runs (by_compute),
+ * ImagePropertiesFilter's by the image memo if it runs (by_image). */
+typedef struct inline_pass {
+    bool any;                   /* false: no host passes inline */
+    unsigned char need;         /* the record's flags a host needs */
+    bool by_image;
+    const char *arch, *hv;      /* image_filter_passes_as_last(): the memo's host kind */
+} inline_pass;
+
+/* The question as the memo stands (ask again after it changed: the
+ * filters' slow path may change it). */
+static inline __attribute__((always_inline)) inline_pass
+inline_pass_of(bool fast_only, bool by_compute, bool by_image, const sched_memo *m)
+{
+    return (inline_pass){
+        .any = fast_only && (!by_image || m->fast_pass),
+        .need = by_compute ? (unsigned char)HOT_UP : 0,
+        .by_image = by_image,
+        .arch = by_image ? m->seen_arch : NULL,
+        .hv = by_image ? m->seen_hv : NULL,
+    };
+}
+
+static inline __attribute__((always_inline)) bool inline_pass_host(const inline_pass *p,
+                                                                    const host_hot *hh)
+{
+    return p->any && (hh->flags & p->need) == p->need &&
+           (!p->by_image || (hh->cpu_arch == p->arch && hh->hypervisor_type == p->hv));
+}
+
 static inline __attribute__((always_inline)) bool
 filters_pass_inline(bool fast_only, bool by_compute, bool by_image, const sched_memo *m,
                     const host_hot *hh)
 {
-    return fast_only && (!by_compute || (hh->flags & HOT_UP)) &&
-           (!by_image || image_filter_passes_as_last(m, hh));
+    inline_pass p = inline_pass_of(fast_only, by_compute, by_image, m);
+#ifdef NV_CHECK_STATES
+    if (inline_pass_host(&p, hh) != (fast_only && (!by_compute || (hh->flags & HOT_UP)) &&
+                                     (!by_image || image_filter_passes_as_last(m, hh))))
+        nv_fatal("the prepared inline filter answer differs");
+#endif
+    return inline_pass_host(&p, hh);
 }
 
 /* One host through the run's filters; false if one rejected it (inlined:
@@ -1901,14 +1935,14 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
          * weigh event keeps the rows used */
         /* the inline weighers read blocks of hosts (weigh_block) */
         bool by_block = weighers_inline(ws->v, nk);
-        /* Nova's default weighers in their default order: the loop weighs
-         * each host itself, from the state it has just built */
-        const bool by_three = nk == 3 && weigher_table[ws->v[0]].fast == WF_RAM &&
-                              weigher_table[ws->v[1]].fast == WF_CPU &&
-                              weigher_table[ws->v[2]].fast == WF_DISK;
-        const bool mv0 = by_three && weigher_table[ws->v[0]].minval0,
-                   mv1 = by_three && weigher_table[ws->v[1]].minval0,
-                   mv2 = by_three && weigher_table[ws->v[2]].minval0;
+        /* Nova's default weighers in their default order (each with
+         * minval 0): the loop weighs each host itself, from the state it
+         * has just built */
+        bool by_three = nk == 3 && weigher_table[ws->v[0]].fast == WF_RAM &&
+                        weigher_table[ws->v[1]].fast == WF_CPU &&
+                        weigher_table[ws->v[2]].fast == WF_DISK;
+        for (int k = 0; k < nk && by_three; k++)
+            by_three = weigher_table[ws->v[k]].minval0;
         double l0 = 0, u0 = 0, l1 = 0, u1 = 0, l2 = 0, u2 = 0;   /* their lowest, highest */
         enum { BLOCK = 256, HOT_AHEAD = 32 };
         int block[BLOCK], n_block = 0;
@@ -1935,8 +1969,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             placement_fit_prepare(c, q.res, &q.fit);
             q.hot = x.hot;
             int found = 0;
+            const int limit = (int)q.limit, most = limit ? limit : INT_MAX;   /* it returns */
             /* narrowed here rather than after the filters: a cell, ignored hosts */
-            bool narrow_early = early_seg && (cell_only || spec->ignore_hosts.n);
+            const bool cell_early = early_seg && cell_only,
+                       ignore_early = early_seg && spec->ignore_hosts.n;
             reason_reset(&why);   /* clean: a host that fits writes nothing in it */
             /* the common query (no tree, no trait but the disabled one
              * forbidden, records to fit by) told from the record with its
@@ -1951,28 +1987,34 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             /* and what the loop reads of the cloud and the record, held
              * here too: is_cand[] is bytes, which may alias anything, so
              * each store to it had these read again */
-            const int n_hosts = c->hosts.n, limit = q.limit;
+            const int n_hosts = c->hosts.n;
             const host_hot *hot = x.hot;
             dec_host *const dh = d->host;
-            /* filter_run_host()'s inline answer, its flags held here too */
+            /* filter_run_host()'s inline answer, asked again when its slow
+             * path may have changed the image memo */
             const bool early_fast = early_seg && early.fast_only,
                        early_compute = early_fast && early.fast_compute,
                        early_image = early_fast && early.fast_image;   /* read if opened */
             const sched_memo *const image_memo = x.memo;
+            inline_pass ip = inline_pass_of(early_fast, early_compute, early_image, image_memo);
             const int weigh_pass = d->n_pass + 1;   /* dec_pass_begin() below */
+            /* the loop lists (and weighs) the hosts the filters leave */
+            const bool list_rows = single && early_raw, weigh_three = early_raw && by_three;
+            bool view_ok = c->view_valid;
             for (int h = 0; h < n_hosts; h++) {
                 if (!pass)   /* its entry in the record (record_request()) */
                     dec_entry_blank(&dh[h]);
-                if (is_cand[h])
+                else if (is_cand[h])   /* the first query's candidate */
                     continue;
                 /* the hot records 4 KB ahead, asked for now: the loop
                  * is bound by reading them, and the hardware's own
                  * prefetching did not keep up (at 100,000 hosts the boot
-                 * decision went from about 4.8 to 4.4 ms) */
-                if (h + HOT_AHEAD < n_hosts) {
-                    __builtin_prefetch(&hot[h + HOT_AHEAD]);
-                    __builtin_prefetch((const char *)&hot[h + HOT_AHEAD] + 64);
-                }
+                 * decision went from about 4.8 to 4.4 ms).  The address
+                 * is reckoned as an integer: past the array's end near
+                 * the end (a prefetch never faults). */
+                uintptr_t ahead = (uintptr_t)&hot[h] + HOT_AHEAD * sizeof *hot;
+                __builtin_prefetch((const void *)ahead);
+                __builtin_prefetch((const void *)(ahead + 64));
                 bool cand;
                 if (quick_q) {
                     const host_hot *r = &hot[h];
@@ -1996,25 +2038,23 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     reason_reset(&why);   /* why: asked below */
                 }
                 if (cand) {
-                    if (limit && found >= limit) {
+                    if (found >= most) {
                         if (!pass)
                             intvec_push(&rej_ids, -1 - h);   /* over the limit */
                         continue;
                     }
                     found++;
-                    found_all++;
                     is_cand[h] = (unsigned char)(pass + 1);
                     if (single)
                         cands.v[cands.n++] = h;   /* room made above */
-                    if (narrow_early && cell_only && x.hot[h].cell != cell_only) {
+                    if (cell_early && hot[h].cell != cell_only) {
                         is_cand[h] = 4;   /* left out before the filters */
                         early_dropped++;
                         if (single)
                             dec_candidate(d, h);   /* narrowed below */
                         continue;
                     }
-                    if (narrow_early && spec->ignore_hosts.n &&
-                        ignored_host(c, &spec->ignore_hosts, ign_fold, h)) {
+                    if (ignore_early && ignored_host(c, &spec->ignore_hosts, ign_fold, h)) {
                         is_cand[h] = 5;   /* ignored, before the filters */
                         intvec_push(&early_ignored, h);
                         if (single)
@@ -2023,38 +2063,48 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     }
                     /* its host state now, while its host is in the cache
                      * (the view first: the compute nodes' stats feed it) */
-                    if (!c->view_valid) {
+                    if (!view_ok) {
                         cloud_refresh_view(c);
                         x.hot = hot = cloud_hot(c);   /* the same array, io_workload current */
+                        view_ok = true;
                     }
                     build_host_state(&x, h, &x.hs[h]);
                     /* weigh_block_default()'s values, while the state's
                      * numbers are at hand */
                     double r0 = 0, r1 = 0, r2 = 0;
-                    if (by_three) {
+                    if (weigh_three) {
                         r0 = weigh_ram_raw(&x.hs[h]);
                         r1 = weigh_cpu_raw(&x, &x.hs[h]);
                         r2 = weigh_disk_raw(&x.hs[h]);
-                        r0 = mv0 && r0 < 0 ? 0 : r0;
-                        r1 = mv1 && r1 < 0 ? 0 : r1;
-                        r2 = mv2 && r2 < 0 ? 0 : r2;
+                        r0 = r0 < 0 ? 0 : r0;   /* minval 0 */
+                        r1 = r1 < 0 ? 0 : r1;
+                        r2 = r2 < 0 ? 0 : r2;
                     }
                     x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
-                    bool passes = filters_pass_inline(early_fast, early_compute, early_image,
-                                                      image_memo, &hot[h]);
-                    if (early_seg && !passes && !filter_run_host(&early, &x, &x.hs[h], t)) {
-                        is_cand[h] = 3;   /* filter_run_place records which */
-                        continue;
+                    if (early_seg && !inline_pass_host(&ip, &hot[h])) {
+                        bool passes = filter_run_host(&early, &x, &x.hs[h], t);
+                        ip = inline_pass_of(early_fast, early_compute, early_image, image_memo);
+                        if (!passes) {
+                            is_cand[h] = 3;   /* filter_run_place records which */
+                            continue;
+                        }
                     }
-                    if (single && early_raw) {   /* weighed as this list, in this order */
+#ifdef NV_CHECK_STATES
+                    if (early_seg && inline_pass_host(&ip, &hot[h]) !=
+                                         filters_pass_inline(early_fast, early_compute,
+                                                             early_image, image_memo, &hot[h]))
+                        nv_fatal("host %s: the held inline filter answer is stale",
+                                 c->hosts.v[h].name);
+#endif
+                    if (list_rows) {   /* weighed as this list, in this order */
                         list.v[list.n++] = h;
                         dec_entry_candidate_row(&dh[h], list.n, weigh_pass);
                     } else if (single) {
                         dec_entry_candidate(&dh[h]);
                         list.v[list.n++] = h;
                     }
-                    if (early_raw && by_three) {
+                    if (weigh_three) {
                         double *row = early_raw + (size_t)early_n * 3;
                         row[0] = r0;
                         row[1] = r1;
@@ -2089,6 +2139,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     intvec_push(&rej_ids, h);   /* why: asked below */
                 }
             }
+            found_all += found;
         }
         if (n_block) {   /* the last block */
             weigh_block(&x, block, n_block, ws->v, nk, early_raw + (size_t)early_n * (size_t)nk,
