@@ -797,8 +797,9 @@ static void rank_rest(sched_ctx *x, intvec *list)
 }
 
 /* Rank the best m of the list to its front, in order; the others follow
- * in their order, unranked. */
-static void rank_top(sched_ctx *x, intvec *list, int m)
+ * in their order, unranked.  w[i] is the weight of the list's host i
+ * (x->wt[list->v[i]], read in list order rather than by host). */
+static void rank_top(sched_ctx *x, intvec *list, int m, const double *w_row)
 {
     int n = list->n;
     x->ranked = 0;
@@ -813,11 +814,11 @@ static void rank_top(sched_ctx *x, intvec *list, int m)
     double last_w = 0.0;   /* the m-th best's weight and host, once m are found */
     int last_h = 0;
     for (int i = 0; i < n; i++) {
-        int h = v[i];
-        double w = wt[h];
+        double w = w_row[i];
         /* ranks_before(wt, h, best[m - 1]), its weight and host held here */
-        if (cnt == m && !(w != last_w ? w > last_w : h < last_h))
+        if (cnt == m && !(w != last_w ? w > last_w : v[i] < last_h))
             continue;
+        int h = v[i];
         int j = cnt < m ? cnt++ : m - 1;
         while (j > 0 && ranks_before(wt, h, best[j - 1])) {
             best[j] = best[j - 1];
@@ -1476,7 +1477,7 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
     /* enough for the subset, the claim and the alternates */
     const nova_config *cf = &c->conf;
     int64_t few = cf->host_subset_size + cf->max_attempts + 8;
-    rank_top(x, list, few < n ? (int)few : n);
+    rank_top(x, list, few < n ? (int)few : n, wb->weight);
 }
 
 /* Nova's host_subset_size / shuffle choice: chosen host first. */
