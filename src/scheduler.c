@@ -679,9 +679,10 @@ static __attribute__((noinline)) void build_host_devices(sched_ctx *x, int h)
     intvec_push(&x->owning, h);
 }
 
-/* Inlined: the Placement loop builds every candidate's state. */
-static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x, int h,
-                                                                    host_state *hs)
+/* A host state's own fields (the devices aside).  Inlined: the
+ * Placement loop builds every candidate's state (unless x->hs_lazy). */
+static inline __attribute__((always_inline)) void host_state_fields(const sched_ctx *x, int h,
+                                                                     host_state *hs)
 {
     const cloud *c = x->c;
     const host_hot *hh = &x->hot[h];   /* the host's numbers, reserved taken off */
@@ -709,8 +710,39 @@ static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x,
          * state the API set in this very request is not in it yet */
         .num_io_ops = hh->io_workload,
     };
-    if (hh->flags & HOT_DEVICES)
+}
+
+static inline __attribute__((always_inline)) void build_host_state(sched_ctx *x, int h,
+                                                                    host_state *hs)
+{
+    host_state_fields(x, h, hs);
+    if (x->hot[h].flags & HOT_DEVICES)
         build_host_devices(x, h);
+}
+
+/* Host h's state, built now if it is lazy and not built yet. */
+static host_state *hs_of(sched_ctx *x, int h)
+{
+    if (x->hs_lazy && !x->hs_built[h]) {
+        if (x->claimed)
+            nv_fatal("host %s: its state asked for after a claim", x->c->hosts.v[h].name);
+        build_host_state(x, h, &x->hs[h]);
+        x->hs_built[h] = 1;
+    }
+    return &x->hs[h];
+}
+
+/* Sanitizer builds: a reader of x->hs[h] that does not build it finds it
+ * built. */
+static inline void hs_check(const sched_ctx *x, int h)
+{
+#ifdef NV_CHECK_STATES
+    if (x->hs_lazy && !x->hs_built[h])
+        nv_fatal("host %s: its lazy state read unbuilt", x->c->hosts.v[h].name);
+#else
+    (void)x;
+    (void)h;
+#endif
 }
 
 /* Back to back (no periodic task since the last steps): say where the
@@ -720,6 +752,7 @@ static void note_stale_view(sched_ctx *x, const intvec *list, host_state *hs, tr
     cloud *c = x->c;
     for (int i = 0; i < list->n; i++) {
         int h = list->v[i];
+        hs_check(x, h);
         const intvec *sv = &c->host_servers[h];
         int64_t now = 0;
         for (int k = 0; k < sv->n; k++)
@@ -1112,9 +1145,11 @@ static bool filter_segment(sched_ctx *x, intvec *list, const filter_desc **seg, 
     filter_run fr;
     filter_run_open(&fr, x, seg, ns, t, false);
     int j = 0;
-    for (int i = 0; i < list->n; i++)
+    for (int i = 0; i < list->n; i++) {
+        hs_check(x, list->v[i]);
         if (filter_run_host(&fr, x, &x->hs[list->v[i]], t))
             list->v[j++] = list->v[i];
+    }
     filter_run_close(&fr, list->n, t);
     list->n = j;
     return j > 0;
@@ -1254,6 +1289,8 @@ static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *
                         double *raw, double *lo, double *hi, bool first)
 {
     const host_state *hs = x->hs;
+    for (int i = 0; i < n; i++)
+        hs_check(x, hosts[i]);
     if (nk == 3 && weigher_table[wcls[0]].fast == WF_RAM &&
         weigher_table[wcls[1]].fast == WF_CPU && weigher_table[wcls[2]].fast == WF_DISK) {
         const bool mv[3] = {weigher_table[wcls[0]].minval0, weigher_table[wcls[1]].minval0,
@@ -1344,6 +1381,8 @@ static void weigh_hosts(sched_ctx *x, intvec *list, trail *t)
             weigh_block(x, list->v, n, ws->v, nk, wb->raw, lo, hi, true);
         } else if (!early_raw) {
             bool by_weigher = x->fatal != NULL;
+            for (int i = 0; i < n; i++)
+                hs_check(x, list->v[i]);
             if (!by_weigher) {
                 for (int i = 0; i < n; i++)
                     weigh_row(x, &x->hs[list->v[i]], ws->v, nk, wb->raw + (size_t)i * (size_t)nk,
@@ -1601,6 +1640,7 @@ static bool narrow(sched_ctx *x, intvec *list, trail *t)
 /* Consumption within one request (consume_from_request). */
 static void consume(sched_ctx *x, host_state *hs)
 {
+    hs_check(x, hs->host);
     const flavor *f = &x->c->flavors.v[x->spec->flavor];
     hs->free_ram_mb -= f->memory_mb;
     hs->free_disk_mb -= ((x->spec->is_bfv ? 0 : f->root_gb) + f->ephemeral_gb) * 1024;
@@ -1679,8 +1719,8 @@ bool sched_is_member(const sched_ctx *x, int sid)
  * Placement pass a candidate came from).  Allocating and clearing them for
  * every decision cost more than the decision's own work on a large cloud
  * (fresh pages, then a memset of every host's state), so the cloud keeps
- * them between decisions: only `cand` must be all 0 on entry (it is
- * cleared when taken, a byte per host), and a host state is
+ * them between decisions: only `cand` and `built` must be all 0 on entry
+ * (they are cleared when taken, a byte per host), and a host state is
  * written whole before it is read. */
 
 struct sched_scratch {
@@ -1688,7 +1728,8 @@ struct sched_scratch {
     host_state *hs;             /* on a cache line boundary (a state is one line) */
     void *hs_block;             /* what was allocated for hs */
     double *wt;
-    unsigned char *cand;        /* 0: not a candidate, 1: first query, 2: fallback */
+    unsigned char *cand;
+    unsigned char *built;       /* sched_ctx.hs_built */        /* 0: not a candidate, 1: first query, 2: fallback */
     hs_devices *dev;
 };
 
@@ -1699,6 +1740,7 @@ void sched_scratch_free(struct sched_scratch *s)
     free(s->hs_block);
     free(s->wt);
     free(s->cand);
+    free(s->built);
     free(s->dev);
     free(s);
 }
@@ -1713,15 +1755,18 @@ static struct sched_scratch *scratch_take(cloud *c)
         free(s->hs_block);
         free(s->wt);
             free(s->cand);
+        free(s->built);
         free(s->dev);
         s->hs_block = nv_malloc((size_t)n * sizeof *s->hs + 64);
         s->hs = (host_state *)(((uintptr_t)s->hs_block + 63) & ~(uintptr_t)63);
         s->wt = nv_malloc((size_t)n * sizeof *s->wt);
         s->cand = nv_malloc((size_t)n);
+        s->built = nv_malloc((size_t)n);
         s->dev = nv_malloc((size_t)n * sizeof *s->dev);
         s->cap = n;
     }
     memset(s->cand, 0, (size_t)n);
+    memset(s->built, 0, (size_t)n);
     return s;
 }
 
@@ -1811,6 +1856,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
     x.hs = scr->hs;
     x.wt = scr->wt;
     x.dev = scr->dev;
+    x.hs_built = scr->built;
     x.hot = cloud_hot(c);
     /* what a candidate asks: that of the query it came from (scr->cand) */
     int64_t cand_res[3][RC_COUNT];
@@ -2001,6 +2047,10 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             const int weigh_pass = d->n_pass + 1;   /* dec_pass_begin() below */
             /* the loop lists (and weighs) the hosts the filters leave */
             const bool list_rows = single && early_raw, weigh_three = early_raw && by_three;
+            /* one instance, everything inline: only the claimed host's
+             * state is read (a later pass, for another instance or the
+             * alternates, reads them all) */
+            x.hs_lazy = weigh_three && spec->instances.n == 1 && spec->num_instances == 1;
             bool view_ok = c->view_valid;
             for (int h = 0; h < n_hosts; h++) {
                 if (!pass)   /* its entry in the record (record_request()) */
@@ -2069,22 +2119,23 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         x.hot = hot = cloud_hot(c);   /* the same array, io_workload current */
                         view_ok = true;
                     }
-                    build_host_state(&x, h, &x.hs[h]);
-                    /* weigh_block_default()'s values, while the state's
-                     * numbers are at hand */
+                    if (!x.hs_lazy)
+                        build_host_state(&x, h, &x.hs[h]);
+                    /* weigh_block_default()'s values, from the numbers
+                     * the host's state has (or would have) */
                     double r0 = 0, r1 = 0, r2 = 0;
                     if (weigh_three) {
-                        r0 = weigh_ram_raw(&x.hs[h]);
-                        r1 = weigh_cpu_raw(&x, &x.hs[h]);
-                        r2 = weigh_disk_raw(&x.hs[h]);
+                        const host_hot *hh = &hot[h];
+                        r0 = ram_raw_of(hh->free_ram_mb);
+                        r1 = cpu_raw_of(hh->vcpus_total, hh->cpu_ratio, hh->vcpus_used);
+                        r2 = disk_raw_of(hh->free_disk_mb);
                         r0 = r0 < 0 ? 0 : r0;   /* minval 0 */
                         r1 = r1 < 0 ? 0 : r1;
                         r2 = r2 < 0 ? 0 : r2;
                     }
-                    x.hs[h].has_candidate = true;
                     x.wt[h] = 0.0;
                     if (early_seg && !inline_pass_host(&ip, &hot[h])) {
-                        bool passes = filter_run_host(&early, &x, &x.hs[h], t);
+                        bool passes = filter_run_host(&early, &x, hs_of(&x, h), t);
                         ip = inline_pass_of(early_fast, early_compute, early_image, image_memo);
                         if (!passes) {
                             is_cand[h] = 3;   /* filter_run_place records which */
@@ -2151,10 +2202,15 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             early_lo[0] = l0, early_lo[1] = l1, early_lo[2] = l2;
             early_hi[0] = u0, early_hi[1] = u1, early_hi[2] = u2;
 #ifdef NV_CHECK_STATES
-            /* the same rows and bounds as weigh_block() gives */
+            /* the same rows and bounds as weigh_row() gives on the hosts'
+             * states (made here: lazy ones may not be built) */
             double *chk = nv_malloc(((size_t)early_n + 2) * 3 * sizeof *chk);
-            weigh_block(&x, list.v, early_n, ws->v, nk, chk, chk + (size_t)early_n * 3,
-                        chk + (size_t)early_n * 3 + 3, true);
+            for (int i = 0; i < early_n && i < list.n; i++) {
+                host_state st;
+                host_state_fields(&x, list.v[i], &st);
+                weigh_row(&x, &st, ws->v, nk, chk + (size_t)i * 3, chk + (size_t)early_n * 3,
+                          chk + (size_t)early_n * 3 + 3, i == 0);
+            }
             if (!single || list.n != early_n ||
                 memcmp(chk, early_raw, (size_t)early_n * 3 * sizeof *chk) ||
                 memcmp(chk + (size_t)early_n * 3, early_lo, 3 * sizeof *chk) ||
@@ -2294,6 +2350,8 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 x.fatal_exc = x.fatal_quirk = NULL;
                 free(early_raw);
                 early_raw = NULL;
+                for (int i = 0; i < list.n; i++)   /* weigh_hosts() reads the states */
+                    hs_of(&x, list.v[i]);
             }
             x.early_raw = early_raw;
             x.early_n = early_n;
@@ -2374,8 +2432,9 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 got = h;
                 break;
             }
-            if (!x.hs[h].has_candidate)
+            if (!scr->cand[h])   /* not a Placement candidate */
                 continue;
+            hs_of(&x, h);   /* before a claim changes its usage */
             const int64_t *want = by_query ? cand_res[scr->cand[h]] : res;
             bool cl = placement_claim(c, CONSUMER_SERVER, x.instance, h, want);
             event *ce = trail_add(t, EV_CLAIM);
@@ -2388,6 +2447,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                 ce->message = nv_strdup(buf);
             }
             if (cl) {
+                x.claimed = true;
                 got = h;
                 break;
             }
@@ -2431,7 +2491,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             int h = ranked_at(&x, &list, k);
             if (intvec_find(&out->hosts, h) >= 0 || strcmp(c->hosts.v[h].cell, cell) != 0)
                 continue;
-            if (!x.hs[h].has_candidate)
+            if (!scr->cand[h])
                 continue;
             intvec_push(&out->alternates[i], h);
         }

@@ -63,7 +63,6 @@ typedef struct host_state {
     int vcpus_total;
     int num_instances, num_io_ops, failed_builds;
     bool own_instances;         /* `instances` is a copy (else borrowed, never freed) */
-    bool has_candidate;
     int64_t free_ram_mb, free_disk_mb;
     int64_t vcpus_used;
     intvec instances;           /* server ids on the host, plus those placed in this request:
@@ -116,6 +115,13 @@ typedef struct sched_ctx {
     double *early_raw;          /* and the weighers' raw values of the hosts they left (n x k,
                                  * the list's order; the weigh event takes them), or NULL */
     int early_n, early_cap;     /* rows used, rows room (the lowest and highest values follow) */
+    /* Host states built when first asked for (hs_of()), not for every
+     * candidate: a one-instance request whose filters and weighers all
+     * read the hot records reads the state of the host it claims only.
+     * It is built before the claim changes the host's usage. */
+    bool hs_lazy;
+    unsigned char *hs_built;    /* per host id, with hs_lazy: its state is built */
+    bool claimed;               /* a claim was made: no state is built after it */
 } sched_ctx;
 
 /* The host's own numbers, as HostState copies them from the compute node. */
@@ -131,13 +137,22 @@ static inline double hs_ratio(const sched_ctx *x, const host_state *h, int rc)
 {
     return host_ratio(x->c, h->host, rc);
 }
-/* The raw values of RAMWeigher, CPUWeigher and DiskWeigher. */
-static inline double weigh_ram_raw(const host_state *h) { return (double)h->free_ram_mb; }
-static inline double weigh_disk_raw(const host_state *h) { return (double)h->free_disk_mb; }
+/* The raw values of RAMWeigher, CPUWeigher and DiskWeigher, from the
+ * numbers they read: free RAM, free disk, and free vCPUs (total times
+ * the VCPU allocation ratio, less used). */
+static inline double ram_raw_of(int64_t free_ram_mb) { return (double)free_ram_mb; }
+static inline double disk_raw_of(int64_t free_disk_mb) { return (double)free_disk_mb; }
+static inline double cpu_raw_of(int64_t total, double ratio, int64_t used)
+{
+    return (double)total * ratio - (double)used;
+}
+/* ... of a host state (the ratio, hs_ratio(x, h, RC_VCPU), from the
+ * host's hot record, whose numbers the state copies) */
+static inline double weigh_ram_raw(const host_state *h) { return ram_raw_of(h->free_ram_mb); }
+static inline double weigh_disk_raw(const host_state *h) { return disk_raw_of(h->free_disk_mb); }
 static inline double weigh_cpu_raw(const sched_ctx *x, const host_state *h)
 {
-    /* hs_ratio(x, h, RC_VCPU), from the host's hot record */
-    return (double)h->vcpus_total * x->hot[h->host].cpu_ratio - (double)h->vcpus_used;
+    return cpu_raw_of(h->vcpus_total, x->hot[h->host].cpu_ratio, h->vcpus_used);
 }
 /* NULL when the host reports no NUMA topology / no PCI devices. */
 static inline cell_usage *hs_cells(const sched_ctx *x, const host_state *h)
