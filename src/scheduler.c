@@ -581,6 +581,14 @@ static bool record_refusal(const pquery *q, int h, reject_reason *why)
     return true;
 }
 
+/* placement_candidate(..., true) as a call: the Placement loop's rare
+ * case, kept out of its registers */
+static __attribute__((noinline)) bool placement_candidate_call(const cloud *c, const pquery *q,
+                                                               int h, reject_reason *why)
+{
+    return placement_candidate(c, q, h, why, true);
+}
+
 static void record_placement(const cloud *c, const pquery *q, event *e)
 {
     sbuf j = {0}, x = {0};
@@ -1081,6 +1089,14 @@ static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr
 
 /* Held events into the trail, in the current pass, and the rejected hosts
  * into the decision. */
+/* filter_run_host() as a call, for the Placement loop's hosts that do
+ * not pass inline (few: kept out of its registers) */
+static __attribute__((noinline)) bool filter_run_host_call(filter_run *fr, sched_ctx *x,
+                                                           host_state *hs, trail *t)
+{
+    return filter_run_host(fr, x, hs, t);
+}
+
 static void filter_run_place(filter_run *fr, trail *t)
 {
     decision *d = dec_current(t);
@@ -2076,7 +2092,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         cand = true;
                     else if (fit ? (f & later_flags) : (f & HOT_EXACT))
                         cand = false;   /* refused by the record: why asked below */
-                    else if (!(cand = placement_candidate(c, &q, h, &why, true)))
+                    else if (!(cand = placement_candidate_call(c, &q, h, &why)))
                         reason_reset(&why);   /* why: asked below */
 #ifdef NV_CHECK_STATES
                     reject_reason chk = {0};
@@ -2085,7 +2101,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                                  c->hosts.v[h].name);
                     reason_done(&chk);
 #endif
-                } else if (!(cand = placement_candidate(c, &q, h, &why, true))) {
+                } else if (!(cand = placement_candidate_call(c, &q, h, &why))) {
                     reason_reset(&why);   /* why: asked below */
                 }
                 if (cand) {
@@ -2135,7 +2151,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                     }
                     x.wt[h] = 0.0;
                     if (early_seg && !inline_pass_host(&ip, &hot[h])) {
-                        bool passes = filter_run_host(&early, &x, hs_of(&x, h), t);
+                        bool passes = filter_run_host_call(&early, &x, hs_of(&x, h), t);
                         ip = inline_pass_of(early_fast, early_compute, early_image, image_memo);
                         if (!passes) {
                             is_cand[h] = 3;   /* filter_run_place records which */
