@@ -1354,6 +1354,98 @@ static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *
     }
 }
 
+/* weigh_bounds3() row by row, rows from..n-1 into l and u. */
+static void rows3_bounds_seq(const double *raw, int from, int n, double l[3], double u[3])
+{
+    for (int i = from; i < n; i++)
+        for (int k = 0; k < 3; k++) {
+            double r = raw[(size_t)i * 3 + (size_t)k];
+            l[k] = r < l[k] ? r : l[k];
+            u[k] = r > u[k] ? r : u[k];
+        }
+}
+
+void weigh_bounds3(const double *raw, int n, double lo[3], double hi[3])
+{
+    double l[3] = {raw[0], raw[1], raw[2]}, u[3] = {raw[0], raw[1], raw[2]};
+    int i = 1;
+#ifdef __SSE2__
+    /* Two rows at a time, their six values in three registers (a0 a1,
+     * a2 b0, b1 b2).  The least and the most of a column are the same
+     * in any order, and either operand of a compare may come first,
+     * unless a value is a NaN or -0.0 (equal to 0.0: the first seen is
+     * kept), which only a NaN or -0.0 allocation ratio gives: then row
+     * by row, from the second row again.  The values' sums tell a NaN
+     * (the values are not negative: no inf - inf), their bits' union a
+     * sign. */
+    if (n >= 3) {
+        const double *r = raw + 3;
+        __m128d a = _mm_loadu_pd(r), b = _mm_loadu_pd(r + 2), c = _mm_loadu_pd(r + 4);
+        __m128d la = a, lb = b, lc = c, ua = a, ub = b, uc = c;
+        __m128d sa = a, sb = b, sc = c;
+        __m128d bits = _mm_or_pd(_mm_or_pd(a, b), c);
+        for (i = 3; i + 1 < n; i += 2) {
+            r = raw + (size_t)i * 3;
+            a = _mm_loadu_pd(r);
+            b = _mm_loadu_pd(r + 2);
+            c = _mm_loadu_pd(r + 4);
+            la = _mm_min_pd(la, a);
+            lb = _mm_min_pd(lb, b);
+            lc = _mm_min_pd(lc, c);
+            ua = _mm_max_pd(ua, a);
+            ub = _mm_max_pd(ub, b);
+            uc = _mm_max_pd(uc, c);
+            sa = _mm_add_pd(sa, a);
+            sb = _mm_add_pd(sb, b);
+            sc = _mm_add_pd(sc, c);
+            bits = _mm_or_pd(bits, a);
+            bits = _mm_or_pd(bits, b);
+            bits = _mm_or_pd(bits, c);
+        }
+        /* the first row and the last (odd) one count too */
+        __m128d s = _mm_add_pd(_mm_add_pd(sa, sb), sc);
+        bool bad = _mm_movemask_pd(_mm_cmpunord_pd(s, s)) || _mm_movemask_pd(bits);
+        for (int k = 0; k < 3; k++)
+            bad = bad || isnan(raw[k]) || signbit(raw[k]);
+        for (int k = 0; k < 3 && i < n; k++)
+            bad = bad || isnan(raw[(size_t)i * 3 + (size_t)k]) ||
+                  signbit(raw[(size_t)i * 3 + (size_t)k]);
+        if (bad) {
+            i = 1;
+        } else {
+            double v[2];
+            _mm_storeu_pd(v, la);   /* a0 a1 */
+            l[0] = v[0] < l[0] ? v[0] : l[0];
+            l[1] = v[1] < l[1] ? v[1] : l[1];
+            _mm_storeu_pd(v, lb);   /* a2 b0 */
+            l[2] = v[0] < l[2] ? v[0] : l[2];
+            l[0] = v[1] < l[0] ? v[1] : l[0];
+            _mm_storeu_pd(v, lc);   /* b1 b2 */
+            l[1] = v[0] < l[1] ? v[0] : l[1];
+            l[2] = v[1] < l[2] ? v[1] : l[2];
+            _mm_storeu_pd(v, ua);
+            u[0] = v[0] > u[0] ? v[0] : u[0];
+            u[1] = v[1] > u[1] ? v[1] : u[1];
+            _mm_storeu_pd(v, ub);
+            u[2] = v[0] > u[2] ? v[0] : u[2];
+            u[0] = v[1] > u[0] ? v[1] : u[0];
+            _mm_storeu_pd(v, uc);
+            u[1] = v[0] > u[1] ? v[0] : u[1];
+            u[2] = v[1] > u[2] ? v[1] : u[2];
+        }
+    }
+#endif
+    rows3_bounds_seq(raw, i, n, l, u);
+    memcpy(lo, l, sizeof l);
+    memcpy(hi, u, sizeof u);
+#ifdef NV_CHECK_STATES
+    double cl[3] = {raw[0], raw[1], raw[2]}, cu[3] = {raw[0], raw[1], raw[2]};
+    rows3_bounds_seq(raw, 1, n, cl, cu);
+    if (memcmp(cl, lo, sizeof cl) || memcmp(cu, hi, sizeof cu))
+        nv_fatal("the weighers' bounds two rows at a time differ");
+#endif
+}
+
 /* A host's weight from its three raw values r[0..2] with three uniform
  * weighers (lowest l, span s, multiplier m each): the parts added in
  * weigher order, as Nova does. */
@@ -2006,7 +2098,6 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         weigher_table[ws->v[2]].fast == WF_DISK;
         for (int k = 0; k < nk && by_three; k++)
             by_three = weigher_table[ws->v[k]].minval0;
-        double l0 = 0, u0 = 0, l1 = 0, u1 = 0, l2 = 0, u2 = 0;   /* their lowest, highest */
         enum { BLOCK = 256, HOT_AHEAD = 32 };
         int block[BLOCK], n_block = 0;
         if (early_seg && nk)
@@ -2172,23 +2263,11 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
                         dec_entry_candidate(&dh[h]);
                         list.v[list.n++] = h;
                     }
-                    if (weigh_three) {
-                        double *row = early_raw + (size_t)early_n * 3;
+                    if (weigh_three) {   /* their bounds after the loop */
+                        double *row = early_raw + (size_t)early_n++ * 3;
                         row[0] = r0;
                         row[1] = r1;
                         row[2] = r2;
-                        if (early_n++ == 0) {   /* the first row of all */
-                            l0 = u0 = r0;
-                            l1 = u1 = r1;
-                            l2 = u2 = r2;
-                        } else {
-                            l0 = r0 < l0 ? r0 : l0;
-                            u0 = r0 > u0 ? r0 : u0;
-                            l1 = r1 < l1 ? r1 : l1;
-                            u1 = r1 > u1 ? r1 : u1;
-                            l2 = r2 < l2 ? r2 : l2;
-                            u2 = r2 > u2 ? r2 : u2;
-                        }
                     } else if (early_raw && by_block) {
                         block[n_block++] = h;
                         if (n_block == BLOCK) {
@@ -2215,8 +2294,7 @@ static void select_hosts(cloud *c, request_spec *spec, nv_rng *rng, trail *t, sc
             early_n += n_block;
         }
         if (early_raw && by_three && early_n) {
-            early_lo[0] = l0, early_lo[1] = l1, early_lo[2] = l2;
-            early_hi[0] = u0, early_hi[1] = u1, early_hi[2] = u2;
+            weigh_bounds3(early_raw, early_n, early_lo, early_hi);
 #ifdef NV_CHECK_STATES
             /* the same rows and bounds as weigh_row() gives on the hosts'
              * states (made here: lazy ones may not be built) */

@@ -137,6 +137,12 @@ static inline double hs_ratio(const sched_ctx *x, const host_state *h, int rc)
 {
     return host_ratio(x->c, h->host, rc);
 }
+/* The lowest and highest of each column of n >= 1 rows of three raw
+ * weigher values (raw: n x 3), as weigh_block_default() finds them row
+ * by row from the first (`r < l ? r : l`, `r > u ? r : u`): the same
+ * bits whatever the values, NaN and -0.0 included. */
+void weigh_bounds3(const double *raw, int n, double lo[3], double hi[3]);
+
 /* The raw values of RAMWeigher, CPUWeigher and DiskWeigher, from the
  * numbers they read: free RAM, free disk, and free vCPUs (total times
  * the VCPU allocation ratio, less used). */

@@ -905,6 +905,53 @@ static void test_weigher_all_per_release(void **state)
     cloud_free(c);
 }
 
+/* ---- the bounds of three weighers' raw values --------------------------- */
+
+/* What weigh_bounds3() must give: row by row from the first, `r < l ? r : l`
+ * and `r > u ? r : u` (weigh_block_default()'s order). */
+static void bounds3_by_row(const double *raw, int n, double l[3], double u[3])
+{
+    for (int k = 0; k < 3; k++)
+        l[k] = u[k] = raw[k];
+    for (int i = 1; i < n; i++)
+        for (int k = 0; k < 3; k++) {
+            double r = raw[i * 3 + k];
+            l[k] = r < l[k] ? r : l[k];
+            u[k] = r > u[k] ? r : u[k];
+        }
+}
+
+/* Two rows at a time it must give the same bits as row by row, also with
+ * NaNs, both zeros, infinities and ties, for every row count and an odd
+ * last row. */
+static void test_bounds3_same_bits_as_row_by_row(void **st)
+{
+    (void)st;
+    const double odd[] = {0.0, -0.0, NAN, -NAN, INFINITY, -INFINITY, -1.0, 1e300, 7.0, 7.0};
+    unsigned seed = 20261203u;
+    int special = 0;
+    for (int round = 0; round < 40000; round++) {
+        int n = 1 + round % 29;
+        double raw[29 * 3];
+        for (int i = 0; i < n * 3; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned v = seed >> 8;
+            /* a quarter of the rounds mix in odd values, the rest are
+             * the clamped, whole numbers a cloud gives (many ties) */
+            raw[i] = round % 4 == 0 && v % 5 == 0 ? odd[(v / 5) % 10] : (double)(v % 64);
+        }
+        double l[3], u[3], want_l[3], want_u[3];
+        weigh_bounds3(raw, n, l, u);
+        bounds3_by_row(raw, n, want_l, want_u);
+        if (memcmp(l, want_l, sizeof l) || memcmp(u, want_u, sizeof u)) {
+            fail_msg("round %d (%d rows): bounds differ from row by row", round, n);
+        }
+        for (int k = 0; k < 3; k++)
+            special += isnan(l[k]) || isnan(u[k]) || (l[k] == 0 && signbit(l[k]));
+    }
+    assert_true(special > 100);   /* NaNs and -0.0 did reach the bounds */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +986,7 @@ int main(void)
         cmocka_unit_test_teardown(test_weigher_lookup, teardown),
         cmocka_unit_test_teardown(test_image_props_weigher, teardown),
         cmocka_unit_test_teardown(test_weigher_all_per_release, teardown),
+        cmocka_unit_test(test_bounds3_same_bits_as_row_by_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
