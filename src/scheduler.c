@@ -1087,8 +1087,6 @@ static inline __attribute__((always_inline)) bool filter_run_host(filter_run *fr
     return true;
 }
 
-/* Held events into the trail, in the current pass, and the rejected hosts
- * into the decision. */
 /* filter_run_host() as a call, for the Placement loop's hosts that do
  * not pass inline (few: kept out of its registers) */
 static __attribute__((noinline)) bool filter_run_host_call(filter_run *fr, sched_ctx *x,
@@ -1097,6 +1095,8 @@ static __attribute__((noinline)) bool filter_run_host_call(filter_run *fr, sched
     return filter_run_host(fr, x, hs, t);
 }
 
+/* Held events into the trail, in the current pass, and the rejected hosts
+ * into the decision. */
 static void filter_run_place(filter_run *fr, trail *t)
 {
     decision *d = dec_current(t);
@@ -1264,6 +1264,18 @@ static bool weighers_inline(const int *wcls, int nk)
  * far in lo and hi (first: these are the first hosts).  Called on blocks
  * of hosts as Placement returns them, while their states are in the
  * cache, or on a whole list. */
+/* The lowest and highest of each column of rows from..n-1 of three raw
+ * values, row by row into l and u (weigh_bounds3() without the pairs). */
+static void rows3_bounds_seq(const double *raw, int from, int n, double l[3], double u[3])
+{
+    for (int i = from; i < n; i++)
+        for (int k = 0; k < 3; k++) {
+            double r = raw[(size_t)i * 3 + (size_t)k];
+            l[k] = r < l[k] ? r : l[k];
+            u[k] = r > u[k] ? r : u[k];
+        }
+}
+
 /* weigh_block() for Nova's default weighers in their default order (RAM,
  * CPU, disk): a host's three raw values in one pass, the same values and
  * the same lowest and highest as three columns give. */
@@ -1271,7 +1283,6 @@ static void weigh_block_default(const sched_ctx *x, const int *hosts, int n, con
                                 double *raw, double *lo, double *hi, bool first)
 {
     const host_state *hs = x->hs;
-    double l0 = lo[0], u0 = hi[0], l1 = lo[1], u1 = hi[1], l2 = lo[2], u2 = hi[2];
     for (int i = 0; i < n; i++) {
         const host_state *h = &hs[hosts[i]];
         double r0 = weigh_ram_raw(h), r1 = weigh_cpu_raw(x, h), r2 = weigh_disk_raw(h);
@@ -1285,20 +1296,12 @@ static void weigh_block_default(const sched_ctx *x, const int *hosts, int n, con
         row[0] = r0;
         row[1] = r1;
         row[2] = r2;
-        if (first && i == 0) {   /* the first row of all: lowest and highest */
-            l0 = u0 = r0;
-            l1 = u1 = r1;
-            l2 = u2 = r2;
-            continue;
-        }
-        l0 = r0 < l0 ? r0 : l0;
-        u0 = r0 > u0 ? r0 : u0;
-        l1 = r1 < l1 ? r1 : l1;
-        u1 = r1 > u1 ? r1 : u1;
-        l2 = r2 < l2 ? r2 : l2;
-        u2 = r2 > u2 ? r2 : u2;
     }
-    lo[0] = l0, hi[0] = u0, lo[1] = l1, hi[1] = u1, lo[2] = l2, hi[2] = u2;
+    if (first && n) {   /* the first row of all: lowest and highest */
+        memcpy(lo, raw, 3 * sizeof *lo);
+        memcpy(hi, raw, 3 * sizeof *hi);
+    }
+    rows3_bounds_seq(raw, first ? 1 : 0, n, lo, hi);
 }
 
 static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *wcls, int nk,
@@ -1354,17 +1357,6 @@ static void weigh_block(const sched_ctx *x, const int *hosts, int n, const int *
     }
 }
 
-/* weigh_bounds3() row by row, rows from..n-1 into l and u. */
-static void rows3_bounds_seq(const double *raw, int from, int n, double l[3], double u[3])
-{
-    for (int i = from; i < n; i++)
-        for (int k = 0; k < 3; k++) {
-            double r = raw[(size_t)i * 3 + (size_t)k];
-            l[k] = r < l[k] ? r : l[k];
-            u[k] = r > u[k] ? r : u[k];
-        }
-}
-
 void weigh_bounds3(const double *raw, int n, double lo[3], double hi[3])
 {
     double l[3] = {raw[0], raw[1], raw[2]}, u[3] = {raw[0], raw[1], raw[2]};
@@ -1413,25 +1405,16 @@ void weigh_bounds3(const double *raw, int n, double lo[3], double hi[3])
         if (bad) {
             i = 1;
         } else {
-            double v[2];
-            _mm_storeu_pd(v, la);   /* a0 a1 */
-            l[0] = v[0] < l[0] ? v[0] : l[0];
-            l[1] = v[1] < l[1] ? v[1] : l[1];
-            _mm_storeu_pd(v, lb);   /* a2 b0 */
-            l[2] = v[0] < l[2] ? v[0] : l[2];
-            l[0] = v[1] < l[0] ? v[1] : l[0];
-            _mm_storeu_pd(v, lc);   /* b1 b2 */
-            l[1] = v[0] < l[1] ? v[0] : l[1];
-            l[2] = v[1] < l[2] ? v[1] : l[2];
-            _mm_storeu_pd(v, ua);
-            u[0] = v[0] > u[0] ? v[0] : u[0];
-            u[1] = v[1] > u[1] ? v[1] : u[1];
-            _mm_storeu_pd(v, ub);
-            u[2] = v[0] > u[2] ? v[0] : u[2];
-            u[0] = v[1] > u[0] ? v[1] : u[0];
-            _mm_storeu_pd(v, uc);
-            u[1] = v[0] > u[1] ? v[0] : u[1];
-            u[2] = v[1] > u[2] ? v[1] : u[2];
+            /* the registers hold two rows of least and two of most
+             * values, column by column as the rows are laid out */
+            double m[12];
+            _mm_storeu_pd(m, la);
+            _mm_storeu_pd(m + 2, lb);
+            _mm_storeu_pd(m + 4, lc);
+            _mm_storeu_pd(m + 6, ua);
+            _mm_storeu_pd(m + 8, ub);
+            _mm_storeu_pd(m + 10, uc);
+            rows3_bounds_seq(m, 0, 4, l, u);
         }
     }
 #endif
@@ -1836,8 +1819,8 @@ struct sched_scratch {
     host_state *hs;             /* on a cache line boundary (a state is one line) */
     void *hs_block;             /* what was allocated for hs */
     double *wt;
-    unsigned char *cand;
-    unsigned char *built;       /* sched_ctx.hs_built */        /* 0: not a candidate, 1: first query, 2: fallback */
+    unsigned char *cand;        /* 0: not a candidate, 1: first query, 2: fallback */
+    unsigned char *built;       /* sched_ctx.hs_built */
     hs_devices *dev;
 };
 
@@ -1862,7 +1845,7 @@ static struct sched_scratch *scratch_take(cloud *c)
     if (s->cap < n) {
         free(s->hs_block);
         free(s->wt);
-            free(s->cand);
+        free(s->cand);
         free(s->built);
         free(s->dev);
         s->hs_block = nv_malloc((size_t)n * sizeof *s->hs + 64);
